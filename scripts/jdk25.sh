@@ -1,0 +1,28 @@
+# Sourced by ./sluice and ./run-tests. Finds a JDK 25 or newer and exports JAVA_HOME,
+# or stops with one line that says what to install. Nobody has to set anything by hand.
+
+sluice_java_feature() { # prints the feature release of the JDK at $1 (e.g. 25), or nothing
+  [ -x "$1/bin/java" ] && [ -x "$1/bin/javac" ] || return 0
+  "$1/bin/java" -XshowSettings:properties -version 2>&1 \
+    | sed -n 's/^ *java\.specification\.version = \([0-9][0-9]*\).*/\1/p' | head -n 1
+}
+
+sluice_find_jdk25() {
+  local candidate feature
+  for candidate in "${JAVA_HOME:-}" /usr/lib/jvm/*25* /usr/lib/jvm/* /opt/java/* /opt/jdk*; do
+    [ -n "$candidate" ] && [ -d "$candidate" ] || continue
+    feature=$(sluice_java_feature "$candidate")
+    if [ -n "$feature" ] && [ "$feature" -ge 25 ]; then
+      printf '%s\n' "$candidate"
+      return 0
+    fi
+  done
+  return 1
+}
+
+if ! SLUICE_JDK=$(sluice_find_jdk25); then
+  echo "sluice: no JDK 25 found (looked at \$JAVA_HOME and /usr/lib/jvm): install one, e.g. 'apt-get install openjdk-25-jdk' or Temurin 25" >&2
+  exit 1
+fi
+export JAVA_HOME="$SLUICE_JDK"
+export PATH="$JAVA_HOME/bin:$PATH"

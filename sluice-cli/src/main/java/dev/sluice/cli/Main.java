@@ -1,0 +1,61 @@
+package dev.sluice.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.Properties;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** Entry point of the {@code sluice} command. */
+@Command(
+    name = "sluice",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    description = "A user-space TCP/IP stack for the JVM that receives on every core and never loses a FIN.",
+    subcommands = {
+      DemoCommand.class,
+      PendingCommands.Torture.class,
+      PendingCommands.Serve.class,
+      PendingCommands.Drill.class,
+      PendingCommands.Bench.class,
+      PendingCommands.Doctor.class,
+      PendingCommands.Graph.class,
+      PendingCommands.Ss.class,
+      CommandLine.HelpCommand.class
+    })
+public final class Main implements Runnable {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(System.out);
+  }
+
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+
+  static CommandLine commandLine() {
+    return new CommandLine(new Main());
+  }
+
+  /** Reads the version Maven wrote into the jar. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      Properties properties = new Properties();
+      try (InputStream in = Main.class.getResourceAsStream("/sluice-version.properties")) {
+        if (in != null) {
+          properties.load(in);
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      return new String[] {
+        "sluice " + properties.getProperty("version", "unknown"),
+        "Java " + Runtime.version() + " (" + System.getProperty("java.vm.name") + ")"
+      };
+    }
+  }
+}

@@ -1,0 +1,72 @@
+package dev.sluice.cli;
+
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+
+/**
+ * Subcommands whose machinery is not built yet. Each says so plainly and exits with status 2, so
+ * no script mistakes it for success; the issue that delivers it is named.
+ */
+final class PendingCommands {
+  static final int EXIT_NOT_AVAILABLE = 2;
+
+  private PendingCommands() {}
+
+  abstract static class Pending implements Callable<Integer> {
+    private final String name;
+    private final String arrivesWith;
+
+    Pending(String name, String arrivesWith) {
+      this.name = name;
+      this.arrivesWith = arrivesWith;
+    }
+
+    @Override
+    public Integer call() {
+      System.err.println("sluice " + name + ": not available yet; it arrives with " + arrivesWith + ".");
+      return EXIT_NOT_AVAILABLE;
+    }
+  }
+
+  @Command(name = "torture", mixinStandardHelpOptions = true,
+      description = "The KB Q114541 scenario: many connections whose data and FIN race through parallel workers.")
+  static final class Torture extends Pending {
+    Torture() { super("torture", "the multi-core runtime (issue 4)"); }
+  }
+
+  @Command(name = "serve", mixinStandardHelpOptions = true,
+      description = "Serve HTTP and echo over a TUN device.")
+  static final class Serve extends Pending {
+    Serve() { super("serve", "the socket API and TUN driver (issue 5)"); }
+  }
+
+  @Command(name = "drill", mixinStandardHelpOptions = true,
+      description = "Run packetdrill-style conformance scripts.")
+  static final class Drill extends Pending {
+    Drill() { super("drill", "the conformance runner (issue 6)"); }
+  }
+
+  @Command(name = "bench", mixinStandardHelpOptions = true,
+      description = "End-to-end benchmarks side by side with the Linux kernel.")
+  static final class Bench extends Pending {
+    Bench() { super("bench", "the benchmarks (issue 7)"); }
+  }
+
+  @Command(name = "doctor", mixinStandardHelpOptions = true,
+      description = "Diagnose a capture file.")
+  static final class Doctor extends Pending {
+    Doctor() { super("doctor", "the capture doctor (issue 7)"); }
+  }
+
+  @Command(name = "graph", mixinStandardHelpOptions = true,
+      description = "Time-sequence and cwnd graphs from a capture.")
+  static final class Graph extends Pending {
+    Graph() { super("graph", "the graphs (issue 7)"); }
+  }
+
+  @Command(name = "ss", mixinStandardHelpOptions = true,
+      description = "Print the connection table, like ss -ti.")
+  static final class Ss extends Pending {
+    Ss() { super("ss", "the socket API (issue 5)"); }
+  }
+}

@@ -1,0 +1,7 @@
+/** The {@code sluice} command. */
+module dev.sluice.cli {
+  requires dev.sluice.core;
+  requires info.picocli;
+
+  opens dev.sluice.cli to info.picocli;
+}

@@ -1,0 +1,7 @@
+package dev.sluice.link;
+
+/** Which way a packet crossed an interface, as a capture records it. */
+public enum Direction {
+  INBOUND,
+  OUTBOUND
+}

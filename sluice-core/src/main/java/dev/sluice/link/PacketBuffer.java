@@ -1,0 +1,55 @@
+package dev.sluice.link;
+
+/**
+ * One packet's bytes, borrowed from a {@link PacketPool} and given back with {@link #release()}.
+ * Whoever holds a buffer owns it exclusively: a device hands it to exactly one receiver, and the
+ * receiver releases it when done.
+ */
+public final class PacketBuffer {
+  private final byte[] data;
+  private final PacketPool pool;
+  private int length;
+  /** When the packet arrived, or (inside a link) when it is due to arrive; nanoseconds. */
+  long timeNanos;
+  /** Transmission order inside a link: breaks ties between packets due at the same instant. */
+  long order;
+  /** True while the buffer sits in its pool; catches a double release. */
+  boolean free = true;
+
+  PacketBuffer(int capacity, PacketPool pool) {
+    this.data = new byte[capacity];
+    this.pool = pool;
+  }
+
+  /** The bytes; the packet occupies {@code [0, length())}. */
+  public byte[] data() {
+    return data;
+  }
+
+  public int length() {
+    return length;
+  }
+
+  public int capacity() {
+    return data.length;
+  }
+
+  /** Nanoseconds, on the clock of whoever drives the device, at which the packet arrived. */
+  public long timeNanos() {
+    return timeNanos;
+  }
+
+  PacketPool pool() {
+    return pool;
+  }
+
+  void set(byte[] src, int off, int len) {
+    System.arraycopy(src, off, data, 0, len);
+    length = len;
+  }
+
+  /** Returns the buffer to its pool. The caller must not touch it afterwards. */
+  public void release() {
+    pool.release(this);
+  }
+}

@@ -1,0 +1,60 @@
+package dev.sluice.link;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A fixed set of equally sized {@link PacketBuffer}s, preallocated, so that moving packets through
+ * a device allocates nothing. When every buffer is out, {@link #acquire()} returns {@code null} and
+ * the caller drops the packet: memory stays bounded under any load.
+ */
+public final class PacketPool {
+  private final MpmcRing<PacketBuffer> free;
+  private final int bufferCapacity;
+  private final AtomicLong exhausted = new AtomicLong();
+
+  public PacketPool(int buffers, int bufferCapacity) {
+    this.free = new MpmcRing<>(buffers);
+    this.bufferCapacity = bufferCapacity;
+    for (int i = 0; i < free.capacity(); i++) {
+      free.offer(new PacketBuffer(bufferCapacity, this));
+    }
+    // The ring rounds up to a power of two and is filled completely, so a release always fits.
+  }
+
+  /** A free buffer, or {@code null} if all are in use. */
+  public PacketBuffer acquire() {
+    PacketBuffer buffer = free.poll();
+    if (buffer == null) {
+      exhausted.incrementAndGet();
+      return null;
+    }
+    buffer.free = false;
+    return buffer;
+  }
+
+  void release(PacketBuffer buffer) {
+    if (buffer.pool() != this || buffer.free) {
+      throw new IllegalStateException("packet buffer released twice, or into the wrong pool");
+    }
+    buffer.free = true;
+    free.offer(buffer); // cannot fail: the ring holds every buffer of this pool
+  }
+
+  public int bufferCapacity() {
+    return bufferCapacity;
+  }
+
+  /** Buffers currently free. */
+  public int available() {
+    return free.size();
+  }
+
+  public int size() {
+    return free.capacity();
+  }
+
+  /** How many times {@link #acquire()} found the pool empty. */
+  public long exhaustedCount() {
+    return exhausted.get();
+  }
+}

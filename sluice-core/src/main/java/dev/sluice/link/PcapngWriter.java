@@ -1,0 +1,179 @@
+package dev.sluice.link;
+
+import java.io.BufferedOutputStream;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.IdentityHashMap;
+import java.util.Map;
+
+/**
+ * Writes packets to a pcapng file (draft-ietf-opsawg-pcapng) that Wireshark and tshark open: one
+ * Section Header Block, one Interface Description Block per tapped device (link type RAW, since
+ * devices carry bare IP packets, and nanosecond timestamps), and an Enhanced Packet Block per
+ * packet, flagged inbound or outbound.
+ *
+ * <p>Thread-safe: taps on several devices may fire from several threads; each block is written
+ * whole under this writer's monitor. Blocks are written in the host's byte order, which the
+ * Section Header's byte-order magic declares.
+ */
+public final class PcapngWriter implements Closeable {
+  static final int BLOCK_SECTION_HEADER = 0x0A0D0D0A;
+  static final int BLOCK_INTERFACE_DESCRIPTION = 0x00000001;
+  static final int BLOCK_ENHANCED_PACKET = 0x00000006;
+  static final int BYTE_ORDER_MAGIC = 0x1A2B3C4D;
+  /** LINKTYPE_RAW: the packet begins with an IPv4 or IPv6 header. */
+  public static final int LINKTYPE_RAW = 101;
+  static final int OPTION_END = 0;
+  static final int OPTION_SHB_USER_APPLICATION = 4;
+  static final int OPTION_IF_NAME = 2;
+  static final int OPTION_IF_TSRESOL = 9;
+  static final int OPTION_EPB_FLAGS = 2;
+  static final int EPB_INBOUND = 1;
+  static final int EPB_OUTBOUND = 2;
+  private static final int SNAPLEN = 65_535;
+
+  private final OutputStream out;
+  private final long epochOffsetNanos;
+  private final ByteBuffer header = ByteBuffer.allocate(256).order(ByteOrder.nativeOrder());
+  private final Map<Device, Integer> interfaceIds = new IdentityHashMap<>();
+  private final byte[] padding = new byte[4];
+  private long packets;
+  private IOException failure;
+
+  /**
+   * @param epochOffsetNanos added to every device timestamp to make it Unix time: for a virtual
+   *     clock that starts at 0, pass the wall-clock time of the start
+   */
+  public PcapngWriter(OutputStream out, long epochOffsetNanos) {
+    this.out = out;
+    this.epochOffsetNanos = epochOffsetNanos;
+    writeSectionHeader();
+  }
+
+  /** Creates (or replaces) {@code file}. */
+  public static PcapngWriter create(Path file, long epochOffsetNanos) throws IOException {
+    return new PcapngWriter(new BufferedOutputStream(Files.newOutputStream(file), 1 << 16), epochOffsetNanos);
+  }
+
+  /** Describes {@code device} in the file and taps it: from now on its packets are written. */
+  public synchronized void attach(Device device) {
+    if (interfaceIds.containsKey(device)) {
+      return;
+    }
+    int id = interfaceIds.size();
+    interfaceIds.put(device, id);
+    writeInterfaceDescription(device.name());
+    device.addTap((d, direction, buf, off, len, timeNanos) -> writePacket(id, direction, buf, off, len, timeNanos));
+  }
+
+  /** Packets written so far. */
+  public synchronized long packets() {
+    return packets;
+  }
+
+  private void writeSectionHeader() {
+    byte[] application = "Sluice".getBytes(StandardCharsets.UTF_8);
+    int optionsLength = option(application.length) + 4;
+    int total = 28 + optionsLength;
+    header.clear();
+    header.putInt(BLOCK_SECTION_HEADER).putInt(total).putInt(BYTE_ORDER_MAGIC);
+    header.putShort((short) 1).putShort((short) 0).putLong(-1L); // version 1.0, section length unknown
+    putOption(OPTION_SHB_USER_APPLICATION, application);
+    header.putShort((short) OPTION_END).putShort((short) 0);
+    header.putInt(total);
+    flushHeader();
+  }
+
+  private void writeInterfaceDescription(String name) {
+    byte[] nameBytes = name.getBytes(StandardCharsets.UTF_8);
+    int optionsLength = option(nameBytes.length) + option(1) + 4;
+    int total = 20 + optionsLength;
+    header.clear();
+    header.putInt(BLOCK_INTERFACE_DESCRIPTION).putInt(total);
+    header.putShort((short) LINKTYPE_RAW).putShort((short) 0).putInt(SNAPLEN);
+    putOption(OPTION_IF_NAME, nameBytes);
+    putOption(OPTION_IF_TSRESOL, new byte[] {9}); // 10^-9 s: nanoseconds
+    header.putShort((short) OPTION_END).putShort((short) 0);
+    header.putInt(total);
+    flushHeader();
+  }
+
+  private synchronized void writePacket(int interfaceId, Direction direction, byte[] buf, int off, int len, long timeNanos) {
+    int captured = Math.min(len, SNAPLEN);
+    int paddedData = (captured + 3) & ~3;
+    int total = 32 + paddedData + 8 + 4 + 4;
+    long timestamp = timeNanos + epochOffsetNanos;
+    header.clear();
+    header.putInt(BLOCK_ENHANCED_PACKET).putInt(total).putInt(interfaceId);
+    header.putInt((int) (timestamp >>> 32)).putInt((int) timestamp);
+    header.putInt(captured).putInt(len);
+    flushHeader();
+    write(buf, off, captured);
+    write(padding, 0, paddedData - captured);
+    header.clear();
+    header.putShort((short) OPTION_EPB_FLAGS).putShort((short) 4);
+    header.putInt(direction == Direction.INBOUND ? EPB_INBOUND : EPB_OUTBOUND);
+    header.putShort((short) OPTION_END).putShort((short) 0);
+    header.putInt(total);
+    flushHeader();
+    packets++;
+  }
+
+  private static int option(int valueLength) {
+    return 4 + ((valueLength + 3) & ~3);
+  }
+
+  private void putOption(int code, byte[] value) {
+    header.putShort((short) code).putShort((short) value.length).put(value);
+    for (int i = value.length; (i & 3) != 0; i++) {
+      header.put((byte) 0);
+    }
+  }
+
+  private void flushHeader() {
+    write(header.array(), 0, header.position());
+  }
+
+  private void write(byte[] buf, int off, int len) {
+    if (failure != null || len == 0) {
+      return;
+    }
+    try {
+      out.write(buf, off, len);
+    } catch (IOException e) {
+      failure = e; // reported by flush() and close(); a tap must not throw into the data path
+    }
+  }
+
+  public synchronized void flush() throws IOException {
+    if (failure != null) {
+      throw failure;
+    }
+    out.flush();
+  }
+
+  @Override
+  public synchronized void close() throws IOException {
+    try {
+      flush();
+    } finally {
+      out.close();
+    }
+  }
+
+  /** Like {@link #close()}, for callers that cannot handle {@link IOException}. */
+  public void closeUnchecked() {
+    try {
+      close();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

@@ -1,0 +1,104 @@
+package dev.sluice.link;
+
+import dev.sluice.wire.DropCounters;
+import dev.sluice.wire.DropReason;
+import dev.sluice.wire.FlowHash;
+
+/**
+ * One end of a {@link SimulatedLink}: a multi-queue device whose receive queue for each packet is
+ * chosen by a flow hash, as receive-side scaling does on a NIC.
+ *
+ * <p>Threads: any thread may transmit; each receive queue is a lock-free ring that any thread may
+ * poll. Taps are kept in an array that is replaced, never mutated, so calling them needs no lock.
+ */
+public final class SimulatedInterface implements Device {
+  private final String name;
+  private final int mtu;
+  private final MpmcRing<PacketBuffer>[] queues;
+  private final DropCounters drops = new DropCounters();
+  private volatile PacketTap[] taps = new PacketTap[0];
+  private SimulatedLink.Channel outgoing;
+
+  @SuppressWarnings("unchecked")
+  SimulatedInterface(String name, int mtu, int receiveQueues, int queueCapacity) {
+    this.name = name;
+    this.mtu = mtu;
+    this.queues = new MpmcRing[receiveQueues];
+    for (int i = 0; i < receiveQueues; i++) {
+      queues[i] = new MpmcRing<>(queueCapacity);
+    }
+  }
+
+  void connect(SimulatedLink.Channel outgoing) {
+    this.outgoing = outgoing;
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  @Override
+  public int mtu() {
+    return mtu;
+  }
+
+  @Override
+  public int receiveQueueCount() {
+    return queues.length;
+  }
+
+  @Override
+  public PacketBuffer poll(int queue) {
+    return queues[queue].poll();
+  }
+
+  /** Packets waiting in {@code queue}. */
+  public int queued(int queue) {
+    return queues[queue].size();
+  }
+
+  @Override
+  public boolean transmit(byte[] buf, int off, int len, long nowNanos) {
+    if (len > mtu) {
+      drops.increment(DropReason.LINK_MTU_EXCEEDED);
+      return false;
+    }
+    tap(Direction.OUTBOUND, buf, off, len, nowNanos);
+    outgoing.send(buf, off, len, nowNanos);
+    return true;
+  }
+
+  /** Called by the link when a packet arrives; takes ownership of {@code packet}. */
+  void deliver(PacketBuffer packet) {
+    tap(Direction.INBOUND, packet.data(), 0, packet.length(), packet.timeNanos);
+    int queue = Math.floorMod(FlowHash.of(packet.data(), 0, packet.length()), queues.length);
+    if (!queues[queue].offer(packet)) {
+      drops.increment(DropReason.RX_QUEUE_FULL);
+      packet.release();
+    }
+  }
+
+  private void tap(Direction direction, byte[] buf, int off, int len, long timeNanos) {
+    for (PacketTap tap : taps) {
+      tap.onPacket(this, direction, buf, off, len, timeNanos);
+    }
+  }
+
+  @Override
+  public DropCounters drops() {
+    return drops;
+  }
+
+  @Override
+  public synchronized void addTap(PacketTap tap) {
+    PacketTap[] next = java.util.Arrays.copyOf(taps, taps.length + 1);
+    next[taps.length] = tap;
+    taps = next;
+  }
+
+  @Override
+  public String toString() {
+    return name;
+  }
+}

@@ -1,0 +1,209 @@
+package dev.sluice.link;
+
+import java.util.SplittableRandom;
+
+/**
+ * A point-to-point link between two {@link SimulatedInterface}s, with independent seeded
+ * {@link Impairments} in each direction.
+ *
+ * <p><b>Locking.</b> Each direction ({@link Channel}) has one monitor. It guards the random
+ * generator, the in-flight heap, the serialisation clock and the counters, so the impairment
+ * decisions are a function of the seed and of the order of transmissions alone. Deliveries happen
+ * under that monitor too, which keeps packets due at the same instant in transmission order. The
+ * only thing called under it is the receiving interface's delivery (taps, then a lock-free ring
+ * offer); a tap must never call back into a link, so lock order is always channel, then tap.
+ */
+public final class SimulatedLink {
+  /**
+   * How a link is built.
+   *
+   * @param mtu the largest packet either end will transmit
+   * @param receiveQueues receive queues per interface (as a multi-queue NIC has)
+   * @param queueCapacity packets each receive queue holds before it drops
+   * @param buffers packet buffers per direction: bounds the memory of packets in flight and queued
+   * @param aToB impairments from the first interface to the second
+   * @param bToA impairments from the second to the first
+   */
+  public record Config(int mtu, int receiveQueues, int queueCapacity, int buffers,
+      Impairments aToB, Impairments bToA) {
+    public static final int DEFAULT_MTU = 1500;
+
+    public Config {
+      if (mtu < 68 || mtu > 65_535) {
+        throw new IllegalArgumentException("MTU must be in [68, 65535] (RFC 791): " + mtu);
+      }
+      if (receiveQueues < 1 || queueCapacity < 1 || buffers < 1) {
+        throw new IllegalArgumentException("queues, queue capacity and buffers must be positive");
+      }
+    }
+
+    public static Config defaults() {
+      return new Config(DEFAULT_MTU, 1, 1024, 4096, Impairments.NONE, Impairments.NONE);
+    }
+
+    public Config withMtu(int mtu) {
+      return new Config(mtu, receiveQueues, queueCapacity, buffers, aToB, bToA);
+    }
+
+    public Config withReceiveQueues(int queues) {
+      return new Config(mtu, queues, queueCapacity, buffers, aToB, bToA);
+    }
+
+    public Config withQueueCapacity(int capacity) {
+      return new Config(mtu, receiveQueues, capacity, buffers, aToB, bToA);
+    }
+
+    public Config withBuffers(int buffers) {
+      return new Config(mtu, receiveQueues, queueCapacity, buffers, aToB, bToA);
+    }
+
+    /** The same impairments in both directions. */
+    public Config withImpairments(Impairments both) {
+      return new Config(mtu, receiveQueues, queueCapacity, buffers, both, both);
+    }
+
+    public Config withImpairments(Impairments aToB, Impairments bToA) {
+      return new Config(mtu, receiveQueues, queueCapacity, buffers, aToB, bToA);
+    }
+  }
+
+  private final SimulatedInterface a;
+  private final SimulatedInterface b;
+  private final Channel aToB;
+  private final Channel bToA;
+
+  SimulatedLink(String nameA, String nameB, Config config, long seedAToB, long seedBToA) {
+    a = new SimulatedInterface(nameA, config.mtu(), config.receiveQueues(), config.queueCapacity());
+    b = new SimulatedInterface(nameB, config.mtu(), config.receiveQueues(), config.queueCapacity());
+    aToB = new Channel(config.aToB(), seedAToB, new PacketPool(config.buffers(), config.mtu()), b);
+    bToA = new Channel(config.bToA(), seedBToA, new PacketPool(config.buffers(), config.mtu()), a);
+    a.connect(aToB);
+    b.connect(bToA);
+  }
+
+  public SimulatedInterface a() {
+    return a;
+  }
+
+  public SimulatedInterface b() {
+    return b;
+  }
+
+  public ChannelStats statsAToB() {
+    return aToB.stats();
+  }
+
+  public ChannelStats statsBToA() {
+    return bToA.stats();
+  }
+
+  /** Changes the impairments of both directions from now on (for example to heal a partition). */
+  public void impair(Impairments aToB, Impairments bToA) {
+    this.aToB.impair(aToB);
+    this.bToA.impair(bToA);
+  }
+
+  /** Delivers every packet due at or before {@code nowNanos}, in both directions. */
+  public void deliverDue(long nowNanos) {
+    aToB.deliverDue(nowNanos);
+    bToA.deliverDue(nowNanos);
+  }
+
+  /** When the next packet in flight is due, or {@link Long#MAX_VALUE} if none is. */
+  public long nextDueNanos() {
+    return Math.min(aToB.nextDueNanos(), bToA.nextDueNanos());
+  }
+
+  /** Packets in flight in both directions. */
+  public int inFlight() {
+    return aToB.inFlight() + bToA.inFlight();
+  }
+
+  /** One direction of the link. See the class comment for its locking rule. */
+  static final class Channel {
+    private final SplittableRandom random;
+    private final PacketPool pool;
+    private final SimulatedInterface destination;
+    private final TimedQueue inFlight = new TimedQueue();
+    private Impairments impairments;
+    private long serialisationFreeAt = Long.MIN_VALUE;
+    private long nextOrder;
+    private long sent;
+    private long delivered;
+    private long lost;
+    private long duplicated;
+    private long corrupted;
+    private long bufferExhausted;
+
+    Channel(Impairments impairments, long seed, PacketPool pool, SimulatedInterface destination) {
+      this.impairments = impairments;
+      this.random = new SplittableRandom(seed);
+      this.pool = pool;
+      this.destination = destination;
+    }
+
+    synchronized void impair(Impairments impairments) {
+      this.impairments = impairments;
+    }
+
+    synchronized void send(byte[] buf, int off, int len, long nowNanos) {
+      sent++;
+      Impairments imp = impairments;
+      if (imp.loss() > 0 && random.nextDouble() < imp.loss()) {
+        lost++;
+        return;
+      }
+      long departure = nowNanos;
+      if (imp.bitsPerSecond() > 0) {
+        long start = Math.max(nowNanos, serialisationFreeAt);
+        long transmission = Math.ceilDiv(len * 8L * 1_000_000_000L, imp.bitsPerSecond());
+        serialisationFreeAt = start + transmission;
+        departure = serialisationFreeAt;
+      }
+      int copies = imp.duplicate() > 0 && random.nextDouble() < imp.duplicate() ? 2 : 1;
+      for (int copy = 0; copy < copies; copy++) {
+        if (copy == 1) {
+          duplicated++;
+        }
+        PacketBuffer packet = pool.acquire();
+        if (packet == null) {
+          bufferExhausted++;
+          continue;
+        }
+        packet.set(buf, off, len);
+        if (imp.corrupt() > 0 && random.nextDouble() < imp.corrupt()) {
+          int bit = random.nextInt(len * 8);
+          packet.data()[bit >>> 3] ^= (byte) (1 << (bit & 7));
+          corrupted++;
+        }
+        long jitter = imp.jitterNanos() > 0 ? random.nextLong(imp.jitterNanos() + 1) : 0;
+        packet.timeNanos = departure + imp.delayNanos() + jitter;
+        packet.order = nextOrder++;
+        inFlight.add(packet);
+      }
+      deliverDue(nowNanos);
+    }
+
+    synchronized void deliverDue(long nowNanos) {
+      PacketBuffer next;
+      while ((next = inFlight.peek()) != null && next.timeNanos <= nowNanos) {
+        inFlight.poll();
+        delivered++;
+        destination.deliver(next);
+      }
+    }
+
+    synchronized long nextDueNanos() {
+      PacketBuffer next = inFlight.peek();
+      return next == null ? Long.MAX_VALUE : next.timeNanos;
+    }
+
+    synchronized int inFlight() {
+      return inFlight.size();
+    }
+
+    synchronized ChannelStats stats() {
+      return new ChannelStats(sent, delivered, lost, duplicated, corrupted, bufferExhausted);
+    }
+  }
+}

@@ -1,0 +1,81 @@
+package dev.sluice.wire;
+
+/**
+ * Why a packet was dropped. Every drop anywhere in Sluice is counted under one of these, so that a
+ * user can tell corruption from an attack from a full queue. The reasons live in {@code wire}, the
+ * lowest layer, so every layer above can count into the same table.
+ *
+ * <p>Each reason names the rule it enforces; the numbers in brackets are rows of
+ * {@code shared/hostile-inputs.md}.
+ */
+public enum DropReason {
+  // --- IP, either family
+  IP_TRUNCATED("shorter than an IP header"),
+  IP_BAD_VERSION("IP version is neither 4 nor 6"),
+
+  // --- IPv4 (RFC 791)
+  IPV4_BAD_HEADER_LENGTH("IHL < 5 or beyond the frame [16]"),
+  IPV4_BAD_TOTAL_LENGTH("total length < header length or beyond the frame [16]"),
+  IPV4_BAD_CHECKSUM("IPv4 header checksum mismatch [17]"),
+  IPV4_BAD_OPTION("IPv4 option length invalid or past the header [31]"),
+  IPV4_SOURCE_ROUTED("IPv4 loose or strict source route [31]"),
+  IPV4_BAD_FRAGMENT("IPv4 fragment ends past 65535 or is not a multiple of 8 [4]"),
+  IPV4_BAD_SOURCE("IPv4 source is multicast or broadcast (RFC 1122 3.2.1.3)"),
+
+  // --- IPv6 (RFC 8200)
+  IPV6_BAD_PAYLOAD_LENGTH("IPv6 payload length beyond the frame, or a jumbogram"),
+  IPV6_EXTENSION_TRUNCATED("IPv6 extension header runs past the packet [5]"),
+  IPV6_EXTENSION_CHAIN_TOO_LONG("IPv6 extension-header chain longer than the cap [5]"),
+  IPV6_HOP_BY_HOP_NOT_FIRST("Hop-by-Hop Options header not first (RFC 8200 4.1) [5]"),
+  IPV6_DEPRECATED_ROUTING_HEADER("IPv6 Type 0 routing header (RFC 5095)"),
+  IPV6_ROUTING_NOT_FINAL("IPv6 routing header with segments left: not for this host"),
+  IPV6_BAD_OPTION("IPv6 option malformed, or unknown with a discard action (RFC 8200 4.2)"),
+  IPV6_BAD_FRAGMENT("IPv6 fragment ends past 65535 or is not a multiple of 8 [4]"),
+  IPV6_BAD_SOURCE("IPv6 source is multicast (RFC 4291 2.7)"),
+
+  // --- TCP (RFC 9293)
+  TCP_TRUNCATED("shorter than a TCP header [15]"),
+  TCP_BAD_DATA_OFFSET("TCP data offset < 5 or beyond the segment [15]"),
+  TCP_BAD_CHECKSUM("TCP checksum mismatch [17]"),
+  TCP_BAD_OPTION_LENGTH("TCP option length 0 or 1, or wrong for its kind [13][14]"),
+  TCP_OPTION_PAST_HEADER("TCP option runs past the data offset [14]"),
+  TCP_BAD_PORT("TCP port 0"),
+
+  // --- UDP (RFC 768)
+  UDP_TRUNCATED("shorter than a UDP header"),
+  UDP_BAD_LENGTH("UDP length disagrees with the IP payload length"),
+  UDP_BAD_CHECKSUM("UDP checksum mismatch [17]"),
+  UDP_MISSING_CHECKSUM("UDP over IPv6 without a checksum (RFC 8200 8.1)"),
+  UDP_BAD_PORT("UDP destination port 0"),
+
+  // --- ICMP (RFC 792, RFC 4443)
+  ICMP_TRUNCATED("shorter than the ICMP message type requires"),
+  ICMP_BAD_CHECKSUM("ICMP checksum mismatch [17]"),
+
+  // --- Ethernet and ARP
+  ETHERNET_TRUNCATED("shorter than an Ethernet header"),
+  ARP_TRUNCATED("shorter than an ARP packet"),
+  ARP_UNSUPPORTED("ARP for other than Ethernet and IPv4"),
+
+  // --- Links and queues
+  LINK_MTU_EXCEEDED("larger than the link MTU"),
+  RX_QUEUE_FULL("receive queue full");
+
+  private final String description;
+
+  DropReason(String description) {
+    this.description = description;
+  }
+
+  /** What was wrong with the packet, for logs and statistics. */
+  public String description() {
+    return description;
+  }
+
+  private static final DropReason[] VALUES = values();
+
+  /** All reasons; shared, do not modify. Avoids the copy {@link #values()} makes. */
+  static DropReason[] all() {
+    return VALUES;
+  }
+}

@@ -1,0 +1,72 @@
+package dev.sluice.wire;
+
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.nio.ByteBuffer;
+
+/** Conversions between the primitive address forms the views use and text or {@link InetAddress}. */
+public final class IpAddresses {
+  private IpAddresses() {}
+
+  public static String formatIpv4(int address) {
+    return (address >>> 24) + "." + ((address >>> 16) & 0xFF) + "." + ((address >>> 8) & 0xFF) + "."
+        + (address & 0xFF);
+  }
+
+  /** Parses a dotted-quad IPv4 literal; never resolves a name. */
+  public static int parseIpv4(String text) {
+    InetAddress address = InetAddress.ofLiteral(text);
+    if (!(address instanceof Inet4Address)) {
+      throw new IllegalArgumentException("not an IPv4 address: " + text);
+    }
+    return ByteBuffer.wrap(address.getAddress()).getInt();
+  }
+
+  /** Parses an IPv6 literal into {high, low}; never resolves a name. */
+  public static long[] parseIpv6(String text) {
+    InetAddress address = InetAddress.ofLiteral(text);
+    if (!(address instanceof Inet6Address)) {
+      throw new IllegalArgumentException("not an IPv6 address: " + text);
+    }
+    ByteBuffer bytes = ByteBuffer.wrap(address.getAddress());
+    return new long[] {bytes.getLong(), bytes.getLong()};
+  }
+
+  /** The RFC 5952 text form of an IPv6 address. */
+  public static String formatIpv6(long high, long low) {
+    byte[] raw = ByteBuffer.allocate(16).putLong(high).putLong(low).array();
+    try {
+      String text = InetAddress.getByAddress(raw).getHostAddress();
+      return compress(text);
+    } catch (java.net.UnknownHostException impossible) {
+      throw new AssertionError(impossible);
+    }
+  }
+
+  /** Java prints every group ({@code 2001:2:0:0:0:0:0:1}); RFC 5952 §4.2 wants the longest zero run as {@code ::}. */
+  private static String compress(String full) {
+    String[] groups = full.split(":");
+    int bestStart = -1;
+    int bestLength = 1;
+    for (int i = 0; i < groups.length; ) {
+      if (groups[i].equals("0")) {
+        int j = i;
+        while (j < groups.length && groups[j].equals("0")) j++;
+        if (j - i > bestLength) {
+          bestStart = i;
+          bestLength = j - i;
+        }
+        i = j;
+      } else {
+        i++;
+      }
+    }
+    if (bestStart < 0) {
+      return full;
+    }
+    String head = String.join(":", java.util.Arrays.copyOfRange(groups, 0, bestStart));
+    String tail = String.join(":", java.util.Arrays.copyOfRange(groups, bestStart + bestLength, groups.length));
+    return head + "::" + tail;
+  }
+}

@@ -1,0 +1,298 @@
+package dev.sluice.wire;
+
+/**
+ * A zero-copy view of an IPv6 packet (RFC 8200 §3) and its extension-header chain (§4).
+ *
+ * <p>{@link #wrap} walks the chain iteratively. Every step moves forward by at least eight bytes,
+ * lengths are checked against the payload before they are used, and the chain is capped at
+ * {@link #MAX_EXTENSION_HEADERS} headers, so a chain that is long, loops or has lengths that wrap
+ * ends in a drop (hostile input 5, CVE-2021-24086). The walk stops at the first upper-layer header,
+ * at No Next Header, at ESP, or at a Fragment header that starts or continues a fragmented
+ * datagram: what follows a fragment header is parsed again after reassembly.
+ */
+public final class Ipv6Packet {
+  public static final int HEADER_LENGTH = 40;
+  public static final int MIN_MTU = 1280;
+  /** Enough for the recommended order of RFC 8200 §4.1 with a second Destination Options header. */
+  public static final int MAX_EXTENSION_HEADERS = 8;
+
+  private static final int FRAGMENT_HEADER_LENGTH = 8;
+  private static final int OPTION_PAD1 = 0;
+  private static final int OPTION_PADN = 1;
+  private static final int OPTION_ROUTER_ALERT = 5;
+
+  private byte[] buf;
+  private int off;
+  private int payloadLength;
+  private int upperLayerProtocol;
+  private int upperLayerOffset;
+  private int extensionHeaderCount;
+  private boolean fragment;
+  private int fragmentOffset;
+  private boolean moreFragments;
+  private int fragmentIdentification;
+  private int fragmentHeaderOffset;
+
+  /**
+   * Points this view at the packet that starts at {@code off} in a frame of {@code frameLength}
+   * bytes, validates the fixed header and walks the extension headers.
+   *
+   * @return {@code null} if the packet is well-formed, otherwise why it must be dropped
+   */
+  public DropReason wrap(byte[] buf, int off, int frameLength) {
+    this.buf = buf;
+    this.off = off;
+    fragment = false;
+    fragmentOffset = 0;
+    moreFragments = false;
+    fragmentIdentification = 0;
+    fragmentHeaderOffset = -1;
+    extensionHeaderCount = 0;
+    if (frameLength < HEADER_LENGTH || !Bytes.inBounds(buf, off, frameLength)) {
+      return DropReason.IP_TRUNCATED;
+    }
+    if (Bytes.u8(buf, off) >>> 4 != 6) {
+      return DropReason.IP_BAD_VERSION;
+    }
+    payloadLength = Bytes.u16(buf, off + 4);
+    // Link padding past the payload is trimmed. A zero payload length with a Jumbo Payload option
+    // (RFC 2675) is refused when the option is seen, since its action bits say discard.
+    if (HEADER_LENGTH + payloadLength > frameLength) {
+      return DropReason.IPV6_BAD_PAYLOAD_LENGTH;
+    }
+    if (Bytes.u8(buf, off + 8) == 0xFF) {
+      return DropReason.IPV6_BAD_SOURCE;
+    }
+    return walkExtensionHeaders();
+  }
+
+  private DropReason walkExtensionHeaders() {
+    int next = Bytes.u8(buf, off + 6);
+    int pos = off + HEADER_LENGTH;
+    int end = off + HEADER_LENGTH + payloadLength;
+    while (true) {
+      int length;
+      switch (next) {
+        case IpProtocol.HOP_BY_HOP, IpProtocol.IPV6_DESTINATION_OPTIONS, IpProtocol.IPV6_ROUTING -> {
+          if (next == IpProtocol.HOP_BY_HOP && extensionHeaderCount != 0) {
+            return DropReason.IPV6_HOP_BY_HOP_NOT_FIRST;
+          }
+          if (end - pos < 8) {
+            return DropReason.IPV6_EXTENSION_TRUNCATED;
+          }
+          length = (Bytes.u8(buf, pos + 1) + 1) * 8;
+          if (length > end - pos) {
+            return DropReason.IPV6_EXTENSION_TRUNCATED;
+          }
+          DropReason problem = next == IpProtocol.IPV6_ROUTING
+              ? checkRoutingHeader(pos)
+              : checkOptions(pos + 2, pos + length);
+          if (problem != null) {
+            return problem;
+          }
+        }
+        case IpProtocol.AH -> {
+          // RFC 4302 §2.2: Payload Len is in 32-bit words, minus 2.
+          if (end - pos < 8) {
+            return DropReason.IPV6_EXTENSION_TRUNCATED;
+          }
+          length = (Bytes.u8(buf, pos + 1) + 2) * 4;
+          if (length > end - pos) {
+            return DropReason.IPV6_EXTENSION_TRUNCATED;
+          }
+        }
+        case IpProtocol.IPV6_FRAGMENT -> {
+          if (end - pos < FRAGMENT_HEADER_LENGTH) {
+            return DropReason.IPV6_EXTENSION_TRUNCATED;
+          }
+          int offsetAndFlags = Bytes.u16(buf, pos + 2);
+          int fragOffset = offsetAndFlags & 0xFFF8;
+          boolean more = (offsetAndFlags & 1) != 0;
+          int afterHeader = pos + FRAGMENT_HEADER_LENGTH;
+          int fragmentPayload = end - afterHeader;
+          // RFC 8200 §4.5: non-final fragments are a multiple of 8 bytes, and no fragment may end
+          // past the largest unfragmented payload.
+          if (fragOffset + fragmentPayload > Ipv4Packet.MAX_PACKET_LENGTH
+              || (more && (fragmentPayload & 7) != 0)) {
+            return DropReason.IPV6_BAD_FRAGMENT;
+          }
+          fragmentHeaderOffset = pos;
+          fragmentIdentification = Bytes.i32(buf, pos + 4);
+          if (++extensionHeaderCount > MAX_EXTENSION_HEADERS) {
+            return DropReason.IPV6_EXTENSION_CHAIN_TOO_LONG;
+          }
+          if (fragOffset != 0 || more) {
+            // A real fragment: stop here and parse the rest after reassembly.
+            fragment = true;
+            fragmentOffset = fragOffset;
+            moreFragments = more;
+            upperLayerProtocol = Bytes.u8(buf, pos);
+            upperLayerOffset = afterHeader;
+            return null;
+          }
+          // An atomic fragment (RFC 6946) is processed as if it had no fragment header.
+          next = Bytes.u8(buf, pos);
+          pos = afterHeader;
+          continue;
+        }
+        default -> {
+          // An upper-layer header, ESP, or No Next Header: the chain ends here.
+          upperLayerProtocol = next;
+          upperLayerOffset = pos;
+          return null;
+        }
+      }
+      if (++extensionHeaderCount > MAX_EXTENSION_HEADERS) {
+        return DropReason.IPV6_EXTENSION_CHAIN_TOO_LONG;
+      }
+      next = Bytes.u8(buf, pos);
+      pos += length;
+    }
+  }
+
+  /**
+   * RFC 8200 §4.4: a routing header with Segments Left = 0 is ignored. With segments left this
+   * host is not the final destination, and a host does not forward. Type 0 is deprecated outright
+   * (RFC 5095 §3).
+   */
+  private DropReason checkRoutingHeader(int pos) {
+    if (Bytes.u8(buf, pos + 2) == 0) {
+      return DropReason.IPV6_DEPRECATED_ROUTING_HEADER;
+    }
+    if (Bytes.u8(buf, pos + 3) != 0) {
+      return DropReason.IPV6_ROUTING_NOT_FINAL;
+    }
+    return null;
+  }
+
+  /**
+   * Walks the TLV options of a Hop-by-Hop or Destination Options header (RFC 8200 §4.2). Pad1 is
+   * one octet; every other option has a length octet and must fit. An unknown option whose two
+   * high-order type bits are not 00 asks for the packet to be discarded.
+   */
+  private DropReason checkOptions(int start, int end) {
+    int i = start;
+    while (i < end) {
+      int type = Bytes.u8(buf, i);
+      if (type == OPTION_PAD1) {
+        i++;
+        continue;
+      }
+      if (i + 2 > end) {
+        return DropReason.IPV6_BAD_OPTION;
+      }
+      int dataLength = Bytes.u8(buf, i + 1);
+      if (dataLength > end - i - 2) {
+        return DropReason.IPV6_BAD_OPTION;
+      }
+      boolean known = type == OPTION_PADN || type == OPTION_ROUTER_ALERT;
+      if (!known && (type >>> 6) != 0) {
+        return DropReason.IPV6_BAD_OPTION;
+      }
+      i += 2 + dataLength;
+    }
+    return null;
+  }
+
+  public byte[] buffer() {
+    return buf;
+  }
+
+  public int offset() {
+    return off;
+  }
+
+  public int trafficClass() {
+    return (Bytes.u16(buf, off) >>> 4) & 0xFF;
+  }
+
+  public int flowLabel() {
+    return Bytes.i32(buf, off) & 0xF_FFFF;
+  }
+
+  /** The Payload Length field: extension headers plus upper-layer data. */
+  public int payloadLength() {
+    return payloadLength;
+  }
+
+  public int totalLength() {
+    return HEADER_LENGTH + payloadLength;
+  }
+
+  public int nextHeader() {
+    return Bytes.u8(buf, off + 6);
+  }
+
+  public int hopLimit() {
+    return Bytes.u8(buf, off + 7);
+  }
+
+  public long sourceHigh() {
+    return Bytes.i64(buf, off + 8);
+  }
+
+  public long sourceLow() {
+    return Bytes.i64(buf, off + 16);
+  }
+
+  public long destinationHigh() {
+    return Bytes.i64(buf, off + 24);
+  }
+
+  public long destinationLow() {
+    return Bytes.i64(buf, off + 32);
+  }
+
+  /** Bytes of extension headers between the fixed header and the upper-layer data. */
+  public int extensionHeadersLength() {
+    return upperLayerOffset - off - HEADER_LENGTH;
+  }
+
+  public int extensionHeaderCount() {
+    return extensionHeaderCount;
+  }
+
+  /** The protocol of the data after the last header walked (TCP, UDP, ICMPv6, ...). */
+  public int upperLayerProtocol() {
+    return upperLayerProtocol;
+  }
+
+  public int upperLayerOffset() {
+    return upperLayerOffset;
+  }
+
+  public int upperLayerLength() {
+    return off + HEADER_LENGTH + payloadLength - upperLayerOffset;
+  }
+
+  /** True if a Fragment header makes this one piece of a larger datagram. */
+  public boolean isFragment() {
+    return fragment;
+  }
+
+  public int fragmentOffset() {
+    return fragmentOffset;
+  }
+
+  public boolean moreFragments() {
+    return moreFragments;
+  }
+
+  public int fragmentIdentification() {
+    return fragmentIdentification;
+  }
+
+  /** Offset of the Fragment header, or -1 if there is none (atomic fragments included). */
+  public int fragmentHeaderOffset() {
+    return fragmentHeaderOffset;
+  }
+
+  /**
+   * The unfinished pseudo-header sum for an upper-layer checksum over {@code length} bytes
+   * (RFC 8200 §8.1). With a length of 0 it is the sum a UDP datagram completes with its own Length.
+   */
+  public int pseudoHeaderSum(int length) {
+    return Checksum.pseudoHeaderIpv6(sourceHigh(), sourceLow(), destinationHigh(),
+        destinationLow(), upperLayerProtocol, length);
+  }
+}
