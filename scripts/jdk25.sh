@@ -7,9 +7,13 @@ sluice_java_feature() { # prints the feature release of the JDK at $1 (e.g. 25),
     | sed -n 's/^ *java\.specification\.version = \([0-9][0-9]*\).*/\1/p' | head -n 1
 }
 
+# Where to look after $JAVA_HOME; SLUICE_JDK_SEARCH (space-separated globs) overrides it for tests.
+sluice_jdk_search=${SLUICE_JDK_SEARCH:-"/usr/lib/jvm/*25* /usr/lib/jvm/* /opt/java/* /opt/jdk*"}
+
 sluice_find_jdk25() {
   local candidate feature
-  for candidate in "${JAVA_HOME:-}" /usr/lib/jvm/*25* /usr/lib/jvm/* /opt/java/* /opt/jdk*; do
+  # shellcheck disable=SC2086 # the globs are meant to expand
+  for candidate in "${JAVA_HOME:-}" $sluice_jdk_search; do
     [ -n "$candidate" ] && [ -d "$candidate" ] || continue
     feature=$(sluice_java_feature "$candidate")
     if [ -n "$feature" ] && [ "$feature" -ge 25 ]; then
@@ -21,7 +25,7 @@ sluice_find_jdk25() {
 }
 
 if ! SLUICE_JDK=$(sluice_find_jdk25); then
-  echo "sluice: no JDK 25 found (looked at \$JAVA_HOME and /usr/lib/jvm): install one, e.g. 'apt-get install openjdk-25-jdk' or Temurin 25" >&2
+  echo "sluice: needs a JDK 25 and found none (looked at \$JAVA_HOME and /usr/lib/jvm): install one there, for example Temurin 25" >&2
   exit 1
 fi
 export JAVA_HOME="$SLUICE_JDK"

@@ -2,6 +2,8 @@ package dev.sluice.cli;
 
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 
 /**
  * Subcommands whose machinery is not built yet. Each says so plainly and exits with status 2, so
@@ -13,6 +15,7 @@ final class PendingCommands {
   private PendingCommands() {}
 
   abstract static class Pending implements Callable<Integer> {
+    @Spec CommandSpec spec;
     private final String name;
     private final String arrivesWith;
 
@@ -23,7 +26,7 @@ final class PendingCommands {
 
     @Override
     public Integer call() {
-      System.err.println("sluice " + name + ": not available yet; it arrives with " + arrivesWith + ".");
+      spec.commandLine().getErr().println("sluice " + name + ": not available yet; it arrives with " + arrivesWith + ".");
       return EXIT_NOT_AVAILABLE;
     }
   }

@@ -108,7 +108,9 @@ public final class PcapngWriter implements Closeable {
   private synchronized void writePacket(int interfaceId, Direction direction, byte[] buf, int off, int len, long timeNanos) {
     int captured = Math.min(len, SNAPLEN);
     int paddedData = (captured + 3) & ~3;
-    int total = 32 + paddedData + 8 + 4 + 4;
+    // Seven 32-bit fields, the padded data, the epb_flags option (8), opt_endofopt (4), and the
+    // trailing copy of the total length (4).
+    int total = 28 + paddedData + 8 + 4 + 4;
     long timestamp = timeNanos + epochOffsetNanos;
     header.clear();
     header.putInt(BLOCK_ENHANCED_PACKET).putInt(total).putInt(interfaceId);
