@@ -1,0 +1,158 @@
+package dev.sluice.tcp;
+
+/**
+ * The receive side's bytes: in-order data waiting for the application, followed in the same ring
+ * by out-of-order data waiting for the gap before it to fill (smoltcp keeps both in one ring the
+ * same way). Offsets are relative to the in-order edge, RCV.NXT.
+ *
+ * <p>Guarantees the engine relies on:
+ * <ul>
+ *   <li>Nothing beyond the window is stored: out-of-order bytes ≤ the receive window (hostile
+ *       input 3), and {@link Reassembly} caps the number of holes.
+ *   <li>Bytes already received win over a retransmission that carries different bytes (RFC 9293
+ *       §3.10.7.4, hostile input 24), and each byte is readable exactly once.
+ *   <li>The ring is allocated on the first byte and can be released when empty, so an idle
+ *       connection holds no buffer.
+ * </ul>
+ * Not thread-safe: the connection's owner drives it.
+ */
+public final class ReceiveBuffer {
+  /** {@link #write} result when the segment needed a new hole and the map was full. */
+  public static final int REFUSED = -1;
+
+  private final int capacity;
+  private final Reassembly reassembly;
+  private byte[] ring;
+  private int head;
+  private int readable;
+
+  public ReceiveBuffer(int capacity, int maxOutOfOrderRanges) {
+    if (capacity < 1) {
+      throw new IllegalArgumentException("receive buffer capacity must be positive: " + capacity);
+    }
+    this.capacity = capacity;
+    this.reassembly = new Reassembly(maxOutOfOrderRanges);
+  }
+
+  public int capacity() {
+    return capacity;
+  }
+
+  /** In-order bytes the application can read now. */
+  public int readable() {
+    return readable;
+  }
+
+  /** Space beyond the in-order data: the most the receive window may offer. */
+  public int window() {
+    return capacity - readable;
+  }
+
+  /** The out-of-order ranges (for SACK blocks, RFC 2018 §4). */
+  public Reassembly outOfOrder() {
+    return reassembly;
+  }
+
+  /** Out-of-order bytes held, counted exactly. */
+  public int outOfOrderBytes() {
+    int total = 0;
+    for (int i = 0; i < reassembly.rangeCount(); i++) {
+      total += reassembly.rangeEnd(i) - reassembly.rangeStart(i);
+    }
+    return total;
+  }
+
+  /** True while a ring is allocated. */
+  public boolean isAllocated() {
+    return ring != null;
+  }
+
+  /**
+   * Stores {@code len} bytes that belong at {@code offset} from the in-order edge. Bytes before the
+   * edge (negative offsets) or beyond the window are trimmed; bytes already held are kept and the
+   * new copies of them ignored.
+   *
+   * @return how far the in-order edge advanced (0 for out-of-order data or pure duplicates), or
+   *     {@link #REFUSED} if the data would need a new hole and the hole map is full
+   */
+  public int write(int offset, byte[] src, int srcOff, int len) {
+    int start = Math.max(offset, 0);
+    long endLong = Math.min((long) offset + len, window());
+    if (endLong <= start) {
+      return 0; // wholly duplicate or wholly beyond the window
+    }
+    int end = (int) endLong;
+    if (start > 0 && !reassembly.canAdd(start, end)) {
+      return REFUSED;
+    }
+    if (ring == null) {
+      ring = new byte[capacity];
+    }
+    copyUncovered(start, end, offset, src, srcOff);
+    if (start > 0) {
+      reassembly.add(start, end);
+      return 0;
+    }
+    // In-order data: move the edge past it and past any out-of-order range it now reaches.
+    reassembly.shift(end);
+    int advanced = end + reassembly.popContiguous();
+    readable += advanced;
+    return advanced;
+  }
+
+  /** Copies the parts of {@code [start, end)} that no earlier segment delivered: held bytes win. */
+  private void copyUncovered(int start, int end, int segmentOffset, byte[] src, int srcOff) {
+    int pos = start;
+    while (pos < end) {
+      int covered = reassembly.coveredUntil(pos);
+      if (covered > pos) {
+        pos = covered;
+        continue;
+      }
+      int next = Math.min(reassembly.nextRangeAfter(pos), end);
+      copyIn(pos, src, srcOff + (pos - segmentOffset), next - pos);
+      pos = next;
+    }
+  }
+
+  private void copyIn(int offset, byte[] src, int srcOff, int len) {
+    int at = head + readable + offset;
+    if (at >= capacity) {
+      at -= capacity;
+    }
+    int first = Math.min(len, capacity - at);
+    System.arraycopy(src, srcOff, ring, at, first);
+    if (first < len) {
+      System.arraycopy(src, srcOff + first, ring, 0, len - first);
+    }
+  }
+
+  /** Reads up to {@code len} in-order bytes; returns how many were read (0 if none are ready). */
+  public int read(byte[] dst, int off, int len) {
+    int n = Math.min(len, readable);
+    if (n <= 0) {
+      return 0;
+    }
+    int first = Math.min(n, capacity - head);
+    System.arraycopy(ring, head, dst, off, first);
+    if (first < n) {
+      System.arraycopy(ring, 0, dst, off + first, n - first);
+    }
+    head += n;
+    if (head >= capacity) {
+      head -= capacity;
+    }
+    readable -= n;
+    return n;
+  }
+
+  /** Frees the ring if it holds nothing, so an idle connection costs no buffer memory. */
+  public boolean releaseIfEmpty() {
+    if (ring != null && readable == 0 && reassembly.isEmpty()) {
+      ring = null;
+      head = 0;
+      return true;
+    }
+    return false;
+  }
+}
