@@ -1,0 +1,105 @@
+package dev.sluice.tcp;
+
+/**
+ * The send side's bytes: everything the application wrote that the peer has not acknowledged,
+ * starting at SND.UNA. Sent-but-unacknowledged bytes come first, then bytes not yet sent; the
+ * engine tracks where SND.NXT falls. Retransmissions copy out of the same ring, so a byte is held
+ * once however often it is sent.
+ *
+ * <p>The ring is allocated on the first write and can be released when empty, so an idle
+ * connection holds no buffer. Not thread-safe: the connection's owner drives it.
+ */
+public final class SendBuffer {
+  private final int capacity;
+  private byte[] ring;
+  private int head;
+  private int length;
+
+  public SendBuffer(int capacity) {
+    if (capacity < 1) {
+      throw new IllegalArgumentException("send buffer capacity must be positive: " + capacity);
+    }
+    this.capacity = capacity;
+  }
+
+  public int capacity() {
+    return capacity;
+  }
+
+  /** Bytes held: unacknowledged plus unsent. */
+  public int length() {
+    return length;
+  }
+
+  public int free() {
+    return capacity - length;
+  }
+
+  public boolean isAllocated() {
+    return ring != null;
+  }
+
+  /** Appends up to {@code len} bytes; returns how many fitted. */
+  public int write(byte[] src, int off, int len) {
+    int n = Math.min(len, free());
+    if (n <= 0) {
+      return 0;
+    }
+    if (ring == null) {
+      ring = new byte[capacity];
+    }
+    int at = head + length;
+    if (at >= capacity) {
+      at -= capacity;
+    }
+    int first = Math.min(n, capacity - at);
+    System.arraycopy(src, off, ring, at, first);
+    if (first < n) {
+      System.arraycopy(src, off + first, ring, 0, n - first);
+    }
+    length += n;
+    return n;
+  }
+
+  /** Drops the first {@code n} bytes, which the peer has acknowledged (SND.UNA advanced by n). */
+  public void acknowledge(int n) {
+    if (n < 0 || n > length) {
+      throw new IllegalArgumentException("cannot acknowledge " + n + " of " + length + " bytes");
+    }
+    head += n;
+    if (head >= capacity) {
+      head -= capacity;
+    }
+    length -= n;
+  }
+
+  /** Copies {@code len} bytes starting {@code offset} bytes after SND.UNA into {@code dst}. */
+  public void copy(int offset, byte[] dst, int dstOff, int len) {
+    if (offset < 0 || len < 0 || offset + len > length) {
+      throw new IndexOutOfBoundsException(
+          "range [" + offset + ", " + (offset + len) + ") outside the " + length + " bytes held");
+    }
+    if (len == 0) {
+      return;
+    }
+    int at = head + offset;
+    if (at >= capacity) {
+      at -= capacity;
+    }
+    int first = Math.min(len, capacity - at);
+    System.arraycopy(ring, at, dst, dstOff, first);
+    if (first < len) {
+      System.arraycopy(ring, 0, dst, dstOff + first, len - first);
+    }
+  }
+
+  /** Frees the ring if it holds nothing. */
+  public boolean releaseIfEmpty() {
+    if (ring != null && length == 0) {
+      ring = null;
+      head = 0;
+      return true;
+    }
+    return false;
+  }
+}
