@@ -282,7 +282,10 @@ public final class Ipv6Packet {
     return fragmentIdentification;
   }
 
-  /** Offset of the Fragment header, or -1 if there is none (atomic fragments included). */
+  /**
+   * Offset of the last Fragment header walked, or -1 if there is none. An atomic fragment
+   * (RFC 6946) has one, although {@link #isFragment()} is false for it.
+   */
   public int fragmentHeaderOffset() {
     return fragmentHeaderOffset;
   }
