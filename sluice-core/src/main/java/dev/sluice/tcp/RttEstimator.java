@@ -1,0 +1,292 @@
+package dev.sluice.tcp;
+
+/**
+ * The retransmission timeout of one connection, computed from round-trip samples as RFC 6298 §2
+ * prescribes, with the exponential backoff of §5.5. All times are nanoseconds in {@code long}s and
+ * all arithmetic is integer: no clock is read, and nothing allocates after construction.
+ *
+ * <p><b>What to pass to {@link #sample}.</b> Choosing samples is the engine's job, not this
+ * class's:
+ *
+ * <ul>
+ *   <li>Karn's algorithm (RFC 6298 §3): never sample a segment that was retransmitted, because the
+ *       ACK may answer either transmission. The exception is when the Timestamps option is in use:
+ *       TSecr echoes the TSval of the transmission that arrived, so the sample is unambiguous
+ *       (RFC 7323 Appendix H (d)).
+ *   <li>With timestamps, the sample is the current timestamp clock minus the TSecr of an ACK, and
+ *       the RTTM rule (RFC 7323 §4.1) applies: only an ACK that advances SND.UNA may be used,
+ *       because TSecr in a segment that acknowledges nothing new can carry an idle gap of the
+ *       peer's. The engine must also discard a TSecr the peer could not have seen (one that gives
+ *       a negative or absurd RTT); a negative sample is a caller bug here and throws.
+ *   <li>Without timestamps, time one segment at a time (at least one per RTT, §3) and feed
+ *       {@code now - sendTime} when it is cumulatively acknowledged.
+ *   <li>Timestamps give a sample per ACK, several per RTT, and the weights 1/8 and 1/4 assume
+ *       about one per RTT (RFC 7323 §4.2). Either sample once per RTT, or pass each sample to
+ *       {@link #sample(long, long, int)} with {@code samplesPerRtt = ceil(FlightSize / (2 *
+ *       SMSS))}, which divides alpha and beta by it as RFC 7323 Appendix G suggests so the
+ *       estimator keeps about one RTT's worth of history per sample.
+ * </ul>
+ *
+ * <p><b>Bounds.</b> RFC 6298 §2.4 rounds RTO up to 1 second. We make the floor configurable
+ * because with fine-grained clocks 1 s makes every loss without duplicate ACKs stall for a second;
+ * the stack's default is 200 ms, as in Linux. §2.5 allows a ceiling of at least 60 s; the
+ * constructor does not enforce that, so tests can use small ceilings.
+ *
+ * <p><b>Backoff.</b> {@link #backoff} doubles the RTO on every timer expiry (§5.5) up to the
+ * ceiling, without overflowing. The rule we follow for leaving backoff is the note after §5.7: a
+ * new sample recomputes the RTO from SRTT and RTTVAR, "collapsing" it back down, and clears the
+ * backoff count. §5.7 itself is the SYN-timeout rule: see
+ * {@link #enterDataTransferAfterSynTimeout}. We do not implement the
+ * optional "MAY clear SRTT and RTTVAR after backing off multiple times" of §5: the engine can make
+ * a fresh estimator if it wants that.
+ *
+ * <p><b>Minimum RTT.</b> {@link #minRttNanos} is a windowed minimum, not the all-time one: RACK
+ * (RFC 8985 §6.2 step 1) SHOULD use a windowed min-filtered estimate so that it adapts when a
+ * route gets longer. The filter is Kathleen Nichols' three-sample running minimum (as in Linux's
+ * {@code win_minmax}): it remembers the best, second-best and third-best values from successive
+ * parts of the window, so it never returns a value older than the window and needs O(1) space.
+ * That is what the sample's {@code nowNanos} is for.
+ */
+public final class RttEstimator {
+  /** RFC 6298 §2.1: the initial RTO before any sample. */
+  public static final long RFC6298_INITIAL_RTO_NANOS = 1_000_000_000L;
+
+  /** RFC 6298 §5.7: the RTO for data transfer after the SYN timed out with no sample. */
+  public static final long SYN_TIMEOUT_FALLBACK_RTO_NANOS = 3_000_000_000L;
+
+  /** Linux's {@code tcp_min_rtt_wlen} default: how long a minimum RTT is remembered. */
+  public static final long DEFAULT_MIN_RTT_WINDOW_NANOS = 300_000_000_000L;
+
+  /** RFC 6298 §2.3: K. */
+  private static final int K = 4;
+
+  private final long minRto;
+  private final long maxRto;
+  private final long granularity;
+  private final long minRttWindow;
+
+  private boolean hasSample;
+  private long srtt;
+  private long rttvar;
+  private long latestRtt;
+  /** RTO computed from SRTT and RTTVAR (or the initial value), clamped, before any backoff. */
+  private long baseRto;
+  /** The RTO in force: {@code baseRto} doubled once per backoff, capped at {@code maxRto}. */
+  private long rto;
+  private int backoffCount;
+
+  // Windowed minimum: three (time, value) candidates, best first (win_minmax).
+  private long min0Time;
+  private long min0;
+  private long min1Time;
+  private long min1;
+  private long min2Time;
+  private long min2;
+
+  /** An estimator whose minimum RTT is windowed over {@link #DEFAULT_MIN_RTT_WINDOW_NANOS}. */
+  public RttEstimator(
+      long initialRtoNanos, long minRtoNanos, long maxRtoNanos, long clockGranularityNanos) {
+    this(initialRtoNanos, minRtoNanos, maxRtoNanos, clockGranularityNanos,
+        DEFAULT_MIN_RTT_WINDOW_NANOS);
+  }
+
+  /**
+   * @param initialRtoNanos the RTO until the first sample (§2.1 says 1 s); within [min, max]
+   * @param minRtoNanos the floor of §2.4, positive
+   * @param maxRtoNanos the ceiling of §2.5, at least the floor
+   * @param clockGranularityNanos G of §2 and §4: the tick of the clock that samples are taken
+   *     with, the least variance term an RTO may have; positive
+   * @param minRttWindowNanos how long {@link #minRttNanos} remembers a minimum; positive
+   */
+  public RttEstimator(long initialRtoNanos, long minRtoNanos, long maxRtoNanos,
+      long clockGranularityNanos, long minRttWindowNanos) {
+    if (minRtoNanos <= 0 || maxRtoNanos < minRtoNanos) {
+      throw new IllegalArgumentException(
+          "need 0 < minRto <= maxRto: min " + minRtoNanos + ", max " + maxRtoNanos);
+    }
+    if (initialRtoNanos < minRtoNanos || initialRtoNanos > maxRtoNanos) {
+      throw new IllegalArgumentException("initial RTO " + initialRtoNanos + " outside ["
+          + minRtoNanos + ", " + maxRtoNanos + "]");
+    }
+    if (clockGranularityNanos <= 0) {
+      throw new IllegalArgumentException("clock granularity must be positive: "
+          + clockGranularityNanos);
+    }
+    if (minRttWindowNanos <= 0) {
+      throw new IllegalArgumentException("min-RTT window must be positive: " + minRttWindowNanos);
+    }
+    this.minRto = minRtoNanos;
+    this.maxRto = maxRtoNanos;
+    this.granularity = clockGranularityNanos;
+    this.minRttWindow = minRttWindowNanos;
+    this.baseRto = initialRtoNanos;
+    this.rto = initialRtoNanos;
+  }
+
+  /** Takes one RTT measurement with the standard weights, as if it were the only one this RTT. */
+  public void sample(long rttNanos, long nowNanos) {
+    sample(rttNanos, nowNanos, 1);
+  }
+
+  /**
+   * Takes one RTT measurement. The first sets SRTT to it and RTTVAR to half of it (§2.2); later
+   * ones move RTTVAR by beta = 1/(4 * samplesPerRtt) towards |SRTT - R| and then SRTT by alpha =
+   * 1/(8 * samplesPerRtt) towards R, in that order (§2.3; RFC 7323 Appendix G for the divisor).
+   * Then RTO = SRTT + max(G, K * RTTVAR), clamped to [min, max], and any backoff is cleared.
+   *
+   * @param rttNanos the measured round trip, not negative
+   * @param nowNanos the time of the measurement, for the windowed minimum RTT
+   * @param samplesPerRtt how many samples are expected per RTT (1 without timestamps); at least 1
+   */
+  public void sample(long rttNanos, long nowNanos, int samplesPerRtt) {
+    if (rttNanos < 0) {
+      throw new IllegalArgumentException("negative RTT sample: " + rttNanos);
+    }
+    if (samplesPerRtt < 1) {
+      throw new IllegalArgumentException("samplesPerRtt must be at least 1: " + samplesPerRtt);
+    }
+    if (!hasSample) {
+      srtt = rttNanos;
+      rttvar = rttNanos / 2;
+      hasSample = true;
+      resetMinRtt(nowNanos, rttNanos);
+    } else {
+      // Both operands of each difference are non-negative, so no difference overflows, and
+      // moving by a fraction of the gap keeps each value between its old value and the target.
+      long error = Math.abs(srtt - rttNanos);
+      rttvar += (error - rttvar) / (4L * samplesPerRtt);
+      srtt += (rttNanos - srtt) / (8L * samplesPerRtt);
+      updateMinRtt(nowNanos, rttNanos);
+    }
+    latestRtt = rttNanos;
+    baseRto = computeRto();
+    rto = baseRto;
+    backoffCount = 0;
+  }
+
+  /**
+   * RFC 6298 §5.5: the retransmission timer expired, so double the RTO, capped at the ceiling. The
+   * count keeps rising at the cap, so the engine can give up after a number of expiries.
+   */
+  public void backoff() {
+    rto = rto > maxRto / 2 ? maxRto : rto * 2; // rto * 2 <= maxRto, so never overflows
+    if (backoffCount < Integer.MAX_VALUE) {
+      backoffCount++;
+    }
+  }
+
+  /**
+   * RFC 6298 §5.7, called once when the handshake completes after our SYN (or SYN-ACK) timer
+   * expired. If no sample was taken during the handshake, the RTO for data transfer becomes 3 s
+   * (or the ceiling, if lower) because a 1 s initial RTO evidently fired spuriously or the path is
+   * long (Appendix A). If timestamps did give a sample, the RTO computed from it is kept, as Linux
+   * does: the rule exists for want of a measurement. Either way the handshake's backoff is
+   * cleared.
+   */
+  public void enterDataTransferAfterSynTimeout() {
+    if (!hasSample && baseRto < SYN_TIMEOUT_FALLBACK_RTO_NANOS) {
+      baseRto = Math.min(SYN_TIMEOUT_FALLBACK_RTO_NANOS, maxRto);
+    }
+    rto = baseRto;
+    backoffCount = 0;
+  }
+
+  /** The RTO in force, including exponential backoff. */
+  public long rtoNanos() {
+    return rto;
+  }
+
+  /** How many times {@link #backoff} was called since the last sample. */
+  public int backoffCount() {
+    return backoffCount;
+  }
+
+  public boolean hasSample() {
+    return hasSample;
+  }
+
+  /** SRTT, or 0 before the first sample. */
+  public long srttNanos() {
+    return srtt;
+  }
+
+  /** RTTVAR, or 0 before the first sample. */
+  public long rttvarNanos() {
+    return rttvar;
+  }
+
+  /** The most recent sample, or 0 before the first. */
+  public long latestRttNanos() {
+    return latestRtt;
+  }
+
+  /**
+   * The least sample taken within the window before the latest sample (see the class comment),
+   * or 0 before the first sample.
+   */
+  public long minRttNanos() {
+    return hasSample ? min0 : 0;
+  }
+
+  private long computeRto() {
+    long variance = rttvar > Long.MAX_VALUE / K ? Long.MAX_VALUE : K * rttvar;
+    long term = Math.max(granularity, variance);
+    long raw = srtt > Long.MAX_VALUE - term ? Long.MAX_VALUE : srtt + term;
+    return Math.clamp(raw, minRto, maxRto);
+  }
+
+  private void resetMinRtt(long now, long rtt) {
+    min0Time = min1Time = min2Time = now;
+    min0 = min1 = min2 = rtt;
+  }
+
+  /**
+   * Kathleen Nichols' windowed running minimum. A new best, or a window in which even the third
+   * candidate has expired, restarts the filter; otherwise the sample may replace the second or
+   * third candidate, and candidates age forward as parts of the window pass.
+   */
+  private void updateMinRtt(long now, long rtt) {
+    if (rtt <= min0 || now - min2Time > minRttWindow) {
+      resetMinRtt(now, rtt);
+      return;
+    }
+    if (rtt <= min1) {
+      min1Time = min2Time = now;
+      min1 = min2 = rtt;
+    } else if (rtt <= min2) {
+      min2Time = now;
+      min2 = rtt;
+    }
+    long age = now - min0Time;
+    if (age > minRttWindow) {
+      // The best has expired: promote the others, and once more if the new best has expired too.
+      shiftMinRtt(now, rtt);
+      if (now - min0Time > minRttWindow) {
+        shiftMinRtt(now, rtt);
+      }
+    } else if (min1Time == min0Time && age > minRttWindow / 4) {
+      // A quarter window without a better sample: take a second choice from the next quarter.
+      min1Time = min2Time = now;
+      min1 = min2 = rtt;
+    } else if (min2Time == min1Time && age > minRttWindow / 2) {
+      // Half a window: take a third choice from the second half.
+      min2Time = now;
+      min2 = rtt;
+    }
+  }
+
+  private void shiftMinRtt(long now, long rtt) {
+    min0Time = min1Time;
+    min0 = min1;
+    min1Time = min2Time;
+    min1 = min2;
+    min2Time = now;
+    min2 = rtt;
+  }
+
+  @Override
+  public String toString() {
+    return "RttEstimator[srtt=" + srtt + " rttvar=" + rttvar + " rto=" + rto + " backoff="
+        + backoffCount + (hasSample ? "" : " no sample") + "]";
+  }
+}
