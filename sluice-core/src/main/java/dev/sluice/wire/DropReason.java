@@ -57,6 +57,21 @@ public enum DropReason {
   ARP_TRUNCATED("shorter than an ARP packet"),
   ARP_UNSUPPORTED("ARP for other than Ethernet and IPv4"),
 
+  // --- TCP engine (RFC 9293 §3.10.7, RFC 5961, RFC 7323)
+  TCP_NO_CONNECTION("no connection or listener for the segment"),
+  TCP_OUT_OF_WINDOW("sequence number not acceptable (RFC 9293 3.10.7.4)"),
+  TCP_PAWS_REJECTED("timestamp older than TS.Recent (RFC 7323 5) [21]"),
+  TCP_RST_OUT_OF_WINDOW("RST outside the receive window (RFC 5961 3.2) [6]"),
+  TCP_RST_NOT_EXACT("in-window RST not at RCV.NXT: challenge ACK (RFC 5961 3.2) [6]"),
+  TCP_SYN_SYNCHRONIZED("SYN on a synchronized connection: challenge ACK (RFC 5961 4.2) [7]"),
+  TCP_ACK_NOT_ACCEPTABLE("ACK outside [SND.UNA - MAX.SND.WND, SND.NXT] (RFC 5961 5.2) [8][27]"),
+  TCP_NO_ACK_FLAG("segment without ACK on a synchronized connection"),
+  TCP_BAD_SYN_ACK("SYN-ACK acknowledging something we never sent"),
+  TCP_REASSEMBLY_FULL("out-of-order segment needed a hole beyond the cap [3]"),
+  TCP_DATA_AFTER_FIN("data beyond the peer's FIN"),
+  TCP_CHALLENGE_ACK_LIMITED("challenge ACK suppressed by the rate limit (RFC 5961 7) [9]"),
+  TCP_RST_IN_TIME_WAIT("RST ignored in TIME-WAIT (RFC 1337) [23]"),
+
   // --- Links and queues
   LINK_MTU_EXCEEDED("larger than the link MTU"),
   RX_QUEUE_FULL("receive queue full");

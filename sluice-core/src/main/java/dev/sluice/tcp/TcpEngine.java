@@ -1,0 +1,1178 @@
+package dev.sluice.tcp;
+
+import dev.sluice.wire.DropReason;
+import dev.sluice.wire.TcpBuilder;
+import dev.sluice.wire.TcpFlags;
+import dev.sluice.wire.TcpOptions;
+import dev.sluice.wire.TcpSegment;
+import java.util.ArrayDeque;
+
+/**
+ * One TCP connection, sans-IO (RFC 9293). It reads no clock, runs no thread and does no I/O: the
+ * owner feeds it segments ({@link #onSegment}), application calls ({@link #read}, {@link #write},
+ * {@link #shutdownOutput}, {@link #close}, {@link #abort}) and due timers ({@link #onTimer}), each
+ * with the current time; it answers with segments to send ({@link #pollTransmit}), events for the
+ * application ({@link #pollEvent}) and its next deadline ({@link #nextDeadline}).
+ *
+ * <p><b>The Q114541 invariant.</b> The peer's FIN is recorded at its sequence number and acted on
+ * only when RCV.NXT reaches it ({@link #consumeFinIfReached}), so the application always gets every
+ * byte and then exactly one end-of-stream, whatever order segments arrive in.
+ *
+ * <p>Not thread-safe: exactly one thread at a time may call it (the connection's owner; see the
+ * stack's ownership protocol).
+ */
+public final class TcpEngine {
+  /** RFC 9293 §3.7.1: the MSS to assume when the SYN carries none. */
+  private static final int DEFAULT_MSS_IPV4 = 536;
+  private static final int DEFAULT_MSS_IPV6 = 1220;
+  private static final int TCP_HEADER = 20;
+  private static final int TIMESTAMP_OPTION_SPACE = 12; // NOP, NOP, kind 8 length 10
+  private static final long TIMESTAMP_TICK_NANOS = 1_000_000L; // 1 ms (RFC 7323 §5.4: 1 ms–1 s)
+  /** RFC 7323 §5.5: TS.Recent is invalid after 24 days of idleness. */
+  private static final long PAWS_IDLE_LIMIT_NANOS = 24L * 24 * 3600 * 1_000_000_000L;
+  private static final long PERSIST_MAX_NANOS = 60_000_000_000L;
+  private static final long NEVER = Long.MAX_VALUE;
+
+  private final TcpConfig config;
+  private final TcpEndpoints endpoints;
+  private final TcpStats stats = new TcpStats();
+  private final ArrayDeque<TcpEvent> events = new ArrayDeque<>(8);
+  private final TcpBuilder out = new TcpBuilder();
+  private final int[] sackEdges = new int[2 * TcpOptions.MAX_SACK_BLOCKS];
+  private final RttEstimator rtt;
+  private final CongestionControl congestion;
+  private final SendBuffer sendBuffer;
+  private final ReceiveBuffer receiveBuffer;
+  private TcpState state;
+
+  // Send sequence space (RFC 9293 §3.3.1).
+  private final int iss;
+  private int sndUna;
+  private int sndNxt;
+  /** One past the highest sequence number ever sent: below it, sending is retransmitting. */
+  private int sndMax;
+  private long sndWnd;
+  private int sndWl1;
+  private int sndWl2;
+  private long maxSndWnd;
+  /** Sequence number of the send buffer's first byte. */
+  private int sndBufSeq;
+  private boolean finQueued;
+  private boolean applicationClosed;
+  private boolean writeBlocked;
+  private boolean synNeeded;
+
+  // Receive sequence space.
+  private int irs;
+  private int rcvNxt;
+  /** RCV.NXT + the window last advertised: the right edge never moves left (RFC 9293 §3.8.6). */
+  private int rcvAdvertisedEdge;
+  private boolean peerFinKnown;
+  private int peerFinSeq;
+  private boolean peerFinConsumed;
+  private boolean readableSignalled;
+  private int fullSegmentsUnacked;
+
+  // Options negotiated in the handshake.
+  private int sndMss;
+  private int rcvMss;
+  private boolean timestampsOk;
+  private boolean sackOk;
+  private int sndShift;
+  private int rcvShift;
+  private boolean windowScaleAgreed;
+  private final int tsOffset;
+  private int tsRecent;
+  private long tsRecentTime;
+  private boolean tsRecentValid;
+  private int lastAckSent;
+  private int lastOutOfOrderOffset = -1;
+
+  // Round-trip timing without timestamps (Karn's rule: never time a retransmission).
+  private boolean rttTiming;
+  private int rttSeq;
+  private long rttStart;
+
+  // Timers, as deadlines; NEVER when off.
+  private long retransmitDeadline = NEVER;
+  private long delayedAckDeadline = NEVER;
+  private long persistDeadline = NEVER;
+  private long persistBackoff;
+  private long keepAliveDeadline = NEVER;
+  private int keepAliveProbesSent;
+  private long closeDeadline = NEVER;
+  private int retransmits;
+  private long oldestUnackedSince = NEVER;
+
+  // What the next pollTransmit owes.
+  private boolean ackNow;
+  private boolean probeNow;
+  private boolean rstPending;
+  private int rstSeq;
+  private int rstAck;
+  private boolean rstWithAck;
+
+  // RFC 5961 §7 challenge-ACK rate limit.
+  private long challengeWindowStart = Long.MIN_VALUE;
+  private int challengeAcksInWindow;
+
+  private TcpEngine(TcpConfig config, TcpEndpoints endpoints, int iss, TcpState initial, long now) {
+    this.config = config;
+    this.endpoints = endpoints;
+    this.iss = iss;
+    this.state = initial;
+    this.sndUna = iss;
+    this.sndNxt = iss;
+    this.sndMax = iss;
+    this.sndBufSeq = iss + 1;
+    this.tsOffset = Integer.rotateLeft(iss, 13) ^ 0x5A5A_5A5A;
+    this.rtt = new RttEstimator(config.initialRtoNanos(), config.minRtoNanos(), config.maxRtoNanos(), TIMESTAMP_TICK_NANOS);
+    this.congestion = config.congestion().create(config.initialWindowSegments());
+    this.sendBuffer = new SendBuffer(config.sendBufferBytes());
+    this.receiveBuffer = new ReceiveBuffer(config.receiveBufferBytes(), config.maxOutOfOrderRanges());
+    this.rcvMss = config.mtu() - endpoints.ipHeaderLength() - TCP_HEADER;
+    this.sndMss = endpoints.ipv6() ? DEFAULT_MSS_IPV6 : DEFAULT_MSS_IPV4;
+    int shift = 0;
+    while (shift < TcpOptions.MAX_WINDOW_SCALE && (config.receiveBufferBytes() >>> shift) > 0xFFFF) {
+      shift++;
+    }
+    this.rcvShift = config.windowScaling() ? shift : 0;
+  }
+
+  /** Active open (RFC 9293 §3.10.1): the engine starts in SYN-SENT and owes a SYN. */
+  public static TcpEngine connect(TcpConfig config, TcpEndpoints endpoints, int iss, long now) {
+    TcpEngine engine = new TcpEngine(config, endpoints, iss, TcpState.SYN_SENT, now);
+    engine.synNeeded = true;
+    engine.stats.activeOpens++;
+    return engine;
+  }
+
+  /**
+   * Passive open: a listener received {@code syn} (SYN set; ACK, RST and FIN clear) and makes a
+   * connection in SYN-RECEIVED that owes a SYN-ACK (RFC 9293 §3.10.7.2).
+   */
+  public static TcpEngine accept(TcpConfig config, TcpEndpoints endpoints, TcpSegment syn, int iss, long now) {
+    TcpEngine engine = new TcpEngine(config, endpoints, iss, TcpState.SYN_RECEIVED, now);
+    engine.stats.passiveOpens++;
+    engine.stats.segmentsIn++;
+    engine.irs = syn.sequenceNumber();
+    engine.rcvNxt = engine.irs + 1;
+    engine.rcvAdvertisedEdge = engine.rcvNxt;
+    engine.negotiate(syn.options(), true, now);
+    engine.sndWnd = syn.window(); // RFC 7323 §2.2: the window in a SYN is never scaled
+    engine.maxSndWnd = engine.sndWnd;
+    engine.sndWl1 = syn.sequenceNumber();
+    engine.synNeeded = true;
+    return engine;
+  }
+
+  // ------------------------------------------------------------------ application calls
+
+  /**
+   * Copies up to {@code len} readable bytes. Returns how many, 0 if none is ready yet, or -1 once
+   * every byte before the peer's FIN has been read (end-of-stream).
+   */
+  public int read(byte[] dst, int off, int len, long now) {
+    int n = receiveBuffer.read(dst, off, len);
+    if (n > 0) {
+      if (receiveBuffer.readable() == 0) {
+        readableSignalled = false;
+      }
+      if (windowUpdateWorthSending()) {
+        ackNow = true; // RFC 9293 §3.8.6.2.2: the window opened by a worthwhile amount
+      }
+      return n;
+    }
+    return peerFinConsumed ? -1 : 0;
+  }
+
+  /** In-order bytes ready to read. */
+  public int readable() {
+    return receiveBuffer.readable();
+  }
+
+  /** True once {@link #read} will return -1 when the readable bytes are gone. */
+  public boolean endOfStreamReached() {
+    return peerFinConsumed;
+  }
+
+  /**
+   * Queues up to {@code len} bytes for sending. Returns how many fitted in the send buffer (0 if
+   * none did: a {@link TcpEvent#WRITABLE} event follows when space frees), or -1 if this side can
+   * no longer send (shut down, closed or reset).
+   */
+  public int write(byte[] src, int off, int len, long now) {
+    if (finQueued || !(state == TcpState.ESTABLISHED || state == TcpState.CLOSE_WAIT
+        || state == TcpState.SYN_SENT || state == TcpState.SYN_RECEIVED)) {
+      return -1;
+    }
+    int n = sendBuffer.write(src, off, len);
+    if (n < len) {
+      writeBlocked = true;
+    }
+    if (n > 0 && oldestUnackedSince == NEVER) {
+      oldestUnackedSince = now;
+    }
+    return n;
+  }
+
+  /** Send-buffer space left. */
+  public int writable() {
+    return finQueued ? 0 : sendBuffer.free();
+  }
+
+  /** Half-close (RFC 9293 §3.10.4): queue our FIN after the data already written. */
+  public void shutdownOutput(long now) {
+    switch (state) {
+      case SYN_SENT -> enterClosed(null);
+      case SYN_RECEIVED, ESTABLISHED -> {
+        finQueued = true;
+        setState(TcpState.FIN_WAIT_1);
+      }
+      case CLOSE_WAIT -> {
+        finQueued = true;
+        setState(TcpState.LAST_ACK);
+      }
+      default -> { } // already shut down, closing or closed
+    }
+  }
+
+  /**
+   * Close (RFC 9293 §3.10.4). With unread received data this aborts with a RST, as RFC 2525 §2.17
+   * recommends, so the peer learns its data was not consumed. Otherwise it half-closes and, once in
+   * FIN-WAIT-2, starts the timer that ends that state.
+   */
+  public void close(long now) {
+    applicationClosed = true;
+    if (receiveBuffer.readable() > 0) {
+      abort(now);
+      return;
+    }
+    shutdownOutput(now);
+    if (state == TcpState.FIN_WAIT_2) {
+      closeDeadline = now + config.finWait2TimeoutNanos();
+    }
+  }
+
+  /** Abort (RFC 9293 §3.10.5): send RST if synchronized, drop everything, go to CLOSED. */
+  public void abort(long now) {
+    applicationClosed = true;
+    if (state == TcpState.SYN_RECEIVED || state.isSynchronized() && state != TcpState.TIME_WAIT) {
+      queueRst(sndNxt, 0, false);
+    }
+    enterClosed(null);
+  }
+
+  // ------------------------------------------------------------------ segment arrival
+
+  /**
+   * Processes one validated segment addressed to this connection (RFC 9293 §3.10.7). Drops are
+   * counted in {@link #stats()} by reason; nothing is thrown.
+   */
+  public void onSegment(TcpSegment seg, long now) {
+    stats.segmentsIn++;
+    keepAliveProbesSent = 0;
+    if (config.keepAliveIdleNanos() > 0 && state == TcpState.ESTABLISHED) {
+      keepAliveDeadline = now + config.keepAliveIdleNanos();
+    }
+    switch (state) {
+      case CLOSED, LISTEN -> drop(DropReason.TCP_NO_CONNECTION);
+      case SYN_SENT -> onSegmentInSynSent(seg, now);
+      default -> onSegmentSynchronizedOrSynReceived(seg, now);
+    }
+  }
+
+  /** RFC 9293 §3.10.7.3. */
+  private void onSegmentInSynSent(TcpSegment seg, long now) {
+    int flags = seg.flags();
+    boolean hasAck = (flags & TcpFlags.ACK) != 0;
+    int ack = seg.acknowledgmentNumber();
+    // First: an ACK must acknowledge our SYN and nothing beyond it.
+    if (hasAck && (SeqNum.le(ack, iss) || SeqNum.gt(ack, sndMax))) {
+      if ((flags & TcpFlags.RST) == 0) {
+        queueRst(ack, 0, false);
+      }
+      drop(DropReason.TCP_BAD_SYN_ACK);
+      return;
+    }
+    // Second: RST. Acceptable only with an acceptable ACK (RFC 5961 §3.2 leaves SYN-SENT as is).
+    if ((flags & TcpFlags.RST) != 0) {
+      if (hasAck) {
+        stats.resetsReceived++;
+        enterClosed(TcpEvent.REFUSED);
+      } else {
+        drop(DropReason.TCP_RST_OUT_OF_WINDOW);
+      }
+      return;
+    }
+    if ((flags & TcpFlags.SYN) == 0) {
+      drop(DropReason.TCP_NO_ACK_FLAG);
+      return;
+    }
+    // Fourth: SYN.
+    irs = seg.sequenceNumber();
+    rcvNxt = irs + 1;
+    rcvAdvertisedEdge = rcvNxt;
+    negotiate(seg.options(), hasAck, now);
+    if (hasAck) {
+      updateTimestampRecent(seg, now);
+      acknowledge(ack, seg, now);
+      sndWnd = seg.window(); // RFC 7323 §2.2: the window field of a segment with SYN is never scaled
+      maxSndWnd = sndWnd;
+      sndWl1 = seg.sequenceNumber();
+      sndWl2 = ack;
+      synNeeded = false;
+      establish(now);
+      ackNow = true;
+      processText(seg, now, 1); // data or FIN riding on the SYN-ACK
+    } else {
+      // Simultaneous open (RFC 9293 §3.5, Figure 8): answer with SYN-ACK from SYN-RECEIVED.
+      sndWnd = seg.window();
+      maxSndWnd = sndWnd;
+      sndWl1 = seg.sequenceNumber();
+      setState(TcpState.SYN_RECEIVED);
+      synNeeded = true;
+      sndNxt = iss; // the SYN-ACK reuses our ISS
+    }
+  }
+
+  /** RFC 9293 §3.10.7.4 for SYN-RECEIVED and the synchronized states. */
+  private void onSegmentSynchronizedOrSynReceived(TcpSegment seg, long now) {
+    int flags = seg.flags();
+    boolean rst = (flags & TcpFlags.RST) != 0;
+    int seq = seg.sequenceNumber();
+
+    // RFC 7323 §5.3 (PAWS) comes before the sequence check; RSTs are exempt (§5.3 R1).
+    if (!rst && timestampsOk && seg.options().hasTimestamps() && tsRecentValid) {
+      if (now - tsRecentTime > PAWS_IDLE_LIMIT_NANOS) {
+        tsRecentValid = false; // §5.5: forget TS.Recent after 24 days idle
+      } else if (SeqNum.lt(seg.options().tsVal(), tsRecent)) {
+        ackNow = true;
+        drop(DropReason.TCP_PAWS_REJECTED);
+        return;
+      }
+    }
+
+    // Simultaneous open (RFC 9293 §3.5, Figure 8): the peer's SYN-ACK repeats its SYN, so it sits
+    // before RCV.NXT; its ACK of our SYN is what completes the handshake.
+    if (state == TcpState.SYN_RECEIVED && !rst && seg.hasFlags(TcpFlags.SYN | TcpFlags.ACK) && seq == irs) {
+      int ack = seg.acknowledgmentNumber();
+      if (SeqNum.lt(sndUna, ack) && SeqNum.le(ack, sndMax)) {
+        synNeeded = false;
+        updateWindow(seg, seq, ack, true);
+        establish(now);
+        ackNow = true;
+      } else {
+        queueRst(ack, 0, false);
+        drop(DropReason.TCP_ACK_NOT_ACCEPTABLE);
+      }
+      return;
+    }
+
+    // First: sequence number acceptability.
+    int segLen = seg.sequenceLength();
+    long window = receiveWindowForAcceptance();
+    if (!acceptable(seq, segLen, window)) {
+      if (rst) {
+        drop(DropReason.TCP_RST_OUT_OF_WINDOW);
+      } else {
+        if (state == TcpState.TIME_WAIT && (flags & TcpFlags.FIN) != 0) {
+          closeDeadline = now + 2 * config.mslNanos(); // a retransmitted FIN restarts 2·MSL
+        }
+        if (state == TcpState.SYN_RECEIVED) {
+          synNeeded = true; // a duplicate SYN: our SYN-ACK may have been lost
+        } else {
+          ackNow = true;
+        }
+        drop(DropReason.TCP_OUT_OF_WINDOW);
+      }
+      return;
+    }
+
+    // Second: RST (RFC 5961 §3.2; RFC 1337 in TIME-WAIT).
+    if (rst) {
+      if (state == TcpState.TIME_WAIT) {
+        drop(DropReason.TCP_RST_IN_TIME_WAIT);
+      } else if (seq == rcvNxt) {
+        stats.resetsReceived++;
+        enterClosed(state == TcpState.SYN_RECEIVED ? TcpEvent.REFUSED : TcpEvent.RESET);
+      } else {
+        challengeAck(now, DropReason.TCP_RST_NOT_EXACT);
+      }
+      return;
+    }
+
+    // Fourth: SYN in a synchronized state (RFC 5961 §4.2): challenge ACK, never reset.
+    if ((flags & TcpFlags.SYN) != 0) {
+      if (state == TcpState.SYN_RECEIVED && seq == irs) {
+        synNeeded = true;
+        drop(DropReason.TCP_OUT_OF_WINDOW);
+      } else {
+        challengeAck(now, DropReason.TCP_SYN_SYNCHRONIZED);
+      }
+      return;
+    }
+
+    // Fifth: ACK.
+    if ((flags & TcpFlags.ACK) == 0) {
+      drop(DropReason.TCP_NO_ACK_FLAG);
+      return;
+    }
+    int ack = seg.acknowledgmentNumber();
+    if (state == TcpState.SYN_RECEIVED) {
+      if (SeqNum.lt(sndUna, ack) && SeqNum.le(ack, sndMax)) {
+        synNeeded = false;
+        updateWindow(seg, seq, ack, true);
+        establish(now);
+      } else {
+        queueRst(ack, 0, false);
+        drop(DropReason.TCP_ACK_NOT_ACCEPTABLE);
+        return;
+      }
+    }
+    // RFC 5961 §5.2: SND.UNA − MAX.SND.WND ≤ SEG.ACK ≤ SND.NXT, else ACK and drop (also RFC 9293's
+    // "SEG.ACK > SND.NXT: send an ACK, drop the segment").
+    if (SeqNum.gt(ack, sndMax) || SeqNum.lt(ack, sndUna - (int) Math.min(maxSndWnd, Integer.MAX_VALUE))) {
+      ackNow = true;
+      drop(DropReason.TCP_ACK_NOT_ACCEPTABLE);
+      return;
+    }
+    updateTimestampRecent(seg, now);
+    if (SeqNum.gt(ack, sndUna)) {
+      acknowledge(ack, seg, now);
+    }
+    updateWindow(seg, seq, ack, false);
+    if (state == TcpState.CLOSED) {
+      return; // LAST-ACK completed
+    }
+
+    // Sixth (URG) is ignored: urgent data is ordinary data here (RFC 6093 §6).
+    // Seventh and eighth: text and FIN.
+    processText(seg, now, 0);
+  }
+
+  /**
+   * Stores the payload and records the FIN (RFC 9293 §3.10.7.4, seventh and eighth). {@code skip}
+   * is 1 when the segment's first sequence number is its SYN.
+   */
+  private void processText(TcpSegment seg, long now, int skip) {
+    int flags = seg.flags();
+    int dataSeq = seg.sequenceNumber() + skip;
+    int payload = seg.payloadLength();
+    boolean fin = (flags & TcpFlags.FIN) != 0;
+    if (state == TcpState.TIME_WAIT) {
+      if (fin) {
+        ackNow = true; // the peer lost our ACK of its FIN (RFC 9293 §3.10.7.4, eighth)
+        closeDeadline = now + 2 * config.mslNanos();
+      }
+      return;
+    }
+    boolean acceptsData = state == TcpState.ESTABLISHED || state == TcpState.FIN_WAIT_1
+        || state == TcpState.FIN_WAIT_2;
+    if (payload > 0) {
+      if (!acceptsData) {
+        // CLOSE-WAIT, CLOSING, LAST-ACK: the FIN was consumed, so no byte can follow it.
+        drop(DropReason.TCP_DATA_AFTER_FIN);
+        ackNow = true;
+        return;
+      }
+      int length = payload;
+      if (peerFinKnown) {
+        long beforeFin = SeqNum.distance(dataSeq, peerFinSeq);
+        if (SeqNum.ge(dataSeq, peerFinSeq)) {
+          length = 0;
+        } else if (beforeFin < length) {
+          length = (int) beforeFin;
+        }
+        if (length < payload) {
+          drop(DropReason.TCP_DATA_AFTER_FIN);
+        }
+      }
+      int offset = dataSeq - rcvNxt; // negative: a retransmission overlapping what we have
+      int advanced = receiveBuffer.write(offset, seg.buffer(), seg.payloadOffset(), length);
+      if (advanced == ReceiveBuffer.REFUSED) {
+        drop(DropReason.TCP_REASSEMBLY_FULL);
+        ackNow = true;
+      } else if (advanced > 0) {
+        boolean filledHole = advanced > Math.max(0, offset + length);
+        rcvNxt += advanced;
+        stats.bytesReceived += advanced;
+        if (!readableSignalled) {
+          readableSignalled = true;
+          events.add(TcpEvent.READABLE);
+        }
+        if (filledHole || !receiveBuffer.outOfOrder().isEmpty()) {
+          ackNow = true; // RFC 5681 §4.2: ACK at once when a gap fills
+        } else if (length >= rcvMss && ++fullSegmentsUnacked >= 2) {
+          ackNow = true; // RFC 9293 §3.8.6.3: at least every second full-size segment
+        } else if (delayedAckDeadline == NEVER) {
+          delayedAckDeadline = now + config.delayedAckNanos();
+        }
+      } else if (offset > 0) {
+        lastOutOfOrderOffset = offset;
+        ackNow = true; // RFC 5681 §4.2: an out-of-order segment gets an immediate duplicate ACK
+      } else {
+        ackNow = true; // a pure duplicate: tell the peer where we are (it may have lost our ACK)
+      }
+    }
+    if (fin && !peerFinKnown) {
+      int finSeq = dataSeq + payload;
+      // A FIN beyond the window cannot be recorded: the peer will send it again.
+      if (SeqNum.le(finSeq, rcvNxt + (int) Math.min(receiveBuffer.window(), Integer.MAX_VALUE))) {
+        peerFinKnown = true;
+        peerFinSeq = finSeq;
+      }
+    }
+    if (fin && !peerFinConsumed && SeqNum.gt(dataSeq + payload, rcvNxt)) {
+      ackNow = true; // out-of-order FIN: tell the peer what is missing
+    }
+    consumeFinIfReached(now);
+  }
+
+  /**
+   * Acts on the peer's FIN once, when RCV.NXT reaches it: every byte before it is already
+   * readable, and END_OF_STREAM follows their READABLE event. This is the fix for KB Q114541.
+   */
+  private void consumeFinIfReached(long now) {
+    if (!peerFinKnown || peerFinConsumed || rcvNxt != peerFinSeq) {
+      return;
+    }
+    peerFinConsumed = true;
+    rcvNxt += 1;
+    ackNow = true;
+    delayedAckDeadline = NEVER;
+    events.add(TcpEvent.END_OF_STREAM);
+    switch (state) {
+      case SYN_RECEIVED, ESTABLISHED -> setState(TcpState.CLOSE_WAIT);
+      case FIN_WAIT_1 -> {
+        if (ourFinAcknowledged()) {
+          enterTimeWait(now);
+        } else {
+          setState(TcpState.CLOSING);
+        }
+      }
+      case FIN_WAIT_2 -> enterTimeWait(now);
+      default -> { }
+    }
+  }
+
+  /** SND.UNA advances to {@code ack}: free acknowledged bytes, sample the RTT, grow the window. */
+  private void acknowledge(int ack, TcpSegment seg, long now) {
+    long acked = SeqNum.distance(sndUna, ack);
+    long bytesInFlight = SeqNum.distance(sndUna, sndMax);
+    if (sndUna == iss) {
+      acked--; // our SYN
+    }
+    int dataAcked = (int) Math.min(acked, sendBuffer.length());
+    if (dataAcked > 0) {
+      sendBuffer.acknowledge(dataAcked);
+      sndBufSeq += dataAcked;
+      stats.bytesAcked += dataAcked;
+    }
+    sndUna = ack;
+    if (SeqNum.lt(sndNxt, sndUna)) {
+      sndNxt = sndUna;
+    }
+    long sample = -1;
+    if (timestampsOk && seg.options().hasTimestamps() && seg.options().tsEcr() != 0) {
+      // RFC 7323 §4.1 (RTTM): the echoed timestamp dates the transmission that was acknowledged.
+      long ticks = timestampNow(now) - seg.options().tsEcr();
+      if (ticks >= 0 && ticks < Integer.MAX_VALUE) {
+        sample = ticks * TIMESTAMP_TICK_NANOS;
+      }
+    } else if (rttTiming && SeqNum.gt(ack, rttSeq)) {
+      sample = now - rttStart;
+    }
+    if (rttTiming && SeqNum.gt(ack, rttSeq)) {
+      rttTiming = false;
+    }
+    if (sample >= 0) {
+      rtt.sample(sample, now);
+      stats.rttSamples++;
+    }
+    retransmits = 0;
+    if (state.isSynchronized() && dataAcked > 0) {
+      congestion.onAck(dataAcked, sample, bytesInFlight, false, now);
+    }
+    if (sndUna == sndMax) {
+      retransmitDeadline = NEVER;
+      oldestUnackedSince = sendBuffer.length() > 0 ? now : NEVER;
+    } else {
+      retransmitDeadline = now + rtt.rtoNanos();
+      oldestUnackedSince = now;
+    }
+    if (writeBlocked && sendBuffer.free() > 0 && !finQueued) {
+      writeBlocked = false;
+      events.add(TcpEvent.WRITABLE);
+    }
+    if (ourFinAcknowledged()) {
+      switch (state) {
+        case FIN_WAIT_1 -> {
+          setState(TcpState.FIN_WAIT_2);
+          if (applicationClosed) {
+            closeDeadline = now + config.finWait2TimeoutNanos(); // the FIN-WAIT-2 bound
+          }
+        }
+        case CLOSING -> enterTimeWait(now);
+        case LAST_ACK -> enterClosed(null);
+        default -> { }
+      }
+    }
+  }
+
+  /** RFC 9293 §3.10.7.4 fifth: take the window from the most recent segment only. */
+  private void updateWindow(TcpSegment seg, int seq, int ack, boolean synReceivedAck) {
+    if (synReceivedAck || SeqNum.lt(sndWl1, seq) || (sndWl1 == seq && SeqNum.le(sndWl2, ack))) {
+      long window = (long) seg.window() << sndShift;
+      boolean opened = sndWnd == 0 && window > 0;
+      sndWnd = window;
+      sndWl1 = seq;
+      sndWl2 = ack;
+      maxSndWnd = Math.max(maxSndWnd, window);
+      if (opened) {
+        persistDeadline = NEVER;
+        persistBackoff = 0;
+      }
+    }
+  }
+
+  /** Timestamp bookkeeping (RFC 7323 §4.3): TS.Recent follows segments at the left window edge. */
+  private void updateTimestampRecent(TcpSegment seg, long now) {
+    if (timestampsOk && seg.options().hasTimestamps()
+        && SeqNum.le(seg.sequenceNumber(), lastAckSent)
+        && (!tsRecentValid || SeqNum.ge(seg.options().tsVal(), tsRecent))) {
+      tsRecent = seg.options().tsVal();
+      tsRecentTime = now;
+      tsRecentValid = true;
+    }
+  }
+
+  /** Reads the options of the peer's SYN (RFC 9293 §3.7.1, RFC 7323 §1.3, RFC 2018 §2). */
+  private void negotiate(TcpOptions options, boolean peerSaysOk, long now) {
+    int peerMss = options.mss() > 0 ? options.mss() : (endpoints.ipv6() ? DEFAULT_MSS_IPV6 : DEFAULT_MSS_IPV4);
+    // Hostile input 2: a tiny MSS (CVE-2019-11479) is clamped up to the configured floor.
+    peerMss = Math.max(peerMss, config.minPeerMss());
+    timestampsOk = config.timestamps() && options.hasTimestamps();
+    sackOk = config.sack() && options.sackPermitted();
+    windowScaleAgreed = config.windowScaling() && options.hasWindowScale();
+    if (windowScaleAgreed) {
+      sndShift = options.effectiveWindowScale(); // clamped to 14 (RFC 7323 §2.3)
+    } else {
+      sndShift = 0;
+      rcvShift = 0; // RFC 7323 §1.3: both sides must offer it, or neither side scales
+    }
+    if (timestampsOk) {
+      tsRecent = options.tsVal();
+      tsRecentTime = now;
+      tsRecentValid = true;
+    }
+    int pathMss = config.mtu() - endpoints.ipHeaderLength() - TCP_HEADER;
+    // RFC 6691: the MSS counts no options, so room for the timestamps option comes off it.
+    sndMss = Math.max(1, Math.min(peerMss, pathMss) - (timestampsOk ? TIMESTAMP_OPTION_SPACE : 0));
+  }
+
+  private void establish(long now) {
+    setState(TcpState.ESTABLISHED);
+    sndUna = SeqNum.max(sndUna, iss + 1);
+    if (SeqNum.lt(sndNxt, sndUna)) {
+      sndNxt = sndUna;
+    }
+    retransmitDeadline = sndUna == sndMax ? NEVER : now + rtt.rtoNanos();
+    retransmits = 0;
+    congestion.init(sndMss, now);
+    if (config.keepAliveIdleNanos() > 0) {
+      keepAliveDeadline = now + config.keepAliveIdleNanos();
+    }
+    events.add(TcpEvent.CONNECTED);
+  }
+
+  // ------------------------------------------------------------------ timers
+
+  /** The earliest time {@link #onTimer} has work, or {@link Long#MAX_VALUE}. */
+  public long nextDeadline() {
+    long next = Math.min(retransmitDeadline, delayedAckDeadline);
+    next = Math.min(next, persistDeadline);
+    next = Math.min(next, keepAliveDeadline);
+    next = Math.min(next, closeDeadline);
+    if (config.userTimeoutNanos() > 0 && oldestUnackedSince != NEVER) {
+      next = Math.min(next, oldestUnackedSince + config.userTimeoutNanos());
+    }
+    return next;
+  }
+
+  /** Runs every timer due at {@code now}. */
+  public void onTimer(long now) {
+    if (closeDeadline <= now) {
+      closeDeadline = NEVER;
+      if (state == TcpState.FIN_WAIT_2) {
+        stats.timeouts++;
+        enterClosed(TcpEvent.TIMED_OUT);
+      } else {
+        enterClosed(null); // TIME-WAIT's 2·MSL elapsed
+      }
+      return;
+    }
+    if (config.userTimeoutNanos() > 0 && oldestUnackedSince != NEVER
+        && now - oldestUnackedSince >= config.userTimeoutNanos()) {
+      stats.timeouts++;
+      enterClosed(TcpEvent.TIMED_OUT); // RFC 5482 / RFC 9293 §3.8.3: the user timeout
+      return;
+    }
+    if (retransmitDeadline <= now) {
+      onRetransmitTimeout(now);
+      if (state == TcpState.CLOSED) {
+        return;
+      }
+    }
+    if (delayedAckDeadline <= now) {
+      delayedAckDeadline = NEVER;
+      ackNow = true;
+    }
+    if (persistDeadline <= now) {
+      persistDeadline = NEVER;
+      if (sndWnd == 0 && sendBuffer.length() > SeqNum.distance(sndBufSeq, sndNxt)) {
+        probeNow = true; // RFC 9293 §3.8.6.1: probe the zero window
+        persistBackoff = Math.min(PERSIST_MAX_NANOS, Math.max(rtt.rtoNanos(), persistBackoff * 2));
+        persistDeadline = now + persistBackoff;
+      }
+    }
+    if (keepAliveDeadline <= now) {
+      if (keepAliveProbesSent >= config.keepAliveProbes()) {
+        stats.timeouts++;
+        enterClosed(TcpEvent.TIMED_OUT);
+        return;
+      }
+      keepAliveProbesSent++;
+      probeNow = true; // RFC 1122 §4.2.3.6
+      keepAliveDeadline = now + config.keepAliveIntervalNanos();
+    }
+  }
+
+  /** RFC 6298 §5.4–5.6, with Karn's rule and go-back-N from SND.UNA. */
+  private void onRetransmitTimeout(long now) {
+    retransmitDeadline = NEVER;
+    boolean opening = state == TcpState.SYN_SENT || state == TcpState.SYN_RECEIVED;
+    int limit = opening ? config.maxSynRetransmits() : config.maxRetransmits();
+    if (retransmits >= limit) {
+      stats.timeouts++;
+      enterClosed(TcpEvent.TIMED_OUT);
+      return;
+    }
+    retransmits++;
+    stats.timeoutRetransmits++;
+    rtt.backoff();
+    rttTiming = false; // Karn: the next ACK may answer either transmission
+    if (opening) {
+      synNeeded = true;
+      sndNxt = iss;
+      return;
+    }
+    congestion.onRetransmitTimeout(SeqNum.distance(sndUna, sndMax), now);
+    sndNxt = sndUna;
+  }
+
+  // ------------------------------------------------------------------ output
+
+  /**
+   * Writes the next segment this connection owes into {@code buf} at {@code off} (header and
+   * payload, checksum included) and returns its length, or 0 if it owes nothing now. The buffer
+   * needs room for {@link #maxSegmentLength()} bytes.
+   */
+  public int pollTransmit(byte[] buf, int off, long now) {
+    if (rstPending) {
+      rstPending = false;
+      return writeRst(buf, off);
+    }
+    switch (state) {
+      case CLOSED, LISTEN -> {
+        return 0;
+      }
+      case SYN_SENT, SYN_RECEIVED -> {
+        if (synNeeded) {
+          synNeeded = false;
+          return writeSyn(buf, off, now);
+        }
+        return ackNow ? writeSegment(buf, off, now, sndNxt, 0, false, TcpFlags.ACK) : 0;
+      }
+      default -> {
+        return writeEstablished(buf, off, now);
+      }
+    }
+  }
+
+  /** Upper bound on one segment from {@link #pollTransmit}: header with options plus MSS. */
+  public int maxSegmentLength() {
+    return 60 + Math.max(sndMss, rcvMss);
+  }
+
+  private int writeEstablished(byte[] buf, int off, long now) {
+    // In synchronized states SND.NXT never falls below the send buffer's first byte.
+    int unsent = (int) (sendBuffer.length() - SeqNum.distance(sndBufSeq, sndNxt));
+    int length = sendableLength(unsent, now);
+    // Our FIN rides on the segment that carries the last byte, or goes alone once all is sent.
+    boolean finDue = finQueued && SeqNum.le(sndNxt, finSeq()) && sndNxt + length == finSeq();
+    if (length > 0 || finDue) {
+      int flags = TcpFlags.ACK | (finDue ? TcpFlags.FIN : 0) | (length > 0 && length == unsent ? TcpFlags.PSH : 0);
+      int seq = sndNxt;
+      int written = writeSegment(buf, off, now, seq, length, true, flags);
+      boolean retransmission = SeqNum.lt(seq, sndMax);
+      if (retransmission) {
+        stats.retransmittedSegments++;
+      } else if (!rttTiming && !timestampsOk) {
+        rttTiming = true;
+        rttSeq = seq;
+        rttStart = now;
+      }
+      sndNxt = seq + length + (finDue ? 1 : 0);
+      if (SeqNum.gt(sndNxt, sndMax)) {
+        sndMax = sndNxt;
+      }
+      if (retransmitDeadline == NEVER) {
+        retransmitDeadline = now + rtt.rtoNanos();
+      }
+      if (oldestUnackedSince == NEVER) {
+        oldestUnackedSince = now;
+      }
+      return written;
+    }
+    if (probeNow) {
+      probeNow = false;
+      // A window or keepalive probe: an old sequence number forces the peer to answer with an
+      // ACK carrying its current window (RFC 9293 §3.8.6.1, RFC 1122 §4.2.3.6).
+      stats.probes++;
+      return writeSegment(buf, off, now, sndUna - 1, 0, false, TcpFlags.ACK);
+    }
+    if (ackNow) {
+      return writeSegment(buf, off, now, sndNxt, 0, false, TcpFlags.ACK);
+    }
+    return 0;
+  }
+
+  /**
+   * How many new bytes to send now: within the peer's window and the congestion window, and
+   * subject to Nagle (RFC 9293 §3.7.4) and sender-side SWS avoidance (§3.8.6.2.1).
+   */
+  private int sendableLength(int unsent, long now) {
+    if (unsent <= 0) {
+      return 0;
+    }
+    long inFlight = SeqNum.distance(sndUna, sndNxt);
+    long window = Math.min(sndWnd, congestion.cwnd());
+    long usable = window - inFlight;
+    if (usable <= 0) {
+      if (sndWnd == 0 && inFlight == 0 && persistDeadline == NEVER) {
+        persistBackoff = rtt.rtoNanos();
+        persistDeadline = now + persistBackoff;
+      }
+      return 0;
+    }
+    int length = (int) Math.min(Math.min(unsent, usable), sndMss);
+    if (length == sndMss) {
+      return length;
+    }
+    boolean allQueued = length == unsent;
+    if (allQueued && (inFlight == 0 || !config.nagle() || finQueued)) {
+      return length; // Nagle: a small segment only when nothing is outstanding (or NODELAY)
+    }
+    if (length >= maxSndWnd / 2 && inFlight == 0) {
+      return length; // SWS: at least half the largest window the peer ever offered
+    }
+    return 0;
+  }
+
+  private int writeSyn(byte[] buf, int off, long now) {
+    boolean synAck = state == TcpState.SYN_RECEIVED;
+    out.clearOptions();
+    out.mss(rcvMss);
+    boolean offerSack = synAck ? sackOk : config.sack();
+    boolean offerTs = synAck ? timestampsOk : config.timestamps();
+    boolean offerWs = synAck ? windowScaleAgreed : config.windowScaling();
+    if (offerSack) {
+      out.sackPermitted();
+    }
+    if (offerTs) {
+      if (!offerSack) {
+        out.nop().nop();
+      }
+      out.timestamps(timestampNow(now), synAck ? tsRecent : 0);
+    }
+    if (offerWs) {
+      out.nop().windowScale(rcvShift);
+    }
+    int flags = TcpFlags.SYN | (synAck ? TcpFlags.ACK : 0);
+    int window = Math.min(receiveBuffer.window(), 0xFFFF); // RFC 7323 §2.2: never scaled in a SYN
+    int written = finishSegment(buf, off, iss, synAck ? rcvNxt : 0, flags, window, 0);
+    rcvAdvertisedEdge = rcvNxt + window;
+    if (SeqNum.lt(iss, sndMax)) {
+      stats.retransmittedSegments++;
+    } else if (!timestampsOk) {
+      rttTiming = true;
+      rttSeq = iss;
+      rttStart = now;
+    }
+    sndNxt = iss + 1;
+    if (SeqNum.gt(sndNxt, sndMax)) {
+      sndMax = sndNxt;
+    }
+    retransmitDeadline = now + rtt.rtoNanos();
+    return written;
+  }
+
+  /** A non-SYN segment from us: ACK, options, window, optional payload from the send buffer. */
+  private int writeSegment(byte[] buf, int off, long now, int seq, int payload, boolean data, int flags) {
+    out.clearOptions();
+    if (timestampsOk) {
+      out.nop().nop().timestamps(timestampNow(now), tsRecent);
+    }
+    int blocks = sackOk ? sackBlocks() : 0;
+    if (blocks > 0) {
+      out.nop().nop().sack(blocks, sackEdges);
+    }
+    int window = advertisedWindow();
+    int header = out.headerLength();
+    if (payload > 0) {
+      sendBuffer.copy((int) SeqNum.distance(sndBufSeq, seq), buf, off + header, payload);
+      stats.bytesSent += payload;
+    }
+    return finishSegment(buf, off, seq, rcvNxt, flags, Math.min(window >>> rcvShift, 0xFFFF), payload);
+  }
+
+  private int finishSegment(byte[] buf, int off, int seq, int ack, int flags, int windowField, int payload) {
+    out.sourcePort(endpoints.localPort())
+        .destinationPort(endpoints.remotePort())
+        .sequenceNumber(seq)
+        .acknowledgmentNumber(ack)
+        .flags(flags)
+        .window(windowField)
+        .urgentPointer(0);
+    int header = out.headerLength();
+    out.write(buf, off, payload, endpoints.outgoingPseudoHeaderSum(header + payload));
+    stats.segmentsOut++;
+    if ((flags & TcpFlags.ACK) != 0) {
+      lastAckSent = ack;
+      ackNow = false;
+      delayedAckDeadline = NEVER;
+      fullSegmentsUnacked = 0;
+    }
+    return header + payload;
+  }
+
+  private int writeRst(byte[] buf, int off) {
+    out.clearOptions();
+    stats.resetsSent++;
+    int flags = TcpFlags.RST | (rstWithAck ? TcpFlags.ACK : 0);
+    out.sourcePort(endpoints.localPort()).destinationPort(endpoints.remotePort())
+        .sequenceNumber(rstSeq).acknowledgmentNumber(rstWithAck ? rstAck : 0)
+        .flags(flags).window(0).urgentPointer(0);
+    stats.segmentsOut++;
+    return out.write(buf, off, 0, endpoints.outgoingPseudoHeaderSum(TcpSegment.MIN_HEADER_LENGTH));
+  }
+
+  /**
+   * The window to advertise, in bytes, with receiver-side SWS avoidance (RFC 9293 §3.8.6.2.2): the
+   * right edge moves right only by at least min(half the buffer, one MSS), and never moves left.
+   */
+  private int advertisedWindow() {
+    int free = receiveBuffer.window();
+    int candidateEdge = rcvNxt + free;
+    if (SeqNum.gt(candidateEdge, rcvAdvertisedEdge)) {
+      long increase = SeqNum.distance(rcvAdvertisedEdge, candidateEdge);
+      if (increase >= Math.min(receiveBuffer.capacity() / 2, rcvMss)) {
+        // Round down to what the scaled field can express, so the edge we remember is exact.
+        int window = (free >>> rcvShift) << rcvShift;
+        window = Math.min(window, 0xFFFF << rcvShift);
+        rcvAdvertisedEdge = SeqNum.max(rcvAdvertisedEdge, rcvNxt + window);
+      }
+    }
+    return (int) Math.min(Integer.MAX_VALUE, receiveWindowForAcceptance());
+  }
+
+  private boolean windowUpdateWorthSending() {
+    int candidateEdge = rcvNxt + receiveBuffer.window();
+    return SeqNum.gt(candidateEdge, rcvAdvertisedEdge)
+        && SeqNum.distance(rcvAdvertisedEdge, candidateEdge)
+            >= Math.min(receiveBuffer.capacity() / 2, rcvMss);
+  }
+
+  /** RCV.WND for the acceptability test: what we last advertised. */
+  private long receiveWindowForAcceptance() {
+    return SeqNum.gt(rcvAdvertisedEdge, rcvNxt) ? SeqNum.distance(rcvNxt, rcvAdvertisedEdge) : 0;
+  }
+
+  /** The four cases of RFC 9293 §3.10.7.4 "first", with a zero-length allowance at RCV.NXT. */
+  private boolean acceptable(int seq, int segLen, long window) {
+    if (segLen == 0) {
+      return window == 0 ? seq == rcvNxt : SeqNum.inWindow(seq, rcvNxt, window);
+    }
+    if (window == 0) {
+      // RFC 9293: "special allowance should be made to accept valid ACKs, URGs, and RSTs". A
+      // segment at RCV.NXT is processed for its ACK and FIN; its data is trimmed by the buffer.
+      return seq == rcvNxt;
+    }
+    return SeqNum.inWindow(seq, rcvNxt, window) || SeqNum.inWindow(seq + segLen - 1, rcvNxt, window);
+  }
+
+  /** Fills {@link #sackEdges}; the block holding the latest out-of-order arrival first (RFC 2018 §4). */
+  private int sackBlocks() {
+    Reassembly holes = receiveBuffer.outOfOrder();
+    int max = timestampsOk ? 3 : 4;
+    int count = 0;
+    int first = -1;
+    if (lastOutOfOrderOffset >= 0) {
+      for (int i = 0; i < holes.rangeCount(); i++) {
+        if (holes.rangeStart(i) <= lastOutOfOrderOffset && lastOutOfOrderOffset < holes.rangeEnd(i)) {
+          first = i;
+          sackEdges[0] = rcvNxt + holes.rangeStart(i);
+          sackEdges[1] = rcvNxt + holes.rangeEnd(i);
+          count = 1;
+          break;
+        }
+      }
+    }
+    for (int i = holes.rangeCount() - 1; i >= 0 && count < max; i--) {
+      if (i == first) {
+        continue;
+      }
+      sackEdges[2 * count] = rcvNxt + holes.rangeStart(i);
+      sackEdges[2 * count + 1] = rcvNxt + holes.rangeEnd(i);
+      count++;
+    }
+    return count;
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  private int finSeq() {
+    return sndBufSeq + sendBuffer.length();
+  }
+
+  private boolean ourFinAcknowledged() {
+    return finQueued && SeqNum.gt(sndUna, finSeq()) && sendBuffer.length() == 0;
+  }
+
+  private int timestampNow(long now) {
+    return (int) (now / TIMESTAMP_TICK_NANOS) + tsOffset;
+  }
+
+  private void challengeAck(long now, DropReason reason) {
+    drop(reason);
+    if (challengeWindowStart == Long.MIN_VALUE || now - challengeWindowStart >= 1_000_000_000L) {
+      challengeWindowStart = now;
+      challengeAcksInWindow = 0;
+    }
+    if (challengeAcksInWindow < config.challengeAcksPerSecond()) {
+      challengeAcksInWindow++;
+      stats.challengeAcks++;
+      ackNow = true;
+    } else {
+      drop(DropReason.TCP_CHALLENGE_ACK_LIMITED);
+    }
+  }
+
+  private void queueRst(int seq, int ack, boolean withAck) {
+    rstPending = true;
+    rstSeq = seq;
+    rstAck = ack;
+    rstWithAck = withAck;
+  }
+
+  private void enterTimeWait(long now) {
+    setState(TcpState.TIME_WAIT);
+    retransmitDeadline = NEVER;
+    persistDeadline = NEVER;
+    keepAliveDeadline = NEVER;
+    oldestUnackedSince = NEVER;
+    closeDeadline = now + 2 * config.mslNanos();
+    releaseIdleBuffers();
+  }
+
+  private void enterClosed(TcpEvent cause) {
+    boolean wasOpen = state != TcpState.CLOSED;
+    setState(TcpState.CLOSED);
+    retransmitDeadline = NEVER;
+    delayedAckDeadline = NEVER;
+    persistDeadline = NEVER;
+    keepAliveDeadline = NEVER;
+    closeDeadline = NEVER;
+    oldestUnackedSince = NEVER;
+    synNeeded = false;
+    probeNow = false;
+    if (cause != null) {
+      events.add(cause);
+    }
+    if (wasOpen) {
+      events.add(TcpEvent.CLOSED);
+    }
+  }
+
+  private void setState(TcpState next) {
+    state = next;
+  }
+
+  private void drop(DropReason reason) {
+    stats.drop(reason);
+  }
+
+  /** Frees empty buffers, so an idle connection holds none. */
+  public void releaseIdleBuffers() {
+    sendBuffer.releaseIfEmpty();
+    receiveBuffer.releaseIfEmpty();
+  }
+
+  // ------------------------------------------------------------------ observation
+
+  /** The next event for the application, or {@code null} if none is pending. */
+  public TcpEvent pollEvent() {
+    return events.poll();
+  }
+
+  public TcpState state() {
+    return state;
+  }
+
+  public TcpStats stats() {
+    return stats;
+  }
+
+  public TcpEndpoints endpoints() {
+    return endpoints;
+  }
+
+  public int sendMss() {
+    return sndMss;
+  }
+
+  public long srttNanos() {
+    return rtt.srttNanos();
+  }
+
+  public long rttvarNanos() {
+    return rtt.rttvarNanos();
+  }
+
+  public long rtoNanos() {
+    return rtt.rtoNanos();
+  }
+
+  public long cwnd() {
+    return congestion.cwnd();
+  }
+
+  public long ssthresh() {
+    return congestion.ssthresh();
+  }
+
+  public long sendWindow() {
+    return sndWnd;
+  }
+
+  public int bytesUnsentOrUnacked() {
+    return sendBuffer.length();
+  }
+
+  @Override
+  public String toString() {
+    return state + " una=" + Integer.toUnsignedString(sndUna) + " nxt=" + Integer.toUnsignedString(sndNxt)
+        + " rcv.nxt=" + Integer.toUnsignedString(rcvNxt) + " snd.wnd=" + sndWnd;
+  }
+}
