@@ -74,6 +74,9 @@ public final class TcpEngine {
   private int fullSegmentsUnacked;
 
   // Options negotiated in the handshake.
+  /** The largest segment payload allowed by the peer's MSS and our path MTU, before options. */
+  private int mssLimit;
+  /** SMSS: the payload of a full-sized segment carrying our usual options (RFC 5681 §2). */
   private int sndMss;
   private int rcvMss;
   private boolean timestampsOk;
@@ -132,6 +135,7 @@ public final class TcpEngine {
     this.receiveBuffer = new ReceiveBuffer(config.receiveBufferBytes(), config.maxOutOfOrderRanges());
     this.rcvMss = config.mtu() - endpoints.ipHeaderLength() - TCP_HEADER;
     this.sndMss = endpoints.ipv6() ? DEFAULT_MSS_IPV6 : DEFAULT_MSS_IPV4;
+    this.mssLimit = sndMss;
     int shift = 0;
     while (shift < TcpOptions.MAX_WINDOW_SCALE && (config.receiveBufferBytes() >>> shift) > 0xFFFF) {
       shift++;
@@ -667,8 +671,9 @@ public final class TcpEngine {
       tsRecentValid = true;
     }
     int pathMss = config.mtu() - endpoints.ipHeaderLength() - TCP_HEADER;
-    // RFC 6691: the MSS counts no options, so room for the timestamps option comes off it.
-    sndMss = Math.max(1, Math.min(peerMss, pathMss) - (timestampsOk ? TIMESTAMP_OPTION_SPACE : 0));
+    mssLimit = Math.min(peerMss, pathMss);
+    // RFC 6691: the MSS counts no options, so room for the options we send comes off it.
+    sndMss = Math.max(1, mssLimit - (timestampsOk ? TIMESTAMP_OPTION_SPACE : 0));
   }
 
   private void establish(long now) {
@@ -808,7 +813,10 @@ public final class TcpEngine {
   private int writeEstablished(byte[] buf, int off, long now) {
     // In synchronized states SND.NXT never falls below the send buffer's first byte.
     int unsent = (int) (sendBuffer.length() - SeqNum.distance(sndBufSeq, sndNxt));
-    int length = sendableLength(unsent, now);
+    // RFC 6691: this segment's options (timestamps, SACK blocks) come off the MSS, so that the
+    // whole packet still fits the path MTU.
+    int maxPayload = Math.max(1, mssLimit - optionSpace());
+    int length = sendableLength(unsent, maxPayload, now);
     // Our FIN rides on the segment that carries the last byte, or goes alone once all is sent.
     boolean finDue = finQueued && SeqNum.le(sndNxt, finSeq()) && sndNxt + length == finSeq();
     if (length > 0 || finDue) {
@@ -843,7 +851,10 @@ public final class TcpEngine {
       return writeSegment(buf, off, now, sndUna - 1, 0, false, TcpFlags.ACK);
     }
     if (ackNow) {
-      return writeSegment(buf, off, now, sndNxt, 0, false, TcpFlags.ACK);
+      // A pure ACK carries the highest sequence number sent, not the go-back-N position: the peer
+      // may have received everything up to SND.MAX, and an older number would fail its
+      // acceptability test, so the ACK would be dropped unread (RFC 9293 §3.10.7.4 first).
+      return writeSegment(buf, off, now, sndMax, 0, false, TcpFlags.ACK);
     }
     return 0;
   }
@@ -852,7 +863,7 @@ public final class TcpEngine {
    * How many new bytes to send now: within the peer's window and the congestion window, and
    * subject to Nagle (RFC 9293 §3.7.4) and sender-side SWS avoidance (§3.8.6.2.1).
    */
-  private int sendableLength(int unsent, long now) {
+  private int sendableLength(int unsent, int maxPayload, long now) {
     if (unsent <= 0) {
       return 0;
     }
@@ -866,8 +877,8 @@ public final class TcpEngine {
       }
       return 0;
     }
-    int length = (int) Math.min(Math.min(unsent, usable), sndMss);
-    if (length == sndMss) {
+    int length = (int) Math.min(Math.min(unsent, usable), maxPayload);
+    if (length == maxPayload) {
       return length;
     }
     boolean allQueued = length == unsent;
@@ -916,6 +927,12 @@ public final class TcpEngine {
     }
     retransmitDeadline = now + rtt.rtoNanos();
     return written;
+  }
+
+  /** Bytes of options the next non-SYN segment will carry. */
+  private int optionSpace() {
+    int blocks = sackOk ? sackBlocks() : 0;
+    return (timestampsOk ? TIMESTAMP_OPTION_SPACE : 0) + (blocks > 0 ? 4 + 8 * blocks : 0);
   }
 
   /** A non-SYN segment from us: ACK, options, window, optional payload from the send buffer. */
