@@ -32,6 +32,8 @@ public final class TcpEngine {
   private static final long PAWS_IDLE_LIMIT_NANOS = 24L * 24 * 3600 * 1_000_000_000L;
   private static final long PERSIST_MAX_NANOS = 60_000_000_000L;
   private static final long NEVER = Long.MAX_VALUE;
+  /** RFC 5681 §3.2 / RFC 6675 §2: DupThresh. */
+  private static final int DUP_THRESHOLD = 3;
 
   private final TcpConfig config;
   private final TcpEndpoints endpoints;
@@ -91,6 +93,17 @@ public final class TcpEngine {
   private int lastAckSent;
   private int lastOutOfOrderOffset = -1;
 
+  // Loss recovery: fast retransmit (RFC 5681 §3.2), NewReno partial ACKs (RFC 6582), the SACK
+  // scoreboard and pipe (RFC 6675), limited transmit (RFC 3042).
+  private final SackScoreboard scoreboard;
+  private int dupAcks;
+  private boolean inRecovery;
+  /** RFC 6582 "recover": SND.MAX when recovery (or the last timeout) began. */
+  private int recoveryPoint;
+  private boolean recoveryPointSet;
+  /** RFC 6675 HighRxt: everything below it has been retransmitted in this recovery. */
+  private int highRxt;
+
   // Round-trip timing without timestamps (Karn's rule: never time a retransmission).
   private boolean rttTiming;
   private int rttSeq;
@@ -133,6 +146,7 @@ public final class TcpEngine {
     this.congestion = config.congestion().create(config.initialWindowSegments());
     this.sendBuffer = new SendBuffer(config.sendBufferBytes());
     this.receiveBuffer = new ReceiveBuffer(config.receiveBufferBytes(), config.maxOutOfOrderRanges());
+    this.scoreboard = new SackScoreboard(config.maxOutOfOrderRanges());
     this.rcvMss = config.mtu() - endpoints.ipHeaderLength() - TCP_HEADER;
     this.sndMss = endpoints.ipv6() ? DEFAULT_MSS_IPV6 : DEFAULT_MSS_IPV4;
     this.mssLimit = sndMss;
@@ -442,8 +456,17 @@ public final class TcpEngine {
       return;
     }
     updateTimestampRecent(seg, now);
+    // RFC 5681 §2: a duplicate ACK acknowledges nothing new, carries no data, SYN or FIN, leaves
+    // the window unchanged, and arrives while data is outstanding.
+    boolean duplicate = ack == sndUna && seg.payloadLength() == 0
+        && (flags & (TcpFlags.SYN | TcpFlags.FIN)) == 0
+        && ((long) seg.window() << sndShift) == sndWnd && sndMax != sndUna;
+    long newlySacked = sackOk && seg.options().sackBlockCount() > 0
+        ? scoreboard.apply(seg.options(), sndUna, sndMax) : 0;
     if (SeqNum.gt(ack, sndUna)) {
       acknowledge(ack, seg, now);
+    } else if (duplicate || (newlySacked > 0 && ack == sndUna)) {
+      onDuplicateAck(now);
     }
     updateWindow(seg, seq, ack, false);
     if (state == TcpState.CLOSED) {
@@ -573,10 +596,20 @@ public final class TcpEngine {
       sndBufSeq += dataAcked;
       stats.bytesAcked += dataAcked;
     }
+    scoreboard.onUnaAdvanced(SeqNum.distance(sndUna, ack));
     sndUna = ack;
     if (SeqNum.lt(sndNxt, sndUna)) {
       sndNxt = sndUna;
     }
+    if (inRecovery) {
+      if (SeqNum.ge(ack, recoveryPoint)) {
+        inRecovery = false; // a full ACK ends recovery (RFC 6582 §3.2 step 6)
+        congestion.onExitRecovery(now);
+      } else if (!sackOk || SeqNum.lt(highRxt, sndUna)) {
+        highRxt = sndUna; // a partial ACK: the first unacknowledged segment is lost too (step 5)
+      }
+    }
+    dupAcks = 0;
     long sample = -1;
     if (timestampsOk && seg.options().hasTimestamps() && seg.options().tsEcr() != 0) {
       // RFC 7323 §4.1 (RTTM): the echoed timestamp dates the transmission that was acknowledged.
@@ -595,8 +628,8 @@ public final class TcpEngine {
       stats.rttSamples++;
     }
     retransmits = 0;
-    if (state.isSynchronized() && dataAcked > 0) {
-      congestion.onAck(dataAcked, sample, bytesInFlight, false, now);
+    if (state.isSynchronized() && dataAcked > 0 && !inRecovery) {
+      congestion.onAck(dataAcked, sample, bytesInFlight, false, now); // no growth in recovery
     }
     if (sndUna == sndMax) {
       retransmitDeadline = NEVER;
@@ -622,6 +655,46 @@ public final class TcpEngine {
         default -> { }
       }
     }
+  }
+
+  /**
+   * A duplicate ACK, or new SACK information (RFC 6675 §5). At DupThresh, or once DupThresh
+   * segments' worth of data above SND.UNA is SACKed (IsLost), recovery begins: but not for
+   * duplicates of data sent before the last recovery or timeout (RFC 6582 §3.2 step 1).
+   */
+  private void onDuplicateAck(long now) {
+    dupAcks++;
+    if (inRecovery) {
+      return; // the scoreboard and dupAcks already shrank the pipe
+    }
+    boolean lost = dupAcks >= DUP_THRESHOLD
+        || (sackOk && scoreboard.sackedBytes() >= (long) DUP_THRESHOLD * sndMss);
+    if (!lost || (recoveryPointSet && SeqNum.lt(sndUna, recoveryPoint))) {
+      return;
+    }
+    inRecovery = true;
+    recoveryPoint = sndMax;
+    recoveryPointSet = true;
+    highRxt = sndUna;
+    rttTiming = false;
+    stats.fastRetransmits++;
+    congestion.onEnterRecovery(SeqNum.distance(sndUna, sndMax), now);
+  }
+
+  /**
+   * RFC 6675 §4 SetPipe, simplified: bytes above the highest SACK are in flight, holes below it
+   * are lost unless retransmitted in this recovery. Without SACK, each duplicate ACK stands for
+   * one segment that left the network (RFC 5681 §3.2 step 4).
+   */
+  private long pipe() {
+    long outstanding = SeqNum.distance(sndUna, sndMax);
+    long retransmitted = SeqNum.gt(highRxt, sndUna) ? SeqNum.distance(sndUna, highRxt) : 0;
+    if (sackOk && !scoreboard.isEmpty()) {
+      int high = scoreboard.highestSackedOffset();
+      int rxt = (int) Math.min(retransmitted, high);
+      return (outstanding - high) + scoreboard.holeBytes(0, rxt);
+    }
+    return Math.max(0, outstanding - (long) dupAcks * sndMss) + retransmitted;
   }
 
   /** RFC 9293 §3.10.7.4 fifth: take the window from the most recent segment only. */
@@ -773,6 +846,13 @@ public final class TcpEngine {
       return;
     }
     congestion.onRetransmitTimeout(SeqNum.distance(sndUna, sndMax), now);
+    // Go back to SND.UNA; recovery ends, and duplicate ACKs for what was in flight must not
+    // start a new one (RFC 6582 §3.2). SACK information is discarded (RFC 6675 §5.1 permits it).
+    inRecovery = false;
+    dupAcks = 0;
+    recoveryPoint = sndMax;
+    recoveryPointSet = true;
+    scoreboard.clear();
     sndNxt = sndUna;
   }
 
@@ -816,6 +896,12 @@ public final class TcpEngine {
     // RFC 6691: this segment's options (timestamps, SACK blocks) come off the MSS, so that the
     // whole packet still fits the path MTU.
     int maxPayload = Math.max(1, mssLimit - optionSpace());
+    if (inRecovery) {
+      int written = writeRecoveryRetransmission(buf, off, now, maxPayload);
+      if (written > 0) {
+        return written;
+      }
+    }
     int length = sendableLength(unsent, maxPayload, now);
     // Our FIN rides on the segment that carries the last byte, or goes alone once all is sent.
     boolean finDue = finQueued && SeqNum.le(sndNxt, finSeq()) && sndNxt + length == finSeq();
@@ -868,8 +954,11 @@ public final class TcpEngine {
       return 0;
     }
     long inFlight = SeqNum.distance(sndUna, sndNxt);
-    long window = Math.min(sndWnd, congestion.cwnd());
-    long usable = window - inFlight;
+    long cwndRoom = inRecovery
+        ? congestion.cwnd() - pipe()
+        // RFC 3042: the first two duplicate ACKs may each release one new segment.
+        : congestion.cwnd() + (dupAcks < DUP_THRESHOLD ? (long) dupAcks * sndMss : 0) - inFlight;
+    long usable = Math.min(sndWnd - inFlight, cwndRoom);
     if (usable <= 0) {
       if (sndWnd == 0 && inFlight == 0 && persistDeadline == NEVER) {
         persistBackoff = rtt.rtoNanos();
@@ -889,6 +978,48 @@ public final class TcpEngine {
       return length; // SWS: at least half the largest window the peer ever offered
     }
     return 0;
+  }
+
+  /**
+   * During recovery, retransmits the next hole (RFC 6675 §5 NextSeg rule 1; without SACK, the
+   * first unacknowledged segment once per partial ACK, RFC 6582) if the pipe allows. Returns the
+   * segment length, or 0 if nothing is to be retransmitted now.
+   */
+  private int writeRecoveryRetransmission(byte[] buf, int off, long now, int maxPayload) {
+    if (pipe() >= congestion.cwnd()) {
+      return 0;
+    }
+    int outstanding = (int) SeqNum.distance(sndUna, sndMax);
+    int offset = (int) SeqNum.distance(sndUna, SeqNum.max(highRxt, sndUna));
+    int end;
+    if (sackOk && !scoreboard.isEmpty()) {
+      int limit = scoreboard.highestSackedOffset();
+      offset = scoreboard.skipSacked(offset);
+      if (offset >= limit) {
+        return 0;
+      }
+      end = Math.min(scoreboard.nextSackedAfter(offset), limit);
+    } else {
+      if (highRxt != sndUna) {
+        return 0;
+      }
+      end = outstanding;
+    }
+    int seq = sndUna + offset;
+    int sentData = (int) Math.min(SeqNum.distance(seq, SeqNum.min(sndMax, finSeq())), Integer.MAX_VALUE);
+    int length = Math.min(Math.min(end - offset, maxPayload), sentData);
+    boolean fin = finQueued && sndMax == finSeq() + 1 && seq + length == finSeq() && offset + length < end;
+    if (length <= 0 && !fin) {
+      return 0;
+    }
+    int flags = TcpFlags.ACK | (fin ? TcpFlags.FIN : 0);
+    int written = writeSegment(buf, off, now, seq, Math.max(length, 0), true, flags);
+    stats.retransmittedSegments++;
+    highRxt = seq + Math.max(length, 0) + (fin ? 1 : 0);
+    if (retransmitDeadline == NEVER) {
+      retransmitDeadline = now + rtt.rtoNanos();
+    }
+    return written;
   }
 
   private int writeSyn(byte[] buf, int off, long now) {

@@ -13,6 +13,7 @@ public final class TcpStats {
   long segmentsOut;
   long retransmittedSegments;
   long timeoutRetransmits;
+  long fastRetransmits;
   long bytesReceived;
   long bytesSent;
   long bytesAcked;
@@ -44,6 +45,11 @@ public final class TcpStats {
 
   public long timeoutRetransmits() {
     return timeoutRetransmits;
+  }
+
+  /** Recoveries entered by duplicate ACKs or SACK (RFC 5681 §3.2, RFC 6675). */
+  public long fastRetransmits() {
+    return fastRetransmits;
   }
 
   /** Payload bytes that reached RCV.NXT (delivered in order, once each). */

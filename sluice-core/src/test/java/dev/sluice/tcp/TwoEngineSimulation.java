@@ -35,6 +35,8 @@ final class TwoEngineSimulation {
   private final TcpConfig config;
   private final int isnA;
   private final int isnB;
+  /** Optional extra tap for debugging a seed. */
+  PacketTap debugTrace;
 
   TwoEngineSimulation(long seed, long bytesEachWay, Impairments impairments, TcpConfig config) {
     this.seed = seed;
@@ -196,6 +198,9 @@ final class TwoEngineSimulation {
       trace.update(buf, off, len);
     };
     link.a().addTap(tap);
+    if (debugTrace != null) {
+      link.a().addTap(debugTrace);
+    }
     Side a = new Side(link.a(), HOST_A, HOST_B, seed * 31 + 1, seed * 31 + 2);
     Side b = new Side(link.b(), HOST_B, HOST_A, seed * 31 + 2, seed * 31 + 1);
     long now = 0;
