@@ -16,6 +16,11 @@ public final class IpAddresses {
 
   /** Parses a dotted-quad IPv4 literal; never resolves a name. */
   public static int parseIpv4(String text) {
+    // InetAddress also takes the BSD inet_aton forms ("1.2.3" is 1.2.0.3, "16909060" is 1.2.3.4);
+    // a dotted quad has exactly four parts.
+    if (text.chars().filter(c -> c == '.').count() != 3) {
+      throw new IllegalArgumentException("not a dotted-quad IPv4 address: " + text);
+    }
     InetAddress address = InetAddress.ofLiteral(text);
     if (!(address instanceof Inet4Address)) {
       throw new IllegalArgumentException("not an IPv4 address: " + text);
@@ -26,6 +31,11 @@ public final class IpAddresses {
   /** Parses an IPv6 literal into {high, low}; never resolves a name. */
   public static long[] parseIpv6(String text) {
     InetAddress address = InetAddress.ofLiteral(text);
+    if (address instanceof Inet4Address mapped && text.indexOf(':') >= 0) {
+      // Java turns an IPv4-mapped literal (::ffff:a.b.c.d, RFC 4291 §2.5.5.2) into an Inet4Address.
+      long ipv4 = ByteBuffer.wrap(mapped.getAddress()).getInt() & 0xFFFF_FFFFL;
+      return new long[] {0, 0xFFFF_0000_0000L | ipv4};
+    }
     if (!(address instanceof Inet6Address)) {
       throw new IllegalArgumentException("not an IPv6 address: " + text);
     }
@@ -35,6 +45,10 @@ public final class IpAddresses {
 
   /** The RFC 5952 text form of an IPv6 address. */
   public static String formatIpv6(long high, long low) {
+    if (high == 0 && (low >>> 32) == 0xFFFF) {
+      // InetAddress would print an IPv4-mapped address as bare IPv4; RFC 5952 §5 wants ::ffff:a.b.c.d.
+      return "::ffff:" + formatIpv4((int) low);
+    }
     byte[] raw = ByteBuffer.allocate(16).putLong(high).putLong(low).array();
     try {
       String text = InetAddress.getByAddress(raw).getHostAddress();

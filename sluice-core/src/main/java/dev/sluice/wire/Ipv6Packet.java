@@ -55,9 +55,12 @@ public final class Ipv6Packet {
       return DropReason.IP_BAD_VERSION;
     }
     payloadLength = Bytes.u16(buf, off + 4);
-    // Link padding past the payload is trimmed. A zero payload length with a Jumbo Payload option
-    // (RFC 2675) is refused when the option is seen, since its action bits say discard.
-    if (HEADER_LENGTH + payloadLength > frameLength) {
+    // Link padding past the payload is trimmed. A jumbogram (RFC 2675 §3: Payload Length 0 and a
+    // Hop-by-Hop header carrying the Jumbo Payload option) is refused here: with a length of 0
+    // the walk would only see a truncated Hop-by-Hop header.
+    if (HEADER_LENGTH + payloadLength > frameLength
+        || payloadLength == 0 && Bytes.u8(buf, off + 6) == IpProtocol.HOP_BY_HOP
+            && frameLength >= HEADER_LENGTH + 8) {
       return DropReason.IPV6_BAD_PAYLOAD_LENGTH;
     }
     if (Bytes.u8(buf, off + 8) == 0xFF) {

@@ -44,8 +44,8 @@ public final class PacketDecoder {
     }
     etherType = ethernet.etherType();
     return switch (etherType) {
-      case EthernetFrame.ETHERTYPE_IPV4, EthernetFrame.ETHERTYPE_IPV6 ->
-          decodeIp(buf, ethernet.payloadOffset(), ethernet.payloadLength());
+      case EthernetFrame.ETHERTYPE_IPV4 -> decodeIp(buf, ethernet.payloadOffset(), ethernet.payloadLength(), 4);
+      case EthernetFrame.ETHERTYPE_IPV6 -> decodeIp(buf, ethernet.payloadOffset(), ethernet.payloadLength(), 6);
       case EthernetFrame.ETHERTYPE_ARP -> count(arp.wrap(buf, ethernet.payloadOffset(), ethernet.payloadLength()));
       default -> null;
     };
@@ -57,6 +57,11 @@ public final class PacketDecoder {
    * @return {@code null} if accepted, otherwise the reason it was dropped (and counted)
    */
   public DropReason decodeIp(byte[] buf, int off, int length) {
+    return decodeIp(buf, off, length, 0);
+  }
+
+  /** {@code expectedVersion} is the one the EtherType names, or 0 for a raw IP packet. */
+  private DropReason decodeIp(byte[] buf, int off, int length, int expectedVersion) {
     ipVersion = 0;
     protocol = -1;
     fragment = false;
@@ -64,6 +69,11 @@ public final class PacketDecoder {
       return count(DropReason.IP_TRUNCATED);
     }
     int version = Bytes.u8(buf, off) >>> 4;
+    // An IPv6 packet in a frame typed IPv4 (or the reverse) is malformed, and would slip past
+    // any filter that trusts the EtherType.
+    if (expectedVersion != 0 && version != expectedVersion) {
+      return count(DropReason.IP_BAD_VERSION);
+    }
     if (version == 4) {
       DropReason reason = ipv4.wrap(buf, off, length);
       if (reason != null) {
