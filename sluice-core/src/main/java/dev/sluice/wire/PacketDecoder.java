@@ -100,7 +100,11 @@ public final class PacketDecoder {
     if (fragment) {
       return null;
     }
-    return count(decodeTransport(buf));
+    DropReason reason = decodeTransport(buf);
+    if (reason != null) {
+      ipVersion = 0; // as documented: a drop leaves no IP version behind, whichever layer refused it
+    }
+    return count(reason);
   }
 
   private DropReason decodeTransport(byte[] buf) {
