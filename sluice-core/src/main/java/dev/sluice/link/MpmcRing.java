@@ -12,6 +12,13 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * {@code p + 1} into the slot's sequence. A consumer reads that sequence with an acquire load, so
  * it sees the element; after taking it, it releases the slot for the next lap with
  * {@code p + capacity}. No slot is ever read before it is published or written before it is freed.
+ *
+ * <p><b>Linearizability.</b> {@link #offer} takes effect at its CAS on {@code tail}, {@link #poll}
+ * at its CAS on {@code head}. A poll that finds its slot claimed but not yet published, or an offer
+ * that finds its slot claimed but not yet freed, spins until the other thread finishes (as
+ * JCTools' {@code MpmcArrayQueue} does) rather than report a spurious "empty" or "full". Offers and
+ * polls allocate nothing and never block on a lock, but one may wait for a thread that was
+ * preempted inside that window of a few instructions.
  */
 public final class MpmcRing<E> {
   private final Object[] elements;
@@ -20,15 +27,16 @@ public final class MpmcRing<E> {
   private final AtomicLong head = new AtomicLong();
   private final AtomicLong tail = new AtomicLong();
 
-  /** @param capacity rounded up to a power of two */
+  /**
+   * @param capacity rounded up to a power of two, and to at least 2: with a single slot the
+   *     sequence that publishes one lap's element equals the one that frees the slot for the next
+   *     lap, so a full ring would accept an offer (overwriting) and a poll would then spin forever
+   */
   public MpmcRing(int capacity) {
     if (capacity < 1 || capacity > (1 << 30)) {
       throw new IllegalArgumentException("capacity must be in [1, 2^30]: " + capacity);
     }
-    int size = Integer.highestOneBit(capacity - 1) << 1;
-    if (capacity == 1) {
-      size = 1;
-    }
+    int size = capacity <= 2 ? 2 : Integer.highestOneBit(capacity - 1) << 1;
     elements = new Object[size];
     sequences = new AtomicLongArray(size);
     for (int i = 0; i < size; i++) {
@@ -58,7 +66,14 @@ public final class MpmcRing<E> {
         }
         pos = tail.get();
       } else if (difference < 0) {
-        return false; // the slot still holds an element from the previous lap: full
+        // The slot still holds the previous lap's element. The ring is full only if no consumer
+        // has claimed that element yet; if one has, it is between its claim and freeing the
+        // slot, and reporting "full" would be wrong (a pool would lose the buffer): wait for it.
+        if (pos - head.get() >= capacity()) {
+          return false;
+        }
+        Thread.onSpinWait();
+        pos = tail.get();
       } else {
         pos = tail.get(); // another producer took this position
       }
@@ -81,7 +96,14 @@ public final class MpmcRing<E> {
         }
         pos = head.get();
       } else if (difference < 0) {
-        return null; // not yet published: empty
+        // Not yet published. The ring is empty only if no producer has claimed this position;
+        // if one has, it is between its claim and its publish, and reporting "empty" would hide
+        // elements that later producers have already published: wait for it.
+        if (pos >= tail.get()) {
+          return null;
+        }
+        Thread.onSpinWait();
+        pos = head.get();
       } else {
         pos = head.get(); // another consumer took this position
       }

@@ -69,14 +69,20 @@ public final class SimulatedInterface implements Device {
     return true;
   }
 
-  /** Called by the link when a packet arrives; takes ownership of {@code packet}. */
-  void deliver(PacketBuffer packet) {
+  /**
+   * Called by the link when a packet arrives; takes ownership of {@code packet}.
+   *
+   * @return true if it was queued, false if its receive queue was full (dropped and counted)
+   */
+  boolean deliver(PacketBuffer packet) {
     tap(Direction.INBOUND, packet.data(), 0, packet.length(), packet.timeNanos);
     int queue = Math.floorMod(FlowHash.of(packet.data(), 0, packet.length()), queues.length);
     if (!queues[queue].offer(packet)) {
       drops.increment(DropReason.RX_QUEUE_FULL);
       packet.release();
+      return false;
     }
+    return true;
   }
 
   private void tap(Direction direction, byte[] buf, int off, int len, long timeNanos) {

@@ -188,8 +188,9 @@ public final class SimulatedLink {
       PacketBuffer next;
       while ((next = inFlight.peek()) != null && next.timeNanos <= nowNanos) {
         inFlight.poll();
-        delivered++;
-        destination.deliver(next);
+        if (destination.deliver(next)) {
+          delivered++; // ChannelStats: reached the receive queue, not dropped there as full
+        }
       }
     }
 
