@@ -8,7 +8,9 @@ package dev.sluice.link;
  * @param lost packets removed by the loss impairment
  * @param duplicated extra copies made by the duplication impairment
  * @param corrupted packets with a flipped bit
+ * @param reordered packets held back by the reorder impairment
  * @param bufferExhausted copies dropped because every buffer of the link was in flight or queued
  */
 public record ChannelStats(
-    long sent, long delivered, long lost, long duplicated, long corrupted, long bufferExhausted) {}
+    long sent, long delivered, long lost, long duplicated, long corrupted, long reordered,
+    long bufferExhausted) {}

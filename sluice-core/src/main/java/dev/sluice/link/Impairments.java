@@ -12,9 +12,13 @@ package dev.sluice.link;
  * @param jitterNanos extra delay drawn uniformly from {@code [0, jitterNanos]}; packets overtake
  *     each other when it exceeds their spacing, which is how the link reorders
  * @param bitsPerSecond serialisation rate, or 0 for unlimited
+ * @param reorder probability that a packet is held back by {@code reorderDelayNanos}, so that the
+ *     packets sent after it overtake it: reordering at a rate, independent of the jitter
+ * @param reorderDelayNanos how long a reordered packet is held back
  */
 public record Impairments(
-    double loss, double duplicate, double corrupt, long delayNanos, long jitterNanos, long bitsPerSecond) {
+    double loss, double duplicate, double corrupt, long delayNanos, long jitterNanos, long bitsPerSecond,
+    double reorder, long reorderDelayNanos) {
 
   public static final Impairments NONE = new Impairments(0, 0, 0, 0, 0, 0);
 
@@ -22,10 +26,22 @@ public record Impairments(
     checkProbability("loss", loss);
     checkProbability("duplicate", duplicate);
     checkProbability("corrupt", corrupt);
-    if (delayNanos < 0 || jitterNanos < 0 || bitsPerSecond < 0) {
-      throw new IllegalArgumentException(
-          "delay, jitter and bandwidth must not be negative: " + delayNanos + ", " + jitterNanos + ", " + bitsPerSecond);
+    checkProbability("reorder", reorder);
+    if (delayNanos < 0 || jitterNanos < 0 || bitsPerSecond < 0 || reorderDelayNanos < 0) {
+      throw new IllegalArgumentException("delay, jitter, bandwidth and reorder delay must not be negative: "
+          + delayNanos + ", " + jitterNanos + ", " + bitsPerSecond + ", " + reorderDelayNanos);
     }
+  }
+
+  /** Without rate-based reordering (jitter may still reorder). */
+  public Impairments(double loss, double duplicate, double corrupt, long delayNanos, long jitterNanos,
+      long bitsPerSecond) {
+    this(loss, duplicate, corrupt, delayNanos, jitterNanos, bitsPerSecond, 0, 0);
+  }
+
+  /** Holds back a fraction {@code p} of packets by {@code delayNanos}. */
+  public Impairments withReorder(double p, long delayNanos) {
+    return new Impairments(loss, duplicate, corrupt, this.delayNanos, jitterNanos, bitsPerSecond, p, delayNanos);
   }
 
   private static void checkProbability(String name, double p) {
@@ -35,26 +51,26 @@ public record Impairments(
   }
 
   public Impairments withLoss(double p) {
-    return new Impairments(p, duplicate, corrupt, delayNanos, jitterNanos, bitsPerSecond);
+    return new Impairments(p, duplicate, corrupt, delayNanos, jitterNanos, bitsPerSecond, reorder, reorderDelayNanos);
   }
 
   public Impairments withDuplicate(double p) {
-    return new Impairments(loss, p, corrupt, delayNanos, jitterNanos, bitsPerSecond);
+    return new Impairments(loss, p, corrupt, delayNanos, jitterNanos, bitsPerSecond, reorder, reorderDelayNanos);
   }
 
   public Impairments withCorrupt(double p) {
-    return new Impairments(loss, duplicate, p, delayNanos, jitterNanos, bitsPerSecond);
+    return new Impairments(loss, duplicate, p, delayNanos, jitterNanos, bitsPerSecond, reorder, reorderDelayNanos);
   }
 
   public Impairments withDelay(long nanos) {
-    return new Impairments(loss, duplicate, corrupt, nanos, jitterNanos, bitsPerSecond);
+    return new Impairments(loss, duplicate, corrupt, nanos, jitterNanos, bitsPerSecond, reorder, reorderDelayNanos);
   }
 
   public Impairments withJitter(long nanos) {
-    return new Impairments(loss, duplicate, corrupt, delayNanos, nanos, bitsPerSecond);
+    return new Impairments(loss, duplicate, corrupt, delayNanos, nanos, bitsPerSecond, reorder, reorderDelayNanos);
   }
 
   public Impairments withBandwidth(long bitsPerSecond) {
-    return new Impairments(loss, duplicate, corrupt, delayNanos, jitterNanos, bitsPerSecond);
+    return new Impairments(loss, duplicate, corrupt, delayNanos, jitterNanos, bitsPerSecond, reorder, reorderDelayNanos);
   }
 }

@@ -133,6 +133,7 @@ public final class SimulatedLink {
     private long lost;
     private long duplicated;
     private long corrupted;
+    private long reordered;
     private long bufferExhausted;
 
     Channel(Impairments impairments, long seed, PacketPool pool, SimulatedInterface destination) {
@@ -177,7 +178,11 @@ public final class SimulatedLink {
           corrupted++;
         }
         long jitter = imp.jitterNanos() > 0 ? random.nextLong(imp.jitterNanos() + 1) : 0;
-        packet.timeNanos = departure + imp.delayNanos() + jitter;
+        long held = imp.reorder() > 0 && random.nextDouble() < imp.reorder() ? imp.reorderDelayNanos() : 0;
+        if (held > 0) {
+          reordered++;
+        }
+        packet.timeNanos = departure + imp.delayNanos() + jitter + held;
         packet.order = nextOrder++;
         inFlight.add(packet);
       }
@@ -204,7 +209,7 @@ public final class SimulatedLink {
     }
 
     synchronized ChannelStats stats() {
-      return new ChannelStats(sent, delivered, lost, duplicated, corrupted, bufferExhausted);
+      return new ChannelStats(sent, delivered, lost, duplicated, corrupted, reordered, bufferExhausted);
     }
   }
 }

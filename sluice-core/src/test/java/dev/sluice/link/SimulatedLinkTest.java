@@ -94,8 +94,8 @@ class SimulatedLinkTest {
       assertThat(decoder.decodeIp(atB.get(i).bytes(), 0, atB.get(i).bytes().length)).isNull();
     }
     assertThat(atA).extracting(Received::bytes).containsExactlyElementsOf(sentBToA);
-    assertThat(link.statsAToB()).isEqualTo(new ChannelStats(200, 200, 0, 0, 0, 0));
-    assertThat(link.statsBToA()).isEqualTo(new ChannelStats(50, 50, 0, 0, 0, 0));
+    assertThat(link.statsAToB()).isEqualTo(new ChannelStats(200, 200, 0, 0, 0, 0, 0));
+    assertThat(link.statsBToA()).isEqualTo(new ChannelStats(50, 50, 0, 0, 0, 0, 0));
     assertThat(link.a().drops().total()).isZero();
     assertThat(link.b().drops().total()).isZero();
   }
@@ -140,7 +140,7 @@ class SimulatedLinkTest {
       previous = r.tag();
       assertThat(r.bytes()).isEqualTo(udp(r.tag(), 64));
     }
-    assertThat(link.statsBToA()).isEqualTo(new ChannelStats(0, 0, 0, 0, 0, 0));
+    assertThat(link.statsBToA()).isEqualTo(new ChannelStats(0, 0, 0, 0, 0, 0, 0));
   }
 
   @Test
@@ -286,6 +286,40 @@ class SimulatedLinkTest {
   }
 
   @Test
+  void reorderRate_holdsBackThatFractionOfPackets_whichLaterOnesOvertake() {
+    SimulatedNetwork network = new SimulatedNetwork(17);
+    long delay = 1 * MS;
+    SimulatedLink link = network.connect("a", "b", SimulatedLink.Config.defaults()
+        .withImpairments(Impairments.NONE.withDelay(delay).withReorder(0.05, 3 * MS)));
+    List<Received> received = new ArrayList<>();
+    int packets = 20_000;
+    for (int i = 0; i < packets; i++) {
+      long now = i * 100 * US;
+      network.advance(now);
+      received.addAll(drain(link.b()));
+      send(link.a(), udp(i, 100), now);
+    }
+    runUntilIdle(network);
+    received.addAll(drain(link.b()));
+
+    assertThat(received).hasSize(packets);
+    assertThat(received).extracting(Received::tag).doesNotHaveDuplicates();
+    long held = link.statsAToB().reordered();
+    assertThat(held).isBetween(800L, 1200L); // 5% of 20,000, within 4.6 sigma
+    long late = received.stream().filter(r -> r.timeNanos() == r.tag() * 100 * US + delay + 3 * MS).count();
+    assertThat(late).isEqualTo(held);
+    int overtaken = 0;
+    for (int i = 1; i < received.size(); i++) {
+      if (received.get(i).tag() < received.get(i - 1).tag()) {
+        overtaken++;
+      }
+    }
+    // Each held packet is overtaken by those sent in the next 3 ms; two held packets close together
+    // stay in order between themselves, so adjacent inversions count the runs of held packets.
+    assertThat(overtaken).isBetween((int) (held * 0.9), (int) held);
+  }
+
+  @Test
   void bandwidth_oneMegabitPerSecond_spacesHundredPacketsOf1250BytesTenMillisecondsApart() {
     SimulatedNetwork network = new SimulatedNetwork(16);
     SimulatedLink link = network.connect("a", "b",
@@ -375,7 +409,7 @@ class SimulatedLinkTest {
 
     assertThat(link.b().drops().get(DropReason.RX_QUEUE_FULL)).isEqualTo(6);
     assertThat(link.b().queued(0)).isEqualTo(4);
-    assertThat(link.statsAToB()).isEqualTo(new ChannelStats(10, 4, 0, 0, 0, 0));
+    assertThat(link.statsAToB()).isEqualTo(new ChannelStats(10, 4, 0, 0, 0, 0, 0));
 
     PacketBuffer head = link.b().poll(0);
     PacketPool pool = head.pool();
@@ -401,7 +435,7 @@ class SimulatedLinkTest {
     }
 
     assertThat(link.inFlight()).isEqualTo(4);
-    assertThat(link.statsAToB()).isEqualTo(new ChannelStats(10, 0, 0, 0, 0, 6));
+    assertThat(link.statsAToB()).isEqualTo(new ChannelStats(10, 0, 0, 0, 0, 0, 6));
     runUntilIdle(network);
     PacketBuffer first = link.b().poll(0);
     PacketPool pool = first.pool();
@@ -413,7 +447,7 @@ class SimulatedLinkTest {
     for (int i = 0; i < 4; i++) {
       send(link.a(), udp(100 + i, 100), 2 * MS);
     }
-    assertThat(link.statsAToB()).isEqualTo(new ChannelStats(14, 4, 0, 0, 0, 6));
+    assertThat(link.statsAToB()).isEqualTo(new ChannelStats(14, 4, 0, 0, 0, 0, 6));
     runUntilIdle(network);
     assertThat(drain(link.b())).extracting(Received::tag).containsExactly(100, 101, 102, 103);
   }
