@@ -104,6 +104,10 @@ public final class TcpEngine {
   /** RFC 6675 HighRxt: everything below it has been retransmitted in this recovery. */
   private int highRxt;
 
+  /** Our TSval when we last retransmitted: echoes older than it may time a waiting period. */
+  private int tsAtLastRetransmission;
+  private boolean retransmittedSinceConnect;
+
   // Round-trip timing without timestamps (Karn's rule: never time a retransmission).
   private boolean rttTiming;
   private int rttSeq;
@@ -611,8 +615,12 @@ public final class TcpEngine {
     }
     dupAcks = 0;
     long sample = -1;
-    if (timestampsOk && seg.options().hasTimestamps() && seg.options().tsEcr() != 0) {
+    if (timestampsOk && seg.options().hasTimestamps() && seg.options().tsEcr() != 0
+        && !(retransmittedSinceConnect && SeqNum.lt(seg.options().tsEcr(), tsAtLastRetransmission))) {
       // RFC 7323 §4.1 (RTTM): the echoed timestamp dates the transmission that was acknowledged.
+      // After a retransmission, RFC 7323 §4.3 makes the peer echo its TS.Recent, which can date
+      // from before the loss: such a sample would include the whole retransmission timeout and
+      // inflate the RTO (a spiral under heavy loss), so only echoes of our latest round count.
       long ticks = timestampNow(now) - seg.options().tsEcr();
       if (ticks >= 0 && ticks < Integer.MAX_VALUE) {
         sample = ticks * TIMESTAMP_TICK_NANOS;
@@ -912,6 +920,7 @@ public final class TcpEngine {
       boolean retransmission = SeqNum.lt(seq, sndMax);
       if (retransmission) {
         stats.retransmittedSegments++;
+        noteRetransmission(now);
       } else if (!rttTiming && !timestampsOk) {
         rttTiming = true;
         rttSeq = seq;
@@ -1015,6 +1024,7 @@ public final class TcpEngine {
     int flags = TcpFlags.ACK | (fin ? TcpFlags.FIN : 0);
     int written = writeSegment(buf, off, now, seq, Math.max(length, 0), true, flags);
     stats.retransmittedSegments++;
+    noteRetransmission(now);
     highRxt = seq + Math.max(length, 0) + (fin ? 1 : 0);
     if (retransmitDeadline == NEVER) {
       retransmitDeadline = now + rtt.rtoNanos();
@@ -1047,6 +1057,7 @@ public final class TcpEngine {
     rcvAdvertisedEdge = rcvNxt + window;
     if (SeqNum.lt(iss, sndMax)) {
       stats.retransmittedSegments++;
+      noteRetransmission(now);
     } else if (!timestampsOk) {
       rttTiming = true;
       rttSeq = iss;
@@ -1196,6 +1207,11 @@ public final class TcpEngine {
 
   private boolean ourFinAcknowledged() {
     return finQueued && SeqNum.gt(sndUna, finSeq()) && sendBuffer.length() == 0;
+  }
+
+  private void noteRetransmission(long now) {
+    retransmittedSinceConnect = true;
+    tsAtLastRetransmission = timestampNow(now);
   }
 
   private int timestampNow(long now) {

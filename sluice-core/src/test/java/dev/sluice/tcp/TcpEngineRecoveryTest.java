@@ -190,7 +190,24 @@ class TcpEngineRecoveryTest {
     assertThat(h.engine.srttNanos()).isEqualTo(30 * MS / 8);
   }
 
-  // ------------------------------------------------------------------ keepalive and user timeout
+  @Test
+  void afterARetransmission_anEchoOfAnOlderTimestamp_givesNoRttSample() {
+    EngineHarness h = withTimestamps();
+    h.write(bytes(100, 3));
+    Seg original = h.expectOne();
+    h.fireNextTimer(); // the RTO: the segment goes again with a newer TSval
+    Seg again = h.expectOne();
+    assertThat(again.tsVal()).isGreaterThan(original.tsVal());
+    long srttBefore = h.engine.srttNanos();
+    h.advance(5_000 * MS);
+    // The peer echoes the first transmission's TSval (its TS.Recent, RFC 7323 §4.3): timing from
+    // it would count the whole timeout as round-trip time.
+    h.send(ACK, R, L + 100, 65_535, b -> b.nop().nop().timestamps(1002, original.tsVal()));
+    assertThat(h.engine.srttNanos()).isEqualTo(srttBefore);
+    assertThat(h.engine.bytesUnsentOrUnacked()).isZero();
+  }
+
+  // ------------------------------------------------------------------ keepalive and user timeout  // ------------------------------------------------------------------ keepalive and user timeout
 
   @Test
   void established_idleWithKeepAlive_probesThenGivesUp() {
