@@ -885,7 +885,7 @@ public final class TcpEngine {
           synNeeded = false;
           return writeSyn(buf, off, now);
         }
-        return ackNow ? writeSegment(buf, off, now, sndNxt, 0, false, TcpFlags.ACK) : 0;
+        return ackNow ? writeSegment(buf, off, now, sndNxt, 0, TcpFlags.ACK) : 0;
       }
       default -> {
         return writeEstablished(buf, off, now);
@@ -916,7 +916,7 @@ public final class TcpEngine {
     if (length > 0 || finDue) {
       int flags = TcpFlags.ACK | (finDue ? TcpFlags.FIN : 0) | (length > 0 && length == unsent ? TcpFlags.PSH : 0);
       int seq = sndNxt;
-      int written = writeSegment(buf, off, now, seq, length, true, flags);
+      int written = writeSegment(buf, off, now, seq, length, flags);
       boolean retransmission = SeqNum.lt(seq, sndMax);
       if (retransmission) {
         stats.retransmittedSegments++;
@@ -943,13 +943,13 @@ public final class TcpEngine {
       // A window or keepalive probe: an old sequence number forces the peer to answer with an
       // ACK carrying its current window (RFC 9293 §3.8.6.1, RFC 1122 §4.2.3.6).
       stats.probes++;
-      return writeSegment(buf, off, now, sndUna - 1, 0, false, TcpFlags.ACK);
+      return writeSegment(buf, off, now, sndUna - 1, 0, TcpFlags.ACK);
     }
     if (ackNow) {
       // A pure ACK carries the highest sequence number sent, not the go-back-N position: the peer
       // may have received everything up to SND.MAX, and an older number would fail its
       // acceptability test, so the ACK would be dropped unread (RFC 9293 §3.10.7.4 first).
-      return writeSegment(buf, off, now, sndMax, 0, false, TcpFlags.ACK);
+      return writeSegment(buf, off, now, sndMax, 0, TcpFlags.ACK);
     }
     return 0;
   }
@@ -1022,7 +1022,7 @@ public final class TcpEngine {
       return 0;
     }
     int flags = TcpFlags.ACK | (fin ? TcpFlags.FIN : 0);
-    int written = writeSegment(buf, off, now, seq, Math.max(length, 0), true, flags);
+    int written = writeSegment(buf, off, now, seq, Math.max(length, 0), flags);
     stats.retransmittedSegments++;
     noteRetransmission(now);
     highRxt = seq + Math.max(length, 0) + (fin ? 1 : 0);
@@ -1078,7 +1078,7 @@ public final class TcpEngine {
   }
 
   /** A non-SYN segment from us: ACK, options, window, optional payload from the send buffer. */
-  private int writeSegment(byte[] buf, int off, long now, int seq, int payload, boolean data, int flags) {
+  private int writeSegment(byte[] buf, int off, long now, int seq, int payload, int flags) {
     out.clearOptions();
     if (timestampsOk) {
       out.nop().nop().timestamps(timestampNow(now), tsRecent);
