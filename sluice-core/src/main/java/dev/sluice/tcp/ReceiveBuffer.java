@@ -146,6 +146,11 @@ public final class ReceiveBuffer {
     return n;
   }
 
+  /** Forgets every out-of-order range (their bytes can never become readable). */
+  public void discardOutOfOrder() {
+    reassembly.clear();
+  }
+
   /** Frees the ring if it holds nothing, so an idle connection costs no buffer memory. */
   public boolean releaseIfEmpty() {
     if (ring != null && readable == 0 && reassembly.isEmpty()) {

@@ -118,6 +118,8 @@ public final class TcpEngine {
   private long delayedAckDeadline = NEVER;
   private long persistDeadline = NEVER;
   private long persistBackoff;
+  /** The persist timer fired as the SWS override timeout: send what the window allows. */
+  private boolean swsOverride;
   private long keepAliveDeadline = NEVER;
   private int keepAliveProbesSent;
   private long closeDeadline = NEVER;
@@ -205,7 +207,8 @@ public final class TcpEngine {
       }
       return n;
     }
-    return peerFinConsumed ? -1 : 0;
+    // A zero-length read with bytes still readable is not the end of the stream.
+    return peerFinConsumed && receiveBuffer.readable() == 0 ? -1 : 0;
   }
 
   /** In-order bytes ready to read. */
@@ -247,7 +250,10 @@ public final class TcpEngine {
   public void shutdownOutput(long now) {
     switch (state) {
       case SYN_SENT -> enterClosed(null);
-      case SYN_RECEIVED, ESTABLISHED -> {
+      // RFC 9293 §3.10.4: in SYN-RECEIVED the FIN is queued until the handshake completes, since
+      // only the SYN states retransmit our SYN-ACK (establish() then moves on to FIN-WAIT-1).
+      case SYN_RECEIVED -> finQueued = true;
+      case ESTABLISHED -> {
         finQueued = true;
         setState(TcpState.FIN_WAIT_1);
       }
@@ -570,6 +576,10 @@ public final class TcpEngine {
     }
     peerFinConsumed = true;
     rcvNxt += 1;
+    // Bytes held beyond the FIN can never be delivered, and their offsets are relative to the
+    // old RCV.NXT: drop them, as Linux's tcp_fin() purges its out-of-order queue.
+    receiveBuffer.discardOutOfOrder();
+    lastOutOfOrderOffset = -1;
     ackNow = true;
     delayedAckDeadline = NEVER;
     events.add(TcpEvent.END_OF_STREAM);
@@ -770,6 +780,9 @@ public final class TcpEngine {
       keepAliveDeadline = now + config.keepAliveIdleNanos();
     }
     events.add(TcpEvent.CONNECTED);
+    if (finQueued) {
+      setState(TcpState.FIN_WAIT_1); // shut down while in SYN-RECEIVED
+    }
   }
 
   // ------------------------------------------------------------------ timers
@@ -816,10 +829,13 @@ public final class TcpEngine {
     }
     if (persistDeadline <= now) {
       persistDeadline = NEVER;
-      if (sndWnd == 0 && sendBuffer.length() > SeqNum.distance(sndBufSeq, sndNxt)) {
+      boolean unsent = sendBuffer.length() > SeqNum.distance(sndBufSeq, sndNxt);
+      if (sndWnd == 0 && unsent) {
         probeNow = true; // RFC 9293 §3.8.6.1: probe the zero window
         persistBackoff = Math.min(PERSIST_MAX_NANOS, Math.max(rtt.rtoNanos(), persistBackoff * 2));
         persistDeadline = now + persistBackoff;
+      } else if (unsent && sndNxt == sndUna) {
+        swsOverride = true; // the SWS override timeout: the next pollTransmit sends what fits
       }
     }
     if (keepAliveDeadline <= now) {
@@ -986,6 +1002,18 @@ public final class TcpEngine {
     if (length >= maxSndWnd / 2 && inFlight == 0) {
       return length; // SWS: at least half the largest window the peer ever offered
     }
+    if (inFlight == 0) {
+      // RFC 9293 §3.8.6.2.1 (RFC 1122 §4.2.3.4 (d)): nothing in flight means no ACK will come to
+      // re-evaluate this, so the persist timer doubles as the override timeout.
+      if (swsOverride) {
+        swsOverride = false;
+        return length;
+      }
+      if (persistDeadline == NEVER) {
+        persistBackoff = rtt.rtoNanos();
+        persistDeadline = now + persistBackoff;
+      }
+    }
     return 0;
   }
 
@@ -1054,7 +1082,9 @@ public final class TcpEngine {
     int flags = TcpFlags.SYN | (synAck ? TcpFlags.ACK : 0);
     int window = Math.min(receiveBuffer.window(), 0xFFFF); // RFC 7323 §2.2: never scaled in a SYN
     int written = finishSegment(buf, off, iss, synAck ? rcvNxt : 0, flags, window, 0);
-    rcvAdvertisedEdge = rcvNxt + window;
+    // A retransmitted SYN-ACK cannot say more than 65535, but an ACK sent in SYN-RECEIVED may
+    // already have offered a larger, scaled window: the edge we accept up to never moves left.
+    rcvAdvertisedEdge = SeqNum.max(rcvAdvertisedEdge, rcvNxt + window);
     if (SeqNum.lt(iss, sndMax)) {
       stats.retransmittedSegments++;
       noteRetransmission(now);
