@@ -144,6 +144,15 @@ public final class Reassembly {
     return i < count && starts[i] <= offset ? ends[i] : offset;
   }
 
+  /**
+   * The index of the first range sharing at least one byte with {@code [start, end)}, or -1.
+   * Finds the duplicate part of an arrival, for D-SACK (RFC 2883 §4).
+   */
+  public int firstOverlapping(int start, int end) {
+    int i = firstEndingAfter(start);
+    return i < count && starts[i] < end ? i : -1;
+  }
+
   /** The start of the first range beginning after {@code offset}, or {@link Integer#MAX_VALUE}. */
   public int nextRangeAfter(int offset) {
     int i = firstStartingAfter(offset);

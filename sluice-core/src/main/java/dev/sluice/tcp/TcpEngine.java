@@ -78,6 +78,10 @@ public final class TcpEngine {
   // Options negotiated in the handshake.
   /** The largest segment payload allowed by the peer's MSS and our path MTU, before options. */
   private int mssLimit;
+  /** The peer's MSS option (or the default), clamped by {@code minPeerMss}. */
+  private int peerMss;
+  /** The path MTU: the configured link MTU until an ICMP error lowers it (RFC 1191, RFC 8201). */
+  private int pathMtu;
   /** SMSS: the payload of a full-sized segment carrying our usual options (RFC 5681 §2). */
   private int sndMss;
   private int rcvMss;
@@ -92,6 +96,10 @@ public final class TcpEngine {
   private boolean tsRecentValid;
   private int lastAckSent;
   private int lastOutOfOrderOffset = -1;
+  // D-SACK (RFC 2883 §4): the duplicate bytes the next ACK reports in its first SACK block, once.
+  private boolean dsackPending;
+  private int dsackStart;
+  private int dsackEnd;
 
   // Loss recovery: fast retransmit (RFC 5681 §3.2), NewReno partial ACKs (RFC 6582), the SACK
   // scoreboard and pipe (RFC 6675), limited transmit (RFC 3042).
@@ -156,6 +164,8 @@ public final class TcpEngine {
     this.rcvMss = config.mtu() - endpoints.ipHeaderLength() - TCP_HEADER;
     this.sndMss = endpoints.ipv6() ? DEFAULT_MSS_IPV6 : DEFAULT_MSS_IPV4;
     this.mssLimit = sndMss;
+    this.peerMss = sndMss;
+    this.pathMtu = config.mtu();
     int shift = 0;
     while (shift < TcpOptions.MAX_WINDOW_SCALE && (config.receiveBufferBytes() >>> shift) > 0xFFFF) {
       shift++;
@@ -167,7 +177,7 @@ public final class TcpEngine {
   public static TcpEngine connect(TcpConfig config, TcpEndpoints endpoints, int iss, long now) {
     TcpEngine engine = new TcpEngine(config, endpoints, iss, TcpState.SYN_SENT, now);
     engine.synNeeded = true;
-    engine.stats.activeOpens++;
+    engine.stats.increment(TcpCounter.ACTIVE_OPENS);
     return engine;
   }
 
@@ -177,8 +187,8 @@ public final class TcpEngine {
    */
   public static TcpEngine accept(TcpConfig config, TcpEndpoints endpoints, TcpSegment syn, int iss, long now) {
     TcpEngine engine = new TcpEngine(config, endpoints, iss, TcpState.SYN_RECEIVED, now);
-    engine.stats.passiveOpens++;
-    engine.stats.segmentsIn++;
+    engine.stats.increment(TcpCounter.PASSIVE_OPENS);
+    engine.stats.increment(TcpCounter.SEGMENTS_IN);
     engine.irs = syn.sequenceNumber();
     engine.rcvNxt = engine.irs + 1;
     engine.rcvAdvertisedEdge = engine.rcvNxt;
@@ -298,7 +308,7 @@ public final class TcpEngine {
    * counted in {@link #stats()} by reason; nothing is thrown.
    */
   public void onSegment(TcpSegment seg, long now) {
-    stats.segmentsIn++;
+    stats.increment(TcpCounter.SEGMENTS_IN);
     keepAliveProbesSent = 0;
     if (config.keepAliveIdleNanos() > 0 && state == TcpState.ESTABLISHED) {
       keepAliveDeadline = now + config.keepAliveIdleNanos();
@@ -326,7 +336,7 @@ public final class TcpEngine {
     // Second: RST. Acceptable only with an acceptable ACK (RFC 5961 §3.2 leaves SYN-SENT as is).
     if ((flags & TcpFlags.RST) != 0) {
       if (hasAck) {
-        stats.resetsReceived++;
+        stats.increment(TcpCounter.RESETS_RECEIVED);
         enterClosed(TcpEvent.REFUSED);
       } else {
         drop(DropReason.TCP_RST_OUT_OF_WINDOW);
@@ -411,6 +421,10 @@ public final class TcpEngine {
           synNeeded = true; // a duplicate SYN: our SYN-ACK may have been lost
         } else {
           ackNow = true;
+          int payload = seg.payloadLength();
+          if (sackOk && payload > 0 && (flags & TcpFlags.SYN) == 0 && SeqNum.le(seq + payload, rcvNxt)) {
+            noteDuplicate(seq - rcvNxt, payload); // all of it arrived before (RFC 2883 §4)
+          }
         }
         drop(DropReason.TCP_OUT_OF_WINDOW);
       }
@@ -422,7 +436,7 @@ public final class TcpEngine {
       if (state == TcpState.TIME_WAIT) {
         drop(DropReason.TCP_RST_IN_TIME_WAIT);
       } else if (seq == rcvNxt) {
-        stats.resetsReceived++;
+        stats.increment(TcpCounter.RESETS_RECEIVED);
         enterClosed(state == TcpState.SYN_RECEIVED ? TcpEvent.REFUSED : TcpEvent.RESET);
       } else {
         challengeAck(now, DropReason.TCP_RST_NOT_EXACT);
@@ -526,6 +540,9 @@ public final class TcpEngine {
         }
       }
       int offset = dataSeq - rcvNxt; // negative: a retransmission overlapping what we have
+      if (sackOk) {
+        noteDuplicate(offset, length);
+      }
       int advanced = receiveBuffer.write(offset, seg.buffer(), seg.payloadOffset(), length);
       if (advanced == ReceiveBuffer.REFUSED) {
         drop(DropReason.TCP_REASSEMBLY_FULL);
@@ -533,13 +550,15 @@ public final class TcpEngine {
       } else if (advanced > 0) {
         boolean filledHole = advanced > Math.max(0, offset + length);
         rcvNxt += advanced;
-        stats.bytesReceived += advanced;
+        stats.add(TcpCounter.BYTES_RECEIVED, advanced);
         if (!readableSignalled) {
           readableSignalled = true;
           events.add(TcpEvent.READABLE);
         }
         if (filledHole || !receiveBuffer.outOfOrder().isEmpty()) {
           ackNow = true; // RFC 5681 §4.2: ACK at once when a gap fills
+        } else if (dsackPending) {
+          ackNow = true; // part of it was a duplicate: the sender may be retransmitting needlessly
         } else if (length >= rcvMss && ++fullSegmentsUnacked >= 2) {
           ackNow = true; // RFC 9293 §3.8.6.3: at least every second full-size segment
         } else if (delayedAckDeadline == NEVER) {
@@ -564,6 +583,35 @@ public final class TcpEngine {
       ackNow = true; // out-of-order FIN: tell the peer what is missing
     }
     consumeFinIfReached(now);
+  }
+
+  /**
+   * Records the part of an arrival at {@code offset} (relative to RCV.NXT) that we already had, so
+   * the next ACK reports it as a D-SACK (RFC 2883 §4): below RCV.NXT first, else the first overlap
+   * with held out-of-order data. The sender learns its retransmission was spurious.
+   */
+  private void noteDuplicate(int offset, int length) {
+    if (length <= 0) {
+      return;
+    }
+    if (offset < 0) {
+      if (-(long) offset > stats.get(TcpCounter.BYTES_RECEIVED)) {
+        return; // it starts before the peer's first byte: junk, not a duplicate
+      }
+      dsackStart = rcvNxt + offset;
+      dsackEnd = rcvNxt + Math.min(offset + length, 0);
+      dsackPending = true;
+      stats.increment(TcpCounter.DSACKS_SENT_OLD);
+      return;
+    }
+    Reassembly held = receiveBuffer.outOfOrder();
+    int i = held.firstOverlapping(offset, offset + length);
+    if (i >= 0) {
+      dsackStart = rcvNxt + Math.max(offset, held.rangeStart(i));
+      dsackEnd = rcvNxt + Math.min(offset + length, held.rangeEnd(i));
+      dsackPending = true;
+      stats.increment(TcpCounter.DSACKS_SENT_OUT_OF_ORDER);
+    }
   }
 
   /**
@@ -608,7 +656,7 @@ public final class TcpEngine {
     if (dataAcked > 0) {
       sendBuffer.acknowledge(dataAcked);
       sndBufSeq += dataAcked;
-      stats.bytesAcked += dataAcked;
+      stats.add(TcpCounter.BYTES_ACKED, dataAcked);
     }
     scoreboard.onUnaAdvanced(SeqNum.distance(sndUna, ack));
     sndUna = ack;
@@ -643,7 +691,7 @@ public final class TcpEngine {
     }
     if (sample >= 0) {
       rtt.sample(sample, now);
-      stats.rttSamples++;
+      stats.increment(TcpCounter.RTT_SAMPLES);
     }
     retransmits = 0;
     if (state.isSynchronized() && dataAcked > 0 && !inRecovery) {
@@ -695,7 +743,7 @@ public final class TcpEngine {
     recoveryPointSet = true;
     highRxt = sndUna;
     rttTiming = false;
-    stats.fastRetransmits++;
+    stats.increment(TcpCounter.FAST_RETRANSMITS);
     congestion.onEnterRecovery(SeqNum.distance(sndUna, sndMax), now);
   }
 
@@ -744,9 +792,9 @@ public final class TcpEngine {
 
   /** Reads the options of the peer's SYN (RFC 9293 §3.7.1, RFC 7323 §1.3, RFC 2018 §2). */
   private void negotiate(TcpOptions options, boolean peerSaysOk, long now) {
-    int peerMss = options.mss() > 0 ? options.mss() : (endpoints.ipv6() ? DEFAULT_MSS_IPV6 : DEFAULT_MSS_IPV4);
+    int offered = options.mss() > 0 ? options.mss() : (endpoints.ipv6() ? DEFAULT_MSS_IPV6 : DEFAULT_MSS_IPV4);
     // Hostile input 2: a tiny MSS (CVE-2019-11479) is clamped up to the configured floor.
-    peerMss = Math.max(peerMss, config.minPeerMss());
+    peerMss = Math.max(offered, config.minPeerMss());
     timestampsOk = config.timestamps() && options.hasTimestamps();
     sackOk = config.sack() && options.sackPermitted();
     windowScaleAgreed = config.windowScaling() && options.hasWindowScale();
@@ -761,10 +809,73 @@ public final class TcpEngine {
       tsRecentTime = now;
       tsRecentValid = true;
     }
-    int pathMss = config.mtu() - endpoints.ipHeaderLength() - TCP_HEADER;
+    updateSendMss();
+  }
+
+  /** MSS from the peer's option and the path MTU (RFC 9293 §3.7.1, RFC 6691). */
+  private void updateSendMss() {
+    int pathMss = pathMtu - endpoints.ipHeaderLength() - TCP_HEADER;
     mssLimit = Math.min(peerMss, pathMss);
     // RFC 6691: the MSS counts no options, so room for the options we send comes off it.
     sndMss = Math.max(1, mssLimit - (timestampsOk ? TIMESTAMP_OPTION_SPACE : 0));
+  }
+
+  /**
+   * An ICMP "fragmentation needed" (RFC 1191 §6.4) or "packet too big" (RFC 8201 §5.4) error that
+   * quotes this connection's segment with sequence number {@code quotedSeq} and reports
+   * {@code mtu}. Returns true if the path MTU shrank.
+   *
+   * <p>Forged errors are the threat (RFC 5927): an error quoting a sequence number outside
+   * [SND.UNA, SND.NXT] is dropped (hostile input 11), and an MTU below the family's minimum, 576
+   * for IPv4 (RFC 791) or 1280 for IPv6 (RFC 8200 §5), is ignored so the MSS never collapses
+   * (hostile input 12, CVE-2004-1060). A larger MTU is ignored too: increases come only from
+   * probing, which Sluice does not do. Data in flight in segments now too large is sent again at
+   * the new size at once, and the congestion window keeps its size in segments: a smaller MTU is
+   * not a sign of congestion (RFC 1191 §6.5).
+   */
+  public boolean onPathMtu(int mtu, int quotedSeq, long now) {
+    if (state == TcpState.CLOSED || state == TcpState.LISTEN) {
+      drop(DropReason.TCP_NO_CONNECTION);
+      return false;
+    }
+    int minimum = endpoints.ipv6() ? 1280 : 576;
+    if (mtu < minimum) {
+      drop(DropReason.ICMP_MTU_TOO_SMALL);
+      return false;
+    }
+    if (SeqNum.lt(quotedSeq, sndUna) || SeqNum.gt(quotedSeq, sndMax)) {
+      drop(DropReason.ICMP_QUOTE_OUT_OF_WINDOW);
+      return false;
+    }
+    if (mtu >= pathMtu) {
+      return false;
+    }
+    pathMtu = mtu;
+    stats.increment(TcpCounter.PATH_MTU_DECREASES);
+    if (state == TcpState.SYN_SENT) {
+      return true; // negotiate() applies it; a SYN is never larger than the minimum MTU
+    }
+    int oldMss = sndMss;
+    updateSendMss();
+    if (state == TcpState.SYN_RECEIVED) {
+      return true; // establish() starts the congestion window with the new MSS
+    }
+    if (sndMss < oldMss) {
+      congestion.setSmss(sndMss);
+    }
+    if (SeqNum.lt(sndUna, sndMax)) {
+      // Go back to SND.UNA without backing off the timer or shrinking the window: the segments
+      // were lost to the MTU, not to congestion. Recovery restarts from a clean slate, as after
+      // an RTO; Karn's rule applies to what is sent again.
+      inRecovery = false;
+      dupAcks = 0;
+      recoveryPoint = sndMax;
+      recoveryPointSet = true;
+      scoreboard.clear();
+      rttTiming = false;
+      sndNxt = sndUna;
+    }
+    return true;
   }
 
   private void establish(long now) {
@@ -804,7 +915,7 @@ public final class TcpEngine {
     if (closeDeadline <= now) {
       closeDeadline = NEVER;
       if (state == TcpState.FIN_WAIT_2) {
-        stats.timeouts++;
+        stats.increment(TcpCounter.TIMEOUTS);
         enterClosed(TcpEvent.TIMED_OUT);
       } else {
         enterClosed(null); // TIME-WAIT's 2·MSL elapsed
@@ -813,7 +924,7 @@ public final class TcpEngine {
     }
     if (config.userTimeoutNanos() > 0 && oldestUnackedSince != NEVER
         && now - oldestUnackedSince >= config.userTimeoutNanos()) {
-      stats.timeouts++;
+      stats.increment(TcpCounter.TIMEOUTS);
       enterClosed(TcpEvent.TIMED_OUT); // RFC 5482 / RFC 9293 §3.8.3: the user timeout
       return;
     }
@@ -840,7 +951,7 @@ public final class TcpEngine {
     }
     if (keepAliveDeadline <= now) {
       if (keepAliveProbesSent >= config.keepAliveProbes()) {
-        stats.timeouts++;
+        stats.increment(TcpCounter.TIMEOUTS);
         enterClosed(TcpEvent.TIMED_OUT);
         return;
       }
@@ -856,12 +967,12 @@ public final class TcpEngine {
     boolean opening = state == TcpState.SYN_SENT || state == TcpState.SYN_RECEIVED;
     int limit = opening ? config.maxSynRetransmits() : config.maxRetransmits();
     if (retransmits >= limit) {
-      stats.timeouts++;
+      stats.increment(TcpCounter.TIMEOUTS);
       enterClosed(TcpEvent.TIMED_OUT);
       return;
     }
     retransmits++;
-    stats.timeoutRetransmits++;
+    stats.increment(TcpCounter.TIMEOUT_RETRANSMITS);
     rtt.backoff();
     rttTiming = false; // Karn: the next ACK may answer either transmission
     if (opening) {
@@ -935,7 +1046,7 @@ public final class TcpEngine {
       int written = writeSegment(buf, off, now, seq, length, flags);
       boolean retransmission = SeqNum.lt(seq, sndMax);
       if (retransmission) {
-        stats.retransmittedSegments++;
+        stats.increment(TcpCounter.RETRANSMITTED_SEGMENTS);
         noteRetransmission(now);
       } else if (!rttTiming && !timestampsOk) {
         rttTiming = true;
@@ -958,7 +1069,7 @@ public final class TcpEngine {
       probeNow = false;
       // A window or keepalive probe: an old sequence number forces the peer to answer with an
       // ACK carrying its current window (RFC 9293 §3.8.6.1, RFC 1122 §4.2.3.6).
-      stats.probes++;
+      stats.increment(TcpCounter.PROBES);
       return writeSegment(buf, off, now, sndUna - 1, 0, TcpFlags.ACK);
     }
     if (ackNow) {
@@ -1051,7 +1162,7 @@ public final class TcpEngine {
     }
     int flags = TcpFlags.ACK | (fin ? TcpFlags.FIN : 0);
     int written = writeSegment(buf, off, now, seq, Math.max(length, 0), flags);
-    stats.retransmittedSegments++;
+    stats.increment(TcpCounter.RETRANSMITTED_SEGMENTS);
     noteRetransmission(now);
     highRxt = seq + Math.max(length, 0) + (fin ? 1 : 0);
     if (retransmitDeadline == NEVER) {
@@ -1086,7 +1197,7 @@ public final class TcpEngine {
     // already have offered a larger, scaled window: the edge we accept up to never moves left.
     rcvAdvertisedEdge = SeqNum.max(rcvAdvertisedEdge, rcvNxt + window);
     if (SeqNum.lt(iss, sndMax)) {
-      stats.retransmittedSegments++;
+      stats.increment(TcpCounter.RETRANSMITTED_SEGMENTS);
       noteRetransmission(now);
     } else if (!timestampsOk) {
       rttTiming = true;
@@ -1116,12 +1227,13 @@ public final class TcpEngine {
     int blocks = sackOk ? sackBlocks() : 0;
     if (blocks > 0) {
       out.nop().nop().sack(blocks, sackEdges);
+      dsackPending = false; // reported once (RFC 2883 §4)
     }
     int window = advertisedWindow();
     int header = out.headerLength();
     if (payload > 0) {
       sendBuffer.copy((int) SeqNum.distance(sndBufSeq, seq), buf, off + header, payload);
-      stats.bytesSent += payload;
+      stats.add(TcpCounter.BYTES_SENT, payload);
     }
     return finishSegment(buf, off, seq, rcvNxt, flags, Math.min(window >>> rcvShift, 0xFFFF), payload);
   }
@@ -1136,7 +1248,7 @@ public final class TcpEngine {
         .urgentPointer(0);
     int header = out.headerLength();
     out.write(buf, off, payload, endpoints.outgoingPseudoHeaderSum(header + payload));
-    stats.segmentsOut++;
+    stats.increment(TcpCounter.SEGMENTS_OUT);
     if ((flags & TcpFlags.ACK) != 0) {
       lastAckSent = ack;
       ackNow = false;
@@ -1148,12 +1260,12 @@ public final class TcpEngine {
 
   private int writeRst(byte[] buf, int off) {
     out.clearOptions();
-    stats.resetsSent++;
+    stats.increment(TcpCounter.RESETS_SENT);
     int flags = TcpFlags.RST | (rstWithAck ? TcpFlags.ACK : 0);
     out.sourcePort(endpoints.localPort()).destinationPort(endpoints.remotePort())
         .sequenceNumber(rstSeq).acknowledgmentNumber(rstWithAck ? rstAck : 0)
         .flags(flags).window(0).urgentPointer(0);
-    stats.segmentsOut++;
+    stats.increment(TcpCounter.SEGMENTS_OUT);
     return out.write(buf, off, 0, endpoints.outgoingPseudoHeaderSum(TcpSegment.MIN_HEADER_LENGTH));
   }
 
@@ -1201,32 +1313,47 @@ public final class TcpEngine {
     return SeqNum.inWindow(seq, rcvNxt, window) || SeqNum.inWindow(seq + segLen - 1, rcvNxt, window);
   }
 
-  /** Fills {@link #sackEdges}; the block holding the latest out-of-order arrival first (RFC 2018 §4). */
+  /**
+   * Fills {@link #sackEdges} and returns the block count. A pending D-SACK comes first, followed
+   * by the held block that contains it, if any (RFC 2883 §4); then the block holding the latest
+   * out-of-order arrival, then the others, newest offsets first (RFC 2018 §4).
+   */
   private int sackBlocks() {
     Reassembly holes = receiveBuffer.outOfOrder();
     int max = timestampsOk ? 3 : 4;
     int count = 0;
-    int first = -1;
-    if (lastOutOfOrderOffset >= 0) {
-      for (int i = 0; i < holes.rangeCount(); i++) {
-        if (holes.rangeStart(i) <= lastOutOfOrderOffset && lastOutOfOrderOffset < holes.rangeEnd(i)) {
-          first = i;
-          sackEdges[0] = rcvNxt + holes.rangeStart(i);
-          sackEdges[1] = rcvNxt + holes.rangeEnd(i);
-          count = 1;
-          break;
+    int dsackHolder = -1;
+    if (dsackPending) {
+      sackEdges[0] = dsackStart;
+      sackEdges[1] = dsackEnd;
+      count = 1;
+      if (SeqNum.gt(dsackEnd, rcvNxt)) {
+        dsackHolder = holes.firstOverlapping(dsackStart - rcvNxt, dsackEnd - rcvNxt);
+        if (dsackHolder >= 0) {
+          count = addSackBlock(count, holes, dsackHolder);
         }
       }
     }
-    for (int i = holes.rangeCount() - 1; i >= 0 && count < max; i--) {
-      if (i == first) {
-        continue;
+    int latest = -1;
+    if (lastOutOfOrderOffset >= 0) {
+      int i = holes.firstOverlapping(lastOutOfOrderOffset, lastOutOfOrderOffset + 1);
+      if (i >= 0 && i != dsackHolder) {
+        latest = i;
+        count = addSackBlock(count, holes, i);
       }
-      sackEdges[2 * count] = rcvNxt + holes.rangeStart(i);
-      sackEdges[2 * count + 1] = rcvNxt + holes.rangeEnd(i);
-      count++;
+    }
+    for (int i = holes.rangeCount() - 1; i >= 0 && count < max; i--) {
+      if (i != dsackHolder && i != latest) {
+        count = addSackBlock(count, holes, i);
+      }
     }
     return count;
+  }
+
+  private int addSackBlock(int count, Reassembly holes, int index) {
+    sackEdges[2 * count] = rcvNxt + holes.rangeStart(index);
+    sackEdges[2 * count + 1] = rcvNxt + holes.rangeEnd(index);
+    return count + 1;
   }
 
   // ------------------------------------------------------------------ helpers
@@ -1256,7 +1383,7 @@ public final class TcpEngine {
     }
     if (challengeAcksInWindow < config.challengeAcksPerSecond()) {
       challengeAcksInWindow++;
-      stats.challengeAcks++;
+      stats.increment(TcpCounter.CHALLENGE_ACKS);
       ackNow = true;
     } else {
       drop(DropReason.TCP_CHALLENGE_ACK_LIMITED);

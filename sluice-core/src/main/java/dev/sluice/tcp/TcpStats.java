@@ -5,97 +5,30 @@ import java.util.EnumMap;
 import java.util.Map;
 
 /**
- * Per-connection counters in the spirit of the TCP MIB (RFC 4022) and {@code nstat}. Written only
- * by the connection's owner; read by anyone as a snapshot that may be a moment old.
+ * One connection's counters ({@link TcpCounter}) and its drops by reason.
+ *
+ * <p>Written only by the connection's owner, with plain stores: counting costs an array
+ * increment on the hot path. Anyone may read, and sees values that may be a moment old; a
+ * 64-bit JVM never tears a {@code long}. {@link TcpTotals} sums many connections.
  */
 public final class TcpStats {
-  long segmentsIn;
-  long segmentsOut;
-  long retransmittedSegments;
-  long timeoutRetransmits;
-  long fastRetransmits;
-  long bytesReceived;
-  long bytesSent;
-  long bytesAcked;
-  long resetsSent;
-  long resetsReceived;
-  long challengeAcks;
-  long probes;
-  long timeouts;
-  long rttSamples;
-  long activeOpens;
-  long passiveOpens;
+  private final long[] counters = new long[TcpCounter.all().length];
   private final long[] drops = new long[DropReason.values().length];
+
+  void increment(TcpCounter counter) {
+    counters[counter.ordinal()]++;
+  }
+
+  void add(TcpCounter counter, long amount) {
+    counters[counter.ordinal()] += amount;
+  }
 
   void drop(DropReason reason) {
     drops[reason.ordinal()]++;
   }
 
-  public long segmentsIn() {
-    return segmentsIn;
-  }
-
-  public long segmentsOut() {
-    return segmentsOut;
-  }
-
-  public long retransmittedSegments() {
-    return retransmittedSegments;
-  }
-
-  public long timeoutRetransmits() {
-    return timeoutRetransmits;
-  }
-
-  /** Recoveries entered by duplicate ACKs or SACK (RFC 5681 §3.2, RFC 6675). */
-  public long fastRetransmits() {
-    return fastRetransmits;
-  }
-
-  /** Payload bytes that reached RCV.NXT (delivered in order, once each). */
-  public long bytesReceived() {
-    return bytesReceived;
-  }
-
-  /** Payload bytes sent, retransmissions included. */
-  public long bytesSent() {
-    return bytesSent;
-  }
-
-  public long bytesAcked() {
-    return bytesAcked;
-  }
-
-  public long resetsSent() {
-    return resetsSent;
-  }
-
-  public long resetsReceived() {
-    return resetsReceived;
-  }
-
-  public long challengeAcks() {
-    return challengeAcks;
-  }
-
-  public long probes() {
-    return probes;
-  }
-
-  public long timeouts() {
-    return timeouts;
-  }
-
-  public long rttSamples() {
-    return rttSamples;
-  }
-
-  public long activeOpens() {
-    return activeOpens;
-  }
-
-  public long passiveOpens() {
-    return passiveOpens;
+  public long get(TcpCounter counter) {
+    return counters[counter.ordinal()];
   }
 
   public long drops(DropReason reason) {
@@ -111,5 +44,74 @@ public final class TcpStats {
       }
     }
     return map;
+  }
+
+  /** The non-zero counters, in declaration order. */
+  public Map<TcpCounter, Long> countersByName() {
+    Map<TcpCounter, Long> map = new EnumMap<>(TcpCounter.class);
+    for (TcpCounter counter : TcpCounter.all()) {
+      if (counters[counter.ordinal()] != 0) {
+        map.put(counter, counters[counter.ordinal()]);
+      }
+    }
+    return map;
+  }
+
+  long[] counterArray() {
+    return counters;
+  }
+
+  long[] dropArray() {
+    return drops;
+  }
+
+  // Named accessors for the counters read most often.
+
+  public long segmentsIn() {
+    return get(TcpCounter.SEGMENTS_IN);
+  }
+
+  public long segmentsOut() {
+    return get(TcpCounter.SEGMENTS_OUT);
+  }
+
+  public long retransmittedSegments() {
+    return get(TcpCounter.RETRANSMITTED_SEGMENTS);
+  }
+
+  public long timeoutRetransmits() {
+    return get(TcpCounter.TIMEOUT_RETRANSMITS);
+  }
+
+  public long fastRetransmits() {
+    return get(TcpCounter.FAST_RETRANSMITS);
+  }
+
+  public long bytesReceived() {
+    return get(TcpCounter.BYTES_RECEIVED);
+  }
+
+  public long bytesSent() {
+    return get(TcpCounter.BYTES_SENT);
+  }
+
+  public long bytesAcked() {
+    return get(TcpCounter.BYTES_ACKED);
+  }
+
+  public long resetsSent() {
+    return get(TcpCounter.RESETS_SENT);
+  }
+
+  public long resetsReceived() {
+    return get(TcpCounter.RESETS_RECEIVED);
+  }
+
+  public long challengeAcks() {
+    return get(TcpCounter.CHALLENGE_ACKS);
+  }
+
+  public long timeouts() {
+    return get(TcpCounter.TIMEOUTS);
   }
 }

@@ -72,6 +72,10 @@ public enum DropReason {
   TCP_CHALLENGE_ACK_LIMITED("challenge ACK suppressed by the rate limit (RFC 5961 7) [9]"),
   TCP_RST_IN_TIME_WAIT("RST ignored in TIME-WAIT (RFC 1337) [23]"),
 
+  // --- ICMP errors about a connection, judged by the transport (RFC 5927)
+  ICMP_MTU_TOO_SMALL("packet-too-big MTU below 576 (IPv4) or 1280 (IPv6) (CVE-2004-1060) [12]"),
+  ICMP_QUOTE_OUT_OF_WINDOW("ICMP error quoting a sequence number outside [SND.UNA, SND.NXT] (RFC 5927) [11]"),
+
   // --- Links and queues
   LINK_MTU_EXCEEDED("larger than the link MTU"),
   RX_QUEUE_FULL("receive queue full");

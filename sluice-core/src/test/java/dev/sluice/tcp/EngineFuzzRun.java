@@ -743,7 +743,10 @@ final class EngineFuzzRun {
     }
   }
 
-  /** SACK blocks name only out-of-order bytes the peer sent, within our buffer. */
+  /**
+   * SACK blocks name only out-of-order bytes the peer sent, within our buffer; the first may be a
+   * D-SACK for bytes below RCV.NXT that the peer sent (RFC 2883 §4).
+   */
   private void checkSackBlocks(TcpSegment seg) {
     TcpOptions options = seg.options();
     if (options.sackBlockCount() == 0) {
@@ -757,10 +760,18 @@ final class EngineFuzzRun {
     for (int i = 0; i < options.sackBlockCount(); i++) {
       int left = options.sackLeft(i);
       int right = options.sackRight(i);
-      if (!SeqNum.gt(left, rcvNxt) || !SeqNum.lt(left, right)) {
-        throw fail(block(seg, i) + ": not above RCV.NXT");
+      if (!SeqNum.lt(left, right)) {
+        throw fail(block(seg, i) + ": empty or inverted");
       }
-      if (SeqNum.distance(rcvNxt, right) > room) {
+      boolean dsackBelowRcvNxt = i == 0 && !SeqNum.gt(left, rcvNxt);
+      if (dsackBelowRcvNxt) {
+        // RFC 2883 §4: only the first block may report a duplicate, and all of it arrived before.
+        if (SeqNum.gt(right, rcvNxt)) {
+          throw fail(block(seg, i) + ": a D-SACK that straddles RCV.NXT");
+        }
+      } else if (!SeqNum.gt(left, rcvNxt)) {
+        throw fail(block(seg, i) + ": not above RCV.NXT");
+      } else if (SeqNum.distance(rcvNxt, right) > room) {
         throw fail(block(seg, i) + ": beyond the " + room + " bytes of buffer left");
       }
       long from = SeqNum.distance(peerIss + 1, left);

@@ -1,0 +1,58 @@
+package dev.sluice.tcp;
+
+/**
+ * The counters a connection keeps, in the spirit of the TCP MIB (RFC 4022) and Linux's
+ * {@code nstat}. Where the kernel counts the same thing, {@link #nstatName()} is the kernel's name
+ * for it, so a Sluice report and an {@code nstat} report can be read side by side; where it does
+ * not, the name starts with {@code Sluice}.
+ */
+public enum TcpCounter {
+  SEGMENTS_IN("TcpInSegs"),
+  SEGMENTS_OUT("TcpOutSegs"),
+  /** Segments sent again, whatever the cause (RTO, fast retransmit, path MTU shrink). */
+  RETRANSMITTED_SEGMENTS("TcpRetransSegs"),
+  /** Retransmission timer expiries (RFC 6298 §5.4). */
+  TIMEOUT_RETRANSMITS("TcpExtTCPTimeouts"),
+  /** Recoveries entered by duplicate ACKs or SACK (RFC 5681 §3.2, RFC 6675). */
+  FAST_RETRANSMITS("SluiceFastRecoveries"),
+  /** Payload bytes that reached RCV.NXT: delivered in order, once each. */
+  BYTES_RECEIVED("SluiceBytesReceived"),
+  /** Payload bytes sent, retransmissions included. */
+  BYTES_SENT("SluiceBytesSent"),
+  BYTES_ACKED("SluiceBytesAcked"),
+  RESETS_SENT("TcpOutRsts"),
+  RESETS_RECEIVED("SluiceInRsts"),
+  /** Challenge ACKs sent (RFC 5961 §3.2, §4.2, §5.2). */
+  CHALLENGE_ACKS("TcpExtTCPChallengeACK"),
+  /** Zero-window and keepalive probes. */
+  PROBES("SluiceProbes"),
+  /** Connections given up: retransmission limit, user timeout, keepalive, FIN-WAIT-2 timeout. */
+  TIMEOUTS("TcpExtTCPAbortOnTimeout"),
+  RTT_SAMPLES("SluiceRttSamples"),
+  /** D-SACK blocks sent for data below RCV.NXT (RFC 2883 §4). */
+  DSACKS_SENT_OLD("TcpExtTCPDSACKOldSent"),
+  /** D-SACK blocks sent for out-of-order data that was already held (RFC 2883 §4). */
+  DSACKS_SENT_OUT_OF_ORDER("TcpExtTCPDSACKOfoSent"),
+  /** Path MTU decreases acted on (RFC 1191 §6.4, RFC 8201 §5.4). */
+  PATH_MTU_DECREASES("SluicePathMtuDecreases"),
+  ACTIVE_OPENS("TcpActiveOpens"),
+  PASSIVE_OPENS("TcpPassiveOpens");
+
+  private static final TcpCounter[] VALUES = values();
+
+  private final String nstatName;
+
+  TcpCounter(String nstatName) {
+    this.nstatName = nstatName;
+  }
+
+  /** The kernel's {@code nstat} name for this counter, or a {@code Sluice}-prefixed one. */
+  public String nstatName() {
+    return nstatName;
+  }
+
+  /** All counters; shared, do not modify. Avoids the copy {@link #values()} makes. */
+  static TcpCounter[] all() {
+    return VALUES;
+  }
+}
