@@ -36,6 +36,12 @@ class LayeringTest {
           .allowEmptyShould(true);
 
   @ArchTest
+  static final ArchRule stackImportsNeitherApiNorTools =
+      noClasses().that().resideInAPackage("dev.sluice.stack..")
+          .should().dependOnClassesThat().resideInAnyPackage(
+              "dev.sluice.api..", "dev.sluice.cli..", "dev.sluice.bench..");
+
+  @ArchTest
   static final ArchRule coreDependsOnTheJdkOnly =
       noClasses().that().resideInAPackage("dev.sluice..")
           .should().dependOnClassesThat().resideOutsideOfPackages("dev.sluice..", "java..", "javax..", "jdk..");

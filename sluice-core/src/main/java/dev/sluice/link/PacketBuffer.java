@@ -15,6 +15,11 @@ public final class PacketBuffer {
   long order;
   /** True while the buffer sits in its pool; catches a double release. */
   boolean free = true;
+  /**
+   * The link of the one intrusive list that holds this buffer while its owner queues it (a
+   * connection's backlog), so queueing allocates nothing: the same idea as {@code sk_buff}'s next.
+   */
+  private PacketBuffer next;
 
   PacketBuffer(int capacity, PacketPool pool) {
     this.data = new byte[capacity];
@@ -39,8 +44,26 @@ public final class PacketBuffer {
     return timeNanos;
   }
 
+  /** The next buffer in the intrusive list holding this one; only that list's owner uses it. */
+  public PacketBuffer next() {
+    return next;
+  }
+
+  public void next(PacketBuffer buffer) {
+    next = buffer;
+  }
+
   PacketPool pool() {
     return pool;
+  }
+
+  /**
+   * Sets how many bytes of {@link #data()} the packet occupies, after a device (or a test) has
+   * written them there directly.
+   */
+  public void setLength(int len) {
+    java.util.Objects.checkIndex(len, data.length + 1);
+    length = len;
   }
 
   void set(byte[] src, int off, int len) {

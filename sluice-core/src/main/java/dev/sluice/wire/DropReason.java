@@ -78,7 +78,13 @@ public enum DropReason {
 
   // --- Links and queues
   LINK_MTU_EXCEEDED("larger than the link MTU"),
-  RX_QUEUE_FULL("receive queue full");
+  RX_QUEUE_FULL("receive queue full"),
+
+  // --- The host runtime
+  BACKLOG_FULL("connection backlog at its limit while another thread owned the connection"),
+  LISTEN_QUEUE_FULL("SYN for a listener whose accept queue and half-open connections are at the cap"),
+  NOT_FOR_US("destination address is not one of this host's"),
+  UNSUPPORTED_PROTOCOL("a transport protocol this host does not serve");
 
   private final String description;
 

@@ -1,0 +1,42 @@
+package dev.sluice.stack;
+
+/**
+ * An application call that found the connection owned by someone else, waiting in the
+ * connection's backlog for the owner to run it. Made only on that contended path: an uncontended
+ * call runs the engine directly and allocates nothing.
+ *
+ * <p>The owner writes {@link #result} and then the volatile {@link #done}; the caller reads
+ * {@code done} first, so it sees the result (happens-before through the volatile).
+ */
+final class AppCall {
+  enum Kind { READ, WRITE, SHUTDOWN_OUTPUT, CLOSE, ABORT }
+
+  final Kind kind;
+  final byte[] buf;
+  final int off;
+  final int len;
+  /** The thread to unpark when done, or null if the caller polls {@link #isDone()}. */
+  final Thread waiter;
+  int result;
+  private volatile boolean done;
+
+  AppCall(Kind kind, byte[] buf, int off, int len, Thread waiter) {
+    this.kind = kind;
+    this.buf = buf;
+    this.off = off;
+    this.len = len;
+    this.waiter = waiter;
+  }
+
+  boolean isDone() {
+    return done;
+  }
+
+  void complete(int result) {
+    this.result = result;
+    done = true;
+    if (waiter != null) {
+      java.util.concurrent.locks.LockSupport.unpark(waiter);
+    }
+  }
+}

@@ -1,0 +1,662 @@
+package dev.sluice.stack;
+
+import dev.sluice.link.PacketBuffer;
+import dev.sluice.tcp.TcpEndpoints;
+import dev.sluice.tcp.TcpEngine;
+import dev.sluice.tcp.TcpEvent;
+import dev.sluice.tcp.TcpState;
+import dev.sluice.tcp.TcpStats;
+import dev.sluice.wire.DropReason;
+import dev.sluice.wire.IpProtocol;
+import dev.sluice.wire.TcpSegment;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * One TCP connection in the runtime: its {@link TcpEngine} plus the ownership protocol that lets
+ * every core receive in parallel without ever running the engine on two threads at once. This is
+ * the fix for KB Q114541, where two receive DPCs processed one connection's data and FIN at once.
+ *
+ * <h2>Locking rules</h2>
+ *
+ * <p><b>The ownership word, {@code pending}.</b> It counts units of work announced and not yet
+ * accounted for by an owner; 0 means nobody owns the connection. Anyone with work (a receive
+ * worker with a segment, an application thread with a call, a worker whose timer fired) first
+ * publishes the work where the owner will look (the {@link Backlog} of segments, the queue of
+ * {@link AppCall}s, the {@code timerDue} flag), then adds 1 to {@code pending}. Whoever moves it
+ * from 0 becomes the owner; everyone else walks away, because the owner is bound to see their
+ * work. A receive worker or application thread that finds {@code pending == 0} may instead take
+ * ownership with one CAS and do its work directly, with no queueing at all: the uncontended path,
+ * which flow steering makes the common one.
+ *
+ * <p><b>The owner</b> drains the backlog, the calls and the timer, delivers events, transmits,
+ * and then releases with {@code pending.getAndAdd(-owed)}, where {@code owed} is every unit it has
+ * seen. That one atomic step both checks for new work and releases: if it does not bring
+ * {@code pending} to 0, someone announced work meanwhile, so the owner keeps ownership and drains
+ * again. No wake-up can be lost, and no work waits for a future arrival (Linux: {@code
+ * release_sock} draining the backlog; gVisor: the endpoint's processor loop; Reactor: the
+ * "work-in-progress" drain loop).
+ *
+ * <p><b>Owner-only state:</b> the engine and every field commented "owner only". Nothing else
+ * reads them, except monitoring reads of the engine's statistics, which may be a moment old.
+ *
+ * <p><b>Application signals:</b> {@code eventSequence} is written only by the owner, after the
+ * state change it reports; blocked application threads re-check after it changes (no lost
+ * wake-up: a thread reads it before trying, and parks only while it is unchanged).
+ *
+ * <p><b>Exclusion check.</b> {@code sessions} counts threads that believe they own the connection.
+ * The protocol keeps it at most 1; if it ever exceeds 1 the violation is counted. It exists to
+ * prove that the tests can see the bug: see {@link OwnershipMutation}.
+ */
+public final class Connection {
+  private static final VarHandle PENDING;
+  private static final VarHandle SESSIONS;
+
+  static {
+    try {
+      MethodHandles.Lookup lookup = MethodHandles.lookup();
+      PENDING = lookup.findVarHandle(Connection.class, "pending", int.class);
+      SESSIONS = lookup.findVarHandle(Connection.class, "sessions", int.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  private final Host host;
+  private final TcpEngine engine; // owner only
+  private final TcpEndpoints endpoints;
+  /** Where our segments go: resolved from the routing table once, at creation. */
+  private final dev.sluice.link.Device device;
+  /** The worker whose timer wheel holds this connection's timer. */
+  final Worker home;
+  final TimerNode timerNode = new TimerNode(this);
+  private final boolean passive;
+  private final Listener listener;
+  private final OwnershipMutation mutation;
+
+  @SuppressWarnings("unused") // accessed through PENDING
+  private volatile int pending;
+  @SuppressWarnings("unused") // accessed through SESSIONS
+  private volatile int sessions;
+  private final Backlog backlog;
+  private final ConcurrentLinkedQueue<AppCall> calls = new ConcurrentLinkedQueue<>();
+  private volatile boolean timerDue;
+
+  // Owner only: the drain in progress.
+  private int owed;
+  private PacketBuffer batch;
+  private boolean dirty;
+
+  // Written by the owner, read by anyone.
+  private volatile int eventSequence;
+  private volatile TcpState state;
+  private volatile boolean connected;
+  private volatile boolean endOfStream;
+  private volatile TcpEvent failure;
+  private volatile boolean closed;
+  private volatile long endOfStreamAtNanos;
+  private volatile long finSentAtNanos;
+  private volatile long shutdownAtNanos;
+  /**
+   * The deadline the engine asked for (written by the owner) and the one the home worker's wheel
+   * holds (written by that worker). The wheel catches up lazily: a later deadline needs no
+   * request, since the wheel fires early and re-arms; an earlier one does. Both are volatile and
+   * each side writes its own then reads the other's, so at least one side sees the change.
+   */
+  volatile long deadline = Long.MAX_VALUE;
+  volatile long wheelDeadline = Long.MAX_VALUE;
+  /** Set while this connection waits in its home worker's queue of timer requests. */
+  final java.util.concurrent.atomic.AtomicBoolean timerRequestQueued = new java.util.concurrent.atomic.AtomicBoolean();
+
+  // Written by application threads.
+  private volatile boolean applicationClosed;
+  private volatile Thread readWaiter;
+  private volatile Thread writeWaiter;
+  volatile boolean watchdogReported;
+
+  Connection(Host host, TcpEngine engine, dev.sluice.link.Device device, Worker home, Listener listener,
+      OwnershipMutation mutation, int backlogLimit) {
+    this.host = host;
+    this.engine = engine;
+    this.endpoints = engine.endpoints();
+    this.device = device;
+    this.home = home;
+    this.listener = listener;
+    this.passive = listener != null;
+    this.mutation = mutation;
+    this.backlog = new Backlog(backlogLimit);
+    this.state = engine.state();
+  }
+
+  // ------------------------------------------------------------------ taking ownership
+
+  /**
+   * Takes ownership if nobody has it, with no work announced: for a creator that owns a brand-new
+   * connection, or a worker that will process its segment directly. The caller must then run
+   * {@link #runStep} until it returns false.
+   */
+  boolean tryAcquire() {
+    if (!PENDING.compareAndSet(this, 0, 1)) {
+      return false;
+    }
+    beginSession(1);
+    return true;
+  }
+
+  /** Publishes nothing; counts one unit of already-published work. True if the caller now owns. */
+  private boolean announce() {
+    if ((int) PENDING.getAndAdd(this, 1) != 0) {
+      return false;
+    }
+    beginSession(1);
+    return true;
+  }
+
+  private void beginSession(int units) {
+    if ((int) SESSIONS.getAndAdd(this, 1) != 0) {
+      host.ownershipViolation(this);
+    }
+    owed = units;
+    dirty = true;
+    if (mutation == OwnershipMutation.RELEASE_BEFORE_DRAIN) {
+      PENDING.setVolatile(this, 0); // the bug: let go first, drain afterwards
+    }
+  }
+
+  /** {@link #deliver}: the caller owns the connection, processed the segment, keeps the buffer. */
+  static final int OWNED_DIRECT = 0;
+  /** {@link #deliver}: the buffer went to the backlog, and the caller now owns the connection. */
+  static final int QUEUED_OWNED = 1;
+  /** {@link #deliver}: the buffer went to the backlog; the owner will process it. */
+  static final int QUEUED = 2;
+  /** {@link #deliver}: the backlog was full; the buffer was released and the drop counted. */
+  static final int DROPPED = 3;
+
+  /**
+   * A receive worker's segment. With {@link #OWNED_DIRECT} or {@link #QUEUED_OWNED} the caller must
+   * then run {@link #runStep} until it returns false.
+   */
+  int deliver(PacketBuffer buffer, TcpSegment seg, long now) {
+    if (tryAcquire()) {
+      engine.onSegment(seg, now);
+      return OWNED_DIRECT;
+    }
+    if (!backlog.push(buffer)) {
+      host.dropped(DropReason.BACKLOG_FULL);
+      buffer.release();
+      return DROPPED;
+    }
+    return announce() ? QUEUED_OWNED : QUEUED;
+  }
+
+  /** A timer fired in the home worker's wheel. True if the caller now owns the connection. */
+  boolean timerFired() {
+    timerDue = true;
+    return announce();
+  }
+
+  /**
+   * Submits an application call. Returns true if the caller owns the connection and must run
+   * {@link #runStep} until it returns false; the call is then done when the steps end, or earlier.
+   */
+  boolean submit(AppCall call, long now) {
+    if (tryAcquire()) {
+      execute(call, now);
+      return true;
+    }
+    calls.add(call);
+    return announce();
+  }
+
+  // ------------------------------------------------------------------ the owner's drain
+
+  /**
+   * Owner only: one step of the drain. Returns true while the caller still owns the connection,
+   * false once it has let go. A real thread loops; the deterministic scheduler interleaves these
+   * steps with other actors' to explore what parallel cores could do.
+   */
+  boolean runStep(OwnerContext ctx, long now) {
+    if (batch != null) {
+      PacketBuffer buffer = batch;
+      batch = buffer.next();
+      buffer.next(null);
+      processBacklogged(buffer, ctx, now);
+      buffer.release();
+      dirty = true;
+      return true;
+    }
+    if (mutation != OwnershipMutation.NO_BACKLOG_DRAIN) {
+      PacketBuffer taken = backlog.takeAll();
+      if (taken != null) {
+        batch = taken;
+        return true;
+      }
+    }
+    AppCall call = calls.poll();
+    if (call != null) {
+      execute(call, now);
+      dirty = true;
+      return true;
+    }
+    if (timerDue) {
+      timerDue = false;
+      if (engine.nextDeadline() <= now) {
+        engine.onTimer(now);
+      }
+      dirty = true;
+      return true;
+    }
+    if (dirty) {
+      dirty = false;
+      flush(ctx, now);
+      return true;
+    }
+    return release();
+  }
+
+  /** The single atomic check-and-release. False once released. */
+  private boolean release() {
+    SESSIONS.getAndAdd(this, -1);
+    switch (mutation) {
+      case RELEASE_BEFORE_DRAIN -> {
+        return false; // already let go at the start
+      }
+      case NO_BACKLOG_DRAIN -> {
+        PENDING.setVolatile(this, 0); // the bug: forget whatever was announced meanwhile
+        return false;
+      }
+      default -> { }
+    }
+    int left = (int) PENDING.getAndAdd(this, -owed) - owed;
+    if (left == 0) {
+      return false;
+    }
+    beginSession(left); // work was announced while we drained: we still own it
+    return true;
+  }
+
+  /** Owner only: runs every step until ownership is released. */
+  void drain(OwnerContext ctx, long now) {
+    while (runStep(ctx, now)) {
+      // keep draining
+    }
+  }
+
+  private void processBacklogged(PacketBuffer buffer, OwnerContext ctx, long now) {
+    // The worker validated this packet before queueing it; decode again to get the views back.
+    if (ctx.decoder.decodeIp(buffer.data(), 0, buffer.length()) == null
+        && ctx.decoder.protocol() == IpProtocol.TCP) {
+      engine.onSegment(ctx.decoder.tcp(), now);
+    }
+  }
+
+  private void execute(AppCall call, long now) {
+    int result = switch (call.kind) {
+      case READ -> engine.read(call.buf, call.off, call.len, now);
+      case WRITE -> engine.write(call.buf, call.off, call.len, now);
+      case SHUTDOWN_OUTPUT -> {
+        engine.shutdownOutput(now);
+        yield 0;
+      }
+      case CLOSE -> {
+        engine.close(now);
+        yield 0;
+      }
+      case ABORT -> {
+        engine.abort(now);
+        yield 0;
+      }
+    };
+    call.complete(result);
+  }
+
+  /** Owner only: transmit what the engine owes, deliver its events, re-arm its timer. */
+  private void flush(OwnerContext ctx, long now) {
+    int ipHeader = endpoints.ipHeaderLength();
+    for (int guard = 0; guard < 100_000; guard++) {
+      int length = engine.pollTransmit(ctx.tx, ipHeader, now);
+      if (length == 0) {
+        break;
+      }
+      if (finSentAtNanos == 0 && (ctx.tx[ipHeader + 13] & dev.sluice.wire.TcpFlags.FIN) != 0) {
+        finSentAtNanos = host.clock().nanos(); // read when it goes out, not when the drain began
+      }
+      host.transmitTcp(endpoints, device, ctx, length, now);
+    }
+    TcpEvent event;
+    boolean signal = false;
+    while ((event = engine.pollEvent()) != null) {
+      signal = true;
+      onEvent(event, now);
+    }
+    state = engine.state();
+    if (signal) {
+      eventSequence = eventSequence + 1; // owner-only writer: a plain increment is safe
+      Thread reader = readWaiter;
+      if (reader != null) {
+        LockSupport.unpark(reader);
+      }
+      Thread writer = writeWaiter;
+      if (writer != null) {
+        LockSupport.unpark(writer);
+      }
+    }
+    if (state == TcpState.CLOSED) {
+      deadline = Long.MAX_VALUE;
+      if (!closed) {
+        closed = true;
+        if (passive && !connected) {
+          listener.abandoned();
+        }
+        host.remove(this);
+      }
+    } else {
+      engine.releaseIdleBuffers();
+      long next = engine.nextDeadline();
+      deadline = next;
+      if (next < wheelDeadline) {
+        home.requestTimer(this);
+      }
+    }
+  }
+
+  private void onEvent(TcpEvent event, long now) {
+    switch (event) {
+      case CONNECTED -> {
+        connected = true;
+        if (passive) {
+          listener.established(this);
+        }
+      }
+      case END_OF_STREAM -> {
+        endOfStream = true;
+        endOfStreamAtNanos = now;
+      }
+      case REFUSED, RESET, TIMED_OUT -> failure = event;
+      default -> { }
+    }
+    host.observer().onEvent(this, event, now);
+  }
+
+  // ------------------------------------------------------------------ application side
+
+  /**
+   * Runs an application call with the ownership protocol and waits until it is done. Parks, never
+   * spins on a native call, so virtual threads may call it.
+   */
+  int call(AppCall.Kind kind, byte[] buf, int off, int len, long deadlineNanos)
+      throws java.net.SocketTimeoutException {
+    long now = host.clock().nanos();
+    if (kind != AppCall.Kind.READ && kind != AppCall.Kind.WRITE && shutdownAtNanos == 0) {
+      shutdownAtNanos = now;
+    }
+    if (tryAcquire()) {
+      int result = executeDirect(kind, buf, off, len, now);
+      drainAsApplication(now);
+      return result;
+    }
+    AppCall call = new AppCall(kind, buf, off, len, Thread.currentThread());
+    calls.add(call);
+    if (announce()) {
+      drainAsApplication(now);
+    }
+    while (!call.isDone()) {
+      long left = deadlineNanos - System.nanoTime();
+      if (left <= 0) {
+        // Only a broken ownership protocol (see OwnershipMutation) leaves a call unrun this long.
+        throw new java.net.SocketTimeoutException(kind + " was never run by the connection's owner: " + this);
+      }
+      LockSupport.parkNanos(this, Math.min(left, 100_000_000L));
+    }
+    return call.result;
+  }
+
+  private int executeDirect(AppCall.Kind kind, byte[] buf, int off, int len, long now) {
+    return switch (kind) {
+      case READ -> engine.read(buf, off, len, now);
+      case WRITE -> engine.write(buf, off, len, now);
+      case SHUTDOWN_OUTPUT -> {
+        engine.shutdownOutput(now);
+        yield 0;
+      }
+      case CLOSE -> {
+        engine.close(now);
+        yield 0;
+      }
+      case ABORT -> {
+        engine.abort(now);
+        yield 0;
+      }
+    };
+  }
+
+  private void drainAsApplication(long now) {
+    OwnerContext ctx = host.borrowContext();
+    try {
+      drain(ctx, now);
+    } finally {
+      host.returnContext(ctx);
+    }
+  }
+
+  /**
+   * Reads up to {@code len} bytes, waiting until at least one is readable. Returns the count, or
+   * -1 at end-of-stream. Throws {@link java.net.SocketException} if the connection was reset or
+   * timed out, and {@link java.net.SocketTimeoutException} if {@code timeoutNanos} (0: forever)
+   * passes first.
+   */
+  public int read(byte[] buf, int off, int len, long timeoutNanos) throws java.io.IOException {
+    java.util.Objects.checkFromIndexSize(off, len, buf.length);
+    if (len == 0) {
+      return 0;
+    }
+    long deadlineNanos = timeoutNanos > 0 ? System.nanoTime() + timeoutNanos : Long.MAX_VALUE;
+    while (true) {
+      int seen = eventSequence;
+      int n = call(AppCall.Kind.READ, buf, off, len, callDeadline(deadlineNanos));
+      if (n != 0) {
+        return n;
+      }
+      throwIfFailed();
+      if (applicationClosed) {
+        throw new java.net.SocketException("Socket closed: " + this);
+      }
+      awaitEvent(seen, deadlineNanos, "read");
+    }
+  }
+
+  /**
+   * Writes all of {@code buf[off, off + len)}, waiting for send-buffer space as needed. Throws
+   * {@link java.net.SocketException} once this side can no longer send.
+   */
+  public void write(byte[] buf, int off, int len, long timeoutNanos) throws java.io.IOException {
+    java.util.Objects.checkFromIndexSize(off, len, buf.length);
+    long deadlineNanos = timeoutNanos > 0 ? System.nanoTime() + timeoutNanos : Long.MAX_VALUE;
+    while (len > 0) {
+      int seen = eventSequence;
+      int n = call(AppCall.Kind.WRITE, buf, off, len, callDeadline(deadlineNanos));
+      if (n < 0) {
+        throwIfFailed();
+        throw new java.net.SocketException("Socket output is shut down: " + this);
+      }
+      off += n;
+      len -= n;
+      if (len > 0 && n == 0) {
+        throwIfFailed();
+        awaitEvent(seen, deadlineNanos, "write");
+      }
+    }
+  }
+
+  /** Waits until the handshake completes; throws {@link java.net.ConnectException} if refused. */
+  public void awaitConnected(long timeoutNanos) throws java.io.IOException {
+    long deadlineNanos = timeoutNanos > 0 ? System.nanoTime() + timeoutNanos : Long.MAX_VALUE;
+    while (!connected) {
+      int seen = eventSequence;
+      if (connected) {
+        return;
+      }
+      TcpEvent f = failure;
+      if (f == TcpEvent.REFUSED) {
+        throw new java.net.ConnectException("Connection refused: " + this);
+      }
+      if (f != null || closed) {
+        throw new java.net.ConnectException("Connection " + describe(f) + ": " + this);
+      }
+      awaitEvent(seen, deadlineNanos, "connect");
+    }
+  }
+
+  private void throwIfFailed() throws java.net.SocketException {
+    TcpEvent f = failure;
+    if (f == TcpEvent.RESET || f == TcpEvent.REFUSED) {
+      throw new java.net.SocketException("Connection reset: " + this);
+    }
+    if (f == TcpEvent.TIMED_OUT) {
+      throw new java.net.SocketException("Connection timed out: " + this);
+    }
+  }
+
+  private static String describe(TcpEvent failure) {
+    return failure == null ? "closed" : failure == TcpEvent.TIMED_OUT ? "timed out" : "reset";
+  }
+
+  private void awaitEvent(int seen, long deadlineNanos, String what) throws java.net.SocketTimeoutException {
+    Thread me = Thread.currentThread();
+    boolean writing = what.equals("write");
+    if (writing) {
+      writeWaiter = me;
+    } else {
+      readWaiter = me;
+    }
+    try {
+      while (eventSequence == seen) {
+        long left = deadlineNanos - System.nanoTime();
+        if (deadlineNanos != Long.MAX_VALUE && left <= 0) {
+          throw new java.net.SocketTimeoutException(what + " timed out: " + this);
+        }
+        LockSupport.parkNanos(this, deadlineNanos == Long.MAX_VALUE ? 100_000_000L : Math.min(left, 100_000_000L));
+      }
+    } finally {
+      if (writing) {
+        writeWaiter = null;
+      } else {
+        readWaiter = null;
+      }
+    }
+  }
+
+  /** Half-close: our FIN follows the bytes written so far (RFC 9293 §3.10.4). */
+  public void shutdownOutput() throws java.io.IOException {
+    call(AppCall.Kind.SHUTDOWN_OUTPUT, null, 0, 0, callDeadline(Long.MAX_VALUE));
+  }
+
+  /** Closes: FIN after the data written, or RST if received data was left unread. */
+  public void close() throws java.io.IOException {
+    applicationClosed = true;
+    call(AppCall.Kind.CLOSE, null, 0, 0, callDeadline(Long.MAX_VALUE));
+  }
+
+  /** Aborts with a RST (RFC 9293 §3.10.5). */
+  public void abort() throws java.io.IOException {
+    applicationClosed = true;
+    call(AppCall.Kind.ABORT, null, 0, 0, callDeadline(Long.MAX_VALUE));
+  }
+
+  /** How long a queued call may wait for the owner: the caller's deadline, capped by the host's. */
+  private long callDeadline(long deadlineNanos) {
+    return Math.min(deadlineNanos, System.nanoTime() + host.config().callTimeoutNanos());
+  }
+
+  // ------------------------------------------------------------------ for the deterministic scheduler
+
+  /** Queues an application call without waiting; the simulation polls {@link AppCall#isDone()}. */
+  boolean submitWithoutWaiting(AppCall call, long now) {
+    if (call.kind == AppCall.Kind.CLOSE || call.kind == AppCall.Kind.ABORT) {
+      applicationClosed = true;
+    }
+    return submit(call, now);
+  }
+
+  // ------------------------------------------------------------------ observation
+
+  /**
+   * True if work waits while nobody owns the connection: a lost wake-up, which the protocol never
+   * allows. Meaningful only when no producer is between publishing and announcing its work, so
+   * at a quiescent moment (the simulation between steps, or after the workers stopped).
+   */
+  boolean hasStrandedWork() {
+    return (int) PENDING.getVolatile(this) == 0 && (!backlog.isEmpty() || !calls.isEmpty() || timerDue);
+  }
+
+  public TcpEndpoints endpoints() {
+    return endpoints;
+  }
+
+  /** The state after the last drain; may be a moment old. */
+  public TcpState state() {
+    return state;
+  }
+
+  /** Counters; written by the owner, so a reader sees values that may be a moment old. */
+  public TcpStats stats() {
+    return engine.stats();
+  }
+
+  /** Smoothed RTT, RTT variance, RTO, cwnd and ssthresh, read without ownership: may be stale. */
+  public ConnectionInfo info() {
+    return new ConnectionInfo(endpoints, state, engine.srttNanos(), engine.rttvarNanos(),
+        engine.rtoNanos(), engine.cwnd(), engine.ssthresh(), engine.stats().retransmittedSegments(),
+        backlog.size());
+  }
+
+  public boolean isPassive() {
+    return passive;
+  }
+
+  public boolean isConnected() {
+    return connected;
+  }
+
+  public boolean endOfStreamDelivered() {
+    return endOfStream;
+  }
+
+  long endOfStreamAtNanos() {
+    return endOfStreamAtNanos;
+  }
+
+  /** When our first FIN went out, on the host's clock; 0 if it has not. */
+  public long finSentAtNanos() {
+    return finSentAtNanos;
+  }
+
+  /** When the application first shut down, closed or aborted, on the host's clock; 0 if never. */
+  public long shutdownAtNanos() {
+    return shutdownAtNanos;
+  }
+
+  public boolean applicationClosed() {
+    return applicationClosed;
+  }
+
+  public boolean isClosed() {
+    return closed;
+  }
+
+  /** The failure that ended the connection (RESET, REFUSED, TIMED_OUT), or null. */
+  public TcpEvent failure() {
+    return failure;
+  }
+
+  int eventSequence() {
+    return eventSequence;
+  }
+
+  @Override
+  public String toString() {
+    return host.format(endpoints);
+  }
+}

@@ -1,0 +1,493 @@
+package dev.sluice.stack;
+
+import dev.sluice.link.Device;
+import dev.sluice.link.MpmcRing;
+import dev.sluice.link.PacketBuffer;
+import dev.sluice.tcp.IsnGenerator;
+import dev.sluice.tcp.TcpCounter;
+import dev.sluice.tcp.TcpEndpoints;
+import dev.sluice.tcp.TcpEngine;
+import dev.sluice.tcp.TcpStats;
+import dev.sluice.tcp.TcpTotals;
+import dev.sluice.wire.DropCounters;
+import dev.sluice.wire.DropReason;
+import dev.sluice.wire.IpAddresses;
+import dev.sluice.wire.IpProtocol;
+import dev.sluice.wire.PacketDecoder;
+import dev.sluice.wire.TcpFlags;
+import dev.sluice.wire.TcpSegment;
+import java.net.BindException;
+import java.net.ConnectException;
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NoRouteToHostException;
+import java.net.SocketException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * One host: its interfaces and addresses, routing table, connection table, listeners, ephemeral
+ * ports and receive workers. Segments go from a device's receive queue to a worker, and from the
+ * worker to the connection's owner (see {@link Connection} for the ownership rules).
+ *
+ * <p><b>Threads.</b> Interfaces are added before {@link #start()} (or before the first step of a
+ * simulation) and never change afterwards. The connection table is lock-free for readers; the
+ * listener map is a {@link ConcurrentHashMap}; the totals and drop counters are striped adders.
+ * Nothing else is shared.
+ */
+public final class Host {
+  private static final System.Logger LOG = System.getLogger("dev.sluice.stack");
+
+  private final HostConfig config;
+  private final OwnershipMutation mutation;
+  private final Clock clock;
+  private final IsnGenerator isn;
+  private final ConnectionTable<Connection> table = new ConnectionTable<>(1024);
+  private final Map<Integer, Listener> listeners = new ConcurrentHashMap<>();
+  private final RouteTable routes = new RouteTable();
+  private final Map<String, Device> devices = new HashMap<>();
+  private final List<Device> deviceList = new ArrayList<>();
+  private final List<long[]> localAddresses = new ArrayList<>(); // {ipv6 ? 1 : 0, high, low}
+  private long[][] locals = new long[0][];
+  private final EphemeralPorts ports;
+  private final TcpTotals totals = new TcpTotals();
+  private final DropCounters drops = new DropCounters();
+  private final LongAdder ownershipViolations = new LongAdder();
+  private final LongAdder watchdogReports = new LongAdder();
+  private final MpmcRing<OwnerContext> contexts = new MpmcRing<>(64);
+  private final Worker[] workers;
+  private volatile boolean started;
+  private long nextWatchdogScan;
+
+  public Host(HostConfig config) {
+    this(config, OwnershipMutation.NONE);
+  }
+
+  Host(HostConfig config, OwnershipMutation mutation) {
+    this.config = config;
+    this.mutation = mutation;
+    this.clock = config.clock();
+    this.isn = config.isnKey0() == 0 && config.isnKey1() == 0
+        ? IsnGenerator.withRandomKey() : new IsnGenerator(config.isnKey0(), config.isnKey1());
+    this.ports = new EphemeralPorts(49_152, 65_535, config.isnKey0() ^ Long.rotateLeft(config.isnKey1(), 17));
+    long now = clock.nanos();
+    this.workers = new Worker[config.workers()];
+    for (int i = 0; i < workers.length; i++) {
+      workers[i] = new Worker(i, this, config, now);
+    }
+  }
+
+  // ------------------------------------------------------------------ set-up
+
+  /**
+   * Adds a device with its address, given as {@code address/prefix} (IPv4 or IPv6 literal), and
+   * the connected route for the prefix. Its receive queues are shared among the workers as the
+   * steering mode says.
+   */
+  public Host addInterface(Device device, String addressWithPrefix) {
+    if (started) {
+      throw new IllegalStateException("interfaces are added before start()");
+    }
+    int slash = addressWithPrefix.indexOf('/');
+    if (slash < 0) {
+      throw new IllegalArgumentException("address needs a prefix length, like 198.18.0.1/24: " + addressWithPrefix);
+    }
+    InetAddress address = literal(addressWithPrefix.substring(0, slash));
+    int prefix = Integer.parseInt(addressWithPrefix.substring(slash + 1));
+    if (!devices.containsKey(device.name())) {
+      devices.put(device.name(), device);
+      deviceList.add(device);
+      assignQueues(device);
+    }
+    byte[] bytes = address.getAddress();
+    if (address instanceof Inet4Address) {
+      int a = ByteBuffer.wrap(bytes).getInt();
+      localAddresses.add(new long[] {0, 0, Integer.toUnsignedLong(a)});
+      int mask = prefix == 0 ? 0 : -1 << (32 - prefix);
+      routes.add(Route.ipv4(a & mask, prefix, device.name()));
+    } else {
+      ByteBuffer b = ByteBuffer.wrap(bytes);
+      long high = b.getLong();
+      long low = b.getLong();
+      localAddresses.add(new long[] {1, high, low});
+      long maskHigh = prefix == 0 ? 0 : prefix >= 64 ? -1L : -1L << (64 - prefix);
+      long maskLow = prefix <= 64 ? 0 : prefix == 128 ? -1L : -1L << (128 - prefix);
+      routes.add(Route.ipv6(high & maskHigh, low & maskLow, prefix, device.name()));
+    }
+    locals = localAddresses.toArray(new long[0][]);
+    return this;
+  }
+
+  private void assignQueues(Device device) {
+    int queues = device.receiveQueueCount();
+    for (int q = 0; q < queues; q++) {
+      if (config.steering() == Steering.STEER) {
+        workers[q % workers.length].addSource(device, q);
+      } else {
+        for (Worker w : workers) {
+          w.addSource(device, q);
+        }
+      }
+    }
+  }
+
+  private static InetAddress literal(String text) {
+    if (text.isEmpty() || !(Character.digit(text.charAt(0), 16) >= 0 || text.charAt(0) == ':')) {
+      throw new IllegalArgumentException("not an IP address literal: " + text);
+    }
+    try {
+      return InetAddress.ofLiteral(text);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("not an IP address literal: " + text, e);
+    }
+  }
+
+  /** Starts one platform thread per worker. */
+  public void start() {
+    started = true;
+    for (Worker w : workers) {
+      w.start("sluice-worker-" + w.index);
+    }
+  }
+
+  /** Stops the workers; connections are left as they are. */
+  public void stop() throws InterruptedException {
+    for (Worker w : workers) {
+      w.stop();
+    }
+  }
+
+  // ------------------------------------------------------------------ application calls
+
+  /** Listens on {@code port} with room for {@code cap} half-open plus unaccepted connections. */
+  public Listener listen(int port, int cap) throws BindException {
+    if (port < 1 || port > 65_535) {
+      throw new IllegalArgumentException("port out of range [1, 65535]: " + port);
+    }
+    if (cap < 1) {
+      throw new IllegalArgumentException("listen cap must be positive: " + cap);
+    }
+    Listener listener = new Listener(this, port, cap);
+    if (listeners.putIfAbsent(port, listener) != null) {
+      throw new BindException("Address already in use: port " + port + " already has a listener");
+    }
+    return listener;
+  }
+
+  void unlisten(Listener listener) {
+    listeners.remove(listener.port(), listener);
+  }
+
+  /**
+   * Opens a connection (RFC 9293 §3.10.1 active OPEN) and returns at once, with the SYN sent; use
+   * {@link Connection#awaitConnected} to wait for the handshake.
+   */
+  public Connection connect(InetSocketAddress remote) throws SocketException {
+    InetAddress address = remote.getAddress();
+    if (address == null) {
+      throw new SocketException("Unresolved address (Sluice does no DNS): " + remote);
+    }
+    ByteBuffer b = ByteBuffer.wrap(address.getAddress());
+    boolean v6 = address instanceof Inet6Address;
+    long remoteHigh = v6 ? b.getLong() : 0;
+    long remoteLow = v6 ? b.getLong() : Integer.toUnsignedLong(b.getInt());
+    Route route = v6 ? routes.lookupIpv6(remoteHigh, remoteLow) : routes.lookupIpv4((int) remoteLow);
+    if (route == null) {
+      throw new NoRouteToHostException("No route to host: " + remote);
+    }
+    long[] local = localAddressOn(route.interfaceName(), v6);
+    if (local == null) {
+      throw new NoRouteToHostException("No " + (v6 ? "IPv6" : "IPv4") + " address on " + route.interfaceName());
+    }
+    int remotePort = remote.getPort();
+    for (int attempt = 0; attempt < 8; attempt++) {
+      int localPort = ports.allocate(v6, local[1], local[2], remoteHigh, remoteLow, remotePort,
+          p -> table.get(v6, local[1], local[2], p, remoteHigh, remoteLow, remotePort) != null);
+      if (localPort < 0) {
+        throw new BindException("Cannot assign requested address: no ephemeral port free for " + remote);
+      }
+      TcpEndpoints endpoints = new TcpEndpoints(v6, local[1], local[2], localPort, remoteHigh, remoteLow, remotePort);
+      long now = clock.nanos();
+      TcpEngine engine = TcpEngine.connect(config.tcp(), endpoints, endpoints.isn(isn, now), now);
+      Connection c = newConnection(engine, null);
+      c.tryAcquire();
+      if (table.putIfAbsent(endpoints, c) != null) {
+        continue; // another thread took the same port a moment ago
+      }
+      OwnerContext ctx = borrowContext();
+      try {
+        c.drain(ctx, now);
+      } finally {
+        returnContext(ctx);
+      }
+      return c;
+    }
+    throw new ConnectException("Could not pick a free local port for " + remote);
+  }
+
+  private long[] localAddressOn(String interfaceName, boolean v6) {
+    Device device = devices.get(interfaceName);
+    if (device == null) {
+      return null;
+    }
+    for (long[] local : locals) {
+      if ((local[0] == 1) == v6) {
+        Route own = v6 ? routes.lookupIpv6(local[1], local[2]) : routes.lookupIpv4((int) local[2]);
+        if (own != null && own.interfaceName().equals(interfaceName)) {
+          return local;
+        }
+      }
+    }
+    return null;
+  }
+
+  private Connection newConnection(TcpEngine engine, Listener listener) {
+    TcpEndpoints e = engine.endpoints();
+    Device device = deviceFor(e);
+    Worker home = workers[Math.floorMod(hash(e), workers.length)];
+    return new Connection(this, engine, device, home, listener, mutation, config.backlogLimit());
+  }
+
+  private Device deviceFor(TcpEndpoints e) {
+    Route route = e.ipv6() ? routes.lookupIpv6(e.remoteHigh(), e.remoteLow()) : routes.lookupIpv4((int) e.remoteLow());
+    return route == null ? null : devices.get(route.interfaceName());
+  }
+
+  private static int hash(TcpEndpoints e) {
+    long h = e.localLow() * 0x9E3779B97F4A7C15L ^ e.remoteLow() * 0xC2B2AE3D27D4EB4FL
+        ^ e.remoteHigh() ^ e.localHigh() ^ ((long) e.localPort() << 16 | e.remotePort());
+    return (int) (h ^ (h >>> 32));
+  }
+
+  // ------------------------------------------------------------------ receive path (workers)
+
+  /**
+   * A worker's packet. Returns the connection the worker now owns and must drain, or null. The
+   * buffer is released here, or handed to a connection's backlog.
+   */
+  Connection receive(PacketBuffer packet, OwnerContext ctx, long now) {
+    PacketDecoder decoder = ctx.decoder;
+    if (decoder.decodeIp(packet.data(), 0, packet.length()) != null) {
+      packet.release(); // malformed: counted by the decoder
+      return null;
+    }
+    if (decoder.protocol() != IpProtocol.TCP || decoder.isFragment()) {
+      drops.increment(DropReason.UNSUPPORTED_PROTOCOL);
+      packet.release();
+      return null;
+    }
+    boolean v6 = decoder.ipVersion() == 6;
+    long dstHigh = v6 ? decoder.ipv6().destinationHigh() : 0;
+    long dstLow = v6 ? decoder.ipv6().destinationLow() : Integer.toUnsignedLong(decoder.ipv4().destination());
+    long srcHigh = v6 ? decoder.ipv6().sourceHigh() : 0;
+    long srcLow = v6 ? decoder.ipv6().sourceLow() : Integer.toUnsignedLong(decoder.ipv4().source());
+    if (!isLocal(v6, dstHigh, dstLow)) {
+      drops.increment(DropReason.NOT_FOR_US);
+      packet.release();
+      return null;
+    }
+    TcpSegment seg = decoder.tcp();
+    Connection c = table.get(v6, dstHigh, dstLow, seg.destinationPort(), srcHigh, srcLow, seg.sourcePort());
+    if (c != null) {
+      int outcome = c.deliver(packet, seg, now);
+      if (outcome == Connection.OWNED_DIRECT) {
+        packet.release();
+      }
+      return outcome == Connection.OWNED_DIRECT || outcome == Connection.QUEUED_OWNED ? c : null;
+    }
+    TcpEndpoints endpoints = new TcpEndpoints(v6, dstHigh, dstLow, seg.destinationPort(), srcHigh, srcLow, seg.sourcePort());
+    int flags = seg.flags();
+    Listener listener = listeners.get(seg.destinationPort());
+    if (listener != null && (flags & (TcpFlags.SYN | TcpFlags.ACK | TcpFlags.RST)) == TcpFlags.SYN) {
+      Connection created = passiveOpen(listener, endpoints, seg, now);
+      packet.release();
+      return created;
+    }
+    // RFC 9293 §3.10.7.1: no connection, and no listener that takes it: answer with a RST.
+    totals.drop(DropReason.TCP_NO_CONNECTION);
+    int ipHeader = endpoints.ipHeaderLength();
+    int length = ctx.reset.write(seg, endpoints, ctx.tx, ipHeader);
+    packet.release();
+    if (length > 0) {
+      totals.increment(TcpCounter.RESETS_SENT);
+      totals.increment(TcpCounter.SEGMENTS_OUT);
+      transmitTcp(endpoints, deviceFor(endpoints), ctx, length, now);
+    }
+    return null;
+  }
+
+  private Connection passiveOpen(Listener listener, TcpEndpoints endpoints, TcpSegment syn, long now) {
+    if (!listener.admit()) {
+      totals.drop(DropReason.LISTEN_QUEUE_FULL);
+      return null;
+    }
+    TcpEngine engine = TcpEngine.accept(config.tcp(), endpoints, syn, endpoints.isn(isn, now), now);
+    Connection c = newConnection(engine, listener);
+    c.tryAcquire();
+    Connection existing = table.putIfAbsent(endpoints, c);
+    if (existing != null) {
+      // Another worker created it from a copy of this SYN a moment ago (spray mode): the engine
+      // there will see the duplicate SYN through its own path; this one is discarded unseen.
+      listener.abandoned();
+      return null;
+    }
+    return c;
+  }
+
+  private boolean isLocal(boolean v6, long high, long low) {
+    for (long[] local : locals) {
+      if ((local[0] == 1) == v6 && local[1] == high && local[2] == low) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Writes the IP header in front of the TCP segment at {@code ctx.tx[ipHeader...]} and sends it. */
+  void transmitTcp(TcpEndpoints e, Device device, OwnerContext ctx, int tcpLength, long now) {
+    if (device == null) {
+      drops.increment(DropReason.NOT_FOR_US);
+      return;
+    }
+    int ipHeader;
+    if (e.ipv6()) {
+      ipHeader = ctx.ipv6.protocol(IpProtocol.TCP).hopLimit(64).source(e.localHigh(), e.localLow())
+          .destination(e.remoteHigh(), e.remoteLow()).write(ctx.tx, 0, tcpLength);
+    } else {
+      ipHeader = ctx.ipv4.protocol(IpProtocol.TCP).ttl(64).dontFragment(true)
+          .source((int) e.localLow()).destination((int) e.remoteLow()).write(ctx.tx, 0, tcpLength);
+    }
+    device.transmit(ctx.tx, 0, ipHeader + tcpLength, now);
+  }
+
+  // ------------------------------------------------------------------ called by connections
+
+  void remove(Connection c) {
+    if (table.remove(c.endpoints(), c)) {
+      totals.absorb(c.stats());
+    }
+  }
+
+  void dropped(DropReason reason) {
+    drops.increment(reason);
+  }
+
+  void ownershipViolation(Connection c) {
+    ownershipViolations.increment();
+  }
+
+  OwnerContext borrowContext() {
+    OwnerContext ctx = contexts.poll();
+    return ctx != null ? ctx : new OwnerContext(drops);
+  }
+
+  void returnContext(OwnerContext ctx) {
+    contexts.offer(ctx); // if the pool is full, the garbage collector takes it
+  }
+
+  /** Called by an idle worker: worker 0 runs the stuck-connection watchdog once a second. */
+  void idle(Worker worker) {
+    if (worker.index != 0 || config.watchdogNanos() <= 0) {
+      return;
+    }
+    long now = clock.nanos();
+    if (now - nextWatchdogScan < 0) {
+      return;
+    }
+    nextWatchdogScan = now + 1_000_000_000L;
+    watchdogScan(now);
+  }
+
+  /**
+   * Reports every connection whose peer's FIN was delivered but whose application has not closed
+   * within the watchdog time: the Q114541 symptom, when the bug is the application's.
+   */
+  public int watchdogScan(long now) {
+    int[] reported = {0};
+    table.forEach((endpoints, c) -> {
+      if (c.endOfStreamDelivered() && !c.applicationClosed() && !c.watchdogReported
+          && now - c.endOfStreamAtNanos() > config.watchdogNanos()) {
+        c.watchdogReported = true;
+        watchdogReports.increment();
+        reported[0]++;
+        LOG.log(System.Logger.Level.WARNING, "stuck connection " + c + ": the peer's FIN was delivered "
+            + (now - c.endOfStreamAtNanos()) / 1_000_000 + " ms ago and the application has not closed");
+      }
+    });
+    return reported[0];
+  }
+
+  // ------------------------------------------------------------------ observation
+
+  HostConfig config() {
+    return config;
+  }
+
+  Clock clock() {
+    return clock;
+  }
+
+  ConnectionObserver observer() {
+    return config.observer();
+  }
+
+  DropCounters drops() {
+    return drops;
+  }
+
+  Worker[] workers() {
+    return workers;
+  }
+
+  /** Drops at the host (not inside a connection), by reason. */
+  public Map<DropReason, Long> hostDrops() {
+    return drops.snapshot();
+  }
+
+  /** Host-wide TCP counters: closed connections, live ones, and events outside any connection. */
+  public TcpTotals.Snapshot tcpTotals() {
+    List<TcpStats> live = new ArrayList<>();
+    table.forEach((e, c) -> live.add(c.stats()));
+    return totals.snapshot(live);
+  }
+
+  /** Times two threads owned one connection at once. The protocol keeps this at zero. */
+  public long ownershipViolations() {
+    return ownershipViolations.sum();
+  }
+
+  /** Stuck connections the watchdog has reported. */
+  public long watchdogReports() {
+    return watchdogReports.sum();
+  }
+
+  /** The live connections, a weakly consistent snapshot. */
+  public List<Connection> connections() {
+    List<Connection> list = new ArrayList<>();
+    table.forEach((e, c) -> list.add(c));
+    return list;
+  }
+
+  public int connectionCount() {
+    return table.size();
+  }
+
+  String format(TcpEndpoints e) {
+    return address(e.ipv6(), e.localHigh(), e.localLow()) + ":" + e.localPort() + " -> "
+        + address(e.ipv6(), e.remoteHigh(), e.remoteLow()) + ":" + e.remotePort();
+  }
+
+  private static String address(boolean v6, long high, long low) {
+    if (!v6) {
+      return IpAddresses.formatIpv4((int) low);
+    }
+    return "[" + IpAddresses.formatIpv6(high, low) + "]";
+  }
+}

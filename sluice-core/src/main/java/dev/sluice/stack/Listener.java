@@ -1,0 +1,101 @@
+package dev.sluice.stack;
+
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A listening port with its accept queue (RFC 9293 §3.10.1 passive OPEN).
+ *
+ * <p>The cap bounds half-open plus not-yet-accepted connections together, as Linux's SYN and
+ * accept backlogs do; a SYN beyond it is dropped and counted ({@code LISTEN_QUEUE_FULL}), and the
+ * peer retransmits it later (hostile input: SYN flood). Thread-safe: workers admit and enqueue,
+ * application threads accept.
+ */
+public final class Listener {
+  private final Host host;
+  private final int port;
+  private final int cap;
+  private final AtomicInteger halfOpen = new AtomicInteger();
+  private final ArrayBlockingQueue<Connection> accepted;
+  private volatile boolean closed;
+
+  Listener(Host host, int port, int cap) {
+    this.host = host;
+    this.port = port;
+    this.cap = cap;
+    this.accepted = new ArrayBlockingQueue<>(cap);
+  }
+
+  public int port() {
+    return port;
+  }
+
+  /** Reserves room for one more half-open connection; false if at the cap or closed. */
+  boolean admit() {
+    if (closed) {
+      return false;
+    }
+    if (halfOpen.incrementAndGet() + accepted.size() > cap) {
+      halfOpen.decrementAndGet();
+      return false;
+    }
+    return true;
+  }
+
+  /** A half-open connection reached ESTABLISHED: it moves to the accept queue. */
+  void established(Connection connection) {
+    halfOpen.decrementAndGet();
+    if (!accepted.offer(connection)) {
+      host.dropped(dev.sluice.wire.DropReason.LISTEN_QUEUE_FULL); // cannot happen: admit() reserved room
+    }
+  }
+
+  /** A half-open connection died before ESTABLISHED. */
+  void abandoned() {
+    halfOpen.decrementAndGet();
+  }
+
+  /**
+   * The next established connection, waiting up to {@code timeoutNanos} (0: forever). Throws
+   * {@link SocketTimeoutException} on timeout and {@link SocketException} once closed.
+   */
+  public Connection accept(long timeoutNanos) throws SocketException, SocketTimeoutException {
+    try {
+      while (true) {
+        if (closed && accepted.isEmpty()) {
+          throw new SocketException("Socket closed: listener on port " + port);
+        }
+        long wait = timeoutNanos > 0 ? timeoutNanos : TimeUnit.MILLISECONDS.toNanos(100);
+        Connection c = accepted.poll(wait, TimeUnit.NANOSECONDS);
+        if (c != null) {
+          return c;
+        }
+        if (timeoutNanos > 0) {
+          throw new SocketTimeoutException("Accept timed out: listener on port " + port);
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new SocketException("Accept interrupted: listener on port " + port);
+    }
+  }
+
+  /** The next established connection, or null if none is waiting. */
+  public Connection poll() {
+    return accepted.poll();
+  }
+
+  /** Connections established and not yet accepted. */
+  public int queued() {
+    return accepted.size();
+  }
+
+  /** Stops accepting new connections; those already queued can still be accepted. */
+  public void close() {
+    closed = true;
+    host.unlisten(this);
+  }
+}

@@ -1,0 +1,29 @@
+package dev.sluice.stack;
+
+import dev.sluice.wire.DropCounters;
+import dev.sluice.wire.Ipv4Builder;
+import dev.sluice.wire.Ipv6Builder;
+import dev.sluice.wire.PacketDecoder;
+
+/**
+ * The scratch space a connection's owner works in: a decoder for backlogged packets, a transmit
+ * buffer and IP header builders. Each receive worker has its own; application threads borrow one
+ * from the host's pool for the length of one ownership, so owning a connection allocates nothing
+ * and no connection carries buffers of its own.
+ *
+ * <p>Used by one thread at a time, never shared while in use.
+ */
+final class OwnerContext {
+  /** Room for the largest IP packet (RFC 791: 65,535 bytes). */
+  static final int TX_CAPACITY = 65_535;
+
+  final PacketDecoder decoder;
+  final byte[] tx = new byte[TX_CAPACITY];
+  final Ipv4Builder ipv4 = new Ipv4Builder();
+  final Ipv6Builder ipv6 = new Ipv6Builder();
+  final dev.sluice.tcp.TcpReset reset = new dev.sluice.tcp.TcpReset();
+
+  OwnerContext(DropCounters drops) {
+    this.decoder = new PacketDecoder(drops);
+  }
+}

@@ -1,0 +1,14 @@
+package dev.sluice.stack;
+
+/**
+ * Deliberate breakages of the ownership protocol, used only by the tests that prove the
+ * concurrency checks can see the Q114541 bug. With {@link #NONE} (the only value a host built
+ * through the public API uses) the protocol is the one {@link Connection} documents.
+ */
+enum OwnershipMutation {
+  NONE,
+  /** The owner never drains the backlog: segments queued by contended workers are stranded. */
+  NO_BACKLOG_DRAIN,
+  /** The owner lets go before it drains, so a second thread can run the engine at the same time. */
+  RELEASE_BEFORE_DRAIN
+}

@@ -1,0 +1,16 @@
+package dev.sluice.stack;
+
+/** How receive queues are shared among the receive workers. */
+public enum Steering {
+  /**
+   * Each receive queue has one worker. Devices pick the queue by a 4-tuple hash (as RSS does), so
+   * a connection stays on one core and its ownership is almost never contended.
+   */
+  STEER,
+  /**
+   * Every worker drains every queue, so consecutive packets of one connection, its data and its
+   * FIN included, are processed on different cores at the same time. Correctness must not notice:
+   * this is the Q114541 scenario on purpose.
+   */
+  SPRAY
+}

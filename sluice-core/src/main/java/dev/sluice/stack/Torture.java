@@ -1,0 +1,408 @@
+package dev.sluice.stack;
+
+import dev.sluice.link.Impairments;
+import dev.sluice.link.SimulatedLink;
+import dev.sluice.link.SimulatedNetwork;
+import dev.sluice.tcp.TcpConfig;
+import dev.sluice.tcp.TcpEvent;
+import dev.sluice.tcp.TcpState;
+import dev.sluice.wire.Bytes;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The KB Q114541 scenario on real threads: two hosts on a simulated link, W receive workers each,
+ * C connections. Both ends of every connection send random-sized data and then a FIN back to back
+ * (the FIN sometimes riding on the last data segment, sometimes alone), read to end-of-stream and
+ * close. With {@link Steering#SPRAY}, consecutive packets of one connection are processed by
+ * different workers at once; with jitter, workers stall at random to make the races happen.
+ *
+ * <p>Every connection end is checked: all bytes arrive intact; end-of-stream arrives exactly once;
+ * our FIN goes out after the application's shutdown; both ends reach CLOSED or TIME-WAIT within a
+ * bound. Everything is bounded in count and in time and stops by itself.
+ */
+public final class Torture {
+  private static final int PORT = 9;
+  private static final int HEADER = 8; // connection id, then length
+
+  /**
+   * A run.
+   *
+   * @param connections total connections
+   * @param workers receive workers per host
+   * @param steering spray or steer
+   * @param loss, reorder, duplicate, corrupt probabilities per packet, both directions
+   * @param jitterMicros the most a worker stalls before handling a packet
+   * @param seed data sizes, contents and impairments
+   * @param maxBytes each end sends 1 to this many bytes
+   * @param concurrency connections in flight at once
+   * @param timeoutMillis the most one connection may take before it counts as hung
+   */
+  public record Config(int connections, int workers, Steering steering, double loss, double reorder,
+      double duplicate, double corrupt, long jitterMicros, long seed, int maxBytes, int concurrency,
+      long timeoutMillis) {
+    public Config {
+      if (connections < 1 || workers < 1 || maxBytes < 1 || concurrency < 1 || timeoutMillis < 1) {
+        throw new IllegalArgumentException("connections, workers, maxBytes, concurrency and timeout must be positive");
+      }
+    }
+  }
+
+  /** What a run found; {@link #failures()} is 0 when every check passed. */
+  public record Report(int connections, long bytes, int hangs, int corrupted, int eofMissing,
+      int eofDuplicated, int finNotSent, int finBeforeClose, int notClosed, int stranded,
+      long ownershipViolations, long retransmits, long elapsedMs, int workers, String mode, long seed) {
+    public long failures() {
+      return hangs + corrupted + eofMissing + eofDuplicated + finNotSent + finBeforeClose + notClosed + stranded
+          + ownershipViolations;
+    }
+
+    /** One JSON object on one line. */
+    public String toJson() {
+      return "{\"connections\":" + connections + ",\"bytes\":" + bytes + ",\"hangs\":" + hangs
+          + ",\"corrupted\":" + corrupted + ",\"eofMissing\":" + eofMissing + ",\"eofDuplicated\":" + eofDuplicated
+          + ",\"finNotSent\":" + finNotSent + ",\"finBeforeClose\":" + finBeforeClose + ",\"notClosed\":" + notClosed + ",\"stranded\":" + stranded
+          + ",\"ownershipViolations\":" + ownershipViolations + ",\"retransmits\":" + retransmits
+          + ",\"elapsedMs\":" + elapsedMs + ",\"workers\":" + workers + ",\"mode\":\"" + mode + "\",\"seed\":" + seed
+          + "}";
+    }
+  }
+
+  /** Live numbers for a progress line; any thread may read them. */
+  public static final class Progress {
+    final AtomicInteger done = new AtomicInteger();
+    final LongAdder bytes = new LongAdder();
+    final AtomicInteger failed = new AtomicInteger();
+
+    public int done() {
+      return done.get();
+    }
+
+    public long bytes() {
+      return bytes.sum();
+    }
+
+    public int failed() {
+      return failed.get();
+    }
+  }
+
+  private final Config config;
+  private final OwnershipMutation mutation;
+  private final Progress progress = new Progress();
+  private final Map<Connection, AtomicInteger> endOfStreams = new ConcurrentHashMap<>();
+  private final AtomicInteger hangs = new AtomicInteger();
+  private final AtomicInteger corrupted = new AtomicInteger();
+  private final AtomicInteger eofMissing = new AtomicInteger();
+  private final AtomicInteger finNotSent = new AtomicInteger();
+  private final AtomicInteger finBeforeClose = new AtomicInteger();
+  private final List<End> ends = java.util.Collections.synchronizedList(new ArrayList<>());
+
+  public Torture(Config config) {
+    this(config, OwnershipMutation.NONE);
+  }
+
+  Torture(Config config, OwnershipMutation mutation) {
+    this.config = config;
+    this.mutation = mutation;
+  }
+
+  public Progress progress() {
+    return progress;
+  }
+
+  /** One end of one connection, for the checks after the run. */
+  private record End(Connection connection) { }
+
+  public Report run() throws InterruptedException {
+    long started = System.nanoTime();
+    SplittableRandom random = new SplittableRandom(config.seed());
+    SimulatedNetwork network = new SimulatedNetwork(random.nextLong());
+    Impairments impairments = new Impairments(config.loss(), config.duplicate(), config.corrupt(), 50_000, 0, 0)
+        .withReorder(config.reorder(), 200_000);
+    SimulatedLink link = network.connect("client0", "server0", SimulatedLink.Config.defaults()
+        .withReceiveQueues(Math.max(config.workers(), 1)).withQueueCapacity(8192).withBuffers(32_768)
+        .withImpairments(impairments));
+    TcpConfig tcp = TcpConfig.builder().buildWith(b -> {
+      b.receiveBufferBytes = 16 * 1024;
+      b.sendBufferBytes = 16 * 1024;
+      b.mslNanos = TimeUnit.MILLISECONDS.toNanos(200);
+      b.initialRtoNanos = TimeUnit.MILLISECONDS.toNanos(200);
+      b.minRtoNanos = TimeUnit.MILLISECONDS.toNanos(20);
+      b.maxRetransmits = 30;
+    });
+    ConnectionObserver observer = (connection, event, now) -> {
+      if (event == TcpEvent.END_OF_STREAM) {
+        endOfStreams.computeIfAbsent(connection, c -> new AtomicInteger()).incrementAndGet();
+      }
+    };
+    HostConfig hostConfig = HostConfig.defaults().withWorkers(config.workers()).withSteering(config.steering())
+        .withTcp(tcp).withObserver(observer).withWatchdogNanos(0)
+        .withJitterNanos(TimeUnit.MICROSECONDS.toNanos(config.jitterMicros()));
+    Host client = new Host(hostConfig, mutation);
+    Host server = new Host(hostConfig, mutation);
+    client.addInterface(link.a(), "198.18.0.1/24");
+    server.addInterface(link.b(), "198.18.0.2/24");
+    Listener listener;
+    try {
+      listener = server.listen(PORT, Math.max(1024, config.concurrency() * 2));
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+    client.start();
+    server.start();
+    Thread pump = Thread.ofPlatform().name("sluice-link").daemon(true).start(() -> pump(network));
+    Thread acceptor = Thread.ofPlatform().name("sluice-acceptor").daemon(true).start(() -> acceptLoop(listener));
+
+    Semaphore inFlight = new Semaphore(config.concurrency());
+    List<Thread> clients = new ArrayList<>();
+    for (int i = 0; i < config.connections(); i++) {
+      inFlight.acquire();
+      int id = i;
+      int size = 1 + random.nextInt(config.maxBytes());
+      clients.add(Thread.ofVirtual().start(() -> {
+        try {
+          clientEnd(client, id, size);
+        } finally {
+          inFlight.release();
+        }
+      }));
+      if (clients.size() > 4096) {
+        clients.removeIf(t -> !t.isAlive());
+      }
+    }
+    for (Thread t : clients) {
+      t.join();
+    }
+    // Server ends finish after their clients; wait for them within the bound.
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.timeoutMillis());
+    while (serverEndsDone.get() + serverEndsFailed.get() < config.connections() && System.nanoTime() < deadline) {
+      Thread.sleep(5);
+    }
+    int serverMissing = config.connections() - serverEndsDone.get() - serverEndsFailed.get();
+    hangs.addAndGet(Math.max(0, serverMissing));
+    // Both ends must reach CLOSED or TIME-WAIT within the bound.
+    int notClosed = awaitClosed(deadline);
+    acceptor.interrupt();
+    listener.close();
+    client.stop();
+    server.stop();
+    pump.interrupt();
+    pump.join(5_000);
+
+    int eofDuplicated = 0;
+    int stranded = 0;
+    int finNotSentCount = finNotSent.get();
+    int finBeforeCloseCount = finBeforeClose.get();
+    for (End end : ends) {
+      if (end.connection().hasStrandedWork()) {
+        stranded++; // the workers have stopped: work left now waits for an arrival that never comes
+      }
+      AtomicInteger n = endOfStreams.get(end.connection());
+      if (n != null && n.get() > 1) {
+        eofDuplicated++;
+      }
+      long fin = end.connection().finSentAtNanos();
+      if (fin == 0) {
+        finNotSentCount++;
+      } else if (fin < end.connection().shutdownAtNanos() || end.connection().shutdownAtNanos() == 0) {
+        finBeforeCloseCount++;
+      }
+    }
+    long retransmits = client.tcpTotals().get(dev.sluice.tcp.TcpCounter.RETRANSMITTED_SEGMENTS)
+        + server.tcpTotals().get(dev.sluice.tcp.TcpCounter.RETRANSMITTED_SEGMENTS);
+    return new Report(config.connections(), progress.bytes(), hangs.get(), corrupted.get(), eofMissing.get(),
+        eofDuplicated, finNotSentCount, finBeforeCloseCount, notClosed, stranded,
+        client.ownershipViolations() + server.ownershipViolations(), retransmits,
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), config.workers(),
+        config.steering().name().toLowerCase(java.util.Locale.ROOT), config.seed());
+  }
+
+  private int awaitClosed(long deadline) throws InterruptedException {
+    while (true) {
+      int open = 0;
+      synchronized (ends) {
+        for (End end : ends) {
+          TcpState s = end.connection().state();
+          if (s != TcpState.CLOSED && s != TcpState.TIME_WAIT) {
+            open++;
+          }
+        }
+      }
+      if (open == 0 || System.nanoTime() > deadline) {
+        return open;
+      }
+      Thread.sleep(10);
+    }
+  }
+
+  private final AtomicInteger serverEndsDone = new AtomicInteger();
+  private final AtomicInteger serverEndsFailed = new AtomicInteger();
+
+  private void acceptLoop(Listener listener) {
+    while (!Thread.currentThread().isInterrupted()) {
+      Connection c;
+      try {
+        c = listener.accept(TimeUnit.MILLISECONDS.toNanos(100));
+      } catch (java.net.SocketTimeoutException e) {
+        continue;
+      } catch (java.net.SocketException e) {
+        return;
+      }
+      Thread.ofVirtual().start(() -> {
+        if (serverEnd(c)) {
+          serverEndsDone.incrementAndGet();
+        } else {
+          serverEndsFailed.incrementAndGet();
+        }
+      });
+    }
+  }
+
+  private void clientEnd(Host host, int id, int size) {
+    long timeout = TimeUnit.MILLISECONDS.toNanos(config.timeoutMillis());
+    Connection c;
+    try {
+      c = host.connect(new InetSocketAddress(InetAddress.ofLiteral("198.18.0.2"), PORT));
+      c.awaitConnected(timeout);
+    } catch (IOException e) {
+      hangs.incrementAndGet();
+      progress.failed.incrementAndGet();
+      return;
+    }
+    byte[] data = pattern(id, true, size);
+    boolean ok = exchange(c, data, id, false, timeout);
+    if (ok) {
+      progress.done.incrementAndGet();
+    } else {
+      progress.failed.incrementAndGet();
+    }
+  }
+
+  /** The server end: learns the connection id from the client's header, then does the same. */
+  private boolean serverEnd(Connection c) {
+    long timeout = TimeUnit.MILLISECONDS.toNanos(config.timeoutMillis());
+    byte[] header = new byte[HEADER];
+    try {
+      if (!readFully(c, header, timeout)) {
+        eofMissing.incrementAndGet();
+        return false;
+      }
+    } catch (IOException e) {
+      hangs.incrementAndGet();
+      return false;
+    }
+    int id = Bytes.i32(header, 0);
+    int clientSize = Bytes.i32(header, 4);
+    int size = 1 + (int) Math.floorMod(id * 0x9E3779B1L + config.seed(), (long) config.maxBytes());
+    return exchange(c, pattern(id, false, size), id, true, timeout, clientSize);
+  }
+
+  private boolean exchange(Connection c, byte[] data, int id, boolean server, long timeout) {
+    return exchange(c, data, id, server, timeout, -1);
+  }
+
+  /**
+   * Writes the header and the data, shuts down (the FIN races the data), reads the peer's stream
+   * to end-of-stream checking every byte, then closes.
+   */
+  private boolean exchange(Connection c, byte[] data, int id, boolean server, long timeout, int expectedFromClient) {
+    try {
+      byte[] out = new byte[HEADER + data.length];
+      Bytes.put32(out, 0, id);
+      Bytes.put32(out, 4, data.length);
+      System.arraycopy(data, 0, out, HEADER, data.length);
+      if (!server) {
+        c.write(out, 0, out.length, timeout);
+      } else {
+        c.write(out, HEADER, data.length, timeout); // the server's stream has no header
+      }
+      c.shutdownOutput();
+      ends.add(new End(c));
+      boolean ok;
+      if (server) {
+        ok = readAndVerify(c, pattern(id, true, expectedFromClient), timeout);
+      } else {
+        int size = 1 + (int) Math.floorMod(id * 0x9E3779B1L + config.seed(), (long) config.maxBytes());
+        ok = readAndVerify(c, pattern(id, false, size), timeout);
+      }
+      c.close();
+      return ok;
+    } catch (java.net.SocketTimeoutException e) {
+      hangs.incrementAndGet();
+      return false;
+    } catch (IOException e) {
+      eofMissing.incrementAndGet();
+      return false;
+    }
+  }
+
+  private boolean readFully(Connection c, byte[] buf, long timeout) throws IOException {
+    int at = 0;
+    while (at < buf.length) {
+      int n = c.read(buf, at, buf.length - at, timeout);
+      if (n < 0) {
+        return false;
+      }
+      at += n;
+    }
+    return true;
+  }
+
+  /** Reads to end-of-stream; true if the bytes were exactly {@code expected}. */
+  private boolean readAndVerify(Connection c, byte[] expected, long timeout) throws IOException {
+    byte[] buf = new byte[4096];
+    long at = 0;
+    boolean same = true;
+    while (true) {
+      int n = c.read(buf, 0, buf.length, timeout);
+      if (n < 0) {
+        break;
+      }
+      for (int i = 0; i < n; i++) {
+        if (at + i >= expected.length || buf[i] != expected[(int) (at + i)]) {
+          same = false;
+        }
+      }
+      at += n;
+      progress.bytes.add(n);
+    }
+    if (!same || at != expected.length) {
+      corrupted.incrementAndGet();
+      return false;
+    }
+    return true;
+  }
+
+  private byte[] pattern(int id, boolean fromClient, int length) {
+    SplittableRandom r = new SplittableRandom(config.seed() * 1_000_003L + id * 2L + (fromClient ? 1 : 0));
+    byte[] data = new byte[length];
+    r.nextBytes(data);
+    return data;
+  }
+
+  /** Moves packets along the simulated link in real time, until interrupted. */
+  private static void pump(SimulatedNetwork network) {
+    while (!Thread.currentThread().isInterrupted()) {
+      long now = System.nanoTime();
+      network.advance(now);
+      long next = network.nextDueNanos();
+      long wait = next == Long.MAX_VALUE ? 100_000 : Math.min(100_000, next - now);
+      if (wait > 0) {
+        LockSupport.parkNanos(wait);
+      }
+    }
+  }
+}

@@ -1,0 +1,228 @@
+package dev.sluice.stack;
+
+import dev.sluice.link.Device;
+import dev.sluice.link.MpmcRing;
+import dev.sluice.link.PacketBuffer;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
+
+/**
+ * A receive worker: the DPC of the KB Q114541 story. It drains its share of the devices' receive
+ * queues, hands each segment to its connection (owning the connection, or leaving the segment in
+ * its backlog), and runs its own timer wheel.
+ *
+ * <p>Its work is cut into {@link #step steps}: a platform thread loops over them, and the
+ * deterministic scheduler interleaves the steps of several workers on one thread, so a failing
+ * interleaving replays from its seed. While the worker owns a connection, each step is one step of
+ * that connection's drain.
+ *
+ * <p><b>Threads.</b> Everything here belongs to the worker's thread, except {@link #requestTimer},
+ * which any connection owner calls: it goes through a lock-free ring that only this worker
+ * drains. The wheel itself is single-threaded.
+ */
+final class Worker {
+  private static final long IDLE_PARK_NANOS = 50_000L;
+
+  final int index;
+  private final Host host;
+  final OwnerContext context;
+  private final TimerWheel wheel;
+  private final MpmcRing<Connection> timerRequests = new MpmcRing<>(4096);
+  private final ConcurrentLinkedQueue<Connection> timerOverflow = new ConcurrentLinkedQueue<>();
+  private final ArrayDeque<Connection> due = new ArrayDeque<>();
+  private final Consumer<TimerNode> onExpiry = node -> due.add((Connection) node.owner());
+  private final List<Device> devices = new ArrayList<>();
+  private final List<Integer> queues = new ArrayList<>();
+  private Device[] sourceDevices = new Device[0];
+  private int[] sourceQueues = new int[0];
+  private int nextSource;
+  /** The connection this worker owns between steps, or null. */
+  private Connection owning;
+  private long lastAdvance;
+  private final long jitterNanos;
+  private volatile boolean running;
+  private Thread thread;
+
+  Worker(int index, Host host, HostConfig config, long now) {
+    this.index = index;
+    this.host = host;
+    this.context = new OwnerContext(host.drops());
+    this.wheel = new TimerWheel(config.timerTickNanos(), config.timerSlots(), now);
+    this.lastAdvance = now;
+    this.jitterNanos = config.jitterNanos();
+  }
+
+  /** Spins for a random time up to the configured jitter: a slow core, on purpose. */
+  private void jitter() {
+    long until = System.nanoTime() + java.util.concurrent.ThreadLocalRandom.current().nextLong(jitterNanos + 1);
+    while (System.nanoTime() - until < 0) {
+      Thread.onSpinWait();
+    }
+  }
+
+  /** Adds a receive queue for this worker to drain. Before {@link #start} only. */
+  void addSource(Device device, int queue) {
+    devices.add(device);
+    queues.add(queue);
+    sourceDevices = devices.toArray(new Device[0]);
+    sourceQueues = queues.stream().mapToInt(Integer::intValue).toArray();
+  }
+
+  // ------------------------------------------------------------------ one step
+
+  /**
+   * Does one unit of work: a step of the connection it owns, or one due timer, or one received
+   * packet. Returns false if there was nothing to do.
+   */
+  boolean step(long now) {
+    if (owning != null) {
+      if (!owning.runStep(context, now)) {
+        owning = null;
+      }
+      return true;
+    }
+    if (takeTimerRequests(now)) {
+      return true;
+    }
+    if (now > lastAdvance && now - lastAdvance >= 0) {
+      lastAdvance = now;
+      wheel.advance(now, onExpiry);
+    }
+    Connection expired = due.poll();
+    if (expired != null) {
+      onTimerExpired(expired, now);
+      return true;
+    }
+    for (int tries = 0; tries < sourceDevices.length; tries++) {
+      int i = nextSource;
+      nextSource = i + 1 == sourceDevices.length ? 0 : i + 1;
+      PacketBuffer packet = sourceDevices[i].poll(sourceQueues[i]);
+      if (packet != null) {
+        if (jitterNanos > 0) {
+          jitter();
+        }
+        Connection owned = host.receive(packet, context, now);
+        if (owned != null) {
+          owning = owned;
+        }
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** True if this worker is in the middle of owning a connection. */
+  boolean isOwning() {
+    return owning != null;
+  }
+
+  /** The earliest time the wheel may have work; a hint for how long to park. */
+  long nextTimerHint() {
+    return wheel.nextDeadlineHint();
+  }
+
+  boolean hasTimerRequests() {
+    return !timerRequests.isEmpty() || !timerOverflow.isEmpty();
+  }
+
+  // ------------------------------------------------------------------ timers
+
+  /** Any thread: the connection's deadline moved earlier than what the wheel holds. */
+  void requestTimer(Connection connection) {
+    if (connection.timerRequestQueued.compareAndSet(false, true)) {
+      if (!timerRequests.offer(connection)) {
+        timerOverflow.add(connection);
+      }
+    }
+  }
+
+  private boolean takeTimerRequests(long now) {
+    boolean any = false;
+    Connection c;
+    while ((c = timerRequests.poll()) != null || (c = timerOverflow.poll()) != null) {
+      c.timerRequestQueued.set(false);
+      arm(c, now);
+      any = true;
+      if (owning != null) {
+        break; // the connection fired and we own it: its drain comes first
+      }
+    }
+    return any;
+  }
+
+  private void onTimerExpired(Connection c, long now) {
+    c.wheelDeadline = Long.MAX_VALUE;
+    arm(c, now);
+  }
+
+  /**
+   * Brings the wheel in line with the connection's deadline, firing it if due. Writes
+   * {@code wheelDeadline}, then re-reads {@code deadline}: the owner writes {@code deadline},
+   * then reads {@code wheelDeadline}, so one of the two sees the other's change.
+   */
+  private void arm(Connection c, long now) {
+    long d = c.deadline;
+    while (true) {
+      if (d == Long.MAX_VALUE) {
+        wheel.cancel(c.timerNode);
+        c.wheelDeadline = Long.MAX_VALUE;
+        return;
+      }
+      if (d <= now) {
+        wheel.cancel(c.timerNode);
+        c.wheelDeadline = Long.MAX_VALUE;
+        if (c.timerFired()) {
+          owning = c;
+        }
+        return;
+      }
+      wheel.schedule(c.timerNode, d);
+      c.wheelDeadline = d;
+      long again = c.deadline;
+      if (again >= d) {
+        return; // unchanged, or later: the wheel fires early and re-arms
+      }
+      d = again;
+    }
+  }
+
+  // ------------------------------------------------------------------ the thread
+
+  void start(String name) {
+    running = true;
+    thread = Thread.ofPlatform().name(name).daemon(true).start(this::run);
+  }
+
+  private void run() {
+    Clock clock = host.clock();
+    while (running) {
+      boolean worked = false;
+      for (int i = 0; i < 64 && step(clock.nanos()); i++) {
+        worked = true;
+      }
+      if (!worked) {
+        host.idle(this);
+        if (!hasTimerRequests()) {
+          LockSupport.parkNanos(IDLE_PARK_NANOS);
+        }
+      }
+    }
+    // Finish any ownership in progress, so no connection is left owned by a dead thread.
+    long now = clock.nanos();
+    while (owning != null) {
+      step(now);
+    }
+  }
+
+  void stop() throws InterruptedException {
+    running = false;
+    if (thread != null) {
+      LockSupport.unpark(thread);
+      thread.join(10_000);
+    }
+  }
+}

@@ -1,0 +1,44 @@
+package dev.sluice.stack;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Real threads: the Q114541 scenario with W = 4 workers per host in spray mode, 2% loss and
+ * reordering, and processing jitter, over {@code sluice.torture.connections} connections (20,000
+ * by default, as CI runs it). Zero failures of any kind.
+ */
+class TortureTest {
+  private static final int CONNECTIONS = Integer.getInteger("sluice.torture.connections", 20_000);
+
+  private static Torture.Config config(int connections, long seed, long timeoutMillis) {
+    return new Torture.Config(connections, 4, Steering.SPRAY, 0.02, 0.02, 0.0, 0.0, 20, seed, 3000, 256, timeoutMillis);
+  }
+
+  @Test
+  @Timeout(600)
+  void spray_fourWorkers_lossReorderJitter_noFailures() throws InterruptedException {
+    Torture.Report report = new Torture(config(CONNECTIONS, 7, 60_000)).run();
+    System.out.println("torture: " + report.toJson());
+    assertThat(report.failures()).as(report.toJson()).isZero();
+    assertThat(report.connections()).isEqualTo(CONNECTIONS);
+    assertThat(report.bytes()).as("both directions of every connection were verified").isPositive();
+  }
+
+  @Test
+  @Timeout(300)
+  void mutation_withoutBacklogDrain_isCaught() throws InterruptedException {
+    Torture.Report report = new Torture(config(2_000, 8, 5_000), OwnershipMutation.NO_BACKLOG_DRAIN).run();
+    assertThat(report.failures()).as(report.toJson()).isPositive();
+  }
+
+  @Test
+  @Timeout(300)
+  void mutation_releasingBeforeDrain_isCaught() throws InterruptedException {
+    Torture.Report report = new Torture(config(2_000, 9, 5_000), OwnershipMutation.RELEASE_BEFORE_DRAIN).run();
+    assertThat(report.failures()).as(report.toJson()).isPositive();
+    assertThat(report.ownershipViolations()).isPositive();
+  }
+}
