@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
     description = "A user-space TCP/IP stack for the JVM that receives on every core and never loses a FIN.",
     subcommands = {
       DemoCommand.class,
-      PendingCommands.Torture.class,
+      TortureCommand.class,
       PendingCommands.Serve.class,
       PendingCommands.Drill.class,
       PendingCommands.Bench.class,

@@ -31,12 +31,6 @@ final class PendingCommands {
     }
   }
 
-  @Command(name = "torture", mixinStandardHelpOptions = true,
-      description = "The KB Q114541 scenario: many connections whose data and FIN race through parallel workers.")
-  static final class Torture extends Pending {
-    Torture() { super("torture", "the multi-core runtime (issue 4)"); }
-  }
-
   @Command(name = "serve", mixinStandardHelpOptions = true,
       description = "Serve HTTP and echo over a TUN device.")
   static final class Serve extends Pending {

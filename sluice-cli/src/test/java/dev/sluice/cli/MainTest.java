@@ -46,7 +46,7 @@ class MainTest {
 
   @Test
   void pendingSubcommand_saysItIsNotAvailableAndExitsNonZero() {
-    assertThat(run("torture")).isEqualTo(PendingCommands.EXIT_NOT_AVAILABLE);
+    assertThat(run("serve")).isEqualTo(PendingCommands.EXIT_NOT_AVAILABLE);
   }
 
   @Test

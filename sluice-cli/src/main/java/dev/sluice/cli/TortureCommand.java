@@ -1,0 +1,155 @@
+package dev.sluice.cli;
+
+import dev.sluice.stack.Steering;
+import dev.sluice.stack.Torture;
+import java.io.PrintWriter;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code sluice torture}: the KB Q114541 scenario on real threads. Exit status 0 only when every
+ * connection passed every check.
+ */
+@Command(
+    name = "torture",
+    mixinStandardHelpOptions = true,
+    description = {
+      "The KB Q114541 scenario: two virtual hosts, many connections whose data and FIN race through",
+      "parallel receive workers. Every end sends random-sized data then a FIN back to back, reads to",
+      "end-of-stream and closes. Checks: all bytes intact, end-of-stream exactly once, our FIN only",
+      "after the close, both ends CLOSED or TIME-WAIT, never two owners of one connection.",
+      "Exit status: 0 if all passed, 1 if any check failed."
+    })
+final class TortureCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(names = "--connections", defaultValue = "20000", description = "Connections (default ${DEFAULT-VALUE}).")
+  int connections;
+
+  @Option(names = "--workers", defaultValue = "4", description = "Receive workers per host (default ${DEFAULT-VALUE}).")
+  int workers;
+
+  @Option(names = "--mode", defaultValue = "spray",
+      description = "steer: a flow stays on one worker; spray: every worker takes every queue (default ${DEFAULT-VALUE}).")
+  String mode;
+
+  @Option(names = "--loss", defaultValue = "0.02", description = "Loss probability per packet (default ${DEFAULT-VALUE}).")
+  double loss;
+
+  @Option(names = "--reorder", defaultValue = "0.02", description = "Reordering probability (default ${DEFAULT-VALUE}).")
+  double reorder;
+
+  @Option(names = "--duplicate", defaultValue = "0", description = "Duplication probability (default ${DEFAULT-VALUE}).")
+  double duplicate;
+
+  @Option(names = "--corrupt", defaultValue = "0", description = "Probability of a flipped bit (default ${DEFAULT-VALUE}).")
+  double corrupt;
+
+  @Option(names = "--jitter-us", defaultValue = "20",
+      description = "Random processing stall inside the workers, up to this many microseconds (default ${DEFAULT-VALUE}).")
+  long jitterMicros;
+
+  @Option(names = "--seed", defaultValue = "1", description = "Seed for sizes, contents and impairments (default ${DEFAULT-VALUE}).")
+  long seed;
+
+  @Option(names = "--max-bytes", defaultValue = "3000", description = "Each end sends 1 to this many bytes (default ${DEFAULT-VALUE}).")
+  int maxBytes;
+
+  @Option(names = "--concurrency", defaultValue = "256", description = "Connections in flight at once (default ${DEFAULT-VALUE}).")
+  int concurrency;
+
+  @Option(names = "--timeout-ms", defaultValue = "60000",
+      description = "A connection still open after this long counts as hung (default ${DEFAULT-VALUE}).")
+  long timeoutMillis;
+
+  @Option(names = "--json", description = "End with the report as one JSON object on the last line.")
+  boolean json;
+
+  @Override
+  public Integer call() throws InterruptedException {
+    Steering steering;
+    try {
+      steering = Steering.valueOf(mode.toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), "--mode must be steer or spray, not '" + mode + "'");
+    }
+    Torture.Config config;
+    try {
+      new dev.sluice.link.Impairments(loss, duplicate, corrupt, 0, 0, 0).withReorder(reorder, 1); // validates
+      if (jitterMicros < 0) {
+        throw new IllegalArgumentException("--jitter-us must not be negative");
+      }
+      config = new Torture.Config(connections, workers, steering, loss, reorder, duplicate, corrupt, jitterMicros,
+          seed, maxBytes, concurrency, timeoutMillis);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage());
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    Torture torture = new Torture(config);
+    boolean terminal = System.console() != null;
+    Thread progressLine = null;
+    if (terminal) {
+      progressLine = Thread.ofPlatform().daemon(true).start(() -> showProgress(out, torture.progress()));
+    }
+    Torture.Report r = torture.run();
+    if (progressLine != null) {
+      progressLine.interrupt();
+      progressLine.join(1_000);
+      out.println();
+    }
+    print(out, r);
+    if (json) {
+      out.println(r.toJson());
+    }
+    out.flush();
+    return r.failures() == 0 ? 0 : 1;
+  }
+
+  private void showProgress(PrintWriter out, Torture.Progress p) {
+    long start = System.nanoTime();
+    while (!Thread.currentThread().isInterrupted()) {
+      double seconds = Math.max(1e-3, (System.nanoTime() - start) / 1e9);
+      int width = 30;
+      int filled = (int) ((long) p.done() * width / connections);
+      out.print(String.format("\r[%s%s] %d/%d connections  %.1f MB verified  %.1f MB/s  %d failed",
+          "#".repeat(filled), ".".repeat(width - filled), p.done(), connections, p.bytes() / 1e6,
+          p.bytes() / 1e6 / seconds, p.failed()));
+      out.flush();
+      try {
+        Thread.sleep(200);
+      } catch (InterruptedException e) {
+        return;
+      }
+    }
+  }
+
+  private static void print(PrintWriter out, Torture.Report r) {
+    out.println("Sluice torture: " + r.connections() + " connections, " + r.workers() + " workers per host, "
+        + r.mode() + " mode, seed " + r.seed());
+    out.println();
+    row(out, "bytes verified", r.bytes());
+    row(out, "hangs", r.hangs());
+    row(out, "corrupted streams", r.corrupted());
+    row(out, "end-of-stream missing", r.eofMissing());
+    row(out, "end-of-stream duplicated", r.eofDuplicated());
+    row(out, "our FIN never sent", r.finNotSent());
+    row(out, "our FIN before the close", r.finBeforeClose());
+    row(out, "ends not CLOSED or TIME-WAIT", r.notClosed());
+    row(out, "work stranded in a backlog", r.stranded());
+    row(out, "two owners at once", r.ownershipViolations());
+    row(out, "retransmitted segments", r.retransmits());
+    row(out, "elapsed", String.format("%.2f s", r.elapsedMs() / 1e3));
+    out.println();
+    out.println(r.failures() == 0 ? "PASS: every connection delivered all its bytes and exactly one end-of-stream."
+        : "FAIL: " + r.failures() + " failures");
+  }
+
+  private static void row(PrintWriter out, String label, Object value) {
+    out.println(String.format("  %-34s %s", label, value));
+  }
+}

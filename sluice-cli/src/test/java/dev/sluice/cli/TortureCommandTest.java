@@ -1,0 +1,45 @@
+package dev.sluice.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+class TortureCommandTest {
+  private final StringWriter out = new StringWriter();
+  private final StringWriter err = new StringWriter();
+
+  private int run(String... args) {
+    CommandLine cli = Main.commandLine();
+    cli.setOut(new PrintWriter(out, true));
+    cli.setErr(new PrintWriter(err, true));
+    return cli.execute(args);
+  }
+
+  @Test
+  void smallSprayRun_passes_andTheLastLineIsTheJsonReport() {
+    assertThat(run("torture", "--connections", "300", "--workers", "2", "--mode", "spray", "--seed", "3", "--json"))
+        .as(out + "" + err).isZero();
+    String[] lines = out.toString().strip().split("\n");
+    String json = lines[lines.length - 1];
+    assertThat(json).startsWith("{").endsWith("}")
+        .contains("\"connections\":300", "\"hangs\":0", "\"corrupted\":0", "\"eofMissing\":0",
+            "\"eofDuplicated\":0", "\"finNotSent\":0", "\"workers\":2", "\"mode\":\"spray\"", "\"seed\":3")
+        .containsPattern("\"bytes\":[1-9]").containsPattern("\"elapsedMs\":\\d+");
+    assertThat(out.toString()).contains("PASS");
+  }
+
+  @Test
+  void badMode_isAUsageError() {
+    assertThat(run("torture", "--mode", "sideways")).isEqualTo(CommandLine.ExitCode.USAGE);
+    assertThat(err.toString()).contains("--mode must be steer or spray, not 'sideways'");
+  }
+
+  @Test
+  void badProbability_isAUsageError() {
+    assertThat(run("torture", "--loss", "2")).isEqualTo(CommandLine.ExitCode.USAGE);
+    assertThat(err.toString()).contains("probability");
+  }
+}
