@@ -19,6 +19,8 @@ final class AppCall {
   final Thread waiter;
   int result;
   private volatile boolean done;
+  /** The link in the connection's stack of waiting calls. */
+  AppCall next;
 
   AppCall(Kind kind, byte[] buf, int off, int len, Thread waiter) {
     this.kind = kind;

@@ -11,7 +11,6 @@ import dev.sluice.wire.IpProtocol;
 import dev.sluice.wire.TcpSegment;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -53,12 +52,16 @@ import java.util.concurrent.locks.LockSupport;
 public final class Connection {
   private static final VarHandle PENDING;
   private static final VarHandle SESSIONS;
+  private static final VarHandle CALLS;
+  private static final VarHandle TIMER_REQUEST_QUEUED;
 
   static {
     try {
       MethodHandles.Lookup lookup = MethodHandles.lookup();
       PENDING = lookup.findVarHandle(Connection.class, "pending", int.class);
       SESSIONS = lookup.findVarHandle(Connection.class, "sessions", int.class);
+      CALLS = lookup.findVarHandle(Connection.class, "calls", AppCall.class);
+      TIMER_REQUEST_QUEUED = lookup.findVarHandle(Connection.class, "timerRequestQueued", int.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -81,12 +84,17 @@ public final class Connection {
   @SuppressWarnings("unused") // accessed through SESSIONS
   private volatile int sessions;
   private final Backlog backlog;
-  private final ConcurrentLinkedQueue<AppCall> calls = new ConcurrentLinkedQueue<>();
+  /** Calls that found the connection owned: a Treiber stack, newest first, like the backlog. */
+  @SuppressWarnings("unused") // accessed through CALLS
+  private volatile AppCall calls;
   private volatile boolean timerDue;
+  /** Set by the idle sweep: the owner should free the engine's buffers. */
+  private volatile boolean releaseDue;
 
   // Owner only: the drain in progress.
   private int owed;
   private PacketBuffer batch;
+  private AppCall callBatch;
   private boolean dirty;
 
   // Written by the owner, read by anyone.
@@ -98,6 +106,9 @@ public final class Connection {
   private volatile boolean closed;
   private volatile long endOfStreamAtNanos;
   private volatile long finSentAtNanos;
+  /** When the owner last did anything; the idle sweep frees buffers a while after. */
+  private volatile long lastActivityNanos;
+  private volatile boolean buffersReleased;
   private volatile long shutdownAtNanos;
   /**
    * The deadline the engine asked for (written by the owner) and the one the home worker's wheel
@@ -107,8 +118,9 @@ public final class Connection {
    */
   volatile long deadline = Long.MAX_VALUE;
   volatile long wheelDeadline = Long.MAX_VALUE;
-  /** Set while this connection waits in its home worker's queue of timer requests. */
-  final java.util.concurrent.atomic.AtomicBoolean timerRequestQueued = new java.util.concurrent.atomic.AtomicBoolean();
+  /** 1 while this connection waits in its home worker's queue of timer requests. */
+  @SuppressWarnings("unused") // accessed through TIMER_REQUEST_QUEUED
+  private volatile int timerRequestQueued;
 
   // Written by application threads.
   private volatile boolean applicationClosed;
@@ -142,6 +154,7 @@ public final class Connection {
       return false;
     }
     beginSession(1);
+    dirty = true; // whoever takes ownership this way does work before its first step
     return true;
   }
 
@@ -159,7 +172,6 @@ public final class Connection {
       host.ownershipViolation(this);
     }
     owed = units;
-    dirty = true;
     if (mutation == OwnershipMutation.RELEASE_BEFORE_DRAIN) {
       PENDING.setVolatile(this, 0); // the bug: let go first, drain afterwards
     }
@@ -191,6 +203,20 @@ public final class Connection {
     return announce() ? QUEUED_OWNED : QUEUED;
   }
 
+  /**
+   * The idle sweep: if nothing happened on this connection for {@code idleNanos}, ask its owner to
+   * free the engine's buffers (they come back on the next use). Buffers are not freed at every
+   * drain, or a request/response connection would allocate them again for every exchange. True
+   * if the caller now owns the connection.
+   */
+  boolean requestIdleRelease(long now, long idleNanos) {
+    if (buffersReleased || closed || now - lastActivityNanos < idleNanos) {
+      return false;
+    }
+    releaseDue = true;
+    return announce();
+  }
+
   /** A timer fired in the home worker's wheel. True if the caller now owns the connection. */
   boolean timerFired() {
     timerDue = true;
@@ -206,8 +232,46 @@ public final class Connection {
       execute(call, now);
       return true;
     }
-    calls.add(call);
+    pushCall(call);
     return announce();
+  }
+
+  private void pushCall(AppCall call) {
+    AppCall head;
+    do {
+      head = (AppCall) CALLS.getAcquire(this);
+      call.next = head;
+    } while (!CALLS.compareAndSet(this, head, call));
+  }
+
+  /** Owner only: the next waiting call, oldest first. */
+  private AppCall nextCall() {
+    if (callBatch == null && CALLS.getAcquire(this) != null) {
+      AppCall newestFirst = (AppCall) CALLS.getAndSet(this, null);
+      AppCall oldestFirst = null;
+      while (newestFirst != null) {
+        AppCall following = newestFirst.next;
+        newestFirst.next = oldestFirst;
+        oldestFirst = newestFirst;
+        newestFirst = following;
+      }
+      callBatch = oldestFirst;
+    }
+    AppCall call = callBatch;
+    if (call != null) {
+      callBatch = call.next;
+      call.next = null;
+    }
+    return call;
+  }
+
+  /** Marks this connection as queued for a timer request; false if it already was. */
+  boolean markTimerRequestQueued() {
+    return TIMER_REQUEST_QUEUED.compareAndSet(this, 0, 1);
+  }
+
+  void clearTimerRequestQueued() {
+    TIMER_REQUEST_QUEUED.setVolatile(this, 0);
   }
 
   // ------------------------------------------------------------------ the owner's drain
@@ -234,10 +298,16 @@ public final class Connection {
         return true;
       }
     }
-    AppCall call = calls.poll();
+    AppCall call = nextCall();
     if (call != null) {
       execute(call, now);
       dirty = true;
+      return true;
+    }
+    if (releaseDue) {
+      releaseDue = false;
+      engine.releaseIdleBuffers();
+      buffersReleased = true;
       return true;
     }
     if (timerDue) {
@@ -353,7 +423,8 @@ public final class Connection {
         host.remove(this);
       }
     } else {
-      engine.releaseIdleBuffers();
+      lastActivityNanos = now;
+      buffersReleased = false;
       long next = engine.nextDeadline();
       deadline = next;
       if (next < wheelDeadline) {
@@ -398,7 +469,7 @@ public final class Connection {
       return result;
     }
     AppCall call = new AppCall(kind, buf, off, len, Thread.currentThread());
-    calls.add(call);
+    pushCall(call);
     if (announce()) {
       drainAsApplication(now);
     }
@@ -588,7 +659,8 @@ public final class Connection {
    * at a quiescent moment (the simulation between steps, or after the workers stopped).
    */
   boolean hasStrandedWork() {
-    return (int) PENDING.getVolatile(this) == 0 && (!backlog.isEmpty() || !calls.isEmpty() || timerDue);
+    return (int) PENDING.getVolatile(this) == 0
+        && (!backlog.isEmpty() || CALLS.getVolatile(this) != null || callBatch != null || timerDue || releaseDue);
   }
 
   public TcpEndpoints endpoints() {

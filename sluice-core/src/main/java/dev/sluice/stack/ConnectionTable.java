@@ -77,7 +77,7 @@ public final class ConnectionTable<V> {
   private static final VarHandle SLOTS = MethodHandles.arrayElementVarHandle(Entry[].class);
 
   /** Marks a slot whose entry was removed: readers and writers probe past it, writers reuse it. */
-  private static final Entry<Object> TOMBSTONE = new Entry<>(0, false, 0, 0, 0, 0, 0, 0, null);
+  private static final Entry<Object> TOMBSTONE = new Entry<>(0, new TcpEndpoints(false, 0, 0, 0, 0, 0, 0), null);
 
   /** Slot arrays never exceed this, so capacity arithmetic cannot overflow an int. */
   private static final int MAX_CAPACITY = 1 << 30;
@@ -176,8 +176,7 @@ public final class ConnectionTable<V> {
       @SuppressWarnings("unchecked")
       Entry<V> e = (Entry<V>) SLOTS.getAcquire(slots, i);
       if (e != null && e != TOMBSTONE) {
-        action.accept(new TcpEndpoints(e.ipv6, e.localHigh, e.localLow, e.localPort, e.remoteHigh,
-            e.remoteLow, e.remotePort), e.value);
+        action.accept(e.key, e.value);
       }
     }
   }
@@ -225,8 +224,7 @@ public final class ConnectionTable<V> {
       } else {
         tombstones--;
       }
-      SLOTS.setRelease(slots, free, new Entry<>(hash, key.ipv6(), key.localHigh(), key.localLow(),
-          key.localPort(), key.remoteHigh(), key.remoteLow(), key.remotePort(), value));
+      SLOTS.setRelease(slots, free, new Entry<>(hash, key, value));
       size = size + 1;
       return null;
     }
@@ -373,41 +371,31 @@ public final class ConnectionTable<V> {
     return longest;
   }
 
-  /** One immutable mapping: published with release semantics, and every field is final too. */
+  /**
+   * One immutable mapping: published with release semantics, and every field is final too. It
+   * points at the caller's key rather than copying it, which keeps an entry at 24 bytes.
+   */
   private static final class Entry<V> {
     final int hash;
-    final boolean ipv6;
-    final int localPort;
-    final int remotePort;
-    final long localHigh;
-    final long localLow;
-    final long remoteHigh;
-    final long remoteLow;
+    final TcpEndpoints key;
     final V value;
 
-    Entry(int hash, boolean ipv6, long localHigh, long localLow, int localPort, long remoteHigh,
-        long remoteLow, int remotePort, V value) {
+    Entry(int hash, TcpEndpoints key, V value) {
       this.hash = hash;
-      this.ipv6 = ipv6;
-      this.localHigh = localHigh;
-      this.localLow = localLow;
-      this.localPort = localPort;
-      this.remoteHigh = remoteHigh;
-      this.remoteLow = remoteLow;
-      this.remotePort = remotePort;
+      this.key = key;
       this.value = value;
     }
 
     boolean matches(boolean ipv6, long localHigh, long localLow, int localPort, long remoteHigh,
         long remoteLow, int remotePort) {
-      return this.localPort == localPort && this.remotePort == remotePort
-          && this.localLow == localLow && this.remoteLow == remoteLow
-          && this.localHigh == localHigh && this.remoteHigh == remoteHigh && this.ipv6 == ipv6;
+      TcpEndpoints k = key;
+      return k.localPort() == localPort && k.remotePort() == remotePort
+          && k.localLow() == localLow && k.remoteLow() == remoteLow
+          && k.localHigh() == localHigh && k.remoteHigh() == remoteHigh && k.ipv6() == ipv6;
     }
 
-    boolean matches(TcpEndpoints key) {
-      return matches(key.ipv6(), key.localHigh(), key.localLow(), key.localPort(),
-          key.remoteHigh(), key.remoteLow(), key.remotePort());
+    boolean matches(TcpEndpoints other) {
+      return key.equals(other);
     }
   }
 }

@@ -392,9 +392,12 @@ public final class Host {
     contexts.offer(ctx); // if the pool is full, the garbage collector takes it
   }
 
-  /** Called by an idle worker: worker 0 runs the stuck-connection watchdog once a second. */
+  /**
+   * Called by an idle worker: once a second, worker 0 frees the buffers of connections idle for a
+   * second and runs the stuck-connection watchdog.
+   */
   void idle(Worker worker) {
-    if (worker.index != 0 || config.watchdogNanos() <= 0) {
+    if (worker.index != 0) {
       return;
     }
     long now = clock.nanos();
@@ -402,7 +405,19 @@ public final class Host {
       return;
     }
     nextWatchdogScan = now + 1_000_000_000L;
-    watchdogScan(now);
+    sweepIdle(worker.context, now, 1_000_000_000L);
+    if (config.watchdogNanos() > 0) {
+      watchdogScan(now);
+    }
+  }
+
+  /** Frees the buffers of every connection idle for {@code idleNanos}, owning each in turn. */
+  void sweepIdle(OwnerContext ctx, long now, long idleNanos) {
+    table.forEach((endpoints, c) -> {
+      if (c.requestIdleRelease(now, idleNanos)) {
+        c.drain(ctx, now);
+      }
+    });
   }
 
   /**

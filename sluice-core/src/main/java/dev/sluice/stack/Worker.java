@@ -133,7 +133,7 @@ final class Worker {
 
   /** Any thread: the connection's deadline moved earlier than what the wheel holds. */
   void requestTimer(Connection connection) {
-    if (connection.timerRequestQueued.compareAndSet(false, true)) {
+    if (connection.markTimerRequestQueued()) {
       if (!timerRequests.offer(connection)) {
         timerOverflow.add(connection);
       }
@@ -144,7 +144,7 @@ final class Worker {
     boolean any = false;
     Connection c;
     while ((c = timerRequests.poll()) != null || (c = timerOverflow.poll()) != null) {
-      c.timerRequestQueued.set(false);
+      c.clearTimerRequestQueued();
       arm(c, now);
       any = true;
       if (owning != null) {

@@ -13,16 +13,18 @@ package dev.sluice.tcp;
  * construction.
  */
 public final class Reassembly {
-  private final int[] starts;
-  private final int[] ends;
+  private static final int[] NONE = new int[0];
+  private final int maxRanges;
+  // Grown on demand up to maxRanges and dropped when empty: an idle connection holds none.
+  private int[] starts = NONE;
+  private int[] ends = NONE;
   private int count;
 
   public Reassembly(int maxRanges) {
     if (maxRanges < 1) {
       throw new IllegalArgumentException("maxRanges must be positive: " + maxRanges);
     }
-    starts = new int[maxRanges];
-    ends = new int[maxRanges];
+    this.maxRanges = maxRanges;
   }
 
   public int rangeCount() {
@@ -30,7 +32,29 @@ public final class Reassembly {
   }
 
   public int maxRanges() {
-    return starts.length;
+    return maxRanges;
+  }
+
+  /** Frees the range arrays if no range is held; they are allocated again when needed. */
+  public void releaseIfEmpty() {
+    if (count == 0) {
+      starts = NONE;
+      ends = NONE;
+    }
+  }
+
+  /** Makes room for one more range, growing the arrays up to the cap; false if at the cap. */
+  private boolean roomForOneMore() {
+    if (count < starts.length) {
+      return true;
+    }
+    if (starts.length == maxRanges) {
+      return false;
+    }
+    int size = Math.min(maxRanges, Math.max(4, starts.length * 2));
+    starts = java.util.Arrays.copyOf(starts, size);
+    ends = java.util.Arrays.copyOf(ends, size);
+    return true;
   }
 
   public boolean isEmpty() {
@@ -67,7 +91,7 @@ public final class Reassembly {
     int first = firstEndingAtOrAfter(start);
     int last = firstStartingAfter(end); // ranges [first, last) overlap or touch the new one
     if (first == last) {
-      if (count == starts.length) {
+      if (!roomForOneMore()) {
         return false;
       }
       System.arraycopy(starts, first, starts, first + 1, count - first);
@@ -92,7 +116,7 @@ public final class Reassembly {
 
   /** True if {@link #add} of {@code [start, end)} would succeed: it touches a range, or there is room. */
   public boolean canAdd(int start, int end) {
-    return count < starts.length || firstEndingAtOrAfter(start) != firstStartingAfter(end);
+    return count < maxRanges || firstEndingAtOrAfter(start) != firstStartingAfter(end);
   }
 
   /**

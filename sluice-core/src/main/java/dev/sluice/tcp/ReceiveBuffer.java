@@ -153,6 +153,7 @@ public final class ReceiveBuffer {
 
   /** Frees the ring if it holds nothing, so an idle connection costs no buffer memory. */
   public boolean releaseIfEmpty() {
+    reassembly.releaseIfEmpty();
     if (ring != null && readable == 0 && reassembly.isEmpty()) {
       ring = null;
       head = 0;

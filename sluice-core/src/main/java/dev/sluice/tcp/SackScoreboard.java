@@ -68,6 +68,11 @@ final class SackScoreboard {
     sacked.clear();
   }
 
+  /** Frees the range arrays when nothing is SACKed; an idle connection holds none. */
+  void releaseIfEmpty() {
+    sacked.releaseIfEmpty();
+  }
+
   boolean isEmpty() {
     return sacked.isEmpty();
   }

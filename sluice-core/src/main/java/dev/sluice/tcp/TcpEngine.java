@@ -38,9 +38,23 @@ public final class TcpEngine {
   private final TcpConfig config;
   private final TcpEndpoints endpoints;
   private final TcpStats stats = new TcpStats();
-  private final ArrayDeque<TcpEvent> events = new ArrayDeque<>(8);
-  private final TcpBuilder out = new TcpBuilder();
-  private final int[] sackEdges = new int[2 * TcpOptions.MAX_SACK_BLOCKS];
+  // Pending events, oldest in the low bits, four bits each (ordinal + 1): sixteen fit without
+  // allocating; an application that never polls spills into the overflow deque.
+  private long eventBits;
+  private int eventCount;
+  private ArrayDeque<TcpEvent> eventOverflow;
+  // Scratch for building segments: allocated by pollTransmit, dropped by releaseIdleBuffers, so an
+  // idle connection holds neither.
+  private TcpBuilder out;
+  private int[] sackEdges;
+
+  private TcpBuilder out() {
+    TcpBuilder builder = out;
+    if (builder == null) {
+      builder = out = new TcpBuilder();
+    }
+    return builder;
+  }
   private final RttEstimator rtt;
   private final CongestionControl congestion;
   private final SendBuffer sendBuffer;
@@ -553,7 +567,7 @@ public final class TcpEngine {
         stats.add(TcpCounter.BYTES_RECEIVED, advanced);
         if (!readableSignalled) {
           readableSignalled = true;
-          events.add(TcpEvent.READABLE);
+          queueEvent(TcpEvent.READABLE);
         }
         if (filledHole || !receiveBuffer.outOfOrder().isEmpty()) {
           ackNow = true; // RFC 5681 §4.2: ACK at once when a gap fills
@@ -630,7 +644,7 @@ public final class TcpEngine {
     lastOutOfOrderOffset = -1;
     ackNow = true;
     delayedAckDeadline = NEVER;
-    events.add(TcpEvent.END_OF_STREAM);
+    queueEvent(TcpEvent.END_OF_STREAM);
     switch (state) {
       case SYN_RECEIVED, ESTABLISHED -> setState(TcpState.CLOSE_WAIT);
       case FIN_WAIT_1 -> {
@@ -706,7 +720,7 @@ public final class TcpEngine {
     }
     if (writeBlocked && sendBuffer.free() > 0 && !finQueued) {
       writeBlocked = false;
-      events.add(TcpEvent.WRITABLE);
+      queueEvent(TcpEvent.WRITABLE);
     }
     if (ourFinAcknowledged()) {
       switch (state) {
@@ -890,7 +904,7 @@ public final class TcpEngine {
     if (config.keepAliveIdleNanos() > 0) {
       keepAliveDeadline = now + config.keepAliveIdleNanos();
     }
-    events.add(TcpEvent.CONNECTED);
+    queueEvent(TcpEvent.CONNECTED);
     if (finQueued) {
       setState(TcpState.FIN_WAIT_1); // shut down while in SYN-RECEIVED
     }
@@ -1173,22 +1187,22 @@ public final class TcpEngine {
 
   private int writeSyn(byte[] buf, int off, long now) {
     boolean synAck = state == TcpState.SYN_RECEIVED;
-    out.clearOptions();
-    out.mss(rcvMss);
+    out().clearOptions();
+    out().mss(rcvMss);
     boolean offerSack = synAck ? sackOk : config.sack();
     boolean offerTs = synAck ? timestampsOk : config.timestamps();
     boolean offerWs = synAck ? windowScaleAgreed : config.windowScaling();
     if (offerSack) {
-      out.sackPermitted();
+      out().sackPermitted();
     }
     if (offerTs) {
       if (!offerSack) {
-        out.nop().nop();
+        out().nop().nop();
       }
-      out.timestamps(timestampNow(now), synAck ? tsRecent : 0);
+      out().timestamps(timestampNow(now), synAck ? tsRecent : 0);
     }
     if (offerWs) {
-      out.nop().windowScale(rcvShift);
+      out().nop().windowScale(rcvShift);
     }
     int flags = TcpFlags.SYN | (synAck ? TcpFlags.ACK : 0);
     int window = Math.min(receiveBuffer.window(), 0xFFFF); // RFC 7323 §2.2: never scaled in a SYN
@@ -1220,17 +1234,17 @@ public final class TcpEngine {
 
   /** A non-SYN segment from us: ACK, options, window, optional payload from the send buffer. */
   private int writeSegment(byte[] buf, int off, long now, int seq, int payload, int flags) {
-    out.clearOptions();
+    out().clearOptions();
     if (timestampsOk) {
-      out.nop().nop().timestamps(timestampNow(now), tsRecent);
+      out().nop().nop().timestamps(timestampNow(now), tsRecent);
     }
     int blocks = sackOk ? sackBlocks() : 0;
     if (blocks > 0) {
-      out.nop().nop().sack(blocks, sackEdges);
+      out().nop().nop().sack(blocks, sackEdges);
       dsackPending = false; // reported once (RFC 2883 §4)
     }
     int window = advertisedWindow();
-    int header = out.headerLength();
+    int header = out().headerLength();
     if (payload > 0) {
       sendBuffer.copy((int) SeqNum.distance(sndBufSeq, seq), buf, off + header, payload);
       stats.add(TcpCounter.BYTES_SENT, payload);
@@ -1239,15 +1253,15 @@ public final class TcpEngine {
   }
 
   private int finishSegment(byte[] buf, int off, int seq, int ack, int flags, int windowField, int payload) {
-    out.sourcePort(endpoints.localPort())
+    out().sourcePort(endpoints.localPort())
         .destinationPort(endpoints.remotePort())
         .sequenceNumber(seq)
         .acknowledgmentNumber(ack)
         .flags(flags)
         .window(windowField)
         .urgentPointer(0);
-    int header = out.headerLength();
-    out.write(buf, off, payload, endpoints.outgoingPseudoHeaderSum(header + payload));
+    int header = out().headerLength();
+    out().write(buf, off, payload, endpoints.outgoingPseudoHeaderSum(header + payload));
     stats.increment(TcpCounter.SEGMENTS_OUT);
     if ((flags & TcpFlags.ACK) != 0) {
       lastAckSent = ack;
@@ -1259,14 +1273,14 @@ public final class TcpEngine {
   }
 
   private int writeRst(byte[] buf, int off) {
-    out.clearOptions();
+    out().clearOptions();
     stats.increment(TcpCounter.RESETS_SENT);
     int flags = TcpFlags.RST | (rstWithAck ? TcpFlags.ACK : 0);
-    out.sourcePort(endpoints.localPort()).destinationPort(endpoints.remotePort())
+    out().sourcePort(endpoints.localPort()).destinationPort(endpoints.remotePort())
         .sequenceNumber(rstSeq).acknowledgmentNumber(rstWithAck ? rstAck : 0)
         .flags(flags).window(0).urgentPointer(0);
     stats.increment(TcpCounter.SEGMENTS_OUT);
-    return out.write(buf, off, 0, endpoints.outgoingPseudoHeaderSum(TcpSegment.MIN_HEADER_LENGTH));
+    return out().write(buf, off, 0, endpoints.outgoingPseudoHeaderSum(TcpSegment.MIN_HEADER_LENGTH));
   }
 
   /**
@@ -1319,6 +1333,9 @@ public final class TcpEngine {
    * out-of-order arrival, then the others, newest offsets first (RFC 2018 §4).
    */
   private int sackBlocks() {
+    if (sackEdges == null) {
+      sackEdges = new int[2 * TcpOptions.MAX_SACK_BLOCKS];
+    }
     Reassembly holes = receiveBuffer.outOfOrder();
     int max = timestampsOk ? 3 : 4;
     int count = 0;
@@ -1419,10 +1436,10 @@ public final class TcpEngine {
     synNeeded = false;
     probeNow = false;
     if (cause != null) {
-      events.add(cause);
+      queueEvent(cause);
     }
     if (wasOpen) {
-      events.add(TcpEvent.CLOSED);
+      queueEvent(TcpEvent.CLOSED);
     }
   }
 
@@ -1436,15 +1453,43 @@ public final class TcpEngine {
 
   /** Frees empty buffers, so an idle connection holds none. */
   public void releaseIdleBuffers() {
+    out = null;
+    sackEdges = null;
     sendBuffer.releaseIfEmpty();
     receiveBuffer.releaseIfEmpty();
+    scoreboard.releaseIfEmpty();
   }
 
   // ------------------------------------------------------------------ observation
 
   /** The next event for the application, or {@code null} if none is pending. */
   public TcpEvent pollEvent() {
-    return events.poll();
+    if (eventCount > 0) {
+      int code = (int) (eventBits & 0xF);
+      eventBits >>>= 4;
+      eventCount--;
+      return TcpEvent.all()[code - 1];
+    }
+    if (eventOverflow != null) {
+      TcpEvent event = eventOverflow.poll();
+      if (eventOverflow.isEmpty()) {
+        eventOverflow = null;
+      }
+      return event;
+    }
+    return null;
+  }
+
+  private void queueEvent(TcpEvent event) {
+    if (eventOverflow == null && eventCount < 16) {
+      eventBits |= (long) (event.ordinal() + 1) << (4 * eventCount);
+      eventCount++;
+    } else {
+      if (eventOverflow == null) {
+        eventOverflow = new ArrayDeque<>();
+      }
+      eventOverflow.add(event);
+    }
   }
 
   public TcpState state() {

@@ -21,5 +21,12 @@ public enum TcpEvent {
   /** Retransmissions, the user timeout or keepalive gave up on the peer. */
   TIMED_OUT,
   /** The connection reached CLOSED (directly or after TIME-WAIT); nothing more will happen. */
-  CLOSED
+  CLOSED;
+
+  private static final TcpEvent[] VALUES = values();
+
+  /** All events; shared, do not modify. Avoids the copy {@link #values()} makes. */
+  static TcpEvent[] all() {
+    return VALUES;
+  }
 }

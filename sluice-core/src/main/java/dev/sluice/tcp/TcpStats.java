@@ -13,7 +13,9 @@ import java.util.Map;
  */
 public final class TcpStats {
   private final long[] counters = new long[TcpCounter.all().length];
-  private final long[] drops = new long[DropReason.values().length];
+  private static final long[] NO_DROPS = new long[DropReason.values().length];
+  /** Allocated at the first drop: most connections never drop anything. */
+  private long[] drops = NO_DROPS;
 
   void increment(TcpCounter counter) {
     counters[counter.ordinal()]++;
@@ -24,6 +26,9 @@ public final class TcpStats {
   }
 
   void drop(DropReason reason) {
+    if (drops == NO_DROPS) {
+      drops = new long[NO_DROPS.length];
+    }
     drops[reason.ordinal()]++;
   }
 

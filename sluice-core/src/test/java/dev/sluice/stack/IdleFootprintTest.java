@@ -1,0 +1,98 @@
+package dev.sluice.stack;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.link.SimulatedLink;
+import dev.sluice.link.SimulatedNetwork;
+import dev.sluice.tcp.TcpState;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The heap an idle established connection costs: buffers are allocated lazily and released when
+ * idle, so what remains is the connection's state. Measured over many connections, after full
+ * collections, per connection end.
+ *
+ * <p>Issue 4 asks for at most 1 KB; today it is about 1.35 KB (see docs/runtime.md for where the
+ * bytes go and what is left to cut). This test guards against regressions at 1,400 bytes until
+ * the target is reached; it then moves to 1,024.
+ */
+class IdleFootprintTest {
+  private static final int CONNECTIONS = 5_000;
+
+  @Test
+  void idleEstablishedConnection_footprintDoesNotRegress() throws Exception {
+    long[] clock = {1_000_000_000L};
+    HostConfig config = HostConfig.defaults().withWorkers(1).withClock(() -> clock[0]).withWatchdogNanos(0)
+        .withIsnKey(3, 4);
+    SimulatedNetwork network = new SimulatedNetwork(5);
+    SimulatedLink link = network.connect("a", "b", SimulatedLink.Config.defaults().withQueueCapacity(65_536)
+        .withBuffers(65_536));
+    Host client = new Host(config);
+    Host server = new Host(config);
+    client.addInterface(link.a(), "198.18.0.1/16");
+    server.addInterface(link.b(), "198.18.0.2/16");
+    Listener listener = server.listen(80, CONNECTIONS);
+    List<Object> keep = new ArrayList<>();
+    settle(network, client, server, clock);
+    long before = usedHeap();
+    for (int i = 0; i < CONNECTIONS; i++) {
+      keep.add(client.connect(new InetSocketAddress(InetAddress.ofLiteral("198.18.0.2"), 80)));
+      if (i % 256 == 0) {
+        settle(network, client, server, clock);
+      }
+    }
+    settle(network, client, server, clock);
+    // The idle sweep (once a second in a running host) frees what the handshakes used.
+    client.sweepIdle(client.workers()[0].context, clock[0], 0);
+    server.sweepIdle(server.workers()[0].context, clock[0], 0);
+    Connection accepted;
+    while ((accepted = listener.poll()) != null) {
+      keep.add(accepted);
+    }
+    assertThat(keep).hasSize(2 * CONNECTIONS);
+    for (Object c : keep) {
+      assertThat(((Connection) c).state()).isEqualTo(TcpState.ESTABLISHED);
+    }
+    long after = usedHeap();
+    long perEnd = (after - before) / keep.size();
+    System.out.println("idle established connection: " + perEnd + " bytes of heap per end");
+    assertThat(perEnd).as("bytes per idle connection end").isLessThanOrEqualTo(1_400);
+    assertThat(perEnd).as("the measurement saw the connections").isGreaterThan(200);
+  }
+
+  private static void settle(SimulatedNetwork network, Host a, Host b, long[] clock) {
+    for (int round = 0; round < 1_000_000; round++) {
+      network.advance(clock[0]);
+      boolean worked = false;
+      for (Host h : new Host[] {a, b}) {
+        for (Worker w : h.workers()) {
+          while (w.step(clock[0])) {
+            worked = true;
+          }
+        }
+      }
+      if (!worked) {
+        long next = network.nextDueNanos();
+        if (next == Long.MAX_VALUE) {
+          return;
+        }
+        clock[0] = Math.max(clock[0], next);
+      }
+    }
+  }
+
+  private static long usedHeap() throws InterruptedException {
+    Runtime runtime = Runtime.getRuntime();
+    long used = Long.MAX_VALUE;
+    for (int i = 0; i < 5; i++) {
+      System.gc();
+      Thread.sleep(50);
+      used = Math.min(used, runtime.totalMemory() - runtime.freeMemory());
+    }
+    return used;
+  }
+}
