@@ -78,6 +78,7 @@ public final class Connection {
   private final boolean passive;
   private final Listener listener;
   private final OwnershipMutation mutation;
+  private final boolean discard;
 
   @SuppressWarnings("unused") // accessed through PENDING
   private volatile int pending;
@@ -137,6 +138,7 @@ public final class Connection {
     this.home = home;
     this.listener = listener;
     this.passive = listener != null;
+    this.discard = listener != null && listener.discards();
     this.mutation = mutation;
     this.backlog = new Backlog(backlogLimit);
     this.state = engine.state();
@@ -384,6 +386,11 @@ public final class Connection {
 
   /** Owner only: transmit what the engine owes, deliver its events, re-arm its timer. */
   private void flush(OwnerContext ctx, long now) {
+    if (discard) {
+      while (engine.read(ctx.sink, 0, ctx.sink.length, now) > 0) {
+        // RFC 863: consumed here, so the window reopens in the ACK this flush sends
+      }
+    }
     int ipHeader = endpoints.ipHeaderLength();
     for (int guard = 0; guard < 100_000; guard++) {
       int length = engine.pollTransmit(ctx.tx, ipHeader, now);

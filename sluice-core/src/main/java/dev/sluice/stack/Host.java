@@ -168,13 +168,22 @@ public final class Host {
 
   /** Listens on {@code port} with room for {@code cap} half-open plus unaccepted connections. */
   public Listener listen(int port, int cap) throws BindException {
+    return listen(port, cap, false);
+  }
+
+  /**
+   * Listens on {@code port}; with {@code discard}, connections consume what they receive
+   * themselves (RFC 863's discard service) and still wait in the accept queue for whoever wants
+   * to write to them or close them.
+   */
+  public Listener listen(int port, int cap, boolean discard) throws BindException {
     if (port < 1 || port > 65_535) {
       throw new IllegalArgumentException("port out of range [1, 65535]: " + port);
     }
     if (cap < 1) {
       throw new IllegalArgumentException("listen cap must be positive: " + cap);
     }
-    Listener listener = new Listener(this, port, cap);
+    Listener listener = new Listener(this, port, cap, discard);
     if (listeners.putIfAbsent(port, listener) != null) {
       throw new BindException("Address already in use: port " + port + " already has a listener");
     }
@@ -216,7 +225,7 @@ public final class Host {
       TcpEndpoints endpoints = new TcpEndpoints(v6, local[1], local[2], localPort, remoteHigh, remoteLow, remotePort);
       long now = clock.nanos();
       TcpEngine engine = TcpEngine.connect(config.tcp(), endpoints, endpoints.isn(isn, now), now);
-      Connection c = newConnection(engine, null);
+      Connection c = newConnection(engine, null, null);
       c.tryAcquire();
       if (table.putIfAbsent(endpoints, c) != null) {
         continue; // another thread took the same port a moment ago
@@ -248,10 +257,15 @@ public final class Host {
     return null;
   }
 
-  private Connection newConnection(TcpEngine engine, Listener listener) {
+  /**
+   * A new connection whose timers live on {@code worker}'s wheel: the worker that received its
+   * SYN, so that with steering its segments and its timers stay on one core; or, for an active
+   * open, a worker chosen by hashing the tuple.
+   */
+  private Connection newConnection(TcpEngine engine, Listener listener, Worker worker) {
     TcpEndpoints e = engine.endpoints();
     Device device = deviceFor(e);
-    Worker home = workers[Math.floorMod(hash(e), workers.length)];
+    Worker home = worker != null ? worker : workers[Math.floorMod(hash(e), workers.length)];
     return new Connection(this, engine, device, home, listener, mutation, config.backlogLimit());
   }
 
@@ -306,7 +320,7 @@ public final class Host {
     int flags = seg.flags();
     Listener listener = listeners.get(seg.destinationPort());
     if (listener != null && (flags & (TcpFlags.SYN | TcpFlags.ACK | TcpFlags.RST)) == TcpFlags.SYN) {
-      Connection created = passiveOpen(listener, endpoints, seg, now);
+      Connection created = passiveOpen(listener, endpoints, seg, ctx.worker, now);
       packet.release();
       return created;
     }
@@ -323,13 +337,14 @@ public final class Host {
     return null;
   }
 
-  private Connection passiveOpen(Listener listener, TcpEndpoints endpoints, TcpSegment syn, long now) {
+  private Connection passiveOpen(Listener listener, TcpEndpoints endpoints, TcpSegment syn, Worker worker,
+      long now) {
     if (!listener.admit()) {
       totals.drop(DropReason.LISTEN_QUEUE_FULL);
       return null;
     }
     TcpEngine engine = TcpEngine.accept(config.tcp(), endpoints, syn, endpoints.isn(isn, now), now);
-    Connection c = newConnection(engine, listener);
+    Connection c = newConnection(engine, listener, worker);
     c.tryAcquire();
     Connection existing = table.putIfAbsent(endpoints, c);
     if (existing != null) {

@@ -18,19 +18,29 @@ public final class Listener {
   private final Host host;
   private final int port;
   private final int cap;
+  private final boolean discard;
   private final AtomicInteger halfOpen = new AtomicInteger();
   private final ArrayBlockingQueue<Connection> accepted;
   private volatile boolean closed;
 
-  Listener(Host host, int port, int cap) {
+  Listener(Host host, int port, int cap, boolean discard) {
     this.host = host;
     this.port = port;
     this.cap = cap;
+    this.discard = discard;
     this.accepted = new ArrayBlockingQueue<>(cap);
   }
 
   public int port() {
     return port;
+  }
+
+  /**
+   * True for a discard service (RFC 863): the stack itself consumes what its connections receive,
+   * on the owner's thread, so nobody has to read. Used by benchmarks of the receive path.
+   */
+  public boolean discards() {
+    return discard;
   }
 
   /** Reserves room for one more half-open connection; false if at the cap or closed. */

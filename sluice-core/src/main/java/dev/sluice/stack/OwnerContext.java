@@ -19,11 +19,21 @@ final class OwnerContext {
 
   final PacketDecoder decoder;
   final byte[] tx = new byte[TX_CAPACITY];
+  /** Where a discard service's bytes go. */
+  final byte[] sink = new byte[TX_CAPACITY];
   final Ipv4Builder ipv4 = new Ipv4Builder();
   final Ipv6Builder ipv6 = new Ipv6Builder();
   final dev.sluice.tcp.TcpReset reset = new dev.sluice.tcp.TcpReset();
 
+  /** The receive worker this context belongs to, or null for an application thread's. */
+  final Worker worker;
+
   OwnerContext(DropCounters drops) {
+    this(drops, null);
+  }
+
+  OwnerContext(DropCounters drops, Worker worker) {
     this.decoder = new PacketDecoder(drops);
+    this.worker = worker;
   }
 }
