@@ -143,6 +143,7 @@ final class TortureCommand implements Callable<Integer> {
     row(out, "work stranded in a backlog", r.stranded());
     row(out, "two owners at once", r.ownershipViolations());
     row(out, "retransmitted segments", r.retransmits());
+    row(out, "FINs riding on data / alone", r.finsWithData() + " / " + r.finsAlone());
     row(out, "elapsed", String.format("%.2f s", r.elapsedMs() / 1e3));
     out.println();
     out.println(r.failures() == 0 ? "PASS: every connection delivered all its bytes and exactly one end-of-stream."

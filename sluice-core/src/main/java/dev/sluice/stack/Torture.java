@@ -63,7 +63,8 @@ public final class Torture {
   /** What a run found; {@link #failures()} is 0 when every check passed. */
   public record Report(int connections, long bytes, int hangs, int corrupted, int eofMissing,
       int eofDuplicated, int finNotSent, int finBeforeClose, int notClosed, int stranded,
-      long ownershipViolations, long retransmits, long elapsedMs, int workers, String mode, long seed) {
+      long ownershipViolations, long retransmits, long finsWithData, long finsAlone, long elapsedMs,
+      int workers, String mode, long seed) {
     public long failures() {
       return hangs + corrupted + eofMissing + eofDuplicated + finNotSent + finBeforeClose + notClosed + stranded
           + ownershipViolations;
@@ -75,6 +76,7 @@ public final class Torture {
           + ",\"corrupted\":" + corrupted + ",\"eofMissing\":" + eofMissing + ",\"eofDuplicated\":" + eofDuplicated
           + ",\"finNotSent\":" + finNotSent + ",\"finBeforeClose\":" + finBeforeClose + ",\"notClosed\":" + notClosed + ",\"stranded\":" + stranded
           + ",\"ownershipViolations\":" + ownershipViolations + ",\"retransmits\":" + retransmits
+          + ",\"finsWithData\":" + finsWithData + ",\"finsAlone\":" + finsAlone
           + ",\"elapsedMs\":" + elapsedMs + ",\"workers\":" + workers + ",\"mode\":\"" + mode + "\",\"seed\":" + seed
           + "}";
     }
@@ -103,6 +105,8 @@ public final class Torture {
   private final OwnershipMutation mutation;
   private final Progress progress = new Progress();
   private final Map<Connection, AtomicInteger> endOfStreams = new ConcurrentHashMap<>();
+  private final LongAdder finsWithData = new LongAdder();
+  private final LongAdder finsAlone = new LongAdder();
   private final AtomicInteger hangs = new AtomicInteger();
   private final AtomicInteger corrupted = new AtomicInteger();
   private final AtomicInteger eofMissing = new AtomicInteger();
@@ -155,6 +159,8 @@ public final class Torture {
     Host server = new Host(hostConfig, mutation);
     client.addInterface(link.a(), "198.18.0.1/24");
     server.addInterface(link.b(), "198.18.0.2/24");
+    link.a().addTap(this::countFin);
+    link.b().addTap(this::countFin);
     Listener listener;
     try {
       listener = server.listen(PORT, Math.max(1024, config.concurrency() * 2));
@@ -225,7 +231,8 @@ public final class Torture {
         + server.tcpTotals().get(dev.sluice.tcp.TcpCounter.RETRANSMITTED_SEGMENTS);
     return new Report(config.connections(), progress.bytes(), hangs.get(), corrupted.get(), eofMissing.get(),
         eofDuplicated, finNotSentCount, finBeforeCloseCount, notClosed, stranded,
-        client.ownershipViolations() + server.ownershipViolations(), retransmits,
+        client.ownershipViolations() + server.ownershipViolations(), retransmits, finsWithData.sum(),
+        finsAlone.sum(),
         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), config.workers(),
         config.steering().name().toLowerCase(java.util.Locale.ROOT), config.seed());
   }
@@ -391,6 +398,19 @@ public final class Torture {
     byte[] data = new byte[length];
     r.nextBytes(data);
     return data;
+  }
+
+  /** Counts FINs sent, riding on data or alone: the scenario wants both kinds. */
+  private void countFin(dev.sluice.link.Device device, dev.sluice.link.Direction direction, byte[] buf, int off,
+      int len, long time) {
+    if (direction != dev.sluice.link.Direction.OUTBOUND || len < 40) {
+      return;
+    }
+    int ihl = (buf[off] & 0x0F) * 4;
+    if ((Bytes.u8(buf, off + ihl + 13) & dev.sluice.wire.TcpFlags.FIN) != 0) {
+      int tcpHeader = (Bytes.u8(buf, off + ihl + 12) >>> 4) * 4;
+      (len > ihl + tcpHeader ? finsWithData : finsAlone).increment();
+    }
   }
 
   /** Moves packets along the simulated link in real time, until interrupted. */

@@ -25,6 +25,8 @@ class TortureTest {
     assertThat(report.failures()).as(report.toJson()).isZero();
     assertThat(report.connections()).isEqualTo(CONNECTIONS);
     assertThat(report.bytes()).as("both directions of every connection were verified").isPositive();
+    assertThat(report.finsWithData()).as("some FINs ride on the last data segment").isPositive();
+    assertThat(report.finsAlone()).as("and some go alone").isPositive();
   }
 
   @Test
