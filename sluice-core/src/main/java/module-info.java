@@ -3,12 +3,15 @@
  *
  * <p>Layering (each package depends only on those after it): {@code api} → {@code stack} →
  * {@code tcp}, {@code link} → {@code wire}. {@code wire} is exported for tools that read and build
- * packets. {@code link} (simulated networks, capture), {@code tcp} and {@code stack} (the runtime)
- * are exported only to Sluice's own command-line module until the public API wraps them.
+ * packets. {@code api} is the application surface; {@code link} (devices: TUN, simulated networks
+ * with impairments, pcapng capture) is public because applications choose and build their
+ * devices. {@code tcp} and {@code stack} (the runtime) are exported only to Sluice's own
+ * command-line module.
  */
 module dev.sluice.core {
+  exports dev.sluice.api;
   exports dev.sluice.wire;
-  exports dev.sluice.link to dev.sluice.cli;
+  exports dev.sluice.link;
   exports dev.sluice.tcp to dev.sluice.cli;
   exports dev.sluice.stack to dev.sluice.cli;
 }

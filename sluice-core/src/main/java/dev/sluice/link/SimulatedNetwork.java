@@ -53,4 +53,27 @@ public final class SimulatedNetwork {
     }
     return next;
   }
+
+  /**
+   * Drives the network on the real clock ({@link System#nanoTime()}) from a daemon platform
+   * thread, for hosts that run on real threads too. Closing the handle stops the thread; links
+   * must all be created before this is called.
+   */
+  public AutoCloseable runInRealTime() {
+    Thread pump = Thread.ofPlatform().name("sluice-simulated-network").daemon(true).start(() -> {
+      while (!Thread.currentThread().isInterrupted()) {
+        long now = System.nanoTime();
+        advance(now);
+        long next = nextDueNanos();
+        long wait = next == Long.MAX_VALUE ? 100_000 : Math.min(100_000, next - now);
+        if (wait > 0) {
+          java.util.concurrent.locks.LockSupport.parkNanos(wait);
+        }
+      }
+    });
+    return () -> {
+      pump.interrupt();
+      pump.join(5_000);
+    };
+  }
 }

@@ -9,7 +9,7 @@ package dev.sluice.stack;
  * {@code done} first, so it sees the result (happens-before through the volatile).
  */
 final class AppCall {
-  enum Kind { READ, WRITE, SHUTDOWN_OUTPUT, CLOSE, ABORT }
+  enum Kind { READ, WRITE, SHUTDOWN_OUTPUT, CLOSE, ABORT, SET_NODELAY, SET_KEEPALIVE }
 
   final Kind kind;
   final byte[] buf;

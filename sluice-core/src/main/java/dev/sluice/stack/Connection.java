@@ -125,6 +125,8 @@ public final class Connection {
 
   // Written by application threads.
   private volatile boolean applicationClosed;
+  private volatile boolean noDelay;
+  private volatile boolean keepAlive;
   private volatile Thread readWaiter;
   private volatile Thread writeWaiter;
   volatile boolean watchdogReported;
@@ -142,6 +144,8 @@ public final class Connection {
     this.mutation = mutation;
     this.backlog = new Backlog(backlogLimit);
     this.state = engine.state();
+    this.noDelay = !engine.nagle();
+    this.keepAlive = engine.keepAlive();
   }
 
   // ------------------------------------------------------------------ taking ownership
@@ -380,6 +384,14 @@ public final class Connection {
         engine.abort(now);
         yield 0;
       }
+      case SET_NODELAY -> {
+        engine.setNagle(call.len == 0);
+        yield 0;
+      }
+      case SET_KEEPALIVE -> {
+        engine.setKeepAlive(call.len != 0, now);
+        yield 0;
+      }
     };
     call.complete(result);
   }
@@ -408,7 +420,11 @@ public final class Connection {
       signal = true;
       onEvent(event, now);
     }
-    state = engine.state();
+    TcpState current = engine.state();
+    if (current != state) {
+      state = current;
+      signal = true; // waiters for a state (linger, connect) are woken too
+    }
     if (signal) {
       eventSequence = eventSequence + 1; // owner-only writer: a plain increment is safe
       Thread reader = readWaiter;
@@ -505,6 +521,14 @@ public final class Connection {
       }
       case ABORT -> {
         engine.abort(now);
+        yield 0;
+      }
+      case SET_NODELAY -> {
+        engine.setNagle(len == 0);
+        yield 0;
+      }
+      case SET_KEEPALIVE -> {
+        engine.setKeepAlive(len != 0, now);
         yield 0;
       }
     };
@@ -635,6 +659,49 @@ public final class Connection {
   public void close() throws java.io.IOException {
     applicationClosed = true;
     call(AppCall.Kind.CLOSE, null, 0, 0, callDeadline(Long.MAX_VALUE));
+  }
+
+  /** {@code TCP_NODELAY}: true turns Nagle's algorithm off. */
+  public void setNoDelay(boolean on) throws java.io.IOException {
+    call(AppCall.Kind.SET_NODELAY, null, 0, on ? 1 : 0, callDeadline(Long.MAX_VALUE));
+    noDelay = on;
+  }
+
+  public boolean noDelay() {
+    return noDelay;
+  }
+
+  /** {@code SO_KEEPALIVE} (RFC 1122 §4.2.3.6). */
+  public void setKeepAlive(boolean on) throws java.io.IOException {
+    call(AppCall.Kind.SET_KEEPALIVE, null, 0, on ? 1 : 0, callDeadline(Long.MAX_VALUE));
+    keepAlive = on;
+  }
+
+  public boolean keepAlive() {
+    return keepAlive;
+  }
+
+  /**
+   * Waits until our FIN is acknowledged (FIN-WAIT-2, TIME-WAIT or CLOSED), which is what
+   * {@code SO_LINGER} waits for. Returns false if {@code timeoutNanos} passed first.
+   */
+  public boolean awaitFinAcknowledged(long timeoutNanos) throws java.net.SocketTimeoutException {
+    long deadlineNanos = System.nanoTime() + timeoutNanos;
+    while (true) {
+      int seen = eventSequence;
+      TcpState s = state;
+      if (s == TcpState.FIN_WAIT_2 || s == TcpState.TIME_WAIT || s == TcpState.CLOSED) {
+        return true;
+      }
+      if (System.nanoTime() - deadlineNanos >= 0) {
+        return false;
+      }
+      try {
+        awaitEvent(seen, deadlineNanos, "linger");
+      } catch (java.net.SocketTimeoutException e) {
+        return false;
+      }
+    }
   }
 
   /** Aborts with a RST (RFC 9293 §3.10.5). */

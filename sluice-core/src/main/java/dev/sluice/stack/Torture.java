@@ -20,7 +20,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * The KB Q114541 scenario on real threads: two hosts on a simulated link, W receive workers each,
@@ -169,7 +168,7 @@ public final class Torture {
     }
     client.start();
     server.start();
-    Thread pump = Thread.ofPlatform().name("sluice-link").daemon(true).start(() -> pump(network));
+    AutoCloseable pump = network.runInRealTime();
     Thread acceptor = Thread.ofPlatform().name("sluice-acceptor").daemon(true).start(() -> acceptLoop(listener));
 
     Semaphore inFlight = new Semaphore(config.concurrency());
@@ -205,8 +204,11 @@ public final class Torture {
     listener.close();
     client.stop();
     server.stop();
-    pump.interrupt();
-    pump.join(5_000);
+    try {
+      pump.close();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
 
     int eofDuplicated = 0;
     int stranded = 0;
@@ -410,19 +412,6 @@ public final class Torture {
     if ((Bytes.u8(buf, off + ihl + 13) & dev.sluice.wire.TcpFlags.FIN) != 0) {
       int tcpHeader = (Bytes.u8(buf, off + ihl + 12) >>> 4) * 4;
       (len > ihl + tcpHeader ? finsWithData : finsAlone).increment();
-    }
-  }
-
-  /** Moves packets along the simulated link in real time, until interrupted. */
-  private static void pump(SimulatedNetwork network) {
-    while (!Thread.currentThread().isInterrupted()) {
-      long now = System.nanoTime();
-      network.advance(now);
-      long next = network.nextDueNanos();
-      long wait = next == Long.MAX_VALUE ? 100_000 : Math.min(100_000, next - now);
-      if (wait > 0) {
-        LockSupport.parkNanos(wait);
-      }
     }
   }
 }

@@ -85,9 +85,7 @@ public final class ReceiveBuffer {
     if (start > 0 && !reassembly.canAdd(start, end)) {
       return REFUSED;
     }
-    if (ring == null) {
-      ring = new byte[capacity];
-    }
+    ensureRing(readable + end);
     copyUncovered(start, end, offset, src, srcOff);
     if (start > 0) {
       reassembly.add(start, end);
@@ -116,11 +114,12 @@ public final class ReceiveBuffer {
   }
 
   private void copyIn(int offset, byte[] src, int srcOff, int len) {
+    int size = ring.length;
     int at = head + readable + offset;
-    if (at >= capacity) {
-      at -= capacity;
+    if (at >= size) {
+      at -= size;
     }
-    int first = Math.min(len, capacity - at);
+    int first = Math.min(len, size - at);
     System.arraycopy(src, srcOff, ring, at, first);
     if (first < len) {
       System.arraycopy(src, srcOff + first, ring, 0, len - first);
@@ -133,17 +132,43 @@ public final class ReceiveBuffer {
     if (n <= 0) {
       return 0;
     }
-    int first = Math.min(n, capacity - head);
+    int size = ring.length;
+    int first = Math.min(n, size - head);
     System.arraycopy(ring, head, dst, off, first);
     if (first < n) {
       System.arraycopy(ring, 0, dst, off + first, n - first);
     }
     head += n;
-    if (head >= capacity) {
-      head -= capacity;
+    if (head >= size) {
+      head -= size;
     }
     readable -= n;
     return n;
+  }
+
+  /**
+   * Makes the ring hold at least {@code needed} bytes past the read position (readable plus
+   * out-of-order), growing by doubling from one page up to the capacity and keeping every held
+   * byte at its offset.
+   */
+  private void ensureRing(int needed) {
+    if (ring != null && ring.length >= needed) {
+      return;
+    }
+    int size = ring == null ? SendBuffer.INITIAL_RING : ring.length;
+    while (size < needed) {
+      size *= 2;
+    }
+    size = Math.min(size, capacity);
+    byte[] grown = new byte[size];
+    if (ring != null) {
+      int held = readable + reassembly.highestEnd();
+      int first = Math.min(held, ring.length - head);
+      System.arraycopy(ring, head, grown, 0, first);
+      System.arraycopy(ring, 0, grown, first, held - first);
+    }
+    ring = grown;
+    head = 0;
   }
 
   /** Forgets every out-of-order range (their bytes can never become readable). */

@@ -6,10 +6,15 @@ package dev.sluice.tcp;
  * engine tracks where SND.NXT falls. Retransmissions copy out of the same ring, so a byte is held
  * once however often it is sent.
  *
- * <p>The ring is allocated on the first write and can be released when empty, so an idle
- * connection holds no buffer. Not thread-safe: the connection's owner drives it.
+ * <p>The ring is allocated on the first write, starts small and doubles as data needs it, up to
+ * the capacity; it can be released when empty, so an idle connection holds no buffer and ten
+ * thousand connections that each wrote a few bytes hold a few kilobytes each, not the capacity.
+ * Not thread-safe: the connection's owner drives it.
  */
 public final class SendBuffer {
+  /** The first ring: one page. */
+  static final int INITIAL_RING = 4096;
+
   private final int capacity;
   private byte[] ring;
   private int head;
@@ -45,14 +50,13 @@ public final class SendBuffer {
     if (n <= 0) {
       return 0;
     }
-    if (ring == null) {
-      ring = new byte[capacity];
-    }
+    ensureRing(length + n);
+    int size = ring.length;
     int at = head + length;
-    if (at >= capacity) {
-      at -= capacity;
+    if (at >= size) {
+      at -= size;
     }
-    int first = Math.min(n, capacity - at);
+    int first = Math.min(n, size - at);
     System.arraycopy(src, off, ring, at, first);
     if (first < n) {
       System.arraycopy(src, off + first, ring, 0, n - first);
@@ -67,8 +71,8 @@ public final class SendBuffer {
       throw new IllegalArgumentException("cannot acknowledge " + n + " of " + length + " bytes");
     }
     head += n;
-    if (head >= capacity) {
-      head -= capacity;
+    if (ring != null && head >= ring.length) {
+      head -= ring.length;
     }
     length -= n;
   }
@@ -82,15 +86,36 @@ public final class SendBuffer {
     if (len == 0) {
       return;
     }
+    int size = ring.length;
     int at = head + offset;
-    if (at >= capacity) {
-      at -= capacity;
+    if (at >= size) {
+      at -= size;
     }
-    int first = Math.min(len, capacity - at);
+    int first = Math.min(len, size - at);
     System.arraycopy(ring, at, dst, dstOff, first);
     if (first < len) {
       System.arraycopy(ring, 0, dst, dstOff + first, len - first);
     }
+  }
+
+  /** Makes the ring hold at least {@code needed} bytes, keeping what it holds in order. */
+  private void ensureRing(int needed) {
+    if (ring != null && ring.length >= needed) {
+      return;
+    }
+    int size = ring == null ? INITIAL_RING : ring.length;
+    while (size < needed) {
+      size *= 2;
+    }
+    size = Math.min(size, capacity);
+    byte[] grown = new byte[size];
+    if (ring != null && length > 0) {
+      int first = Math.min(length, ring.length - head);
+      System.arraycopy(ring, head, grown, 0, first);
+      System.arraycopy(ring, 0, grown, first, length - first);
+    }
+    ring = grown;
+    head = 0;
   }
 
   /** Frees the ring if it holds nothing. */

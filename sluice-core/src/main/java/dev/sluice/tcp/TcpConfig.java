@@ -59,6 +59,9 @@ public record TcpConfig(
   private static final long MS = 1_000_000L;
   private static final long S = 1_000_000_000L;
 
+  /** RFC 1122 §4.2.3.6: keepalive's idle time "MUST default to no less than two hours". */
+  public static final long DEFAULT_KEEPALIVE_IDLE_NANOS = 2 * 3600 * S;
+
   public TcpConfig {
     if (receiveBufferBytes < 1 || sendBufferBytes < 1) {
       throw new IllegalArgumentException("buffer sizes must be positive");

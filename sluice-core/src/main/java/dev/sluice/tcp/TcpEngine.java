@@ -47,6 +47,9 @@ public final class TcpEngine {
   // idle connection holds neither.
   private TcpBuilder out;
   private int[] sackEdges;
+  // Per-connection options, from the configuration until the application changes them.
+  private boolean nagle;
+  private long keepAliveIdleNanos;
 
   private TcpBuilder out() {
     TcpBuilder builder = out;
@@ -180,6 +183,8 @@ public final class TcpEngine {
     this.mssLimit = sndMss;
     this.peerMss = sndMss;
     this.pathMtu = config.mtu();
+    this.nagle = config.nagle();
+    this.keepAliveIdleNanos = config.keepAliveIdleNanos();
     int shift = 0;
     while (shift < TcpOptions.MAX_WINDOW_SCALE && (config.receiveBufferBytes() >>> shift) > 0xFFFF) {
       shift++;
@@ -265,6 +270,31 @@ public final class TcpEngine {
     return n;
   }
 
+  /** Nagle's algorithm on or off (RFC 9293 §3.7.4; {@code TCP_NODELAY} turns it off). */
+  public void setNagle(boolean on) {
+    nagle = on;
+  }
+
+  public boolean nagle() {
+    return nagle;
+  }
+
+  /**
+   * Keepalive on or off (RFC 1122 §4.2.3.6): on, it probes after the configured idle time, or
+   * after {@link TcpConfig#DEFAULT_KEEPALIVE_IDLE_NANOS} if the configuration has none.
+   */
+  public void setKeepAlive(boolean on, long now) {
+    keepAliveIdleNanos = on
+        ? (config.keepAliveIdleNanos() > 0 ? config.keepAliveIdleNanos() : TcpConfig.DEFAULT_KEEPALIVE_IDLE_NANOS)
+        : 0;
+    keepAliveDeadline = on && state == TcpState.ESTABLISHED ? now + keepAliveIdleNanos : NEVER;
+    keepAliveProbesSent = 0;
+  }
+
+  public boolean keepAlive() {
+    return keepAliveIdleNanos > 0;
+  }
+
   /** Send-buffer space left. */
   public int writable() {
     return finQueued ? 0 : sendBuffer.free();
@@ -324,8 +354,8 @@ public final class TcpEngine {
   public void onSegment(TcpSegment seg, long now) {
     stats.increment(TcpCounter.SEGMENTS_IN);
     keepAliveProbesSent = 0;
-    if (config.keepAliveIdleNanos() > 0 && state == TcpState.ESTABLISHED) {
-      keepAliveDeadline = now + config.keepAliveIdleNanos();
+    if (keepAliveIdleNanos > 0 && state == TcpState.ESTABLISHED) {
+      keepAliveDeadline = now + keepAliveIdleNanos;
     }
     switch (state) {
       case CLOSED, LISTEN -> drop(DropReason.TCP_NO_CONNECTION);
@@ -901,8 +931,8 @@ public final class TcpEngine {
     retransmitDeadline = sndUna == sndMax ? NEVER : now + rtt.rtoNanos();
     retransmits = 0;
     congestion.init(sndMss, now);
-    if (config.keepAliveIdleNanos() > 0) {
-      keepAliveDeadline = now + config.keepAliveIdleNanos();
+    if (keepAliveIdleNanos > 0) {
+      keepAliveDeadline = now + keepAliveIdleNanos;
     }
     queueEvent(TcpEvent.CONNECTED);
     if (finQueued) {
@@ -1121,7 +1151,7 @@ public final class TcpEngine {
       return length;
     }
     boolean allQueued = length == unsent;
-    if (allQueued && (inFlight == 0 || !config.nagle() || finQueued)) {
+    if (allQueued && (inFlight == 0 || !nagle || finQueued)) {
       return length; // Nagle: a small segment only when nothing is outstanding (or NODELAY)
     }
     if (length >= maxSndWnd / 2 && inFlight == 0) {

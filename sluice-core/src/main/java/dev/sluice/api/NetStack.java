@@ -1,0 +1,234 @@
+package dev.sluice.api;
+
+import dev.sluice.link.Device;
+import dev.sluice.stack.Connection;
+import dev.sluice.stack.Host;
+import dev.sluice.stack.HostConfig;
+import dev.sluice.stack.Steering;
+import dev.sluice.tcp.TcpConfig;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * A running Sluice stack: its devices and addresses, its receive workers, its connections. Build
+ * one with {@link #builder()}; {@link #close()} stops it.
+ *
+ * <pre>{@code
+ * try (NetStack stack = NetStack.builder().addInterface(device, "198.18.0.1/24").build()) {
+ *   TcpServer server = stack.listen(80);
+ *   TcpConnection c = server.accept();
+ *   c.getOutputStream().write("hello".getBytes(US_ASCII));
+ *   c.close();
+ * }
+ * }</pre>
+ */
+public final class NetStack implements AutoCloseable {
+  private final Host host;
+  private final Duration connectTimeout;
+  private final int listenBacklog;
+  private final ExecutorService asyncCalls = Executors.newVirtualThreadPerTaskExecutor();
+  private volatile boolean closed;
+
+  private NetStack(Builder b) {
+    TcpConfig tcp = TcpConfig.builder().buildWith(t -> {
+      t.receiveBufferBytes = b.receiveBufferBytes;
+      t.sendBufferBytes = b.sendBufferBytes;
+    });
+    HostConfig config = HostConfig.defaults().withWorkers(b.workers)
+        .withSteering(b.spray ? Steering.SPRAY : Steering.STEER).withTcp(tcp);
+    this.host = new Host(config);
+    for (Object[] i : b.interfaces) {
+      host.addInterface((Device) i[0], (String) i[1]);
+    }
+    this.connectTimeout = b.connectTimeout;
+    this.listenBacklog = b.listenBacklog;
+    host.start();
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Listens on {@code port} with the builder's accept backlog. */
+  public TcpServer listen(int port) throws IOException {
+    return listen(port, listenBacklog);
+  }
+
+  /**
+   * Listens on {@code port}; {@code backlog} caps half-open plus not-yet-accepted connections.
+   * Throws {@link java.net.BindException} if the port already has a listener.
+   */
+  public TcpServer listen(int port, int backlog) throws IOException {
+    ensureOpen();
+    return new TcpServer(this, host.listen(port, backlog));
+  }
+
+  /** Connects, waiting up to the builder's connect timeout for the handshake. */
+  public TcpConnection connect(InetSocketAddress remote) throws IOException {
+    return connect(remote, connectTimeout);
+  }
+
+  /**
+   * Connects to {@code remote}, waiting up to {@code timeout} (zero: the handshake's own
+   * retransmission limit) for the handshake. Throws {@link java.net.ConnectException}
+   * ("Connection refused") if the peer resets, {@link java.net.SocketTimeoutException} on
+   * timeout, {@link java.net.NoRouteToHostException} without a route.
+   */
+  public TcpConnection connect(InetSocketAddress remote, Duration timeout) throws IOException {
+    ensureOpen();
+    Objects.requireNonNull(remote, "remote");
+    Connection c = host.connect(remote);
+    try {
+      c.awaitConnected(timeout.toNanos());
+    } catch (IOException e) {
+      c.abort();
+      throw e;
+    }
+    return new TcpConnection(this, c);
+  }
+
+  /** {@link #connect(InetSocketAddress)} on a virtual thread. */
+  public CompletableFuture<TcpConnection> connectAsync(InetSocketAddress remote) {
+    return async(() -> connect(remote));
+  }
+
+  /** How many connections the stack holds, in any state. */
+  public int connectionCount() {
+    return host.connectionCount();
+  }
+
+  /** Host-wide TCP counters, {@code nstat}-style. */
+  public String tcpCounters() {
+    return host.tcpTotals().format();
+  }
+
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    asyncCalls.shutdownNow();
+    try {
+      host.stop();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  // ------------------------------------------------------------------ for TcpServer, TcpConnection
+
+  interface IoCall<T> {
+    T call() throws IOException;
+  }
+
+  <T> CompletableFuture<T> async(IoCall<T> call) {
+    CompletableFuture<T> result = new CompletableFuture<>();
+    try {
+      asyncCalls.execute(() -> {
+        try {
+          result.complete(call.call());
+        } catch (IOException | RuntimeException e) {
+          result.completeExceptionally(e);
+        }
+      });
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      result.completeExceptionally(new SocketException("Stack closed"));
+    }
+    return result;
+  }
+
+  private void ensureOpen() throws SocketException {
+    if (closed) {
+      throw new SocketException("Stack closed");
+    }
+  }
+
+  /** How a {@link NetStack} is made. */
+  public static final class Builder {
+    private final List<Object[]> interfaces = new ArrayList<>();
+    private int workers = Runtime.getRuntime().availableProcessors();
+    private boolean spray;
+    private int receiveBufferBytes = 256 * 1024;
+    private int sendBufferBytes = 256 * 1024;
+    private Duration connectTimeout = Duration.ofSeconds(30);
+    private int listenBacklog = 128;
+
+    private Builder() {}
+
+    /** Adds {@code device} with an address like {@code 198.18.0.1/24} or {@code 2001:2::1/64}. */
+    public Builder addInterface(Device device, String addressWithPrefix) {
+      interfaces.add(new Object[] {Objects.requireNonNull(device, "device"),
+          Objects.requireNonNull(addressWithPrefix, "addressWithPrefix")});
+      return this;
+    }
+
+    /** Receive workers (platform threads); defaults to the number of cores. */
+    public Builder workers(int n) {
+      if (n < 1) {
+        throw new IllegalArgumentException("workers must be at least 1: " + n);
+      }
+      workers = n;
+      return this;
+    }
+
+    /**
+     * Lets every worker take packets from every receive queue, so one connection's packets are
+     * processed on several cores at once. Slower; for testing that correctness never depends on
+     * flow steering.
+     */
+    public Builder sprayReceive(boolean on) {
+      spray = on;
+      return this;
+    }
+
+    public Builder receiveBufferBytes(int bytes) {
+      if (bytes < 1) {
+        throw new IllegalArgumentException("receive buffer must be positive: " + bytes);
+      }
+      receiveBufferBytes = bytes;
+      return this;
+    }
+
+    public Builder sendBufferBytes(int bytes) {
+      if (bytes < 1) {
+        throw new IllegalArgumentException("send buffer must be positive: " + bytes);
+      }
+      sendBufferBytes = bytes;
+      return this;
+    }
+
+    /** The default for {@link NetStack#connect(InetSocketAddress)}; zero waits as TCP does. */
+    public Builder connectTimeout(Duration timeout) {
+      if (timeout.isNegative()) {
+        throw new IllegalArgumentException("connect timeout must not be negative: " + timeout);
+      }
+      connectTimeout = timeout;
+      return this;
+    }
+
+    public Builder listenBacklog(int backlog) {
+      if (backlog < 1) {
+        throw new IllegalArgumentException("listen backlog must be positive: " + backlog);
+      }
+      listenBacklog = backlog;
+      return this;
+    }
+
+    /** Builds the stack and starts its workers. */
+    public NetStack build() {
+      if (interfaces.isEmpty()) {
+        throw new IllegalStateException("a stack needs at least one interface: call addInterface");
+      }
+      return new NetStack(this);
+    }
+  }
+}

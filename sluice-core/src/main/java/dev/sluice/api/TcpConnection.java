@@ -1,0 +1,211 @@
+package dev.sluice.api;
+
+import dev.sluice.stack.Connection;
+import dev.sluice.stack.ConnectionInfo;
+import dev.sluice.tcp.TcpEndpoints;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketException;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One TCP connection, like {@link java.net.Socket}: streams, half-close, close and abort,
+ * timeouts and options. {@code read} returns -1 after the peer's FIN, once every byte before it
+ * was read: that is the disconnect indication.
+ *
+ * <p>Thread-safe: one thread may read while another writes, and calls from many threads are
+ * serialized on the connection. Blocking calls park (virtual threads unmount), never spin.
+ */
+public final class TcpConnection implements AutoCloseable {
+  private final NetStack stack;
+  private final Connection connection;
+  private final InputStream in = new ConnectionInputStream(this);
+  private final OutputStream out = new ConnectionOutputStream(this);
+  private volatile long readTimeoutNanos;
+  private volatile int lingerSeconds = -1;
+  private volatile boolean closed;
+
+  TcpConnection(NetStack stack, Connection connection) {
+    this.stack = stack;
+    this.connection = connection;
+  }
+
+  // ------------------------------------------------------------------ data
+
+  public InputStream getInputStream() {
+    return in;
+  }
+
+  public OutputStream getOutputStream() {
+    return out;
+  }
+
+  /**
+   * Reads up to {@code len} bytes, waiting for at least one. Returns -1 at end-of-stream. Throws
+   * {@link java.net.SocketTimeoutException} after the read timeout, {@link SocketException}
+   * ("Connection reset") if the peer reset, and ("Socket closed") after {@link #close()}.
+   */
+  public int read(byte[] b, int off, int len) throws IOException {
+    ensureOpen();
+    return connection.read(b, off, len, readTimeoutNanos);
+  }
+
+  /** Writes all of {@code b[off, off + len)}, waiting for send-buffer space as needed. */
+  public void write(byte[] b, int off, int len) throws IOException {
+    ensureOpen();
+    connection.write(b, off, len, 0);
+  }
+
+  /** {@link #read(byte[], int, int)} on a virtual thread. */
+  public CompletableFuture<Integer> readAsync(byte[] b, int off, int len) {
+    return stack.async(() -> read(b, off, len));
+  }
+
+  /**
+   * {@link #write(byte[], int, int)} on a virtual thread: the future completes once every byte
+   * is in the send buffer, so a writer that waits for it before writing more is paced by the
+   * peer (back-pressure).
+   */
+  public CompletableFuture<Void> writeAsync(byte[] b, int off, int len) {
+    return stack.async(() -> {
+      write(b, off, len);
+      return null;
+    });
+  }
+
+  // ------------------------------------------------------------------ ending
+
+  /** Half-close (RFC 9293 §3.10.4): our FIN follows what was written; reading goes on. */
+  public void shutdownOutput() throws IOException {
+    ensureOpen();
+    connection.shutdownOutput();
+  }
+
+  /**
+   * Closes. With {@code SO_LINGER} off (the default) it returns at once and the stack sends the
+   * data and our FIN in the background. With linger on and a time of 0 it aborts (RST). With
+   * linger on and a positive time it waits up to that long for our FIN to be acknowledged, and
+   * aborts if it is not. Unread received data makes close abort (RFC 2525 §2.17). Idempotent.
+   */
+  @Override
+  public void close() throws IOException {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    int linger = lingerSeconds;
+    if (linger == 0) {
+      connection.abort();
+      return;
+    }
+    connection.close();
+    if (linger > 0 && !connection.awaitFinAcknowledged(Duration.ofSeconds(linger).toNanos())) {
+      connection.abort();
+    }
+  }
+
+  /** Aborts at once with a RST (RFC 9293 §3.10.5); queued data is dropped. */
+  public void abort() throws IOException {
+    closed = true;
+    connection.abort();
+  }
+
+  public boolean isClosed() {
+    return closed;
+  }
+
+  // ------------------------------------------------------------------ options
+
+  /** {@code SO_TIMEOUT}: how long a read waits; zero is forever. */
+  public void setSoTimeout(Duration timeout) {
+    if (timeout.isNegative()) {
+      throw new IllegalArgumentException("read timeout must not be negative: " + timeout);
+    }
+    readTimeoutNanos = timeout.toNanos();
+  }
+
+  public Duration getSoTimeout() {
+    return Duration.ofNanos(readTimeoutNanos);
+  }
+
+  /** {@code TCP_NODELAY}: true sends small segments at once instead of coalescing (Nagle off). */
+  public void setTcpNoDelay(boolean on) throws IOException {
+    ensureOpen();
+    connection.setNoDelay(on);
+  }
+
+  public boolean getTcpNoDelay() {
+    return connection.noDelay();
+  }
+
+  /** {@code SO_KEEPALIVE}: probe an idle peer (RFC 1122 §4.2.3.6). */
+  public void setKeepAlive(boolean on) throws IOException {
+    ensureOpen();
+    connection.setKeepAlive(on);
+  }
+
+  public boolean getKeepAlive() {
+    return connection.keepAlive();
+  }
+
+  /** {@code SO_LINGER}, as {@link java.net.Socket#setSoLinger}: see {@link #close()}. */
+  public void setSoLinger(boolean on, int seconds) {
+    if (on && seconds < 0) {
+      throw new IllegalArgumentException("linger time must not be negative: " + seconds);
+    }
+    lingerSeconds = on ? seconds : -1;
+  }
+
+  /** The linger time in seconds, or -1 when linger is off. */
+  public int getSoLinger() {
+    return lingerSeconds;
+  }
+
+  // ------------------------------------------------------------------ observation
+
+  public InetSocketAddress getLocalAddress() {
+    TcpEndpoints e = connection.endpoints();
+    return new InetSocketAddress(address(e.ipv6(), e.localHigh(), e.localLow()), e.localPort());
+  }
+
+  public InetSocketAddress getRemoteAddress() {
+    TcpEndpoints e = connection.endpoints();
+    return new InetSocketAddress(address(e.ipv6(), e.remoteHigh(), e.remoteLow()), e.remotePort());
+  }
+
+  /** The connection's numbers now (they may be a moment old). */
+  public TcpConnectionStats stats() {
+    ConnectionInfo info = connection.info();
+    var s = connection.stats();
+    return new TcpConnectionStats(info.state().name(), info.srttNanos(), info.rttvarNanos(), info.rtoNanos(),
+        info.cwnd(), info.ssthresh(), s.segmentsIn(), s.segmentsOut(), s.bytesReceived(), s.bytesSent(),
+        s.retransmittedSegments());
+  }
+
+  @Override
+  public String toString() {
+    return "TcpConnection[" + connection + "]";
+  }
+
+  private static InetAddress address(boolean ipv6, long high, long low) {
+    byte[] bytes = ipv6
+        ? ByteBuffer.allocate(16).putLong(high).putLong(low).array()
+        : ByteBuffer.allocate(4).putInt((int) low).array();
+    try {
+      return InetAddress.getByAddress(bytes);
+    } catch (java.net.UnknownHostException e) {
+      throw new IllegalStateException(e); // cannot happen: the length is 4 or 16
+    }
+  }
+
+  private void ensureOpen() throws SocketException {
+    if (closed) {
+      throw new SocketException("Socket closed: " + connection);
+    }
+  }
+}
