@@ -49,11 +49,12 @@ import java.util.concurrent.locks.LockSupport;
  * The protocol keeps it at most 1; if it ever exceeds 1 the violation is counted. It exists to
  * prove that the tests can see the bug: see {@link OwnershipMutation}.
  */
-public final class Connection {
+public final class Connection extends TimerNode {
   private static final VarHandle PENDING;
   private static final VarHandle SESSIONS;
   private static final VarHandle CALLS;
   private static final VarHandle TIMER_REQUEST_QUEUED;
+  private static final VarHandle BACKLOG;
 
   static {
     try {
@@ -62,6 +63,7 @@ public final class Connection {
       SESSIONS = lookup.findVarHandle(Connection.class, "sessions", int.class);
       CALLS = lookup.findVarHandle(Connection.class, "calls", AppCall.class);
       TIMER_REQUEST_QUEUED = lookup.findVarHandle(Connection.class, "timerRequestQueued", int.class);
+      BACKLOG = lookup.findVarHandle(Connection.class, "backlog", Backlog.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -69,22 +71,20 @@ public final class Connection {
 
   private final Host host;
   private final TcpEngine engine; // owner only
-  private final TcpEndpoints endpoints;
   /** Where our segments go: resolved from the routing table once, at creation. */
   private final dev.sluice.link.Device device;
   /** The worker whose timer wheel holds this connection's timer. */
   final Worker home;
-  final TimerNode timerNode = new TimerNode(this);
-  private final boolean passive;
   private final Listener listener;
-  private final OwnershipMutation mutation;
-  private final boolean discard;
 
   @SuppressWarnings("unused") // accessed through PENDING
   private volatile int pending;
   @SuppressWarnings("unused") // accessed through SESSIONS
   private volatile int sessions;
-  private final Backlog backlog;
+  /** Made by the first segment that finds the connection owned; with steering, rarely ever. */
+  @SuppressWarnings("unused") // accessed through BACKLOG
+  private volatile Backlog backlog;
+  private final int backlogLimit;
   /** Calls that found the connection owned: a Treiber stack, newest first, like the backlog. */
   @SuppressWarnings("unused") // accessed through CALLS
   private volatile AppCall calls;
@@ -117,7 +117,7 @@ public final class Connection {
    * request, since the wheel fires early and re-arms; an earlier one does. Both are volatile and
    * each side writes its own then reads the other's, so at least one side sees the change.
    */
-  volatile long deadline = Long.MAX_VALUE;
+  volatile long engineDeadline = Long.MAX_VALUE;
   volatile long wheelDeadline = Long.MAX_VALUE;
   /** 1 while this connection waits in its home worker's queue of timer requests. */
   @SuppressWarnings("unused") // accessed through TIMER_REQUEST_QUEUED
@@ -132,17 +132,13 @@ public final class Connection {
   volatile boolean watchdogReported;
 
   Connection(Host host, TcpEngine engine, dev.sluice.link.Device device, Worker home, Listener listener,
-      OwnershipMutation mutation, int backlogLimit) {
+      int backlogLimit) {
     this.host = host;
     this.engine = engine;
-    this.endpoints = engine.endpoints();
     this.device = device;
     this.home = home;
     this.listener = listener;
-    this.passive = listener != null;
-    this.discard = listener != null && listener.discards();
-    this.mutation = mutation;
-    this.backlog = new Backlog(backlogLimit);
+    this.backlogLimit = backlogLimit;
     this.state = engine.state();
     this.noDelay = !engine.nagle();
     this.keepAlive = engine.keepAlive();
@@ -178,7 +174,7 @@ public final class Connection {
       host.ownershipViolation(this);
     }
     owed = units;
-    if (mutation == OwnershipMutation.RELEASE_BEFORE_DRAIN) {
+    if (host.mutation() == OwnershipMutation.RELEASE_BEFORE_DRAIN) {
       PENDING.setVolatile(this, 0); // the bug: let go first, drain afterwards
     }
   }
@@ -201,7 +197,7 @@ public final class Connection {
       engine.onSegment(seg, now);
       return OWNED_DIRECT;
     }
-    if (!backlog.push(buffer)) {
+    if (!backlog().push(buffer)) {
       host.dropped(DropReason.BACKLOG_FULL);
       buffer.release();
       return DROPPED;
@@ -240,6 +236,16 @@ public final class Connection {
     }
     pushCall(call);
     return announce();
+  }
+
+  /** The backlog, made on first use; producers race to install it, and one wins. */
+  private Backlog backlog() {
+    Backlog b = backlog;
+    if (b == null) {
+      Backlog made = new Backlog(backlogLimit);
+      b = BACKLOG.compareAndSet(this, null, made) ? made : backlog;
+    }
+    return b;
   }
 
   private void pushCall(AppCall call) {
@@ -297,8 +303,9 @@ public final class Connection {
       dirty = true;
       return true;
     }
-    if (mutation != OwnershipMutation.NO_BACKLOG_DRAIN) {
-      PacketBuffer taken = backlog.takeAll();
+    if (host.mutation() != OwnershipMutation.NO_BACKLOG_DRAIN) {
+      Backlog b = backlog;
+      PacketBuffer taken = b == null ? null : b.takeAll();
       if (taken != null) {
         batch = taken;
         return true;
@@ -335,7 +342,7 @@ public final class Connection {
   /** The single atomic check-and-release. False once released. */
   private boolean release() {
     SESSIONS.getAndAdd(this, -1);
-    switch (mutation) {
+    switch (host.mutation()) {
       case RELEASE_BEFORE_DRAIN -> {
         return false; // already let go at the start
       }
@@ -398,11 +405,12 @@ public final class Connection {
 
   /** Owner only: transmit what the engine owes, deliver its events, re-arm its timer. */
   private void flush(OwnerContext ctx, long now) {
-    if (discard) {
+    if (listener != null && listener.discards()) {
       while (engine.read(ctx.sink, 0, ctx.sink.length, now) > 0) {
         // RFC 863: consumed here, so the window reopens in the ACK this flush sends
       }
     }
+    TcpEndpoints endpoints = engine.endpoints();
     int ipHeader = endpoints.ipHeaderLength();
     for (int guard = 0; guard < 100_000; guard++) {
       int length = engine.pollTransmit(ctx.tx, ipHeader, now);
@@ -437,10 +445,10 @@ public final class Connection {
       }
     }
     if (state == TcpState.CLOSED) {
-      deadline = Long.MAX_VALUE;
+      engineDeadline = Long.MAX_VALUE;
       if (!closed) {
         closed = true;
-        if (passive && !connected) {
+        if (listener != null && !connected) {
           listener.abandoned();
         }
         host.remove(this);
@@ -449,7 +457,7 @@ public final class Connection {
       lastActivityNanos = now;
       buffersReleased = false;
       long next = engine.nextDeadline();
-      deadline = next;
+      engineDeadline = next;
       if (next < wheelDeadline) {
         home.requestTimer(this);
       }
@@ -460,7 +468,7 @@ public final class Connection {
     switch (event) {
       case CONNECTED -> {
         connected = true;
-        if (passive) {
+        if (listener != null) {
           listener.established(this);
         }
       }
@@ -734,11 +742,11 @@ public final class Connection {
    */
   boolean hasStrandedWork() {
     return (int) PENDING.getVolatile(this) == 0
-        && (!backlog.isEmpty() || CALLS.getVolatile(this) != null || callBatch != null || timerDue || releaseDue);
+        && (backlog != null && !backlog.isEmpty() || CALLS.getVolatile(this) != null || callBatch != null || timerDue || releaseDue);
   }
 
   public TcpEndpoints endpoints() {
-    return endpoints;
+    return engine.endpoints();
   }
 
   /** The state after the last drain; may be a moment old. */
@@ -753,13 +761,13 @@ public final class Connection {
 
   /** Smoothed RTT, RTT variance, RTO, cwnd and ssthresh, read without ownership: may be stale. */
   public ConnectionInfo info() {
-    return new ConnectionInfo(endpoints, state, engine.srttNanos(), engine.rttvarNanos(),
+    return new ConnectionInfo(engine.endpoints(), state, engine.srttNanos(), engine.rttvarNanos(),
         engine.rtoNanos(), engine.cwnd(), engine.ssthresh(), engine.stats().retransmittedSegments(),
-        backlog.size());
+        backlog == null ? 0 : backlog.size());
   }
 
   public boolean isPassive() {
-    return passive;
+    return listener != null;
   }
 
   public boolean isConnected() {
@@ -803,6 +811,6 @@ public final class Connection {
 
   @Override
   public String toString() {
-    return host.format(endpoints);
+    return host.format(engine.endpoints());
   }
 }

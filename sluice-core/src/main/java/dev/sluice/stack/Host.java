@@ -266,7 +266,7 @@ public final class Host {
     TcpEndpoints e = engine.endpoints();
     Device device = deviceFor(e);
     Worker home = worker != null ? worker : workers[Math.floorMod(hash(e), workers.length)];
-    return new Connection(this, engine, device, home, listener, mutation, config.backlogLimit());
+    return new Connection(this, engine, device, home, listener, config.backlogLimit());
   }
 
   private Device deviceFor(TcpEndpoints e) {
@@ -455,6 +455,11 @@ public final class Host {
   }
 
   // ------------------------------------------------------------------ observation
+
+  /** The deliberate protocol breakage this host was built with; {@code NONE} outside tests. */
+  OwnershipMutation mutation() {
+    return mutation;
+  }
 
   HostConfig config() {
     return config;

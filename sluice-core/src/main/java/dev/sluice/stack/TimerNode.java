@@ -8,7 +8,7 @@ package dev.sluice.stack;
  *
  * <p>Like its wheel, a node is confined to the wheel's owning thread.
  */
-public final class TimerNode {
+public class TimerNode {
   private final Object owner;
 
   // Maintained by TimerWheel only. A node is scheduled exactly when wheel != null; it then sits in
@@ -22,6 +22,14 @@ public final class TimerNode {
 
   public TimerNode(Object owner) {
     this.owner = owner;
+  }
+
+  /**
+   * For an object that is its own timer (a connection extends this class rather than holding a
+   * node, which saves an object per connection): the owner is the object itself.
+   */
+  protected TimerNode() {
+    this.owner = this;
   }
 
   /** What this timer belongs to, as given to the constructor; lets one callback serve all timers. */

@@ -167,24 +167,24 @@ final class Worker {
    * then reads {@code wheelDeadline}, so one of the two sees the other's change.
    */
   private void arm(Connection c, long now) {
-    long d = c.deadline;
+    long d = c.engineDeadline;
     while (true) {
       if (d == Long.MAX_VALUE) {
-        wheel.cancel(c.timerNode);
+        wheel.cancel(c);
         c.wheelDeadline = Long.MAX_VALUE;
         return;
       }
       if (d <= now) {
-        wheel.cancel(c.timerNode);
+        wheel.cancel(c);
         c.wheelDeadline = Long.MAX_VALUE;
         if (c.timerFired()) {
           owning = c;
         }
         return;
       }
-      wheel.schedule(c.timerNode, d);
+      wheel.schedule(c, d);
       c.wheelDeadline = d;
-      long again = c.deadline;
+      long again = c.engineDeadline;
       if (again >= d) {
         return; // unchanged, or later: the wheel fires early and re-arms
       }

@@ -65,17 +65,23 @@ public final class Cubic implements CongestionControl {
 
   /** A timeout fired and no new data has been acknowledged since: hold ssthresh on the next. */
   private boolean inTimeoutBackoff;
-  // The state before the last timeout (§4.9), kept until undone or superseded by a real loss.
-  private boolean undoValid;
-  private long undoCwnd;
-  private long undoSsthresh;
-  private double undoCwndPrior;
-  private double undoWMax;
-  private double undoK;
-  private boolean undoEpochStarted;
-  private long undoEpochStartNanos;
-  private double undoCwndEpoch;
-  private double undoWEst;
+  // The state before the last timeout (§4.9), kept until undone or superseded by a real loss;
+  // null when there is none. A separate object, made only on a timeout (a rare event), so a
+  // connection that never timed out does not carry it.
+  private Saved undo;
+
+  /** What {@link #onSpuriousTimeout} restores. */
+  private static final class Saved {
+    long cwnd;
+    long ssthresh;
+    double cwndPrior;
+    double wMax;
+    double k;
+    boolean epochStarted;
+    long epochStartNanos;
+    double cwndEpoch;
+    double wEst;
+  }
 
   /** CUBIC with the RFC 6928 initial window of 10 segments and fast convergence. */
   public Cubic() {
@@ -116,7 +122,7 @@ public final class Cubic implements CongestionControl {
     cwndEpoch = 0;
     cwndPrior = 0;
     inTimeoutBackoff = false;
-    undoValid = false;
+    undo = null;
   }
 
   @Override
@@ -139,12 +145,15 @@ public final class Cubic implements CongestionControl {
     wMax *= ratio;
     wEst *= ratio;
     cwndPrior *= ratio;
-    undoCwnd = NewReno.rescale(undoCwnd, old, newSmss);
-    undoSsthresh = NewReno.rescale(undoSsthresh, old, newSmss);
-    undoCwndPrior *= ratio;
-    undoWMax *= ratio;
-    undoCwndEpoch *= ratio;
-    undoWEst *= ratio;
+    Saved u = undo;
+    if (u != null) {
+      u.cwnd = NewReno.rescale(u.cwnd, old, newSmss);
+      u.ssthresh = NewReno.rescale(u.ssthresh, old, newSmss);
+      u.cwndPrior *= ratio;
+      u.wMax *= ratio;
+      u.cwndEpoch *= ratio;
+      u.wEst *= ratio;
+    }
   }
 
   @Override
@@ -257,7 +266,7 @@ public final class Cubic implements CongestionControl {
     ssthresh = reducedSsthresh(bytesInFlight);
     cwnd = ssthresh; // max(ssthresh, 2 SMSS), and ssthresh is at least 2 SMSS
     endEpoch();
-    undoValid = false; // a real loss: the state before an earlier timeout is no longer right
+    undo = null; // a real loss: the state before an earlier timeout is no longer right
   }
 
   @Override
@@ -292,23 +301,24 @@ public final class Cubic implements CongestionControl {
    */
   @Override
   public void onSpuriousTimeout(long nowNanos) {
-    if (!undoValid) {
+    Saved u = undo;
+    if (u == null) {
       return;
     }
-    undoValid = false;
+    undo = null;
     inTimeoutBackoff = false;
-    if (cwnd >= undoCwnd) {
+    if (cwnd >= u.cwnd) {
       return;
     }
-    cwnd = undoCwnd;
-    ssthresh = undoSsthresh;
-    cwndPrior = undoCwndPrior;
-    wMax = undoWMax;
-    kSeconds = undoK;
-    epochStarted = undoEpochStarted;
-    epochStartNanos = undoEpochStartNanos;
-    cwndEpoch = undoCwndEpoch;
-    wEst = undoWEst;
+    cwnd = u.cwnd;
+    ssthresh = u.ssthresh;
+    cwndPrior = u.cwndPrior;
+    wMax = u.wMax;
+    kSeconds = u.k;
+    epochStarted = u.epochStarted;
+    epochStartNanos = u.epochStartNanos;
+    cwndEpoch = u.cwndEpoch;
+    wEst = u.wEst;
     growthCarry = 0;
     appLimitedPause = false;
   }
@@ -359,15 +369,16 @@ public final class Cubic implements CongestionControl {
   }
 
   private void saveUndo() {
-    undoValid = true;
-    undoCwnd = cwnd;
-    undoSsthresh = ssthresh;
-    undoCwndPrior = cwndPrior;
-    undoWMax = wMax;
-    undoK = kSeconds;
-    undoEpochStarted = epochStarted;
-    undoEpochStartNanos = epochStartNanos;
-    undoCwndEpoch = cwndEpoch;
-    undoWEst = wEst;
+    Saved u = new Saved();
+    u.cwnd = cwnd;
+    u.ssthresh = ssthresh;
+    u.cwndPrior = cwndPrior;
+    u.wMax = wMax;
+    u.k = kSeconds;
+    u.epochStarted = epochStarted;
+    u.epochStartNanos = epochStartNanos;
+    u.cwndEpoch = cwndEpoch;
+    u.wEst = wEst;
+    undo = u;
   }
 }

@@ -20,8 +20,16 @@ public final class ReceiveBuffer {
   /** {@link #write} result when the segment needed a new hole and the map was full. */
   public static final int REFUSED = -1;
 
+  /**
+   * Shared by every buffer that holds no out-of-order range. Safe to share: with no range held,
+   * nothing this class calls on it changes it; the first out-of-order arrival replaces it with a
+   * buffer's own map.
+   */
+  private static final Reassembly NO_RANGES = new Reassembly(1);
+
   private final int capacity;
-  private final Reassembly reassembly;
+  private final int maxOutOfOrderRanges;
+  private Reassembly reassembly = NO_RANGES;
   private byte[] ring;
   private int head;
   private int readable;
@@ -31,7 +39,10 @@ public final class ReceiveBuffer {
       throw new IllegalArgumentException("receive buffer capacity must be positive: " + capacity);
     }
     this.capacity = capacity;
-    this.reassembly = new Reassembly(maxOutOfOrderRanges);
+    if (maxOutOfOrderRanges < 1) {
+      throw new IllegalArgumentException("maxRanges must be positive: " + maxOutOfOrderRanges);
+    }
+    this.maxOutOfOrderRanges = maxOutOfOrderRanges;
   }
 
   public int capacity() {
@@ -88,6 +99,9 @@ public final class ReceiveBuffer {
     ensureRing(readable + end);
     copyUncovered(start, end, offset, src, srcOff);
     if (start > 0) {
+      if (reassembly == NO_RANGES) {
+        reassembly = new Reassembly(maxOutOfOrderRanges);
+      }
       reassembly.add(start, end);
       return 0;
     }
@@ -178,7 +192,9 @@ public final class ReceiveBuffer {
 
   /** Frees the ring if it holds nothing, so an idle connection costs no buffer memory. */
   public boolean releaseIfEmpty() {
-    reassembly.releaseIfEmpty();
+    if (reassembly.isEmpty()) {
+      reassembly = NO_RANGES;
+    }
     if (ring != null && readable == 0 && reassembly.isEmpty()) {
       ring = null;
       head = 0;

@@ -60,10 +60,26 @@ public final class RttEstimator {
   /** RFC 6298 §2.3: K. */
   private static final int K = 4;
 
-  private final long minRto;
-  private final long maxRto;
-  private final long granularity;
-  private final long minRttWindow;
+  /**
+   * The three settings, shared by every estimator built with the same values (connections of one
+   * configuration), so each connection carries a reference rather than three longs.
+   */
+  private record Bounds(long minRto, long maxRto, long granularity) {
+    private static final java.util.concurrent.ConcurrentHashMap<Bounds, Bounds> SHARED =
+        new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** One instance per distinct value, for the first few hundred values (then no sharing). */
+    static Bounds of(long minRto, long maxRto, long granularity) {
+      Bounds b = new Bounds(minRto, maxRto, granularity);
+      if (SHARED.size() >= 256) {
+        return b;
+      }
+      Bounds shared = SHARED.putIfAbsent(b, b);
+      return shared == null ? b : shared;
+    }
+  }
+
+  private final Bounds bounds;
 
   private boolean hasSample;
   private long srtt;
@@ -75,13 +91,17 @@ public final class RttEstimator {
   private long rto;
   private int backoffCount;
 
-  // Windowed minimum: three (time, value) candidates, best first (win_minmax).
-  private long min0Time;
-  private long min0;
-  private long min1Time;
-  private long min1;
-  private long min2Time;
-  private long min2;
+  /** The windowed minimum RTT, or null for an estimator made {@link #withoutMinRtt}. */
+  private final WindowedMinimum minRtt;
+
+  /**
+   * An estimator that keeps no minimum RTT: what a connection uses until something needs one (RACK,
+   * RFC 8985, is not implemented), which saves six longs per connection.
+   */
+  public static RttEstimator withoutMinRtt(
+      long initialRtoNanos, long minRtoNanos, long maxRtoNanos, long clockGranularityNanos) {
+    return new RttEstimator(initialRtoNanos, minRtoNanos, maxRtoNanos, clockGranularityNanos, 0);
+  }
 
   /** An estimator whose minimum RTT is windowed over {@link #DEFAULT_MIN_RTT_WINDOW_NANOS}. */
   public RttEstimator(
@@ -96,7 +116,8 @@ public final class RttEstimator {
    * @param maxRtoNanos the ceiling of §2.5, at least the floor
    * @param clockGranularityNanos G of §2 and §4: the tick of the clock that samples are taken
    *     with, the least variance term an RTO may have; positive
-   * @param minRttWindowNanos how long {@link #minRttNanos} remembers a minimum; positive
+   * @param minRttWindowNanos how long {@link #minRttNanos} remembers a minimum; 0 keeps no
+   *     minimum (see {@link #withoutMinRtt})
    */
   public RttEstimator(long initialRtoNanos, long minRtoNanos, long maxRtoNanos,
       long clockGranularityNanos, long minRttWindowNanos) {
@@ -112,13 +133,11 @@ public final class RttEstimator {
       throw new IllegalArgumentException("clock granularity must be positive: "
           + clockGranularityNanos);
     }
-    if (minRttWindowNanos <= 0) {
-      throw new IllegalArgumentException("min-RTT window must be positive: " + minRttWindowNanos);
+    if (minRttWindowNanos < 0) {
+      throw new IllegalArgumentException("min-RTT window must not be negative: " + minRttWindowNanos);
     }
-    this.minRto = minRtoNanos;
-    this.maxRto = maxRtoNanos;
-    this.granularity = clockGranularityNanos;
-    this.minRttWindow = minRttWindowNanos;
+    this.bounds = Bounds.of(minRtoNanos, maxRtoNanos, clockGranularityNanos);
+    this.minRtt = minRttWindowNanos == 0 ? null : new WindowedMinimum(minRttWindowNanos);
     this.baseRto = initialRtoNanos;
     this.rto = initialRtoNanos;
   }
@@ -149,14 +168,18 @@ public final class RttEstimator {
       srtt = rttNanos;
       rttvar = rttNanos / 2;
       hasSample = true;
-      resetMinRtt(nowNanos, rttNanos);
+      if (minRtt != null) {
+        minRtt.reset(nowNanos, rttNanos);
+      }
     } else {
       // Both operands of each difference are non-negative, so no difference overflows, and
       // moving by a fraction of the gap keeps each value between its old value and the target.
       long error = Math.abs(srtt - rttNanos);
       rttvar += (error - rttvar) / (4L * samplesPerRtt);
       srtt += (rttNanos - srtt) / (8L * samplesPerRtt);
-      updateMinRtt(nowNanos, rttNanos);
+      if (minRtt != null) {
+        minRtt.update(nowNanos, rttNanos);
+      }
     }
     latestRtt = rttNanos;
     baseRto = computeRto();
@@ -169,6 +192,7 @@ public final class RttEstimator {
    * count keeps rising at the cap, so the engine can give up after a number of expiries.
    */
   public void backoff() {
+    long maxRto = bounds.maxRto();
     rto = rto > maxRto / 2 ? maxRto : rto * 2; // rto * 2 <= maxRto, so never overflows
     if (backoffCount < Integer.MAX_VALUE) {
       backoffCount++;
@@ -185,7 +209,7 @@ public final class RttEstimator {
    */
   public void enterDataTransferAfterSynTimeout() {
     if (!hasSample && baseRto < SYN_TIMEOUT_FALLBACK_RTO_NANOS) {
-      baseRto = Math.min(SYN_TIMEOUT_FALLBACK_RTO_NANOS, maxRto);
+      baseRto = Math.min(SYN_TIMEOUT_FALLBACK_RTO_NANOS, bounds.maxRto());
     }
     rto = baseRto;
     backoffCount = 0;
@@ -225,63 +249,14 @@ public final class RttEstimator {
    * or 0 before the first sample.
    */
   public long minRttNanos() {
-    return hasSample ? min0 : 0;
+    return hasSample && minRtt != null ? minRtt.get() : 0;
   }
 
   private long computeRto() {
     long variance = rttvar > Long.MAX_VALUE / K ? Long.MAX_VALUE : K * rttvar;
-    long term = Math.max(granularity, variance);
+    long term = Math.max(bounds.granularity(), variance);
     long raw = srtt > Long.MAX_VALUE - term ? Long.MAX_VALUE : srtt + term;
-    return Math.clamp(raw, minRto, maxRto);
-  }
-
-  private void resetMinRtt(long now, long rtt) {
-    min0Time = min1Time = min2Time = now;
-    min0 = min1 = min2 = rtt;
-  }
-
-  /**
-   * Kathleen Nichols' windowed running minimum. A new best, or a window in which even the third
-   * candidate has expired, restarts the filter; otherwise the sample may replace the second or
-   * third candidate, and candidates age forward as parts of the window pass.
-   */
-  private void updateMinRtt(long now, long rtt) {
-    if (rtt <= min0 || now - min2Time > minRttWindow) {
-      resetMinRtt(now, rtt);
-      return;
-    }
-    if (rtt <= min1) {
-      min1Time = min2Time = now;
-      min1 = min2 = rtt;
-    } else if (rtt <= min2) {
-      min2Time = now;
-      min2 = rtt;
-    }
-    long age = now - min0Time;
-    if (age > minRttWindow) {
-      // The best has expired: promote the others, and once more if the new best has expired too.
-      shiftMinRtt(now, rtt);
-      if (now - min0Time > minRttWindow) {
-        shiftMinRtt(now, rtt);
-      }
-    } else if (min1Time == min0Time && age > minRttWindow / 4) {
-      // A quarter window without a better sample: take a second choice from the next quarter.
-      min1Time = min2Time = now;
-      min1 = min2 = rtt;
-    } else if (min2Time == min1Time && age > minRttWindow / 2) {
-      // Half a window: take a third choice from the second half.
-      min2Time = now;
-      min2 = rtt;
-    }
-  }
-
-  private void shiftMinRtt(long now, long rtt) {
-    min0Time = min1Time;
-    min0 = min1;
-    min1Time = min2Time;
-    min1 = min2;
-    min2Time = now;
-    min2 = rtt;
+    return Math.clamp(raw, bounds.minRto(), bounds.maxRto());
   }
 
   @Override

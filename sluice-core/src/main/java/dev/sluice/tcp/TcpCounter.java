@@ -7,19 +7,24 @@ package dev.sluice.tcp;
  * not, the name starts with {@code Sluice}.
  */
 public enum TcpCounter {
+  // Counted on nearly every connection: the first HOT_COUNT, always allocated.
   SEGMENTS_IN("TcpInSegs"),
   SEGMENTS_OUT("TcpOutSegs"),
+  /** Payload bytes that reached RCV.NXT: delivered in order, once each. */
+  BYTES_RECEIVED("SluiceBytesReceived"),
+  /** Payload bytes sent, retransmissions included. */
+  BYTES_SENT("SluiceBytesSent"),
+  BYTES_ACKED("SluiceBytesAcked"),
+  RTT_SAMPLES("SluiceRttSamples"),
+  ACTIVE_OPENS("TcpActiveOpens"),
+  PASSIVE_OPENS("TcpPassiveOpens"),
+  // Counted only when something goes wrong or unusual: allocated at the first one.
   /** Segments sent again, whatever the cause (RTO, fast retransmit, path MTU shrink). */
   RETRANSMITTED_SEGMENTS("TcpRetransSegs"),
   /** Retransmission timer expiries (RFC 6298 §5.4). */
   TIMEOUT_RETRANSMITS("TcpExtTCPTimeouts"),
   /** Recoveries entered by duplicate ACKs or SACK (RFC 5681 §3.2, RFC 6675). */
   FAST_RETRANSMITS("SluiceFastRecoveries"),
-  /** Payload bytes that reached RCV.NXT: delivered in order, once each. */
-  BYTES_RECEIVED("SluiceBytesReceived"),
-  /** Payload bytes sent, retransmissions included. */
-  BYTES_SENT("SluiceBytesSent"),
-  BYTES_ACKED("SluiceBytesAcked"),
   RESETS_SENT("TcpOutRsts"),
   RESETS_RECEIVED("SluiceInRsts"),
   /** Challenge ACKs sent (RFC 5961 §3.2, §4.2, §5.2). */
@@ -28,15 +33,15 @@ public enum TcpCounter {
   PROBES("SluiceProbes"),
   /** Connections given up: retransmission limit, user timeout, keepalive, FIN-WAIT-2 timeout. */
   TIMEOUTS("TcpExtTCPAbortOnTimeout"),
-  RTT_SAMPLES("SluiceRttSamples"),
   /** D-SACK blocks sent for data below RCV.NXT (RFC 2883 §4). */
   DSACKS_SENT_OLD("TcpExtTCPDSACKOldSent"),
   /** D-SACK blocks sent for out-of-order data that was already held (RFC 2883 §4). */
   DSACKS_SENT_OUT_OF_ORDER("TcpExtTCPDSACKOfoSent"),
   /** Path MTU decreases acted on (RFC 1191 §6.4, RFC 8201 §5.4). */
-  PATH_MTU_DECREASES("SluicePathMtuDecreases"),
-  ACTIVE_OPENS("TcpActiveOpens"),
-  PASSIVE_OPENS("TcpPassiveOpens");
+  PATH_MTU_DECREASES("SluicePathMtuDecreases");
+
+  /** The counters before this index are the frequent ones (see {@link TcpStats}). */
+  static final int HOT_COUNT = 8;
 
   private static final TcpCounter[] VALUES = values();
 

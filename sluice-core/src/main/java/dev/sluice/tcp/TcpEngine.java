@@ -51,6 +51,14 @@ public final class TcpEngine {
   private boolean nagle;
   private long keepAliveIdleNanos;
 
+  private SackScoreboard scoreboard() {
+    SackScoreboard board = scoreboard;
+    if (board == null) {
+      board = scoreboard = new SackScoreboard(config.maxOutOfOrderRanges());
+    }
+    return board;
+  }
+
   private TcpBuilder out() {
     TcpBuilder builder = out;
     if (builder == null) {
@@ -120,7 +128,8 @@ public final class TcpEngine {
 
   // Loss recovery: fast retransmit (RFC 5681 §3.2), NewReno partial ACKs (RFC 6582), the SACK
   // scoreboard and pipe (RFC 6675), limited transmit (RFC 3042).
-  private final SackScoreboard scoreboard;
+  /** Made at the first SACK block (and dropped when idle): most connections never see one. */
+  private SackScoreboard scoreboard;
   private int dupAcks;
   private boolean inRecovery;
   /** RFC 6582 "recover": SND.MAX when recovery (or the last timeout) began. */
@@ -173,11 +182,11 @@ public final class TcpEngine {
     this.sndMax = iss;
     this.sndBufSeq = iss + 1;
     this.tsOffset = Integer.rotateLeft(iss, 13) ^ 0x5A5A_5A5A;
-    this.rtt = new RttEstimator(config.initialRtoNanos(), config.minRtoNanos(), config.maxRtoNanos(), TIMESTAMP_TICK_NANOS);
+    this.rtt = RttEstimator.withoutMinRtt(config.initialRtoNanos(), config.minRtoNanos(), config.maxRtoNanos(),
+        TIMESTAMP_TICK_NANOS);
     this.congestion = config.congestion().create(config.initialWindowSegments());
     this.sendBuffer = new SendBuffer(config.sendBufferBytes());
     this.receiveBuffer = new ReceiveBuffer(config.receiveBufferBytes(), config.maxOutOfOrderRanges());
-    this.scoreboard = new SackScoreboard(config.maxOutOfOrderRanges());
     this.rcvMss = config.mtu() - endpoints.ipHeaderLength() - TCP_HEADER;
     this.sndMss = endpoints.ipv6() ? DEFAULT_MSS_IPV6 : DEFAULT_MSS_IPV4;
     this.mssLimit = sndMss;
@@ -530,7 +539,7 @@ public final class TcpEngine {
         && (flags & (TcpFlags.SYN | TcpFlags.FIN)) == 0
         && ((long) seg.window() << sndShift) == sndWnd && sndMax != sndUna;
     long newlySacked = sackOk && seg.options().sackBlockCount() > 0
-        ? scoreboard.apply(seg.options(), sndUna, sndMax) : 0;
+        ? scoreboard().apply(seg.options(), sndUna, sndMax) : 0;
     if (SeqNum.gt(ack, sndUna)) {
       acknowledge(ack, seg, now);
     } else if (duplicate || (newlySacked > 0 && ack == sndUna)) {
@@ -702,7 +711,9 @@ public final class TcpEngine {
       sndBufSeq += dataAcked;
       stats.add(TcpCounter.BYTES_ACKED, dataAcked);
     }
-    scoreboard.onUnaAdvanced(SeqNum.distance(sndUna, ack));
+    if (scoreboard != null) {
+      scoreboard.onUnaAdvanced(SeqNum.distance(sndUna, ack));
+    }
     sndUna = ack;
     if (SeqNum.lt(sndNxt, sndUna)) {
       sndNxt = sndUna;
@@ -778,7 +789,7 @@ public final class TcpEngine {
       return; // the scoreboard and dupAcks already shrank the pipe
     }
     boolean lost = dupAcks >= DUP_THRESHOLD
-        || (sackOk && scoreboard.sackedBytes() >= (long) DUP_THRESHOLD * sndMss);
+        || (sackOk && scoreboard != null && scoreboard.sackedBytes() >= (long) DUP_THRESHOLD * sndMss);
     if (!lost || (recoveryPointSet && SeqNum.lt(sndUna, recoveryPoint))) {
       return;
     }
@@ -799,7 +810,7 @@ public final class TcpEngine {
   private long pipe() {
     long outstanding = SeqNum.distance(sndUna, sndMax);
     long retransmitted = SeqNum.gt(highRxt, sndUna) ? SeqNum.distance(sndUna, highRxt) : 0;
-    if (sackOk && !scoreboard.isEmpty()) {
+    if (sackOk && scoreboard != null && !scoreboard.isEmpty()) {
       int high = scoreboard.highestSackedOffset();
       int rxt = (int) Math.min(retransmitted, high);
       return (outstanding - high) + scoreboard.holeBytes(0, rxt);
@@ -915,7 +926,9 @@ public final class TcpEngine {
       dupAcks = 0;
       recoveryPoint = sndMax;
       recoveryPointSet = true;
-      scoreboard.clear();
+      if (scoreboard != null) {
+        scoreboard.clear();
+      }
       rttTiming = false;
       sndNxt = sndUna;
     }
@@ -1031,7 +1044,9 @@ public final class TcpEngine {
     dupAcks = 0;
     recoveryPoint = sndMax;
     recoveryPointSet = true;
-    scoreboard.clear();
+    if (scoreboard != null) {
+      scoreboard.clear();
+    }
     sndNxt = sndUna;
   }
 
@@ -1184,7 +1199,7 @@ public final class TcpEngine {
     int outstanding = (int) SeqNum.distance(sndUna, sndMax);
     int offset = (int) SeqNum.distance(sndUna, SeqNum.max(highRxt, sndUna));
     int end;
-    if (sackOk && !scoreboard.isEmpty()) {
+    if (sackOk && scoreboard != null && !scoreboard.isEmpty()) {
       int limit = scoreboard.highestSackedOffset();
       offset = scoreboard.skipSacked(offset);
       if (offset >= limit) {
@@ -1487,7 +1502,9 @@ public final class TcpEngine {
     sackEdges = null;
     sendBuffer.releaseIfEmpty();
     receiveBuffer.releaseIfEmpty();
-    scoreboard.releaseIfEmpty();
+    if (scoreboard != null && scoreboard.isEmpty()) {
+      scoreboard = null;
+    }
   }
 
   // ------------------------------------------------------------------ observation

@@ -12,17 +12,29 @@ import java.util.Map;
  * 64-bit JVM never tears a {@code long}. {@link TcpTotals} sums many connections.
  */
 public final class TcpStats {
-  private final long[] counters = new long[TcpCounter.all().length];
+  private static final int RARE_COUNT = TcpCounter.all().length - TcpCounter.HOT_COUNT;
+  // The frequent counters always; the rare ones from the first rare event: an idle connection
+  // that never lost anything carries 8 longs, not 19.
+  private final long[] hot = new long[TcpCounter.HOT_COUNT];
+  private long[] rare;
   private static final long[] NO_DROPS = new long[DropReason.values().length];
   /** Allocated at the first drop: most connections never drop anything. */
   private long[] drops = NO_DROPS;
 
   void increment(TcpCounter counter) {
-    counters[counter.ordinal()]++;
+    add(counter, 1);
   }
 
   void add(TcpCounter counter, long amount) {
-    counters[counter.ordinal()] += amount;
+    int i = counter.ordinal();
+    if (i < TcpCounter.HOT_COUNT) {
+      hot[i] += amount;
+    } else {
+      if (rare == null) {
+        rare = new long[RARE_COUNT];
+      }
+      rare[i - TcpCounter.HOT_COUNT] += amount;
+    }
   }
 
   void drop(DropReason reason) {
@@ -33,7 +45,12 @@ public final class TcpStats {
   }
 
   public long get(TcpCounter counter) {
-    return counters[counter.ordinal()];
+    int i = counter.ordinal();
+    if (i < TcpCounter.HOT_COUNT) {
+      return hot[i];
+    }
+    long[] r = rare;
+    return r == null ? 0 : r[i - TcpCounter.HOT_COUNT];
   }
 
   public long drops(DropReason reason) {
@@ -55,15 +72,12 @@ public final class TcpStats {
   public Map<TcpCounter, Long> countersByName() {
     Map<TcpCounter, Long> map = new EnumMap<>(TcpCounter.class);
     for (TcpCounter counter : TcpCounter.all()) {
-      if (counters[counter.ordinal()] != 0) {
-        map.put(counter, counters[counter.ordinal()]);
+      long value = get(counter);
+      if (value != 0) {
+        map.put(counter, value);
       }
     }
     return map;
-  }
-
-  long[] counterArray() {
-    return counters;
   }
 
   long[] dropArray() {

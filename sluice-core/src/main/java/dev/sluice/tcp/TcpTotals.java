@@ -29,10 +29,10 @@ public final class TcpTotals {
 
   /** Folds in a connection that has closed; call once per connection. */
   public void absorb(TcpStats closed) {
-    long[] c = closed.counterArray();
-    for (int i = 0; i < c.length; i++) {
-      if (c[i] != 0) {
-        counters[i].add(c[i]);
+    for (TcpCounter counter : TcpCounter.all()) {
+      long value = closed.get(counter);
+      if (value != 0) {
+        counters[counter.ordinal()].add(value);
       }
     }
     long[] d = closed.dropArray();

@@ -307,7 +307,21 @@ class RttEstimatorTest {
         .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> new RttEstimator(1 * S, 200 * MS, 60 * S, 0))
         .isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> new RttEstimator(1 * S, 200 * MS, 60 * S, 1, 0))
+    assertThatThrownBy(() -> new RttEstimator(1 * S, 200 * MS, 60 * S, 1, -1))
         .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void withoutMinRtt_keepsNoMinimum_butEstimatesAsUsual() {
+    RttEstimator plain = RttEstimator.withoutMinRtt(1 * S, 200 * MS, 60 * S, 1);
+    RttEstimator tracking = new RttEstimator(1 * S, 200 * MS, 60 * S, 1);
+    for (long rtt : new long[] {300 * MS, 100 * MS, 250 * MS}) {
+      plain.sample(rtt, 0);
+      tracking.sample(rtt, 0);
+    }
+    assertThat(plain.minRttNanos()).isZero();
+    assertThat(tracking.minRttNanos()).isEqualTo(100 * MS);
+    assertThat(plain.rtoNanos()).isEqualTo(tracking.rtoNanos());
+    assertThat(plain.srttNanos()).isEqualTo(tracking.srttNanos());
   }
 }
