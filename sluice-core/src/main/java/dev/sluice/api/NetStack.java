@@ -100,6 +100,21 @@ public final class NetStack implements AutoCloseable {
     return async(() -> connect(remote));
   }
 
+  /**
+   * Pings {@code address} (ICMP or ICMPv6 echo) and returns the round trip. Throws
+   * {@link java.net.SocketTimeoutException} if no reply comes within {@code timeout}.
+   */
+  public Duration ping(java.net.InetAddress address, Duration timeout) throws IOException {
+    ensureOpen();
+    return Duration.ofNanos(host.ping(address, timeout.toNanos()));
+  }
+
+  /** Binds UDP {@code port}; throws {@link java.net.BindException} if it is taken. */
+  public UdpSocket openUdp(int port) throws IOException {
+    ensureOpen();
+    return new UdpSocket(host.bindUdp(port, 1024));
+  }
+
   /** How many connections the stack holds, in any state. */
   public int connectionCount() {
     return host.connectionCount();

@@ -1,15 +1,21 @@
 package dev.sluice.stack;
 
 /**
- * An application call that found the connection owned by someone else, waiting in the
- * connection's backlog for the owner to run it. Made only on that contended path: an uncontended
- * call runs the engine directly and allocates nothing.
+ * An application call (or an ICMP error for the connection) that found the connection owned by
+ * someone else, waiting in the connection's backlog for the owner to run it. Made only on that
+ * contended path: an uncontended call runs the engine directly and allocates nothing.
  *
  * <p>The owner writes {@link #result} and then the volatile {@link #done}; the caller reads
  * {@code done} first, so it sees the result (happens-before through the volatile).
  */
 final class AppCall {
-  enum Kind { READ, WRITE, SHUTDOWN_OUTPUT, CLOSE, ABORT, SET_NODELAY, SET_KEEPALIVE }
+  enum Kind {
+    READ, WRITE, SHUTDOWN_OUTPUT, CLOSE, ABORT, SET_NODELAY, SET_KEEPALIVE,
+    /** An ICMP "fragmentation needed" / "packet too big": {@code off} is the quoted sequence, {@code len} the MTU. */
+    PATH_MTU,
+    /** An ICMP hard error: {@code off} is the quoted sequence. */
+    ICMP_UNREACHABLE
+  }
 
   final Kind kind;
   final byte[] buf;

@@ -219,6 +219,14 @@ public final class Connection extends TimerNode {
     return announce();
   }
 
+  /**
+   * A worker hands an ICMP error to this connection (a PATH_MTU or ICMP_UNREACHABLE call). True if
+   * the caller now owns the connection and must drain it.
+   */
+  boolean icmpError(AppCall.Kind kind, int quotedSeq, int mtu, long now) {
+    return submit(new AppCall(kind, null, quotedSeq, mtu, null), now);
+  }
+
   /** A timer fired in the home worker's wheel. True if the caller now owns the connection. */
   boolean timerFired() {
     timerDue = true;
@@ -399,6 +407,8 @@ public final class Connection extends TimerNode {
         engine.setKeepAlive(call.len != 0, now);
         yield 0;
       }
+      case PATH_MTU -> engine.onPathMtu(call.len, call.off, now) ? 1 : 0;
+      case ICMP_UNREACHABLE -> engine.onIcmpUnreachable(call.off, now) ? 1 : 0;
     };
     call.complete(result);
   }
@@ -539,6 +549,8 @@ public final class Connection extends TimerNode {
         engine.setKeepAlive(len != 0, now);
         yield 0;
       }
+      case PATH_MTU -> engine.onPathMtu(len, off, now) ? 1 : 0;
+      case ICMP_UNREACHABLE -> engine.onIcmpUnreachable(off, now) ? 1 : 0;
     };
   }
 

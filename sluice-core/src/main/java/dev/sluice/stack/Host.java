@@ -22,6 +22,7 @@ import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.io.IOException;
 import java.net.NoRouteToHostException;
 import java.net.SocketException;
 import java.nio.ByteBuffer;
@@ -63,6 +64,8 @@ public final class Host {
   private final LongAdder watchdogReports = new LongAdder();
   private final MpmcRing<OwnerContext> contexts = new MpmcRing<>(64);
   private final Worker[] workers;
+  private final Icmp icmp;
+  private final Udp udp = new Udp(this);
   private volatile boolean started;
   private long nextWatchdogScan;
 
@@ -77,6 +80,7 @@ public final class Host {
     this.isn = config.isnKey0() == 0 && config.isnKey1() == 0
         ? IsnGenerator.withRandomKey() : new IsnGenerator(config.isnKey0(), config.isnKey1());
     this.ports = new EphemeralPorts(49_152, 65_535, config.isnKey0() ^ Long.rotateLeft(config.isnKey1(), 17));
+    this.icmp = new Icmp(this, (int) (config.isnKey0() ^ System.identityHashCode(this)));
     long now = clock.nanos();
     this.workers = new Worker[config.workers()];
     for (int i = 0; i < workers.length; i++) {
@@ -270,8 +274,112 @@ public final class Host {
   }
 
   private Device deviceFor(TcpEndpoints e) {
-    Route route = e.ipv6() ? routes.lookupIpv6(e.remoteHigh(), e.remoteLow()) : routes.lookupIpv4((int) e.remoteLow());
+    return deviceFor(e.ipv6(), e.remoteHigh(), e.remoteLow());
+  }
+
+  /** The device the route to {@code remote} goes out of, or null if there is no route. */
+  Device deviceFor(boolean v6, long remoteHigh, long remoteLow) {
+    Route route = v6 ? routes.lookupIpv6(remoteHigh, remoteLow) : routes.lookupIpv4((int) remoteLow);
     return route == null ? null : devices.get(route.interfaceName());
+  }
+
+  /**
+   * An ICMP error quoting one of our packets. If it quotes a TCP segment of a live connection,
+   * the connection gets it through the ownership protocol: "fragmentation needed" / "packet too
+   * big" as a path MTU, protocol and port unreachable as a hard error. Returns the connection the
+   * caller now owns, or null.
+   */
+  Connection icmpError(PacketDecoder d, long now) {
+    dev.sluice.wire.IcmpMessage m = d.icmp();
+    byte[] buf = m.buffer();
+    int q = m.bodyOffset();
+    int quoted = m.bodyLength();
+    boolean v6 = d.ipVersion() == 6;
+    int tcp;
+    long localHigh;
+    long localLow;
+    long remoteHigh;
+    long remoteLow;
+    if (v6) {
+      if (quoted < 40 + 8 || dev.sluice.wire.Bytes.u8(buf, q + 6) != IpProtocol.TCP) {
+        drops.increment(DropReason.ICMP_NO_SOCKET);
+        return null;
+      }
+      localHigh = dev.sluice.wire.Bytes.i64(buf, q + 8);
+      localLow = dev.sluice.wire.Bytes.i64(buf, q + 16);
+      remoteHigh = dev.sluice.wire.Bytes.i64(buf, q + 24);
+      remoteLow = dev.sluice.wire.Bytes.i64(buf, q + 32);
+      tcp = q + 40;
+    } else {
+      int ihl = quoted < 1 ? 0 : (buf[q] & 0x0F) * 4;
+      if (ihl < 20 || quoted < ihl + 8 || dev.sluice.wire.Bytes.u8(buf, q + 9) != IpProtocol.TCP) {
+        drops.increment(DropReason.ICMP_NO_SOCKET);
+        return null;
+      }
+      localHigh = 0;
+      localLow = Integer.toUnsignedLong(dev.sluice.wire.Bytes.i32(buf, q + 12));
+      remoteHigh = 0;
+      remoteLow = Integer.toUnsignedLong(dev.sluice.wire.Bytes.i32(buf, q + 16));
+      tcp = q + ihl;
+    }
+    Connection c = table.get(v6, localHigh, localLow, dev.sluice.wire.Bytes.u16(buf, tcp), remoteHigh, remoteLow,
+        dev.sluice.wire.Bytes.u16(buf, tcp + 2));
+    if (c == null) {
+      drops.increment(DropReason.ICMP_NO_SOCKET);
+      return null;
+    }
+    int seq = Icmp.quotedSequence(buf, tcp);
+    long mtu = m.reportedMtu();
+    boolean pathMtu = v6 ? m.type() == dev.sluice.wire.IcmpType.V6_PACKET_TOO_BIG
+        : m.type() == dev.sluice.wire.IcmpType.V4_DESTINATION_UNREACHABLE
+            && m.code() == dev.sluice.wire.IcmpType.V4_CODE_FRAGMENTATION_NEEDED;
+    boolean hard = v6 ? m.type() == dev.sluice.wire.IcmpType.V6_DESTINATION_UNREACHABLE && m.code() == 4
+        : m.type() == dev.sluice.wire.IcmpType.V4_DESTINATION_UNREACHABLE
+            && (m.code() == dev.sluice.wire.IcmpType.V4_CODE_PORT_UNREACHABLE
+                || m.code() == dev.sluice.wire.IcmpType.V4_CODE_PROTOCOL_UNREACHABLE);
+    boolean owned;
+    if (pathMtu) {
+      owned = c.icmpError(AppCall.Kind.PATH_MTU, seq, (int) Math.min(mtu, Integer.MAX_VALUE), now);
+    } else if (hard) {
+      owned = c.icmpError(AppCall.Kind.ICMP_UNREACHABLE, seq, 0, now);
+    } else {
+      drops.increment(DropReason.ICMP_SOFT_ERROR); // net/host unreachable, time exceeded: soft
+      return null;
+    }
+    return owned ? c : null;
+  }
+
+  /**
+   * Pings {@code address} (ICMP or ICMPv6 echo) and returns the round trip in nanoseconds. Throws
+   * {@link java.net.SocketTimeoutException} without a reply, {@link NoRouteToHostException}
+   * without a route.
+   */
+  public long ping(InetAddress address, long timeoutNanos) throws IOException {
+    ByteBuffer b = ByteBuffer.wrap(address.getAddress());
+    boolean v6 = address instanceof Inet6Address;
+    long high = v6 ? b.getLong() : 0;
+    long low = v6 ? b.getLong() : Integer.toUnsignedLong(b.getInt());
+    Route route = v6 ? routes.lookupIpv6(high, low) : routes.lookupIpv4((int) low);
+    long[] local = route == null ? null : localAddressOn(route.interfaceName(), v6);
+    if (local == null) {
+      throw new NoRouteToHostException("No route to host: " + address.getHostAddress());
+    }
+    return icmp.ping(v6, high, low, local, timeoutNanos);
+  }
+
+  /** Binds a UDP port; see {@link UdpEndpoint}. Throws {@link BindException} if taken. */
+  public UdpEndpoint bindUdp(int port, int queueCapacity) throws BindException {
+    return udp.bind(port, queueCapacity);
+  }
+
+  /** The local address to send from towards {@code remote}, as {ipv6, high, low}, or null. */
+  long[] sourceFor(boolean v6, long remoteHigh, long remoteLow) {
+    Route route = v6 ? routes.lookupIpv6(remoteHigh, remoteLow) : routes.lookupIpv4((int) remoteLow);
+    return route == null ? null : localAddressOn(route.interfaceName(), v6);
+  }
+
+  String formatAddress(boolean v6, long high, long low) {
+    return address(v6, high, low);
   }
 
   private static int hash(TcpEndpoints e) {
@@ -292,12 +400,23 @@ public final class Host {
       packet.release(); // malformed: counted by the decoder
       return null;
     }
-    if (decoder.protocol() != IpProtocol.TCP || decoder.isFragment()) {
-      drops.increment(DropReason.UNSUPPORTED_PROTOCOL);
-      packet.release();
-      return null;
-    }
     boolean v6 = decoder.ipVersion() == 6;
+    int protocol = decoder.protocol();
+    if (protocol != IpProtocol.TCP || decoder.isFragment()) {
+      Connection owned = null;
+      if (!decoder.isFragment() && (protocol == IpProtocol.ICMP || protocol == IpProtocol.ICMPV6)
+          && isLocal(v6, v6 ? decoder.ipv6().destinationHigh() : 0,
+              v6 ? decoder.ipv6().destinationLow() : Integer.toUnsignedLong(decoder.ipv4().destination()))) {
+        owned = icmp.receive(decoder, ctx, now);
+        packet.release();
+      } else if (!decoder.isFragment() && protocol == IpProtocol.UDP) {
+        udp.receive(packet, decoder, now); // takes the buffer
+      } else {
+        drops.increment(DropReason.UNSUPPORTED_PROTOCOL);
+        packet.release();
+      }
+      return owned;
+    }
     long dstHigh = v6 ? decoder.ipv6().destinationHigh() : 0;
     long dstLow = v6 ? decoder.ipv6().destinationLow() : Integer.toUnsignedLong(decoder.ipv4().destination());
     long srcHigh = v6 ? decoder.ipv6().sourceHigh() : 0;

@@ -867,6 +867,23 @@ public final class TcpEngine {
     updateSendMss();
   }
 
+  /**
+   * An ICMP "destination unreachable" with a hard code (protocol or port unreachable) quoting
+   * this connection's segment {@code quotedSeq}. RFC 1122 §4.2.3.9 lets TCP abort on hard errors;
+   * RFC 5927 §4.1 (hostile input 11) makes them soft in synchronized states, where a forged one
+   * could otherwise reset a working connection. So: in SYN-SENT, for our SYN, the connect is
+   * refused; anywhere else the error is counted and ignored. Returns true if it ended the
+   * connection.
+   */
+  public boolean onIcmpUnreachable(int quotedSeq, long now) {
+    if (state == TcpState.SYN_SENT && quotedSeq == iss) {
+      enterClosed(TcpEvent.REFUSED);
+      return true;
+    }
+    drop(DropReason.ICMP_SOFT_ERROR);
+    return false;
+  }
+
   /** MSS from the peer's option and the path MTU (RFC 9293 §3.7.1, RFC 6691). */
   private void updateSendMss() {
     int pathMss = pathMtu - endpoints.ipHeaderLength() - TCP_HEADER;

@@ -74,6 +74,10 @@ public enum DropReason {
 
   // --- ICMP errors about a connection, judged by the transport (RFC 5927)
   ICMP_MTU_TOO_SMALL("packet-too-big MTU below 576 (IPv4) or 1280 (IPv6) (CVE-2004-1060) [12]"),
+  ICMP_SOFT_ERROR("ICMP error on a synchronized connection: counted, not acted on (RFC 5927 4.1) [11]"),
+  ICMP_NO_SOCKET("ICMP error or echo reply quoting nothing of ours"),
+  UDP_NO_SOCKET("UDP datagram for a port nobody listens on"),
+  UDP_QUEUE_FULL("UDP socket's receive queue full"),
   ICMP_QUOTE_OUT_OF_WINDOW("ICMP error quoting a sequence number outside [SND.UNA, SND.NXT] (RFC 5927) [11]"),
 
   // --- Links and queues

@@ -1,0 +1,149 @@
+package dev.sluice.stack;
+
+import dev.sluice.link.Device;
+import dev.sluice.wire.Bytes;
+import dev.sluice.wire.Checksum;
+import dev.sluice.wire.DropReason;
+import dev.sluice.wire.IcmpMessage;
+import dev.sluice.wire.IcmpType;
+import dev.sluice.wire.IpProtocol;
+import dev.sluice.wire.PacketDecoder;
+import java.net.SocketTimeoutException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * ICMP for a host: answers echo requests (RFC 792, RFC 4443 §4.1), sends pings and matches their
+ * replies, and hands errors that quote one of our TCP segments to that connection (path MTU,
+ * RFC 1191 §6.4 and RFC 8201 §5.4; hard errors, RFC 1122 §4.2.3.9 with RFC 5927).
+ *
+ * <p>Threads: workers call {@link #receive}; any thread may {@link #ping}. Outstanding pings sit
+ * in a concurrent map keyed by sequence number; the worker that sees the reply completes it.
+ */
+final class Icmp {
+  private static final int PING_PAYLOAD = 56; // as ping(8)
+
+  private final Host host;
+  private final int identifier;
+  private final AtomicInteger sequence = new AtomicInteger();
+  private final ConcurrentHashMap<Integer, PendingPing> pending = new ConcurrentHashMap<>();
+
+  private static final class PendingPing {
+    final Thread waiter;
+    final long sentAt;
+    volatile long rttNanos = -1;
+
+    PendingPing(Thread waiter, long sentAt) {
+      this.waiter = waiter;
+      this.sentAt = sentAt;
+    }
+  }
+
+  Icmp(Host host, int identifier) {
+    this.host = host;
+    this.identifier = identifier & 0xFFFF;
+  }
+
+  /**
+   * A validated ICMP message addressed to us (the decoder has just decoded it). Returns the
+   * connection the caller now owns and must drain (an error handed to it), or null.
+   */
+  Connection receive(PacketDecoder d, OwnerContext ctx, long now) {
+    IcmpMessage m = d.icmp();
+    boolean v6 = d.ipVersion() == 6;
+    int type = m.type();
+    if (type == (v6 ? IcmpType.V6_ECHO_REQUEST : IcmpType.V4_ECHO_REQUEST)) {
+      reply(d, ctx, now);
+      return null;
+    } else if (type == (v6 ? IcmpType.V6_ECHO_REPLY : IcmpType.V4_ECHO_REPLY)) {
+      PendingPing p = m.echoIdentifier() == identifier ? pending.remove(m.echoSequence()) : null;
+      if (p == null) {
+        host.dropped(DropReason.ICMP_NO_SOCKET);
+        return null;
+      }
+      p.rttNanos = Math.max(0, host.clock().nanos() - p.sentAt);
+      LockSupport.unpark(p.waiter);
+      return null;
+    } else if (m.isError()) {
+      return host.icmpError(d, now);
+    }
+    // Router solicitations and the rest of neighbour discovery mean nothing on a TUN link.
+    return null;
+  }
+
+  /** Answers an echo request with the same identifier, sequence and data. */
+  private void reply(PacketDecoder d, OwnerContext ctx, long now) {
+    IcmpMessage m = d.icmp();
+    boolean v6 = d.ipVersion() == 6;
+    long srcHigh = v6 ? d.ipv6().destinationHigh() : 0;
+    long srcLow = v6 ? d.ipv6().destinationLow() : Integer.toUnsignedLong(d.ipv4().destination());
+    long dstHigh = v6 ? d.ipv6().sourceHigh() : 0;
+    long dstLow = v6 ? d.ipv6().sourceLow() : Integer.toUnsignedLong(d.ipv4().source());
+    int body = m.bodyLength();
+    int ipHeader = v6 ? 40 : 20;
+    int icmpLength = IcmpMessage.HEADER_LENGTH + body;
+    System.arraycopy(m.buffer(), m.bodyOffset(), ctx.tx, ipHeader + IcmpMessage.HEADER_LENGTH, body);
+    ctx.icmp.echo(v6 ? IcmpType.V6_ECHO_REPLY : IcmpType.V4_ECHO_REPLY, m.echoIdentifier(), m.echoSequence());
+    send(v6, srcHigh, srcLow, dstHigh, dstLow, icmpLength, ctx, now);
+  }
+
+  /**
+   * Sends an echo request to {@code dst} and waits for its reply. Returns the round trip in
+   * nanoseconds; throws {@link SocketTimeoutException} if none comes within the timeout.
+   */
+  long ping(boolean v6, long dstHigh, long dstLow, long[] local, long timeoutNanos) throws SocketTimeoutException {
+    int seq = sequence.getAndIncrement() & 0xFFFF;
+    PendingPing p = new PendingPing(Thread.currentThread(), host.clock().nanos());
+    pending.put(seq, p);
+    OwnerContext ctx = host.borrowContext();
+    try {
+      int ipHeader = v6 ? 40 : 20;
+      for (int i = 0; i < PING_PAYLOAD; i++) {
+        ctx.tx[ipHeader + IcmpMessage.HEADER_LENGTH + i] = (byte) i;
+      }
+      ctx.icmp.echo(v6 ? IcmpType.V6_ECHO_REQUEST : IcmpType.V4_ECHO_REQUEST, identifier, seq);
+      send(v6, local[1], local[2], dstHigh, dstLow, IcmpMessage.HEADER_LENGTH + PING_PAYLOAD, ctx, p.sentAt);
+    } finally {
+      host.returnContext(ctx);
+    }
+    long deadline = System.nanoTime() + timeoutNanos;
+    while (p.rttNanos < 0) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        pending.remove(seq);
+        throw new SocketTimeoutException("no echo reply from " + host.formatAddress(v6, dstHigh, dstLow)
+            + " within " + timeoutNanos / 1_000_000 + " ms");
+      }
+      LockSupport.parkNanos(this, left);
+    }
+    return p.rttNanos;
+  }
+
+  /** Writes the ICMP header (its body already in place) and the IP header, and transmits. */
+  private void send(boolean v6, long srcHigh, long srcLow, long dstHigh, long dstLow, int icmpLength,
+      OwnerContext ctx, long now) {
+    int ipHeader;
+    if (v6) {
+      ctx.icmp.writeV6(ctx.tx, 40, icmpLength - IcmpMessage.HEADER_LENGTH,
+          Checksum.pseudoHeaderIpv6(srcHigh, srcLow, dstHigh, dstLow, IpProtocol.ICMPV6, icmpLength));
+      ipHeader = ctx.ipv6.protocol(IpProtocol.ICMPV6).hopLimit(64).source(srcHigh, srcLow)
+          .destination(dstHigh, dstLow).write(ctx.tx, 0, icmpLength);
+    } else {
+      ctx.icmp.writeV4(ctx.tx, 20, icmpLength - IcmpMessage.HEADER_LENGTH);
+      ipHeader = ctx.ipv4.protocol(IpProtocol.ICMP).ttl(64).dontFragment(false)
+          .source((int) srcLow).destination((int) dstLow).write(ctx.tx, 0, icmpLength);
+    }
+    Device device = host.deviceFor(v6, dstHigh, dstLow);
+    if (device == null) {
+      host.dropped(DropReason.NOT_FOR_US);
+      return;
+    }
+    device.transmit(ctx.tx, 0, ipHeader + icmpLength, now);
+  }
+
+  /** The quoted packet's TCP sequence number, at {@code tcpOffset} in {@code buf}. */
+  static int quotedSequence(byte[] buf, int tcpOffset) {
+    return Bytes.i32(buf, tcpOffset + 4);
+  }
+}

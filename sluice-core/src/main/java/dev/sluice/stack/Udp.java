@@ -1,0 +1,46 @@
+package dev.sluice.stack;
+
+import dev.sluice.link.PacketBuffer;
+import dev.sluice.wire.DropReason;
+import dev.sluice.wire.PacketDecoder;
+import java.net.BindException;
+import java.util.concurrent.ConcurrentHashMap;
+
+/** A host's UDP ports (RFC 768): bound endpoints by port, and delivery to them. */
+final class Udp {
+  private final Host host;
+  private final ConcurrentHashMap<Integer, UdpEndpoint> bound = new ConcurrentHashMap<>();
+
+  Udp(Host host) {
+    this.host = host;
+  }
+
+  UdpEndpoint bind(int port, int queueCapacity) throws BindException {
+    if (port < 1 || port > 65_535) {
+      throw new IllegalArgumentException("port out of range [1, 65535]: " + port);
+    }
+    UdpEndpoint endpoint = new UdpEndpoint(host, this, port, queueCapacity);
+    if (bound.putIfAbsent(port, endpoint) != null) {
+      throw new BindException("Address already in use: UDP port " + port);
+    }
+    return endpoint;
+  }
+
+  void unbind(UdpEndpoint endpoint) {
+    bound.remove(endpoint.port(), endpoint);
+  }
+
+  /** A worker's validated datagram; the buffer goes to the endpoint's queue or is released. */
+  void receive(PacketBuffer packet, PacketDecoder d, long now) {
+    UdpEndpoint endpoint = bound.get(d.udp().destinationPort());
+    if (endpoint == null) {
+      host.dropped(DropReason.UDP_NO_SOCKET);
+      packet.release();
+      return;
+    }
+    if (!endpoint.offer(packet)) {
+      host.dropped(DropReason.UDP_QUEUE_FULL);
+      packet.release();
+    }
+  }
+}

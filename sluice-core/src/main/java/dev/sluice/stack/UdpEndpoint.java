@@ -1,0 +1,155 @@
+package dev.sluice.stack;
+
+import dev.sluice.link.Device;
+import dev.sluice.link.MpmcRing;
+import dev.sluice.link.PacketBuffer;
+import dev.sluice.wire.Checksum;
+import dev.sluice.wire.IpProtocol;
+import dev.sluice.wire.PacketDecoder;
+import dev.sluice.wire.UdpDatagram;
+import java.io.IOException;
+import java.net.DatagramPacket;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NoRouteToHostException;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A bound UDP port. Workers queue received datagrams here without copying them (the packet
+ * buffer itself waits in a bounded ring; a full ring drops and counts); {@link #receive} copies
+ * one out. Thread-safe: any thread may send; receivers take turns.
+ */
+public final class UdpEndpoint implements AutoCloseable {
+  private final Host host;
+  private final Udp udp;
+  private final int port;
+  private final MpmcRing<PacketBuffer> queue;
+  private final PacketDecoder decoder;
+  private volatile Thread waiter;
+  private volatile boolean closed;
+
+  UdpEndpoint(Host host, Udp udp, int port, int queueCapacity) {
+    this.host = host;
+    this.udp = udp;
+    this.port = port;
+    this.queue = new MpmcRing<>(Math.max(2, queueCapacity));
+    this.decoder = new PacketDecoder(host.drops());
+  }
+
+  public int port() {
+    return port;
+  }
+
+  boolean offer(PacketBuffer packet) {
+    if (closed || !queue.offer(packet)) {
+      return false;
+    }
+    Thread t = waiter;
+    if (t != null) {
+      LockSupport.unpark(t);
+    }
+    return true;
+  }
+
+  /**
+   * Receives one datagram into {@code p} (data, length, sender), as
+   * {@link java.net.DatagramSocket#receive} does; a datagram longer than the buffer is truncated.
+   * Throws {@link SocketTimeoutException} after {@code timeoutNanos} (0: forever) and
+   * {@link SocketException} once closed.
+   */
+  public synchronized void receive(DatagramPacket p, long timeoutNanos) throws IOException {
+    long deadline = timeoutNanos > 0 ? System.nanoTime() + timeoutNanos : Long.MAX_VALUE;
+    PacketBuffer packet;
+    waiter = Thread.currentThread();
+    try {
+      while ((packet = queue.poll()) == null) {
+        if (closed) {
+          throw new SocketException("Socket closed: UDP port " + port);
+        }
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          throw new SocketTimeoutException("Receive timed out: UDP port " + port);
+        }
+        LockSupport.parkNanos(this, Math.min(left, 100_000_000L));
+      }
+    } finally {
+      waiter = null;
+    }
+    try {
+      decoder.decodeIp(packet.data(), 0, packet.length()); // validated by the worker already
+      UdpDatagram d = decoder.udp();
+      int n = Math.min(d.payloadLength(), p.getData().length - p.getOffset());
+      System.arraycopy(d.buffer(), d.payloadOffset(), p.getData(), p.getOffset(), n);
+      p.setLength(n);
+      boolean v6 = decoder.ipVersion() == 6;
+      byte[] from = v6
+          ? ByteBuffer.allocate(16).putLong(decoder.ipv6().sourceHigh()).putLong(decoder.ipv6().sourceLow()).array()
+          : ByteBuffer.allocate(4).putInt(decoder.ipv4().source()).array();
+      p.setSocketAddress(new InetSocketAddress(InetAddress.getByAddress(from), d.sourcePort()));
+    } finally {
+      packet.release();
+    }
+  }
+
+  /** Sends {@code len} bytes of {@code data} to {@code to}. */
+  public void send(byte[] data, int off, int len, InetSocketAddress to) throws IOException {
+    if (closed) {
+      throw new SocketException("Socket closed: UDP port " + port);
+    }
+    InetAddress address = to.getAddress();
+    if (address == null) {
+      throw new SocketException("Unresolved address (Sluice does no DNS): " + to);
+    }
+    ByteBuffer b = ByteBuffer.wrap(address.getAddress());
+    boolean v6 = address instanceof Inet6Address;
+    long high = v6 ? b.getLong() : 0;
+    long low = v6 ? b.getLong() : Integer.toUnsignedLong(b.getInt());
+    long[] local = host.sourceFor(v6, high, low);
+    Device device = host.deviceFor(v6, high, low);
+    if (local == null || device == null) {
+      throw new NoRouteToHostException("No route to host: " + to);
+    }
+    int ipHeader = v6 ? 40 : 20;
+    int total = ipHeader + UdpDatagram.HEADER_LENGTH + len;
+    if (total > device.mtu()) {
+      throw new SocketException("Message too long: " + len + " bytes do not fit the MTU of " + device.mtu()
+          + " (Sluice does not fragment)");
+    }
+    OwnerContext ctx = host.borrowContext();
+    try {
+      System.arraycopy(data, off, ctx.tx, ipHeader + UdpDatagram.HEADER_LENGTH, len);
+      ctx.udp.sourcePort(port).destinationPort(to.getPort());
+      if (v6) {
+        ctx.udp.write(ctx.tx, 40, len, Checksum.pseudoHeaderIpv6(local[1], local[2], high, low, IpProtocol.UDP, 0));
+        ctx.ipv6.protocol(IpProtocol.UDP).hopLimit(64).source(local[1], local[2]).destination(high, low)
+            .write(ctx.tx, 0, UdpDatagram.HEADER_LENGTH + len);
+      } else {
+        ctx.udp.write(ctx.tx, 20, len, Checksum.pseudoHeaderIpv4((int) local[2], (int) low, IpProtocol.UDP, 0));
+        ctx.ipv4.protocol(IpProtocol.UDP).ttl(64).dontFragment(true).source((int) local[2]).destination((int) low)
+            .write(ctx.tx, 0, UdpDatagram.HEADER_LENGTH + len);
+      }
+      device.transmit(ctx.tx, 0, total, host.clock().nanos());
+    } finally {
+      host.returnContext(ctx);
+    }
+  }
+
+  /** Unbinds the port; datagrams still queued are dropped. */
+  @Override
+  public void close() {
+    closed = true;
+    udp.unbind(this);
+    PacketBuffer p;
+    while ((p = queue.poll()) != null) {
+      p.release();
+    }
+    Thread t = waiter;
+    if (t != null) {
+      LockSupport.unpark(t);
+    }
+  }
+}
