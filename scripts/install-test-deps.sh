@@ -11,6 +11,9 @@ declare -A needs=(
   [tcpdump]=tcpdump      # scripts/capture-corpus.sh
   [ethtool]=ethtool      # offloads off for fair kernel baselines
   [socat]=socat          # kernel-side peers
+  [curl]=curl            # HTTP downloads from sluice serve (interop)
+  [wrk]=wrk              # HTTP load against sluice serve (interop)
+  [ping]=iputils-ping    # ICMP echo towards Sluice (interop)
 )
 missing=()
 for cmd in "${!needs[@]}"; do

@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
     subcommands = {
       DemoCommand.class,
       TortureCommand.class,
-      PendingCommands.Serve.class,
+      ServeCommand.class,
       PendingCommands.Drill.class,
       PendingCommands.Bench.class,
       PendingCommands.Doctor.class,

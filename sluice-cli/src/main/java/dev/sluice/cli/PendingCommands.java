@@ -31,12 +31,6 @@ final class PendingCommands {
     }
   }
 
-  @Command(name = "serve", mixinStandardHelpOptions = true,
-      description = "Serve HTTP and echo over a TUN device.")
-  static final class Serve extends Pending {
-    Serve() { super("serve", "the socket API and TUN driver (issue 5)"); }
-  }
-
   @Command(name = "drill", mixinStandardHelpOptions = true,
       description = "Run packetdrill-style conformance scripts.")
   static final class Drill extends Pending {
@@ -64,6 +58,9 @@ final class PendingCommands {
   @Command(name = "ss", mixinStandardHelpOptions = true,
       description = "Print the connection table, like ss -ti.")
   static final class Ss extends Pending {
-    Ss() { super("ss", "the socket API (issue 5)"); }
+    Ss() {
+      super("ss", "a control channel to a running stack; until then use 'sluice serve --stats N' "
+          + "or 'sluice torture --stats'");
+    }
   }
 }

@@ -70,6 +70,9 @@ final class TortureCommand implements Callable<Integer> {
   @Option(names = "--json", description = "End with the report as one JSON object on the last line.")
   boolean json;
 
+  @Option(names = "--stats", description = "Also print both hosts' TCP counters and drops (nstat-style).")
+  boolean stats;
+
   @Override
   public Integer call() throws InterruptedException {
     Steering steering;
@@ -103,6 +106,10 @@ final class TortureCommand implements Callable<Integer> {
       out.println();
     }
     print(out, r);
+    if (stats) {
+      out.println();
+      out.print(torture.counters());
+    }
     if (json) {
       out.println(r.toJson());
     }

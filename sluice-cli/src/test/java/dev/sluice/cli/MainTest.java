@@ -46,7 +46,7 @@ class MainTest {
 
   @Test
   void pendingSubcommand_saysItIsNotAvailableAndExitsNonZero() {
-    assertThat(run("serve")).isEqualTo(PendingCommands.EXIT_NOT_AVAILABLE);
+    assertThat(run("drill")).isEqualTo(PendingCommands.EXIT_NOT_AVAILABLE);
   }
 
   @Test

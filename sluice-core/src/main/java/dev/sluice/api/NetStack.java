@@ -120,6 +120,15 @@ public final class NetStack implements AutoCloseable {
     return host.connectionCount();
   }
 
+  /** The connection table, as {@code ss -tin} prints it. */
+  public String connectionTable() {
+    List<dev.sluice.stack.ConnectionInfo> infos = new ArrayList<>();
+    for (Connection c : host.connections()) {
+      infos.add(c.info());
+    }
+    return dev.sluice.stack.ConnectionTableFormat.format(infos);
+  }
+
   /** Host-wide TCP counters, {@code nstat}-style. */
   public String tcpCounters() {
     return host.tcpTotals().format();

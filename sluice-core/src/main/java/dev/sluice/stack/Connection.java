@@ -775,7 +775,8 @@ public final class Connection extends TimerNode {
   public ConnectionInfo info() {
     return new ConnectionInfo(engine.endpoints(), state, engine.srttNanos(), engine.rttvarNanos(),
         engine.rtoNanos(), engine.cwnd(), engine.ssthresh(), engine.stats().retransmittedSegments(),
-        backlog == null ? 0 : backlog.size());
+        backlog == null ? 0 : backlog.size(), engine.readable(), engine.bytesUnsentOrUnacked(), engine.sendMss(),
+        engine.stats().segmentsIn(), engine.stats().segmentsOut());
   }
 
   public boolean isPassive() {

@@ -126,6 +126,13 @@ public final class Torture {
     return progress;
   }
 
+  private volatile String counters = "";
+
+  /** After {@link #run()}: both hosts' TCP counters and drops, nstat-style. */
+  public String counters() {
+    return counters;
+  }
+
   /** One end of one connection, for the checks after the run. */
   private record End(Connection connection) { }
 
@@ -229,6 +236,8 @@ public final class Torture {
         finBeforeCloseCount++;
       }
     }
+    counters = "client (198.18.0.1):\n" + client.tcpTotals().format() + hostDrops(client)
+        + "server (198.18.0.2):\n" + server.tcpTotals().format() + hostDrops(server);
     long retransmits = client.tcpTotals().get(dev.sluice.tcp.TcpCounter.RETRANSMITTED_SEGMENTS)
         + server.tcpTotals().get(dev.sluice.tcp.TcpCounter.RETRANSMITTED_SEGMENTS);
     return new Report(config.connections(), progress.bytes(), hangs.get(), corrupted.get(), eofMissing.get(),
@@ -237,6 +246,13 @@ public final class Torture {
         finsAlone.sum(),
         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), config.workers(),
         config.steering().name().toLowerCase(java.util.Locale.ROOT), config.seed());
+  }
+
+  private static String hostDrops(Host host) {
+    StringBuilder out = new StringBuilder();
+    host.hostDrops().forEach((reason, n) -> out.append(String.format("%-28s %d  # %s%n", "Drop" + reason.name(), n,
+        reason.description())));
+    return out.toString();
   }
 
   private int awaitClosed(long deadline) throws InterruptedException {

@@ -198,4 +198,18 @@ class HostTest {
     assertThatThrownBy(() -> server.read(new byte[10], 0, 10, 2 * MS))
         .isInstanceOf(java.net.SocketTimeoutException.class).hasMessageContaining("198.18.0.2:80");
   }
+
+  @Test
+  void connectionTable_printsLikeSs() throws IOException {
+    TwoHosts net = new TwoHosts(ONE_WORKER);
+    net.server.listen(80, 8);
+    Connection client = net.client.connect(TwoHosts.serverAddress(80));
+    net.settle();
+    client.write(text("abc"), 0, 3, 0);
+    net.settle();
+    String table = ConnectionTableFormat.format(java.util.List.of(client.info()));
+    assertThat(table).contains("State", "Recv-Q", "Send-Q", "ESTAB", "198.18.0.1:", "198.18.0.2:80", "mss:1448",
+        "segs_out:");
+    assertThat(table.lines().count()).isEqualTo(3);
+  }
 }

@@ -1,0 +1,164 @@
+package dev.sluice.cli;
+
+import dev.sluice.api.NetStack;
+import dev.sluice.link.PcapngWriter;
+import dev.sluice.link.TunDevice;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** {@code sluice serve}: the stack on a TUN device, serving HTTP and echo. */
+@Command(
+    name = "serve",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Runs Sluice on a TUN device and serves HTTP/1.1 (GET / and GET /bytes/N) and echo (RFC 862).",
+      "",
+      "Needs CAP_NET_ADMIN (root, or a user and network namespace). A namespace keeps the test",
+      "traffic away from everything else; use addresses from 198.18.0.0/15:",
+      "",
+      "  ip netns add sluice",
+      "  sluice serve --netns sluice --tun tun0 --address 198.18.0.2/24 --peer-address 198.18.0.1/24",
+      "  ip netns exec sluice curl http://198.18.0.2/bytes/1000000 | sha256sum",
+      "  ip netns exec sluice ping -c 3 198.18.0.2",
+      "  ip netns del sluice",
+      "",
+      "--peer-address gives the kernel's side of the device that address and brings it up;",
+      "without it, configure the kernel side yourself (ip addr add ... dev tun0; ip link set tun0 up)."
+    })
+final class ServeCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(names = "--tun", required = true, description = "TUN device name (created if absent).")
+  String tun;
+
+  @Option(names = "--address", required = true, split = ",",
+      description = "Sluice's address(es) on the device, like 198.18.0.2/24 or 2001:2::2/64.")
+  List<String> addresses = new ArrayList<>();
+
+  @Option(names = "--peer-address", split = ",",
+      description = "Give the kernel's side of the device this address and bring it up (uses ip(8)).")
+  List<String> peerAddresses = new ArrayList<>();
+
+  @Option(names = "--netns", description = "Create the device inside this network namespace (by name or path).")
+  String netns;
+
+  @Option(names = "--http-port", defaultValue = "80", description = "HTTP port (default ${DEFAULT-VALUE}); 0 for none.")
+  int httpPort;
+
+  @Option(names = "--echo-port", defaultValue = "7", description = "Echo port (default ${DEFAULT-VALUE}); 0 for none.")
+  int echoPort;
+
+  @Option(names = "--workers", defaultValue = "0", description = "Receive workers; 0 for one per core.")
+  int workers;
+
+  @Option(names = "--queues", defaultValue = "1",
+      description = "TUN queues (IFF_MULTI_QUEUE when more than 1; default ${DEFAULT-VALUE}).")
+  int queues;
+
+  @Option(names = "--mtu", defaultValue = "1500", description = "Device MTU (default ${DEFAULT-VALUE}).")
+  int mtu;
+
+  @Option(names = "--capture", description = "Write every packet on the device to this pcapng file.")
+  Path capture;
+
+  @Option(names = "--stats", defaultValue = "0",
+      description = "Print the connection table (like ss -ti) and the TCP counters every N seconds; 0 for never.")
+  int statsSeconds;
+
+  @Option(names = "--duration", defaultValue = "0", description = "Stop after N seconds; 0 runs until interrupted.")
+  int durationSeconds;
+
+  @Override
+  public Integer call() throws Exception {
+    if (httpPort < 0 || httpPort > 65_535 || echoPort < 0 || echoPort > 65_535 || queues < 1 || statsSeconds < 0
+        || durationSeconds < 0 || workers < 0) {
+      throw new ParameterException(spec.commandLine(),
+          "ports must be in [0, 65535]; --queues must be positive; --stats, --duration and --workers must not be negative");
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    Path ns = netns == null ? null : netns.contains("/") ? Path.of(netns) : Path.of("/var/run/netns", netns);
+    TunDevice device = TunDevice.open(ns, tun, queues, mtu);
+    PcapngWriter writer = null;
+    if (capture != null) {
+      writer = PcapngWriter.create(capture, System.currentTimeMillis() * 1_000_000L);
+      writer.attach(device);
+    }
+    for (String peer : peerAddresses) {
+      ip(ns, "addr", "add", peer, "dev", tun);
+    }
+    if (!peerAddresses.isEmpty()) {
+      ip(ns, "link", "set", "dev", tun, "mtu", Integer.toString(mtu), "up");
+    }
+    NetStack.Builder builder = NetStack.builder();
+    if (workers > 0) {
+      builder.workers(workers);
+    }
+    for (String address : addresses) {
+      builder.addInterface(device, address);
+    }
+    CountDownLatch stop = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
+    try (NetStack stack = builder.build()) {
+      List<Runnable> stops = new ArrayList<>();
+      if (httpPort > 0) {
+        HttpService http = new HttpService(stack.listen(httpPort, 1024));
+        Thread.ofPlatform().daemon(true).name("sluice-http").start(http::run);
+        stops.add(http::stop);
+      }
+      if (echoPort > 0) {
+        EchoService echo = new EchoService(stack.listen(echoPort, 1024));
+        Thread.ofPlatform().daemon(true).name("sluice-echo").start(echo::run);
+        stops.add(echo::stop);
+      }
+      out.println("sluice serve: " + String.join(", ", addresses) + " on " + tun
+          + (ns == null ? "" : " in " + ns) + (httpPort > 0 ? "; http :" + httpPort : "")
+          + (echoPort > 0 ? "; echo :" + echoPort : ""));
+      out.flush();
+      long end = durationSeconds > 0 ? System.nanoTime() + TimeUnit.SECONDS.toNanos(durationSeconds) : Long.MAX_VALUE;
+      while (true) {
+        long wait = statsSeconds > 0 ? TimeUnit.SECONDS.toNanos(statsSeconds) : TimeUnit.SECONDS.toNanos(1);
+        wait = Math.min(wait, end - System.nanoTime());
+        if (wait <= 0 || stop.await(wait, TimeUnit.NANOSECONDS)) {
+          break;
+        }
+        if (statsSeconds > 0) {
+          out.print(stack.connectionTable());
+          out.print(stack.tcpCounters());
+          out.flush();
+        }
+      }
+      stops.forEach(Runnable::run);
+    } finally {
+      device.close();
+      if (writer != null) {
+        writer.close();
+      }
+    }
+    return 0;
+  }
+
+  /** Runs ip(8), in the namespace if one was given. */
+  private void ip(Path ns, String... args) throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>(List.of("ip"));
+    if (ns != null) {
+      command.addAll(List.of("-n", ns.getFileName().toString()));
+    }
+    command.addAll(List.of(args));
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String output = new String(p.getInputStream().readAllBytes());
+    if (p.waitFor() != 0) {
+      throw new IOException(String.join(" ", command) + " failed: " + output.strip());
+    }
+  }
+}

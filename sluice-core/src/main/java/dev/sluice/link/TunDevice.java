@@ -1,0 +1,699 @@
+package dev.sluice.link;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
+import dev.sluice.wire.DropCounters;
+import dev.sluice.wire.DropReason;
+import dev.sluice.wire.FlowHash;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A Linux TUN device: raw IP packets (no link-layer header) exchanged with the kernel through
+ * {@code /dev/net/tun}, bound with the Foreign Function & Memory API. See {@code tun(4)} and the
+ * kernel's {@code Documentation/networking/tuntap.rst}.
+ *
+ * <p>The device is created with {@code IFF_TUN | IFF_NO_PI}: without {@code IFF_NO_PI} every
+ * read and write carries a 4-byte {@code struct tun_pi} (flags and EtherType) in front of the
+ * packet, which a raw-IP {@link Device} would have to strip and add; the IP version nibble already
+ * says which protocol a packet is. With more than one queue it adds {@code IFF_MULTI_QUEUE} and
+ * attaches one file descriptor per queue to the same device; the kernel spreads the packets it
+ * sends across the queues by flow.
+ *
+ * <p><b>Threads.</b> Each queue has one receiving <i>platform</i> thread. Never a virtual thread:
+ * a virtual thread inside a native call pins its carrier for the whole call, so readers waiting in
+ * {@code poll(2)} would take carriers from everyone else. A reader waits in {@code poll(2)} on its
+ * queue's descriptor and on an {@code eventfd(2)}; {@link #close()} writes the eventfd to wake
+ * them, because closing a descriptor does not wake a thread blocked on it (and would let the
+ * number be reused under its feet). Received packets are copied into buffers of a per-queue
+ * {@link PacketPool} and offered to that queue's {@link MpmcRing}; {@link #poll} takes from the
+ * ring. Any thread may {@link #transmit}. Descriptors are non-blocking, so a write never waits.
+ *
+ * <p><b>Memory.</b> Steady state allocates nothing per packet: each reader owns a confined arena
+ * (read buffer, {@code pollfd} array, errno slot) for its life, and transmissions borrow a native
+ * buffer from a small pool (see {@link #transmit}).
+ *
+ * <p><b>Time.</b> Received packets are stamped with {@link System#nanoTime()}, the real clock a
+ * host driving a kernel device runs on.
+ *
+ * <p><b>Set-up.</b> The device is created down and without addresses; configure the kernel's side
+ * as for any interface ({@code ip link set dev NAME up mtu M}, {@code ip addr add ...}). Keep its
+ * MTU at or below {@link #mtu()}: larger packets from the kernel are dropped and counted. The
+ * device disappears when it is closed. Creating one needs {@code CAP_NET_ADMIN} in the user
+ * namespace owning the network namespace; the JVM needs native access for the FFM calls
+ * ({@code --enable-native-access=dev.sluice.core}, or {@code ALL-UNNAMED} on the class path).
+ */
+public final class TunDevice implements Device, AutoCloseable {
+  /** {@code TUNSETIFF = _IOW('T', 202, int)} (include/uapi/linux/if_tun.h). */
+  static final long TUNSETIFF = 0x400454caL;
+  static final short IFF_TUN = 0x0001;
+  static final short IFF_MULTI_QUEUE = 0x0100;
+  static final short IFF_NO_PI = 0x1000;
+  /** Interface names are at most 15 bytes plus the terminating NUL (include/uapi/linux/if.h). */
+  static final int IFNAMSIZ = 16;
+  /**
+   * {@code struct ifreq} on LP64 Linux (x86_64, aarch64): {@code char ifr_name[IFNAMSIZ]}, then a
+   * union whose largest member ({@code struct ifmap}) is 24 bytes; TUNSETIFF uses its
+   * {@code short ifr_flags}. 40 bytes in all.
+   */
+  static final StructLayout IFREQ = MemoryLayout.structLayout(
+      MemoryLayout.sequenceLayout(IFNAMSIZ, JAVA_BYTE).withName("ifr_name"),
+      JAVA_SHORT.withName("ifr_flags"),
+      MemoryLayout.paddingLayout(22));
+  private static final long IFR_FLAGS = IFREQ.byteOffset(MemoryLayout.PathElement.groupElement("ifr_flags"));
+
+  static final String NEEDS_CAP_NET_ADMIN =
+      "needs CAP_NET_ADMIN: run as root or inside a user and network namespace";
+  /** The kernel's limit on queues per device (MAX_TAP_QUEUES in drivers/net/tun.c). */
+  public static final int MAX_QUEUES = 256;
+  /** Packets each receive queue holds before it drops ({@link DropReason#RX_QUEUE_FULL}). */
+  public static final int RECEIVE_QUEUE_CAPACITY = 512;
+  /**
+   * Buffers of {@code mtu} bytes in each queue's pool: a full ring, and as many again held by the
+   * stack. A power of two, as the pool rounds up to one. At MTU 1500, 1.5 MB per queue.
+   */
+  static final int POOL_BUFFERS = 2 * RECEIVE_QUEUE_CAPACITY;
+  /** Readers read into a buffer that fits any IP packet, so an oversized one is seen whole and counted. */
+  private static final int READ_BUFFER = 65_536;
+  /** Reads per wake-up before the reader polls again (and so sees a close). */
+  private static final int READ_BATCH = 64;
+  /**
+   * How long a reader waits in poll(2) before looking at the closing flag itself. Only a safety
+   * net: {@link #close()} wakes readers through the eventfd at once.
+   */
+  static final int DEFAULT_POLL_TIMEOUT_MILLIS = 500;
+  private static final long CLOSE_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(5);
+  private static final long OPEN_TIMEOUT_MILLIS = 10_000;
+  private static final System.Logger LOG = System.getLogger("dev.sluice.link");
+
+  private final String name;
+  private final int mtu;
+  private final int[] fds;
+  private final int eventFd;
+  private final int pollTimeoutMillis;
+  private final MpmcRing<PacketBuffer>[] rings;
+  private final PacketPool[] pools;
+  private final Thread[] readers;
+  private final DropCounters drops = new DropCounters();
+  private final LongAdder receiveErrors = new LongAdder();
+  private final LongAdder transmitErrors = new LongAdder();
+  private volatile int lastTransmitErrno;
+  private volatile PacketTap[] taps = new PacketTap[0];
+
+  /**
+   * Transmit buffers. Why a pool and not a ThreadLocal: transmitters may be application threads,
+   * virtual ones included, often short-lived, so a per-thread buffer would be allocated per
+   * thread (per connection, even) and freed only by the GC. A write on a non-blocking descriptor
+   * holds a slot for microseconds, so a few slots per core serve any number of threads. When more
+   * threads than slots transmit at the same instant, the extra ones use a temporary arena:
+   * correct, merely allocating, and never in steady state.
+   */
+  private final MpmcRing<TxSlot> txSlots;
+  /** Owns the transmit slots; closed once no transmission is in flight. */
+  private final Arena txArena;
+  /**
+   * Transmissions in flight; {@link #close()} adds {@link Integer#MIN_VALUE}, making it negative,
+   * so later transmissions see the device closed, and waits until the count is back to it before
+   * closing descriptors: a descriptor number closed under a writer could be reused by an
+   * unrelated open, and the writer would send a packet into someone else's file.
+   */
+  private final AtomicInteger transmitters = new AtomicInteger();
+  private volatile boolean closing;
+  private boolean closed;
+
+  /** A native buffer with its errno slot, borrowed by one transmission at a time. */
+  private record TxSlot(MemorySegment data, MemorySegment state) {
+    static TxSlot allocate(Arena arena, int size) {
+      return new TxSlot(arena.allocate(size, 8), arena.allocate(Libc.CALL_STATE));
+    }
+  }
+
+  /** The descriptors of a device's queues, before a {@link TunDevice} takes them over. */
+  private record Queues(String name, int[] fds) {
+    void close() {
+      try (Arena arena = Arena.ofConfined()) {
+        MemorySegment state = arena.allocate(Libc.CALL_STATE);
+        for (int fd : fds) {
+          Libc.close(state, fd);
+        }
+      }
+    }
+  }
+
+  /**
+   * Creates (or attaches to an existing persistent) TUN device in the caller's network namespace.
+   *
+   * @param name the interface name, at most 15 bytes; {@code ""} lets the kernel choose
+   *     ({@code tunN}), and {@link #name()} says what it chose
+   * @param queues receive queues, one descriptor and one reader thread each, in [1, 256]
+   * @param mtu the largest IP packet sent or accepted, in [68, 65535]
+   * @throws IOException if the device cannot be created; without the privilege, the message says
+   *     "needs CAP_NET_ADMIN: run as root or inside a user and network namespace" and names the
+   *     errno
+   */
+  public static TunDevice open(String name, int queues, int mtu) throws IOException {
+    return open((Path) null, name, queues, mtu, DEFAULT_POLL_TIMEOUT_MILLIS);
+  }
+
+  /**
+   * Creates the TUN device inside the network namespace at {@code netns} ({@code
+   * /var/run/netns/NAME} for one made by {@code ip netns add NAME}, or {@code /proc/PID/ns/net}).
+   *
+   * <p>How: a network device is created in the namespace of the thread that issues TUNSETIFF, and
+   * {@code setns(2)} moves only the calling thread. So a short-lived platform thread enters the
+   * namespace, opens every queue, and ends; the descriptors stay bound to the device in that
+   * namespace and work from any thread, while the JVM's other threads never leave their own.
+   * Entering a namespace needs {@code CAP_SYS_ADMIN} as well.
+   *
+   * @param netns the namespace file, or {@code null} for the caller's own namespace (as {@link
+   *     #open(String, int, int)})
+   */
+  public static TunDevice open(Path netns, String name, int queues, int mtu) throws IOException {
+    return open(netns, name, queues, mtu, DEFAULT_POLL_TIMEOUT_MILLIS);
+  }
+
+  /** As the public overloads; tests choose the poll timeout. */
+  static TunDevice open(Path netns, String name, int queues, int mtu, int pollTimeoutMillis)
+      throws IOException {
+    Objects.requireNonNull(name, "name");
+    if (name.getBytes(StandardCharsets.UTF_8).length >= IFNAMSIZ || name.indexOf('\0') >= 0) {
+      throw new IllegalArgumentException("interface name must be at most 15 bytes: \"" + name + "\"");
+    }
+    if (queues < 1 || queues > MAX_QUEUES) {
+      throw new IllegalArgumentException("queues must be in [1, " + MAX_QUEUES + "]: " + queues);
+    }
+    if (mtu < 68 || mtu > 65_535) {
+      throw new IllegalArgumentException("mtu must be in [68, 65535]: " + mtu);
+    }
+    if (pollTimeoutMillis < 1) {
+      throw new IllegalArgumentException("poll timeout must be positive: " + pollTimeoutMillis);
+    }
+    loadLibc();
+    Queues opened = netns == null ? openQueues(name, queues) : openInNamespace(netns, name, queues);
+    TunDevice device;
+    try {
+      device = new TunDevice(opened, mtu, pollTimeoutMillis);
+    } catch (IOException | RuntimeException | Error e) {
+      opened.close();
+      throw e;
+    }
+    try {
+      device.startReaders();
+    } catch (RuntimeException | Error e) {
+      device.close(); // stops the readers that did start before closing their descriptors
+      throw e;
+    }
+    return device;
+  }
+
+  private static void loadLibc() throws IOException {
+    String os = System.getProperty("os.name", "");
+    String arch = System.getProperty("os.arch", "");
+    if (!os.toLowerCase(Locale.ROOT).startsWith("linux")) {
+      throw new IOException("TUN devices are Linux only; this is " + os);
+    }
+    if (!arch.equals("amd64") && !arch.equals("x86_64") && !arch.equals("aarch64")) {
+      // The constants and struct layouts here are those of LP64 Linux on these two.
+      throw new IOException("TunDevice supports x86_64 and aarch64 Linux; this is " + arch);
+    }
+    try {
+      Libc.load();
+    } catch (LinkageError | IllegalCallerException e) {
+      throw new IOException("cannot bind libc through the FFM API (is native access enabled? "
+          + "--enable-native-access=dev.sluice.core, or ALL-UNNAMED on the class path): " + e, e);
+    }
+  }
+
+  /**
+   * Opens {@code queues} descriptors on {@code /dev/net/tun} and attaches each to the device
+   * {@code name} with TUNSETIFF. The first creates the device (or attaches to a persistent one);
+   * with {@code IFF_MULTI_QUEUE} the others attach further queues to it, by the name the kernel
+   * reported, which matters when it chose the name.
+   */
+  private static Queues openQueues(String name, int queues) throws IOException {
+    short flags = (short) (IFF_TUN | IFF_NO_PI | (queues > 1 ? IFF_MULTI_QUEUE : 0));
+    int[] fds = new int[queues];
+    int opened = 0;
+    String actual = name;
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment state = arena.allocate(Libc.CALL_STATE);
+      MemorySegment path = arena.allocateFrom("/dev/net/tun");
+      MemorySegment ifr = arena.allocate(IFREQ);
+      try {
+        for (; opened < queues; opened++) {
+          int fd = Libc.open(state, path, Libc.O_RDWR | Libc.O_NONBLOCK | Libc.O_CLOEXEC);
+          if (fd < 0) {
+            throw openFailure("open(/dev/net/tun)", actual, Libc.errno(state));
+          }
+          ifr.fill((byte) 0);
+          byte[] nameBytes = actual.getBytes(StandardCharsets.UTF_8);
+          MemorySegment.copy(nameBytes, 0, ifr, JAVA_BYTE, 0, nameBytes.length);
+          ifr.set(JAVA_SHORT, IFR_FLAGS, flags);
+          if (Libc.ioctl(state, fd, TUNSETIFF, ifr) < 0) {
+            int errno = Libc.errno(state);
+            Libc.close(state, fd);
+            throw openFailure("ioctl(TUNSETIFF)", actual, errno);
+          }
+          fds[opened] = fd;
+          actual = ifr.getString(0); // the kernel NUL-terminates within IFNAMSIZ
+        }
+      } catch (IOException | RuntimeException | Error e) {
+        new Queues(actual, Arrays.copyOf(fds, opened)).close();
+        throw e;
+      }
+    }
+    return new Queues(actual, fds);
+  }
+
+  /** Runs {@link #openQueues} on a platform thread that first enters {@code netns}. */
+  private static Queues openInNamespace(Path netns, String name, int queues) throws IOException {
+    // The outcome is settled by one compare-and-set: if the caller gave up waiting first, the
+    // opener finds ABANDONED there and closes what it opened, so no descriptor leaks.
+    Object abandoned = new Object();
+    AtomicReference<Object> outcome = new AtomicReference<>();
+    Thread opener = Thread.ofPlatform().name("sluice-tun-open-" + name).daemon(true).unstarted(() -> {
+      Object result;
+      try {
+        enterNetworkNamespace(netns);
+        result = openQueues(name, queues);
+      } catch (Throwable t) {
+        result = t;
+      }
+      if (!outcome.compareAndSet(null, result) && result instanceof Queues q) {
+        q.close();
+      }
+      // The thread ends here, so nothing else ever runs inside the namespace it entered.
+    });
+    opener.start();
+    boolean interrupted = false;
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(OPEN_TIMEOUT_MILLIS);
+    while (opener.isAlive() && deadline - System.nanoTime() > 0) {
+      try {
+        opener.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+    if (outcome.compareAndSet(null, abandoned)) {
+      throw new IOException("opening TUN device '" + name + "' in " + netns + " did not finish within "
+          + OPEN_TIMEOUT_MILLIS + " ms");
+    }
+    Object result = outcome.get();
+    if (result instanceof Queues q) {
+      return q;
+    }
+    if (result instanceof IOException e) {
+      throw new IOException(e.getMessage(), e); // a fresh exception carries the caller's stack
+    }
+    if (result instanceof RuntimeException e) {
+      throw e;
+    }
+    if (result instanceof Error e) {
+      throw e;
+    }
+    throw new IOException("opening TUN device '" + name + "' failed", (Throwable) result);
+  }
+
+  /** Moves the calling thread, and only it, into the network namespace at {@code netns} (setns(2)). */
+  private static void enterNetworkNamespace(Path netns) throws IOException {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment state = arena.allocate(Libc.CALL_STATE);
+      int fd = Libc.open(state, arena.allocateFrom(netns.toString()), Libc.O_RDONLY | Libc.O_CLOEXEC);
+      if (fd < 0) {
+        int errno = Libc.errno(state);
+        throw new IOException("cannot open network namespace " + netns + ": "
+            + (errno == Libc.ENOENT ? "no such namespace " : "") + "(" + Libc.describe(errno) + ")");
+      }
+      try {
+        if (Libc.setns(state, fd, Libc.CLONE_NEWNET) < 0) {
+          int errno = Libc.errno(state);
+          String hint = switch (errno) {
+            case Libc.EPERM -> "entering a namespace needs CAP_SYS_ADMIN ";
+            case Libc.EINVAL -> "not a network namespace ";
+            default -> "";
+          };
+          throw new IOException("setns(" + netns + ", CLONE_NEWNET) failed: " + hint + "(" + Libc.describe(errno) + ")");
+        }
+      } finally {
+        Libc.close(state, fd);
+      }
+    }
+  }
+
+  /**
+   * The exception for a failed {@code call} while opening {@code device}. EPERM and EACCES become
+   * the message users need most: TUNSETIFF creating a device needs CAP_NET_ADMIN (tun(4)), and
+   * {@code /dev/net/tun} is often mode 0600.
+   */
+  static IOException openFailure(String call, String device, int errno) {
+    String hint = switch (errno) {
+      case Libc.EPERM, Libc.EACCES -> NEEDS_CAP_NET_ADMIN
+          + " (or have root create a persistent device for you: ip tuntap add dev NAME mode tun user USER) ";
+      case Libc.ENOENT, Libc.ENODEV, Libc.ENXIO -> "no TUN driver: load it with modprobe tun ";
+      case Libc.EINVAL -> "the name belongs to a device of another type, or an existing TUN device was "
+          + "made with different flags (single- versus multi-queue) ";
+      case Libc.EBUSY -> "the device is busy: another process holds its (single) queue ";
+      case Libc.E2BIG -> "too many queues for this device ";
+      case Libc.EMFILE, Libc.ENFILE -> "too many open files ";
+      default -> "";
+    };
+    String which = device.isEmpty() ? "a new TUN device" : "TUN device '" + device + "'";
+    return new IOException("cannot open " + which + ": " + call + " failed: " + hint + "(" + Libc.describe(errno) + ")");
+  }
+
+  @SuppressWarnings("unchecked")
+  private TunDevice(Queues queues, int mtu, int pollTimeoutMillis) throws IOException {
+    this.name = queues.name();
+    this.mtu = mtu;
+    this.fds = queues.fds();
+    this.pollTimeoutMillis = pollTimeoutMillis;
+    int count = fds.length;
+    this.rings = new MpmcRing[count];
+    this.pools = new PacketPool[count];
+    for (int q = 0; q < count; q++) {
+      rings[q] = new MpmcRing<>(RECEIVE_QUEUE_CAPACITY);
+      pools[q] = new PacketPool(POOL_BUFFERS, mtu);
+    }
+    int slots = Math.clamp(2L * Runtime.getRuntime().availableProcessors(), 4, 64);
+    this.txSlots = new MpmcRing<>(slots);
+    this.txArena = Arena.ofShared(); // slots are used by whichever thread transmits
+    for (int i = 0; i < txSlots.capacity(); i++) {
+      txSlots.offer(TxSlot.allocate(txArena, mtu));
+    }
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment state = arena.allocate(Libc.CALL_STATE);
+      // eventfd(2): a counter that polls readable once non-zero. Nobody reads it, so one write
+      // wakes every reader and keeps them awake until they leave.
+      this.eventFd = Libc.eventfd(state, 0, Libc.EFD_NONBLOCK | Libc.EFD_CLOEXEC);
+      if (eventFd < 0) {
+        int errno = Libc.errno(state);
+        txArena.close();
+        throw new IOException("eventfd failed (" + Libc.describe(errno) + ")");
+      }
+    }
+    this.readers = new Thread[count];
+    for (int q = 0; q < count; q++) {
+      int queue = q;
+      readers[q] = Thread.ofPlatform().name("sluice-tun-" + name + "-rx" + q).daemon(true)
+          .unstarted(() -> receiveLoop(queue));
+    }
+  }
+
+  private void startReaders() {
+    for (Thread reader : readers) {
+      reader.start();
+    }
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  @Override
+  public int mtu() {
+    return mtu;
+  }
+
+  @Override
+  public int receiveQueueCount() {
+    return fds.length;
+  }
+
+  @Override
+  public PacketBuffer poll(int queue) {
+    return rings[queue].poll();
+  }
+
+  /** Packets waiting in {@code queue}. */
+  public int queued(int queue) {
+    return rings[queue].size();
+  }
+
+  /**
+   * Writes the packet to the kernel. The queue descriptor is chosen by {@link FlowHash}, so one
+   * flow always uses one descriptor; a multi-queue TUN device remembers which queue a flow was
+   * last written on and sends that flow's packets back on the same queue (tuntap.rst, "Multiqueue
+   * tuntap interface"; tun_flow_update in drivers/net/tun.c), so a flow's replies land on one
+   * receive queue, as flow steering wants.
+   *
+   * @return false if the packet exceeds the MTU ({@link DropReason#LINK_MTU_EXCEEDED}), the
+   *     device is closed, or the write failed (EAGAIN, or EIO while the interface is down; counted
+   *     in {@link #transmitErrors()})
+   */
+  @Override
+  public boolean transmit(byte[] buf, int off, int len, long nowNanos) {
+    Objects.checkFromIndexSize(off, len, buf.length);
+    if (len > mtu) {
+      drops.increment(DropReason.LINK_MTU_EXCEEDED);
+      return false;
+    }
+    if (transmitters.getAndIncrement() < 0) {
+      transmitters.getAndDecrement();
+      transmitErrors.increment();
+      return false;
+    }
+    try {
+      tap(Direction.OUTBOUND, buf, off, len, nowNanos);
+      int fd = fds.length == 1 ? fds[0] : fds[Math.floorMod(FlowHash.of(buf, off, len), fds.length)];
+      TxSlot slot = txSlots.poll();
+      if (slot != null) {
+        try {
+          return write(slot, fd, buf, off, len);
+        } finally {
+          txSlots.offer(slot); // cannot fail: the ring has room for every slot
+        }
+      }
+      try (Arena overflow = Arena.ofConfined()) {
+        return write(TxSlot.allocate(overflow, len), fd, buf, off, len);
+      }
+    } finally {
+      transmitters.getAndDecrement();
+    }
+  }
+
+  private boolean write(TxSlot slot, int fd, byte[] buf, int off, int len) {
+    MemorySegment.copy(buf, off, slot.data(), JAVA_BYTE, 0, len);
+    // A TUN write takes exactly one whole packet (tun(4)): anything but len is a failure.
+    long written = Libc.write(slot.state(), fd, slot.data(), len);
+    if (written == len) {
+      return true;
+    }
+    lastTransmitErrno = written < 0 ? Libc.errno(slot.state()) : 0;
+    transmitErrors.increment();
+    return false;
+  }
+
+  /** One reader: waits in poll(2), drains its queue's descriptor, and stops when woken by close. */
+  private void receiveLoop(int queue) {
+    int fd = fds[queue];
+    // A confined arena per reader: the read buffer, the pollfd array and the errno slot live as
+    // long as the thread, and are freed when it leaves, whatever the reason.
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment packet = arena.allocate(READ_BUFFER, 8);
+      MemorySegment pollFds = arena.allocate(Libc.POLLFD, 2);
+      MemorySegment state = arena.allocate(Libc.CALL_STATE);
+      Libc.pollFd(pollFds, 0, fd, Libc.POLLIN);
+      Libc.pollFd(pollFds, 1, eventFd, Libc.POLLIN);
+      while (!closing) {
+        // poll(2) rewrites every revents field, so the array needs no reset between calls.
+        int ready = Libc.poll(state, pollFds, 2, pollTimeoutMillis);
+        if (ready < 0) {
+          int errno = Libc.errno(state);
+          if (errno == Libc.EINTR) {
+            continue;
+          }
+          stopped(queue, "poll failed (" + Libc.describe(errno) + ")");
+          return;
+        }
+        if (ready == 0 || Libc.revents(pollFds, 1) != 0) {
+          continue; // timed out, or woken by close(): the loop condition decides
+        }
+        int revents = Libc.revents(pollFds, 0);
+        if ((revents & Libc.POLLIN) != 0) {
+          String failure = drain(queue, fd, packet, state);
+          if (failure != null) {
+            stopped(queue, failure);
+            return;
+          }
+        } else if ((revents & (Libc.POLLERR | Libc.POLLHUP | Libc.POLLNVAL)) != 0) {
+          // Nothing to read and never will be: the device went away (its namespace was deleted,
+          // say). Stop rather than spin on a descriptor that polls ready forever.
+          stopped(queue, "poll reported 0x" + Integer.toHexString(revents) + " on the TUN descriptor");
+          return;
+        }
+      }
+    } catch (RuntimeException | Error e) {
+      // A tap that throws, say: record it; the queue stops receiving.
+      receiveErrors.increment();
+      LOG.log(System.Logger.Level.ERROR, "TUN device " + name + " queue " + queue + " stopped receiving", e);
+    }
+  }
+
+  /** Reads up to {@link #READ_BATCH} packets; returns why the reader must stop, or null. */
+  private String drain(int queue, int fd, MemorySegment packet, MemorySegment state) {
+    for (int i = 0; i < READ_BATCH && !closing; i++) {
+      long n = Libc.read(state, fd, packet, packet.byteSize());
+      if (n < 0) {
+        int errno = Libc.errno(state);
+        if (errno == Libc.EAGAIN) {
+          return null; // drained
+        }
+        if (errno == Libc.EINTR) {
+          continue;
+        }
+        receiveErrors.increment();
+        // EBADFD: the device was detached from this descriptor (tun_do_read); others as fatal.
+        return "read failed (" + Libc.describe(errno) + ")";
+      }
+      if (n == 0) {
+        return null;
+      }
+      deliver(queue, packet, (int) n);
+    }
+    return null;
+  }
+
+  private void deliver(int queue, MemorySegment packet, int len) {
+    if (len > mtu) {
+      drops.increment(DropReason.LINK_MTU_EXCEEDED);
+      return;
+    }
+    PacketBuffer buffer = pools[queue].acquire();
+    if (buffer == null) {
+      drops.increment(DropReason.RX_QUEUE_FULL); // every buffer is queued or held by the stack
+      return;
+    }
+    MemorySegment.copy(packet, JAVA_BYTE, 0, buffer.data(), 0, len);
+    buffer.setLength(len);
+    buffer.timeNanos = System.nanoTime();
+    tap(Direction.INBOUND, buffer.data(), 0, len, buffer.timeNanos);
+    if (!rings[queue].offer(buffer)) {
+      drops.increment(DropReason.RX_QUEUE_FULL);
+      buffer.release();
+    }
+  }
+
+  private void stopped(int queue, String why) {
+    if (!closing) {
+      LOG.log(System.Logger.Level.WARNING, "TUN device " + name + " queue " + queue + " stopped receiving: " + why);
+    }
+  }
+
+  private void tap(Direction direction, byte[] buf, int off, int len, long timeNanos) {
+    for (PacketTap tap : taps) {
+      tap.onPacket(this, direction, buf, off, len, timeNanos);
+    }
+  }
+
+  @Override
+  public DropCounters drops() {
+    return drops;
+  }
+
+  /** Writes that failed: EAGAIN, the interface down (EIO), or a transmission after close. */
+  public long transmitErrors() {
+    return transmitErrors.sum();
+  }
+
+  /** Reads or reader threads that failed; a queue whose reader failed receives no more. */
+  public long receiveErrors() {
+    return receiveErrors.sum();
+  }
+
+  @Override
+  public synchronized void addTap(PacketTap tap) {
+    PacketTap[] next = Arrays.copyOf(taps, taps.length + 1);
+    next[taps.length] = tap;
+    taps = next;
+  }
+
+  /** The reader thread of {@code queue}, for tests. */
+  Thread reader(int queue) {
+    return readers[queue];
+  }
+
+  /**
+   * Wakes and joins the readers, waits for transmissions in flight, then closes the descriptors,
+   * which deletes the device (unless it is persistent). Bounded: gives up waiting after five
+   * seconds and then leaves the descriptors open rather than close one a thread still uses (so
+   * do not call it from a {@link PacketTap}, which runs on a reader). Idempotent. Packets already
+   * queued can still be polled.
+   */
+  @Override
+  public void close() {
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+    }
+    closing = true;
+    transmitters.getAndAdd(Integer.MIN_VALUE);
+    long deadline = System.nanoTime() + CLOSE_TIMEOUT_NANOS;
+    boolean interrupted = false;
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment state = arena.allocate(Libc.CALL_STATE);
+      MemorySegment one = arena.allocate(JAVA_LONG);
+      one.set(JAVA_LONG, 0, 1L);
+      // eventfd(2): a write adds an 8-byte value to the counter and makes it readable.
+      if (Libc.write(state, eventFd, one, JAVA_LONG.byteSize()) != JAVA_LONG.byteSize()) {
+        LOG.log(System.Logger.Level.WARNING, "TUN device " + name + ": eventfd write failed ("
+            + Libc.describe(Libc.errno(state)) + "); readers stop at their poll timeout");
+      }
+      for (Thread reader : readers) {
+        while (reader.isAlive() && deadline - System.nanoTime() > 0) {
+          try {
+            reader.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+          } catch (InterruptedException e) {
+            interrupted = true; // finish closing first, then restore the flag
+          }
+        }
+      }
+      while (transmitters.get() != Integer.MIN_VALUE && deadline - System.nanoTime() > 0) {
+        LockSupport.parkNanos(50_000);
+      }
+      boolean readersStopped = Arrays.stream(readers).noneMatch(Thread::isAlive);
+      if (!readersStopped || transmitters.get() != Integer.MIN_VALUE) {
+        LOG.log(System.Logger.Level.WARNING, "TUN device " + name + ": threads still use it after "
+            + TimeUnit.NANOSECONDS.toSeconds(CLOSE_TIMEOUT_NANOS) + " s; leaving its descriptors open");
+        return;
+      }
+      for (int fd : fds) {
+        Libc.close(state, fd);
+      }
+      Libc.close(state, eventFd);
+      txArena.close();
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  @Override
+  public String toString() {
+    int errno = lastTransmitErrno;
+    return "TunDevice[" + name + ", queues=" + fds.length + ", mtu=" + mtu
+        + (closing ? ", closed" : "")
+        + (errno != 0 ? ", last transmit error " + Libc.describe(errno) : "") + "]";
+  }
+}

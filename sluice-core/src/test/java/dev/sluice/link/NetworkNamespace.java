@@ -1,0 +1,116 @@
+package dev.sluice.link;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A throwaway network namespace made with {@code ip netns add sluice-tun-<random>}, deleted by
+ * {@link #close()}. Commands run inside it with {@code ip netns exec}, each bounded in time. Needs
+ * root and iproute2.
+ */
+final class NetworkNamespace implements AutoCloseable {
+  private static final long COMMAND_TIMEOUT_SECONDS = 20;
+
+  /** A finished command: exit status and combined output. */
+  record Result(int exitCode, String output) {}
+
+  private final String name;
+  private final List<Process> background = new ArrayList<>();
+
+  private NetworkNamespace(String name) {
+    this.name = name;
+  }
+
+  /** Creates a namespace with IPv6 off, so the kernel sends no router solicitations into devices. */
+  static NetworkNamespace create() throws IOException, InterruptedException {
+    String name = "sluice-tun-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
+    check(run("ip", "netns", "add", name));
+    NetworkNamespace ns = new NetworkNamespace(name);
+    try {
+      ns.execChecked("sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1");
+      ns.execChecked("sysctl", "-q", "-w", "net.ipv6.conf.default.disable_ipv6=1");
+      return ns;
+    } catch (IOException | InterruptedException | RuntimeException | Error e) {
+      ns.close();
+      throw e;
+    }
+  }
+
+  String name() {
+    return name;
+  }
+
+  /** The namespace's file, as setns(2) wants it. */
+  Path path() {
+    return Path.of("/var/run/netns", name);
+  }
+
+  /** Runs {@code command} inside the namespace and waits (bounded) for it. */
+  Result exec(String... command) throws IOException, InterruptedException {
+    return run(inside(command));
+  }
+
+  /** As {@link #exec}, failing unless it exits with status 0. */
+  String execChecked(String... command) throws IOException, InterruptedException {
+    return check(exec(command)).output();
+  }
+
+  /** Starts {@code command} inside the namespace without waiting; {@link #close()} kills it if still running. */
+  Process start(String... command) throws IOException {
+    Path log = Files.createTempFile("sluice-netns", ".log");
+    log.toFile().deleteOnExit();
+    Process process = new ProcessBuilder(inside(command)).redirectErrorStream(true)
+        .redirectOutput(log.toFile()).start();
+    background.add(process);
+    return process;
+  }
+
+  private List<String> inside(String... command) {
+    List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", name));
+    full.addAll(List.of(command));
+    return full;
+  }
+
+  private static Result run(List<String> command) throws IOException, InterruptedException {
+    Path log = Files.createTempFile("sluice-netns", ".log");
+    try {
+      ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+      builder.environment().put("LC_ALL", "C");
+      Process process = builder.start();
+      if (!process.waitFor(COMMAND_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+        process.destroyForcibly().waitFor(COMMAND_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        throw new IOException("did not finish within " + COMMAND_TIMEOUT_SECONDS + " s: " + command);
+      }
+      return new Result(process.exitValue(), command + ": " + Files.readString(log));
+    } finally {
+      Files.deleteIfExists(log);
+    }
+  }
+
+  private static Result run(String... command) throws IOException, InterruptedException {
+    return run(List.of(command));
+  }
+
+  private static Result check(Result result) throws IOException {
+    if (result.exitCode() != 0) {
+      throw new IOException("exit " + result.exitCode() + ": " + result.output());
+    }
+    return result;
+  }
+
+  /** Kills background commands and deletes the namespace (and with it any device left inside). */
+  @Override
+  public void close() throws IOException, InterruptedException {
+    for (Process process : background) {
+      process.destroyForcibly();
+      process.waitFor(COMMAND_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    }
+    check(run("ip", "netns", "del", name));
+  }
+}
