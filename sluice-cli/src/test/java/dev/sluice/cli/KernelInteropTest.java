@@ -162,6 +162,45 @@ class KernelInteropTest {
 
   @Test
   @Order(6)
+  void sluiceClosesFirst_linuxEchoesAndCloses_sluiceEndsInTimeWait() throws Exception {
+    Process server = linuxServer("TCP-LISTEN:9001,reuseaddr", "EXEC:cat");
+    try {
+      TcpConnection c = connectToLinux(9001);
+      byte[] data = "sluice closes first".getBytes(StandardCharsets.US_ASCII);
+      c.getOutputStream().write(data);
+      c.shutdownOutput(); // our FIN first
+      assertThat(c.getInputStream().readAllBytes()).isEqualTo(data); // then Linux's FIN
+      c.close();
+      assertThat(c.stats().state()).isIn("TIME_WAIT", "CLOSED");
+    } finally {
+      server.destroy();
+      server.waitFor(5, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  @Order(7)
+  void linuxSendsRst_sluiceReadsConnectionReset() throws Exception {
+    // SO_LINGER 0 makes Linux's close send a RST instead of a FIN (socat would shut down first).
+    Process server = new ProcessBuilder("ip", "netns", "exec", namespace, "python3", "-c",
+        "import socket, struct, time\n"
+            + "s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
+            + "s.bind(('" + KERNEL + "', 9002)); s.listen(1); c, _ = s.accept(); time.sleep(0.3)\n"
+            + "c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0)); c.close()\n")
+        .redirectErrorStream(true).start();
+    try {
+      TcpConnection c = connectToLinux(9002);
+      c.setSoTimeout(java.time.Duration.ofSeconds(10));
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> c.getInputStream().read())
+          .isInstanceOf(java.net.SocketException.class).hasMessageContaining("Connection reset");
+    } finally {
+      server.destroy();
+      server.waitFor(5, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  @Order(8)
   void capture_opensInTshark_withoutMalformedPacketsOrBadChecksums() throws Exception {
     capture.flush();
     String out = shell(120, "tshark -r " + captureFile + " -o tcp.check_checksum:TRUE -o ip.check_checksum:TRUE"
@@ -170,6 +209,23 @@ class KernelInteropTest {
   }
 
   // ------------------------------------------------------------------ helpers
+
+  private static Process linuxServer(String listen, String action) throws IOException {
+    return new ProcessBuilder("ip", "netns", "exec", namespace, "socat", listen, action)
+        .redirectErrorStream(true).start();
+  }
+
+  /** Connects to the kernel's socat on {@code port}, retrying while it starts listening. */
+  private static TcpConnection connectToLinux(int port) throws Exception {
+    for (int attempt = 0; attempt < 50; attempt++) {
+      try {
+        return stack.connect(new InetSocketAddress(InetAddress.ofLiteral(KERNEL), port), java.time.Duration.ofSeconds(5));
+      } catch (java.net.ConnectException e) {
+        Thread.sleep(100);
+      }
+    }
+    throw new AssertionError("the kernel's socat never listened on " + port);
+  }
 
   private static String patternSha256(long n) throws Exception {
     MessageDigest sha = MessageDigest.getInstance("SHA-256");
