@@ -26,6 +26,18 @@ public final class PacketBuffer {
     this.pool = pool;
   }
 
+  /**
+   * A buffer that belongs to no pool, holding a copy of {@code src[off, off + len)}; releasing it
+   * does nothing and the garbage collector takes it. For packets too rare and too large for a
+   * pool, such as reassembled IP datagrams: the hot path never makes one.
+   */
+  public static PacketBuffer copyOf(byte[] src, int off, int len) {
+    PacketBuffer buffer = new PacketBuffer(len, null);
+    buffer.free = false;
+    buffer.set(src, off, len);
+    return buffer;
+  }
+
   /** The bytes; the packet occupies {@code [0, length())}. */
   public byte[] data() {
     return data;
@@ -71,8 +83,10 @@ public final class PacketBuffer {
     length = len;
   }
 
-  /** Returns the buffer to its pool. The caller must not touch it afterwards. */
+  /** Returns the buffer to its pool (if it has one). The caller must not touch it afterwards. */
   public void release() {
-    pool.release(this);
+    if (pool != null) {
+      pool.release(this);
+    }
   }
 }

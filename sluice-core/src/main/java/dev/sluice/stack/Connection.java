@@ -384,9 +384,14 @@ public final class Connection extends TimerNode {
   }
 
   private void execute(AppCall call, long now) {
-    int result = switch (call.kind) {
-      case READ -> engine.read(call.buf, call.off, call.len, now);
-      case WRITE -> engine.write(call.buf, call.off, call.len, now);
+    call.complete(run(call.kind, call.buf, call.off, call.len, now));
+  }
+
+  /** Owner only: one application call (or ICMP error) on the engine; see {@link AppCall.Kind}. */
+  private int run(AppCall.Kind kind, byte[] buf, int off, int len, long now) {
+    return switch (kind) {
+      case READ -> engine.read(buf, off, len, now);
+      case WRITE -> engine.write(buf, off, len, now);
       case SHUTDOWN_OUTPUT -> {
         engine.shutdownOutput(now);
         yield 0;
@@ -400,17 +405,16 @@ public final class Connection extends TimerNode {
         yield 0;
       }
       case SET_NODELAY -> {
-        engine.setNagle(call.len == 0);
+        engine.setNagle(len == 0);
         yield 0;
       }
       case SET_KEEPALIVE -> {
-        engine.setKeepAlive(call.len != 0, now);
+        engine.setKeepAlive(len != 0, now);
         yield 0;
       }
-      case PATH_MTU -> engine.onPathMtu(call.len, call.off, now) ? 1 : 0;
-      case ICMP_UNREACHABLE -> engine.onIcmpUnreachable(call.off, now) ? 1 : 0;
+      case PATH_MTU -> engine.onPathMtu(len, off, now) ? 1 : 0;
+      case ICMP_UNREACHABLE -> engine.onIcmpUnreachable(off, now) ? 1 : 0;
     };
-    call.complete(result);
   }
 
   /** Owner only: transmit what the engine owes, deliver its events, re-arm its timer. */
@@ -505,7 +509,7 @@ public final class Connection extends TimerNode {
       shutdownAtNanos = now;
     }
     if (tryAcquire()) {
-      int result = executeDirect(kind, buf, off, len, now);
+      int result = run(kind, buf, off, len, now);
       drainAsApplication(now);
       return result;
     }
@@ -523,35 +527,6 @@ public final class Connection extends TimerNode {
       LockSupport.parkNanos(this, Math.min(left, 100_000_000L));
     }
     return call.result;
-  }
-
-  private int executeDirect(AppCall.Kind kind, byte[] buf, int off, int len, long now) {
-    return switch (kind) {
-      case READ -> engine.read(buf, off, len, now);
-      case WRITE -> engine.write(buf, off, len, now);
-      case SHUTDOWN_OUTPUT -> {
-        engine.shutdownOutput(now);
-        yield 0;
-      }
-      case CLOSE -> {
-        engine.close(now);
-        yield 0;
-      }
-      case ABORT -> {
-        engine.abort(now);
-        yield 0;
-      }
-      case SET_NODELAY -> {
-        engine.setNagle(len == 0);
-        yield 0;
-      }
-      case SET_KEEPALIVE -> {
-        engine.setKeepAlive(len != 0, now);
-        yield 0;
-      }
-      case PATH_MTU -> engine.onPathMtu(len, off, now) ? 1 : 0;
-      case ICMP_UNREACHABLE -> engine.onIcmpUnreachable(off, now) ? 1 : 0;
-    };
   }
 
   private void drainAsApplication(long now) {

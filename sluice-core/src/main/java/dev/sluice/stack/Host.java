@@ -4,6 +4,7 @@ import dev.sluice.link.Device;
 import dev.sluice.link.MpmcRing;
 import dev.sluice.link.PacketBuffer;
 import dev.sluice.tcp.IsnGenerator;
+import dev.sluice.tcp.TcpConfig;
 import dev.sluice.tcp.TcpCounter;
 import dev.sluice.tcp.TcpEndpoints;
 import dev.sluice.tcp.TcpEngine;
@@ -66,6 +67,12 @@ public final class Host {
   private final Worker[] workers;
   private final Icmp icmp;
   private final Udp udp = new Udp(this);
+  /**
+   * IP fragments waiting for the rest of their datagram. One for the host, locked inside, because
+   * fragments of one datagram may reach different workers (they carry no ports to steer by) and
+   * they are rare enough that the lock is never contended in steady state.
+   */
+  private final FragmentReassembler fragments = new FragmentReassembler(drops);
   private volatile boolean started;
   private long nextWatchdogScan;
 
@@ -181,13 +188,23 @@ public final class Host {
    * to write to them or close them.
    */
   public Listener listen(int port, int cap, boolean discard) throws BindException {
+    return listen(port, cap, discard, config.tcp());
+  }
+
+  /**
+   * As {@link #listen(int, int, boolean)}, with the TCP settings that connections accepted here
+   * start with, as socket options set on a listening socket are inherited by the sockets it
+   * accepts.
+   */
+  public Listener listen(int port, int cap, boolean discard, TcpConfig tcp) throws BindException {
+    java.util.Objects.requireNonNull(tcp, "tcp");
     if (port < 1 || port > 65_535) {
       throw new IllegalArgumentException("port out of range [1, 65535]: " + port);
     }
     if (cap < 1) {
       throw new IllegalArgumentException("listen cap must be positive: " + cap);
     }
-    Listener listener = new Listener(this, port, cap, discard);
+    Listener listener = new Listener(this, port, cap, discard, tcp);
     if (listeners.putIfAbsent(port, listener) != null) {
       throw new BindException("Address already in use: port " + port + " already has a listener");
     }
@@ -203,14 +220,20 @@ public final class Host {
    * {@link Connection#awaitConnected} to wait for the handshake.
    */
   public Connection connect(InetSocketAddress remote) throws SocketException {
+    return connect(remote, config.tcp());
+  }
+
+  /** As {@link #connect(InetSocketAddress)}, with this connection's own TCP settings. */
+  public Connection connect(InetSocketAddress remote, TcpConfig tcp) throws SocketException {
+    java.util.Objects.requireNonNull(tcp, "tcp");
     InetAddress address = remote.getAddress();
     if (address == null) {
       throw new SocketException("Unresolved address (Sluice does no DNS): " + remote);
     }
-    ByteBuffer b = ByteBuffer.wrap(address.getAddress());
-    boolean v6 = address instanceof Inet6Address;
-    long remoteHigh = v6 ? b.getLong() : 0;
-    long remoteLow = v6 ? b.getLong() : Integer.toUnsignedLong(b.getInt());
+    long[] parts = split(address);
+    boolean v6 = parts[0] == 1;
+    long remoteHigh = parts[1];
+    long remoteLow = parts[2];
     Route route = v6 ? routes.lookupIpv6(remoteHigh, remoteLow) : routes.lookupIpv4((int) remoteLow);
     if (route == null) {
       throw new NoRouteToHostException("No route to host: " + remote);
@@ -228,7 +251,7 @@ public final class Host {
       }
       TcpEndpoints endpoints = new TcpEndpoints(v6, local[1], local[2], localPort, remoteHigh, remoteLow, remotePort);
       long now = clock.nanos();
-      TcpEngine engine = TcpEngine.connect(config.tcp(), endpoints, endpoints.isn(isn, now), now);
+      TcpEngine engine = TcpEngine.connect(tcp, endpoints, endpoints.isn(isn, now), now);
       Connection c = newConnection(engine, null, null);
       c.tryAcquire();
       if (table.putIfAbsent(endpoints, c) != null) {
@@ -355,10 +378,10 @@ public final class Host {
    * without a route.
    */
   public long ping(InetAddress address, long timeoutNanos) throws IOException {
-    ByteBuffer b = ByteBuffer.wrap(address.getAddress());
-    boolean v6 = address instanceof Inet6Address;
-    long high = v6 ? b.getLong() : 0;
-    long low = v6 ? b.getLong() : Integer.toUnsignedLong(b.getInt());
+    long[] remote = split(address);
+    boolean v6 = remote[0] == 1;
+    long high = remote[1];
+    long low = remote[2];
     Route route = v6 ? routes.lookupIpv6(high, low) : routes.lookupIpv4((int) low);
     long[] local = route == null ? null : localAddressOn(route.interfaceName(), v6);
     if (local == null) {
@@ -376,6 +399,13 @@ public final class Host {
   long[] sourceFor(boolean v6, long remoteHigh, long remoteLow) {
     Route route = v6 ? routes.lookupIpv6(remoteHigh, remoteLow) : routes.lookupIpv4((int) remoteLow);
     return route == null ? null : localAddressOn(route.interfaceName(), v6);
+  }
+
+  /** An address as {ipv6 ? 1 : 0, high, low}: IPv4 as high 0 and the address in the low bits. */
+  static long[] split(InetAddress address) {
+    ByteBuffer b = ByteBuffer.wrap(address.getAddress());
+    boolean v6 = address instanceof Inet6Address;
+    return new long[] {v6 ? 1 : 0, v6 ? b.getLong() : 0, v6 ? b.getLong() : Integer.toUnsignedLong(b.getInt())};
   }
 
   String formatAddress(boolean v6, long high, long low) {
@@ -401,15 +431,18 @@ public final class Host {
       return null;
     }
     boolean v6 = decoder.ipVersion() == 6;
+    if (decoder.isFragment()) {
+      return reassemble(packet, ctx, now);
+    }
     int protocol = decoder.protocol();
-    if (protocol != IpProtocol.TCP || decoder.isFragment()) {
+    if (protocol != IpProtocol.TCP) {
       Connection owned = null;
-      if (!decoder.isFragment() && (protocol == IpProtocol.ICMP || protocol == IpProtocol.ICMPV6)
+      if ((protocol == IpProtocol.ICMP || protocol == IpProtocol.ICMPV6)
           && isLocal(v6, v6 ? decoder.ipv6().destinationHigh() : 0,
               v6 ? decoder.ipv6().destinationLow() : Integer.toUnsignedLong(decoder.ipv4().destination()))) {
         owned = icmp.receive(decoder, ctx, now);
         packet.release();
-      } else if (!decoder.isFragment() && protocol == IpProtocol.UDP) {
+      } else if (protocol == IpProtocol.UDP) {
         udp.receive(packet, decoder, now); // takes the buffer
       } else {
         drops.increment(DropReason.UNSUPPORTED_PROTOCOL);
@@ -456,13 +489,48 @@ public final class Host {
     return null;
   }
 
+  /**
+   * Files a fragment addressed to this host (RFC 791 §3.2, RFC 8200 §4.5); when it completes its
+   * datagram, receives the whole datagram as if it had arrived so. Fragments for other hosts are
+   * dropped before they take any memory. The reassembled packet is a copy outside every pool:
+   * allocation per datagram is acceptable here, because fragments are rare and Sluice never
+   * fragments what it sends.
+   */
+  private Connection reassemble(PacketBuffer fragment, OwnerContext ctx, long now) {
+    PacketDecoder decoder = ctx.decoder;
+    boolean v6 = decoder.ipVersion() == 6;
+    long dstHigh = v6 ? decoder.ipv6().destinationHigh() : 0;
+    long dstLow = v6 ? decoder.ipv6().destinationLow() : Integer.toUnsignedLong(decoder.ipv4().destination());
+    if (!isLocal(v6, dstHigh, dstLow)) {
+      drops.increment(DropReason.NOT_FOR_US);
+      fragment.release();
+      return null;
+    }
+    byte[] out = ctx.reassemblyBuffer();
+    int length = fragments.offer(fragment.data(), 0, fragment.length(), now, out);
+    fragment.release();
+    if (length <= 0) {
+      return null; // held until the rest arrives, or dropped and counted by the reassembler
+    }
+    return receive(PacketBuffer.copyOf(out, 0, length), ctx, now);
+  }
+
+  /** Bytes and datagrams the fragment reassembler holds, for tests and statistics. */
+  long fragmentBytesHeld() {
+    return fragments.bytesHeld();
+  }
+
+  int fragmentDatagramsHeld() {
+    return fragments.datagramsHeld();
+  }
+
   private Connection passiveOpen(Listener listener, TcpEndpoints endpoints, TcpSegment syn, Worker worker,
       long now) {
     if (!listener.admit()) {
       totals.drop(DropReason.LISTEN_QUEUE_FULL);
       return null;
     }
-    TcpEngine engine = TcpEngine.accept(config.tcp(), endpoints, syn, endpoints.isn(isn, now), now);
+    TcpEngine engine = TcpEngine.accept(listener.tcpConfig(), endpoints, syn, endpoints.isn(isn, now), now);
     Connection c = newConnection(engine, listener, worker);
     c.tryAcquire();
     Connection existing = table.putIfAbsent(endpoints, c);
@@ -540,6 +608,7 @@ public final class Host {
     }
     nextWatchdogScan = now + 1_000_000_000L;
     sweepIdle(worker.context, now, 1_000_000_000L);
+    fragments.expire(now);
     if (config.watchdogNanos() > 0) {
       watchdogScan(now);
     }
@@ -598,6 +667,49 @@ public final class Host {
 
   Worker[] workers() {
     return workers;
+  }
+
+  // ------------------------------------------------------------------ driving by hand
+
+  /**
+   * Runs the host from the caller's thread instead of worker threads, for deterministic use such
+   * as a conformance runner with a virtual clock (as smoltcp's {@code Interface::poll}): every
+   * worker handles its received packets, owned connections and timers due at {@code now}, until
+   * none has work left. Only for a host that was never started. Returns true if anything ran.
+   */
+  public boolean poll(long now) {
+    if (started) {
+      throw new IllegalStateException("poll drives a host that was not started; this one runs its own workers");
+    }
+    boolean any = false;
+    boolean worked = true;
+    while (worked) {
+      worked = false;
+      for (Worker w : workers) {
+        while (w.step(now)) {
+          worked = true;
+          any = true;
+        }
+      }
+    }
+    return any;
+  }
+
+  /**
+   * No later than the next time {@link #poll} has timer work; {@link Long#MAX_VALUE} if no timer
+   * is armed. It may be early by up to one timer tick (the wheel's granularity), never late.
+   */
+  public long pollAt() {
+    long next = Long.MAX_VALUE;
+    for (Worker w : workers) {
+      next = Math.min(next, w.nextTimerHint());
+    }
+    return next;
+  }
+
+  /** The timer wheels' granularity: a timer fires up to this long after its deadline. */
+  public long timerTickNanos() {
+    return config.timerTickNanos();
   }
 
   /** Drops at the host (not inside a connection), by reason. */

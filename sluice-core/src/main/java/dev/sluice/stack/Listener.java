@@ -19,15 +19,18 @@ public final class Listener {
   private final int port;
   private final int cap;
   private final boolean discard;
+  /** The TCP settings of connections this listener accepts (socket options set on a listening socket). */
+  private final dev.sluice.tcp.TcpConfig tcp;
   private final AtomicInteger halfOpen = new AtomicInteger();
   private final ArrayBlockingQueue<Connection> accepted;
   private volatile boolean closed;
 
-  Listener(Host host, int port, int cap, boolean discard) {
+  Listener(Host host, int port, int cap, boolean discard, dev.sluice.tcp.TcpConfig tcp) {
     this.host = host;
     this.port = port;
     this.cap = cap;
     this.discard = discard;
+    this.tcp = tcp;
     this.accepted = new ArrayBlockingQueue<>(cap);
   }
 
@@ -41,6 +44,11 @@ public final class Listener {
    */
   public boolean discards() {
     return discard;
+  }
+
+  /** The TCP settings its connections start with. */
+  public dev.sluice.tcp.TcpConfig tcpConfig() {
+    return tcp;
   }
 
   /** Reserves room for one more half-open connection; false if at the cap or closed. */

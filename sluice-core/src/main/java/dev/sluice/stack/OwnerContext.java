@@ -27,6 +27,9 @@ final class OwnerContext {
   final dev.sluice.wire.IcmpBuilder icmp = new dev.sluice.wire.IcmpBuilder();
   final dev.sluice.wire.UdpBuilder udp = new dev.sluice.wire.UdpBuilder();
 
+  /** Where a completed IP datagram is reassembled; made on the first fragment, since most hosts see none. */
+  private byte[] reassembled;
+
   /** The receive worker this context belongs to, or null for an application thread's. */
   final Worker worker;
 
@@ -37,5 +40,12 @@ final class OwnerContext {
   OwnerContext(DropCounters drops, Worker worker) {
     this.decoder = new PacketDecoder(drops);
     this.worker = worker;
+  }
+
+  byte[] reassemblyBuffer() {
+    if (reassembled == null) {
+      reassembled = new byte[FragmentReassembler.MAX_REASSEMBLED_LENGTH];
+    }
+    return reassembled;
   }
 }

@@ -9,7 +9,6 @@ import dev.sluice.wire.PacketDecoder;
 import dev.sluice.wire.UdpDatagram;
 import java.io.IOException;
 import java.net.DatagramPacket;
-import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.NoRouteToHostException;
@@ -104,10 +103,10 @@ public final class UdpEndpoint implements AutoCloseable {
     if (address == null) {
       throw new SocketException("Unresolved address (Sluice does no DNS): " + to);
     }
-    ByteBuffer b = ByteBuffer.wrap(address.getAddress());
-    boolean v6 = address instanceof Inet6Address;
-    long high = v6 ? b.getLong() : 0;
-    long low = v6 ? b.getLong() : Integer.toUnsignedLong(b.getInt());
+    long[] remote = Host.split(address);
+    boolean v6 = remote[0] == 1;
+    long high = remote[1];
+    long low = remote[2];
     long[] local = host.sourceFor(v6, high, low);
     Device device = host.deviceFor(v6, high, low);
     if (local == null || device == null) {

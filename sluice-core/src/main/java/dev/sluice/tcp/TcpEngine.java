@@ -937,17 +937,9 @@ public final class TcpEngine {
     }
     if (SeqNum.lt(sndUna, sndMax)) {
       // Go back to SND.UNA without backing off the timer or shrinking the window: the segments
-      // were lost to the MTU, not to congestion. Recovery restarts from a clean slate, as after
-      // an RTO; Karn's rule applies to what is sent again.
-      inRecovery = false;
-      dupAcks = 0;
-      recoveryPoint = sndMax;
-      recoveryPointSet = true;
-      if (scoreboard != null) {
-        scoreboard.clear();
-      }
+      // were lost to the MTU, not to congestion. Karn's rule applies to what is sent again.
+      goBackToSndUna();
       rttTiming = false;
-      sndNxt = sndUna;
     }
     return true;
   }
@@ -1055,8 +1047,15 @@ public final class TcpEngine {
       return;
     }
     congestion.onRetransmitTimeout(SeqNum.distance(sndUna, sndMax), now);
-    // Go back to SND.UNA; recovery ends, and duplicate ACKs for what was in flight must not
-    // start a new one (RFC 6582 §3.2). SACK information is discarded (RFC 6675 §5.1 permits it).
+    goBackToSndUna();
+  }
+
+  /**
+   * Sends everything again from SND.UNA. Recovery ends, and duplicate ACKs for what was in flight
+   * must not start a new one (RFC 6582 §3.2); SACK information is discarded (RFC 6675 §5.1
+   * permits it).
+   */
+  private void goBackToSndUna() {
     inRecovery = false;
     dupAcks = 0;
     recoveryPoint = sndMax;

@@ -84,6 +84,15 @@ public enum DropReason {
   LINK_MTU_EXCEEDED("larger than the link MTU"),
   RX_QUEUE_FULL("receive queue full"),
 
+  // --- IP fragment reassembly (RFC 791 3.2, RFC 8200 4.5, RFC 5722) [4]
+  FRAGMENT_OVERLAP("fragment overlapping another: the whole datagram is dropped (RFC 5722 4) [4]"),
+  FRAGMENT_INCONSISTENT("fragment contradicting the datagram's end or exceeding 65,535 bytes [4]"),
+  FRAGMENT_DUPLICATE("exact duplicate of a fragment already held (RFC 8200 4.5)"),
+  FRAGMENT_TOO_MANY("datagram split into more fragments than the reassembler allows [4]"),
+  FRAGMENT_TIMEOUT("datagram not completed within the reassembly timeout (RFC 791 3.2)"),
+  FRAGMENT_MEMORY_PRESSURE("datagram evicted to keep reassembly memory under its bound (FragmentSmack) [4]"),
+  FRAGMENT_TABLE_FULL("datagram evicted because the reassembly table held its maximum [4]"),
+
   // --- The host runtime
   BACKLOG_FULL("connection backlog at its limit while another thread owned the connection"),
   LISTEN_QUEUE_FULL("SYN for a listener whose accept queue and half-open connections are at the cap"),
