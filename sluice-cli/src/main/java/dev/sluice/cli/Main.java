@@ -17,7 +17,7 @@ import picocli.CommandLine.Command;
       DemoCommand.class,
       TortureCommand.class,
       ServeCommand.class,
-      PendingCommands.Drill.class,
+      DrillCommand.class,
       PendingCommands.Bench.class,
       PendingCommands.Doctor.class,
       PendingCommands.Graph.class,

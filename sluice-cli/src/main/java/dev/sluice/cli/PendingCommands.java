@@ -31,12 +31,6 @@ final class PendingCommands {
     }
   }
 
-  @Command(name = "drill", mixinStandardHelpOptions = true,
-      description = "Run packetdrill-style conformance scripts.")
-  static final class Drill extends Pending {
-    Drill() { super("drill", "the conformance runner (issue 6)"); }
-  }
-
   @Command(name = "bench", mixinStandardHelpOptions = true,
       description = "End-to-end benchmarks side by side with the Linux kernel.")
   static final class Bench extends Pending {

@@ -587,6 +587,68 @@ public final class Connection extends TimerNode {
     }
   }
 
+  /**
+   * Reads what is readable now, without waiting: the count, -1 at end-of-stream, or 0 if nothing
+   * has arrived yet (a non-blocking socket's {@code EAGAIN}). Throws {@link
+   * java.net.SocketException} if the connection was reset or timed out.
+   */
+  public int readNow(byte[] buf, int off, int len) throws java.io.IOException {
+    java.util.Objects.checkFromIndexSize(off, len, buf.length);
+    if (len == 0) {
+      return 0;
+    }
+    int n = call(AppCall.Kind.READ, buf, off, len, callDeadline(Long.MAX_VALUE));
+    if (n == 0) {
+      throwIfFailed();
+      if (applicationClosed) {
+        throw new java.net.SocketException("Socket closed: " + this);
+      }
+    }
+    return n;
+  }
+
+  /**
+   * Queues what fits in the send buffer now, without waiting: the count, 0 if the buffer is full
+   * (a non-blocking socket's {@code EAGAIN}). Throws {@link java.net.SocketException} once this
+   * side can no longer send.
+   */
+  public int writeNow(byte[] buf, int off, int len) throws java.io.IOException {
+    java.util.Objects.checkFromIndexSize(off, len, buf.length);
+    int n = call(AppCall.Kind.WRITE, buf, off, len, callDeadline(Long.MAX_VALUE));
+    if (n < 0) {
+      throwIfFailed();
+      throw new java.net.SocketException("Socket output is shut down: " + this);
+    }
+    return n;
+  }
+
+  /** {@link #readiness()}: bytes or end-of-stream wait to be read. */
+  public static final int READABLE = 1;
+  /** {@link #readiness()}: the send buffer has room and this side may still send. */
+  public static final int WRITABLE = 2;
+  /** {@link #readiness()}: the connection was reset, refused or timed out. */
+  public static final int FAILED = 4;
+
+  /**
+   * What {@code poll(2)} would report now, as bits of {@link #READABLE}, {@link #WRITABLE} and
+   * {@link #FAILED}. Read without taking ownership: exact when one thread drives the host (a
+   * conformance runner), a snapshot otherwise, which is all poll promises anyway.
+   */
+  public int readiness() {
+    int bits = 0;
+    if (engine.readable() > 0 || engine.endOfStreamReached()) {
+      bits |= READABLE;
+    }
+    TcpState s = state;
+    if ((s == TcpState.ESTABLISHED || s == TcpState.CLOSE_WAIT) && engine.writable() > 0) {
+      bits |= WRITABLE;
+    }
+    if (failure != null) {
+      bits |= FAILED;
+    }
+    return bits;
+  }
+
   /** Waits until the handshake completes; throws {@link java.net.ConnectException} if refused. */
   public void awaitConnected(long timeoutNanos) throws java.io.IOException {
     long deadlineNanos = timeoutNanos > 0 ? System.nanoTime() + timeoutNanos : Long.MAX_VALUE;

@@ -649,7 +649,7 @@ public final class Host {
     return mutation;
   }
 
-  HostConfig config() {
+  public HostConfig config() {
     return config;
   }
 

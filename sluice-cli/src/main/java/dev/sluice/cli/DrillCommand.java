@@ -1,0 +1,113 @@
+package dev.sluice.cli;
+
+import dev.sluice.cli.drill.DrillResult;
+import dev.sluice.cli.drill.DrillRunner;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code sluice drill}: runs packetdrill-style scripts against a virtual Sluice host. Exit status
+ * 0 if every script passed, 1 if any failed, 2 if a script could not be read.
+ */
+@Command(
+    name = "drill",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Runs packetdrill-style TCP scripts against a virtual Sluice host, on a virtual clock (no root,",
+      "no sleeping, deterministic). Each script passes or fails with its first mismatch: line, time,",
+      "expected and actual packet. A directory runs every *.pkt file under it.",
+      "Exit status: 0 if all passed, 1 if any failed, 2 if a script could not be read."
+    })
+final class DrillCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(names = "--lenient",
+      description = "For scripts written for other stacks: options compare as a set, TS values, windows and PSH are ignored.")
+  boolean lenient;
+
+  @Option(names = "--verbose", description = "Print every line as it runs, with the packets the stack sent.")
+  boolean verbose;
+
+  @Parameters(arity = "1..*", paramLabel = "SCRIPT", description = "Script files (*.pkt) or directories of them.")
+  List<Path> scripts;
+
+  @Override
+  public Integer call() {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    List<Path> files = new ArrayList<>();
+    for (Path p : scripts) {
+      if (Files.isDirectory(p)) {
+        try (Stream<Path> walk = Files.walk(p)) {
+          walk.filter(f -> f.toString().endsWith(".pkt") && Files.isRegularFile(f)).sorted().forEach(files::add);
+        } catch (IOException e) {
+          err.println("sluice drill: cannot read " + p + ": " + e.getMessage());
+          return 2;
+        }
+      } else {
+        files.add(p);
+      }
+    }
+    int passed = 0;
+    int failed = 0;
+    for (Path file : files) {
+      String text;
+      try {
+        text = Files.readString(file, StandardCharsets.UTF_8);
+      } catch (IOException e) {
+        err.println("sluice drill: cannot read " + file + ": " + e);
+        return 2;
+      }
+      PrintStream trace = verbose ? new PrintStream(new WriterStream(out), true, StandardCharsets.UTF_8) : null;
+      DrillResult result = DrillRunner.run(file.toString(), text, lenient, trace);
+      if (result.passed()) {
+        passed++;
+        out.println("pass " + file);
+      } else {
+        failed++;
+        out.println("FAIL " + file + "\n  " + result.failure().replace("\n", "\n  "));
+      }
+      out.flush();
+    }
+    out.println(passed + " passed, " + failed + " failed");
+    return failed == 0 ? 0 : 1;
+  }
+
+  /** Lets the runner's verbose trace go to picocli's writer. */
+  private static final class WriterStream extends java.io.OutputStream {
+    private final PrintWriter out;
+    private final java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
+
+    WriterStream(PrintWriter out) {
+      this.out = out;
+    }
+
+    @Override
+    public void write(int b) {
+      line.write(b);
+      if (b == '\n') {
+        flush();
+      }
+    }
+
+    @Override
+    public void flush() {
+      out.print(line.toString(StandardCharsets.UTF_8));
+      out.flush();
+      line.reset();
+    }
+  }
+}

@@ -1,0 +1,311 @@
+package dev.sluice.cli.drill;
+
+import dev.sluice.stack.Host;
+import dev.sluice.stack.HostConfig;
+import dev.sluice.tcp.TcpConfig;
+import java.io.PrintStream;
+
+/**
+ * Runs one script against a fresh Sluice host on a virtual clock: packetdrill's model, without
+ * threads, sleeps or a kernel. Lines run in order at their script times. Injected packets and
+ * system calls happen exactly then; an expected packet must leave within the tolerance of its
+ * time; a blocking call ({@code start...end}) is retried as virtual time passes and must return
+ * within the tolerance of its end time. Between lines, virtual time jumps from one timer to the
+ * next, so a script that spans minutes of retransmission backoff runs in milliseconds and gives
+ * the same result every time.
+ *
+ * <p>The host is what {@link #hostConfig} describes: one worker, a 1 ms timer tick, a fixed ISN
+ * key, Sluice's default TCP settings. Scripts state Sluice's own behaviour; where it differs
+ * from Linux's on purpose, docs/conformance.md says why.
+ *
+ * <p>Strict mode adds one rule packetdrill lacks: when the script ends, every packet the stack
+ * sent up to the last line's time must have been matched by an outbound line.
+ */
+public final class DrillRunner {
+  /** Virtual time at script time 0: one second, so that nothing starts at the clock's origin. */
+  private static final long ORIGIN_NANOS = 1_000_000_000L;
+  /** How long an outbound line written with time {@code *} waits for its packet. */
+  private static final long ANY_TIME_LIMIT_NANOS = 600_000_000_000L;
+
+  private final DrillScript script;
+  private final boolean lenient;
+  private final PrintStream verbose;
+  private final long[] clock = {ORIGIN_NANOS};
+  private final Host host;
+  private final ScriptInterface nic;
+  private final Flow flow;
+  private final PacketMatcher matcher;
+  private final InboundPackets inbound;
+  private final VirtualSockets sockets;
+  private final long tolerance;
+
+  /** The blocking call in flight, if any. */
+  private ScriptEvent.Call pending;
+  private VirtualSockets.Progress pendingProgress;
+  private long pendingEarliestMicros;
+  private long pendingLatestMicros;
+
+  private DrillRunner(DrillScript script, boolean lenient, PrintStream verbose) {
+    this.script = script;
+    this.lenient = lenient;
+    this.verbose = verbose;
+    this.tolerance = script.toleranceMicros();
+    this.flow = new Flow(script.ipv6());
+    this.nic = new ScriptInterface(script.mtu());
+    this.host = new Host(hostConfig(script.mtu()).withClock(() -> clock[0]));
+    host.addInterface(nic, flow.localAddress() + (script.ipv6() ? "/64" : "/24"));
+    this.matcher = new PacketMatcher(flow, lenient, tolerance);
+    this.inbound = new InboundPackets(flow);
+    this.sockets = new VirtualSockets(host, flow);
+  }
+
+  /** The host every script runs on. */
+  static HostConfig hostConfig(int mtu) {
+    TcpConfig tcp = TcpConfig.defaults().toBuilder().buildWith(b -> b.mtu = mtu);
+    return HostConfig.defaults().withWorkers(1).withTcp(tcp).withIsnKey(0x5151_CE00L, 0x00D1_2177L);
+  }
+
+  /** Parses and runs {@code text}; a parse error is a failure of the script like any other. */
+  public static DrillResult run(String name, String text, boolean lenient, PrintStream verbose) {
+    DrillScript script;
+    try {
+      script = ScriptParser.parse(name, text);
+    } catch (ScriptException e) {
+      return new DrillResult(name, e.getMessage());
+    }
+    return new DrillRunner(script, lenient, verbose).run();
+  }
+
+  /** A failed expectation: the line, the script time, and what differed. */
+  private static final class Failure extends Exception {
+    Failure(ScriptEvent event, long atMicros, String reason) {
+      super("line " + event.line() + " at " + TimeSpec.seconds(atMicros) + " s: " + reason + "\n    script: "
+          + event.text());
+    }
+
+    Failure(String reason) {
+      super(reason);
+    }
+  }
+
+  private DrillResult run() {
+    try {
+      long previous = 0;
+      ScriptEvent last = null;
+      for (ScriptEvent event : script.events()) {
+        previous = runEvent(event, previous);
+        last = event;
+      }
+      finish(last, previous);
+      return new DrillResult(script.name(), null);
+    } catch (Failure f) {
+      return new DrillResult(script.name(), f.getMessage());
+    } catch (RuntimeException e) {
+      // The stack threw out of a call or a worker: that is a failure of Sluice, never of the script.
+      java.io.StringWriter trace = new java.io.StringWriter();
+      e.printStackTrace(new java.io.PrintWriter(trace));
+      return new DrillResult(script.name(), "the stack threw at " + TimeSpec.seconds(nowMicros()) + " s: " + trace);
+    }
+  }
+
+  /** Runs one line; returns the script time the next relative line counts from. */
+  private long runEvent(ScriptEvent event, long previous) throws Failure {
+    TimeSpec time = event.time();
+    boolean any = time.kind() == TimeSpec.Kind.ANY;
+    long earliest = any ? nowMicros() : time.earliest(previous);
+    long latest = any ? Long.MAX_VALUE : time.latest(previous);
+    if (pending != null && !(event instanceof ScriptEvent.Packet)) {
+      advanceTo(nanos(earliest), false);
+    }
+    switch (event) {
+      case ScriptEvent.Packet p when p.inbound() -> {
+        advanceTo(Math.max(clock[0], nanos(earliest)), false);
+        try {
+          nic.inject(inbound.segment(p), clock[0]);
+        } catch (ScriptException e) {
+          throw new Failure(event, nowMicros(), e.getMessage().replaceFirst("^line \\d+: ", ""));
+        }
+        log(event, "injected");
+        advanceTo(clock[0], false);
+      }
+      case ScriptEvent.Packet p -> expectPacket(p, earliest, latest, any);
+      case ScriptEvent.Icmp icmp -> {
+        advanceTo(Math.max(clock[0], nanos(earliest)), false);
+        try {
+          nic.inject(inbound.icmpError(icmp), clock[0]);
+        } catch (ScriptException e) {
+          throw new Failure(event, nowMicros(), e.getMessage().replaceFirst("^line \\d+: ", ""));
+        }
+        log(event, "injected");
+        advanceTo(clock[0], false);
+      }
+      case ScriptEvent.Call call -> runCall(call, earliest, previous);
+    }
+    return any ? nowMicros() : earliest;
+  }
+
+  private void expectPacket(ScriptEvent.Packet p, long earliest, long latest, boolean any) throws Failure {
+    long deadline = any ? clock[0] + ANY_TIME_LIMIT_NANOS : nanos(latest + tolerance);
+    if (nic.peekSent() == null) {
+      advanceTo(deadline, true);
+    }
+    ScriptInterface.Sent sent = nic.takeSent();
+    if (sent == null) {
+      throw new Failure(p, nowMicros(), "expected packet was not sent (waited until "
+          + TimeSpec.seconds(micros(deadline)) + " s)");
+    }
+    long at = micros(sent.timeNanos());
+    SentSegment actual;
+    try {
+      actual = SentSegment.decode(sent.packet(), sent.timeNanos());
+    } catch (SentSegment.MalformedPacketException e) {
+      throw new Failure(p, at, e.getMessage());
+    }
+    String mismatch = matcher.match(p, actual);
+    if (mismatch != null) {
+      throw new Failure(p, at, mismatch + "\n    actual: " + matcher.describe(actual));
+    }
+    if (!any && (at < earliest - tolerance || at > latest + tolerance)) {
+      throw new Failure(p, at, "sent at " + TimeSpec.seconds(at) + " s, expected at " + window(earliest, latest)
+          + " s (tolerance " + tolerance + " us)\n    actual: " + matcher.describe(actual));
+    }
+    log(p, "matched " + matcher.describe(actual) + " at " + TimeSpec.seconds(at));
+  }
+
+  private void runCall(ScriptEvent.Call call, long earliest, long previous) throws Failure {
+    if (pending != null) {
+      throw new Failure(call, nowMicros(), "a blocking call (line " + pending.line() + ") has not returned yet; "
+          + "the runner runs one blocking call at a time");
+    }
+    advanceTo(Math.max(clock[0], nanos(earliest)), false);
+    VirtualSockets.Progress progress = new VirtualSockets.Progress();
+    VirtualSockets.Outcome outcome = attempt(call, progress);
+    if (call.returns() == null) {
+      if (outcome == VirtualSockets.WOULD_BLOCK) {
+        throw new Failure(call, nowMicros(), call.name() + "() would block here; write a blocking call with its "
+            + "return time, as start...end");
+      }
+      checkOutcome(call, outcome);
+      log(call, "returned " + outcome);
+      advanceTo(clock[0], false);
+      return;
+    }
+    pending = call;
+    pendingProgress = progress;
+    pendingEarliestMicros = call.returns().earliest(earliest);
+    pendingLatestMicros = call.returns().latest(earliest);
+    if (outcome != VirtualSockets.WOULD_BLOCK) {
+      completePending(outcome);
+    }
+    advanceTo(clock[0], false);
+  }
+
+  private VirtualSockets.Outcome attempt(ScriptEvent.Call call, VirtualSockets.Progress progress) throws Failure {
+    try {
+      return sockets.attempt(call, progress, clock[0]);
+    } catch (VirtualSockets.Unsupported e) {
+      throw new Failure(call, nowMicros(), e.getMessage());
+    }
+  }
+
+  private void checkOutcome(ScriptEvent.Call call, VirtualSockets.Outcome outcome) throws Failure {
+    boolean same = outcome.result() == call.result()
+        && (call.errno() == null || sameErrno(call.errno(), outcome.errno()));
+    if (!same) {
+      throw new Failure(call, nowMicros(), call.name() + "() returned " + outcome + ", expected "
+          + (call.errno() == null ? Long.toString(call.result()) : "-1 " + call.errno()));
+    }
+  }
+
+  private static boolean sameErrno(String a, String b) {
+    return a.equals(b) || (a.equals("EWOULDBLOCK") && "EAGAIN".equals(b));
+  }
+
+  private void completePending(VirtualSockets.Outcome outcome) throws Failure {
+    ScriptEvent.Call call = pending;
+    pending = null;
+    long at = nowMicros();
+    checkOutcome(call, outcome);
+    if (at < pendingEarliestMicros - tolerance || at > pendingLatestMicros + tolerance) {
+      throw new Failure(call, at, call.name() + "() returned at " + TimeSpec.seconds(at) + " s, expected at "
+          + window(pendingEarliestMicros, pendingLatestMicros) + " s (tolerance " + tolerance + " us)");
+    }
+    log(call, "returned " + outcome + " at " + TimeSpec.seconds(at));
+  }
+
+  /**
+   * Runs the host up to {@code target}, jumping from timer to timer, retrying the blocking call
+   * in flight after every step. With {@code untilSent}, stops as soon as the stack sends a packet.
+   */
+  private void advanceTo(long target, boolean untilSent) throws Failure {
+    while (true) {
+      host.poll(clock[0]);
+      if (pending != null) {
+        VirtualSockets.Outcome outcome = attempt(pending, pendingProgress);
+        if (outcome != VirtualSockets.WOULD_BLOCK) {
+          completePending(outcome);
+          continue; // the call's return may have made the stack send something
+        }
+        if (nowMicros() > pendingLatestMicros + tolerance) {
+          throw new Failure(pending, nowMicros(), pending.name() + "() did not return by "
+              + TimeSpec.seconds(pendingLatestMicros) + " s");
+        }
+      }
+      if (clock[0] >= target || (untilSent && nic.peekSent() != null)) {
+        return;
+      }
+      long next = host.pollAt();
+      if (pending != null) {
+        next = Math.min(next, Math.min(VirtualSockets.pollDeadline(pending, pendingProgress),
+            nanos(pendingLatestMicros + tolerance) + 1));
+      }
+      if (next <= clock[0]) {
+        next = clock[0] + host.timerTickNanos();
+      }
+      clock[0] = Math.min(next, target);
+    }
+  }
+
+  private void finish(ScriptEvent last, long lastMicros) throws Failure {
+    advanceTo(Math.max(clock[0], nanos(lastMicros)), false);
+    if (pending != null) {
+      advanceTo(nanos(pendingLatestMicros + tolerance) + 1, false);
+      if (pending != null) {
+        throw new Failure(pending, nowMicros(), pending.name() + "() never returned");
+      }
+    }
+    ScriptInterface.Sent extra = nic.peekSent();
+    if (!lenient && extra != null && extra.timeNanos() <= nanos(lastMicros)) {
+      String packet;
+      try {
+        packet = matcher.describe(SentSegment.decode(extra.packet(), extra.timeNanos()));
+      } catch (SentSegment.MalformedPacketException e) {
+        packet = e.getMessage();
+      }
+      throw new Failure(last, micros(extra.timeNanos()), "the stack sent a packet the script does not expect, at "
+          + TimeSpec.seconds(micros(extra.timeNanos())) + " s\n    actual: " + packet);
+    }
+  }
+
+  private void log(ScriptEvent event, String what) {
+    if (verbose != null) {
+      verbose.printf("%10s  line %-3d %-60s %s%n", TimeSpec.seconds(nowMicros()), event.line(), event.text(), what);
+    }
+  }
+
+  private long nowMicros() {
+    return micros(clock[0]);
+  }
+
+  private static long micros(long nanos) {
+    return (nanos - ORIGIN_NANOS) / 1000;
+  }
+
+  private static long nanos(long micros) {
+    return ORIGIN_NANOS + micros * 1000;
+  }
+
+  private static String window(long earliest, long latest) {
+    return earliest == latest ? TimeSpec.seconds(earliest) : TimeSpec.seconds(earliest) + "~" + TimeSpec.seconds(latest);
+  }
+}

@@ -1,0 +1,17 @@
+package dev.sluice.cli.drill;
+
+import java.util.List;
+
+/**
+ * A parsed script: its header options and its events, in order.
+ *
+ * @param name where it came from, for messages
+ * @param toleranceMicros how far an event's actual time may be from the script's
+ *     ({@code --tolerance_usecs}, packetdrill's default 4,000)
+ * @param ipv6 whether the script's connection runs over IPv6 ({@code --ip_version=ipv6})
+ * @param mtu the interface MTU ({@code --mtu})
+ */
+record DrillScript(String name, long toleranceMicros, boolean ipv6, int mtu, List<ScriptEvent> events) {
+  static final long DEFAULT_TOLERANCE_MICROS = 4_000;
+  static final int DEFAULT_MTU = 1500;
+}

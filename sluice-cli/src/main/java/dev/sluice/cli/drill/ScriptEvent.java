@@ -1,0 +1,48 @@
+package dev.sluice.cli.drill;
+
+import java.util.List;
+
+/** One line of a script's body: a packet in or out, an ICMP error in, or a system call. */
+sealed interface ScriptEvent {
+  /** The 1-based line number in the script, for messages. */
+  int line();
+
+  /** The line as written, for messages. */
+  String text();
+
+  TimeSpec time();
+
+  /**
+   * A TCP segment: injected ({@code <}) or expected from the stack ({@code >}). Sequence and
+   * acknowledgment numbers are relative to the sender's initial sequence number, as packetdrill
+   * writes them.
+   *
+   * @param flags {@link dev.sluice.wire.TcpFlags} bits
+   * @param ack the acknowledgment number, or -1 if the line has no {@code ack}
+   * @param window the window field, or -1 if the line has no {@code win}
+   * @param urgent the urgent pointer, or -1 if the line has no {@code urg}
+   * @param options the options in order; null if the line has none; {@link #anyOptions} for
+   *     {@code <...>}
+   */
+  record Packet(int line, String text, TimeSpec time, boolean inbound, int flags, long seq, int length,
+      long ack, int window, int urgent, List<TcpOptionSpec> options, boolean anyOptions) implements ScriptEvent {}
+
+  /**
+   * An ICMP destination-unreachable injected at the stack, quoting the segment at {@code
+   * quotedSeq} (relative to the stack's ISN) of the script's connection (RFC 792, RFC 4443).
+   *
+   * @param code one of {@code net_unreachable, host_unreachable, protocol_unreachable,
+   *     port_unreachable, frag_needed}
+   * @param mtu the next-hop MTU of {@code frag_needed} (RFC 1191), else 0
+   */
+  record Icmp(int line, String text, TimeSpec time, String code, int mtu, long quotedSeq, int quotedLength)
+      implements ScriptEvent {}
+
+  /**
+   * A system call and its expected outcome ({@code = result} and, for -1, an errno name).
+   *
+   * @param returns for a blocking call written {@code start...end}, when it must return; else null
+   */
+  record Call(int line, String text, TimeSpec time, TimeSpec returns, String name, List<String> args,
+      long result, String errno) implements ScriptEvent {}
+}
