@@ -46,7 +46,8 @@ class MainTest {
 
   @Test
   void pendingSubcommand_saysItIsNotAvailableAndExitsNonZero() {
-    assertThat(run("drill")).isEqualTo(PendingCommands.EXIT_NOT_AVAILABLE);
+    assertThat(run("ss")).isEqualTo(PendingCommands.EXIT_NOT_AVAILABLE);
+    assertThat(err.toString()).contains("sluice ss: not available yet");
   }
 
   @Test
