@@ -470,9 +470,11 @@ public final class TcpEngine {
         if (state == TcpState.TIME_WAIT && (flags & TcpFlags.FIN) != 0) {
           closeDeadline = now + 2 * config.mslNanos(); // a retransmitted FIN restarts 2·MSL
         }
-        if (state == TcpState.SYN_RECEIVED) {
-          synNeeded = true; // a duplicate SYN: our SYN-ACK may have been lost
+        if (state == TcpState.SYN_RECEIVED && (flags & TcpFlags.SYN) != 0 && seq == irs) {
+          synNeeded = true; // the peer's SYN again: our SYN-ACK may have been lost
         } else {
+          // Anything else unacceptable, in SYN-RECEIVED too, gets <SEQ=SND.NXT><ACK=RCV.NXT><ACK>
+          // (RFC 9293 §3.10.7.4), not our SYN-ACK: the peer did not ask for the handshake again.
           ackNow = true;
           int payload = seg.payloadLength();
           if (sackOk && payload > 0 && (flags & TcpFlags.SYN) == 0 && SeqNum.le(seq + payload, rcvNxt)) {
@@ -573,13 +575,14 @@ public final class TcpEngine {
     }
     boolean acceptsData = state == TcpState.ESTABLISHED || state == TcpState.FIN_WAIT_1
         || state == TcpState.FIN_WAIT_2;
+    if (!acceptsData && (payload > 0 || fin)) {
+      // CLOSE-WAIT, CLOSING, LAST-ACK: the peer's FIN was consumed, so nothing can follow it, not
+      // even a second FIN: count it, and tell the peer with an ACK where its stream ended.
+      drop(DropReason.TCP_DATA_AFTER_FIN);
+      ackNow = true;
+      return;
+    }
     if (payload > 0) {
-      if (!acceptsData) {
-        // CLOSE-WAIT, CLOSING, LAST-ACK: the FIN was consumed, so no byte can follow it.
-        drop(DropReason.TCP_DATA_AFTER_FIN);
-        ackNow = true;
-        return;
-      }
       int length = payload;
       if (peerFinKnown) {
         long beforeFin = SeqNum.distance(dataSeq, peerFinSeq);
