@@ -19,8 +19,8 @@ import picocli.CommandLine.Command;
       ServeCommand.class,
       DrillCommand.class,
       PendingCommands.Bench.class,
-      PendingCommands.Doctor.class,
-      PendingCommands.Graph.class,
+      DoctorCommand.class,
+      GraphCommand.class,
       PendingCommands.Ss.class,
       CommandLine.HelpCommand.class
     })

@@ -37,18 +37,6 @@ final class PendingCommands {
     Bench() { super("bench", "the benchmarks (issue 7)"); }
   }
 
-  @Command(name = "doctor", mixinStandardHelpOptions = true,
-      description = "Diagnose a capture file.")
-  static final class Doctor extends Pending {
-    Doctor() { super("doctor", "the capture doctor (issue 7)"); }
-  }
-
-  @Command(name = "graph", mixinStandardHelpOptions = true,
-      description = "Time-sequence and cwnd graphs from a capture.")
-  static final class Graph extends Pending {
-    Graph() { super("graph", "the graphs (issue 7)"); }
-  }
-
   @Command(name = "ss", mixinStandardHelpOptions = true,
       description = "Print the connection table, like ss -ti.")
   static final class Ss extends Pending {

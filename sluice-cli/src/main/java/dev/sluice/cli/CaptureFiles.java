@@ -1,0 +1,39 @@
+package dev.sluice.cli;
+
+import dev.sluice.cli.capture.CaptureFormatException;
+import dev.sluice.cli.doctor.Diagnosis;
+import dev.sluice.cli.doctor.Thresholds;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+
+/** Loading a capture for {@code doctor} and {@code graph}, with the one-line errors both print. */
+final class CaptureFiles {
+  /** Exit status for a file that cannot be read or is not a capture, and for a bad connection number. */
+  static final int EXIT_ERROR = 2;
+
+  private CaptureFiles() {}
+
+  /** The diagnosis of {@code file}, or {@code null} after printing why there is none. */
+  static Diagnosis diagnose(PrintWriter err, String command, Path file, Thresholds thresholds) {
+    try {
+      return Diagnosis.of(file, thresholds);
+    } catch (CaptureFormatException e) {
+      fail(err, command, file + ": " + e.getMessage());
+    } catch (NoSuchFileException e) {
+      fail(err, command, file + ": cannot read: no such file");
+    } catch (AccessDeniedException e) {
+      fail(err, command, file + ": cannot read: permission denied");
+    } catch (IOException e) {
+      fail(err, command, file + ": cannot read: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
+    }
+    return null;
+  }
+
+  static void fail(PrintWriter err, String command, String message) {
+    err.println("sluice " + command + ": " + message);
+    err.flush();
+  }
+}
