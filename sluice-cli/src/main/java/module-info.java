@@ -2,6 +2,8 @@
 module dev.sluice.cli {
   requires dev.sluice.core;
   requires info.picocli;
+  requires java.management;
 
   opens dev.sluice.cli to info.picocli;
+  opens dev.sluice.cli.bench to info.picocli;
 }

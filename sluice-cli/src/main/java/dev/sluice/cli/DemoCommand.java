@@ -1,144 +1,228 @@
 package dev.sluice.cli;
 
+import dev.sluice.link.Impairments;
 import dev.sluice.link.PcapngWriter;
-import dev.sluice.wire.DropReason;
+import dev.sluice.stack.Connection;
+import dev.sluice.stack.Steering;
+import dev.sluice.stack.Torture;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.Map;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
- * {@code sluice demo}: the main job. Today it exercises the foundation (wire formats, the
- * impaired simulated network, capture); the TCP scenario of KB Q114541 replaces it once the
- * engine and the multi-core runtime exist.
+ * {@code sluice demo}: the main job. The KB Q114541 scenario on every core, with a bulk transfer
+ * beside it, checked end to end, captured, and written up as a self-contained HTML report.
  */
 @Command(
     name = "demo",
     mixinStandardHelpOptions = true,
     description = {
-      "Two virtual hosts on a seeded, impaired simulated link: host A sends numbered UDP datagrams",
-      "and ICMP echoes, host B validates every packet and byte and answers the echoes.",
-      "Prints what the link did and what the checksums caught, and writes a pcapng capture."
+      "The KB Q114541 scenario on every core: two virtual hosts on a lossy, reordering simulated link;",
+      "thousands of connections whose data and FIN race through parallel receive workers in spray",
+      "mode, and a bulk transfer beside them. Every byte and every end-of-stream is checked.",
+      "Writes demo.pcapng (headers of every packet) and demo.html (a report with the bulk",
+      "connection's time-sequence and congestion-window graphs). No root, no setup.",
+      "Exit status: 0 if every check passed, 1 if any failed."
     })
 final class DemoCommand implements Callable<Integer> {
+  /** Bytes kept of each captured packet: every IPv4 and TCP header, with all options. */
+  static final int CAPTURE_SNAPLEN = 128;
+
   @Spec CommandSpec spec;
 
-  @Option(names = "--datagrams", defaultValue = "20000", description = "UDP datagrams to send (default ${DEFAULT-VALUE}).")
-  int datagrams;
+  @Option(names = "--connections", defaultValue = "5000", description = "Racing connections (default ${DEFAULT-VALUE}).")
+  int connections;
 
-  @Option(names = "--echo-every", defaultValue = "10", description = "Send an ICMP echo every N datagrams; 0 for none (default ${DEFAULT-VALUE}).")
-  int echoEvery;
+  @Option(names = "--bulk-mb", defaultValue = "16", description = "Size of the bulk transfer in MB; 0 for none (default ${DEFAULT-VALUE}).")
+  int bulkMegabytes;
 
-  @Option(names = "--loss", defaultValue = "0.02", description = "Loss probability per packet (default ${DEFAULT-VALUE}).")
+  @Option(names = "--workers", description = "Receive workers per host (default: one per core, at least 2).")
+  Integer workers;
+
+  @Option(names = "--loss", defaultValue = "0.01", description = "Loss probability per packet (default ${DEFAULT-VALUE}).")
   double loss;
 
-  @Option(names = "--duplicate", defaultValue = "0.01", description = "Duplication probability (default ${DEFAULT-VALUE}).")
-  double duplicate;
+  @Option(names = "--reorder", defaultValue = "0.01", description = "Reordering probability (default ${DEFAULT-VALUE}).")
+  double reorder;
 
-  @Option(names = "--corrupt", defaultValue = "0.01", description = "Probability of a flipped bit (default ${DEFAULT-VALUE}).")
-  double corrupt;
-
-  @Option(names = "--delay-us", defaultValue = "500", description = "One-way delay in microseconds (default ${DEFAULT-VALUE}).")
-  long delayMicros;
-
-  @Option(names = "--jitter-us", defaultValue = "300", description = "Extra random delay up to this, which reorders (default ${DEFAULT-VALUE}).")
+  @Option(names = "--jitter-us", defaultValue = "20",
+      description = "Random processing stall inside the workers, up to this many microseconds (default ${DEFAULT-VALUE}).")
   long jitterMicros;
 
-  @Option(names = "--mbps", defaultValue = "1000", description = "Link rate in Mbit/s; 0 for unlimited (default ${DEFAULT-VALUE}).")
-  long megabitsPerSecond;
+  @Option(names = "--max-bytes", defaultValue = "3000", description = "Each end of a racing connection sends 1 to this many bytes (default ${DEFAULT-VALUE}).")
+  int maxBytes;
 
-  @Option(names = "--seed", defaultValue = "1", description = "Seed for every random choice; the same seed replays exactly (default ${DEFAULT-VALUE}).")
+  @Option(names = "--seed", defaultValue = "1", description = "Seed for sizes, contents and impairments (default ${DEFAULT-VALUE}).")
   long seed;
 
   @Option(names = "--capture", defaultValue = "demo.pcapng", description = "Capture file, or 'none' (default ${DEFAULT-VALUE}).")
   String capture;
 
+  @Option(names = "--report", defaultValue = "demo.html", description = "HTML report, or 'none' (default ${DEFAULT-VALUE}).")
+  String report;
+
+  @Option(names = "--json", description = "End with the run's numbers as one JSON object on the last line.")
+  boolean json;
+
   @Override
-  public Integer call() throws IOException {
-    if (datagrams < 1 || echoEvery < 0 || delayMicros < 0 || jitterMicros < 0 || megabitsPerSecond < 0) {
-      throw new ParameterException(spec.commandLine(),
-          "--datagrams must be positive; --echo-every, --delay-us, --jitter-us and --mbps must not be negative");
-    }
-    DemoScenario.Settings settings;
+  public Integer call() throws IOException, InterruptedException {
+    int workerCount = workers != null ? workers : Math.max(2, Runtime.getRuntime().availableProcessors());
+    Torture.Config config;
     try {
-      settings = new DemoScenario.Settings(datagrams, echoEvery, loss, duplicate, corrupt,
-          delayMicros * 1000, jitterMicros * 1000, megabitsPerSecond * 1_000_000, seed);
-      new dev.sluice.link.Impairments(loss, duplicate, corrupt, 0, 0, 0); // validates the probabilities
+      new Impairments(loss, 0, 0, 0, 0, 0).withReorder(reorder, 1); // validates the probabilities
+      if (jitterMicros < 0 || bulkMegabytes < 0) {
+        throw new IllegalArgumentException("--jitter-us and --bulk-mb must not be negative");
+      }
+      config = new Torture.Config(connections, workerCount, Steering.SPRAY, loss, reorder, 0, 0, jitterMicros, seed,
+          maxBytes, 256, 60_000, (long) bulkMegabytes << 20);
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }
     PrintWriter out = spec.commandLine().getOut();
-    DemoScenario scenario = new DemoScenario(settings);
-    PcapngWriter writer = null;
-    if (!capture.equals("none")) {
-      writer = PcapngWriter.create(Path.of(capture), System.currentTimeMillis() * 1_000_000L);
-      scenario.capture(writer);
-    }
-    boolean terminal = System.console() != null;
-    long started = System.nanoTime();
-    DemoScenario.Report report = scenario.run(sent -> {
-      if (terminal) {
-        out.print("\r" + progressBar(sent, datagrams));
-        out.flush();
+    PcapngWriter writer = capture.equals("none") ? null
+        : PcapngWriter.create(Path.of(capture), System.currentTimeMillis() * 1_000_000L - System.nanoTime(),
+            CAPTURE_SNAPLEN);
+    Torture torture = new Torture(config, link -> {
+      if (writer != null) {
+        writer.attach(link.a()); // the client's side sees both directions
       }
     });
-    if (terminal) {
+    CwndSampler sampler = new CwndSampler(torture);
+    Thread sampling = Thread.ofPlatform().daemon(true).name("sluice-demo-cwnd").start(sampler);
+    boolean terminal = System.console() != null;
+    Thread progressLine = terminal
+        ? Thread.ofPlatform().daemon(true).start(() -> showProgress(out, torture.progress(), config)) : null;
+    Torture.Report r = torture.run();
+    sampling.interrupt();
+    sampling.join(1_000);
+    if (progressLine != null) {
+      progressLine.interrupt();
+      progressLine.join(1_000);
       out.println();
     }
+    long packets = 0;
     if (writer != null) {
       writer.close();
+      packets = writer.packets();
     }
-    print(out, report, (System.nanoTime() - started) / 1e6, writer == null ? null : capture, writer == null ? 0 : writer.packets());
-    return report.undetectedCorruption() == 0 ? 0 : 1;
+    print(out, r, config);
+    if (writer != null) {
+      out.printf(Locale.ROOT, "wrote %s (%,d packets, first %d bytes of each)%n", capture, packets, CAPTURE_SNAPLEN);
+    }
+    if (!report.equals("none")) {
+      DemoReport.write(Path.of(report), r, config, writer == null ? null : Path.of(capture), sampler.seconds(),
+          sampler.cwnds(), torture.counters());
+      out.println("wrote " + report);
+    }
+    if (json) {
+      out.println(r.toJson());
+    }
+    out.flush();
+    return r.failures() == 0 ? 0 : 1;
   }
 
-  static String progressBar(int done, int total) {
-    int width = 40;
-    int filled = (int) ((long) done * width / total);
-    return "[" + "#".repeat(filled) + ".".repeat(width - filled) + "] " + done + "/" + total + " datagrams";
+  private static void showProgress(PrintWriter out, Torture.Progress p, Torture.Config config) {
+    long start = System.nanoTime();
+    while (!Thread.currentThread().isInterrupted()) {
+      double seconds = Math.max(1e-3, (System.nanoTime() - start) / 1e9);
+      int width = 30;
+      double fraction = ((double) p.done() / config.connections()
+          + (config.bulkBytes() == 0 ? 1 : (double) p.bulkBytes() / config.bulkBytes())) / 2;
+      int filled = (int) Math.min(width, fraction * width);
+      out.print(String.format(Locale.ROOT, "\r[%s%s] %,d/%,d connections  %.1f MB  %.1f MB/s  %,d retransmits ",
+          "#".repeat(filled), ".".repeat(width - filled), p.done(), config.connections(), p.bytes() / 1e6,
+          p.bytes() / 1e6 / seconds, p.retransmits()));
+      out.flush();
+      try {
+        Thread.sleep(200);
+      } catch (InterruptedException e) {
+        return;
+      }
+    }
   }
 
-  private static void print(PrintWriter out, DemoScenario.Report r, double wallMs, String capture, long captured) {
-    out.println("Sluice demo: two virtual hosts, one impaired link (seed " + r.seed() + ")");
+  private static void print(PrintWriter out, Torture.Report r, Torture.Config config) {
+    out.printf(Locale.ROOT, "Sluice demo: the KB Q114541 scenario, %,d connections and a %,d MB bulk transfer,%n",
+        r.connections(), r.bulkBytes() >> 20);
+    out.printf(Locale.ROOT, "%d receive workers per host in spray mode, loss %.1f%%, reordering %.1f%%, seed %d%n%n",
+        r.workers(), config.loss() * 100, config.reorder() * 100, r.seed());
+    double seconds = Math.max(1e-3, r.elapsedMs() / 1e3);
+    int ends = 2 * r.connections() + (config.bulkBytes() > 0 ? 2 : 0);
+    int badEnds = r.eofMissing() + r.eofDuplicated();
+    row(out, "connections", String.format(Locale.ROOT, "%,d", r.connections()));
+    row(out, "bytes verified", String.format(Locale.ROOT, "%,d (%.1f MB)", r.bytes(), r.bytes() / 1e6));
+    row(out, "end-of-stream delivered", String.format(Locale.ROOT, "%,d of %,d ends, exactly once%s", ends - badEnds,
+        ends, badEnds == 0 ? "" : String.format(" (%d missing, %d twice)", r.eofMissing(), r.eofDuplicated())));
+    row(out, "hangs", r.hangs());
+    row(out, "throughput", String.format(Locale.ROOT, "%.1f MB/s overall%s", r.bytes() / 1e6 / seconds,
+        r.bulkMillis() > 0 ? String.format(Locale.ROOT, ", bulk %.1f MB/s", r.bulkBytes() / 1e6 / (r.bulkMillis() / 1e3)) : ""));
+    row(out, "retransmitted segments", String.format(Locale.ROOT, "%,d", r.retransmits()));
+    row(out, "FINs riding on data / alone", String.format(Locale.ROOT, "%,d / %,d", r.finsWithData(), r.finsAlone()));
+    row(out, "corrupted streams", r.corrupted());
+    row(out, "FIN missing or early", r.finNotSent() + r.finBeforeClose());
+    row(out, "ends not CLOSED or TIME-WAIT", r.notClosed());
+    row(out, "two owners at once", r.ownershipViolations());
+    row(out, "elapsed", String.format(Locale.ROOT, "%.2f s", seconds));
     out.println();
-    row(out, "datagrams sent", r.datagramsSent());
-    row(out, "datagrams received, byte-exact", r.datagramsReceived());
-    row(out, "duplicates seen (and discarded)", r.duplicates());
-    row(out, "arrived out of order", r.reordered());
-    row(out, "lost on the link", r.lostOnLink());
-    row(out, "corrupted on the link", r.corruptedOnLink());
-    row(out, "corrupted packets caught by checks", r.corruptionCaught());
-    row(out, "corruption that got through", r.undetectedCorruption());
-    row(out, "ICMP echoes answered", r.echoesAnswered() + " of " + r.echoesSent());
-    row(out, "echo RTT min/avg/max", String.format("%.3f / %.3f / %.3f ms", r.rttMinMs(), r.rttAvgMs(), r.rttMaxMs()));
-    row(out, "virtual time", String.format("%.3f s", r.virtualNanos() / 1e9));
-    row(out, "wall time", String.format("%.0f ms", wallMs));
-    printDrops(out, "drops at host B", r.dropsAtB());
-    printDrops(out, "drops at host A", r.dropsAtA());
-    if (capture != null) {
-      row(out, "capture", capture + " (" + captured + " packets; open with wireshark or tshark -r)");
-    }
-    out.println();
-    out.println(r.undetectedCorruption() == 0
-        ? "Every corrupted packet was caught and every delivered byte verified."
-        : "FAILED: corrupted data reached the application.");
-  }
-
-  private static void printDrops(PrintWriter out, String title, Map<DropReason, Long> drops) {
-    if (drops.isEmpty()) {
-      row(out, title, "none");
-      return;
-    }
-    drops.forEach((reason, count) -> row(out, title, count + " " + reason + " (" + reason.description() + ")"));
+    out.println(r.failures() == 0
+        ? "PASS: every byte arrived once and in order, and every end saw its end-of-stream exactly once."
+        : "FAIL: " + r.failures() + " failures");
   }
 
   private static void row(PrintWriter out, String label, Object value) {
-    out.printf("  %-36s %s%n", label, value);
+    out.println(String.format(Locale.ROOT, "  %-30s %s", label, value));
+  }
+
+  /** Samples the bulk sender's congestion window every 5 ms, for the report's cwnd graph. */
+  static final class CwndSampler implements Runnable {
+    private static final int MAX_SAMPLES = 20_000;
+    private final Torture torture;
+    private final double[] seconds = new double[MAX_SAMPLES];
+    private final double[] cwnds = new double[MAX_SAMPLES];
+    private volatile int count;
+
+    CwndSampler(Torture torture) {
+      this.torture = torture;
+    }
+
+    @Override
+    public void run() {
+      long start = 0;
+      while (!Thread.currentThread().isInterrupted() && count < MAX_SAMPLES) {
+        Connection sender = torture.bulkSender();
+        if (sender != null) {
+          long now = System.nanoTime();
+          if (start == 0) {
+            start = now;
+          }
+          seconds[count] = (now - start) / 1e9;
+          cwnds[count] = sender.info().cwnd() / 1024.0;
+          count++;
+          if (sender.isClosed()) {
+            return;
+          }
+        }
+        try {
+          Thread.sleep(5);
+        } catch (InterruptedException e) {
+          return;
+        }
+      }
+    }
+
+    double[] seconds() {
+      return java.util.Arrays.copyOf(seconds, count);
+    }
+
+    double[] cwnds() {
+      return java.util.Arrays.copyOf(cwnds, count);
+    }
   }
 }

@@ -18,7 +18,7 @@ import picocli.CommandLine.Command;
       TortureCommand.class,
       ServeCommand.class,
       DrillCommand.class,
-      PendingCommands.Bench.class,
+      dev.sluice.cli.bench.BenchCommand.class,
       DoctorCommand.class,
       GraphCommand.class,
       PendingCommands.Ss.class,

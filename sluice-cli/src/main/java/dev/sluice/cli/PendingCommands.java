@@ -31,12 +31,6 @@ final class PendingCommands {
     }
   }
 
-  @Command(name = "bench", mixinStandardHelpOptions = true,
-      description = "End-to-end benchmarks side by side with the Linux kernel.")
-  static final class Bench extends Pending {
-    Bench() { super("bench", "the benchmarks (issue 7)"); }
-  }
-
   @Command(name = "ss", mixinStandardHelpOptions = true,
       description = "Print the connection table, like ss -ti.")
   static final class Ss extends Pending {

@@ -37,10 +37,12 @@ public final class PcapngWriter implements Closeable {
   static final int OPTION_EPB_FLAGS = 2;
   static final int EPB_INBOUND = 1;
   static final int EPB_OUTBOUND = 2;
-  private static final int SNAPLEN = 65_535;
+  /** The largest snapshot length: whole packets. */
+  public static final int SNAPLEN_ALL = 65_535;
 
   private final OutputStream out;
   private final long epochOffsetNanos;
+  private final int snaplen;
   private final ByteBuffer header = ByteBuffer.allocate(256).order(ByteOrder.nativeOrder());
   private final Map<Device, Integer> interfaceIds = new IdentityHashMap<>();
   private final byte[] padding = new byte[4];
@@ -52,14 +54,32 @@ public final class PcapngWriter implements Closeable {
    *     clock that starts at 0, pass the wall-clock time of the start
    */
   public PcapngWriter(OutputStream out, long epochOffsetNanos) {
+    this(out, epochOffsetNanos, SNAPLEN_ALL);
+  }
+
+  /**
+   * @param snaplen the most bytes kept of each packet (its original length is recorded too), as
+   *     tcpdump's {@code -s}: 128 keeps every IPv4 or IPv6 and TCP header of a long capture
+   */
+  public PcapngWriter(OutputStream out, long epochOffsetNanos, int snaplen) {
+    if (snaplen < 1 || snaplen > SNAPLEN_ALL) {
+      throw new IllegalArgumentException("snaplen must be in [1, 65535]: " + snaplen);
+    }
     this.out = out;
     this.epochOffsetNanos = epochOffsetNanos;
+    this.snaplen = snaplen;
     writeSectionHeader();
   }
 
   /** Creates (or replaces) {@code file}. */
   public static PcapngWriter create(Path file, long epochOffsetNanos) throws IOException {
-    return new PcapngWriter(new BufferedOutputStream(Files.newOutputStream(file), 1 << 16), epochOffsetNanos);
+    return create(file, epochOffsetNanos, SNAPLEN_ALL);
+  }
+
+  /** Creates (or replaces) {@code file}, keeping at most {@code snaplen} bytes of each packet. */
+  public static PcapngWriter create(Path file, long epochOffsetNanos, int snaplen) throws IOException {
+    return new PcapngWriter(new BufferedOutputStream(Files.newOutputStream(file), 1 << 16), epochOffsetNanos,
+        snaplen);
   }
 
   /** Describes {@code device} in the file and taps it: from now on its packets are written. */
@@ -97,7 +117,7 @@ public final class PcapngWriter implements Closeable {
     int total = 20 + optionsLength;
     header.clear();
     header.putInt(BLOCK_INTERFACE_DESCRIPTION).putInt(total);
-    header.putShort((short) LINKTYPE_RAW).putShort((short) 0).putInt(SNAPLEN);
+    header.putShort((short) LINKTYPE_RAW).putShort((short) 0).putInt(snaplen);
     putOption(OPTION_IF_NAME, nameBytes);
     putOption(OPTION_IF_TSRESOL, new byte[] {9}); // 10^-9 s: nanoseconds
     header.putShort((short) OPTION_END).putShort((short) 0);
@@ -106,7 +126,7 @@ public final class PcapngWriter implements Closeable {
   }
 
   private synchronized void writePacket(int interfaceId, Direction direction, byte[] buf, int off, int len, long timeNanos) {
-    int captured = Math.min(len, SNAPLEN);
+    int captured = Math.min(len, snaplen);
     int paddedData = (captured + 3) & ~3;
     // Seven 32-bit fields, the padded data, the epb_flags option (8), opt_endofopt (4), and the
     // trailing copy of the total length (4).

@@ -332,8 +332,16 @@ public final class TunDevice implements Device, AutoCloseable {
     throw new IOException("opening TUN device '" + name + "' failed", (Throwable) result);
   }
 
-  /** Moves the calling thread, and only it, into the network namespace at {@code netns} (setns(2)). */
-  private static void enterNetworkNamespace(Path netns) throws IOException {
+  /**
+   * Moves the calling thread, and only it, into the network namespace at {@code netns} (setns(2)).
+   * Sockets the thread creates afterwards belong to that namespace, wherever they are used from;
+   * call it on a dedicated platform thread (never a virtual thread, whose carrier would move).
+   * Needs CAP_SYS_ADMIN and native access for this module.
+   */
+  public static void enterNetworkNamespace(Path netns) throws IOException {
+    if (Thread.currentThread().isVirtual()) {
+      throw new IllegalStateException("setns(2) moves an OS thread: call it on a platform thread");
+    }
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment state = arena.allocate(Libc.CALL_STATE);
       int fd = Libc.open(state, arena.allocateFrom(netns.toString()), Libc.O_RDONLY | Libc.O_CLOEXEC);

@@ -4,6 +4,7 @@ import dev.sluice.link.Device;
 import dev.sluice.link.MpmcRing;
 import dev.sluice.link.PacketBuffer;
 import dev.sluice.tcp.IsnGenerator;
+import dev.sluice.tcp.SynCookies;
 import dev.sluice.tcp.TcpConfig;
 import dev.sluice.tcp.TcpCounter;
 import dev.sluice.tcp.TcpEndpoints;
@@ -73,6 +74,10 @@ public final class Host {
    * they are rare enough that the lock is never contended in steady state.
    */
   private final FragmentReassembler fragments = new FragmentReassembler(drops);
+  /** For listeners at their cap under a SYN flood (hostile input 10). */
+  private final SynCookies cookies;
+  /** How long after its last cookie a listener still checks ACKs for one: a cookie's lifetime. */
+  private static final long COOKIE_CHECK_NANOS = 128_000_000_000L;
   private volatile boolean started;
   private long nextWatchdogScan;
 
@@ -88,6 +93,13 @@ public final class Host {
         ? IsnGenerator.withRandomKey() : new IsnGenerator(config.isnKey0(), config.isnKey1());
     this.ports = new EphemeralPorts(49_152, 65_535, config.isnKey0() ^ Long.rotateLeft(config.isnKey1(), 17));
     this.icmp = new Icmp(this, (int) (config.isnKey0() ^ System.identityHashCode(this)));
+    if (config.isnKey0() == 0 && config.isnKey1() == 0) {
+      java.security.SecureRandom random = new java.security.SecureRandom();
+      this.cookies = new SynCookies(random.nextLong(), random.nextLong());
+    } else { // a fixed ISN key (simulations, tests): cookies are reproducible too
+      this.cookies = new SynCookies(Long.rotateLeft(config.isnKey0(), 29) ^ 0x5DEE_CE66_D1CEL,
+          Long.rotateLeft(config.isnKey1(), 31) ^ 0xB529_7A4D_C0DEL);
+    }
     long now = clock.nanos();
     this.workers = new Worker[config.workers()];
     for (int i = 0; i < workers.length; i++) {
@@ -459,6 +471,13 @@ public final class Host {
       packet.release();
       return null;
     }
+    if (isLocal(v6, srcHigh, srcLow)) {
+      // LAND (CVE-1999-0016, hostile input 18): our own address arriving from the wire is a
+      // martian source (RFC 1122 §3.2.1.3); answering it loops forever if the path reflects it.
+      drops.increment(v6 ? DropReason.IPV6_BAD_SOURCE : DropReason.IPV4_BAD_SOURCE);
+      packet.release();
+      return null;
+    }
     TcpSegment seg = decoder.tcp();
     Connection c = table.get(v6, dstHigh, dstLow, seg.destinationPort(), srcHigh, srcLow, seg.sourcePort());
     if (c != null) {
@@ -472,9 +491,32 @@ public final class Host {
     int flags = seg.flags();
     Listener listener = listeners.get(seg.destinationPort());
     if (listener != null && (flags & (TcpFlags.SYN | TcpFlags.ACK | TcpFlags.RST)) == TcpFlags.SYN) {
-      Connection created = passiveOpen(listener, endpoints, seg, ctx.worker, now);
+      Connection created = passiveOpen(listener, endpoints, seg, ctx, now);
       packet.release();
       return created;
+    }
+    if (listener != null && (flags & (TcpFlags.SYN | TcpFlags.ACK | TcpFlags.RST)) == TcpFlags.ACK
+        && listener.sentCookiesWithin(now, COOKIE_CHECK_NANOS)) {
+      // The ACK may complete a handshake whose SYN-ACK carried a cookie (RFC 4987 §3.6).
+      int mss = cookies.mss(endpoints, seg.sequenceNumber(), seg.acknowledgmentNumber(), now);
+      if (mss > 0) {
+        Connection created = null;
+        if (listener.admitCookie()) {
+          created = acceptCookie(listener, endpoints, seg, mss, ctx, now);
+        } else {
+          totals.drop(DropReason.LISTEN_QUEUE_FULL);
+        }
+        packet.release();
+        return created;
+      }
+      totals.increment(TcpCounter.SYN_COOKIES_FAILED); // and answered with a RST below, as any stray ACK
+    }
+    if (listener != null && (flags & (TcpFlags.SYN | TcpFlags.ACK | TcpFlags.RST)) == 0) {
+      // RFC 9293 §3.10.7.2, fourth: a listener drops a segment with none of SYN, ACK or RST (a
+      // FIN alone, no flags at all); only a port nobody listens on answers it with a RST.
+      totals.drop(DropReason.TCP_LISTEN_NO_SYN);
+      packet.release();
+      return null;
     }
     // RFC 9293 §3.10.7.1: no connection, and no listener that takes it: answer with a RST.
     totals.drop(DropReason.TCP_NO_CONNECTION);
@@ -524,14 +566,18 @@ public final class Host {
     return fragments.datagramsHeld();
   }
 
-  private Connection passiveOpen(Listener listener, TcpEndpoints endpoints, TcpSegment syn, Worker worker,
+  private Connection passiveOpen(Listener listener, TcpEndpoints endpoints, TcpSegment syn, OwnerContext ctx,
       long now) {
     if (!listener.admit()) {
-      totals.drop(DropReason.LISTEN_QUEUE_FULL);
+      if (listener.cookiesHelp()) {
+        sendCookieSynAck(listener, endpoints, syn, ctx, now); // keeps no state
+      } else {
+        totals.drop(DropReason.LISTEN_QUEUE_FULL); // the accept queue itself is full
+      }
       return null;
     }
     TcpEngine engine = TcpEngine.accept(listener.tcpConfig(), endpoints, syn, endpoints.isn(isn, now), now);
-    Connection c = newConnection(engine, listener, worker);
+    Connection c = newConnection(engine, listener, ctx.worker);
     c.tryAcquire();
     Connection existing = table.putIfAbsent(endpoints, c);
     if (existing != null) {
@@ -540,6 +586,41 @@ public final class Host {
       listener.abandoned();
       return null;
     }
+    return c;
+  }
+
+  /**
+   * Answers a SYN for a listener at its cap with a SYN-ACK whose ISS is a cookie, and keeps
+   * nothing (RFC 4987 §3.6). It offers only the MSS: window scaling, SACK and timestamps need
+   * state that a cookie does not hold.
+   */
+  private void sendCookieSynAck(Listener listener, TcpEndpoints e, TcpSegment syn, OwnerContext ctx, long now) {
+    TcpConfig tcp = listener.tcpConfig();
+    int ipHeader = e.ipHeaderLength();
+    int peerMss = syn.options().mss() > 0 ? syn.options().mss() : (e.ipv6() ? 1220 : 536);
+    int iss = cookies.iss(e, syn.sequenceNumber(), peerMss, now);
+    dev.sluice.wire.TcpBuilder b = ctx.tcp.clearOptions().sourcePort(e.localPort()).destinationPort(e.remotePort())
+        .sequenceNumber(iss).acknowledgmentNumber(syn.sequenceNumber() + 1).flags(TcpFlags.SYN | TcpFlags.ACK)
+        .window(Math.min(tcp.receiveBufferBytes(), 0xFFFF)).urgentPointer(0)
+        .mss(tcp.mtu() - ipHeader - dev.sluice.wire.TcpSegment.MIN_HEADER_LENGTH);
+    int length = b.write(ctx.tx, ipHeader, 0, e.outgoingPseudoHeaderSum(b.headerLength()));
+    listener.cookieSent(now);
+    totals.increment(TcpCounter.SYN_COOKIES_SENT);
+    totals.increment(TcpCounter.SEGMENTS_OUT);
+    transmitTcp(e, deviceFor(e), ctx, length, now);
+  }
+
+  /** A connection made from a valid cookie in {@code ack}; its engine has taken the ACK already. */
+  private Connection acceptCookie(Listener listener, TcpEndpoints endpoints, TcpSegment ack, int mss,
+      OwnerContext ctx, long now) {
+    TcpEngine engine = TcpEngine.acceptCookie(listener.tcpConfig(), endpoints, ack, mss, now);
+    Connection c = newConnection(engine, listener, ctx.worker);
+    c.tryAcquire();
+    if (table.putIfAbsent(endpoints, c) != null) {
+      listener.abandoned(); // another worker made it from a copy of this ACK a moment ago
+      return null;
+    }
+    totals.increment(TcpCounter.SYN_COOKIES_RECEIVED);
     return c;
   }
 

@@ -31,7 +31,9 @@ public final class Listener {
     this.cap = cap;
     this.discard = discard;
     this.tcp = tcp;
-    this.accepted = new ArrayBlockingQueue<>(cap);
+    // Half-open plus queued stay within the cap; connections made from SYN cookies are admitted
+    // only while fewer than cap wait, so the queue never holds more than twice the cap.
+    this.accepted = new ArrayBlockingQueue<>(2 * cap);
   }
 
   public int port() {
@@ -51,6 +53,39 @@ public final class Listener {
     return tcp;
   }
 
+  /** When this listener last answered a SYN with a cookie; cookies are checked only after one. */
+  private volatile long lastCookieNanos = Long.MIN_VALUE;
+
+  /**
+   * True if a SYN beyond the cap may be answered with a SYN cookie (RFC 4987 §3.6): the
+   * half-open connections fill the cap but the accept queue has room for what a cookie makes.
+   */
+  boolean cookiesHelp() {
+    return !closed && accepted.size() < cap;
+  }
+
+  void cookieSent(long now) {
+    lastCookieNanos = now;
+  }
+
+  /** True if this listener sent a cookie within the last {@code nanos} (a cookie's lifetime). */
+  boolean sentCookiesWithin(long now, long nanos) {
+    long last = lastCookieNanos;
+    return last != Long.MIN_VALUE && now - last <= nanos;
+  }
+
+  /**
+   * Reserves an accept-queue place for a connection made from a cookie, which skips the half-open
+   * state; false if the accept queue is full or the listener closed.
+   */
+  boolean admitCookie() {
+    if (closed || accepted.size() >= cap) {
+      return false;
+    }
+    halfOpen.incrementAndGet(); // released by established(), like a half-open connection's
+    return true;
+  }
+
   /** Reserves room for one more half-open connection; false if at the cap or closed. */
   boolean admit() {
     if (closed) {
@@ -67,7 +102,7 @@ public final class Listener {
   void established(Connection connection) {
     halfOpen.decrementAndGet();
     if (!accepted.offer(connection)) {
-      host.dropped(dev.sluice.wire.DropReason.LISTEN_QUEUE_FULL); // cannot happen: admit() reserved room
+      host.dropped(dev.sluice.wire.DropReason.LISTEN_QUEUE_FULL); // cannot happen: admission reserved room
     }
   }
 

@@ -24,6 +24,8 @@ final class OwnerContext {
   final Ipv4Builder ipv4 = new Ipv4Builder();
   final Ipv6Builder ipv6 = new Ipv6Builder();
   final dev.sluice.tcp.TcpReset reset = new dev.sluice.tcp.TcpReset();
+  /** For SYN-ACKs sent with a cookie, without a connection. */
+  final dev.sluice.wire.TcpBuilder tcp = new dev.sluice.wire.TcpBuilder();
   final dev.sluice.wire.IcmpBuilder icmp = new dev.sluice.wire.IcmpBuilder();
   final dev.sluice.wire.UdpBuilder udp = new dev.sluice.wire.UdpBuilder();
 

@@ -34,6 +34,7 @@ import java.util.concurrent.atomic.LongAdder;
  */
 public final class Torture {
   private static final int PORT = 9;
+  private static final int BULK_PORT = 5001;
   private static final int HEADER = 8; // connection id, then length
 
   /**
@@ -48,14 +49,26 @@ public final class Torture {
    * @param maxBytes each end sends 1 to this many bytes
    * @param concurrency connections in flight at once
    * @param timeoutMillis the most one connection may take before it counts as hung
+   * @param bulkBytes a bulk transfer of this many bytes runs beside the connections, over one more
+   *     connection with full-size buffers, and is checked byte for byte; 0 for none
    */
   public record Config(int connections, int workers, Steering steering, double loss, double reorder,
       double duplicate, double corrupt, long jitterMicros, long seed, int maxBytes, int concurrency,
-      long timeoutMillis) {
+      long timeoutMillis, long bulkBytes) {
     public Config {
       if (connections < 1 || workers < 1 || maxBytes < 1 || concurrency < 1 || timeoutMillis < 1) {
         throw new IllegalArgumentException("connections, workers, maxBytes, concurrency and timeout must be positive");
       }
+      if (bulkBytes < 0) {
+        throw new IllegalArgumentException("bulkBytes must not be negative: " + bulkBytes);
+      }
+    }
+
+    /** Without a bulk transfer. */
+    public Config(int connections, int workers, Steering steering, double loss, double reorder, double duplicate,
+        double corrupt, long jitterMicros, long seed, int maxBytes, int concurrency, long timeoutMillis) {
+      this(connections, workers, steering, loss, reorder, duplicate, corrupt, jitterMicros, seed, maxBytes,
+          concurrency, timeoutMillis, 0);
     }
   }
 
@@ -63,10 +76,10 @@ public final class Torture {
   public record Report(int connections, long bytes, int hangs, int corrupted, int eofMissing,
       int eofDuplicated, int finNotSent, int finBeforeClose, int notClosed, int stranded,
       long ownershipViolations, long retransmits, long finsWithData, long finsAlone, long elapsedMs,
-      int workers, String mode, long seed) {
+      int workers, String mode, long seed, long bulkBytes, long bulkMillis, boolean bulkFailed) {
     public long failures() {
       return hangs + corrupted + eofMissing + eofDuplicated + finNotSent + finBeforeClose + notClosed + stranded
-          + ownershipViolations;
+          + ownershipViolations + (bulkFailed ? 1 : 0);
     }
 
     /** One JSON object on one line. */
@@ -77,6 +90,7 @@ public final class Torture {
           + ",\"ownershipViolations\":" + ownershipViolations + ",\"retransmits\":" + retransmits
           + ",\"finsWithData\":" + finsWithData + ",\"finsAlone\":" + finsAlone
           + ",\"elapsedMs\":" + elapsedMs + ",\"workers\":" + workers + ",\"mode\":\"" + mode + "\",\"seed\":" + seed
+          + ",\"bulkBytes\":" + bulkBytes + ",\"bulkMillis\":" + bulkMillis + ",\"bulkFailed\":" + bulkFailed
           + "}";
     }
   }
@@ -86,6 +100,9 @@ public final class Torture {
     final AtomicInteger done = new AtomicInteger();
     final LongAdder bytes = new LongAdder();
     final AtomicInteger failed = new AtomicInteger();
+    final LongAdder bulkBytes = new LongAdder();
+    volatile Host client;
+    volatile Host server;
 
     public int done() {
       return done.get();
@@ -97,6 +114,19 @@ public final class Torture {
 
     public int failed() {
       return failed.get();
+    }
+
+    /** Bulk-transfer bytes received and checked so far (also counted in {@link #bytes()}). */
+    public long bulkBytes() {
+      return bulkBytes.sum();
+    }
+
+    /** Segments both hosts have retransmitted so far. */
+    public long retransmits() {
+      Host c = client;
+      Host s = server;
+      return (c == null ? 0 : c.tcpTotals().get(dev.sluice.tcp.TcpCounter.RETRANSMITTED_SEGMENTS))
+          + (s == null ? 0 : s.tcpTotals().get(dev.sluice.tcp.TcpCounter.RETRANSMITTED_SEGMENTS));
     }
   }
 
@@ -113,13 +143,31 @@ public final class Torture {
   private final AtomicInteger finBeforeClose = new AtomicInteger();
   private final List<End> ends = java.util.Collections.synchronizedList(new ArrayList<>());
 
+  private final java.util.function.Consumer<SimulatedLink> onLink;
+  private volatile Connection bulkSender;
+
   public Torture(Config config) {
-    this(config, OwnershipMutation.NONE);
+    this(config, OwnershipMutation.NONE, link -> { });
+  }
+
+  /** With {@code onLink} called on the link before any traffic: to attach a capture, say. */
+  public Torture(Config config, java.util.function.Consumer<SimulatedLink> onLink) {
+    this(config, OwnershipMutation.NONE, onLink);
   }
 
   Torture(Config config, OwnershipMutation mutation) {
+    this(config, mutation, link -> { });
+  }
+
+  private Torture(Config config, OwnershipMutation mutation, java.util.function.Consumer<SimulatedLink> onLink) {
     this.config = config;
     this.mutation = mutation;
+    this.onLink = onLink;
+  }
+
+  /** The sending end of the bulk transfer once it is connected, else null: for sampling its cwnd. */
+  public Connection bulkSender() {
+    return bulkSender;
   }
 
   public Progress progress() {
@@ -167,9 +215,14 @@ public final class Torture {
     server.addInterface(link.b(), "198.18.0.2/24");
     link.a().addTap(this::countFin);
     link.b().addTap(this::countFin);
+    onLink.accept(link);
+    progress.client = client;
+    progress.server = server;
     Listener listener;
+    Listener bulkListener;
     try {
       listener = server.listen(PORT, Math.max(1024, config.concurrency() * 2));
+      bulkListener = server.listen(BULK_PORT, 1, false, TcpConfig.defaults());
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }
@@ -177,6 +230,15 @@ public final class Torture {
     server.start();
     AutoCloseable pump = network.runInRealTime();
     Thread acceptor = Thread.ofPlatform().name("sluice-acceptor").daemon(true).start(() -> acceptLoop(listener));
+    long bulkStarted = System.nanoTime();
+    java.util.concurrent.atomic.AtomicLong bulkDone = new java.util.concurrent.atomic.AtomicLong();
+    java.util.concurrent.atomic.AtomicBoolean bulkFailed = new java.util.concurrent.atomic.AtomicBoolean();
+    Thread bulk = config.bulkBytes() == 0 ? null : Thread.ofVirtual().name("sluice-bulk").start(() -> {
+      if (!bulkTransfer(client, bulkListener)) {
+        bulkFailed.set(true);
+      }
+      bulkDone.set(System.nanoTime());
+    });
 
     Semaphore inFlight = new Semaphore(config.concurrency());
     List<Thread> clients = new ArrayList<>();
@@ -205,10 +267,15 @@ public final class Torture {
     }
     int serverMissing = config.connections() - serverEndsDone.get() - serverEndsFailed.get();
     hangs.addAndGet(Math.max(0, serverMissing));
+    if (bulk != null && !bulk.join(java.time.Duration.ofNanos(Math.max(1, deadline - System.nanoTime())))) {
+      bulkFailed.set(true); // still running at the deadline: a hang
+      bulk.interrupt();
+    }
     // Both ends must reach CLOSED or TIME-WAIT within the bound.
     int notClosed = awaitClosed(deadline);
     acceptor.interrupt();
     listener.close();
+    bulkListener.close();
     client.stop();
     server.stop();
     try {
@@ -245,7 +312,69 @@ public final class Torture {
         client.ownershipViolations() + server.ownershipViolations(), retransmits, finsWithData.sum(),
         finsAlone.sum(),
         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), config.workers(),
-        config.steering().name().toLowerCase(java.util.Locale.ROOT), config.seed());
+        config.steering().name().toLowerCase(java.util.Locale.ROOT), config.seed(), progress.bulkBytes(),
+        bulkDone.get() == 0 ? 0 : TimeUnit.NANOSECONDS.toMillis(bulkDone.get() - bulkStarted), bulkFailed.get());
+  }
+
+  /**
+   * The bulk transfer: the client streams {@code bulkBytes} of a pattern and half-closes; the
+   * server reads to end-of-stream checking every byte, then closes; the client reads its
+   * end-of-stream and closes. True if every byte arrived intact and both ends finished in time.
+   */
+  private boolean bulkTransfer(Host client, Listener bulkListener) {
+    long timeout = TimeUnit.MILLISECONDS.toNanos(Math.max(config.timeoutMillis(), 60_000));
+    try {
+      Connection sender = client.connect(new InetSocketAddress(InetAddress.ofLiteral("198.18.0.2"), BULK_PORT),
+          TcpConfig.defaults());
+      sender.awaitConnected(timeout);
+      Connection receiver = bulkListener.accept(timeout);
+      bulkSender = sender;
+      Thread reader = Thread.ofVirtual().start(() -> {
+        try {
+          byte[] buf = new byte[64 * 1024];
+          long at = 0;
+          boolean same = true;
+          int n;
+          while ((n = receiver.read(buf, 0, buf.length, timeout)) >= 0) {
+            for (int i = 0; i < n; i++) {
+              same &= buf[i] == bulkByte(at + i);
+            }
+            at += n;
+            progress.bulkBytes.add(n);
+            progress.bytes.add(n);
+          }
+          receiver.close();
+          if (!same || at != config.bulkBytes()) {
+            corrupted.incrementAndGet();
+          }
+        } catch (IOException e) {
+          eofMissing.incrementAndGet();
+        }
+      });
+      byte[] chunk = new byte[64 * 1024];
+      for (long sent = 0; sent < config.bulkBytes(); ) {
+        int n = (int) Math.min(chunk.length, config.bulkBytes() - sent);
+        for (int i = 0; i < n; i++) {
+          chunk[i] = bulkByte(sent + i);
+        }
+        sender.write(chunk, 0, n, timeout);
+        sent += n;
+      }
+      sender.shutdownOutput();
+      boolean endOfStream = sender.read(chunk, 0, 1, timeout) < 0;
+      sender.close();
+      reader.join(java.time.Duration.ofNanos(timeout));
+      return endOfStream && !reader.isAlive() && progress.bulkBytes() == config.bulkBytes();
+    } catch (IOException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  private byte bulkByte(long index) {
+    return (byte) (index * 0x9E3779B97F4A7C15L + config.seed() >>> 56);
   }
 
   private static String hostDrops(Host host) {

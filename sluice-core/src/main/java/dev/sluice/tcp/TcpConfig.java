@@ -132,7 +132,10 @@ public record TcpConfig(
     public boolean windowScaling = true;
     public long mslNanos = 30 * S;
     public long finWait2TimeoutNanos = 60 * S;
-    public int maxSynRetransmits = 6;
+    // RFC 9293 §3.8.3 (MUST-23): a SYN is retransmitted for at least 3 minutes. With a 1 s initial RTO
+    // doubling to the 120 s cap, 7 retransmissions go out by 127 s and the open fails at 247 s
+    // (Linux's default of 6 gives up at 127 s).
+    public int maxSynRetransmits = 7;
     public int maxRetransmits = 15;
     public long userTimeoutNanos = 0;
     public long keepAliveIdleNanos = 0;

@@ -38,7 +38,13 @@ public enum TcpCounter {
   /** D-SACK blocks sent for out-of-order data that was already held (RFC 2883 §4). */
   DSACKS_SENT_OUT_OF_ORDER("TcpExtTCPDSACKOfoSent"),
   /** Path MTU decreases acted on (RFC 1191 §6.4, RFC 8201 §5.4). */
-  PATH_MTU_DECREASES("SluicePathMtuDecreases");
+  PATH_MTU_DECREASES("SluicePathMtuDecreases"),
+  /** SYN-ACKs sent with a SYN cookie by a listener at its cap (RFC 4987 §3.6). */
+  SYN_COOKIES_SENT("TcpExtSyncookiesSent"),
+  /** ACKs that returned a valid cookie and made a connection. */
+  SYN_COOKIES_RECEIVED("TcpExtSyncookiesRecv"),
+  /** ACKs to a listener that had sent cookies, carrying none that was valid. */
+  SYN_COOKIES_FAILED("TcpExtSyncookiesFailed");
 
   /** The counters before this index are the frequent ones (see {@link TcpStats}). */
   static final int HOT_COUNT = 8;

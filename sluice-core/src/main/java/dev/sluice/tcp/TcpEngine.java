@@ -110,6 +110,10 @@ public final class TcpEngine {
   /** SMSS: the payload of a full-sized segment carrying our usual options (RFC 5681 §2). */
   private int sndMss;
   private int rcvMss;
+  /** Our SYN or SYN-ACK timed out at least once (RFC 6298 §5.7). */
+  private boolean synTimedOut;
+  /** The largest payload the peer has sent: our estimate of its MSS, for delayed ACKs. */
+  private int largestSegmentReceived;
   private boolean timestampsOk;
   private boolean sackOk;
   private int sndShift;
@@ -152,6 +156,10 @@ public final class TcpEngine {
   private long delayedAckDeadline = NEVER;
   private long persistDeadline = NEVER;
   private long persistBackoff;
+  /** Recovery has begun (or, without SACK, a partial ACK came) and its first retransmission is owed. */
+  private boolean retransmitDue;
+  /** Zero-window probes sent since the window was last open. */
+  private int zeroWindowProbes;
   /** The persist timer fired as the SWS override timeout: send what the window allows. */
   private boolean swsOverride;
   private long keepAliveDeadline = NEVER;
@@ -225,6 +233,37 @@ public final class TcpEngine {
     engine.maxSndWnd = engine.sndWnd;
     engine.sndWl1 = syn.sequenceNumber();
     engine.synNeeded = true;
+    return engine;
+  }
+
+  /**
+   * Passive open from a SYN cookie ({@link SynCookies}): {@code ack} completes a handshake whose
+   * SYN-ACK this host sent without keeping state, carrying ISS = SEG.ACK - 1 and no options but
+   * the MSS. The engine is made as if it had sent that SYN-ACK, then takes the ACK (and any data
+   * on it), which makes it ESTABLISHED. Window scaling, SACK and timestamps stay off, because
+   * the cookie SYN-ACK did not offer them.
+   *
+   * @param peerMss the MSS the cookie carries
+   */
+  public static TcpEngine acceptCookie(TcpConfig config, TcpEndpoints endpoints, TcpSegment ack, int peerMss,
+      long now) {
+    int iss = ack.acknowledgmentNumber() - 1;
+    TcpEngine engine = new TcpEngine(config, endpoints, iss, TcpState.SYN_RECEIVED, now);
+    engine.stats.increment(TcpCounter.PASSIVE_OPENS);
+    engine.irs = ack.sequenceNumber() - 1;
+    engine.rcvNxt = ack.sequenceNumber();
+    engine.rcvAdvertisedEdge = engine.rcvNxt + (int) Math.min(engine.receiveBuffer.window(), 0xFFFF);
+    engine.peerMss = Math.max(peerMss, config.minPeerMss());
+    engine.timestampsOk = false;
+    engine.sackOk = false;
+    engine.windowScaleAgreed = false;
+    engine.sndShift = 0;
+    engine.rcvShift = 0;
+    engine.updateSendMss();
+    engine.sndWl1 = engine.irs;
+    engine.sndNxt = iss + 1; // the cookie SYN-ACK went out
+    engine.sndMax = iss + 1;
+    engine.onSegment(ack, now);
     return engine;
   }
 
@@ -582,6 +621,13 @@ public final class TcpEngine {
       ackNow = true;
       return;
     }
+    if (payload > 0 && applicationClosed && SeqNum.gt(dataSeq + payload, rcvNxt)) {
+      // RFC 1122 §4.2.2.13: new data after CLOSE can never be read, so a RST tells the peer it
+      // was lost (FIN-WAIT-1 and FIN-WAIT-2 after close(); shutdown() keeps reading instead).
+      drop(DropReason.TCP_DATA_AFTER_CLOSE);
+      abort(now);
+      return;
+    }
     if (payload > 0) {
       int length = payload;
       if (peerFinKnown) {
@@ -615,7 +661,7 @@ public final class TcpEngine {
           ackNow = true; // RFC 5681 §4.2: ACK at once when a gap fills
         } else if (dsackPending) {
           ackNow = true; // part of it was a duplicate: the sender may be retransmitting needlessly
-        } else if (length >= rcvMss && ++fullSegmentsUnacked >= 2) {
+        } else if (length >= fullSegmentSize(length) && ++fullSegmentsUnacked >= 2) {
           ackNow = true; // RFC 9293 §3.8.6.3: at least every second full-size segment
         } else if (delayedAckDeadline == NEVER) {
           delayedAckDeadline = now + config.delayedAckNanos();
@@ -724,9 +770,11 @@ public final class TcpEngine {
     if (inRecovery) {
       if (SeqNum.ge(ack, recoveryPoint)) {
         inRecovery = false; // a full ACK ends recovery (RFC 6582 §3.2 step 6)
+        retransmitDue = false;
         congestion.onExitRecovery(now);
       } else if (!sackOk || SeqNum.lt(highRxt, sndUna)) {
         highRxt = sndUna; // a partial ACK: the first unacknowledged segment is lost too (step 5)
+        retransmitDue = !sackOk; // RFC 6582 §3.2 step 5: retransmitted whatever the pipe
       }
     }
     dupAcks = 0;
@@ -800,6 +848,7 @@ public final class TcpEngine {
     recoveryPoint = sndMax;
     recoveryPointSet = true;
     highRxt = sndUna;
+    retransmitDue = true;
     rttTiming = false;
     stats.increment(TcpCounter.FAST_RETRANSMITS);
     congestion.onEnterRecovery(SeqNum.distance(sndUna, sndMax), now);
@@ -833,6 +882,7 @@ public final class TcpEngine {
       if (opened) {
         persistDeadline = NEVER;
         persistBackoff = 0;
+        zeroWindowProbes = 0;
       }
     }
   }
@@ -954,6 +1004,11 @@ public final class TcpEngine {
       sndNxt = sndUna;
     }
     retransmitDeadline = sndUna == sndMax ? NEVER : now + rtt.rtoNanos();
+    if (synTimedOut) {
+      // RFC 6298 §5.7 (MUST): the SYN or SYN-ACK timed out, so data starts with an RTO of 3 s
+      // unless a measurement says otherwise.
+      rtt.enterDataTransferAfterSynTimeout();
+    }
     retransmits = 0;
     congestion.init(sndMss, now);
     if (keepAliveIdleNanos > 0) {
@@ -1011,6 +1066,15 @@ public final class TcpEngine {
       persistDeadline = NEVER;
       boolean unsent = sendBuffer.length() > SeqNum.distance(sndBufSeq, sndNxt);
       if (sndWnd == 0 && unsent) {
+        if (finQueued && zeroWindowProbes >= config.maxRetransmits()) {
+          // Hostile input 29: with our FIN queued behind data a peer never lets in (FIN-WAIT-1,
+          // CLOSING, LAST-ACK), probing would hold the connection forever. Once the application
+          // has shut down, give up as a retransmission would (Linux bounds orphans' probes too).
+          stats.increment(TcpCounter.TIMEOUTS);
+          enterClosed(TcpEvent.TIMED_OUT);
+          return;
+        }
+        zeroWindowProbes++;
         probeNow = true; // RFC 9293 §3.8.6.1: probe the zero window
         persistBackoff = Math.min(PERSIST_MAX_NANOS, Math.max(rtt.rtoNanos(), persistBackoff * 2));
         persistDeadline = now + persistBackoff;
@@ -1045,6 +1109,7 @@ public final class TcpEngine {
     rtt.backoff();
     rttTiming = false; // Karn: the next ACK may answer either transmission
     if (opening) {
+      synTimedOut = true;
       synNeeded = true;
       sndNxt = iss;
       return;
@@ -1060,6 +1125,7 @@ public final class TcpEngine {
    */
   private void goBackToSndUna() {
     inRecovery = false;
+    retransmitDue = false;
     dupAcks = 0;
     recoveryPoint = sndMax;
     recoveryPointSet = true;
@@ -1096,6 +1162,17 @@ public final class TcpEngine {
         return writeEstablished(buf, off, now);
       }
     }
+  }
+
+  /**
+   * What counts as a full-sized segment from the peer (RFC 9293 §3.8.6.3): its sending MSS, which
+   * we only see on the wire. Estimated as Linux's rcv_mss is: the largest payload received so far,
+   * at least 536 (RFC 9293 §3.7.1's default), at most what our MSS leaves after the timestamps.
+   */
+  private int fullSegmentSize(int length) {
+    largestSegmentReceived = Math.max(largestSegmentReceived, length);
+    int ceiling = rcvMss - (timestampsOk ? TIMESTAMP_OPTION_SPACE : 0);
+    return Math.min(ceiling, Math.max(largestSegmentReceived, DEFAULT_MSS_IPV4));
   }
 
   /** Upper bound on one segment from {@link #pollTransmit}: header with options plus MSS. */
@@ -1184,6 +1261,11 @@ public final class TcpEngine {
     if (length == maxPayload) {
       return length;
     }
+    if (SeqNum.lt(sndNxt, sndMax)) {
+      // Resending after a go-back (RTO, path MTU drop): these bytes already went out once, so
+      // Nagle and sender-side SWS avoidance, which keep new small segments back, do not apply.
+      return (int) Math.min(length, SeqNum.distance(sndNxt, sndMax));
+    }
     boolean allQueued = length == unsent;
     if (allQueued && (inFlight == 0 || !nagle || finQueued)) {
       return length; // Nagle: a small segment only when nothing is outstanding (or NODELAY)
@@ -1212,7 +1294,10 @@ public final class TcpEngine {
    * segment length, or 0 if nothing is to be retransmitted now.
    */
   private int writeRecoveryRetransmission(byte[] buf, int off, long now, int maxPayload) {
-    if (pipe() >= congestion.cwnd()) {
+    // RFC 5681 §3.2 step 4 and RFC 6675 §5 (4.3): the segment presumed lost MUST be retransmitted
+    // on entering recovery, whatever the pipe; only later retransmissions wait for room in cwnd.
+    // (Without SACK, a 10-segment flight with cwnd cut to 7 would otherwise wait for the RTO.)
+    if (!retransmitDue && pipe() >= congestion.cwnd()) {
       return 0;
     }
     int outstanding = (int) SeqNum.distance(sndUna, sndMax);
@@ -1242,6 +1327,7 @@ public final class TcpEngine {
     int written = writeSegment(buf, off, now, seq, Math.max(length, 0), flags);
     stats.increment(TcpCounter.RETRANSMITTED_SEGMENTS);
     noteRetransmission(now);
+    retransmitDue = false;
     highRxt = seq + Math.max(length, 0) + (fin ? 1 : 0);
     if (retransmitDeadline == NEVER) {
       retransmitDeadline = now + rtt.rtoNanos();
@@ -1287,6 +1373,9 @@ public final class TcpEngine {
       sndMax = sndNxt;
     }
     retransmitDeadline = now + rtt.rtoNanos();
+    if (oldestUnackedSince == NEVER) {
+      oldestUnackedSince = now; // the user timeout bounds the handshake too, as Linux's does
+    }
     return written;
   }
 

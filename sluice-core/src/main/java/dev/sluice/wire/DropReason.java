@@ -20,7 +20,7 @@ public enum DropReason {
   IPV4_BAD_OPTION("IPv4 option length invalid or past the header [31]"),
   IPV4_SOURCE_ROUTED("IPv4 loose or strict source route [31]"),
   IPV4_BAD_FRAGMENT("IPv4 fragment ends past 65535 or is not a multiple of 8 [4]"),
-  IPV4_BAD_SOURCE("IPv4 source is multicast or broadcast (RFC 1122 3.2.1.3)"),
+  IPV4_BAD_SOURCE("IPv4 source is multicast, broadcast or one of our own addresses (RFC 1122 3.2.1.3) [18]"),
 
   // --- IPv6 (RFC 8200)
   IPV6_BAD_PAYLOAD_LENGTH("IPv6 payload length beyond the frame, or a jumbogram"),
@@ -31,7 +31,7 @@ public enum DropReason {
   IPV6_ROUTING_NOT_FINAL("IPv6 routing header with segments left: not for this host"),
   IPV6_BAD_OPTION("IPv6 option malformed, or unknown with a discard action (RFC 8200 4.2)"),
   IPV6_BAD_FRAGMENT("IPv6 fragment ends past 65535 or is not a multiple of 8 [4]"),
-  IPV6_BAD_SOURCE("IPv6 source is multicast (RFC 4291 2.7)"),
+  IPV6_BAD_SOURCE("IPv6 source is multicast (RFC 4291 2.7) or one of our own addresses [18]"),
 
   // --- TCP (RFC 9293)
   TCP_TRUNCATED("shorter than a TCP header [15]"),
@@ -69,6 +69,8 @@ public enum DropReason {
   TCP_BAD_SYN_ACK("SYN-ACK acknowledging something we never sent"),
   TCP_REASSEMBLY_FULL("out-of-order segment needed a hole beyond the cap [3]"),
   TCP_DATA_AFTER_FIN("data beyond the peer's FIN"),
+  TCP_DATA_AFTER_CLOSE("new data after the application closed: answered with RST (RFC 1122 4.2.2.13)"),
+  TCP_LISTEN_NO_SYN("segment without SYN, ACK or RST to a listener (RFC 9293 3.10.7.2, fourth)"),
   TCP_CHALLENGE_ACK_LIMITED("challenge ACK suppressed by the rate limit (RFC 5961 7) [9]"),
   TCP_RST_IN_TIME_WAIT("RST ignored in TIME-WAIT (RFC 1337) [23]"),
 

@@ -109,7 +109,7 @@ class HostTest {
   }
 
   @Test
-  void listen_atItsCap_dropsTheExtraSyn_whichGetsInOnceThereIsRoom() throws IOException {
+  void listen_atItsCap_answersWithACookie_whoseConnectionGetsInOnceThereIsRoom() throws IOException {
     TwoHosts net = new TwoHosts(ONE_WORKER);
     Listener listener = net.server.listen(80, 2);
     Connection[] clients = new Connection[3];
@@ -117,14 +117,22 @@ class HostTest {
       clients[i] = net.client.connect(TwoHosts.serverAddress(80));
     }
     net.settleUntil(net.clock[0] + 100 * MS);
+    // The third SYN found two half-open connections at the cap: it got a SYN cookie, and its ACK
+    // then found the accept queue full (both others established), so the ACK was dropped.
+    assertThat(net.server.tcpTotals().get(dev.sluice.tcp.TcpCounter.SYN_COOKIES_SENT)).isEqualTo(1);
     assertThat(listener.queued()).isEqualTo(2);
     assertThat(net.server.tcpTotals().drops()).containsEntry(DropReason.LISTEN_QUEUE_FULL, 1L);
+    assertThat(clients[2].isConnected()).as("the client completed its side of the handshake").isTrue();
     assertThat(listener.poll()).isNotNull();
-    net.settleUntil(net.clock[0] + 3_000 * MS); // the SYN is retransmitted after its RTO
+    // Its first data segment carries the cookie again (same SEQ and ACK), and now there is room.
+    clients[2].write(new byte[10], 0, 10, 0);
+    net.settleUntil(net.clock[0] + 3_000 * MS);
     assertThat(listener.queued()).isEqualTo(2);
-    for (Connection c : clients) {
-      assertThat(c.isConnected()).isTrue();
-    }
+    assertThat(net.server.tcpTotals().get(dev.sluice.tcp.TcpCounter.SYN_COOKIES_RECEIVED)).isEqualTo(1);
+    listener.poll();
+    Connection third = listener.poll();
+    byte[] got = new byte[10];
+    assertThat(third.read(got, 0, 10, 1_000 * MS)).isEqualTo(10);
   }
 
   @Test

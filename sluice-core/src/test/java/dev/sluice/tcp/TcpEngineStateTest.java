@@ -125,7 +125,8 @@ class TcpEngineStateTest {
   @Test
   void synSent_tooManyTimeouts_givesUpWithTimedOut() {
     h.activeOpen();
-    for (int i = 0; i < 6; i++) {
+    // The default maxSynRetransmits (7) keeps retransmitting for 3 minutes (RFC 9293 §3.8.3 MUST-23).
+    for (int i = 0; i < TcpConfig.defaults().maxSynRetransmits(); i++) {
       h.fireNextTimer();
       h.expectOne();
     }

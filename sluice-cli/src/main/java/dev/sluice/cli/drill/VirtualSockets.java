@@ -24,7 +24,7 @@ import java.util.TreeMap;
  * <p>Socket options set before {@code listen} or {@code connect} become the connection's {@link
  * TcpConfig}, as Linux's listening sockets pass theirs to the sockets they accept. Those that
  * Sluice fixes when a connection is created ({@code TCP_MAXSEG}, buffer sizes, keepalive timing,
- * {@code TCP_USER_TIMEOUT}) are refused on an existing connection, with that reason.
+ * {@code TCP_USER_TIMEOUT}, {@code TCP_SYNCNT}) are refused on an existing connection, with that reason.
  */
 final class VirtualSockets {
   /** A call's outcome: {@code result}, and for -1 an errno name. */
@@ -442,6 +442,10 @@ final class VirtualSockets {
       case "TCP_USER_TIMEOUT" -> {
         refuseOnExisting(exists, name);
         s.tcp.userTimeoutNanos = intValue(value) * 1_000_000L;
+      }
+      case "TCP_SYNCNT" -> {
+        refuseOnExisting(exists, name); // Linux's per-socket SYN retry count: R2 for the open (RFC 9293 §3.8.3)
+        s.tcp.maxSynRetransmits = intValue(value);
       }
       default -> throw new Unsupported("unsupported socket option " + name);
     }

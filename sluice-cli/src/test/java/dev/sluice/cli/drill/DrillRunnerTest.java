@@ -106,4 +106,24 @@ class DrillRunnerTest {
         """;
     assertThat(run(body).failure()).isEqualTo(run(body).failure()).contains("option 5 is 'wscale 3'");
   }
+
+  @Test
+  void tcpSyncnt_limitsSynRetransmissions_andIsFixedOnceConnecting() {
+    String script = """
+        0        socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+        0        setsockopt(3, IPPROTO_TCP, TCP_SYNCNT, [1], 4) = 0
+        0...3    connect(3, ..., ...) = -1 ETIMEDOUT
+        0        > S 0:0(0) <...>
+        1        > S 0:0(0) <...>
+        """;
+    assertThat(DrillRunner.run("t.pkt", script, false, null).failure()).isNull();
+    String late = """
+        0        socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+        0        fcntl(3, F_SETFL, O_RDWR|O_NONBLOCK) = 0
+        0        connect(3, ..., ...) = -1 EINPROGRESS
+        0        > S 0:0(0) <...>
+        0        setsockopt(3, IPPROTO_TCP, TCP_SYNCNT, [1], 4) = 0
+        """;
+    assertThat(DrillRunner.run("t.pkt", late, false, null).failure()).contains("TCP_SYNCNT is fixed");
+  }
 }

@@ -1,0 +1,239 @@
+package dev.sluice.cli.bench;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code sluice bench}: Sluice and the Linux kernel's TCP side by side in one run, alternating
+ * runs (ABAB...), medians with min and max, ratios Sluice / kernel. See docs/benchmarks/bench.md.
+ */
+@Command(
+    name = "bench",
+    mixinStandardHelpOptions = true,
+    description = {
+      "End-to-end benchmarks side by side with the Linux kernel, in one run.",
+      "",
+      "Sluice: two stacks in this JVM over a simulated link (no impairments, no delay, checksums",
+      "computed and verified). Kernel: Java NIO sockets; as root, in a network namespace made for the",
+      "run whose lo has MTU 1500 and TSO/GSO/GRO off (198.18.0.1), else on the plain loopback.",
+      "Runs alternate (Sluice, kernel, Sluice, ...); the report gives medians [min-max] and the ratio",
+      "Sluice / kernel. Workloads (--only): 1 bulk, 1 flow (MTU 1500 and 65535); 2 16 and 256 flows",
+      "with 1 and 2 workers; 3 64-byte ping-pong RTT; 4 64-byte transactions over 1,000 connections;",
+      "5 connections per second; 6 memory per idle connection at 100,000 connections."
+    })
+public final class BenchCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(names = "--reps", defaultValue = "5", description = "Runs per side of every measurement (default ${DEFAULT-VALUE}).")
+  int reps;
+
+  @Option(names = "--only", split = ",", description = "Workloads to run, by number, like 1,3,5 (default: all).")
+  List<Integer> only = new ArrayList<>();
+
+  @Option(names = "--json", description = "End with one JSON object on the last line: one entry per row.")
+  boolean json;
+
+  @Option(names = "--bytes", defaultValue = "268435456", hidden = true, description = "Bytes per bulk run.")
+  long bytes;
+
+  @Option(names = "--duration-ms", defaultValue = "1500", hidden = true, description = "Measured window of timed runs.")
+  long durationMs;
+
+  @Option(names = "--warmup-ms", defaultValue = "300", hidden = true, description = "Unmeasured time before the window.")
+  long warmupMs;
+
+  @Option(names = "--rtt-samples", defaultValue = "20000", hidden = true, description = "Round trips per RTT run.")
+  int rttSamples;
+
+  @Option(names = "--transaction-connections", defaultValue = "1000", hidden = true,
+      description = "Connections of workload 4.")
+  int transactionConnections;
+
+  @Option(names = "--connect-clients", defaultValue = "32", hidden = true,
+      description = "Concurrent clients of workload 5.")
+  int connectClients;
+
+  @Option(names = "--connections", defaultValue = "100000", hidden = true, description = "Connections of workload 6.")
+  int connections;
+
+  @Option(names = "--workers", defaultValue = "1", hidden = true,
+      description = "Sluice receive workers per host in workloads 1, 3, 4, 5, 6.")
+  int workers;
+
+  @Option(names = "--run-timeout-ms", defaultValue = "120000", hidden = true, description = "Limit of one run.")
+  long runTimeoutMs;
+
+  @Option(names = "--warmup-reps", defaultValue = "1", hidden = true,
+      description = "Discarded rounds before the measured ones (not for workload 6).")
+  int warmupReps;
+
+  @Option(names = "--kernel", defaultValue = "auto", hidden = true,
+      description = "auto: a namespace when root, else plain loopback; loopback: plain loopback only.")
+  String kernelMode;
+
+  static List<Workload> allWorkloads() {
+    return List.of(new BulkWorkload(), new ScalingWorkload(), new RttWorkload(), new TransactionsWorkload(),
+        new ConnectRateWorkload(), new IdleMemoryWorkload());
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    BenchConfig config;
+    try {
+      config = new BenchConfig(reps, bytes, durationMs, warmupMs, rttSamples, transactionConnections, connectClients,
+          connections, workers, runTimeoutMs);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage());
+    }
+    if (warmupReps < 0) {
+      throw new ParameterException(spec.commandLine(), "--warmup-reps must not be negative");
+    }
+    if (!kernelMode.equals("auto") && !kernelMode.equals("loopback")) {
+      throw new ParameterException(spec.commandLine(), "--kernel must be auto or loopback, not '" + kernelMode + "'");
+    }
+    List<Workload> workloads = new ArrayList<>();
+    for (Workload w : allWorkloads()) {
+      if (only.isEmpty() || only.contains(w.number())) {
+        workloads.add(w);
+      }
+    }
+    for (int n : only) {
+      if (n < 1 || n > allWorkloads().size()) {
+        throw new ParameterException(spec.commandLine(), "--only takes workload numbers 1 to "
+            + allWorkloads().size() + ", not " + n);
+      }
+    }
+    boolean terminal = System.console() != null;
+    PrintWriter progress = terminal ? spec.commandLine().getErr() : null;
+    List<String> notes = new ArrayList<>();
+    List<String> failed = new ArrayList<>();
+    String loadBefore = loadAverage();
+    KernelNamespace namespace = kernelMode.equals("auto") ? KernelNamespace.create(notes::add) : null;
+    List<Report.Row> rows = new ArrayList<>();
+    List<String> details = new ArrayList<>();
+    long started = System.nanoTime();
+    try {
+      List<StackSide> sides = new ArrayList<>(List.of(new SluiceSide(), new KernelSide("kernel", namespace)));
+      if (namespace != null) {
+        sides.add(new KernelSide("kernel-lo", null));
+      }
+      int total = 0;
+      for (Workload w : workloads) {
+        for (var run : Abab.schedule(w.variants(config), sides, config.reps(), w.warmsUp() ? warmupReps : 0)) {
+          total += w.runs(run.variant(), run.side()) ? 1 : 0;
+        }
+      }
+      int done = 0;
+      for (Workload w : workloads) {
+        Workload.Results results = new Workload.Results();
+        String load = loadAverage();
+        try {
+          for (var run : Abab.schedule(w.variants(config), sides, config.reps(), w.warmsUp() ? warmupReps : 0)) {
+            if (!w.runs(run.variant(), run.side())) {
+              continue;
+            }
+            done++;
+            System.gc(); // the previous run's garbage is not this run's cost
+            long t0 = System.nanoTime();
+            Map<String, Double> figures = w.measure(run.side(), run.variant(), config);
+            if (!run.warmup()) {
+              results.add(run.variant().name(), run.side().name(), figures);
+            }
+            if (progress != null) {
+              progress.printf(Locale.ROOT, "[%d/%d] %d %s %s, %s: %s (%.1f s; load %s)%n", done, total, w.number(),
+                  run.variant().name(), run.side().name(), run.warmup() ? "warm-up" : "rep " + run.rep(), figures.entrySet().stream().sorted(Map.Entry.comparingByKey())
+                      .map(f -> f.getKey() + " " + Report.number(f.getValue())).collect(Collectors.joining(", ")),
+                  (System.nanoTime() - t0) / 1e9, loadAverage());
+              progress.flush();
+            }
+          }
+        } catch (Exception e) {
+          // One workload failing (a timeout, a port in use) should not lose the others' figures.
+          failed.add("workload " + w.number() + " (" + w.title() + ") failed: " + e);
+          if (progress != null) {
+            e.printStackTrace(progress);
+          }
+          continue;
+        }
+        rows.addAll(w.rows(results));
+        List<String> d = w.details(results);
+        if (!d.isEmpty()) {
+          details.add("");
+          details.addAll(d);
+        }
+        details.add("Load average when workload " + w.number() + " started: " + load + ".");
+      }
+    } finally {
+      if (namespace != null) {
+        namespace.close();
+      }
+    }
+    double elapsed = (System.nanoTime() - started) / 1e9;
+    out.println("sluice bench: " + config.reps() + " runs per side after " + warmupReps
+        + " discarded warm-up round(s), alternating (Sluice, kernel, ...); "
+        + "median [min-max]; ratio = Sluice / kernel (medians)");
+    out.println("Machine: " + cpuModel() + ", " + Runtime.getRuntime().availableProcessors() + " CPUs; Linux "
+        + System.getProperty("os.version") + "; Java " + Runtime.version() + " (" + System.getProperty("java.vm.name")
+        + ")");
+    out.println("Sluice: two NetStacks in this JVM over a simulated link (no impairments, no delay), checksums "
+        + "computed and verified; " + config.sluiceWorkers() + " receive worker(s) per host except in workload 2.");
+    out.println("Kernel: Java NIO socket channels, "
+        + (namespace != null ? namespace.describe() + " (MTU-1500 rows); plain loopback for MTU 65535"
+            : "plain loopback 127.0.0.1 (lo MTU " + KernelSide.loopbackMtu() + ", offloads on)")
+        + ".");
+    for (String n : notes) {
+      out.println("Note: " + n);
+    }
+    for (String f : failed) {
+      out.println("FAILED: " + f);
+    }
+    out.println(String.format(Locale.ROOT, "Load average (1, 5, 15 min): %s before, %s after; %.0f s in all.",
+        loadBefore, loadAverage(), elapsed));
+    out.println();
+    out.print(Report.table(rows, namespace != null));
+    for (String d : details) {
+      out.println(d);
+    }
+    if (json) {
+      out.println(Report.json(rows));
+    }
+    out.flush();
+    return failed.isEmpty() ? 0 : 1;
+  }
+
+  static String loadAverage() {
+    try {
+      String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+      return f[0] + " " + f[1] + " " + f[2];
+    } catch (IOException | RuntimeException e) {
+      return "unknown";
+    }
+  }
+
+  static String cpuModel() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+        if (line.startsWith("model name")) {
+          return line.substring(line.indexOf(':') + 1).strip();
+        }
+      }
+    } catch (IOException e) {
+      // fall through
+    }
+    return System.getProperty("os.arch");
+  }
+}

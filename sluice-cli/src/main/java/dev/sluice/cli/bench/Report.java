@@ -1,0 +1,96 @@
+package dev.sluice.cli.bench;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/** The rows of a run, as a Markdown table and as one JSON object. */
+final class Report {
+  private Report() {}
+
+  /**
+   * One row of the report. {@code ratio} is always {@code sluice / kernel} (medians); for rows
+   * where lower is better, a ratio under 1 favours Sluice.
+   *
+   * @param key the JSON key
+   * @param label what the row measures
+   * @param unit unit of {@code sluice} and {@code kernel}
+   * @param lowerIsBetter how to read the ratio
+   * @param sluice the Sluice figure (for scaling rows: Sluice with 2 workers)
+   * @param kernel the kernel figure (for scaling rows: Sluice with 1 worker)
+   * @param kernelLoopback the kernel on plain loopback (offloads on), for information; may be null
+   * @param target the target, in words
+   * @param met whether it was met; null if the row has no target
+   */
+  record Row(String key, String label, String unit, boolean lowerIsBetter, Stats.Summary sluice,
+      Stats.Summary kernel, Stats.Summary kernelLoopback, String target, Boolean met) {
+    double ratio() {
+      return round(sluice.median(), 3) / round(kernel.median(), 3);
+    }
+  }
+
+  static String table(List<Row> rows, boolean withLoopbackColumn) {
+    StringBuilder b = new StringBuilder();
+    b.append("| Row | Sluice | Kernel | Ratio S/K | Target | Met |");
+    b.append(withLoopbackColumn ? " Kernel, plain lo |\n" : "\n");
+    b.append("|---|---:|---:|---:|---|---|");
+    b.append(withLoopbackColumn ? "---:|\n" : "\n");
+    for (Row r : rows) {
+      b.append("| ").append(r.label()).append(" (").append(r.unit()).append(")")
+          .append(" | ").append(cell(r.sluice()))
+          .append(" | ").append(cell(r.kernel()))
+          .append(" | ").append(String.format(Locale.ROOT, "%.2f", r.ratio()))
+          .append(r.lowerIsBetter() ? " (lower is better)" : "")
+          .append(" | ").append(r.target() == null ? "" : r.target())
+          .append(" | ").append(r.met() == null ? "" : r.met() ? "yes" : "**no**")
+          .append(" |");
+      if (withLoopbackColumn) {
+        b.append(' ').append(r.kernelLoopback() == null ? "" : cell(r.kernelLoopback())).append(" |");
+      }
+      b.append('\n');
+    }
+    return b.toString();
+  }
+
+  /** Median, then [min-max]. */
+  static String cell(Stats.Summary s) {
+    return number(s.median()) + " [" + number(s.min()) + "-" + number(s.max()) + "]";
+  }
+
+  static String number(double v) {
+    double a = Math.abs(v);
+    if (a >= 100) {
+      return String.format(Locale.ROOT, "%,.0f", v);
+    }
+    return String.format(Locale.ROOT, a >= 10 ? "%.1f" : "%.2f", v);
+  }
+
+  /** One line: {@code {"bulk_mtu1500":{"sluice":..,"kernel":..,"ratio":..,"unit":".."},...}}. */
+  static String json(List<Row> rows) {
+    List<String> entries = new ArrayList<>();
+    for (Row r : rows) {
+      entries.add("\"" + r.key() + "\":{\"sluice\":" + json(round(r.sluice().median(), 3))
+          + ",\"kernel\":" + json(round(r.kernel().median(), 3))
+          + ",\"ratio\":" + json(round(r.ratio(), 4))
+          + ",\"unit\":\"" + r.unit() + "\"}");
+    }
+    return "{" + String.join(",", entries) + "}";
+  }
+
+  private static String json(double v) {
+    if (!Double.isFinite(v)) {
+      return "null";
+    }
+    if (v == Math.rint(v) && Math.abs(v) < 1e15) {
+      return Long.toString((long) v);
+    }
+    return Double.toString(v);
+  }
+
+  static double round(double v, int decimals) {
+    if (!Double.isFinite(v)) {
+      return v;
+    }
+    return new java.math.BigDecimal(v).setScale(decimals, java.math.RoundingMode.HALF_EVEN).doubleValue();
+  }
+}

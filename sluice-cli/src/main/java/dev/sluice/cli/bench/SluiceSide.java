@@ -1,0 +1,122 @@
+package dev.sluice.cli.bench;
+
+import dev.sluice.api.NetStack;
+import dev.sluice.api.TcpConnection;
+import dev.sluice.api.TcpServer;
+import dev.sluice.link.Impairments;
+import dev.sluice.link.SimulatedLink;
+import dev.sluice.link.SimulatedNetwork;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+
+/**
+ * Sluice: two {@link NetStack}s in this JVM joined by a simulated link with no impairments and no
+ * delay, run on the real clock. Each run gets fresh stacks. Checksums are not optional in Sluice:
+ * every IPv4 header and TCP segment is checksummed when built ({@code TcpBuilder},
+ * {@code Ipv4Builder}) and verified when received ({@code Ipv4Packet.wrap},
+ * {@code TcpSegment.wrap}), on both hosts.
+ */
+final class SluiceSide implements StackSide {
+  static final String CLIENT = "198.18.0.1";
+  static final String SERVER = "198.18.0.2";
+
+  @Override
+  public String name() {
+    return "sluice";
+  }
+
+  @Override
+  public Endpoints open(Setup setup) {
+    SimulatedNetwork network = new SimulatedNetwork(7);
+    // Queues and buffers large enough that nothing is dropped for lack of room: 256 flows with
+    // 256 KB windows can have 64 MB in flight. Jumbo packets get fewer buffers (each is 64 KB).
+    int buffers = setup.mtu() <= 9000 ? 65_536 : 1_024;
+    SimulatedLink link = network.connect("client0", "server0", SimulatedLink.Config.defaults()
+        .withMtu(setup.mtu()).withReceiveQueues(setup.workers()).withQueueCapacity(65_536).withBuffers(buffers)
+        .withImpairments(Impairments.NONE));
+    NetStack client = NetStack.builder().addInterface(link.a(), CLIENT + "/24").workers(setup.workers()).build();
+    NetStack server = NetStack.builder().addInterface(link.b(), SERVER + "/24").workers(setup.workers())
+        .listenBacklog(4_096).build();
+    AutoCloseable pump = network.runInRealTime();
+    InetAddress serverAddress = InetAddress.ofLiteral(SERVER);
+    String description = "Sluice: 2 NetStacks, simulated link MTU " + setup.mtu() + ", " + setup.workers()
+        + " worker(s) per host";
+    return new Endpoints() {
+      @Override
+      public Listener listen(int port, int backlog) throws IOException {
+        TcpServer s = server.listen(port, backlog);
+        return new Listener() {
+          @Override
+          public Conn accept() throws IOException {
+            return new SluiceConn(s.accept());
+          }
+
+          @Override
+          public int port() {
+            return s.localPort();
+          }
+
+          @Override
+          public void close() {
+            s.close();
+          }
+        };
+      }
+
+      @Override
+      public Conn connect(Listener listener) throws IOException {
+        return new SluiceConn(client.connect(new InetSocketAddress(serverAddress, listener.port())));
+      }
+
+      @Override
+      public String describe() {
+        return description;
+      }
+
+      @Override
+      public void close() throws IOException {
+        client.close();
+        server.close();
+        try {
+          pump.close();
+        } catch (Exception e) {
+          throw new IOException(e);
+        }
+      }
+    };
+  }
+
+  /** Sluice's connection behind the common interface. */
+  record SluiceConn(TcpConnection c) implements Conn {
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      return c.read(b, off, len);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      c.write(b, off, len);
+    }
+
+    @Override
+    public void shutdownOutput() throws IOException {
+      c.shutdownOutput();
+    }
+
+    @Override
+    public void setNoDelay(boolean on) throws IOException {
+      c.setTcpNoDelay(on);
+    }
+
+    @Override
+    public Object handle() {
+      return c;
+    }
+
+    @Override
+    public void close() throws IOException {
+      c.close();
+    }
+  }
+}

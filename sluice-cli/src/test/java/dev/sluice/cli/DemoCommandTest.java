@@ -1,0 +1,58 @@
+package dev.sluice.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.cli.capture.CaptureReader;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * {@code sluice demo}, scaled down: the Q114541 scenario passes its checks, and the capture and
+ * the HTML report it writes hold what they promise.
+ */
+class DemoCommandTest {
+  @TempDir Path dir;
+
+  @Test
+  void smallRun_passes_andWritesACaptureAndAReportWithBothGraphs() throws Exception {
+    StringWriter out = new StringWriter();
+    CommandLine cmd = Main.commandLine();
+    cmd.setOut(new PrintWriter(out, true));
+    cmd.setErr(new PrintWriter(new StringWriter(), true));
+    Path capture = dir.resolve("d.pcapng");
+    Path report = dir.resolve("d.html");
+    int status = cmd.execute("demo", "--connections", "300", "--bulk-mb", "2", "--workers", "2",
+        "--capture", capture.toString(), "--report", report.toString(), "--json");
+
+    String text = out.toString();
+    assertThat(status).as(text).isZero();
+    assertThat(text).contains("Sluice demo: the KB Q114541 scenario, 300 connections and a 2 MB bulk transfer")
+        .contains("end-of-stream delivered          602 of 602 ends, exactly once")
+        .contains("PASS: every byte arrived once and in order");
+    List<String> lines = text.lines().toList();
+    assertThat(lines.getLast()).startsWith("{\"connections\":300,").contains("\"hangs\":0")
+        .contains("\"bulkBytes\":2097152").contains("\"bulkFailed\":false");
+
+    assertThat(CaptureReader.read(Files.readAllBytes(capture)).packets()).hasSizeGreaterThan(1000);
+    String html = Files.readString(report);
+    assertThat(html).startsWith("<!doctype html>").contains("PASS: every check held")
+        .contains("class=\"segment\"").contains("class=\"series\"").doesNotContain("<script", "src=\"http", "href=\"http");
+  }
+
+  @Test
+  void invalidFlags_areUsageErrors() {
+    CommandLine cmd = Main.commandLine();
+    StringWriter err = new StringWriter();
+    cmd.setOut(new PrintWriter(new StringWriter(), true));
+    cmd.setErr(new PrintWriter(err, true));
+    assertThat(cmd.execute("demo", "--bulk-mb", "-1", "--capture", "none", "--report", "none"))
+        .isEqualTo(CommandLine.ExitCode.USAGE);
+    assertThat(err.toString()).contains("--jitter-us and --bulk-mb must not be negative");
+  }
+}

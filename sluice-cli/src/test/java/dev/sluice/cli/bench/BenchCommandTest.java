@@ -1,0 +1,102 @@
+package dev.sluice.cli.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.sluice.cli.MainAccess;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import picocli.CommandLine;
+
+/**
+ * {@code sluice bench} end to end with tiny sizes: the JSON's structure, positive figures, and
+ * ratios that are Sluice / kernel. No assertion on speed. As root this also exercises the network
+ * namespace (created and deleted by the command).
+ */
+@Timeout(300)
+class BenchCommandTest {
+  private static final Pattern ENTRY = Pattern.compile(
+      "\"(\\w+)\":\\{\"sluice\":([-0-9.eE]+),\"kernel\":([-0-9.eE]+),\"ratio\":([-0-9.eE]+),\"unit\":\"([^\"]+)\"}");
+
+  private final StringWriter out = new StringWriter();
+  private final StringWriter err = new StringWriter();
+
+  private int run(String... args) {
+    CommandLine cli = MainAccess.commandLine();
+    cli.setOut(new PrintWriter(out, true));
+    cli.setErr(new PrintWriter(err, true));
+    return cli.execute(args);
+  }
+
+  record Entry(double sluice, double kernel, double ratio, String unit) {}
+
+  /** Parses the last line, checking that it is nothing but entries of the expected shape. */
+  private Map<String, Entry> lastLineJson() {
+    String[] lines = out.toString().strip().split("\n");
+    String json = lines[lines.length - 1];
+    assertThat(json).startsWith("{").endsWith("}");
+    Map<String, Entry> entries = new LinkedHashMap<>();
+    Matcher m = ENTRY.matcher(json);
+    StringBuilder rest = new StringBuilder();
+    int at = 1;
+    while (m.find()) {
+      rest.append(json, at, m.start());
+      at = m.end();
+      entries.put(m.group(1), new Entry(Double.parseDouble(m.group(2)), Double.parseDouble(m.group(3)),
+          Double.parseDouble(m.group(4)), m.group(5)));
+    }
+    rest.append(json, at, json.length() - 1);
+    assertThat(rest.toString().replace(",", "")).as("nothing but entries in " + json).isEmpty();
+    return entries;
+  }
+
+  private static void assertSane(Map<String, Entry> entries) {
+    entries.forEach((key, e) -> {
+      assertThat(e.sluice()).as(key + " sluice").isPositive();
+      assertThat(e.kernel()).as(key + " kernel").isPositive();
+      assertThat(e.ratio()).as(key + " ratio = sluice / kernel").isCloseTo(e.sluice() / e.kernel(),
+          within(1e-3 * Math.max(1, e.ratio())));
+      assertThat(e.unit()).as(key + " unit").isNotBlank();
+    });
+  }
+
+  @Test
+  void bulkRttAndConnectRate_tiny_lastLineIsTheJsonWithOneEntryPerRow() {
+    assertThat(run("bench", "--reps", "1", "--warmup-reps", "0", "--only", "1,3,5", "--json", "--bytes", "2000000",
+        "--duration-ms", "200", "--warmup-ms", "50", "--rtt-samples", "300", "--connect-clients", "4"))
+        .as(out + "" + err).isZero();
+    Map<String, Entry> entries = lastLineJson();
+    assertThat(entries.keySet()).containsExactly("bulk_mtu1500", "bulk_mtu65535", "rtt_p50", "rtt_p99", "rtt_p999",
+        "connect_rate");
+    assertSane(entries);
+    assertThat(entries.get("bulk_mtu1500").unit()).isEqualTo("MB/s");
+    assertThat(entries.get("rtt_p50").unit()).isEqualTo("us");
+    assertThat(entries.get("connect_rate").unit()).isEqualTo("conn/s");
+    assertThat(entries.get("rtt_p50").sluice()).isLessThanOrEqualTo(entries.get("rtt_p999").sluice());
+    assertThat(out.toString()).contains("| Row | Sluice | Kernel |", "Load average", "Machine:");
+  }
+
+  @Test
+  void scalingTransactionsAndIdleMemory_tiny_lastLineIsTheJsonWithOneEntryPerRow() {
+    assertThat(run("bench", "--reps", "1", "--warmup-reps", "0", "--only", "2,4,6", "--json", "--duration-ms", "500",
+        "--warmup-ms", "300", "--transaction-connections", "20", "--connections", "300"))
+        .as(out + "" + err).isZero();
+    Map<String, Entry> entries = lastLineJson();
+    assertThat(entries.keySet()).containsExactly("scaling_16", "scaling_256", "transactions", "idle_heap_bytes");
+    assertSane(entries);
+    assertThat(entries.get("idle_heap_bytes").unit()).isEqualTo("bytes");
+    assertThat(out.toString()).contains("Kernel 1 thread pair");
+  }
+
+  @Test
+  void unknownWorkloadNumber_isAUsageError() {
+    assertThat(run("bench", "--only", "7")).isEqualTo(CommandLine.ExitCode.USAGE);
+    assertThat(err.toString()).contains("--only takes workload numbers 1 to 6, not 7");
+  }
+}
