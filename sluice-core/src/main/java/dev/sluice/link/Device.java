@@ -36,4 +36,12 @@ public interface Device {
 
   /** Adds a tap that sees every packet sent and received here. */
   void addTap(PacketTap tap);
+
+  /**
+   * Asks the device to run {@code wakeUp} whenever a packet arrives on {@code queue}, so that a
+   * receive worker can park while idle and still answer at once. Optional: a device that cannot
+   * tell ignores it, and its workers notice arrivals at their next idle timeout instead. {@code
+   * wakeUp} runs on the thread that delivers the packet and must be quick.
+   */
+  default void onArrival(int queue, Runnable wakeUp) { }
 }

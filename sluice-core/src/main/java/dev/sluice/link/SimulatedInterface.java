@@ -17,6 +17,7 @@ public final class SimulatedInterface implements Device {
   private final MpmcRing<PacketBuffer>[] queues;
   private final DropCounters drops = new DropCounters();
   private volatile PacketTap[] taps = new PacketTap[0];
+  private final ArrivalHooks arrivals;
   private SimulatedLink.Channel outgoing;
 
   @SuppressWarnings("unchecked")
@@ -24,6 +25,7 @@ public final class SimulatedInterface implements Device {
     this.name = name;
     this.mtu = mtu;
     this.queues = new MpmcRing[receiveQueues];
+    this.arrivals = new ArrivalHooks(receiveQueues);
     for (int i = 0; i < receiveQueues; i++) {
       queues[i] = new MpmcRing<>(queueCapacity);
     }
@@ -82,7 +84,13 @@ public final class SimulatedInterface implements Device {
       packet.release();
       return false;
     }
+    arrivals.arrived(queue);
     return true;
+  }
+
+  @Override
+  public void onArrival(int queue, Runnable wakeUp) {
+    arrivals.add(queue, wakeUp);
   }
 
   private void tap(Direction direction, byte[] buf, int off, int len, long timeNanos) {

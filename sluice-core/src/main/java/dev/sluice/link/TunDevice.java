@@ -107,6 +107,7 @@ public final class TunDevice implements Device, AutoCloseable {
   private final int eventFd;
   private final int pollTimeoutMillis;
   private final MpmcRing<PacketBuffer>[] rings;
+  private final ArrivalHooks arrivals;
   private final PacketPool[] pools;
   private final Thread[] readers;
   private final DropCounters drops = new DropCounters();
@@ -395,6 +396,7 @@ public final class TunDevice implements Device, AutoCloseable {
     this.pollTimeoutMillis = pollTimeoutMillis;
     int count = fds.length;
     this.rings = new MpmcRing[count];
+    this.arrivals = new ArrivalHooks(count);
     this.pools = new PacketPool[count];
     for (int q = 0; q < count; q++) {
       rings[q] = new MpmcRing<>(RECEIVE_QUEUE_CAPACITY);
@@ -597,7 +599,14 @@ public final class TunDevice implements Device, AutoCloseable {
     if (!rings[queue].offer(buffer)) {
       drops.increment(DropReason.RX_QUEUE_FULL);
       buffer.release();
+      return;
     }
+    arrivals.arrived(queue);
+  }
+
+  @Override
+  public void onArrival(int queue, Runnable wakeUp) {
+    arrivals.add(queue, wakeUp);
   }
 
   private void stopped(int queue, String why) {

@@ -66,8 +66,23 @@ final class Worker {
     }
   }
 
+  /**
+   * Set while the thread parks idle. A device's arrival unparks it only then: an unpark of a
+   * running thread would cost the delivering thread for nothing.
+   */
+  private volatile boolean parked;
+
+  /** Run by a device when a packet arrives on one of this worker's queues. */
+  private void wakeUp() {
+    if (parked) {
+      parked = false;
+      LockSupport.unpark(thread);
+    }
+  }
+
   /** Adds a receive queue for this worker to drain. Before {@link #start} only. */
   void addSource(Device device, int queue) {
+    device.onArrival(queue, this::wakeUp);
     devices.add(device);
     queues.add(queue);
     sourceDevices = devices.toArray(new Device[0]);
@@ -212,7 +227,10 @@ final class Worker {
       if (!worked) {
         host.idle(this);
         if (!hasTimerRequests()) {
+          // An arrival after the last poll and before the park is seen at the timeout at worst.
+          parked = true;
           LockSupport.parkNanos(IDLE_PARK_NANOS);
+          parked = false;
         }
       }
     }

@@ -99,6 +99,20 @@ class DrillRunnerTest {
   }
 
   @Test
+  void lenient_comparesOptionsAsASet_andIgnoresTsValWindowAndPush_butNotTsEcr() {
+    // Written as another stack would send it: options in another order, its own TSval and window.
+    String foreign = """
+        +0    < S 0:0(0) win 65535 <mss 1460,sackOK,TS val 100 ecr 0,nop,wscale 7>
+        +0    > S. 0:0(0) ack 1 win 29200 <mss 1460,nop,nop,sackOK,nop,wscale 9,TS val 777 ecr 100>
+        """;
+    assertThat(run(foreign).failure()).as("strict").contains("win 65535, expected 29200");
+    assertThat(DrillRunner.run("t.pkt", LISTEN + foreign.replace("wscale 9", "wscale 3"), true, null).failure())
+        .as("lenient").isNull();
+    String wrongEcr = foreign.replace("wscale 9", "wscale 3").replace("ecr 100>", "ecr 99>");
+    assertThat(DrillRunner.run("t.pkt", LISTEN + wrongEcr, true, null).failure()).contains("compared as a set");
+  }
+
+  @Test
   void sameScript_sameVerdict_andSameMessage() {
     String body = """
         +0    < S 0:0(0) win 65535 <mss 1460,sackOK,TS val 100 ecr 0,nop,wscale 7>
