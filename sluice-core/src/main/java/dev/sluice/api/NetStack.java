@@ -42,7 +42,7 @@ public final class NetStack implements AutoCloseable {
       t.receiveBufferBytes = b.receiveBufferBytes;
       t.sendBufferBytes = b.sendBufferBytes;
     });
-    HostConfig config = HostConfig.defaults().withWorkers(b.workers)
+    HostConfig config = HostConfig.defaults().withWorkers(b.workers).withMaxConnections(b.maxConnections)
         .withSteering(b.spray ? Steering.SPRAY : Steering.STEER).withTcp(tcp);
     this.host = new Host(config);
     for (Object[] i : b.interfaces) {
@@ -185,6 +185,7 @@ public final class NetStack implements AutoCloseable {
     private int sendBufferBytes = 256 * 1024;
     private Duration connectTimeout = Duration.ofSeconds(30);
     private int listenBacklog = 128;
+    private int maxConnections = 1_000_000;
 
     private Builder() {}
 
@@ -244,6 +245,18 @@ public final class NetStack implements AutoCloseable {
         throw new IllegalArgumentException("listen backlog must be positive: " + backlog);
       }
       listenBacklog = backlog;
+      return this;
+    }
+
+    /**
+     * The most connections the stack keeps at once, in every state (default 1,000,000): beyond
+     * it, SYNs are dropped and counted and {@code connect} throws {@link SocketException}.
+     */
+    public Builder maxConnections(int n) {
+      if (n < 1) {
+        throw new IllegalArgumentException("maxConnections must be positive: " + n);
+      }
+      maxConnections = n;
       return this;
     }
 

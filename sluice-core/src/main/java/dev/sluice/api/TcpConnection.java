@@ -24,8 +24,10 @@ import java.util.concurrent.CompletableFuture;
 public final class TcpConnection implements AutoCloseable {
   private final NetStack stack;
   private final Connection connection;
-  private final InputStream in = new ConnectionInputStream(this);
-  private final OutputStream out = new ConnectionOutputStream(this);
+  // Made on first use: an idle connection that is never streamed costs neither (32 bytes a
+  // connection, at 100,000 idle connections 3 MB). A race makes two equal views, which is harmless.
+  private InputStream in;
+  private OutputStream out;
   private volatile long readTimeoutNanos;
   private volatile int lingerSeconds = -1;
   private volatile boolean closed;
@@ -38,11 +40,19 @@ public final class TcpConnection implements AutoCloseable {
   // ------------------------------------------------------------------ data
 
   public InputStream getInputStream() {
-    return in;
+    InputStream stream = in;
+    if (stream == null) {
+      in = stream = new ConnectionInputStream(this);
+    }
+    return stream;
   }
 
   public OutputStream getOutputStream() {
-    return out;
+    OutputStream stream = out;
+    if (stream == null) {
+      out = stream = new ConnectionOutputStream(this);
+    }
+    return stream;
   }
 
   /**

@@ -238,6 +238,10 @@ public final class Host {
   /** As {@link #connect(InetSocketAddress)}, with this connection's own TCP settings. */
   public Connection connect(InetSocketAddress remote, TcpConfig tcp) throws SocketException {
     java.util.Objects.requireNonNull(tcp, "tcp");
+    if (table.size() >= config.maxConnections()) {
+      throw new SocketException("Too many connections: this host keeps at most " + config.maxConnections()
+          + " (HostConfig.maxConnections); cannot connect to " + remote);
+    }
     InetAddress address = remote.getAddress();
     if (address == null) {
       throw new SocketException("Unresolved address (Sluice does no DNS): " + remote);
@@ -501,7 +505,9 @@ public final class Host {
       int mss = cookies.mss(endpoints, seg.sequenceNumber(), seg.acknowledgmentNumber(), now);
       if (mss > 0) {
         Connection created = null;
-        if (listener.admitCookie()) {
+        if (table.size() >= config.maxConnections()) {
+          totals.drop(DropReason.HOST_CONNECTION_LIMIT);
+        } else if (listener.admitCookie()) {
           created = acceptCookie(listener, endpoints, seg, mss, ctx, now);
         } else {
           totals.drop(DropReason.LISTEN_QUEUE_FULL);
@@ -568,6 +574,10 @@ public final class Host {
 
   private Connection passiveOpen(Listener listener, TcpEndpoints endpoints, TcpSegment syn, OwnerContext ctx,
       long now) {
+    if (table.size() >= config.maxConnections()) {
+      totals.drop(DropReason.HOST_CONNECTION_LIMIT); // hostile input 32: the per-stack cap
+      return null;
+    }
     if (!listener.admit()) {
       if (listener.cookiesHelp()) {
         sendCookieSynAck(listener, endpoints, syn, ctx, now); // keeps no state

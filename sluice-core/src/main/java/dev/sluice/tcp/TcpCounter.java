@@ -39,6 +39,8 @@ public enum TcpCounter {
   DSACKS_SENT_OUT_OF_ORDER("TcpExtTCPDSACKOfoSent"),
   /** Path MTU decreases acted on (RFC 1191 §6.4, RFC 8201 §5.4). */
   PATH_MTU_DECREASES("SluicePathMtuDecreases"),
+  /** SACK blocks ignored as invalid: left ≥ right, or outside [SND.UNA, SND.NXT] (hostile input 1). */
+  SACK_BLOCKS_IGNORED("SluiceSackBlocksIgnored"),
   /** SYN-ACKs sent with a SYN cookie by a listener at its cap (RFC 4987 §3.6). */
   SYN_COOKIES_SENT("TcpExtSyncookiesSent"),
   /** ACKs that returned a valid cookie and made a connection. */

@@ -579,8 +579,16 @@ public final class TcpEngine {
     boolean duplicate = ack == sndUna && seg.payloadLength() == 0
         && (flags & (TcpFlags.SYN | TcpFlags.FIN)) == 0
         && ((long) seg.window() << sndShift) == sndWnd && sndMax != sndUna;
-    long newlySacked = sackOk && seg.options().sackBlockCount() > 0
-        ? scoreboard().apply(seg.options(), sndUna, sndMax) : 0;
+    long newlySacked = 0;
+    if (sackOk && seg.options().sackBlockCount() > 0) {
+      SackScoreboard sb = scoreboard();
+      long invalidBefore = sb.invalidBlocks();
+      newlySacked = sb.apply(seg.options(), sndUna, sndMax);
+      long invalid = sb.invalidBlocks() - invalidBefore;
+      if (invalid > 0) {
+        stats.add(TcpCounter.SACK_BLOCKS_IGNORED, invalid); // hostile input 1: ignored, and counted
+      }
+    }
     if (SeqNum.gt(ack, sndUna)) {
       acknowledge(ack, seg, now);
     } else if (duplicate || (newlySacked > 0 && ack == sndUna)) {

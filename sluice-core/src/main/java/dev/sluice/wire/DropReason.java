@@ -97,6 +97,7 @@ public enum DropReason {
 
   // --- The host runtime
   BACKLOG_FULL("connection backlog at its limit while another thread owned the connection"),
+  HOST_CONNECTION_LIMIT("SYN while the host holds its maximum number of connections [32]"),
   LISTEN_QUEUE_FULL("SYN for a listener whose accept queue and half-open connections are at the cap"),
   NOT_FOR_US("destination address is not one of this host's"),
   UNSUPPORTED_PROTOCOL("a transport protocol this host does not serve");

@@ -147,6 +147,8 @@ class HostileInputsTest {
     Object board = field(p.engine(), "scoreboard");
     assertThat(board).isNotNull();
     assertThat((long) field(board, "invalidBlocks")).as("invalid blocks seen and ignored").isGreaterThanOrEqualTo(40);
+    assertThat(p.connection.stats().get(TcpCounter.SACK_BLOCKS_IGNORED)).as("and counted where users see it")
+        .isEqualTo((long) field(board, "invalidBlocks"));
     Reassembly sacked = (Reassembly) field(board, "sacked");
     assertThat(sacked.rangeCount()).as("only the valid 1-byte block is SACKed").isEqualTo(1);
 
@@ -1158,7 +1160,26 @@ class HostileInputsTest {
     assertThat(w.host.tcpTotals().get(TcpCounter.SYN_COOKIES_SENT)).isEqualTo(flood - 200);
     long perConnection = (usedHeapAfterGc() - heapBefore) / 200;
     assertThat(perConnection).as("bytes per half-open connection").isLessThan(64 * 1024);
-    // Idle established connections cost <= 1 KB each: IdleFootprintTest. A per-stack cap does not
-    // exist: see docs/hostile-inputs.md.
+    // Idle established connections cost <= 1 KB each: IdleFootprintTest.
+  }
+
+  @Test
+  void row32_thePerStackCap_boundsConnectionsAcrossListeners_andConnect() throws IOException {
+    HostileWire w = new HostileWire(HostConfig.defaults().withWorkers(1).withMaxConnections(150));
+    w.host.listen(80, 100);
+    w.host.listen(81, 100);
+    SplittableRandom r = new SplittableRandom(33);
+    for (int i = 0; i < 1_000; i++) {
+      int src = (HOST4 & 0xFFFF_FF00) | (3 + i % 250);
+      w.injectQuietly(HostileWire.tcpFrom(false, src, null, 1024 + i / 250, 80 + (i & 1), r.nextInt(), 0, SYN,
+          65_535, new byte[0], null));
+    }
+    w.settle();
+    assertThat(w.host.connectionCount()).isEqualTo(150);
+    assertThat(tcpDrops(w, DropReason.HOST_CONNECTION_LIMIT)).isEqualTo(1_000 - 150);
+    assertThatThrownBy(() -> w.host.connect(new java.net.InetSocketAddress(
+        java.net.InetAddress.ofLiteral("198.18.0.1"), 9)))
+        .isInstanceOf(java.net.SocketException.class)
+        .hasMessageContaining("Too many connections: this host keeps at most 150 (HostConfig.maxConnections)");
   }
 }
