@@ -28,9 +28,10 @@ public final class TcpConnection implements AutoCloseable {
   // connection, at 100,000 idle connections 3 MB). A race makes two equal views, which is harmless.
   private InputStream in;
   private OutputStream out;
-  private volatile long readTimeoutNanos;
+  // Kept small: 100,000 idle connections hold one of these each. Closed-ness is the connection's
+  // own (Connection.applicationClosed), and the read timeout is whole milliseconds, as SO_TIMEOUT.
+  private volatile int readTimeoutMillis;
   private volatile int lingerSeconds = -1;
-  private volatile boolean closed;
 
   TcpConnection(NetStack stack, Connection connection) {
     this.stack = stack;
@@ -62,7 +63,7 @@ public final class TcpConnection implements AutoCloseable {
    */
   public int read(byte[] b, int off, int len) throws IOException {
     ensureOpen();
-    return connection.read(b, off, len, readTimeoutNanos);
+    return connection.read(b, off, len, readTimeoutMillis * 1_000_000L);
   }
 
   /** Writes all of {@code b[off, off + len)}, waiting for send-buffer space as needed. */
@@ -104,10 +105,9 @@ public final class TcpConnection implements AutoCloseable {
    */
   @Override
   public void close() throws IOException {
-    if (closed) {
+    if (connection.applicationClosed()) {
       return;
     }
-    closed = true;
     int linger = lingerSeconds;
     if (linger == 0) {
       connection.abort();
@@ -121,26 +121,29 @@ public final class TcpConnection implements AutoCloseable {
 
   /** Aborts at once with a RST (RFC 9293 §3.10.5); queued data is dropped. */
   public void abort() throws IOException {
-    closed = true;
     connection.abort();
   }
 
   public boolean isClosed() {
-    return closed;
+    return connection.applicationClosed();
   }
 
   // ------------------------------------------------------------------ options
 
-  /** {@code SO_TIMEOUT}: how long a read waits; zero is forever. */
+  /**
+   * {@code SO_TIMEOUT}: how long a read waits; zero is forever. Kept in whole milliseconds, as
+   * {@link java.net.Socket#setSoTimeout} does: a fraction rounds up, so a timeout is never shorter.
+   */
   public void setSoTimeout(Duration timeout) {
     if (timeout.isNegative()) {
       throw new IllegalArgumentException("read timeout must not be negative: " + timeout);
     }
-    readTimeoutNanos = timeout.toNanos();
+    long millis = Math.ceilDiv(timeout.toNanos(), 1_000_000L);
+    readTimeoutMillis = (int) Math.min(millis, Integer.MAX_VALUE);
   }
 
   public Duration getSoTimeout() {
-    return Duration.ofNanos(readTimeoutNanos);
+    return Duration.ofMillis(readTimeoutMillis);
   }
 
   /** {@code TCP_NODELAY}: true sends small segments at once instead of coalescing (Nagle off). */
@@ -214,7 +217,7 @@ public final class TcpConnection implements AutoCloseable {
   }
 
   private void ensureOpen() throws SocketException {
-    if (closed) {
+    if (connection.applicationClosed()) {
       throw new SocketException("Socket closed: " + connection);
     }
   }
