@@ -42,34 +42,8 @@ for tool in ip tcpdump python3 ping ethtool sysctl ss timeout; do
     || die "'$tool' is missing; on Debian: apt-get install -y iproute2 tcpdump python3 iputils-ping ethtool procps coreutils"
 done
 
-in_a() { ip netns exec "$NS_A" "$@"; }
-in_b() { ip netns exec "$NS_B" "$@"; }
-
-work_dir=$(mktemp -d /tmp/sluice-corpus.XXXXXX)
-tcpdump_pid=
-background_pids=()
-
-cleanup() {
-  local pid
-  if [ -n "$tcpdump_pid" ]; then
-    kill -TERM "$tcpdump_pid" 2>/dev/null || true
-    wait "$tcpdump_pid" 2>/dev/null || true
-  fi
-  for pid in "${background_pids[@]}"; do
-    kill "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-  # Deleting one end of the veth deletes the pair; deleting the namespace does it too.
-  ip netns del "$NS_A" 2>/dev/null || true
-  ip netns del "$NS_B" 2>/dev/null || true
-  rm -rf "$work_dir"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# Leftovers from an interrupted earlier run.
-ip netns del "$NS_A" 2>/dev/null || true
-ip netns del "$NS_B" 2>/dev/null || true
+. "$repo_root/scripts/lib/veth-pair.sh"
+veth_pair_start sluice-corpus
 
 # --- The traffic generator: small, deterministic TCP and UDP peers with hard timeouts.
 cat >"$work_dir/peer.py" <<'PY'
@@ -248,22 +222,12 @@ tcp_conversation() { # family server-address port
 }
 
 # --- The link.
-ip netns add "$NS_A"
-ip netns add "$NS_B"
-ip link add "$VETH_A" netns "$NS_A" type veth peer name "$VETH_B" netns "$NS_B"
-for side in A B; do
-  if [ "$side" = A ]; then ns=$NS_A dev=$VETH_A mac=$MAC_A v4=$V4_A; else ns=$NS_B dev=$VETH_B mac=$MAC_B v4=$V4_B; fi
-  ip netns exec "$ns" ip link set lo up
-  ip netns exec "$ns" ip link set "$dev" address "$mac" mtu 1500
-  # No offloads: veth would otherwise hand tcpdump outgoing packets with partial checksums
-  # (CHECKSUM_PARTIAL) and 64 KB TSO/GSO super-segments instead of what a NIC would send.
-  ip netns exec "$ns" ethtool -K "$dev" tx off rx off tso off gso off gro off >/dev/null
+veth_side_before_address() { # ns dev
   # No router solicitations: there is no router, and they would only add timing noise.
-  ip netns exec "$ns" sysctl -q -w net.ipv6.conf."$dev".router_solicitations=0 \
-    net.ipv6.conf."$dev".accept_dad=0 net.ipv6.conf."$dev".disable_ipv6=0
-  ip netns exec "$ns" ip addr add "$v4/24" dev "$dev"
-  ip netns exec "$ns" ip link set "$dev" up
-done
+  ip netns exec "$1" sysctl -q -w net.ipv6.conf."$2".router_solicitations=0 \
+    net.ipv6.conf."$2".accept_dad=0 net.ipv6.conf."$2".disable_ipv6=0
+}
+veth_pair_create
 tcp_sysctls 1 1 1 2  # the kernel defaults, whatever the host has
 sleep 1              # link-local addresses and their MLD reports settle before any capture
 mkdir -p "$out_dir"

@@ -49,32 +49,8 @@ for tool in ip tcpdump python3 ethtool sysctl ss timeout; do
     || die "'$tool' is missing; on Debian: apt-get install -y iproute2 tcpdump python3 ethtool procps coreutils"
 done
 
-in_a() { ip netns exec "$NS_A" "$@"; }
-in_b() { ip netns exec "$NS_B" "$@"; }
-
-work_dir=$(mktemp -d /tmp/sluice-doctor.XXXXXX)
-tcpdump_pid=
-background_pids=()
-
-cleanup() {
-  local pid
-  if [ -n "$tcpdump_pid" ]; then
-    kill -TERM "$tcpdump_pid" 2>/dev/null || true
-    wait "$tcpdump_pid" 2>/dev/null || true
-  fi
-  for pid in "${background_pids[@]}"; do
-    kill "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-  ip netns del "$NS_A" 2>/dev/null || true
-  ip netns del "$NS_B" 2>/dev/null || true
-  rm -rf "$work_dir"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-ip netns del "$NS_A" 2>/dev/null || true
-ip netns del "$NS_B" 2>/dev/null || true
+. "$repo_root/scripts/lib/veth-pair.sh"
+veth_pair_start sluice-doctor
 
 # --- The peers: each mode does one thing and gives up after a bounded time.
 cat >"$work_dir/peer.py" <<'PY'
@@ -244,28 +220,16 @@ stop_capture() {
 }
 
 # --- The link.
-ip netns add "$NS_A"
-ip netns add "$NS_B"
-ip link add "$VETH_A" netns "$NS_A" type veth peer name "$VETH_B" netns "$NS_B"
-for side in A B; do
-  if [ "$side" = A ]; then
-    ns=$NS_A dev=$VETH_A mac=$MAC_A v4=$V4_A peer_v4=$V4_B peer_mac=$MAC_B
-  else
-    ns=$NS_B dev=$VETH_B mac=$MAC_B v4=$V4_B peer_v4=$V4_A peer_mac=$MAC_A
-  fi
+veth_side_before_address() { # ns dev
   # IPv6 off: no router solicitations, MLD reports or neighbour discovery in the files.
-  ip netns exec "$ns" sysctl -q -w net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-  ip netns exec "$ns" ip link set lo up
-  ip netns exec "$ns" ip link set "$dev" address "$mac" mtu 1500
-  # No offloads: tcpdump sees the segments a NIC would send (no 64 KB TSO/GSO super-segments), with
-  # their checksums filled in.
-  ip netns exec "$ns" ethtool -K "$dev" tx off rx off tso off gso off gro off >/dev/null
-  ip netns exec "$ns" ip addr add "$v4/24" dev "$dev"
-  ip netns exec "$ns" ip link set "$dev" up
+  ip netns exec "$1" sysctl -q -w net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+}
+veth_side_after_up() { # ns dev peer-v4 peer-mac
   # Permanent neighbours: no ARP in the files, and A keeps sending to B after B's address is gone.
-  ip netns exec "$ns" ip neigh replace "$peer_v4" lladdr "$peer_mac" dev "$dev" nud permanent
-  ip netns exec "$ns" sysctl -q -w net.ipv4.tcp_timestamps=1 net.ipv4.tcp_sack=1 net.ipv4.tcp_window_scaling=1
-done
+  ip netns exec "$1" ip neigh replace "$3" lladdr "$4" dev "$2" nud permanent
+  ip netns exec "$1" sysctl -q -w net.ipv4.tcp_timestamps=1 net.ipv4.tcp_sack=1 net.ipv4.tcp_window_scaling=1
+}
+veth_pair_create
 mkdir -p "$out_dir"
 sleep 0.5
 
