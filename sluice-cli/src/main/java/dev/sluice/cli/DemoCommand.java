@@ -24,11 +24,13 @@ import picocli.CommandLine.Spec;
     name = "demo",
     mixinStandardHelpOptions = true,
     description = {
-      "The KB Q114541 scenario on every core: two virtual hosts on a lossy, reordering simulated link;",
-      "thousands of connections whose data and FIN race through parallel receive workers in spray",
-      "mode, and a bulk transfer beside them. Every byte and every end-of-stream is checked.",
-      "Writes demo.pcapng (headers of every packet) and demo.html (a report with the bulk",
-      "connection's time-sequence and congestion-window graphs). No root, no setup.",
+      "The KB Q114541 scenario on every core, checked end to end.",
+      "Two virtual hosts on a lossy, reordering simulated link; thousands of",
+      "connections whose data and FIN race through parallel receive workers",
+      "in spray mode, and a bulk transfer beside them. Every byte and every",
+      "end-of-stream is checked. Writes demo.pcapng (the headers of every",
+      "packet) and demo.html (a report with the bulk connection's",
+      "time-sequence and congestion-window graphs). No root, no setup.",
       "Exit status: 0 if every check passed, 1 if any failed."
     })
 final class DemoCommand implements Callable<Integer> {

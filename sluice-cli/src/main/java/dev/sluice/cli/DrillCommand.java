@@ -26,10 +26,12 @@ import picocli.CommandLine.Spec;
     name = "drill",
     mixinStandardHelpOptions = true,
     description = {
-      "Runs packetdrill-style TCP scripts against a virtual Sluice host, on a virtual clock (no root,",
-      "no sleeping, deterministic). Each script passes or fails with its first mismatch: line, time,",
-      "expected and actual packet. A directory runs every *.pkt file under it.",
-      "Exit status: 0 if all passed, 1 if any failed, 2 if a script could not be read."
+      "Runs packetdrill-style TCP scripts against a virtual Sluice host.",
+      "Virtual clock: no root, no sleeping, the same verdict every time.",
+      "Each script passes or fails with its first mismatch: line, time,",
+      "expected and actual packet. A directory runs every *.pkt under it.",
+      "Exit status: 0 if all passed, 1 if any failed, 2 if a script could",
+      "not be read."
     })
 final class DrillCommand implements Callable<Integer> {
   @Spec CommandSpec spec;

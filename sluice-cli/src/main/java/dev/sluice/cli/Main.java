@@ -37,7 +37,9 @@ public final class Main implements Runnable {
   }
 
   static CommandLine commandLine() {
-    return new CommandLine(new Main());
+    // Descriptions are written in lines of up to 100 characters; a wider usage width keeps them
+    // whole instead of wrapping each one into a ragged pair.
+    return new CommandLine(new Main()).setUsageHelpWidth(110);
   }
 
   /** Reads the version Maven wrote into the jar. */
