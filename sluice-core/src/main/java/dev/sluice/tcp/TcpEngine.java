@@ -559,6 +559,7 @@ public final class TcpEngine {
       if (SeqNum.lt(sndUna, ack) && SeqNum.le(ack, sndMax)) {
         synNeeded = false;
         updateWindow(seg, seq, ack, true);
+        acknowledge(ack, seg, now); // the ACK of our SYN-ACK is an RTT sample too (RFC 6298 §2)
         establish(now);
       } else {
         queueRst(ack, 0, false);
