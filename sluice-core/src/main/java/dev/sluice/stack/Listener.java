@@ -10,9 +10,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A listening port with its accept queue (RFC 9293 §3.10.1 passive OPEN).
  *
  * <p>The cap bounds half-open plus not-yet-accepted connections together, as Linux's SYN and
- * accept backlogs do; a SYN beyond it is dropped and counted ({@code LISTEN_QUEUE_FULL}), and the
- * peer retransmits it later (hostile input: SYN flood). Thread-safe: workers admit and enqueue,
- * application threads accept.
+ * accept backlogs do. A SYN beyond it is answered with a SYN cookie while fewer than {@code cap}
+ * connections wait for accept (the host keeps no state for it; hostile input 10, SYN flood), and
+ * dropped and counted ({@code LISTEN_QUEUE_FULL}) when the accept queue itself is full, so the
+ * peer retransmits it later. Connections made from cookies skip the half-open state, so the
+ * accept queue holds at most twice the cap. Thread-safe: workers admit and enqueue, application
+ * threads accept.
  */
 public final class Listener {
   private final Host host;
