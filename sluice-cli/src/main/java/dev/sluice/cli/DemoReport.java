@@ -72,7 +72,7 @@ final class DemoReport {
           + "<code>--bulk-mb</code> above 0).</p>\n");
     } else {
       html.append("<p>Sent data segments, the receiver's ACK and window, SACK blocks and retransmissions, as "
-          + "<code>sluice graph ").append(escape(capture.getFileName().toString())).append(" --conn ")
+          + "<code>sluice graph ").append(TimeSequenceGraph.xml(capture.getFileName().toString())).append(" --conn ")
           .append(bulk.number()).append("</code> draws them.</p>\n");
       html.append(TimeSequenceGraph.render(bulk, TimeSequenceGraph.busierSide(bulk)));
     }
@@ -83,7 +83,7 @@ final class DemoReport {
       html.append("<p>Sampled every 5 ms during the run.</p>\n");
       html.append(LineChart.render("cwnd of the bulk sender", "cwnd (KB)", cwndSeconds, cwndKilobytes));
     }
-    html.append("<h2>Counters</h2>\n<pre>").append(escape(counters)).append("</pre>\n</body></html>\n");
+    html.append("<h2>Counters</h2>\n<pre>").append(TimeSequenceGraph.xml(counters)).append("</pre>\n</body></html>\n");
     Files.writeString(file, html, StandardCharsets.UTF_8);
   }
 
@@ -99,11 +99,7 @@ final class DemoReport {
   }
 
   private static void row(StringBuilder html, String label, String value) {
-    html.append("<tr><td>").append(escape(label)).append("</td><td class=\"n\">").append(escape(value))
+    html.append("<tr><td>").append(TimeSequenceGraph.xml(label)).append("</td><td class=\"n\">").append(TimeSequenceGraph.xml(value))
         .append("</td></tr>\n");
-  }
-
-  static String escape(String text) {
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
   }
 }

@@ -82,7 +82,7 @@ public final class Listener {
    * state; false if the accept queue is full or the listener closed.
    */
   boolean admitCookie() {
-    if (closed || accepted.size() >= cap) {
+    if (!cookiesHelp()) {
       return false;
     }
     halfOpen.incrementAndGet(); // released by established(), like a half-open connection's

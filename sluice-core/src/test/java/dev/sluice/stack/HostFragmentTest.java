@@ -74,12 +74,7 @@ class HostFragmentTest {
     for (int round = 0; round < 10_000; round++) {
       clock[0] += MS;
       network.advance(clock[0]);
-      boolean worked = false;
-      for (Worker w : host.workers()) {
-        while (w.step(clock[0])) {
-          worked = true;
-        }
-      }
+      boolean worked = host.poll(clock[0]);
       if (!worked && network.nextDueNanos() == Long.MAX_VALUE) {
         return;
       }

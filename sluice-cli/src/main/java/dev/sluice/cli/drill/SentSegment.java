@@ -36,46 +36,37 @@ record SentSegment(long timeNanos, boolean ipv6, long sourceLow, long destinatio
         v6 ? decoder.ipv6().destinationLow() : Integer.toUnsignedLong(decoder.ipv4().destination()),
         seg.sourcePort(), seg.destinationPort(), Integer.toUnsignedLong(seg.sequenceNumber()),
         Integer.toUnsignedLong(seg.acknowledgmentNumber()), seg.flags(), seg.window(), seg.urgentPointer(),
-        seg.payloadLength(), options(seg.buffer(), seg.optionsOffset(), seg.optionsLength()));
+        seg.payloadLength(), options(seg));
   }
 
-  /** The options in wire order (RFC 9293 §3.1); the decoder has already validated their lengths. */
-  private static List<TcpOptionSpec> options(byte[] b, int off, int len) {
-    List<TcpOptionSpec> list = new ArrayList<>();
-    int i = off;
-    int end = off + len;
-    while (i < end) {
-      int kind = Bytes.u8(b, i);
-      if (kind == TcpOptions.KIND_END) {
-        list.add(new TcpOptionSpec.Eol());
-        break; // what follows is padding
-      }
-      if (kind == TcpOptions.KIND_NOP) {
-        list.add(new TcpOptionSpec.Nop());
-        i++;
-        continue;
-      }
-      int length = i + 1 < end ? Bytes.u8(b, i + 1) : 0;
-      if (length < 2 || i + length > end) {
-        list.add(new TcpOptionSpec.Unknown(kind, length));
-        break;
-      }
+  /**
+   * The options in wire order (RFC 9293 §3.1), from what the decoder already parsed and validated:
+   * {@link TcpOptions#layoutKind} keeps the order, the accessors the values.
+   */
+  private static List<TcpOptionSpec> options(TcpSegment seg) {
+    TcpOptions o = seg.options();
+    List<TcpOptionSpec> list = new ArrayList<>(o.layoutCount());
+    for (int i = 0; i < o.layoutCount(); i++) {
+      int kind = o.layoutKind(i);
       list.add(switch (kind) {
-        case TcpOptions.KIND_MSS -> new TcpOptionSpec.Mss(Bytes.u16(b, i + 2));
-        case TcpOptions.KIND_WINDOW_SCALE -> new TcpOptionSpec.WindowScale(Bytes.u8(b, i + 2));
+        case TcpOptions.KIND_END -> new TcpOptionSpec.Eol();
+        case TcpOptions.KIND_NOP -> new TcpOptionSpec.Nop();
+        case TcpOptions.KIND_MSS -> new TcpOptionSpec.Mss(o.mss());
+        case TcpOptions.KIND_WINDOW_SCALE -> new TcpOptionSpec.WindowScale(o.windowScale());
         case TcpOptions.KIND_SACK_PERMITTED -> new TcpOptionSpec.SackPermitted();
-        case TcpOptions.KIND_TIMESTAMPS -> new TcpOptionSpec.Timestamp(Bytes.u32(b, i + 2),
-            Bytes.u32(b, i + 6));
+        case TcpOptions.KIND_TIMESTAMPS -> new TcpOptionSpec.Timestamp(Integer.toUnsignedLong(o.tsVal()),
+            Integer.toUnsignedLong(o.tsEcr()));
         case TcpOptions.KIND_SACK -> {
-          long[] edges = new long[(length - 2) / 4];
-          for (int e = 0; e < edges.length; e++) {
-            edges[e] = Bytes.u32(b, i + 2 + 4 * e);
+          long[] edges = new long[2 * o.sackBlockCount()];
+          for (int b = 0; b < o.sackBlockCount(); b++) {
+            edges[2 * b] = Integer.toUnsignedLong(o.sackLeft(b));
+            edges[2 * b + 1] = Integer.toUnsignedLong(o.sackRight(b));
           }
           yield new TcpOptionSpec.Sack(edges);
         }
-        default -> new TcpOptionSpec.Unknown(kind, length);
+        default -> new TcpOptionSpec.Unknown(kind,
+            Bytes.u8(seg.buffer(), seg.optionsOffset() + o.layoutOffset(i) + 1));
       });
-      i += length;
     }
     return list;
   }

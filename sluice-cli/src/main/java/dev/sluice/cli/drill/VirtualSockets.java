@@ -252,16 +252,25 @@ final class VirtualSockets {
     return s.nonBlocking ? Outcome.error("EALREADY") : WOULD_BLOCK;
   }
 
+  /** Puts the options set before the connection existed on it (TCP_NODELAY, SO_KEEPALIVE). */
   private void applyFlags(Socket s) throws Unsupported {
+    if ((s.noDelay && !applied(s.connection::setNoDelay, true))
+        || (s.keepAlive && !applied(s.connection::setKeepAlive, true))) {
+      throw new Unsupported("could not apply socket options to " + s.connection);
+    }
+  }
+
+  private interface BooleanOption {
+    void set(boolean on) throws IOException;
+  }
+
+  /** Sets a boolean option on a connection; false if the connection refused it. */
+  private static boolean applied(BooleanOption option, boolean on) {
     try {
-      if (s.noDelay) {
-        s.connection.setNoDelay(true);
-      }
-      if (s.keepAlive) {
-        s.connection.setKeepAlive(true);
-      }
+      option.set(on);
+      return true;
     } catch (IOException e) {
-      throw new Unsupported("could not apply socket options: " + e.getMessage());
+      return false;
     }
   }
 
@@ -397,22 +406,14 @@ final class VirtualSockets {
       case "TCP_NODELAY" -> {
         s.noDelay = intValue(value) != 0;
         s.tcp.nagle = !s.noDelay;
-        if (s.connection != null) {
-          try {
-            s.connection.setNoDelay(s.noDelay);
-          } catch (IOException e) {
-            return Outcome.error("EINVAL");
-          }
+        if (s.connection != null && !applied(s.connection::setNoDelay, s.noDelay)) {
+          return Outcome.error("EINVAL");
         }
       }
       case "SO_KEEPALIVE" -> {
         s.keepAlive = intValue(value) != 0;
-        if (s.connection != null) {
-          try {
-            s.connection.setKeepAlive(s.keepAlive);
-          } catch (IOException e) {
-            return Outcome.error("EINVAL");
-          }
+        if (s.connection != null && !applied(s.connection::setKeepAlive, s.keepAlive)) {
+          return Outcome.error("EINVAL");
         }
       }
       case "TCP_MAXSEG" -> {

@@ -48,13 +48,13 @@ public final class LineChart {
       double x = LEFT + t / tMax * plotW;
       svg.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%.1f\"/>%n", x, TOP, x, TOP + plotH));
       svg.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" stroke=\"none\" fill=\"#333\">%s</text>%n",
-          x, TOP + plotH + 16, label(t)));
+          x, TOP + plotH + 16, TimeSequenceGraph.trim(t)));
     }
     for (double v = 0; v <= vMax + 1e-9; v += vStep) {
       double y = TOP + plotH - v / vMax * plotH;
       svg.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>%n", LEFT, y, LEFT + plotW, y));
       svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\" stroke=\"none\" fill=\"#333\">%s</text>%n",
-          LEFT - 6, y + 4, label(v)));
+          LEFT - 6, y + 4, TimeSequenceGraph.trim(v)));
     }
     svg.append("</g>\n");
     svg.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">time (s)</text>%n",
@@ -79,12 +79,5 @@ public final class LineChart {
     }
     svg.append("</svg>\n");
     return svg.toString();
-  }
-
-  private static String label(double value) {
-    if (Math.abs(value - Math.rint(value)) < 1e-9) {
-      return Long.toString(Math.round(value));
-    }
-    return String.format(Locale.ROOT, "%.3f", value).replaceAll("0+$", "");
   }
 }

@@ -274,7 +274,8 @@ public final class TimeSequenceGraph {
     return nice * magnitude;
   }
 
-  private static String trim(double value) {
+  /** A number without trailing zeros, for axis labels. */
+  static String trim(double value) {
     if (Math.abs(value - Math.rint(value)) < 1e-9 && Math.abs(value) < 1e15) {
       return Long.toString(Math.round(value));
     }
@@ -282,7 +283,8 @@ public final class TimeSequenceGraph {
     return text.replaceAll("0+$", "").replaceAll("\\.$", "");
   }
 
-  static String xml(String text) {
+  /** {@code text} escaped for XML and HTML text and attribute values. */
+  public static String xml(String text) {
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
   }
 }
