@@ -91,6 +91,16 @@ public final class TcpConnection implements AutoCloseable {
 
   // ------------------------------------------------------------------ ending
 
+  /**
+   * Shuts down reading, as {@link java.net.Socket#shutdownInput()}: reads return -1 from now on,
+   * and bytes the peer still sends are acknowledged and discarded (BSD semantics), so the peer's
+   * own FIN still gets through. Nothing is sent to the peer.
+   */
+  public void shutdownInput() throws IOException {
+    ensureOpen();
+    connection.shutdownInput();
+  }
+
   /** Half-close (RFC 9293 §3.10.4): our FIN follows what was written; reading goes on. */
   public void shutdownOutput() throws IOException {
     ensureOpen();

@@ -10,7 +10,7 @@ package dev.sluice.stack;
  */
 final class AppCall {
   enum Kind {
-    READ, WRITE, SHUTDOWN_OUTPUT, CLOSE, ABORT, SET_NODELAY, SET_KEEPALIVE,
+    READ, WRITE, SHUTDOWN_INPUT, SHUTDOWN_OUTPUT, CLOSE, ABORT, SET_NODELAY, SET_KEEPALIVE,
     /** An ICMP "fragmentation needed" / "packet too big": {@code off} is the quoted sequence, {@code len} the MTU. */
     PATH_MTU,
     /** An ICMP hard error: {@code off} is the quoted sequence. */

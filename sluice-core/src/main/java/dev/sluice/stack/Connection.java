@@ -392,6 +392,10 @@ public final class Connection extends TimerNode {
     return switch (kind) {
       case READ -> engine.read(buf, off, len, now);
       case WRITE -> engine.write(buf, off, len, now);
+      case SHUTDOWN_INPUT -> {
+        engine.shutdownInput(now);
+        yield 0;
+      }
       case SHUTDOWN_OUTPUT -> {
         engine.shutdownOutput(now);
         yield 0;
@@ -636,7 +640,7 @@ public final class Connection extends TimerNode {
    */
   public int readiness() {
     int bits = 0;
-    if (engine.readable() > 0 || engine.endOfStreamReached()) {
+    if (engine.readable() > 0 || engine.endOfStreamReached() || engine.inputShutdown()) {
       bits |= READABLE;
     }
     TcpState s = state;
@@ -705,6 +709,14 @@ public final class Connection extends TimerNode {
         readWaiter = null;
       }
     }
+  }
+
+  /**
+   * {@code shutdown(SHUT_RD)}: reads return end-of-stream from now on, and bytes that arrive are
+   * acknowledged and discarded (see {@link dev.sluice.tcp.TcpEngine#shutdownInput}).
+   */
+  public void shutdownInput() throws java.io.IOException {
+    call(AppCall.Kind.SHUTDOWN_INPUT, null, 0, 0, callDeadline(Long.MAX_VALUE));
   }
 
   /** Half-close: our FIN follows the bytes written so far (RFC 9293 §3.10.4). */

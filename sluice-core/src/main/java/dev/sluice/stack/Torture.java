@@ -198,7 +198,7 @@ public final class Torture {
       b.sendBufferBytes = 16 * 1024;
       b.mslNanos = TimeUnit.MILLISECONDS.toNanos(200);
       b.initialRtoNanos = TimeUnit.MILLISECONDS.toNanos(200);
-      b.minRtoNanos = TimeUnit.MILLISECONDS.toNanos(20);
+      b.minRtoNanos = TimeUnit.MILLISECONDS.toNanos(200);
       b.maxRetransmits = 30;
     });
     ConnectionObserver observer = (connection, event, now) -> {

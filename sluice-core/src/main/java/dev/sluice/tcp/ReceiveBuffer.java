@@ -160,6 +160,18 @@ public final class ReceiveBuffer {
     return n;
   }
 
+  /** Drops every in-order byte unread, as a read into nowhere (after {@code shutdown(SHUT_RD)}). */
+  public void discardReadable() {
+    if (readable == 0) {
+      return;
+    }
+    head += readable;
+    if (head >= ring.length) {
+      head -= ring.length;
+    }
+    readable = 0;
+  }
+
   /**
    * Makes the ring hold at least {@code needed} bytes past the read position (readable plus
    * out-of-order), growing by doubling from one page up to the capacity and keeping every held

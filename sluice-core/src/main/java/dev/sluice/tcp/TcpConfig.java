@@ -29,6 +29,11 @@ package dev.sluice.tcp;
  * @param challengeAcksPerSecond RFC 5961 §7 rate limit, per connection
  * @param congestion congestion control algorithm
  * @param initialWindowSegments initial congestion window (RFC 6928)
+ * @param quickAck Linux's quick-ACK mode: every data segment is ACKed at once during the first
+ *     segments of a connection and after an idle period longer than the RTO, so a sender in slow
+ *     start is not held back by delayed ACKs (RFC 9293 §3.8.6.3 allows ACKing sooner than the
+ *     delayed-ACK rule requires). Off by default: Sluice's documented policy is every second
+ *     full segment or 40 ms
  */
 public record TcpConfig(
     int receiveBufferBytes,
@@ -54,7 +59,8 @@ public record TcpConfig(
     int keepAliveProbes,
     int challengeAcksPerSecond,
     CongestionAlgorithm congestion,
-    int initialWindowSegments) {
+    int initialWindowSegments,
+    boolean quickAck) {
 
   private static final long MS = 1_000_000L;
   private static final long S = 1_000_000_000L;
@@ -112,6 +118,7 @@ public record TcpConfig(
     b.challengeAcksPerSecond = challengeAcksPerSecond;
     b.congestion = congestion;
     b.initialWindowSegments = initialWindowSegments;
+    b.quickAck = quickAck;
     return b;
   }
 
@@ -144,6 +151,7 @@ public record TcpConfig(
     public int challengeAcksPerSecond = 10;
     public CongestionAlgorithm congestion = CongestionAlgorithm.CUBIC;
     public int initialWindowSegments = CongestionAlgorithm.DEFAULT_INITIAL_WINDOW_SEGMENTS;
+    public boolean quickAck = false;
 
     private Builder() {}
 
@@ -158,7 +166,7 @@ public record TcpConfig(
           minPeerMss, initialRtoNanos, minRtoNanos, maxRtoNanos, delayedAckNanos, nagle,
           timestamps, sack, windowScaling, mslNanos, finWait2TimeoutNanos, maxSynRetransmits,
           maxRetransmits, userTimeoutNanos, keepAliveIdleNanos, keepAliveIntervalNanos,
-          keepAliveProbes, challengeAcksPerSecond, congestion, initialWindowSegments);
+          keepAliveProbes, challengeAcksPerSecond, congestion, initialWindowSegments, quickAck);
     }
   }
 }

@@ -99,6 +99,14 @@ public final class TcpEngine {
   private boolean peerFinConsumed;
   private boolean readableSignalled;
   private int fullSegmentsUnacked;
+  /** {@code shutdown(SHUT_RD)}: in-order data is acknowledged and discarded (BSD semantics). */
+  private boolean inputShutdown;
+  /** Text or FIN that came on the peer's SYN in a simultaneous open, held until ESTABLISHED. */
+  private SynText synText;
+  /** Data segments still to be ACKed at once in quick-ACK mode ({@link TcpConfig#quickAck()}). */
+  private byte quickAcks;
+  /** When in-order data last arrived, in ms, for quick-ACK mode's idle test. */
+  private int lastDataArrivalMillis;
 
   // Options negotiated in the handshake.
   /** The largest segment payload allowed by the peer's MSS and our path MTU, before options. */
@@ -175,6 +183,7 @@ public final class TcpEngine {
   private int rstSeq;
   private int rstAck;
   private boolean rstWithAck;
+  private boolean rstWithTimestamps;
 
   // RFC 5961 §7 challenge-ACK rate limit.
   private long challengeWindowStart = Long.MIN_VALUE;
@@ -274,6 +283,9 @@ public final class TcpEngine {
    * every byte before the peer's FIN has been read (end-of-stream).
    */
   public int read(byte[] dst, int off, int len, long now) {
+    if (inputShutdown) {
+      return -1;
+    }
     int n = receiveBuffer.read(dst, off, len);
     if (n > 0) {
       if (receiveBuffer.readable() == 0) {
@@ -384,13 +396,47 @@ public final class TcpEngine {
     }
   }
 
-  /** Abort (RFC 9293 §3.10.5): send RST if synchronized, drop everything, go to CLOSED. */
+  /**
+   * Abort (RFC 9293 §3.10.5): send RST if synchronized, drop everything, go to CLOSED. The RST is
+   * {@code <SEQ=SND.MAX><ACK=RCV.NXT><CTL=RST,ACK>}, as Linux ({@code tcp_send_active_reset}) and
+   * FreeBSD send it: §3.10.5 gives only the sequence number, and an ACK does not change how the
+   * peer checks a RST (§3.10.7.4, RFC 5961 §3). SND.MAX rather than a go-back-N SND.NXT is the
+   * number the peer expects when everything we sent arrived. With timestamps negotiated it
+   * carries them (RFC 7323 §5.2: "If an <RST> is being generated because of a user abort, and
+   * Snd.TS.OK is set, then a Timestamps option SHOULD be included").
+   */
   public void abort(long now) {
     applicationClosed = true;
     if (state == TcpState.SYN_RECEIVED || state.isSynchronized() && state != TcpState.TIME_WAIT) {
-      queueRst(sndNxt, 0, false);
+      queueRst(sndMax, rcvNxt, true);
+      rstWithTimestamps = timestampsOk;
     }
     enterClosed(null);
+  }
+
+  /**
+   * {@code shutdown(SHUT_RD)}. RFC 9293 leaves it to the implementation; Sluice follows BSD: the
+   * unread bytes and every in-order byte that arrives later are acknowledged and discarded, so
+   * the window stays open and the peer's FIN still gets through. (Linux keeps queueing them, so a
+   * peer that goes on sending fills a buffer nobody reads, and its FIN never arrives.) Reads
+   * return end-of-stream from now on.
+   */
+  public void shutdownInput(long now) {
+    if (inputShutdown) {
+      return;
+    }
+    inputShutdown = true;
+    receiveBuffer.discardReadable();
+    readableSignalled = false;
+    queueEvent(TcpEvent.READABLE); // a blocked reader wakes to its end-of-stream
+    if (state.isSynchronized() && windowUpdateWorthSending()) {
+      ackNow = true; // the discarded bytes opened the window: tell a sender that may be waiting
+    }
+  }
+
+  /** True once {@link #shutdownInput} was called. */
+  public boolean inputShutdown() {
+    return inputShutdown;
   }
 
   // ------------------------------------------------------------------ segment arrival
@@ -457,6 +503,9 @@ public final class TcpEngine {
       processText(seg, now, 1); // data or FIN riding on the SYN-ACK
     } else {
       // Simultaneous open (RFC 9293 §3.5, Figure 8): answer with SYN-ACK from SYN-RECEIVED.
+      // §3.10.7.3: "If there are other controls or text in the segment, queue them for
+      // processing after the ESTABLISHED state has been reached".
+      synText = SynText.of(seg, receiveBuffer.capacity());
       sndWnd = seg.window();
       maxSndWnd = sndWnd;
       sndWl1 = seg.sequenceNumber();
@@ -618,6 +667,11 @@ public final class TcpEngine {
       if (fin) {
         ackNow = true; // the peer lost our ACK of its FIN (RFC 9293 §3.10.7.4, eighth)
         closeDeadline = now + 2 * config.mslNanos();
+      } else if (payload > 0) {
+        // Text after the FIN, inside the window: §3.10.7.4 (seventh) says to ignore it, and Linux
+        // and FreeBSD answer with an ACK that shows the peer where the stream ended.
+        drop(DropReason.TCP_DATA_AFTER_FIN);
+        ackNow = true;
       }
       return;
     }
@@ -633,8 +687,12 @@ public final class TcpEngine {
     if (payload > 0 && applicationClosed && SeqNum.gt(dataSeq + payload, rcvNxt)) {
       // RFC 1122 §4.2.2.13: new data after CLOSE can never be read, so a RST tells the peer it
       // was lost (FIN-WAIT-1 and FIN-WAIT-2 after close(); shutdown() keeps reading instead).
+      // Linux (tcp_rcv_state_process, then tcp_v4_send_reset) and FreeBSD (dropwithreset) both
+      // answer the segment itself, <SEQ=SEG.ACK><CTL=RST> as §3.10.7.1 does for a segment that
+      // meets no connection, rather than sending an abort's RST+ACK.
       drop(DropReason.TCP_DATA_AFTER_CLOSE);
-      abort(now);
+      queueRst(seg.acknowledgmentNumber(), 0, false);
+      enterClosed(null);
       return;
     }
     if (payload > 0) {
@@ -662,14 +720,15 @@ public final class TcpEngine {
         boolean filledHole = advanced > Math.max(0, offset + length);
         rcvNxt += advanced;
         stats.add(TcpCounter.BYTES_RECEIVED, advanced);
-        if (!readableSignalled) {
-          readableSignalled = true;
-          queueEvent(TcpEvent.READABLE);
-        }
+        deliverOrDiscard();
+        noteDataArrival(now);
         if (filledHole || !receiveBuffer.outOfOrder().isEmpty()) {
           ackNow = true; // RFC 5681 §4.2: ACK at once when a gap fills
         } else if (dsackPending) {
           ackNow = true; // part of it was a duplicate: the sender may be retransmitting needlessly
+        } else if (quickAcks > 0) {
+          quickAcks--;
+          ackNow = true; // quick-ACK mode: the sender is in slow start, so do not hold it back
         } else if (length >= fullSegmentSize(length) && ++fullSegmentsUnacked >= 2) {
           ackNow = true; // RFC 9293 §3.8.6.3: at least every second full-size segment
         } else if (delayedAckDeadline == NEVER) {
@@ -694,6 +753,24 @@ public final class TcpEngine {
       ackNow = true; // out-of-order FIN: tell the peer what is missing
     }
     consumeFinIfReached(now);
+  }
+
+  /**
+   * Quick-ACK mode, as Linux's {@code tcp_event_data_recv} and {@code tcp_incr_quickack} run it:
+   * the first data of a connection, and the first after an idle period longer than the RTO, earn
+   * min(16, max(2, RCV.WND / (2·MSS))) segments that are each ACKed at once. Linux's exception for
+   * interactive ("pingpong") connections is not modelled.
+   */
+  private void noteDataArrival(long now) {
+    if (!config.quickAck()) {
+      return;
+    }
+    int nowMillis = Math.max(1, (int) (now / 1_000_000L)); // 0 means "no data yet"
+    if (lastDataArrivalMillis == 0 || nowMillis - lastDataArrivalMillis > rtt.rtoNanos() / 1_000_000L) {
+      long segments = receiveWindowForAcceptance() / (2L * rcvMss);
+      quickAcks = (byte) Math.max(quickAcks, Math.min(16, Math.max(2, segments)));
+    }
+    lastDataArrivalMillis = nowMillis;
   }
 
   /**
@@ -1027,6 +1104,40 @@ public final class TcpEngine {
     if (finQueued) {
       setState(TcpState.FIN_WAIT_1); // shut down while in SYN-RECEIVED
     }
+    SynText held = synText;
+    if (held != null) {
+      synText = null;
+      receiveInOrder(held.data(), 0, held.data().length, now);
+      if (held.fin()) {
+        peerFinKnown = true;
+        peerFinSeq = rcvNxt;
+        consumeFinIfReached(now);
+      }
+      ackNow = true;
+    }
+  }
+
+  /**
+   * Text that is already at RCV.NXT and was kept aside (a simultaneous open's SYN): stored as if it
+   * had just arrived in order.
+   */
+  private void receiveInOrder(byte[] data, int off, int length, long now) {
+    int advanced = receiveBuffer.write(0, data, off, length);
+    if (advanced > 0) {
+      rcvNxt += advanced;
+      stats.add(TcpCounter.BYTES_RECEIVED, advanced);
+      deliverOrDiscard();
+    }
+  }
+
+  /** New in-order bytes became readable: signal them, or drop them after {@code SHUT_RD}. */
+  private void deliverOrDiscard() {
+    if (inputShutdown) {
+      receiveBuffer.discardReadable();
+    } else if (!readableSignalled) {
+      readableSignalled = true;
+      queueEvent(TcpEvent.READABLE);
+    }
   }
 
   // ------------------------------------------------------------------ timers
@@ -1154,7 +1265,7 @@ public final class TcpEngine {
   public int pollTransmit(byte[] buf, int off, long now) {
     if (rstPending) {
       rstPending = false;
-      return writeRst(buf, off);
+      return writeRst(buf, off, now);
     }
     switch (state) {
       case CLOSED, LISTEN -> {
@@ -1434,15 +1545,19 @@ public final class TcpEngine {
     return header + payload;
   }
 
-  private int writeRst(byte[] buf, int off) {
+  private int writeRst(byte[] buf, int off, long now) {
     out().clearOptions();
+    if (rstWithTimestamps) {
+      out().nop().nop().timestamps(timestampNow(now), tsRecent);
+    }
+    int header = out().headerLength();
     stats.increment(TcpCounter.RESETS_SENT);
     int flags = TcpFlags.RST | (rstWithAck ? TcpFlags.ACK : 0);
     out().sourcePort(endpoints.localPort()).destinationPort(endpoints.remotePort())
         .sequenceNumber(rstSeq).acknowledgmentNumber(rstWithAck ? rstAck : 0)
         .flags(flags).window(0).urgentPointer(0);
     stats.increment(TcpCounter.SEGMENTS_OUT);
-    return out().write(buf, off, 0, endpoints.outgoingPseudoHeaderSum(TcpSegment.MIN_HEADER_LENGTH));
+    return out().write(buf, off, 0, endpoints.outgoingPseudoHeaderSum(header));
   }
 
   /**
@@ -1450,25 +1565,40 @@ public final class TcpEngine {
    * right edge moves right only by at least min(half the buffer, one MSS), and never moves left.
    */
   private int advertisedWindow() {
-    int free = receiveBuffer.window();
-    int candidateEdge = rcvNxt + free;
-    if (SeqNum.gt(candidateEdge, rcvAdvertisedEdge)) {
-      long increase = SeqNum.distance(rcvAdvertisedEdge, candidateEdge);
-      if (increase >= Math.min(receiveBuffer.capacity() / 2, rcvMss)) {
-        // Round down to what the scaled field can express, so the edge we remember is exact.
-        int window = (free >>> rcvShift) << rcvShift;
-        window = Math.min(window, 0xFFFF << rcvShift);
-        rcvAdvertisedEdge = SeqNum.max(rcvAdvertisedEdge, rcvNxt + window);
-      }
+    // §3.8.6.2.2 measures the reserve against the buffer: once the free space beyond the edge
+    // reaches the threshold, the edge moves, as far as the field can show.
+    int freeEdge = rcvNxt + receiveBuffer.window();
+    if (edgeMoveWorthwhile(freeEdge)) {
+      rcvAdvertisedEdge = SeqNum.max(rcvAdvertisedEdge, advertisableEdge());
     }
     return (int) Math.min(Integer.MAX_VALUE, receiveWindowForAcceptance());
   }
 
+  /**
+   * The right edge a segment sent now could advertise: the free buffer rounded down to what the
+   * scaled field can express, and clamped to the largest window the field holds (65,535 without
+   * scaling), so the edge we remember is exactly the one the peer sees.
+   */
+  private int advertisableEdge() {
+    int window = (receiveBuffer.window() >>> rcvShift) << rcvShift;
+    return rcvNxt + Math.min(window, 0xFFFF << rcvShift);
+  }
+
+  /** RFC 9293 §3.8.6.2.2: move the edge right only by at least min(RCV.BUFF / 2, MSS). */
+  private boolean edgeMoveWorthwhile(int edge) {
+    return SeqNum.gt(edge, rcvAdvertisedEdge)
+        && SeqNum.distance(rcvAdvertisedEdge, edge) >= Math.min(receiveBuffer.capacity() / 2, rcvMss);
+  }
+
+  /**
+   * After a read: is the opened window worth a segment of its own? Decided on the window the header
+   * would actually carry, so a read never sends an ACK identical to the last one (three of those
+   * are a duplicate-ACK fast retransmit at the peer). None once the peer's FIN is consumed: nothing
+   * more will arrive, and a late window update would reach a peer that may already have closed
+   * and answer with a RST (Linux's {@code tcp_cleanup_rbuf} makes the same exception).
+   */
   private boolean windowUpdateWorthSending() {
-    int candidateEdge = rcvNxt + receiveBuffer.window();
-    return SeqNum.gt(candidateEdge, rcvAdvertisedEdge)
-        && SeqNum.distance(rcvAdvertisedEdge, candidateEdge)
-            >= Math.min(receiveBuffer.capacity() / 2, rcvMss);
+    return !peerFinConsumed && edgeMoveWorthwhile(advertisableEdge());
   }
 
   /** RCV.WND for the acceptability test: what we last advertised. */
@@ -1571,6 +1701,7 @@ public final class TcpEngine {
 
   private void queueRst(int seq, int ack, boolean withAck) {
     rstPending = true;
+    rstWithTimestamps = false;
     rstSeq = seq;
     rstAck = ack;
     rstWithAck = withAck;

@@ -501,7 +501,8 @@ class TcpEngineStateTest {
     h.drain();
     h.engine.close(h.now);
     Seg rst = h.expectOne();
-    assertThat(rst.flagString()).isEqualTo("R");
+    assertThat(rst.flagString()).isEqualTo("R.");
+    assertThat(rst.ack()).isEqualTo(R + 10); // ACK = RCV.NXT, as Linux and FreeBSD send it
     assertThat(h.engine.state()).isEqualTo(TcpState.CLOSED);
   }
 
@@ -657,8 +658,9 @@ class TcpEngineStateTest {
     h.establishActive();
     h.engine.abort(h.now);
     Seg rst = h.expectOne();
-    assertThat(rst.flagString()).isEqualTo("R");
+    assertThat(rst.flagString()).isEqualTo("R.");
     assertThat(rst.seq()).isEqualTo(L);
+    assertThat(rst.ack()).isEqualTo(R);
     assertThat(h.engine.state()).isEqualTo(TcpState.CLOSED);
   }
 }

@@ -379,10 +379,14 @@ final class VirtualSockets {
     }
     try {
       switch (how) {
-        case "SHUT_RD" -> s.readShut = true;
+        case "SHUT_RD" -> {
+          s.readShut = true;
+          c.shutdownInput();
+        }
         case "SHUT_WR" -> c.shutdownOutput();
         case "SHUT_RDWR" -> {
           s.readShut = true;
+          c.shutdownInput();
           c.shutdownOutput();
         }
         default -> throw new Unsupported("shutdown takes SHUT_RD, SHUT_WR or SHUT_RDWR, not " + how);
