@@ -3,13 +3,17 @@ package dev.sluice.cli;
 import dev.sluice.cli.capture.CaptureFormatException;
 import dev.sluice.cli.doctor.Diagnosis;
 import dev.sluice.cli.doctor.Thresholds;
+import dev.sluice.link.PcapngWriter;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
-/** Loading a capture for {@code doctor} and {@code graph}, with the one-line errors both print. */
+/**
+ * Loading a capture for {@code doctor} and {@code graph}, and creating one for {@code demo} and
+ * {@code torture}, with the one-line errors they print.
+ */
 final class CaptureFiles {
   /** Exit status for a file that cannot be read or is not a capture, and for a bad connection number. */
   static final int EXIT_ERROR = 2;
@@ -28,6 +32,23 @@ final class CaptureFiles {
       fail(err, command, file + ": cannot read: permission denied");
     } catch (IOException e) {
       fail(err, command, file + ": cannot read: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
+    }
+    return null;
+  }
+
+  /**
+   * A real-time capture writer on {@code file} (see {@link PcapngWriter#realTime}), or {@code null}
+   * after printing why it cannot be created.
+   */
+  static PcapngWriter create(PrintWriter err, String command, Path file, int snaplen) {
+    try {
+      return PcapngWriter.realTime(file, snaplen);
+    } catch (NoSuchFileException e) {
+      fail(err, command, file + ": cannot write: no such directory");
+    } catch (AccessDeniedException e) {
+      fail(err, command, file + ": cannot write: permission denied");
+    } catch (IOException e) {
+      fail(err, command, file + ": cannot write: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
     }
     return null;
   }

@@ -31,7 +31,9 @@ import picocli.CommandLine.Spec;
       "end-of-stream is checked. Writes demo.pcapng (the headers of every",
       "packet) and demo.html (a report with the bulk connection's",
       "time-sequence and congestion-window graphs). No root, no setup.",
-      "Exit status: 0 if every check passed, 1 if any failed."
+      "At the end, sluice doctor's analysis runs on the capture: any problem",
+      "it finds on the wire (a RST after a FIN, say) fails the run.",
+      "Exit status: 0 if every check passed, 1 if any failed, 2 if the capture cannot be written."
     })
 final class DemoCommand implements Callable<Integer> {
   /** Bytes kept of each captured packet: every IPv4 and TCP header, with all options. */
@@ -88,12 +90,19 @@ final class DemoCommand implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }
     PrintWriter out = spec.commandLine().getOut();
-    PcapngWriter writer = capture.equals("none") ? null
-        : PcapngWriter.create(Path.of(capture), System.currentTimeMillis() * 1_000_000L - System.nanoTime(),
-            CAPTURE_SNAPLEN);
+    // Stamped as written, under the writer's lock: the workers' own clock reads reach the tap out of
+    // order, and the doctor replays a capture in file order.
+    PcapngWriter writer = null;
+    if (!capture.equals("none")) {
+      writer = CaptureFiles.create(spec.commandLine().getErr(), "demo", Path.of(capture), CAPTURE_SNAPLEN);
+      if (writer == null) {
+        return CaptureFiles.EXIT_ERROR;
+      }
+    }
+    PcapngWriter tap = writer;
     Torture torture = new Torture(config, link -> {
-      if (writer != null) {
-        writer.attach(link.a()); // the client's side sees both directions
+      if (tap != null) {
+        tap.attach(link.a()); // the client's side sees both directions
       }
     });
     CwndSampler sampler = new CwndSampler(torture);
@@ -114,20 +123,20 @@ final class DemoCommand implements Callable<Integer> {
       writer.close();
       packets = writer.packets();
     }
-    print(out, r, config);
+    SelfCheck check = writer == null ? SelfCheck.none() : SelfCheck.of(Path.of(capture));
+    int status = print(out, r, config, check);
     if (writer != null) {
       out.printf(Locale.ROOT, "wrote %s (%,d packets, first %d bytes of each)%n", capture, packets, CAPTURE_SNAPLEN);
     }
     if (!report.equals("none")) {
-      DemoReport.write(Path.of(report), r, config, writer == null ? null : Path.of(capture), sampler.seconds(),
-          sampler.cwnds(), torture.counters());
+      DemoReport.write(Path.of(report), r, config, check, sampler.seconds(), sampler.cwnds(), torture.counters());
       out.println("wrote " + report);
     }
     if (json) {
-      out.println(r.toJson());
+      out.println(check.addTo(r.toJson()));
     }
     out.flush();
-    return r.failures() == 0 ? 0 : 1;
+    return status;
   }
 
   private static void showProgress(PrintWriter out, Torture.Progress p, Torture.Config config) {
@@ -150,7 +159,8 @@ final class DemoCommand implements Callable<Integer> {
     }
   }
 
-  private static void print(PrintWriter out, Torture.Report r, Torture.Config config) {
+  /** Prints the summary table and the verdict; returns the exit status. */
+  static int print(PrintWriter out, Torture.Report r, Torture.Config config, SelfCheck check) {
     out.printf(Locale.ROOT, "Sluice demo: the KB Q114541 scenario, %,d connections and a %,d MB bulk transfer,%n",
         r.connections(), r.bulkBytes() >> 20);
     out.printf(Locale.ROOT, "%d receive workers per host in spray mode, loss %.1f%%, reordering %.1f%%, seed %d%n%n",
@@ -172,11 +182,15 @@ final class DemoCommand implements Callable<Integer> {
     row(out, "ends not CLOSED or TIME-WAIT", r.notClosed());
     row(out, "two owners at once", r.ownershipViolations());
     row(out, "elapsed", String.format(Locale.ROOT, "%.2f s", seconds));
+    row(out, "doctor", check.summary());
+    for (String line : check.details()) {
+      out.println("    " + line);
+    }
     out.println();
-    out.println(r.failures() == 0
-        ? "PASS: every byte arrived once and in order, and every end saw its end-of-stream exactly once."
-        : "FAIL: " + r.failures() + " failures");
+    return check.verdict(out, r.failures(),
+        "PASS: every byte arrived once and in order, every end saw its end-of-stream exactly once");
   }
+
 
   private static void row(PrintWriter out, String label, Object value) {
     out.println(String.format(Locale.ROOT, "  %-30s %s", label, value));

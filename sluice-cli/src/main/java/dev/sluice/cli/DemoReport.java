@@ -1,7 +1,6 @@
 package dev.sluice.cli;
 
 import dev.sluice.cli.doctor.Diagnosis;
-import dev.sluice.cli.doctor.Thresholds;
 import dev.sluice.cli.doctor.TrackedConnection;
 import dev.sluice.cli.graph.LineChart;
 import dev.sluice.cli.graph.TimeSequenceGraph;
@@ -23,8 +22,9 @@ final class DemoReport {
 
   private DemoReport() {}
 
-  static void write(Path file, Torture.Report r, Torture.Config config, Path capture, double[] cwndSeconds,
+  static void write(Path file, Torture.Report r, Torture.Config config, SelfCheck check, double[] cwndSeconds,
       double[] cwndKilobytes, String counters) throws IOException {
+    Path capture = check.capture();
     StringBuilder html = new StringBuilder();
     html.append("""
         <!doctype html>
@@ -43,8 +43,12 @@ final class DemoReport {
         spray mode, over a lossy, reordering link, and checks that every byte and every end-of-stream reaches
         the application in order, exactly once.</p>
         """);
-    html.append(r.failures() == 0 ? "<p class=\"pass\">PASS: every check held.</p>\n"
-        : "<p class=\"fail\">FAIL: " + r.failures() + " failures.</p>\n");
+    if (r.failures() == 0 && check.passed()) {
+      html.append("<p class=\"pass\">PASS: every check held.</p>\n");
+    } else {
+      html.append("<p class=\"fail\">FAIL: ").append(r.failures()).append(" failures")
+          .append(check.passed() ? "" : "; the doctor found problems on the wire").append(".</p>\n");
+    }
     double seconds = Math.max(1e-3, r.elapsedMs() / 1e3);
     html.append("<table>\n");
     row(html, "connections", String.format(Locale.ROOT, "%,d", r.connections()));
@@ -63,10 +67,14 @@ final class DemoReport {
     row(html, "throughput", String.format(Locale.ROOT, "%.1f MB/s", r.bytes() / 1e6 / seconds));
     row(html, "elapsed", String.format(Locale.ROOT, "%.2f s", seconds));
     row(html, "seed", Long.toString(r.seed()));
+    row(html, "doctor", check.summary());
     html.append("</table>\n");
+    if (!check.details().isEmpty()) {
+      html.append("<pre>").append(TimeSequenceGraph.xml(String.join("\n", check.details()))).append("</pre>\n");
+    }
 
     html.append("<h2>Bulk transfer: time-sequence graph</h2>\n");
-    TrackedConnection bulk = capture == null ? null : bulkConnection(capture);
+    TrackedConnection bulk = check.diagnosis() == null ? null : bulkConnection(check.diagnosis());
     if (bulk == null) {
       html.append("<p>No capture of the bulk transfer (run without <code>--capture none</code> and with "
           + "<code>--bulk-mb</code> above 0).</p>\n");
@@ -87,8 +95,7 @@ final class DemoReport {
     Files.writeString(file, html, StandardCharsets.UTF_8);
   }
 
-  private static TrackedConnection bulkConnection(Path capture) throws IOException {
-    Diagnosis diagnosis = Diagnosis.of(capture, Thresholds.defaults());
+  private static TrackedConnection bulkConnection(Diagnosis diagnosis) {
     for (int i = 1; i <= diagnosis.connections().size(); i++) {
       TrackedConnection c = diagnosis.connection(i);
       if (c.server().port() == BULK_PORT) {

@@ -91,7 +91,7 @@ final class ServeCommand implements Callable<Integer> {
     TunDevice device = TunDevice.open(ns, tun, queues, mtu);
     PcapngWriter writer = null;
     if (capture != null) {
-      writer = PcapngWriter.create(capture, System.currentTimeMillis() * 1_000_000L);
+      writer = PcapngWriter.realTime(capture, PcapngWriter.SNAPLEN_ALL); // stamped as written: see PcapngWriter
       writer.attach(device);
     }
     for (String peer : peerAddresses) {

@@ -2,7 +2,10 @@ package dev.sluice.cli;
 
 import dev.sluice.stack.Steering;
 import dev.sluice.stack.Torture;
+import dev.sluice.link.PcapngWriter;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -23,7 +26,9 @@ import picocli.CommandLine.Spec;
       "parallel receive workers. Every end sends random-sized data then a FIN back to back, reads to",
       "end-of-stream and closes. Checks: all bytes intact, end-of-stream exactly once, our FIN only",
       "after the close, both ends CLOSED or TIME-WAIT, never two owners of one connection.",
-      "Exit status: 0 if all passed, 1 if any check failed."
+      "With --capture FILE, the packets' headers are written to FILE and sluice doctor's analysis",
+      "runs on it at the end: any problem it finds on the wire fails the run.",
+      "Exit status: 0 if all passed, 1 if any check failed, 2 if the capture cannot be written."
     })
 final class TortureCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -67,6 +72,11 @@ final class TortureCommand implements Callable<Integer> {
       description = "A connection still open after this long counts as hung (default ${DEFAULT-VALUE}).")
   long timeoutMillis;
 
+  @Option(names = "--capture", paramLabel = "FILE", defaultValue = "none",
+      description = "Write the headers of every packet to this pcapng file and have the doctor check it, "
+          + "or 'none' (default ${DEFAULT-VALUE}).")
+  String capture;
+
   @Option(names = "--json", description = "End with the report as one JSON object on the last line.")
   boolean json;
 
@@ -74,7 +84,7 @@ final class TortureCommand implements Callable<Integer> {
   boolean stats;
 
   @Override
-  public Integer call() throws InterruptedException {
+  public Integer call() throws InterruptedException, IOException {
     Steering steering;
     try {
       steering = Steering.valueOf(mode.toUpperCase(Locale.ROOT));
@@ -93,7 +103,20 @@ final class TortureCommand implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }
     PrintWriter out = spec.commandLine().getOut();
-    Torture torture = new Torture(config);
+    // Stamped as written, as the demo's: see PcapngWriter on why device timestamps would be out of order.
+    PcapngWriter writer = null;
+    if (!capture.equals("none")) {
+      writer = CaptureFiles.create(spec.commandLine().getErr(), "torture", Path.of(capture), DemoCommand.CAPTURE_SNAPLEN);
+      if (writer == null) {
+        return CaptureFiles.EXIT_ERROR;
+      }
+    }
+    PcapngWriter tap = writer;
+    Torture torture = new Torture(config, link -> {
+      if (tap != null) {
+        tap.attach(link.a()); // the client's side sees both directions
+      }
+    });
     boolean terminal = System.console() != null;
     Thread progressLine = null;
     if (terminal) {
@@ -105,16 +128,25 @@ final class TortureCommand implements Callable<Integer> {
       progressLine.join(1_000);
       out.println();
     }
-    print(out, r);
+    SelfCheck check = SelfCheck.none();
+    if (writer != null) {
+      writer.close();
+      check = SelfCheck.of(Path.of(capture));
+    }
+    int status = print(out, r, check);
+    if (writer != null) {
+      out.printf(Locale.ROOT, "wrote %s (%,d packets, first %d bytes of each)%n", capture, writer.packets(),
+          DemoCommand.CAPTURE_SNAPLEN);
+    }
     if (stats) {
       out.println();
       out.print(torture.counters());
     }
     if (json) {
-      out.println(r.toJson());
+      out.println(check.addTo(r.toJson()));
     }
     out.flush();
-    return r.failures() == 0 ? 0 : 1;
+    return status;
   }
 
   private void showProgress(PrintWriter out, Torture.Progress p) {
@@ -135,7 +167,8 @@ final class TortureCommand implements Callable<Integer> {
     }
   }
 
-  private static void print(PrintWriter out, Torture.Report r) {
+  /** Prints the summary table and the verdict; returns the exit status. */
+  private static int print(PrintWriter out, Torture.Report r, SelfCheck check) {
     out.println("Sluice torture: " + r.connections() + " connections, " + r.workers() + " workers per host, "
         + r.mode() + " mode, seed " + r.seed());
     out.println();
@@ -152,9 +185,12 @@ final class TortureCommand implements Callable<Integer> {
     row(out, "retransmitted segments", r.retransmits());
     row(out, "FINs riding on data / alone", r.finsWithData() + " / " + r.finsAlone());
     row(out, "elapsed", String.format("%.2f s", r.elapsedMs() / 1e3));
+    row(out, "doctor", check.summary());
+    for (String line : check.details()) {
+      out.println("    " + line);
+    }
     out.println();
-    out.println(r.failures() == 0 ? "PASS: every connection delivered all its bytes and exactly one end-of-stream."
-        : "FAIL: " + r.failures() + " failures");
+    return check.verdict(out, r.failures(), "PASS: every connection delivered all its bytes and exactly one end-of-stream");
   }
 
   private static void row(PrintWriter out, String label, Object value) {

@@ -31,13 +31,17 @@ class DemoCommandTest {
         "--capture", capture.toString(), "--report", report.toString(), "--json");
 
     String text = out.toString();
+    // Needs TcpEngine's window-update fix (issue 12, part 1): before it, the doctor finds rst-after-fin.
     assertThat(status).as(text).isZero();
     assertThat(text).contains("Sluice demo: the KB Q114541 scenario, 300 connections and a 2 MB bulk transfer")
         .containsPattern("end-of-stream delivered +602 of 602 ends, exactly once")
-        .contains("PASS: every byte arrived once and in order");
+        .containsPattern("doctor +no problems in 301 connections\n")
+        .contains("PASS: every byte arrived once and in order")
+        .contains("; the doctor found no problem on the wire.");
     List<String> lines = text.lines().toList();
     assertThat(lines.getLast()).startsWith("{\"connections\":300,").contains("\"hangs\":0")
-        .contains("\"bulkBytes\":2097152").contains("\"bulkFailed\":false");
+        .contains("\"bulkBytes\":2097152").contains("\"bulkFailed\":false")
+        .endsWith(",\"doctor\":{\"connections\":301,\"sickConnections\":0,\"problems\":{}}}");
 
     assertThat(CaptureReader.read(Files.readAllBytes(capture)).packets()).hasSizeGreaterThan(1000);
     String html = Files.readString(report);

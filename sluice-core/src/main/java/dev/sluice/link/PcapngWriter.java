@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.IdentityHashMap;
 import java.util.Map;
+import java.util.function.LongSupplier;
 
 /**
  * Writes packets to a pcapng file (draft-ietf-opsawg-pcapng) that Wireshark and tshark open: one
@@ -22,6 +23,16 @@ import java.util.Map;
  * <p>Thread-safe: taps on several devices may fire from several threads; each block is written
  * whole under this writer's monitor. Blocks are written in the host's byte order, which the
  * Section Header's byte-order magic declares.
+ *
+ * <p><b>Timestamps.</b> A writer made with a clock ({@link #realTime}) stamps each packet itself,
+ * under its monitor, as a NIC's capture point does: the file is then in timestamp order however
+ * many threads transmit and deliver. The timestamp a device passes to its taps is the time its
+ * caller read the clock, which on a busy machine can be tens of milliseconds before the packet
+ * reaches the tap (a worker reads the clock once per burst of steps, a delivered packet carries
+ * the time it was due), so stamps taken outside the lock reach the file out of order. A writer
+ * without a clock keeps the devices' timestamps: right for a virtual clock driven by one thread.
+ * Either way a timestamp below the last one written is raised to it, so the file never steps
+ * back in time (Wireshark and the doctor read it in file order).
  */
 public final class PcapngWriter implements Closeable {
   static final int BLOCK_SECTION_HEADER = 0x0A0D0D0A;
@@ -43,6 +54,10 @@ public final class PcapngWriter implements Closeable {
   private final OutputStream out;
   private final long epochOffsetNanos;
   private final int snaplen;
+  /** Stamps packets when they are written, or null to keep the devices' timestamps. */
+  private final LongSupplier clock;
+  private long lastTimestamp = Long.MIN_VALUE;
+  private long raised;
   private final ByteBuffer header = ByteBuffer.allocate(256).order(ByteOrder.nativeOrder());
   private final Map<Device, Integer> interfaceIds = new IdentityHashMap<>();
   private final byte[] padding = new byte[4];
@@ -62,12 +77,21 @@ public final class PcapngWriter implements Closeable {
    *     tcpdump's {@code -s}: 128 keeps every IPv4 or IPv6 and TCP header of a long capture
    */
   public PcapngWriter(OutputStream out, long epochOffsetNanos, int snaplen) {
+    this(out, epochOffsetNanos, snaplen, null);
+  }
+
+  /**
+   * @param clock if not null, read under this writer's monitor to stamp each packet as it is
+   *     written (its value plus {@code epochOffsetNanos}), instead of the device's timestamp
+   */
+  public PcapngWriter(OutputStream out, long epochOffsetNanos, int snaplen, LongSupplier clock) {
     if (snaplen < 1 || snaplen > SNAPLEN_ALL) {
       throw new IllegalArgumentException("snaplen must be in [1, 65535]: " + snaplen);
     }
     this.out = out;
     this.epochOffsetNanos = epochOffsetNanos;
     this.snaplen = snaplen;
+    this.clock = clock;
     writeSectionHeader();
   }
 
@@ -80,6 +104,16 @@ public final class PcapngWriter implements Closeable {
   public static PcapngWriter create(Path file, long epochOffsetNanos, int snaplen) throws IOException {
     return new PcapngWriter(new BufferedOutputStream(Files.newOutputStream(file), 1 << 16), epochOffsetNanos,
         snaplen);
+  }
+
+  /**
+   * Creates (or replaces) {@code file} for devices driven by the real clock: each packet is
+   * stamped with {@link System#nanoTime()} when it is written, in Unix time.
+   */
+  public static PcapngWriter realTime(Path file, int snaplen) throws IOException {
+    long epochOffset = System.currentTimeMillis() * 1_000_000L - System.nanoTime();
+    return new PcapngWriter(new BufferedOutputStream(Files.newOutputStream(file), 1 << 16), epochOffset, snaplen,
+        System::nanoTime);
   }
 
   /** Describes {@code device} in the file and taps it: from now on its packets are written. */
@@ -96,6 +130,11 @@ public final class PcapngWriter implements Closeable {
   /** Packets written so far. */
   public synchronized long packets() {
     return packets;
+  }
+
+  /** Packets whose timestamp was below the last one written, and was raised to it. */
+  public synchronized long raisedTimestamps() {
+    return raised;
   }
 
   private void writeSectionHeader() {
@@ -131,7 +170,12 @@ public final class PcapngWriter implements Closeable {
     // Seven 32-bit fields, the padded data, the epb_flags option (8), opt_endofopt (4), and the
     // trailing copy of the total length (4).
     int total = 28 + paddedData + 8 + 4 + 4;
-    long timestamp = timeNanos + epochOffsetNanos;
+    long timestamp = (clock == null ? timeNanos : clock.getAsLong()) + epochOffsetNanos;
+    if (timestamp < lastTimestamp) {
+      timestamp = lastTimestamp;
+      raised++;
+    }
+    lastTimestamp = timestamp;
     header.clear();
     header.putInt(BLOCK_ENHANCED_PACKET).putInt(total).putInt(interfaceId);
     header.putInt((int) (timestamp >>> 32)).putInt((int) timestamp);

@@ -27,6 +27,13 @@ final class ConnectionAnalyzer {
     boolean synAcked;
     boolean sent;
     long highestEnd;
+    /**
+     * The end of the highest data, SYN or FIN seen (not of a pure ACK, whose sequence number only
+     * shows SND.NXT): a segment is a retransmission only if its bytes were captured before. On a
+     * reordering path a pure ACK can overtake the data sent before it.
+     */
+    long highestCarried;
+    boolean carried;
     long finSeq = -1;
     long finTime = -1;
     boolean finAcked;
@@ -189,7 +196,7 @@ final class ConnectionAnalyzer {
       }
       // A keepalive (RFC 9293 §3.8.4) resends at most one byte the peer already ACKed.
       boolean keepalive = length <= 1 && !fin && peer.acked && end <= peer.highestAck;
-      boolean resent = me.sent && start < me.highestEnd;
+      boolean resent = me.carried && start < me.highestCarried;
       if (resent && !keepalive && !peerWindowClosed && !s.packet().syn()) {
         me.retransmissions++;
         me.repeats.merge(start, 1, Integer::sum);
@@ -203,9 +210,13 @@ final class ConnectionAnalyzer {
           me.dataAfterFin = t;
         }
       }
-      if (length > 0 && (!me.sent || end > me.highestEnd)) {
+      if (length > 0 && (!me.carried || end > me.highestCarried)) {
         me.lastNewData = t;
       }
+    }
+    if (s.packet().sequenceLength() > 0 && (!me.carried || end > me.highestCarried)) {
+      me.highestCarried = end;
+      me.carried = true;
     }
     if (!me.sent || end > me.highestEnd) {
       me.highestEnd = end;

@@ -197,6 +197,29 @@ class ConnectionAnalyzerTest {
   }
 
   @Test
+  void dataOvertakenByTheSendersLaterPureAck_isItsFirstCopy_notARetransmission() {
+    // Seen in a demo capture on a reordering link: the server sent data 1..506 and a FIN (lost),
+    // then a pure ACK whose sequence number (508) shows SND.NXT; the link held the data back, so
+    // the ACK was captured first. The data's first copy is no retransmission; two resends are no storm.
+    handshake();
+    client(0.010, 1, 1, ACK | PSH | FIN, 100);
+    server(0.020, 508, 102, ACK, 0);
+    server(0.021, 1, 102, ACK | PSH, 506);
+    server(0.054, 1, 102, ACK | PSH | FIN, 506);
+    server(0.111, 1, 102, ACK | PSH | FIN, 506);
+
+    ConnectionReport r = analyze(0.2);
+
+    assertThat(problems(r)).doesNotContain("retransmission-storm server");
+    // One more copy is a storm, and its detail counts the copies as captured.
+    server(0.230, 1, 102, ACK | PSH | FIN, 506);
+    ConnectionReport stormy = analyze(0.3);
+    assertThat(problems(stormy)).contains("retransmission-storm server");
+    assertThat(stormy.problems().stream().filter(p -> p.kind() == ProblemKind.RETRANSMISSION_STORM).findFirst()
+        .orElseThrow().detail()).contains("resent 3 times (gaps 0.033, 0.057, 0.119 s");
+  }
+
+  @Test
   void aFewRetransmissions_orKeepalives_areNoStorm() {
     handshake();
     client(0.100, 1, 1, ACK, 1000);

@@ -1,0 +1,162 @@
+package dev.sluice.cli;
+
+import dev.sluice.cli.capture.CaptureFormatException;
+import dev.sluice.cli.doctor.ConnectionReport;
+import dev.sluice.cli.doctor.Diagnosis;
+import dev.sluice.cli.doctor.Json;
+import dev.sluice.cli.doctor.Problem;
+import dev.sluice.cli.doctor.ProblemKind;
+import dev.sluice.cli.doctor.Thresholds;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * The doctor's verdict on a run's own capture, for {@code demo} and {@code torture}: the run's own
+ * checks look at what the applications saw, the doctor at what went over the wire (a RST after a
+ * FIN, say, which no application notices but a real peer would). It reads the file the run wrote,
+ * with the same code and default thresholds as {@code sluice doctor FILE}, so that the verdict
+ * printed here is the one that command gives.
+ *
+ * @param capture the file checked, or null when the run captured nothing
+ * @param diagnosis the doctor's findings, or null when skipped or unreadable
+ * @param error why the capture could not be read, or null
+ */
+record SelfCheck(Path capture, Diagnosis diagnosis, String error) {
+  /** Connections listed with their problems under the summary row. */
+  static final int LISTED = 3;
+
+  /** No capture, no check: the run says so and does not fail for it. */
+  static SelfCheck none() {
+    return new SelfCheck(null, null, null);
+  }
+
+  /** Reads and diagnoses {@code capture}; a capture that cannot be read fails the check. */
+  static SelfCheck of(Path capture) {
+    try {
+      return new SelfCheck(capture, Diagnosis.of(capture, Thresholds.defaults()), null);
+    } catch (CaptureFormatException e) {
+      return new SelfCheck(capture, null, e.getMessage());
+    } catch (NoSuchFileException e) {
+      return new SelfCheck(capture, null, "no such file");
+    } catch (IOException e) {
+      return new SelfCheck(capture, null, e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+    }
+  }
+
+  boolean skipped() {
+    return capture == null;
+  }
+
+  /** True when skipped, or when the capture was read and the doctor found nothing. */
+  boolean passed() {
+    return skipped() || (error == null && diagnosis.healthy());
+  }
+
+  /** Connections with at least one problem. */
+  List<ConnectionReport> sick() {
+    return diagnosis == null ? List.of()
+        : diagnosis.reports().stream().filter(r -> !r.problems().isEmpty()).toList();
+  }
+
+  /** Problems by kind, in {@link ProblemKind} order; one per end and kind, as the doctor counts them. */
+  Map<ProblemKind, Integer> problemsByKind() {
+    Map<ProblemKind, Integer> counts = new EnumMap<>(ProblemKind.class);
+    for (ConnectionReport r : sick()) {
+      for (Problem p : r.problems()) {
+        counts.merge(p.kind(), 1, Integer::sum);
+      }
+    }
+    return counts;
+  }
+
+  /** The summary table's value for the "doctor" row. */
+  String summary() {
+    if (skipped()) {
+      return "skipped (--capture none)";
+    }
+    if (error != null) {
+      return "FAILED: cannot read " + capture.getFileName() + ": " + error;
+    }
+    int connections = diagnosis.reports().size();
+    List<ConnectionReport> sick = sick();
+    if (sick.isEmpty()) {
+      return String.format(Locale.ROOT, "no problems in %,d connection%s", connections, connections == 1 ? "" : "s");
+    }
+    String kinds = problemsByKind().entrySet().stream()
+        .map(e -> String.format(Locale.ROOT, "%s %,d", e.getKey().label(), e.getValue()))
+        .collect(Collectors.joining(", "));
+    return String.format(Locale.ROOT, "FAILED: problems on %,d of %,d connection%s (%s)", sick.size(), connections,
+        connections == 1 ? "" : "s", kinds);
+  }
+
+  /**
+   * The first {@link #LISTED} sick connections, one line each with its first problem, and where
+   * to see them all; empty when the check passed.
+   */
+  List<String> details() {
+    List<String> lines = new ArrayList<>();
+    List<ConnectionReport> sick = sick();
+    for (ConnectionReport r : sick.subList(0, Math.min(LISTED, sick.size()))) {
+      Problem first = r.problems().getFirst();
+      lines.add(String.format(Locale.ROOT, "#%d %s -> %s: %s (%s): %s%s", r.number(), r.client(), r.server(),
+          first.kind().label(), first.side().label(), first.detail(),
+          r.problems().size() > 1 ? "; and " + (r.problems().size() - 1) + " more" : ""));
+    }
+    if (!sick.isEmpty()) {
+      lines.add("all of them: sluice doctor " + capture);
+    }
+    return lines;
+  }
+
+  /**
+   * Prints the last line of a demo or torture run: {@code pass} only when the run's own checks
+   * ({@code runFailures} of them failed) and this one held. Returns the exit status.
+   */
+  int verdict(PrintWriter out, long runFailures, String pass) {
+    if (runFailures == 0 && passed()) {
+      out.println(pass + (skipped() ? " (no capture: the doctor did not look at the wire)."
+          : "; the doctor found no problem on the wire."));
+      return 0;
+    }
+    List<String> failed = new ArrayList<>();
+    if (runFailures > 0) {
+      failed.add(runFailures + " failures");
+    }
+    if (!passed()) {
+      failed.add(error != null ? "the doctor could not read the capture"
+          : String.format(Locale.ROOT, "the doctor found problems on %,d connection%s", sick().size(),
+              sick().size() == 1 ? "" : "s"));
+    }
+    out.println("FAIL: " + String.join("; ", failed));
+    return 1;
+  }
+
+  /** {@code {"connections":N,"problems":{"kind":count,...}}}, or {@code null} when skipped. */
+  String json() {
+    if (skipped()) {
+      return "null";
+    }
+    if (error != null) {
+      return "{\"error\":" + Json.quote(error) + "}";
+    }
+    return "{\"connections\":" + diagnosis.reports().size() + ",\"sickConnections\":" + sick().size()
+        + ",\"problems\":{" + problemsByKind().entrySet().stream()
+            .map(e -> Json.quote(e.getKey().label()) + ":" + e.getValue()).collect(Collectors.joining(",")) + "}}";
+  }
+
+  /** {@code report}, a JSON object, with this check added as its {@code "doctor"} member. */
+  String addTo(String reportJson) {
+    if (!reportJson.endsWith("}")) {
+      throw new IllegalArgumentException("not a JSON object: " + reportJson);
+    }
+    return reportJson.substring(0, reportJson.length() - 1) + ",\"doctor\":" + json() + "}";
+  }
+}
