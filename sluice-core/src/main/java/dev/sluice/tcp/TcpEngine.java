@@ -525,8 +525,8 @@ public final class TcpEngine {
     if (!rst && timestampsOk && seg.options().hasTimestamps() && tsRecentValid) {
       if (now - tsRecentTime > PAWS_IDLE_LIMIT_NANOS) {
         tsRecentValid = false; // §5.5: forget TS.Recent after 24 days idle
-      } else if (SeqNum.lt(seg.options().tsVal(), tsRecent)) {
-        ackNow = true;
+      } else if (SeqNum.lt(seg.options().tsVal(), tsRecent) && !disorderedAck(seg)) {
+        ackNow = !staleInTimeWait(seg);
         drop(DropReason.TCP_PAWS_REJECTED);
         return;
       }
@@ -563,7 +563,7 @@ public final class TcpEngine {
         } else {
           // Anything else unacceptable, in SYN-RECEIVED too, gets <SEQ=SND.NXT><ACK=RCV.NXT><ACK>
           // (RFC 9293 §3.10.7.4), not our SYN-ACK: the peer did not ask for the handshake again.
-          ackNow = true;
+          ackNow = !staleInTimeWait(seg);
           int payload = seg.payloadLength();
           if (sackOk && payload > 0 && (flags & TcpFlags.SYN) == 0 && SeqNum.le(seq + payload, rcvNxt)) {
             noteDuplicate(seq - rcvNxt, payload); // all of it arrived before (RFC 2883 §4)
@@ -652,6 +652,35 @@ public final class TcpEngine {
     // Sixth (URG) is ignored: urgent data is ordinary data here (RFC 6093 §6).
     // Seventh and eighth: text and FIN.
     processText(seg, now, 0);
+  }
+
+  /**
+   * An empty segment without FIN meeting TIME-WAIT below RCV.NXT is an overtaken ACK the peer sent
+   * before its FIN: spray-mode receive reorders a connection's segments inside this host, so it
+   * happens routinely here, where Linux's per-flow steering never sees it. §3.10.7.4 says an
+   * unacceptable segment "should" get an ACK, but in TIME-WAIT the peer has closed: the ACK would
+   * meet CLOSED and draw a RST (§3.10.7.1), and there is nothing it could tell the peer. Only a
+   * retransmitted FIN, or text, is answered there.
+   */
+  private boolean staleInTimeWait(TcpSegment seg) {
+    return state == TcpState.TIME_WAIT && seg.payloadLength() == 0
+        && (seg.flags() & (TcpFlags.FIN | TcpFlags.SYN)) == 0;
+  }
+
+  /**
+   * Linux's {@code tcp_disordered_ack}: a pure duplicate ACK at RCV.NXT that changes no window and
+   * whose TSval is older than TS.Recent by less than one RTO was merely overtaken (spray-mode
+   * receive and the network both reorder), not replayed from an old incarnation. PAWS (RFC 7323
+   * §5.3) would drop it and answer with a duplicate ACK of our own; accepting it changes nothing,
+   * because it carries nothing new, and keeps that needless ACK off the wire.
+   */
+  private boolean disorderedAck(TcpSegment seg) {
+    return seg.flags() == TcpFlags.ACK
+        && seg.payloadLength() == 0
+        && seg.sequenceNumber() == rcvNxt
+        && seg.acknowledgmentNumber() == sndUna
+        && ((long) seg.window() << sndShift) == sndWnd
+        && (long) (tsRecent - seg.options().tsVal()) * TIMESTAMP_TICK_NANOS <= rtt.rtoNanos();
   }
 
   /**
