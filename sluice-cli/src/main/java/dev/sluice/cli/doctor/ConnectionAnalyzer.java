@@ -49,6 +49,10 @@ final class ConnectionAnalyzer {
     long lastRst = -1;
     int resetStateIndex = -1;
     long rstAfterFin = -1;
+    /** RSTs exempt from rst-after-fin: replies to a stale segment after a clean close. */
+    int staleReplies;
+    /** Index (capture order) of the peer's first segment that acknowledged this end's FIN. */
+    int finAckedAt = -1;
     long bytesAfterFin;
     long dataAfterFin = -1;
     int dataSegments;
@@ -69,6 +73,8 @@ final class ConnectionAnalyzer {
   private final List<Problem> problems = new ArrayList<>();
   private long firstFin = -1;
   private Side firstFinSide;
+  /** Index of the segment being replayed, in capture order. */
+  private int index;
 
   private ConnectionAnalyzer(TrackedConnection connection, Thresholds thresholds, long origin) {
     this.connection = connection;
@@ -88,8 +94,9 @@ final class ConnectionAnalyzer {
       analyzer.enter(Side.CLIENT, TcpState.ESTABLISHED, t, "already open when the capture began");
       analyzer.enter(Side.SERVER, TcpState.ESTABLISHED, t, "already open when the capture began");
     }
-    for (Segment segment : segments) {
-      analyzer.on(segment);
+    for (int i = 0; i < segments.size(); i++) {
+      analyzer.index = i;
+      analyzer.on(segments.get(i));
     }
     analyzer.finish(Math.max(captureEnd, connection.lastTimeNanos()));
     analyzer.problems.sort(Comparator.comparingDouble(Problem::atSeconds));
@@ -109,7 +116,7 @@ final class ConnectionAnalyzer {
     End peer = end(from.other());
     long t = s.packet().timeNanos();
     if (s.packet().rst()) {
-      onReset(from, me, t);
+      onReset(s, from, me, t);
       return;
     }
     if (s.packet().syn()) {
@@ -149,6 +156,7 @@ final class ConnectionAnalyzer {
     }
     if (peer.finSeq >= 0 && !peer.finAcked && ack >= peer.finSeq + 1) {
       peer.finAcked = true;
+      peer.finAckedAt = index;
       switch (peer.state) {
         case FIN_WAIT_1 -> enter(from.other(), TcpState.FIN_WAIT_2, t, null);
         case CLOSING -> enter(from.other(), TcpState.TIME_WAIT, t, null);
@@ -240,19 +248,23 @@ final class ConnectionAnalyzer {
     }
   }
 
-  private void onReset(Side from, End me, long t) {
+  private void onReset(Segment s, Side from, End me, long t) {
     me.rsts++;
     me.lastRst = t;
+    boolean staleReply = answersStaleSegment(s, from, me);
+    if (staleReply) {
+      me.staleReplies++;
+    }
     if (me.firstRst < 0) {
       me.firstRst = t;
-      enter(from, TcpState.RESET, t, "sent RST");
+      enter(from, TcpState.RESET, t, staleReply ? "sent RST " + STALE_REPLY : "sent RST");
       me.resetStateIndex = states.size() - 1;
       End peer = end(from.other());
       if (peer.state != TcpState.RESET) {
         enter(from.other(), TcpState.RESET, t, "received RST");
       }
     }
-    if (firstFin >= 0 && me.rstAfterFin < 0) {
+    if (firstFin >= 0 && me.rstAfterFin < 0 && !staleReply) {
       me.rstAfterFin = t;
     }
     // A RST ends every wait: nobody waits for a FIN or a window on a reset connection.
@@ -265,6 +277,38 @@ final class ConnectionAnalyzer {
         judgeZeroWindow(side, t, "until the " + from.label() + "'s RST at " + at(t));
       }
     }
+  }
+
+  private static final String STALE_REPLY = "(answered a stale segment after a clean close)";
+
+  /**
+   * True if the RST {@code s} from {@code from} is the reply a CLOSED end must send to a segment
+   * that meets no connection (RFC 9293 §3.10.7.1: {@code <SEQ=SEG.ACK><CTL=RST>}, no ACK flag), and
+   * that segment was one the peer sent before its final ACK, overtaken by it in the network: both
+   * FINs had been sent and acknowledged before the RST, the RST's sequence number equals the
+   * acknowledgment number of a segment from the peer, and every such segment (that is not itself a
+   * RST) was captured before the peer's segment that acknowledged this end's FIN. Nothing was lost,
+   * and the peer in TIME-WAIT ignores the RST (RFC 1337). A segment the peer sent after its final
+   * ACK that draws a RST (a window update from TIME-WAIT, say) is not exempt.
+   */
+  private boolean answersStaleSegment(Segment s, Side from, End me) {
+    End peer = end(from.other());
+    if (s.packet().ack() || !me.finAcked || !peer.finAcked || me.finAckedAt < 0) {
+      return false;
+    }
+    List<Segment> segments = connection.segments();
+    boolean drawn = false;
+    for (int i = 0; i < index; i++) {
+      Segment q = segments.get(i);
+      if (q.from() != from.other() || q.packet().rst() || !q.packet().ack() || q.ack() != s.seq()) {
+        continue;
+      }
+      if (i >= me.finAckedAt) {
+        return false; // sent at or after the peer's final ACK: it could have drawn this RST
+      }
+      drawn = true;
+    }
+    return drawn;
   }
 
   private void finish(long captureEnd) {
@@ -291,8 +335,11 @@ final class ConnectionAnalyzer {
       }
       if (me.rsts > 1 && me.resetStateIndex >= 0) {
         StateChange reset = states.get(me.resetStateIndex);
+        String stale = me.staleReplies == 0 ? ""
+            : me.staleReplies == me.rsts ? ", each " + STALE_REPLY
+            : ", " + me.staleReplies + " of them " + STALE_REPLY;
         states.set(me.resetStateIndex, new StateChange(reset.side(), reset.state(), reset.atSeconds(),
-            "sent " + me.rsts + " RSTs, the last at " + at(me.lastRst)));
+            "sent " + me.rsts + " RSTs, the last at " + at(me.lastRst) + stale));
       }
     }
     judgeHandshake(captureEnd);

@@ -278,6 +278,64 @@ class ConnectionAnalyzerTest {
         .satisfies(s -> assertThat(s.detail()).isEqualTo("sent 3 RSTs, the last at 0.400 s"));
   }
 
+  /**
+   * A clean close in which both FINs are ACKed, up to the client's final ACK. The client's dup ACK
+   * (ack 1) is sent before the final ACK; on a reordering path it can arrive after it.
+   */
+  private void cleanCloseWithDupAckBeforeTheFinalAck() {
+    handshake();
+    client(0.010, 1, 1, ACK | PSH, 2395);
+    client(0.011, 2396, 1, ACK | FIN, 0); // the client's FIN at 2396
+    server(0.012, 1, 2397, ACK, 0); // ACKs the client's FIN
+    client(0.013, 2397, 1, ACK, 0); // a dup ACK
+    server(0.014, 1, 2397, ACK | PSH, 1001);
+    server(0.015, 1002, 2397, ACK | FIN, 0); // the server's FIN at 1002
+    client(0.016, 2397, 1003, ACK, 0); // the final ACK
+  }
+
+  @Test
+  void rstAfterACleanClose_answeringADupAckOvertakenByTheFinalAck_isNotAProblem() {
+    cleanCloseWithDupAckBeforeTheFinalAck();
+    // The dup ACK arrives after the final ACK: the CLOSED server answers <SEQ=SEG.ACK><CTL=RST>.
+    server(0.017, 1, 0, RST, 0);
+
+    ConnectionReport r = analyze(0.017);
+
+    assertThat(r.problems()).isEmpty();
+    assertThat(states(r)).containsSubsequence("server CLOSED", "client TIME_WAIT", "server RESET");
+    assertThat(r.states()).filteredOn(s -> s.state() == TcpState.RESET && s.side() == Side.SERVER).singleElement()
+        .satisfies(s -> assertThat(s.detail()).isEqualTo("sent RST (answered a stale segment after a clean close)"));
+  }
+
+  @Test
+  void rstAfterACleanClose_answeringAWindowUpdateSentAfterTheFinalAck_isStillRstAfterFin() {
+    cleanCloseWithDupAckBeforeTheFinalAck();
+    client(0.017, 2397, 1003, ACK, 0, 60000); // a needless window update from TIME-WAIT
+    server(0.018, 1003, 0, RST, 0); // its reply: SEQ = the window update's ACK
+
+    ConnectionReport r = analyze(0.018);
+
+    assertThat(problems(r)).containsExactly("rst-after-fin server");
+    assertThat(r.problems().getFirst().detail()).contains("sent RST at 0.018 s");
+  }
+
+  @Test
+  void rstAfterFin_beforeTheCloseCompleted_orWithAck_isStillReported() {
+    handshake();
+    client(0.010, 1, 1, ACK | PSH, 2395);
+    client(0.011, 2396, 1, ACK | FIN, 0);
+    server(0.012, 1, 2397, ACK, 0);
+    client(0.013, 2397, 1, ACK, 0);
+    server(0.014, 1, 2397, ACK | FIN, 0); // the server's FIN, not yet ACKed
+    server(0.015, 1, 0, RST, 0); // same reply form, but the close had not completed
+    assertThat(problems(analyze(0.015))).containsExactly("rst-after-fin server");
+
+    packets.clear();
+    cleanCloseWithDupAckBeforeTheFinalAck();
+    server(0.017, 1, 2397, RST | ACK, 0); // not the no-ACK reply form: not exempt
+    assertThat(problems(analyze(0.017))).containsExactly("rst-after-fin server");
+  }
+
   @Test
   void rstWithoutFin_isAnAbortInTheStates_notAProblem() {
     handshake();
