@@ -160,4 +160,36 @@ class TcpEngineTeardownConformanceTest {
     assertThat(rst.timestamps()).isTrue();
     assertThat(rst.tsEcr()).isEqualTo(777);
   }
+
+  @Test
+  void timeWait_staleEmptySegment_getsNoAck_butARetransmittedFinDoes() {
+    EngineHarness h = harness(b -> { });
+    h.establishActive();
+    h.engine.close(h.now);
+    h.expectOne(); // our FIN
+    h.send(ACK, R, L + 1, 65_535); // the peer's ACK of it, then its FIN
+    h.send(FIN | ACK, R, L + 1, 65_535);
+    h.expectAck(L + 1, R + 1);
+    assertThat(h.engine.state()).isEqualTo(TcpState.TIME_WAIT);
+    // An ACK the peer sent before its FIN, overtaken inside the host: answering would meet CLOSED.
+    h.send(ACK, R, L + 1, 65_535);
+    h.expectNothing();
+    h.send(FIN | ACK, R, L + 1, 65_535); // but a retransmitted FIN is ACKed (§3.10.7.4)
+    h.expectAck(L + 1, R + 1);
+  }
+
+  @Test
+  void paws_acceptsAnOvertakenPureDuplicateAck_butRejectsOldData() {
+    EngineHarness h = new EngineHarness(TcpConfig.defaults());
+    h.activeOpen();
+    h.send(SYN | ACK, REMOTE_ISS, L, 65_535, b -> b.mss(1460).timestamps(1000, 0));
+    h.drain();
+    h.send(ACK, R, L, 65_535, b -> b.nop().nop().timestamps(1010, 0));
+    h.expectNothing();
+    h.send(ACK, R, L, 65_535, b -> b.nop().nop().timestamps(1005, 0)); // overtaken, nothing new
+    h.expectNothing();
+    h.send(ACK, R, L, 65_535, b -> b.nop().nop().timestamps(1004, 0), bytes(10, 1)); // old data
+    assertThat(h.expectOne().ack()).isEqualTo(R);
+    assertThat(h.engine.readable()).isZero();
+  }
 }
