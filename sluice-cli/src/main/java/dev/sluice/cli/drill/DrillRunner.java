@@ -26,6 +26,11 @@ public final class DrillRunner {
   private static final long ORIGIN_NANOS = 1_000_000_000L;
   /** How long an outbound line written with time {@code *} waits for its packet. */
   private static final long ANY_TIME_LIMIT_NANOS = 600_000_000_000L;
+  /**
+   * packetdrill's default {@code --tolerance_percent}: lenient runs use it, strict ones hold every
+   * line to {@code --tolerance_usecs} unless the script widens it.
+   */
+  private static final double PACKETDRILL_TOLERANCE_PERCENT = 12.5;
 
   private final DrillScript script;
   private final boolean lenient;
@@ -38,18 +43,22 @@ public final class DrillRunner {
   private final InboundPackets inbound;
   private final VirtualSockets sockets;
   private final long tolerance;
+  private final Timeline timeline;
 
   /** The blocking call in flight, if any. */
   private ScriptEvent.Call pending;
   private VirtualSockets.Progress pendingProgress;
-  private long pendingEarliestMicros;
-  private long pendingLatestMicros;
+  /** When the blocking call in flight must return. */
+  private Timeline.Window pendingReturn;
 
   private DrillRunner(DrillScript script, boolean lenient, PrintStream verbose) {
     this.script = script;
     this.lenient = lenient;
     this.verbose = verbose;
     this.tolerance = script.toleranceMicros();
+    double percent = Double.isNaN(script.tolerancePercent()) ? (lenient ? PACKETDRILL_TOLERANCE_PERCENT : 0)
+        : script.tolerancePercent();
+    this.timeline = new Timeline(tolerance, percent);
     this.flow = new Flow(script.ipv6());
     this.nic = new ScriptInterface(script.mtu());
     this.host = new Host(hostConfig(script.mtu()).withClock(() -> clock[0]));
@@ -90,13 +99,12 @@ public final class DrillRunner {
 
   private DrillResult run() {
     try {
-      long previous = 0;
       ScriptEvent last = null;
       for (ScriptEvent event : script.events()) {
-        previous = runEvent(event, previous);
+        runEvent(event);
         last = event;
       }
-      finish(last, previous);
+      finish(last);
       return new DrillResult(script.name(), null);
     } catch (Failure f) {
       return new DrillResult(script.name(), f.getMessage());
@@ -108,18 +116,15 @@ public final class DrillRunner {
     }
   }
 
-  /** Runs one line; returns the script time the next relative line counts from. */
-  private long runEvent(ScriptEvent event, long previous) throws Failure {
-    TimeSpec time = event.time();
-    boolean any = time.kind() == TimeSpec.Kind.ANY;
-    long earliest = any ? nowMicros() : time.earliest(previous);
-    long latest = any ? Long.MAX_VALUE : time.latest(previous);
+  /** Runs one line at the time {@link Timeline} gives it. */
+  private void runEvent(ScriptEvent event) throws Failure {
+    Timeline.Window window = timeline.start(event, nowMicros());
     if (pending != null && !(event instanceof ScriptEvent.Packet)) {
-      advanceTo(nanos(earliest), false);
+      advanceTo(nanos(window.earliest()), false);
     }
     switch (event) {
       case ScriptEvent.Packet p when p.inbound() -> {
-        advanceTo(Math.max(clock[0], nanos(earliest)), false);
+        advanceTo(Math.max(clock[0], nanos(window.earliest())), false);
         try {
           nic.inject(inbound.segment(p), clock[0]);
         } catch (ScriptException e) {
@@ -128,9 +133,9 @@ public final class DrillRunner {
         log(event, "injected");
         advanceTo(clock[0], false);
       }
-      case ScriptEvent.Packet p -> expectPacket(p, earliest, latest, any);
+      case ScriptEvent.Packet p -> expectPacket(p, window);
       case ScriptEvent.Icmp icmp -> {
-        advanceTo(Math.max(clock[0], nanos(earliest)), false);
+        advanceTo(Math.max(clock[0], nanos(window.earliest())), false);
         try {
           nic.inject(inbound.icmpError(icmp), clock[0]);
         } catch (ScriptException e) {
@@ -139,13 +144,13 @@ public final class DrillRunner {
         log(event, "injected");
         advanceTo(clock[0], false);
       }
-      case ScriptEvent.Call call -> runCall(call, earliest, previous);
+      case ScriptEvent.Call call -> runCall(call, window);
     }
-    return any ? nowMicros() : earliest;
   }
 
-  private void expectPacket(ScriptEvent.Packet p, long earliest, long latest, boolean any) throws Failure {
-    long deadline = any ? clock[0] + ANY_TIME_LIMIT_NANOS : nanos(latest + tolerance);
+  private void expectPacket(ScriptEvent.Packet p, Timeline.Window window) throws Failure {
+    boolean any = p.time().kind() == TimeSpec.Kind.ANY;
+    long deadline = any ? clock[0] + ANY_TIME_LIMIT_NANOS : nanos(window.latest() + window.tolerance());
     if (nic.peekSent() == null) {
       advanceTo(deadline, true);
     }
@@ -165,19 +170,19 @@ public final class DrillRunner {
     if (mismatch != null) {
       throw new Failure(p, at, mismatch + "\n    actual: " + matcher.describe(actual));
     }
-    if (!any && (at < earliest - tolerance || at > latest + tolerance)) {
-      throw new Failure(p, at, "sent at " + TimeSpec.seconds(at) + " s, expected at " + window(earliest, latest)
-          + " s (tolerance " + tolerance + " us)\n    actual: " + matcher.describe(actual));
+    if (!any && !window.contains(at)) {
+      throw new Failure(p, at, "sent at " + TimeSpec.seconds(at) + " s, expected at " + window
+          + " s (tolerance " + window.tolerance() + " us)\n    actual: " + matcher.describe(actual));
     }
     log(p, "matched " + matcher.describe(actual) + " at " + TimeSpec.seconds(at));
   }
 
-  private void runCall(ScriptEvent.Call call, long earliest, long previous) throws Failure {
+  private void runCall(ScriptEvent.Call call, Timeline.Window window) throws Failure {
     if (pending != null) {
       throw new Failure(call, nowMicros(), "a blocking call (line " + pending.line() + ") has not returned yet; "
           + "the runner runs one blocking call at a time");
     }
-    advanceTo(Math.max(clock[0], nanos(earliest)), false);
+    advanceTo(Math.max(clock[0], nanos(window.earliest())), false);
     VirtualSockets.Progress progress = new VirtualSockets.Progress();
     VirtualSockets.Outcome outcome = attempt(call, progress);
     if (call.returns() == null) {
@@ -192,8 +197,7 @@ public final class DrillRunner {
     }
     pending = call;
     pendingProgress = progress;
-    pendingEarliestMicros = call.returns().earliest(earliest);
-    pendingLatestMicros = call.returns().latest(earliest);
+    pendingReturn = timeline.returnWindow(call, window);
     if (outcome != VirtualSockets.WOULD_BLOCK) {
       completePending(outcome);
     }
@@ -226,9 +230,9 @@ public final class DrillRunner {
     pending = null;
     long at = nowMicros();
     checkOutcome(call, outcome);
-    if (at < pendingEarliestMicros - tolerance || at > pendingLatestMicros + tolerance) {
+    if (!pendingReturn.contains(at)) {
       throw new Failure(call, at, call.name() + "() returned at " + TimeSpec.seconds(at) + " s, expected at "
-          + window(pendingEarliestMicros, pendingLatestMicros) + " s (tolerance " + tolerance + " us)");
+          + pendingReturn + " s (tolerance " + pendingReturn.tolerance() + " us)");
     }
     log(call, "returned " + outcome + " at " + TimeSpec.seconds(at));
   }
@@ -246,9 +250,9 @@ public final class DrillRunner {
           completePending(outcome);
           continue; // the call's return may have made the stack send something
         }
-        if (nowMicros() > pendingLatestMicros + tolerance) {
+        if (nowMicros() > pendingReturn.latest() + pendingReturn.tolerance()) {
           throw new Failure(pending, nowMicros(), pending.name() + "() did not return by "
-              + TimeSpec.seconds(pendingLatestMicros) + " s");
+              + TimeSpec.seconds(pendingReturn.latest()) + " s");
         }
       }
       if (clock[0] >= target || (untilSent && nic.peekSent() != null)) {
@@ -257,7 +261,7 @@ public final class DrillRunner {
       long next = host.pollAt();
       if (pending != null) {
         next = Math.min(next, Math.min(VirtualSockets.pollDeadline(pending, pendingProgress),
-            nanos(pendingLatestMicros + tolerance) + 1));
+            nanos(pendingReturn.latest() + pendingReturn.tolerance()) + 1));
       }
       if (next <= clock[0]) {
         next = clock[0] + host.timerTickNanos();
@@ -266,16 +270,17 @@ public final class DrillRunner {
     }
   }
 
-  private void finish(ScriptEvent last, long lastMicros) throws Failure {
-    advanceTo(Math.max(clock[0], nanos(lastMicros)), false);
+  private void finish(ScriptEvent last) throws Failure {
+    advanceTo(clock[0], false);
+    long endOfScriptNanos = clock[0];
     if (pending != null) {
-      advanceTo(nanos(pendingLatestMicros + tolerance) + 1, false);
+      advanceTo(nanos(pendingReturn.latest() + pendingReturn.tolerance()) + 1, false);
       if (pending != null) {
         throw new Failure(pending, nowMicros(), pending.name() + "() never returned");
       }
     }
     ScriptInterface.Sent extra = nic.peekSent();
-    if (!lenient && extra != null && extra.timeNanos() <= nanos(lastMicros)) {
+    if (!lenient && extra != null && extra.timeNanos() <= endOfScriptNanos) {
       String packet;
       try {
         packet = matcher.describe(SentSegment.decode(extra.packet(), extra.timeNanos()));
@@ -303,9 +308,5 @@ public final class DrillRunner {
 
   private static long nanos(long micros) {
     return ORIGIN_NANOS + micros * 1000;
-  }
-
-  private static String window(long earliest, long latest) {
-    return earliest == latest ? TimeSpec.seconds(earliest) : TimeSpec.seconds(earliest) + "~" + TimeSpec.seconds(latest);
   }
 }

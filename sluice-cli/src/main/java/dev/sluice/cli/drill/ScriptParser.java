@@ -24,6 +24,7 @@ final class ScriptParser {
 
   static DrillScript parse(String name, String text) throws ScriptException {
     long tolerance = DrillScript.DEFAULT_TOLERANCE_MICROS;
+    double tolerancePercent = Double.NaN;
     boolean ipv6 = false;
     int mtu = DrillScript.DEFAULT_MTU;
     List<ScriptEvent> events = new ArrayList<>();
@@ -60,6 +61,7 @@ final class ScriptParser {
             ipv6 = "ipv6".equals(value);
           }
           case "mtu" -> mtu = parseInt(lineNumber, value, "mtu");
+          case "tolerance_percent" -> tolerancePercent = parsePercent(lineNumber, value);
           default -> throw new ScriptException(lineNumber, "unsupported header option --" + m.group(1)
               + " (supported: --tolerance_usecs, --ip_version, --mtu)");
         }
@@ -70,7 +72,7 @@ final class ScriptParser {
     if (events.isEmpty()) {
       throw new ScriptException(1, "the script has no events");
     }
-    return new DrillScript(name, tolerance, ipv6, mtu, List.copyOf(events));
+    return new DrillScript(name, tolerance, tolerancePercent, ipv6, mtu, List.copyOf(events));
   }
 
   /** Removes {@code //} and {@code /* *}{@code /} comments, keeping line numbers. */
@@ -440,6 +442,18 @@ final class ScriptParser {
       throw new ScriptException(line, "--" + what + " needs a value");
     }
     return (int) checkRange(line, parseNumber(line, s, what), Integer.MAX_VALUE, what);
+  }
+
+  private static double parsePercent(int line, String s) throws ScriptException {
+    try {
+      double percent = Double.parseDouble(s == null ? "" : s);
+      if (percent >= 0 && percent <= 100) {
+        return percent;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new ScriptException(line, "--tolerance_percent takes a percentage in [0, 100], not " + s);
   }
 
   private static long checkRange(int line, long value, long max, String what) throws ScriptException {

@@ -140,4 +140,121 @@ class DrillRunnerTest {
         """;
     assertThat(DrillRunner.run("t.pkt", late, false, null).failure()).contains("TCP_SYNCNT is fixed");
   }
+
+  // ------------------------------------------------------------------ packetdrill's timing model
+
+  /** The handshake, then 100 bytes in at 0.010 s: the stack's delayed ACK leaves 40 ms later, at 0.050 s. */
+  private static final String DATA_IN = LISTEN + """
+      +0    < S 0:0(0) win 65535 <mss 1460>
+      +0    > S. 0:0(0) ack 1 <...>
+      +.01  < . 1:1(0) ack 1 win 65535
+      +0    accept(3, ..., ...) = 4
+      +0    < P. 1:101(100) ack 1 win 65535
+      """;
+
+  /** Runs {@code text} with the verbose trace on; returns the verdict and the trace. */
+  private static String[] traced(String text, boolean lenient) {
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    DrillResult r = DrillRunner.run("t.pkt", text, lenient,
+        new java.io.PrintStream(bytes, true, java.nio.charset.StandardCharsets.UTF_8));
+    return new String[] {r.failure(), bytes.toString(java.nio.charset.StandardCharsets.UTF_8)};
+  }
+
+  /** The live time at which {@code line} ran, as the trace shows it. */
+  private static String timeOfLine(String trace, int line) {
+    for (String l : trace.split("\n")) {
+      String[] w = l.strip().split("\\s+");
+      if (w.length > 2 && w[1].equals("line") && w[2].equals(Integer.toString(line))) {
+        return w[0];
+      }
+    }
+    throw new AssertionError("line " + line + " not in the trace:\n" + trace);
+  }
+
+  @Test
+  void rangeMatchedInside_theNextRelativeLineCountsFromTheMatch_notFromTheNominalTime() {
+    String[] r = traced(DATA_IN + """
+        +0~+.1 > . 1:1(0) ack 101
+        +.01  write(4, ..., 10) = 10
+        +0    > P. 1:11(10) ack 101
+        """, false);
+    assertThat(r[0]).isNull();
+    assertThat(timeOfLine(r[1], 9)).as("the ACK matched at 0.050").isEqualTo("0.050000");
+    assertThat(timeOfLine(r[1], 10)).as("+.01 after the match, not after 0.010").isEqualTo("0.060000");
+    // A model that kept nominal times would expect the data at 0.020.
+    DrillResult nominal = run(DATA_IN.substring(LISTEN.length()) + """
+        +0~+.1 > . 1:1(0) ack 101
+        +.01  write(4, ..., 10) = 10
+        0.020 > P. 1:11(10) ack 101
+        """);
+    assertThat(nominal.failure()).contains("line 11").contains("sent at 0.060000 s, expected at 0.020000 s");
+  }
+
+  @Test
+  void rangeMatchedAtItsEnd_orItsStart_passes_andTheNextLineFollowsTheMatch() {
+    for (String range : new String[] {"+0~+.04", "+.04~+.2"}) {
+      String[] r = traced(DATA_IN + range + " > . 1:1(0) ack 101\n+.01  write(4, ..., 10) = 10\n"
+          + "+0    > P. 1:11(10) ack 101\n", false);
+      assertThat(r[0]).as(range).isNull();
+      assertThat(timeOfLine(r[1], 10)).as(range).isEqualTo("0.060000");
+    }
+  }
+
+  @Test
+  void rangeMissed_early_or_late_isATimingFailure_withTheRange() {
+    assertThat(run(DATA_IN.substring(LISTEN.length()) + "+0~+.02 > . 1:1(0) ack 101\n").failure())
+        .contains("line 9").contains("expected packet was not sent (waited until 0.034000 s)");
+    assertThat(run(DATA_IN.substring(LISTEN.length()) + "+.05~+.1 > . 1:1(0) ack 101\n").failure())
+        .contains("sent at 0.050000 s, expected at 0.060000~0.110000 s");
+  }
+
+  @Test
+  void consecutiveInboundPackets_anchorOnScriptTimes_everyOtherLineOnTheLiveClock() {
+    String[] r = traced(DATA_IN + """
+        +0~+.1 > . 1:1(0) ack 101
+        0.030 < P. 101:201(100) ack 1 win 65535
+        +.01  < P. 201:301(100) ack 1 win 65535
+        +.01  read(4, ..., 1000) = 300
+        """, true);
+    assertThat(r[0]).isNull();
+    // Line 10 is due at 0.030 (already past: it goes in at once); line 11 at 0.030 + 0.010, also past.
+    assertThat(timeOfLine(r[1], 10)).isEqualTo("0.050000");
+    assertThat(timeOfLine(r[1], 11)).as("anchored on line 10's script time").isEqualTo("0.050000");
+    assertThat(timeOfLine(r[1], 12)).as("a call counts from the live clock").isEqualTo("0.060000");
+  }
+
+  @Test
+  void blockingCall_returnTime_countsFromTheSameBaseAsItsStart() {
+    String[] r = traced(DATA_IN + """
+        +0~+.1 > . 1:1(0) ack 101
+        +0    read(4, ..., 1000) = 100
+        +0...0.1 read(4, ..., 1000) = 100
+        +.1   < P. 101:201(100) ack 1 win 65535
+        """, true);
+    assertThat(r[0]).as("starts at 0.050, returns at 0.050 + 0.1").isNull();
+    assertThat(timeOfLine(r[1], 12)).isEqualTo("0.150000");
+    DrillResult absolute = run(DATA_IN.substring(LISTEN.length()) + """
+        +0~+.1 > . 1:1(0) ack 101
+        +0    read(4, ..., 1000) = 100
+        +0...0.1 read(4, ..., 1000) = 100
+        +.05  < P. 101:201(100) ack 1 win 65535
+        """);
+    assertThat(absolute.failure()).contains("read() returned at 0.100000 s, expected at 0.150000 s");
+  }
+
+  @Test
+  void tolerancePercent_widensTheToleranceWithTheGap_leniently_orWhenTheScriptAsks() {
+    // The SYN-ACK is retransmitted after the initial 1 s RTO; the script says 1.1 s.
+    String late = """
+        +0    < S 0:0(0) win 65535 <mss 1460>
+        +0    > S. 0:0(0) ack 1 <...>
+        +1.1  > S. 0:0(0) ack 1 <...>
+        """;
+    assertThat(run(late).failure()).as("strict: 4 ms").contains("expected at 1.100000 s (tolerance 4000 us)");
+    assertThat(DrillRunner.run("t.pkt", LISTEN + late, true, null).failure()).as("lenient: 12.5 % of 1.1 s").isNull();
+    assertThat(DrillRunner.run("t.pkt", "--tolerance_percent=10\n" + LISTEN + late, false, null).failure())
+        .as("strict, widened by the script").isNull();
+    assertThat(DrillRunner.run("t.pkt", "--tolerance_percent=0\n" + LISTEN + late, true, null).failure())
+        .as("lenient, narrowed by the script").contains("tolerance 4000 us");
+  }
 }
