@@ -29,6 +29,9 @@ package dev.sluice.tcp;
  * @param challengeAcksPerSecond RFC 5961 §7 rate limit, per connection
  * @param congestion congestion control algorithm
  * @param initialWindowSegments initial congestion window (RFC 6928)
+ * @param windowScaleShift the window scale we offer (RFC 7323 §2.3, at most 14); -1 derives the
+ *     smallest shift that covers the receive buffer. An explicit shift lets a host offer what a
+ *     system with larger maximum buffers would (FreeBSD and Linux derive it from the maximum).
  */
 public record TcpConfig(
     int receiveBufferBytes,
@@ -54,7 +57,8 @@ public record TcpConfig(
     int keepAliveProbes,
     int challengeAcksPerSecond,
     CongestionAlgorithm congestion,
-    int initialWindowSegments) {
+    int initialWindowSegments,
+    int windowScaleShift) {
 
   private static final long MS = 1_000_000L;
   private static final long S = 1_000_000_000L;
@@ -74,6 +78,9 @@ public record TcpConfig(
     }
     if (minRtoNanos <= 0 || initialRtoNanos < minRtoNanos || maxRtoNanos < initialRtoNanos) {
       throw new IllegalArgumentException("need 0 < minRto ≤ initialRto ≤ maxRto");
+    }
+    if (windowScaleShift < -1 || windowScaleShift > 14) {
+      throw new IllegalArgumentException("window scale shift must be -1 (derive) or in [0, 14]: " + windowScaleShift);
     }
   }
 
@@ -112,6 +119,7 @@ public record TcpConfig(
     b.challengeAcksPerSecond = challengeAcksPerSecond;
     b.congestion = congestion;
     b.initialWindowSegments = initialWindowSegments;
+    b.windowScaleShift = windowScaleShift;
     return b;
   }
 
@@ -144,6 +152,7 @@ public record TcpConfig(
     public int challengeAcksPerSecond = 10;
     public CongestionAlgorithm congestion = CongestionAlgorithm.CUBIC;
     public int initialWindowSegments = CongestionAlgorithm.DEFAULT_INITIAL_WINDOW_SEGMENTS;
+    public int windowScaleShift = -1;
 
     private Builder() {}
 
@@ -158,7 +167,7 @@ public record TcpConfig(
           minPeerMss, initialRtoNanos, minRtoNanos, maxRtoNanos, delayedAckNanos, nagle,
           timestamps, sack, windowScaling, mslNanos, finWait2TimeoutNanos, maxSynRetransmits,
           maxRetransmits, userTimeoutNanos, keepAliveIdleNanos, keepAliveIntervalNanos,
-          keepAliveProbes, challengeAcksPerSecond, congestion, initialWindowSegments);
+          keepAliveProbes, challengeAcksPerSecond, congestion, initialWindowSegments, windowScaleShift);
     }
   }
 }

@@ -4,6 +4,11 @@ import dev.sluice.stack.Host;
 import dev.sluice.stack.HostConfig;
 import dev.sluice.tcp.TcpConfig;
 import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * Runs one script against a fresh Sluice host on a virtual clock: packetdrill's model, without
@@ -44,6 +49,10 @@ public final class DrillRunner {
   private final VirtualSockets sockets;
   private final long tolerance;
   private final Timeline timeline;
+  private final Path scriptDirectory;
+  private final SystemSettings settings;
+  private final Map<Integer, ShellCommand.Meaning> shellMeanings = new HashMap<>();
+  private final List<String> notes = new ArrayList<>();
 
   /** The blocking call in flight, if any. */
   private ScriptEvent.Call pending;
@@ -51,21 +60,43 @@ public final class DrillRunner {
   /** When the blocking call in flight must return. */
   private Timeline.Window pendingReturn;
 
-  private DrillRunner(DrillScript script, boolean lenient, PrintStream verbose) {
+  private DrillRunner(DrillScript script, DrillOptions options) {
     this.script = script;
-    this.lenient = lenient;
-    this.verbose = verbose;
+    this.lenient = options.lenient();
+    this.verbose = options.verbose();
     this.tolerance = script.toleranceMicros();
     double percent = Double.isNaN(script.tolerancePercent()) ? (lenient ? PACKETDRILL_TOLERANCE_PERCENT : 0)
         : script.tolerancePercent();
     this.timeline = new Timeline(tolerance, percent);
     this.flow = new Flow(script.ipv6());
     this.nic = new ScriptInterface(script.mtu());
+    Path file = Path.of(script.name());
+    this.scriptDirectory = file.toAbsolutePath().getParent();
+    Platform platform = options.profile() != null ? Platform.named(options.profile()) : inferPlatform();
+    this.settings = new SystemSettings(platform, script.mtu());
     this.host = new Host(hostConfig(script.mtu()).withClock(() -> clock[0]));
     host.addInterface(nic, flow.localAddress() + (script.ipv6() ? "/64" : "/24"));
     this.matcher = new PacketMatcher(flow, lenient, tolerance);
     this.inbound = new InboundPackets(flow);
-    this.sockets = new VirtualSockets(host, flow);
+    this.sockets = new VirtualSockets(host, flow, settings, lenient);
+  }
+
+  /** The profile the script's sysctls point to (see {@link Platform#infer}). */
+  private Platform inferPlatform() {
+    List<ShellCommand.Sysctl> all = new ArrayList<>();
+    boolean linuxDefaults = false;
+    for (ScriptEvent event : script.events()) {
+      if (event instanceof ScriptEvent.Shell shell) {
+        ShellCommand.Meaning meaning = meaning(shell);
+        all.addAll(meaning.sysctls());
+        linuxDefaults |= meaning.sourcesLinuxDefaults();
+      }
+    }
+    return Platform.infer(all, linuxDefaults);
+  }
+
+  private ShellCommand.Meaning meaning(ScriptEvent.Shell shell) {
+    return shellMeanings.computeIfAbsent(shell.line(), l -> ShellCommand.interpret(shell.command(), scriptDirectory));
   }
 
   /** The host every script runs on. */
@@ -76,17 +107,23 @@ public final class DrillRunner {
 
   /** Parses and runs {@code text}; a parse error is a failure of the script like any other. */
   public static DrillResult run(String name, String text, boolean lenient, PrintStream verbose) {
+    return run(name, text, DrillOptions.of(lenient, verbose));
+  }
+
+  /** Parses and runs {@code text} as {@code options} say. */
+  public static DrillResult run(String name, String text, DrillOptions options) {
     DrillScript script;
     try {
-      script = ScriptParser.parse(name, text);
+      script = ScriptParser.parse(name, text, options.defines());
     } catch (ScriptException e) {
-      return new DrillResult(name, e.getMessage());
+      return e.feature() != null ? new DrillResult(name, null, e.feature(), List.of())
+          : new DrillResult(name, e.getMessage());
     }
-    return new DrillRunner(script, lenient, verbose).run();
+    return new DrillRunner(script, options).run();
   }
 
   /** A failed expectation: the line, the script time, and what differed. */
-  private static final class Failure extends Exception {
+  private static class Failure extends Exception {
     Failure(ScriptEvent event, long atMicros, String reason) {
       super("line " + event.line() + " at " + TimeSpec.seconds(atMicros) + " s: " + reason + "\n    script: "
           + event.text());
@@ -94,6 +131,16 @@ public final class DrillRunner {
 
     Failure(String reason) {
       super(reason);
+    }
+  }
+
+  /** The script needs a feature Sluice lacks: it is skipped, not failed. */
+  private static final class Skip extends Failure {
+    final String feature;
+
+    Skip(String feature) {
+      super(feature);
+      this.feature = feature;
     }
   }
 
@@ -105,9 +152,11 @@ public final class DrillRunner {
         last = event;
       }
       finish(last);
-      return new DrillResult(script.name(), null);
+      return new DrillResult(script.name(), null, null, List.copyOf(notes));
+    } catch (Skip s) {
+      return new DrillResult(script.name(), null, s.feature, List.copyOf(notes));
     } catch (Failure f) {
-      return new DrillResult(script.name(), f.getMessage());
+      return new DrillResult(script.name(), f.getMessage(), null, List.copyOf(notes));
     } catch (RuntimeException e) {
       // The stack threw out of a call or a worker: that is a failure of Sluice, never of the script.
       java.io.StringWriter trace = new java.io.StringWriter();
@@ -128,6 +177,9 @@ public final class DrillRunner {
         try {
           nic.inject(inbound.segment(p), clock[0]);
         } catch (ScriptException e) {
+          if (e.feature() != null) {
+            throw new Skip(e.feature());
+          }
           throw new Failure(event, nowMicros(), e.getMessage().replaceFirst("^line \\d+: ", ""));
         }
         log(event, "injected");
@@ -145,7 +197,52 @@ public final class DrillRunner {
         advanceTo(clock[0], false);
       }
       case ScriptEvent.Call call -> runCall(call, window);
+      case ScriptEvent.Shell shell -> {
+        advanceTo(Math.max(clock[0], nanos(window.earliest())), false);
+        runShell(shell);
+      }
+      case ScriptEvent.Code code -> {
+        if (!lenient) {
+          throw new Failure(code, nowMicros(), "Python blocks (%{ ... }%) are not evaluated; run with --lenient "
+              + "to go on without them");
+        }
+        note(code, "Python block not evaluated");
+      }
     }
+  }
+
+  /**
+   * A shell command: its sysctls go to the system settings new sockets start from; nothing is
+   * executed. Strict mode fails on anything it cannot honour; lenient mode notes it and goes on.
+   */
+  private void runShell(ScriptEvent.Shell shell) throws Failure {
+    ShellCommand.Meaning meaning = meaning(shell);
+    for (ShellCommand.Sysctl sysctl : meaning.sysctls()) {
+      SystemSettings.Verdict verdict = settings.apply(sysctl.name(), sysctl.value());
+      switch (verdict.kind()) {
+        case UNSUPPORTED_FEATURE -> throw new Skip(verdict.note());
+        case DIFFERS -> {
+          if (!lenient) {
+            throw new Failure(shell, nowMicros(), "sysctl " + verdict.note());
+          }
+          note(shell, "sysctl " + verdict.note());
+        }
+        default -> log(shell, verdict.note());
+      }
+    }
+    for (String command : meaning.notRun()) {
+      if (!lenient) {
+        throw new Failure(shell, nowMicros(), "shell command not run: " + command
+            + " (the runner only reads sysctls; run with --lenient to go on)");
+      }
+      note(shell, "shell command not run: " + command);
+    }
+  }
+
+  /** Something a lenient run let pass: kept for the result and traced. */
+  private void note(ScriptEvent event, String what) {
+    notes.add("line " + event.line() + ": " + what);
+    log(event, what);
   }
 
   private void expectPacket(ScriptEvent.Packet p, Timeline.Window window) throws Failure {
@@ -206,11 +303,19 @@ public final class DrillRunner {
 
   private VirtualSockets.Outcome attempt(ScriptEvent.Call call, VirtualSockets.Progress progress) throws Failure {
     try {
-      return sockets.attempt(call, progress, clock[0]);
+      VirtualSockets.Outcome outcome = sockets.attempt(call, progress, clock[0]);
+      for (String n : sockets.takeNotes()) {
+        note(call, n);
+      }
+      return outcome;
     } catch (VirtualSockets.Unsupported e) {
+      if (e.feature() != null) {
+        throw new Skip(e.feature());
+      }
       throw new Failure(call, nowMicros(), e.getMessage());
     }
   }
+
 
   private void checkOutcome(ScriptEvent.Call call, VirtualSockets.Outcome outcome) throws Failure {
     boolean same = outcome.result() == call.result()

@@ -45,4 +45,15 @@ sealed interface ScriptEvent {
    */
   record Call(int line, String text, TimeSpec time, TimeSpec returns, String name, List<String> args,
       long result, String errno) implements ScriptEvent {}
+
+  /**
+   * A shell command in backquotes. The runner executes nothing: it applies the sysctls it names
+   * ({@link ShellCommand}) and notes the rest.
+   *
+   * @param command the text between the backquotes
+   */
+  record Shell(int line, String text, TimeSpec time, String command) implements ScriptEvent {}
+
+  /** A {@code %{ ... }%} block of Python (assertions on TCP_INFO): not evaluated. */
+  record Code(int line, String text, TimeSpec time) implements ScriptEvent {}
 }

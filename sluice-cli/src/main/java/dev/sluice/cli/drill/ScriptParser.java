@@ -4,6 +4,7 @@ import dev.sluice.wire.TcpFlags;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -18,30 +19,56 @@ final class ScriptParser {
   private static final String NUMBER = "(?:\\d+\\.?\\d*|\\.\\d+)";
   private static final Pattern ONE_TIME = Pattern.compile("(\\+)?(" + NUMBER + ")(?:~(\\+)?(" + NUMBER + "))?");
   private static final Pattern SEQUENCE = Pattern.compile("(\\d+):(\\d+)\\((\\d+)\\)");
+  /** An optional time column, then a backquote or {@code %{}. */
+  private static final Pattern EMBEDDED = Pattern.compile("(\\+?\\s*[0-9.]+(?:~\\+?[0-9.]+)?\\s+|\\*\\s+)?(`|%\\{)");
   private static final Pattern HEADER_OPTION = Pattern.compile("--([a-z_0-9]+)(?:=(\\S+))?");
 
   private ScriptParser() {}
 
   static DrillScript parse(String name, String text) throws ScriptException {
+    return parse(name, text, Set.of());
+  }
+
+  /** Parses {@code text}, taking the {@code #ifdef} blocks that {@code defines} select. */
+  static DrillScript parse(String name, String text, Set<String> defines) throws ScriptException {
     long tolerance = DrillScript.DEFAULT_TOLERANCE_MICROS;
     double tolerancePercent = Double.NaN;
     boolean ipv6 = false;
     int mtu = DrillScript.DEFAULT_MTU;
     List<ScriptEvent> events = new ArrayList<>();
-    String[] lines = stripComments(text).split("\n", -1);
+    String[] lines = stripComments(Preprocessor.apply(text, defines)).split("\n", -1);
     for (int i = 0; i < lines.length; i++) {
       int lineNumber = i + 1;
       String line = lines[i].strip();
+      Matcher embedded = EMBEDDED.matcher(line);
+      if (embedded.lookingAt()) {
+        // A shell command (`...`) or a Python block (%{ ... }%), perhaps over several lines.
+        boolean shell = embedded.group(2).equals("`");
+        String close = shell ? "`" : "}%";
+        StringBuilder body = new StringBuilder(line.substring(embedded.end()));
+        while (body.indexOf(close) < 0 && i + 1 < lines.length) {
+          body.append('\n').append(lines[++i]);
+        }
+        int end = body.indexOf(close);
+        if (end < 0) {
+          throw new ScriptException(lineNumber, (shell ? "a shell command" : "a %{ block") + " is not closed");
+        }
+        String timeColumn = embedded.group(1);
+        // Without a time, a command before the first event is packetdrill's init command, one after
+        // the last its cleanup command: both run in line, at the time of the line before.
+        TimeSpec time = timeColumn == null ? new TimeSpec(TimeSpec.Kind.RELATIVE, 0, -1)
+            : parseTime(lineNumber, timeColumn.strip().replace(" ", ""));
+        String content = body.substring(0, end).strip();
+        events.add(shell ? new ScriptEvent.Shell(lineNumber, line, time, content)
+            : new ScriptEvent.Code(lineNumber, line, time));
+        continue;
+      }
       // A call whose arguments span lines (a poll with several fds, say) continues until balanced.
       while (depth(line) > 0 && i + 1 < lines.length) {
         line = line + " " + lines[++i].strip();
       }
       if (line.isEmpty()) {
         continue;
-      }
-      if (line.startsWith("`") || line.matches("\\S+\\s+`.*")) {
-        throw new ScriptException(lineNumber, "shell commands are not supported: Sluice is configured by the "
-            + "script's header options, not by sysctl");
       }
       if (line.startsWith("--")) {
         if (!events.isEmpty()) {
@@ -116,6 +143,7 @@ final class ScriptParser {
   }
 
   private static ScriptEvent parseEvent(int line, String text) throws ScriptException {
+    text = text.replaceFirst("^\\+\\s+", "+"); // "+ 0.00", as packetdrill's lexer reads it
     int space = indexOfWhitespace(text);
     if (space < 0) {
       throw new ScriptException(line, "a time and an event are expected: " + text);

@@ -71,13 +71,14 @@ class DrillRunnerTest {
 
   @Test
   void unsupportedLines_failWithTheirLineNumber() {
-    assertThat(run("+0    `sysctl -w net.ipv4.tcp_sack=0`\n").failure()).contains("line 4")
-        .contains("shell commands are not supported");
+    assertThat(run("+0    `ls /tmp`\n").failure()).contains("line 4")
+        .contains("shell command not run: ls /tmp");
     assertThat(run("+0    setsockopt(3, SOL_SOCKET, SO_BINDTODEVICE, [1], 4) = 0\n").failure())
         .contains("line 4").contains("unsupported socket option SO_BINDTODEVICE");
     assertThat(run("+0    < S 0:0(0) win 65535 <md5 abc>\n").failure()).contains("line 4")
         .contains("unsupported TCP option");
-    assertThat(run("+0    splice(3, ...) = 0\n").failure()).contains("unsupported system call splice()");
+    assertThat(run("+0    frobnicate(3, ...) = 0\n").failure()).contains("unsupported system call frobnicate()");
+    assertThat(run("+0    splice(3, ...) = 0\n").unsupported()).isEqualTo("SPLICE");
   }
 
   @Test
@@ -256,5 +257,103 @@ class DrillRunnerTest {
         .as("strict, widened by the script").isNull();
     assertThat(DrillRunner.run("t.pkt", "--tolerance_percent=0\n" + LISTEN + late, true, null).failure())
         .as("lenient, narrowed by the script").contains("tolerance 4000 us");
+  }
+
+  // ------------------------------------------------------------------ shell lines, sysctls, profiles
+
+  private static DrillResult runWith(String text, boolean lenient, String profile) {
+    return DrillRunner.run("t.pkt", text, new DrillOptions(lenient, profile, java.util.Set.of(), null));
+  }
+
+  /** A passive open against a peer that offers window scaling: the SYN-ACK shows the offered shift. */
+  private static final String SYN_WITH_WSCALE = LISTEN + """
+      +0    < S 0:0(0) win 65535 <mss 1460,nop,wscale 7>
+      """;
+
+  @Test
+  void sysctls_applyToTheSocketsCreatedAfterThem() {
+    String sackOff = """
+        0     `sysctl -w net.inet.tcp.sack.enable=0`
+        """ + LISTEN + """
+        +0    < S 0:0(0) win 65535 <mss 1460,sackOK>
+        +0    > S. 0:0(0) ack 1 <mss 1460>
+        """;
+    assertThat(runWith(sackOff, true, null).failure()).as("SACK off: no sackOK in the SYN-ACK").isNull();
+    assertThat(runWith(sackOff.replace("enable=0", "enable=1"), true, null).failure()).contains("expected <mss 1460>");
+    String rfc1323Off = """
+        0     `sysctl -q net.inet.tcp.rfc1323=0 net.inet.tcp.sack.enable=0`
+        """ + SYN_WITH_WSCALE + "+0    > S. 0:0(0) ack 1 <mss 1460>\n";
+    assertThat(runWith(rfc1323Off, true, null).failure()).as("rfc1323=0: no window scale").isNull();
+  }
+
+  @Test
+  void profile_setsTheOfferedWindowScale_explicitOrInferredFromTheSysctls() {
+    String freebsd = SYN_WITH_WSCALE + "+0    > S. 0:0(0) ack 1 <mss 1460,nop,wscale 6>\n";
+    assertThat(runWith(freebsd, true, "freebsd").failure()).as("FreeBSD: 6, from kern.ipc.maxsockbuf").isNull();
+    assertThat(runWith(freebsd, true, "sluice").failure()).as("Sluice: 3 for 256 KB")
+        .contains("wscale 3").contains("expected");
+    assertThat(runWith("0 `sysctl -w net.inet.tcp.recvspace=65536`\n" + freebsd, true, null).failure())
+        .as("net.inet.* infers freebsd").isNull();
+    String linux = SYN_WITH_WSCALE + "+0    > S. 0:0(0) ack 1 <mss 1460,nop,wscale 7>\n";
+    assertThat(runWith(linux, true, "linux").failure()).as("Linux: 7 from the 6 MB tcp_rmem maximum").isNull();
+    String defaults = """
+        `sysctl -q net.ipv4.tcp_rmem="4096 540000 $((15*1024*1024))"`
+        """ + linux.replace("wscale 7>", "wscale 8>");
+    assertThat(runWith(defaults, true, null).failure()).as("a 15 MB maximum gives 8").isNull();
+  }
+
+  @Test
+  void linuxDefaultsFile_isReadRelativeToTheScript_notExecuted() throws java.io.IOException {
+    java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("drill");
+    java.nio.file.Path common = java.nio.file.Files.createDirectories(dir.resolve("common"));
+    java.nio.file.Files.writeString(common.resolve("defaults.sh"), """
+        #!/bin/bash
+        ip tcp_metrics flush all > /dev/null 2>&1
+        sysctl -q net.ipv4.tcp_rmem="4096 540000 $((15*1024*1024))"
+        sysctl -q net.ipv4.tcp_sack=0
+        """);
+    java.nio.file.Path script = java.nio.file.Files.createDirectories(dir.resolve("tests")).resolve("t.pkt");
+    String text = "`../common/defaults.sh`\n" + SYN_WITH_WSCALE + "+0    > S. 0:0(0) ack 1 <mss 1460,nop,wscale 8>\n";
+    java.io.ByteArrayOutputStream trace = new java.io.ByteArrayOutputStream();
+    DrillResult r = DrillRunner.run(script.toString(), text, new DrillOptions(true, null, java.util.Set.of(),
+        new java.io.PrintStream(trace, true, java.nio.charset.StandardCharsets.UTF_8)));
+    assertThat(r.failure()).as("linux profile, shift 8, SACK off").isNull();
+    assertThat(r.notes()).containsExactly("line 1: shell command not run: ip tcp_metrics flush all");
+    assertThat(runWith(text, true, null).failure()).as("without the file next to it").isNotNull();
+  }
+
+  @Test
+  void behaviourChangingSysctlWithoutASetting_failsStrictly_isNotedLeniently() {
+    String text = "0 `sysctl -w net.inet.tcp.insecure_rst=1`\n" + LISTEN;
+    assertThat(runWith(text, false, null).failure()).contains("line 1")
+        .contains("net.inet.tcp.insecure_rst=1: Sluice has no setting for it");
+    DrillResult lenient = runWith(text, true, null);
+    assertThat(lenient.passed()).isTrue();
+    assertThat(lenient.notes()).singleElement().asString().contains("insecure_rst=1");
+    assertThat(runWith("0 `sysctl -w net.inet.tcp.insecure_rst=0`\n" + LISTEN, false, null).failure())
+        .as("the value Sluice has").isNull();
+    assertThat(runWith("0 `sysctl -w net.inet.tcp.frobnicate=1`\n" + LISTEN, false, null).failure())
+        .contains("a TCP setting the runner does not know");
+  }
+
+  @Test
+  void unsupportedFeature_skipsTheScript_apartFromFailures() {
+    DrillResult fastOpen = run("+0    setsockopt(3, IPPROTO_TCP, TCP_FASTOPEN, [1], 4) = 0\n");
+    assertThat(fastOpen.skipped()).isTrue();
+    assertThat(fastOpen.passed()).isFalse();
+    assertThat(fastOpen.unsupported()).isEqualTo("TCP_FASTOPEN");
+    assertThat(runWith("0 `sysctl -w net.inet.tcp.udp_tunneling_port=9811`\n" + LISTEN, true, null).unsupported())
+        .isEqualTo("UDP_ENCAPSULATION");
+  }
+
+  @Test
+  void linuxProfile_doublesSocketBuffers_asLinuxReportsThem() {
+    String text = """
+        0     socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+        +0    setsockopt(3, SOL_SOCKET, SO_SNDBUF, [21000], 4) = 0
+        +0    getsockopt(3, SOL_SOCKET, SO_SNDBUF, [42000], [4]) = 0
+        """;
+    assertThat(runWith(text, false, "linux").failure()).isNull();
+    assertThat(runWith(text, false, "sluice").failure()).contains("gave [21000]");
   }
 }
