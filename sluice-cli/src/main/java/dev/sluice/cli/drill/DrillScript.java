@@ -12,9 +12,12 @@ import java.util.List;
  * @param tolerancePercent {@code --tolerance_percent}: the tolerance grows to this share of the
  *     time since the previous line; NaN if the script does not say (the runner picks by mode)
  * @param mtu the interface MTU ({@code --mtu})
+ * @param strictSegments {@code --strict_segments}: an outbound line matches one segment, never a
+ *     run of them (see {@link DrillRunner})
+ * @param ignoredOptions header options read and ignored, one note each ({@code --local_ip}...)
  */
 record DrillScript(String name, long toleranceMicros, double tolerancePercent, boolean ipv6, int mtu,
-    List<ScriptEvent> events) {
+    boolean strictSegments, List<String> ignoredOptions, List<ScriptEvent> events) {
   static final long DEFAULT_TOLERANCE_MICROS = 4_000;
   static final int DEFAULT_MTU = 1500;
 }

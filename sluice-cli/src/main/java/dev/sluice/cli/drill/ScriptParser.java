@@ -33,6 +33,8 @@ final class ScriptParser {
   static DrillScript parse(String name, String text, Set<String> defines) throws ScriptException {
     long tolerance = DrillScript.DEFAULT_TOLERANCE_MICROS;
     double tolerancePercent = Double.NaN;
+    boolean strictSegments = false;
+    List<String> ignored = new ArrayList<>();
     boolean ipv6 = false;
     int mtu = DrillScript.DEFAULT_MTU;
     List<ScriptEvent> events = new ArrayList<>();
@@ -89,8 +91,16 @@ final class ScriptParser {
           }
           case "mtu" -> mtu = parseInt(lineNumber, value, "mtu");
           case "tolerance_percent" -> tolerancePercent = parsePercent(lineNumber, value);
+          case "strict_segments" -> strictSegments = true;
+          case "udp_encapsulation" -> throw ScriptException.unsupported(lineNumber, "UDP_ENCAPSULATION", line);
+          case "tcp_md5_secret" -> throw ScriptException.unsupported(lineNumber, "TCP_MD5SIG", line);
+          // Addresses: the virtual host has its own, and a script's numbers are relative to them.
+          // Timestamp clock details: TSval is compared in 1 ms ticks, leniently not at all.
+          case "local_ip", "remote_ip", "gateway_ip", "netmask_ip", "non_fatal", "tcp_ts_tick_usecs",
+              "tcp_ts_ecr_scaled", "mss", "speaker", "so_filename", "wire_client", "wire_server" ->
+              ignored.add("line " + lineNumber + ": header option " + line + " has no effect here");
           default -> throw new ScriptException(lineNumber, "unsupported header option --" + m.group(1)
-              + " (supported: --tolerance_usecs, --ip_version, --mtu)");
+              + " (supported: --tolerance_usecs, --tolerance_percent, --ip_version, --mtu, --strict_segments)");
         }
         continue;
       }
@@ -99,7 +109,8 @@ final class ScriptParser {
     if (events.isEmpty()) {
       throw new ScriptException(1, "the script has no events");
     }
-    return new DrillScript(name, tolerance, tolerancePercent, ipv6, mtu, List.copyOf(events));
+    return new DrillScript(name, tolerance, tolerancePercent, ipv6, mtu, strictSegments, List.copyOf(ignored),
+        List.copyOf(events));
   }
 
   /** Removes {@code //} and {@code /* *}{@code /} comments, keeping line numbers. */
@@ -144,6 +155,7 @@ final class ScriptParser {
 
   private static ScriptEvent parseEvent(int line, String text) throws ScriptException {
     text = text.replaceFirst("^\\+\\s+", "+"); // "+ 0.00", as packetdrill's lexer reads it
+    text = text.replaceFirst("^(\\S+?)\\s*\\.\\.\\.\\s*([+]?[0-9.]+)\\s", "$1...$2 "); // "+0 ... 0.1"
     int space = indexOfWhitespace(text);
     if (space < 0) {
       throw new ScriptException(line, "a time and an event are expected: " + text);
@@ -217,6 +229,16 @@ final class ScriptParser {
         options = parseOptions(line, list);
       }
     }
+    String ipFields = null;
+    // IP-level fields before the flags: ECN codepoints in brackets, header fields in parentheses.
+    while (body.startsWith("[") || body.startsWith("(")) {
+      int close = body.indexOf(body.charAt(0) == '[' ? ']' : ')');
+      if (close < 0) {
+        throw new ScriptException(line, "unbalanced IP field in " + text);
+      }
+      ipFields = (ipFields == null ? "" : ipFields + " ") + body.substring(0, close + 1);
+      body = body.substring(close + 1).strip();
+    }
     String[] tokens = body.split("\\s+");
     if (tokens.length > 0 && tokens[0].equals("icmp")) {
       if (options != null || anyOptions) {
@@ -256,14 +278,13 @@ final class ScriptParser {
         default -> throw new ScriptException(line, "unsupported packet field '" + tokens[i] + "' (supported: ack, win, urg)");
       }
     }
-    if (ack >= 0 && (flags & TcpFlags.ACK) == 0) {
-      throw new ScriptException(line, "'ack' given without the '.' flag: " + text);
-    }
+    // An 'ack' without the '.' flag is a number in the header with the ACK bit clear, as
+    // packetdrill builds it: a stack must ignore the field then (RFC 9293 §3.1).
     if (inbound && window < 0) {
       window = 65_535; // packetdrill's default for injected segments without 'win'
     }
     return new ScriptEvent.Packet(line, text, time, inbound, flags, start, length, ack, window, urgent, options,
-        anyOptions);
+        anyOptions, ipFields);
   }
 
   private static int parseFlags(int line, String token) throws ScriptException {
@@ -325,6 +346,12 @@ final class ScriptParser {
           }
           options.add(new TcpOptionSpec.Sack(edges));
         }
+        case "FO", "FOEXP" -> throw ScriptException.unsupported(line, "TCP_FASTOPEN", "TCP Fast Open option");
+        case "md5" -> throw ScriptException.unsupported(line, "TCP_MD5SIG", "TCP MD5 signature option");
+        case "mpcapable", "mp_capable", "mp_join", "dss", "add_address", "mptcp" ->
+            throw ScriptException.unsupported(line, "MPTCP", "Multipath TCP option");
+        case "accecn", "AccECN", "ae0b", "ae1b", "aceb", "exp" ->
+            throw ScriptException.unsupported(line, "ACCECN", "option " + w[0]);
         default -> throw new ScriptException(line, "unsupported TCP option '" + item.strip()
             + "' (supported: mss, sackOK, TS val/ecr, nop, wscale, sack, eol, or ... alone)");
       }
@@ -356,34 +383,37 @@ final class ScriptParser {
       body = body.substring(0, bracket).strip();
     }
     String[] w = body.split("\\s+");
-    if (w.length < 3 || !w[1].equals("unreachable")) {
-      throw new ScriptException(line, "supported ICMP lines: 'icmp unreachable CODE [mtu N] [start:end(len)]'");
+    if (w.length < 2 || !IcmpCodes.TYPES.contains(w[1])) {
+      throw new ScriptException(line, "ICMP lines are 'icmp TYPE [CODE] [mtu N] [start:end(len)]', TYPE one of "
+          + IcmpCodes.TYPES);
     }
-    String code = w[2];
+    String type = w[1];
+    int next = 2;
+    String code = "code_0";
+    if (next < w.length && !w[next].equals("mtu")) {
+      code = w[next++];
+    }
     int mtu = 0;
-    switch (code) {
-      case "net_unreachable", "host_unreachable", "protocol_unreachable", "port_unreachable" -> {
-        if (w.length != 3) {
-          throw new ScriptException(line, "unexpected words after " + code);
-        }
-      }
-      case "frag_needed" -> {
-        if (w.length != 5 || !w[3].equals("mtu")) {
-          throw new ScriptException(line, "frag_needed is written 'frag_needed mtu N'");
-        }
-        mtu = (int) checkRange(line, parseNumber(line, w[4], "mtu"), 0xFFFF, "mtu");
-      }
-      default -> throw new ScriptException(line, "unsupported ICMP unreachable code '" + code + "'");
+    if (next + 1 < w.length && w[next].equals("mtu")) {
+      mtu = (int) checkRange(line, parseNumber(line, w[next + 1], "mtu"), 0xFFFF, "mtu");
+      next += 2;
     }
-    return new ScriptEvent.Icmp(line, text, time, code, mtu, quotedSeq, quotedLength);
+    if (next != w.length) {
+      throw new ScriptException(line, "unexpected '" + w[next] + "' in the ICMP line");
+    }
+    if (IcmpCodes.carriesMtu(type, code) && mtu == 0) {
+      throw new ScriptException(line, type + " " + code + " needs 'mtu N'");
+    }
+    return new ScriptEvent.Icmp(line, text, time, type, code, mtu, quotedSeq, quotedLength);
   }
 
   // ------------------------------------------------------------------ system calls
 
   private static ScriptEvent parseCall(int line, String text, TimeSpec time, TimeSpec returns, String rest)
       throws ScriptException {
+    rest = rest.replaceFirst("^([a-z_0-9]+)\\s+\\(", "$1("); // "write (4, ...)"
     int open = rest.indexOf('(');
-    if (open <= 0 || !rest.substring(0, open).matches("[a-z_]+")) {
+    if (open <= 0 || !rest.substring(0, open).matches("[a-z_0-9]+")) {
       throw new ScriptException(line, "expected a packet ('<' or '>') or a system call: " + rest);
     }
     String name = rest.substring(0, open);
@@ -402,11 +432,10 @@ final class ScriptParser {
     }
     long result = parseNumber(line, w[0], "result");
     String errno = null;
-    if (result == -1) {
-      if (w.length < 2 || !w[1].matches("E[A-Z]+")) {
-        throw new ScriptException(line, "a result of -1 needs an errno name, e.g. '= -1 EAGAIN'");
-      }
-      errno = w[1];
+    if (result == -1 && w.length > 1 && w[1].matches("E[A-Z0-9]+")) {
+      errno = w[1]; // without a name, any errno will do, as in packetdrill
+    } else if (result == -1 && w.length > 1 && !w[1].startsWith("(")) {
+      throw new ScriptException(line, "'" + w[1] + "' after -1 is not an errno name (EAGAIN, ECONNRESET, ...)");
     } else if (w.length > 1 && !w[1].startsWith("(")) {
       throw new ScriptException(line, "unexpected '" + w[1] + "' after the result");
     }

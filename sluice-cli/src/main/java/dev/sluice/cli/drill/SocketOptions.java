@@ -112,10 +112,15 @@ final class SocketOptions {
     return Outcome.of(0);
   }
 
-  private static void refuseOnExisting(boolean exists, String name) throws Unsupported {
+  /**
+   * Sluice fixes a connection's sizes when it creates it: a strict run fails on a change
+   * afterwards, a lenient one (a script written for a stack that resizes) skips the script.
+   */
+  private void refuseOnExisting(boolean exists, String name) throws Unsupported {
     if (exists) {
-      throw new Unsupported(name + " is fixed when Sluice creates a connection: set it before listen() or "
-          + "connect() (on the listening socket for accepted ones)");
+      String reason = name + " is fixed when Sluice creates a connection: set it before listen() or "
+          + "connect() (on the listening socket for accepted ones)";
+      throw lenient ? new Unsupported(reason, name + " on an open connection") : new Unsupported(reason);
     }
   }
 

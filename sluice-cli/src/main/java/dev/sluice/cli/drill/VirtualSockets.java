@@ -66,11 +66,16 @@ final class VirtualSockets {
     }
   }
 
-  static final Map<String, Integer> ERRNO = Map.ofEntries(Map.entry("EPERM", 1), Map.entry("EBADF", 9),
-      Map.entry("EFAULT", 14),
-      Map.entry("EAGAIN", 11), Map.entry("EINVAL", 22), Map.entry("EPIPE", 32), Map.entry("EOPNOTSUPP", 95),
-      Map.entry("EADDRINUSE", 98), Map.entry("ECONNRESET", 104), Map.entry("EISCONN", 106),
-      Map.entry("ENOTCONN", 107), Map.entry("ETIMEDOUT", 110), Map.entry("ECONNREFUSED", 111),
+  /** Linux's errno numbers, for getsockopt(SO_ERROR) and the names scripts write. */
+  static final Map<String, Integer> ERRNO = Map.ofEntries(Map.entry("EPERM", 1), Map.entry("ENOENT", 2),
+      Map.entry("EINTR", 4), Map.entry("EBADF", 9), Map.entry("EAGAIN", 11), Map.entry("ENOMEM", 12),
+      Map.entry("EACCES", 13), Map.entry("EFAULT", 14), Map.entry("EINVAL", 22), Map.entry("EMFILE", 24),
+      Map.entry("EPIPE", 32), Map.entry("ENOTSOCK", 88), Map.entry("EDESTADDRREQ", 89), Map.entry("EMSGSIZE", 90),
+      Map.entry("ENOPROTOOPT", 92), Map.entry("EOPNOTSUPP", 95), Map.entry("EAFNOSUPPORT", 97),
+      Map.entry("EADDRINUSE", 98), Map.entry("EADDRNOTAVAIL", 99), Map.entry("ENETDOWN", 100),
+      Map.entry("ENETUNREACH", 101), Map.entry("ECONNABORTED", 103), Map.entry("ECONNRESET", 104),
+      Map.entry("ENOBUFS", 105), Map.entry("EISCONN", 106), Map.entry("ENOTCONN", 107), Map.entry("ETIMEDOUT", 110),
+      Map.entry("ECONNREFUSED", 111), Map.entry("EHOSTDOWN", 112), Map.entry("EHOSTUNREACH", 113),
       Map.entry("EALREADY", 114), Map.entry("EINPROGRESS", 115));
 
   private static final int O_RDWR = 0x2;

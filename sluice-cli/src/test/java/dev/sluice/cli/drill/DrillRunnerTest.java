@@ -75,8 +75,9 @@ class DrillRunnerTest {
         .contains("shell command not run: ls /tmp");
     assertThat(run("+0    setsockopt(3, SOL_SOCKET, SO_BINDTODEVICE, [1], 4) = 0\n").failure())
         .contains("line 4").contains("unsupported socket option SO_BINDTODEVICE");
-    assertThat(run("+0    < S 0:0(0) win 65535 <md5 abc>\n").failure()).contains("line 4")
+    assertThat(run("+0    < S 0:0(0) win 65535 <frob 3>\n").failure()).contains("line 4")
         .contains("unsupported TCP option");
+    assertThat(run("+0    < S 0:0(0) win 65535 <md5 abc>\n").unsupported()).isEqualTo("TCP_MD5SIG");
     assertThat(run("+0    frobnicate(3, ...) = 0\n").failure()).contains("unsupported system call frobnicate()");
     assertThat(run("+0    splice(3, ...) = 0\n").unsupported()).isEqualTo("SPLICE");
   }
