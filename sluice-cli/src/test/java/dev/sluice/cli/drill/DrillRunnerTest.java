@@ -357,4 +357,120 @@ class DrillRunnerTest {
     assertThat(runWith(text, false, "linux").failure()).isNull();
     assertThat(runWith(text, false, "sluice").failure()).contains("gave [21000]");
   }
+
+  // ------------------------------------------------------------------ constructs and super-segments
+
+  /** An established connection (fd 4) whose peer offered MSS 1000, so the stack sends 1000-byte segments. */
+  private static final String ESTABLISHED_MSS_1000 = LISTEN + """
+      +0    < S 0:0(0) win 65535 <mss 1000>
+      +0    > S. 0:0(0) ack 1 <...>
+      +.01  < . 1:1(0) ack 1 win 65535
+      +0    accept(3, ..., ...) = 4
+      +0    setsockopt(4, SOL_TCP, TCP_NODELAY, [1], 4) = 0
+      """;
+
+  @Test
+  void superSegment_matchesARunSentBackToBack_leniently_butNotStrictly() {
+    String body = ESTABLISHED_MSS_1000 + """
+        +0    write(4, ..., 3000) = 3000
+        +0    > . 1:3001(3000) ack 1
+        """;
+    assertThat(runWith(body, true, null).failure()).as("three 1000-byte segments cover it").isNull();
+    assertThat(runWith(body, false, null).failure()).as("strict").contains("sequence 1:1001(1000), expected 1:3001(3000)");
+    assertThat(runWith("--strict_segments\n" + body, true, null).failure()).as("--strict_segments")
+        .contains("expected 1:3001(3000)");
+    String tooLong = body.replace("1:3001(3000)", "1:4001(4000)");
+    assertThat(runWith(tooLong, true, null).failure()).as("the run stops short")
+        .contains("sequence 1:3001(3000), expected 1:4001(4000)");
+  }
+
+  @Test
+  void injectedSegment_largerThanTheMss_goesInWhole_butOneLargerThanTheMtuBlamesTheScript() {
+    String gro = ESTABLISHED_MSS_1000 + """
+        +0    < . 1:1401(1400) ack 1 win 65535
+        +0    read(4, ..., 2000) = 1400
+        """;
+    assertThat(runWith(gro, true, null).failure()).as("1400 > MSS 1000, fits the MTU").isNull();
+    DrillResult big = runWith(gro.replace("1:1401(1400)", "1:2001(2000)"), true, null);
+    assertThat(big.failure()).contains("the script injects a 2040-byte packet, larger than the interface MTU of 1500");
+  }
+
+  @Test
+  void recvPeek_leavesTheBytes_andNullBuffersFailWithEfault() {
+    String body = ESTABLISHED_MSS_1000 + """
+        +0    < P. 1:101(100) ack 1 win 65535
+        +0    recv(4, ..., 1000, MSG_PEEK) = 100
+        +0    recv(4, ..., 60, MSG_PEEK) = 60
+        +0    read(4, ..., 1000) = 100
+        +0    recv(4, ..., 1000, MSG_PEEK|MSG_DONTWAIT) = -1 EAGAIN
+        +0    read(4, NULL, 1000) = -1 EFAULT
+        +0    write(4, NULL, 1000) = -1 EFAULT
+        """;
+    assertThat(runWith(body, true, null).failure()).isNull();
+  }
+
+  @Test
+  void keepaliveOptions_readBackAtTcpLevel_underEitherName() {
+    String body = """
+        0     socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+        +0    setsockopt(3, SOL_TCP, TCP_KEEPIDLE, [30], 4) = 0
+        +0    getsockopt(3, IPPROTO_TCP, TCP_KEEPIDLE, [30], [4]) = 0
+        +0    getsockopt(3, SOL_TCP, TCP_KEEPINTVL, [75], [4]) = 0
+        +0    getsockopt(3, SOL_TCP, TCP_KEEPCNT, [9], [4]) = 0
+        """;
+    assertThat(runWith(body, false, null).failure()).isNull();
+    assertThat(runWith(body.replace("[9], [4]", "[8], [4]"), false, null).failure())
+        .contains("getsockopt TCP_KEEPCNT gave [9], the script expects [8]");
+  }
+
+  @Test
+  void sendmsgAndSendto_mapOntoWrites_msgEorOnlyLeniently() {
+    String body = ESTABLISHED_MSS_1000 + """
+        +0    sendmsg(4, {msg_name(...)=..., msg_iov(2)=[{..., 40}, {..., 20}], msg_flags=0}, 0) = 60
+        +0    > P. 1:61(60) ack 1
+        +0    sendto(4, ..., 10, 0, ..., ...) = 10
+        +0    > P. 61:71(10) ack 1
+        +0    send(4, ..., 5, MSG_EOR) = 5
+        +0    > P. 71:76(5) ack 1
+        """;
+    DrillResult lenient = runWith(body, true, null);
+    assertThat(lenient.failure()).isNull();
+    assertThat(lenient.notes()).anyMatch(n -> n.contains("MSG_EOR"));
+    assertThat(runWith(body, false, null).failure()).contains("MSG_EOR: Sluice keeps no record boundaries");
+  }
+
+  @Test
+  void ipFieldsAndPythonBlocks_areNotedLeniently_refusedStrictly() {
+    String body = LISTEN + """
+        +0    < [noecn] S 0:0(0) win 65535 <mss 1460>
+        +0    > (tos 0x0) S. 0:0(0) ack 1 <...>
+        +0    %{ assert tcpi_snd_cwnd == 10 }%
+        """;
+    DrillResult lenient = runWith(body, true, null);
+    assertThat(lenient.failure()).isNull();
+    assertThat(lenient.notes()).containsExactly("line 4: IP-level fields ignored: [noecn]",
+        "line 5: IP-level fields ignored: (tos 0x0)", "line 6: Python block not evaluated");
+    assertThat(runWith(body, false, null).failure()).contains("line 4").contains("IP-level fields [noecn]");
+  }
+
+  @Test
+  void icmpErrorsBeyondUnreachable_areInjected_andTheStackDecides() {
+    String body = ESTABLISHED_MSS_1000 + """
+        +0    < icmp time_exceeded ttl_exceeded_in_transit [1:1(0)]
+        +0    < icmp unreachable packet_filtered [1:1(0)]
+        +0    write(4, ..., 10) = 10
+        +0    > P. 1:11(10) ack 1
+        """;
+    assertThat(runWith(body, true, null).failure()).as("soft errors leave the connection up").isNull();
+  }
+
+  @Test
+  void ackNumberWithoutTheAckFlag_isInjectedAndIgnoredByTheStack() {
+    String body = ESTABLISHED_MSS_1000 + """
+        +0    < F 1:1(0) ack 1 win 65535
+        +0    read(4, ..., 10) = 0
+        """;
+    // RFC 9293 §3.10.7.4: a segment without ACK is dropped in ESTABLISHED, so the FIN is not taken.
+    assertThat(runWith(body, true, null).failure()).contains("read() would block here");
+  }
 }
