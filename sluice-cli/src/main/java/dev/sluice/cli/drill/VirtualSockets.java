@@ -127,10 +127,10 @@ final class VirtualSockets {
     List<String> a = call.args();
     try {
       return switch (call.name()) {
-        case "socket" -> socket(a);
+        case "socket" -> socket(a, call.result());
         case "bind" -> withSocket(a, 3, s -> bind(s));
         case "listen" -> withSocket(a, 2, s -> listen(s, a));
-        case "accept" -> withSocket(a, 3, s -> accept(s));
+        case "accept" -> withSocket(a, 3, s -> accept(s, call.result()));
         case "connect" -> withSocket(a, 3, s -> connect(s));
         case "read" -> withSocket(a, 3, s -> read(s, a.get(1), count(a.get(2)), 0));
         case "recv" -> withSocket(a, 4, s -> read(s, a.get(1), count(a.get(2)), MessageFlags.of(a.get(3))));
@@ -168,6 +168,14 @@ final class VirtualSockets {
     return s == null ? Outcome.error("EBADF") : body.apply(s);
   }
 
+  /**
+   * The number a new descriptor gets: the one the script names, if free, since packetdrill maps
+   * the script's descriptor numbers onto the live ones; else the lowest free, as Linux allocates.
+   */
+  private int newFd(long scriptFd) {
+    return scriptFd >= 3 && scriptFd < 1 << 16 && !sockets.containsKey((int) scriptFd) ? (int) scriptFd : lowestFreeFd();
+  }
+
   private int lowestFreeFd() {
     int fd = 3; // 0, 1 and 2 are stdin, stdout and stderr
     while (sockets.containsKey(fd)) {
@@ -178,7 +186,7 @@ final class VirtualSockets {
 
   // ------------------------------------------------------------------ the calls
 
-  private Outcome socket(List<String> a) throws Unsupported {
+  private Outcome socket(List<String> a, long scriptFd) throws Unsupported {
     if (a.size() != 3) {
       throw new Unsupported("socket takes 3 arguments");
     }
@@ -188,7 +196,7 @@ final class VirtualSockets {
     if (!a.get(2).equals("IPPROTO_TCP") && !a.get(2).equals("0")) {
       throw new Unsupported("only IPPROTO_TCP is supported, not " + a.get(2));
     }
-    int fd = lowestFreeFd();
+    int fd = newFd(scriptFd);
     sockets.put(fd, new VirtualSocket(settings.socketDefaults()));
     return Outcome.of(fd);
   }
@@ -217,7 +225,7 @@ final class VirtualSockets {
     return Outcome.of(0);
   }
 
-  private Outcome accept(VirtualSocket s) throws Unsupported {
+  private Outcome accept(VirtualSocket s, long scriptFd) throws Unsupported {
     if (s.listener == null) {
       return Outcome.error("EINVAL");
     }
@@ -232,7 +240,7 @@ final class VirtualSockets {
     accepted.lingerOnOff = s.lingerOnOff;
     accepted.lingerSeconds = s.lingerSeconds;
     applyFlags(accepted);
-    int fd = lowestFreeFd();
+    int fd = newFd(scriptFd);
     sockets.put(fd, accepted);
     return Outcome.of(fd);
   }

@@ -473,4 +473,20 @@ class DrillRunnerTest {
     // RFC 9293 §3.10.7.4: a segment without ACK is dropped in ESTABLISHED, so the FIN is not taken.
     assertThat(runWith(body, true, null).failure()).contains("read() would block here");
   }
+
+  @Test
+  void scriptDescriptorNumbers_nameTheSockets_asPacketdrillMapsThem() {
+    String text = """
+        0     socket(..., SOCK_STREAM, IPPROTO_TCP) = 5
+        +0    bind(5, ..., ...) = 0
+        +0    listen(5, 1) = 0
+        +0    < S 0:0(0) win 65535 <mss 1460>
+        +0    > S. 0:0(0) ack 1 <...>
+        +.01  < . 1:1(0) ack 1 win 65535
+        +0    accept(5, ..., ...) = 7
+        +0    close(7) = 0
+        +0    > F. 1:1(0) ack 1 <...>
+        """;
+    assertThat(runWith(text, false, null).failure()).isNull();
+  }
 }
