@@ -1,5 +1,6 @@
 package dev.sluice.cli;
 
+import dev.sluice.cli.drill.DrillOptions;
 import dev.sluice.cli.drill.DrillResult;
 import dev.sluice.cli.drill.DrillRunner;
 import java.io.IOException;
@@ -10,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
@@ -30,7 +32,8 @@ import picocli.CommandLine.Spec;
       "Virtual clock: no root, no sleeping, the same verdict every time.",
       "Each script passes or fails with its first mismatch: line, time,",
       "expected and actual packet. A directory runs every *.pkt under it.",
-      "Exit status: 0 if all passed, 1 if any failed, 2 if a script could",
+      "A script needing a feature Sluice lacks is skipped (unsupported: X).",
+      "Exit status: 0 if none failed, 1 if any failed, 2 if a script could",
       "not be read."
     })
 final class DrillCommand implements Callable<Integer> {
@@ -40,8 +43,18 @@ final class DrillCommand implements Callable<Integer> {
       description = "For scripts written for other stacks: options compare as a set, TS values, windows and PSH are ignored.")
   boolean lenient;
 
-  @Option(names = "--verbose", description = "Print every line as it runs, with the packets the stack sent.")
+  @Option(names = "--verbose",
+      description = "Print every line as it runs, with the packets the stack sent, and what --lenient let pass.")
   boolean verbose;
+
+  @Option(names = "--profile", paramLabel = "SYSTEM",
+      description = "freebsd, linux or sluice: the defaults the scripts expect (buffers, window scale). "
+          + "Default: inferred from each script's sysctls, else sluice.")
+  String profile;
+
+  @Option(names = "--define", paramLabel = "NAME",
+      description = "A name #ifdef tests (repeatable). Default: STANDARD, the RFC behaviour in FreeBSD's suite.")
+  List<String> defines = new ArrayList<>();
 
   @Parameters(arity = "1..*", paramLabel = "SCRIPT", description = "Script files (*.pkt) or directories of them.")
   List<Path> scripts;
@@ -50,6 +63,10 @@ final class DrillCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
+    if (profile != null && !List.of("freebsd", "linux", "sluice").contains(profile)) {
+      err.println("sluice drill: unknown profile '" + profile + "' (freebsd, linux or sluice)");
+      return 2;
+    }
     List<Path> files = new ArrayList<>();
     for (Path p : scripts) {
       if (Files.isDirectory(p)) {
@@ -65,6 +82,7 @@ final class DrillCommand implements Callable<Integer> {
     }
     int passed = 0;
     int failed = 0;
+    int skipped = 0;
     for (Path file : files) {
       String text;
       try {
@@ -74,17 +92,24 @@ final class DrillCommand implements Callable<Integer> {
         return 2;
       }
       PrintStream trace = verbose ? new PrintStream(new WriterStream(out), true, StandardCharsets.UTF_8) : null;
-      DrillResult result = DrillRunner.run(file.toString(), text, lenient, trace);
+      DrillResult result = DrillRunner.run(file.toString(), text,
+          new DrillOptions(lenient, profile, Set.copyOf(defines), trace));
+      if (verbose) {
+        result.notes().forEach(n -> out.println("  note: " + n));
+      }
       if (result.passed()) {
         passed++;
         out.println("pass " + file);
+      } else if (result.skipped()) {
+        skipped++;
+        out.println("skip " + file + "\n  unsupported: " + result.unsupported());
       } else {
         failed++;
         out.println("FAIL " + file + "\n  " + result.failure().replace("\n", "\n  "));
       }
       out.flush();
     }
-    out.println(passed + " passed, " + failed + " failed");
+    out.println(passed + " passed, " + failed + " failed, " + skipped + " skipped");
     return failed == 0 ? 0 : 1;
   }
 

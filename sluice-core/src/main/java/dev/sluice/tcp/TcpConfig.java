@@ -34,6 +34,9 @@ package dev.sluice.tcp;
  *     start is not held back by delayed ACKs (RFC 9293 §3.8.6.3 allows ACKing sooner than the
  *     delayed-ACK rule requires). Off by default: Sluice's documented policy is every second
  *     full segment or 40 ms
+ * @param windowScaleShift the window scale we offer (RFC 7323 §2.3, at most 14); -1 derives the
+ *     smallest shift that covers the receive buffer. An explicit shift lets a host offer what a
+ *     system with larger maximum buffers would (FreeBSD and Linux derive it from the maximum).
  */
 public record TcpConfig(
     int receiveBufferBytes,
@@ -60,7 +63,8 @@ public record TcpConfig(
     int challengeAcksPerSecond,
     CongestionAlgorithm congestion,
     int initialWindowSegments,
-    boolean quickAck) {
+    boolean quickAck,
+    int windowScaleShift) {
 
   private static final long MS = 1_000_000L;
   private static final long S = 1_000_000_000L;
@@ -80,6 +84,9 @@ public record TcpConfig(
     }
     if (minRtoNanos <= 0 || initialRtoNanos < minRtoNanos || maxRtoNanos < initialRtoNanos) {
       throw new IllegalArgumentException("need 0 < minRto ≤ initialRto ≤ maxRto");
+    }
+    if (windowScaleShift < -1 || windowScaleShift > 14) {
+      throw new IllegalArgumentException("window scale shift must be -1 (derive) or in [0, 14]: " + windowScaleShift);
     }
   }
 
@@ -119,6 +126,7 @@ public record TcpConfig(
     b.congestion = congestion;
     b.initialWindowSegments = initialWindowSegments;
     b.quickAck = quickAck;
+    b.windowScaleShift = windowScaleShift;
     return b;
   }
 
@@ -152,6 +160,7 @@ public record TcpConfig(
     public CongestionAlgorithm congestion = CongestionAlgorithm.CUBIC;
     public int initialWindowSegments = CongestionAlgorithm.DEFAULT_INITIAL_WINDOW_SEGMENTS;
     public boolean quickAck = false;
+    public int windowScaleShift = -1;
 
     private Builder() {}
 
@@ -166,7 +175,8 @@ public record TcpConfig(
           minPeerMss, initialRtoNanos, minRtoNanos, maxRtoNanos, delayedAckNanos, nagle,
           timestamps, sack, windowScaling, mslNanos, finWait2TimeoutNanos, maxSynRetransmits,
           maxRetransmits, userTimeoutNanos, keepAliveIdleNanos, keepAliveIntervalNanos,
-          keepAliveProbes, challengeAcksPerSecond, congestion, initialWindowSegments, quickAck);
+          keepAliveProbes, challengeAcksPerSecond, congestion, initialWindowSegments, quickAck,
+          windowScaleShift);
     }
   }
 }

@@ -211,9 +211,12 @@ public final class TcpEngine {
     this.pathMtu = config.mtu();
     this.nagle = config.nagle();
     this.keepAliveIdleNanos = config.keepAliveIdleNanos();
-    int shift = 0;
-    while (shift < TcpOptions.MAX_WINDOW_SCALE && (config.receiveBufferBytes() >>> shift) > 0xFFFF) {
-      shift++;
+    int shift = config.windowScaleShift();
+    if (shift < 0) { // derive: the smallest shift that covers the buffer
+      shift = 0;
+      while (shift < TcpOptions.MAX_WINDOW_SCALE && (config.receiveBufferBytes() >>> shift) > 0xFFFF) {
+        shift++;
+      }
     }
     this.rcvShift = config.windowScaling() ? shift : 0;
   }

@@ -31,7 +31,7 @@ final class InboundPackets {
     }
     tcp.clearOptions().sourcePort(flow.remotePort).destinationPort(flow.knowsLocalPort() ? flow.localPort : Flow.SCRIPT_PORT)
         .sequenceNumber(flow.absoluteRemote(p.seq()))
-        .acknowledgmentNumber((p.flags() & TcpFlags.ACK) != 0 && p.ack() >= 0 ? flow.absoluteLocal(p.ack()) : 0)
+        .acknowledgmentNumber(p.ack() >= 0 ? flow.absoluteLocal(p.ack()) : 0)
         .flags(p.flags()).window(p.window()).urgentPointer(Math.max(p.urgent(), 0));
     if (p.options() != null) {
       try {
@@ -95,26 +95,15 @@ final class InboundPackets {
     dev.sluice.wire.Bytes.put16(quoted, quotedIp + 2, flow.remotePort);
     dev.sluice.wire.Bytes.put32(quoted, quotedIp + 4, flow.absoluteLocal(icmp.quotedSeq()));
 
-    IcmpBuilder builder = new IcmpBuilder();
-    if (flow.ipv6) {
-      switch (icmp.code()) {
-        case "frag_needed" -> builder.type(IcmpType.V6_PACKET_TOO_BIG).code(0).restOfHeader(icmp.mtu());
-        case "net_unreachable" -> builder.type(IcmpType.V6_DESTINATION_UNREACHABLE).code(0);
-        case "host_unreachable" -> builder.type(IcmpType.V6_DESTINATION_UNREACHABLE).code(3);
-        case "port_unreachable" -> builder.type(IcmpType.V6_DESTINATION_UNREACHABLE).code(IcmpType.V6_CODE_PORT_UNREACHABLE);
-        default -> throw new ScriptException(icmp.line(), "ICMPv6 has no " + icmp.code() + " (RFC 4443)");
-      }
-    } else {
-      int code = switch (icmp.code()) {
-        case "net_unreachable" -> 0;
-        case "host_unreachable" -> 1;
-        case "protocol_unreachable" -> IcmpType.V4_CODE_PROTOCOL_UNREACHABLE;
-        case "port_unreachable" -> IcmpType.V4_CODE_PORT_UNREACHABLE;
-        default -> IcmpType.V4_CODE_FRAGMENTATION_NEEDED;
-      };
-      // RFC 1191 §4: the next-hop MTU sits in the low 16 bits of the rest of the header.
-      builder.type(IcmpType.V4_DESTINATION_UNREACHABLE).code(code).restOfHeader(icmp.mtu() & 0xFFFF);
+    int[] typeCode = IcmpCodes.resolve(flow.ipv6, icmp.type(), icmp.code());
+    if (typeCode == null) {
+      throw new ScriptException(icmp.line(), (flow.ipv6 ? "ICMPv6" : "ICMP") + " has no " + icmp.type() + " "
+          + icmp.code() + (flow.ipv6 ? " (RFC 4443)" : " (RFC 792)"));
     }
+    // RFC 1191 §4: the next-hop MTU sits in the low 16 bits of the rest of the header; RFC 4443
+    // §3.2: ICMPv6's packet-too-big carries all 32.
+    IcmpBuilder builder = new IcmpBuilder().type(typeCode[0]).code(typeCode[1])
+        .restOfHeader(flow.ipv6 ? icmp.mtu() : icmp.mtu() & 0xFFFF);
     int icmpLength = 8 + quoted.length;
     int ipHeader = flow.ipv6 ? 40 : 20;
     byte[] packet = new byte[ipHeader + icmpLength];

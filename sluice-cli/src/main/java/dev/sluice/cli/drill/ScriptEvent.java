@@ -23,20 +23,23 @@ sealed interface ScriptEvent {
    * @param urgent the urgent pointer, or -1 if the line has no {@code urg}
    * @param options the options in order; null if the line has none; {@link #anyOptions} for
    *     {@code <...>}
+   * @param ipFields IP-level fields as written ({@code [noecn]}, {@code (tos 0x2)}), or null:
+   *     lenient mode ignores them, strict mode refuses them
    */
   record Packet(int line, String text, TimeSpec time, boolean inbound, int flags, long seq, int length,
-      long ack, int window, int urgent, List<TcpOptionSpec> options, boolean anyOptions) implements ScriptEvent {}
+      long ack, int window, int urgent, List<TcpOptionSpec> options, boolean anyOptions, String ipFields)
+      implements ScriptEvent {}
 
   /**
-   * An ICMP destination-unreachable injected at the stack, quoting the segment at {@code
-   * quotedSeq} (relative to the stack's ISN) of the script's connection (RFC 792, RFC 4443).
+   * An ICMP (or ICMPv6) error injected at the stack, quoting the segment at {@code quotedSeq}
+   * (relative to the stack's ISN) of the script's connection (RFC 792, RFC 4443).
    *
-   * @param code one of {@code net_unreachable, host_unreachable, protocol_unreachable,
-   *     port_unreachable, frag_needed}
-   * @param mtu the next-hop MTU of {@code frag_needed} (RFC 1191), else 0
+   * @param type packetdrill's type name: {@code unreachable}, {@code time_exceeded}, ... ({@link IcmpCodes})
+   * @param code packetdrill's code name ({@code port_unreachable}, {@code frag_needed}, ...) or {@code code_N}
+   * @param mtu the next-hop MTU of {@code frag_needed} or {@code packet_too_big} (RFC 1191), else 0
    */
-  record Icmp(int line, String text, TimeSpec time, String code, int mtu, long quotedSeq, int quotedLength)
-      implements ScriptEvent {}
+  record Icmp(int line, String text, TimeSpec time, String type, String code, int mtu, long quotedSeq,
+      int quotedLength) implements ScriptEvent {}
 
   /**
    * A system call and its expected outcome ({@code = result} and, for -1, an errno name).
@@ -45,4 +48,15 @@ sealed interface ScriptEvent {
    */
   record Call(int line, String text, TimeSpec time, TimeSpec returns, String name, List<String> args,
       long result, String errno) implements ScriptEvent {}
+
+  /**
+   * A shell command in backquotes. The runner executes nothing: it applies the sysctls it names
+   * ({@link ShellCommand}) and notes the rest.
+   *
+   * @param command the text between the backquotes
+   */
+  record Shell(int line, String text, TimeSpec time, String command) implements ScriptEvent {}
+
+  /** A {@code %{ ... }%} block of Python (assertions on TCP_INFO): not evaluated. */
+  record Code(int line, String text, TimeSpec time) implements ScriptEvent {}
 }

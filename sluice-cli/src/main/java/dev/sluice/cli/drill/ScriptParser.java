@@ -4,6 +4,7 @@ import dev.sluice.wire.TcpFlags;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -18,29 +19,58 @@ final class ScriptParser {
   private static final String NUMBER = "(?:\\d+\\.?\\d*|\\.\\d+)";
   private static final Pattern ONE_TIME = Pattern.compile("(\\+)?(" + NUMBER + ")(?:~(\\+)?(" + NUMBER + "))?");
   private static final Pattern SEQUENCE = Pattern.compile("(\\d+):(\\d+)\\((\\d+)\\)");
+  /** An optional time column, then a backquote or {@code %{}. */
+  private static final Pattern EMBEDDED = Pattern.compile("(\\+?\\s*[0-9.]+(?:~\\+?[0-9.]+)?\\s+|\\*\\s+)?(`|%\\{)");
   private static final Pattern HEADER_OPTION = Pattern.compile("--([a-z_0-9]+)(?:=(\\S+))?");
 
   private ScriptParser() {}
 
   static DrillScript parse(String name, String text) throws ScriptException {
+    return parse(name, text, Set.of());
+  }
+
+  /** Parses {@code text}, taking the {@code #ifdef} blocks that {@code defines} select. */
+  static DrillScript parse(String name, String text, Set<String> defines) throws ScriptException {
     long tolerance = DrillScript.DEFAULT_TOLERANCE_MICROS;
+    double tolerancePercent = Double.NaN;
+    boolean strictSegments = false;
+    List<String> ignored = new ArrayList<>();
     boolean ipv6 = false;
     int mtu = DrillScript.DEFAULT_MTU;
     List<ScriptEvent> events = new ArrayList<>();
-    String[] lines = stripComments(text).split("\n", -1);
+    String[] lines = stripComments(Preprocessor.apply(text, defines)).split("\n", -1);
     for (int i = 0; i < lines.length; i++) {
       int lineNumber = i + 1;
       String line = lines[i].strip();
+      Matcher embedded = EMBEDDED.matcher(line);
+      if (embedded.lookingAt()) {
+        // A shell command (`...`) or a Python block (%{ ... }%), perhaps over several lines.
+        boolean shell = embedded.group(2).equals("`");
+        String close = shell ? "`" : "}%";
+        StringBuilder body = new StringBuilder(line.substring(embedded.end()));
+        while (body.indexOf(close) < 0 && i + 1 < lines.length) {
+          body.append('\n').append(lines[++i]);
+        }
+        int end = body.indexOf(close);
+        if (end < 0) {
+          throw new ScriptException(lineNumber, (shell ? "a shell command" : "a %{ block") + " is not closed");
+        }
+        String timeColumn = embedded.group(1);
+        // Without a time, a command before the first event is packetdrill's init command, one after
+        // the last its cleanup command: both run in line, at the time of the line before.
+        TimeSpec time = timeColumn == null ? new TimeSpec(TimeSpec.Kind.RELATIVE, 0, -1)
+            : parseTime(lineNumber, timeColumn.strip().replace(" ", ""));
+        String content = body.substring(0, end).strip();
+        events.add(shell ? new ScriptEvent.Shell(lineNumber, line, time, content)
+            : new ScriptEvent.Code(lineNumber, line, time));
+        continue;
+      }
       // A call whose arguments span lines (a poll with several fds, say) continues until balanced.
       while (depth(line) > 0 && i + 1 < lines.length) {
         line = line + " " + lines[++i].strip();
       }
       if (line.isEmpty()) {
         continue;
-      }
-      if (line.startsWith("`") || line.matches("\\S+\\s+`.*")) {
-        throw new ScriptException(lineNumber, "shell commands are not supported: Sluice is configured by the "
-            + "script's header options, not by sysctl");
       }
       if (line.startsWith("--")) {
         if (!events.isEmpty()) {
@@ -60,8 +90,17 @@ final class ScriptParser {
             ipv6 = "ipv6".equals(value);
           }
           case "mtu" -> mtu = parseInt(lineNumber, value, "mtu");
+          case "tolerance_percent" -> tolerancePercent = parsePercent(lineNumber, value);
+          case "strict_segments" -> strictSegments = true;
+          case "udp_encapsulation" -> throw ScriptException.unsupported(lineNumber, "UDP_ENCAPSULATION", line);
+          case "tcp_md5_secret" -> throw ScriptException.unsupported(lineNumber, "TCP_MD5SIG", line);
+          // Addresses: the virtual host has its own, and a script's numbers are relative to them.
+          // Timestamp clock details: TSval is compared in 1 ms ticks, leniently not at all.
+          case "local_ip", "remote_ip", "gateway_ip", "netmask_ip", "non_fatal", "tcp_ts_tick_usecs",
+              "tcp_ts_ecr_scaled", "mss", "speaker", "so_filename", "wire_client", "wire_server" ->
+              ignored.add("line " + lineNumber + ": header option " + line + " has no effect here");
           default -> throw new ScriptException(lineNumber, "unsupported header option --" + m.group(1)
-              + " (supported: --tolerance_usecs, --ip_version, --mtu)");
+              + " (supported: --tolerance_usecs, --tolerance_percent, --ip_version, --mtu, --strict_segments)");
         }
         continue;
       }
@@ -70,7 +109,8 @@ final class ScriptParser {
     if (events.isEmpty()) {
       throw new ScriptException(1, "the script has no events");
     }
-    return new DrillScript(name, tolerance, ipv6, mtu, List.copyOf(events));
+    return new DrillScript(name, tolerance, tolerancePercent, ipv6, mtu, strictSegments, List.copyOf(ignored),
+        List.copyOf(events));
   }
 
   /** Removes {@code //} and {@code /* *}{@code /} comments, keeping line numbers. */
@@ -114,6 +154,8 @@ final class ScriptParser {
   }
 
   private static ScriptEvent parseEvent(int line, String text) throws ScriptException {
+    text = text.replaceFirst("^\\+\\s+", "+"); // "+ 0.00", as packetdrill's lexer reads it
+    text = text.replaceFirst("^(\\S+?)\\s*\\.\\.\\.\\s*([+]?[0-9.]+)\\s", "$1...$2 "); // "+0 ... 0.1"
     int space = indexOfWhitespace(text);
     if (space < 0) {
       throw new ScriptException(line, "a time and an event are expected: " + text);
@@ -187,6 +229,16 @@ final class ScriptParser {
         options = parseOptions(line, list);
       }
     }
+    String ipFields = null;
+    // IP-level fields before the flags: ECN codepoints in brackets, header fields in parentheses.
+    while (body.startsWith("[") || body.startsWith("(")) {
+      int close = body.indexOf(body.charAt(0) == '[' ? ']' : ')');
+      if (close < 0) {
+        throw new ScriptException(line, "unbalanced IP field in " + text);
+      }
+      ipFields = (ipFields == null ? "" : ipFields + " ") + body.substring(0, close + 1);
+      body = body.substring(close + 1).strip();
+    }
     String[] tokens = body.split("\\s+");
     if (tokens.length > 0 && tokens[0].equals("icmp")) {
       if (options != null || anyOptions) {
@@ -226,14 +278,13 @@ final class ScriptParser {
         default -> throw new ScriptException(line, "unsupported packet field '" + tokens[i] + "' (supported: ack, win, urg)");
       }
     }
-    if (ack >= 0 && (flags & TcpFlags.ACK) == 0) {
-      throw new ScriptException(line, "'ack' given without the '.' flag: " + text);
-    }
+    // An 'ack' without the '.' flag is a number in the header with the ACK bit clear, as
+    // packetdrill builds it: a stack must ignore the field then (RFC 9293 §3.1).
     if (inbound && window < 0) {
       window = 65_535; // packetdrill's default for injected segments without 'win'
     }
     return new ScriptEvent.Packet(line, text, time, inbound, flags, start, length, ack, window, urgent, options,
-        anyOptions);
+        anyOptions, ipFields);
   }
 
   private static int parseFlags(int line, String token) throws ScriptException {
@@ -295,6 +346,12 @@ final class ScriptParser {
           }
           options.add(new TcpOptionSpec.Sack(edges));
         }
+        case "FO", "FOEXP" -> throw ScriptException.unsupported(line, "TCP_FASTOPEN", "TCP Fast Open option");
+        case "md5" -> throw ScriptException.unsupported(line, "TCP_MD5SIG", "TCP MD5 signature option");
+        case "mpcapable", "mp_capable", "mp_join", "dss", "add_address", "mptcp" ->
+            throw ScriptException.unsupported(line, "MPTCP", "Multipath TCP option");
+        case "accecn", "AccECN", "ae0b", "ae1b", "aceb", "exp" ->
+            throw ScriptException.unsupported(line, "ACCECN", "option " + w[0]);
         default -> throw new ScriptException(line, "unsupported TCP option '" + item.strip()
             + "' (supported: mss, sackOK, TS val/ecr, nop, wscale, sack, eol, or ... alone)");
       }
@@ -326,34 +383,37 @@ final class ScriptParser {
       body = body.substring(0, bracket).strip();
     }
     String[] w = body.split("\\s+");
-    if (w.length < 3 || !w[1].equals("unreachable")) {
-      throw new ScriptException(line, "supported ICMP lines: 'icmp unreachable CODE [mtu N] [start:end(len)]'");
+    if (w.length < 2 || !IcmpCodes.TYPES.contains(w[1])) {
+      throw new ScriptException(line, "ICMP lines are 'icmp TYPE [CODE] [mtu N] [start:end(len)]', TYPE one of "
+          + IcmpCodes.TYPES);
     }
-    String code = w[2];
+    String type = w[1];
+    int next = 2;
+    String code = "code_0";
+    if (next < w.length && !w[next].equals("mtu")) {
+      code = w[next++];
+    }
     int mtu = 0;
-    switch (code) {
-      case "net_unreachable", "host_unreachable", "protocol_unreachable", "port_unreachable" -> {
-        if (w.length != 3) {
-          throw new ScriptException(line, "unexpected words after " + code);
-        }
-      }
-      case "frag_needed" -> {
-        if (w.length != 5 || !w[3].equals("mtu")) {
-          throw new ScriptException(line, "frag_needed is written 'frag_needed mtu N'");
-        }
-        mtu = (int) checkRange(line, parseNumber(line, w[4], "mtu"), 0xFFFF, "mtu");
-      }
-      default -> throw new ScriptException(line, "unsupported ICMP unreachable code '" + code + "'");
+    if (next + 1 < w.length && w[next].equals("mtu")) {
+      mtu = (int) checkRange(line, parseNumber(line, w[next + 1], "mtu"), 0xFFFF, "mtu");
+      next += 2;
     }
-    return new ScriptEvent.Icmp(line, text, time, code, mtu, quotedSeq, quotedLength);
+    if (next != w.length) {
+      throw new ScriptException(line, "unexpected '" + w[next] + "' in the ICMP line");
+    }
+    if (IcmpCodes.carriesMtu(type, code) && mtu == 0) {
+      throw new ScriptException(line, type + " " + code + " needs 'mtu N'");
+    }
+    return new ScriptEvent.Icmp(line, text, time, type, code, mtu, quotedSeq, quotedLength);
   }
 
   // ------------------------------------------------------------------ system calls
 
   private static ScriptEvent parseCall(int line, String text, TimeSpec time, TimeSpec returns, String rest)
       throws ScriptException {
+    rest = rest.replaceFirst("^([a-z_0-9]+)\\s+\\(", "$1("); // "write (4, ...)"
     int open = rest.indexOf('(');
-    if (open <= 0 || !rest.substring(0, open).matches("[a-z_]+")) {
+    if (open <= 0 || !rest.substring(0, open).matches("[a-z_0-9]+")) {
       throw new ScriptException(line, "expected a packet ('<' or '>') or a system call: " + rest);
     }
     String name = rest.substring(0, open);
@@ -372,11 +432,10 @@ final class ScriptParser {
     }
     long result = parseNumber(line, w[0], "result");
     String errno = null;
-    if (result == -1) {
-      if (w.length < 2 || !w[1].matches("E[A-Z]+")) {
-        throw new ScriptException(line, "a result of -1 needs an errno name, e.g. '= -1 EAGAIN'");
-      }
-      errno = w[1];
+    if (result == -1 && w.length > 1 && w[1].matches("E[A-Z0-9]+")) {
+      errno = w[1]; // without a name, any errno will do, as in packetdrill
+    } else if (result == -1 && w.length > 1 && !w[1].startsWith("(")) {
+      throw new ScriptException(line, "'" + w[1] + "' after -1 is not an errno name (EAGAIN, ECONNRESET, ...)");
     } else if (w.length > 1 && !w[1].startsWith("(")) {
       throw new ScriptException(line, "unexpected '" + w[1] + "' after the result");
     }
@@ -440,6 +499,18 @@ final class ScriptParser {
       throw new ScriptException(line, "--" + what + " needs a value");
     }
     return (int) checkRange(line, parseNumber(line, s, what), Integer.MAX_VALUE, what);
+  }
+
+  private static double parsePercent(int line, String s) throws ScriptException {
+    try {
+      double percent = Double.parseDouble(s == null ? "" : s);
+      if (percent >= 0 && percent <= 100) {
+        return percent;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new ScriptException(line, "--tolerance_percent takes a percentage in [0, 100], not " + s);
   }
 
   private static long checkRange(int line, long value, long max, String what) throws ScriptException {

@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -21,7 +22,7 @@ import java.util.TreeMap;
  * #WOULD_BLOCK} and the runner retries it as virtual time passes, which is how a blocking call
  * ({@code start...end}) returns at the right moment without threads.
  *
- * <p>Socket options set before {@code listen} or {@code connect} become the connection's {@link
+ * <p>VirtualSocket options set before {@code listen} or {@code connect} become the connection's {@link
  * TcpConfig}, as Linux's listening sockets pass theirs to the sockets they accept. Those that
  * Sluice fixes when a connection is created ({@code TCP_MAXSEG}, buffer sizes, keepalive timing,
  * {@code TCP_USER_TIMEOUT}, {@code TCP_SYNCNT}) are refused on an existing connection, with that reason.
@@ -48,15 +49,33 @@ final class VirtualSockets {
 
   /** A call the runner cannot map: the script fails with this reason at the call's line. */
   static final class Unsupported extends Exception {
+    private final String feature;
+
     Unsupported(String reason) {
+      this(reason, null);
+    }
+
+    /** A call that needs {@code feature}, which Sluice lacks: the script is skipped. */
+    Unsupported(String reason, String feature) {
       super(reason);
+      this.feature = feature;
+    }
+
+    String feature() {
+      return feature;
     }
   }
 
-  static final Map<String, Integer> ERRNO = Map.ofEntries(Map.entry("EPERM", 1), Map.entry("EBADF", 9),
-      Map.entry("EAGAIN", 11), Map.entry("EINVAL", 22), Map.entry("EPIPE", 32), Map.entry("EOPNOTSUPP", 95),
-      Map.entry("EADDRINUSE", 98), Map.entry("ECONNRESET", 104), Map.entry("EISCONN", 106),
-      Map.entry("ENOTCONN", 107), Map.entry("ETIMEDOUT", 110), Map.entry("ECONNREFUSED", 111),
+  /** Linux's errno numbers, for getsockopt(SO_ERROR) and the names scripts write. */
+  static final Map<String, Integer> ERRNO = Map.ofEntries(Map.entry("EPERM", 1), Map.entry("ENOENT", 2),
+      Map.entry("EINTR", 4), Map.entry("EBADF", 9), Map.entry("EAGAIN", 11), Map.entry("ENOMEM", 12),
+      Map.entry("EACCES", 13), Map.entry("EFAULT", 14), Map.entry("EINVAL", 22), Map.entry("EMFILE", 24),
+      Map.entry("EPIPE", 32), Map.entry("ENOTSOCK", 88), Map.entry("EDESTADDRREQ", 89), Map.entry("EMSGSIZE", 90),
+      Map.entry("ENOPROTOOPT", 92), Map.entry("EOPNOTSUPP", 95), Map.entry("EAFNOSUPPORT", 97),
+      Map.entry("EADDRINUSE", 98), Map.entry("EADDRNOTAVAIL", 99), Map.entry("ENETDOWN", 100),
+      Map.entry("ENETUNREACH", 101), Map.entry("ECONNABORTED", 103), Map.entry("ECONNRESET", 104),
+      Map.entry("ENOBUFS", 105), Map.entry("EISCONN", 106), Map.entry("ENOTCONN", 107), Map.entry("ETIMEDOUT", 110),
+      Map.entry("ECONNREFUSED", 111), Map.entry("EHOSTDOWN", 112), Map.entry("EHOSTUNREACH", 113),
       Map.entry("EALREADY", 114), Map.entry("EINPROGRESS", 115));
 
   private static final int O_RDWR = 0x2;
@@ -69,36 +88,29 @@ final class VirtualSockets {
   private static final Map<String, Integer> POLL_BITS = Map.of("POLLIN", POLLIN, "POLLOUT", POLLOUT,
       "POLLERR", POLLERR, "POLLHUP", POLLHUP, "POLLRDHUP", POLLRDHUP);
 
-  /** One file descriptor. */
-  private static final class Socket {
-    final TcpConfig.Builder tcp;
-    boolean nonBlocking;
-    boolean bound;
-    boolean noDelay;
-    boolean keepAlive;
-    int lingerOnOff;
-    int lingerSeconds;
-    Listener listener;
-    Connection connection;
-    /** A connect was started and has not yet been reported done. */
-    boolean connecting;
-    /** The failure already reported by a call (Linux reports sk_err once, then end-of-file). */
-    boolean errorReported;
-    boolean readShut;
-
-    Socket(TcpConfig base) {
-      this.tcp = base.toBuilder();
-    }
-  }
-
   private final Host host;
   private final Flow flow;
-  private final TreeMap<Integer, Socket> sockets = new TreeMap<>();
+  private final SystemSettings settings;
+  private final SocketOptions options;
+  private final boolean lenient;
+  /** What lenient calls let pass since the runner last asked ({@link #takeNotes}). */
+  private final List<String> notes = new ArrayList<>();
+  private final TreeMap<Integer, VirtualSocket> sockets = new TreeMap<>();
   private final byte[] scratch = new byte[1 << 20];
 
-  VirtualSockets(Host host, Flow flow) {
+  VirtualSockets(Host host, Flow flow, SystemSettings settings, boolean lenient) {
     this.host = host;
     this.flow = flow;
+    this.settings = settings;
+    this.lenient = lenient;
+    this.options = new SocketOptions(flow, settings.platform(), lenient);
+  }
+
+  /** The notes lenient calls left since the last time, then none. */
+  List<String> takeNotes() {
+    List<String> taken = List.copyOf(notes);
+    notes.clear();
+    return taken;
   }
 
   /** State a blocking call keeps between attempts. */
@@ -115,19 +127,26 @@ final class VirtualSockets {
     List<String> a = call.args();
     try {
       return switch (call.name()) {
-        case "socket" -> socket(a);
+        case "socket" -> socket(a, call.result());
         case "bind" -> withSocket(a, 3, s -> bind(s));
         case "listen" -> withSocket(a, 2, s -> listen(s, a));
-        case "accept" -> withSocket(a, 3, s -> accept(s));
+        case "accept" -> withSocket(a, 3, s -> accept(s, call.result()));
         case "connect" -> withSocket(a, 3, s -> connect(s));
-        case "read" -> withSocket(a, 3, s -> read(s, count(a.get(2))));
-        case "recv" -> withSocket(a, 4, s -> read(s, count(a.get(2)), flags(a.get(3))));
-        case "write" -> withSocket(a, 3, s -> write(s, count(a.get(2)), progress, false));
-        case "send" -> withSocket(a, 4, s -> write(s, count(a.get(2)), progress, flags(a.get(3))));
+        case "read" -> withSocket(a, 3, s -> read(s, a.get(1), count(a.get(2)), 0));
+        case "recv" -> withSocket(a, 4, s -> read(s, a.get(1), count(a.get(2)), MessageFlags.of(a.get(3))));
+        case "recvfrom" -> withSocket(a, 6, s -> read(s, a.get(1), count(a.get(2)), MessageFlags.of(a.get(3))));
+        case "write" -> withSocket(a, 3, s -> write(s, a.get(1), count(a.get(2)), progress, 0));
+        case "send" -> withSocket(a, 4, s -> write(s, a.get(1), count(a.get(2)), progress, MessageFlags.of(a.get(3))));
+        case "sendto" -> withSocket(a, 6, s -> write(s, a.get(1), count(a.get(2)), progress, MessageFlags.of(a.get(3))));
+        case "sendmsg" -> withSocket(a, 3, s -> write(s, "...", MessageFlags.iovBytes(a.get(1)), progress,
+            MessageFlags.of(a.get(2))));
         case "close" -> close(a);
         case "shutdown" -> withSocket(a, 2, s -> shutdown(s, a.get(1)));
-        case "setsockopt" -> withSocket(a, 5, s -> setsockopt(s, a.get(1), a.get(2), a.get(3)));
-        case "getsockopt" -> withSocket(a, 5, s -> getsockopt(s, a.get(1), a.get(2), a.get(3)));
+        case "setsockopt" -> withSocket(a, 5, s -> options.set(s, a.get(1), a.get(2), a.get(3)));
+        case "getsockopt" -> withSocket(a, 5, s -> options.get(s, a.get(1), a.get(2), a.get(3), notes));
+        case "epoll_create", "epoll_create1", "epoll_ctl", "epoll_wait" -> throw new Unsupported("Sluice's runner has no epoll", "EPOLL");
+        case "sendfile", "splice", "vmsplice", "tee" -> throw new Unsupported(call.name() + "() is not mapped", call.name().toUpperCase(java.util.Locale.ROOT));
+        case "ioctl" -> throw new Unsupported("ioctl() is not mapped", "IOCTL");
         case "fcntl" -> fcntl(a);
         case "poll" -> poll(a, progress, now);
         default -> throw new Unsupported("unsupported system call " + call.name() + "()");
@@ -138,15 +157,23 @@ final class VirtualSockets {
   }
 
   private interface SocketCall {
-    Outcome apply(Socket s) throws Unsupported;
+    Outcome apply(VirtualSocket s) throws Unsupported;
   }
 
   private Outcome withSocket(List<String> args, int arity, SocketCall body) throws Unsupported {
     if (args.size() != arity) {
       throw new Unsupported("expected " + arity + " arguments, got " + args.size());
     }
-    Socket s = sockets.get(Integer.parseInt(args.get(0)));
+    VirtualSocket s = sockets.get(Integer.parseInt(args.get(0)));
     return s == null ? Outcome.error("EBADF") : body.apply(s);
+  }
+
+  /**
+   * The number a new descriptor gets: the one the script names, if free, since packetdrill maps
+   * the script's descriptor numbers onto the live ones; else the lowest free, as Linux allocates.
+   */
+  private int newFd(long scriptFd) {
+    return scriptFd >= 3 && scriptFd < 1 << 16 && !sockets.containsKey((int) scriptFd) ? (int) scriptFd : lowestFreeFd();
   }
 
   private int lowestFreeFd() {
@@ -159,7 +186,7 @@ final class VirtualSockets {
 
   // ------------------------------------------------------------------ the calls
 
-  private Outcome socket(List<String> a) throws Unsupported {
+  private Outcome socket(List<String> a, long scriptFd) throws Unsupported {
     if (a.size() != 3) {
       throw new Unsupported("socket takes 3 arguments");
     }
@@ -169,12 +196,12 @@ final class VirtualSockets {
     if (!a.get(2).equals("IPPROTO_TCP") && !a.get(2).equals("0")) {
       throw new Unsupported("only IPPROTO_TCP is supported, not " + a.get(2));
     }
-    int fd = lowestFreeFd();
-    sockets.put(fd, new Socket(host.config().tcp()));
+    int fd = newFd(scriptFd);
+    sockets.put(fd, new VirtualSocket(settings.socketDefaults()));
     return Outcome.of(fd);
   }
 
-  private Outcome bind(Socket s) {
+  private Outcome bind(VirtualSocket s) {
     if (s.bound) {
       return Outcome.error("EINVAL");
     }
@@ -182,7 +209,7 @@ final class VirtualSockets {
     return Outcome.of(0);
   }
 
-  private Outcome listen(Socket s, List<String> a) {
+  private Outcome listen(VirtualSocket s, List<String> a) {
     if (s.connection != null) {
       return Outcome.error("EINVAL");
     }
@@ -198,7 +225,7 @@ final class VirtualSockets {
     return Outcome.of(0);
   }
 
-  private Outcome accept(Socket s) throws Unsupported {
+  private Outcome accept(VirtualSocket s, long scriptFd) throws Unsupported {
     if (s.listener == null) {
       return Outcome.error("EINVAL");
     }
@@ -206,19 +233,19 @@ final class VirtualSockets {
     if (c == null) {
       return s.nonBlocking ? Outcome.error("EAGAIN") : WOULD_BLOCK;
     }
-    Socket accepted = new Socket(s.listener.tcpConfig());
+    VirtualSocket accepted = new VirtualSocket(s.listener.tcpConfig());
     accepted.connection = c;
     accepted.noDelay = s.noDelay;
     accepted.keepAlive = s.keepAlive;
     accepted.lingerOnOff = s.lingerOnOff;
     accepted.lingerSeconds = s.lingerSeconds;
     applyFlags(accepted);
-    int fd = lowestFreeFd();
+    int fd = newFd(scriptFd);
     sockets.put(fd, accepted);
     return Outcome.of(fd);
   }
 
-  private Outcome connect(Socket s) throws Unsupported {
+  private Outcome connect(VirtualSocket s) throws Unsupported {
     if (s.connection == null) {
       if (s.listener != null) {
         return Outcome.error("EINVAL");
@@ -253,19 +280,19 @@ final class VirtualSockets {
   }
 
   /** Puts the options set before the connection existed on it (TCP_NODELAY, SO_KEEPALIVE). */
-  private void applyFlags(Socket s) throws Unsupported {
+  private void applyFlags(VirtualSocket s) throws Unsupported {
     if ((s.noDelay && !applied(s.connection::setNoDelay, true))
         || (s.keepAlive && !applied(s.connection::setKeepAlive, true))) {
       throw new Unsupported("could not apply socket options to " + s.connection);
     }
   }
 
-  private interface BooleanOption {
+  interface BooleanOption {
     void set(boolean on) throws IOException;
   }
 
   /** Sets a boolean option on a connection; false if the connection refused it. */
-  private static boolean applied(BooleanOption option, boolean on) {
+  static boolean applied(BooleanOption option, boolean on) {
     try {
       option.set(on);
       return true;
@@ -274,17 +301,36 @@ final class VirtualSockets {
     }
   }
 
-  private Outcome read(Socket s, int count) throws Unsupported {
-    return read(s, count, false);
+  /** A NULL buffer with a non-zero length: Linux fails the call with EFAULT before it looks at the socket. */
+  private static boolean nullBuffer(String buffer, int count) {
+    return count > 0 && (buffer.strip().equals("NULL") || buffer.strip().equals("0"));
   }
 
-  private Outcome read(Socket s, int count, boolean dontWait) throws Unsupported {
+  private Outcome read(VirtualSocket s, String buffer, int count, int flags) throws Unsupported {
+    if (nullBuffer(buffer, count)) {
+      return Outcome.error("EFAULT");
+    }
     Connection c = s.connection;
     if (c == null || (s.connecting && !c.isConnected() && c.failure() == null)) {
       return Outcome.error(s.connecting && s.nonBlocking ? "EAGAIN" : "ENOTCONN");
     }
     if (s.readShut) {
       return Outcome.of(0);
+    }
+    boolean dontWait = s.nonBlocking || (flags & MessageFlags.DONTWAIT) != 0;
+    if ((flags & MessageFlags.PEEK) != 0) {
+      // Injected payloads are zeros, so a peek needs only the count of bytes waiting.
+      int waiting = c.info().receiveQueue();
+      if (waiting > 0) {
+        return Outcome.of(Math.min(count, waiting));
+      }
+      if (c.endOfStreamDelivered() || (c.readiness() & Connection.READABLE) != 0) {
+        return Outcome.of(0);
+      }
+      if (c.failure() != null) {
+        return failed(s, c);
+      }
+      return dontWait ? Outcome.error("EAGAIN") : WOULD_BLOCK;
     }
     try {
       int n = c.readNow(scratch, 0, Math.min(count, scratch.length));
@@ -294,13 +340,26 @@ final class VirtualSockets {
       if (n < 0) {
         return Outcome.of(0); // end-of-stream: POSIX read returns 0
       }
-      return s.nonBlocking || dontWait ? Outcome.error("EAGAIN") : WOULD_BLOCK;
+      return dontWait ? Outcome.error("EAGAIN") : WOULD_BLOCK;
     } catch (IOException e) {
       return failed(s, c);
     }
   }
 
-  private Outcome write(Socket s, int count, Progress progress, boolean dontWait) throws Unsupported {
+  private Outcome write(VirtualSocket s, String buffer, int count, Progress progress, int flags)
+      throws Unsupported {
+    if (nullBuffer(buffer, count)) {
+      return Outcome.error("EFAULT");
+    }
+    if ((flags & MessageFlags.EOR) != 0) {
+      if (!lenient) {
+        throw new Unsupported("MSG_EOR: Sluice keeps no record boundaries (lenient mode sends the bytes)");
+      }
+      if (progress.done == 0) {
+        notes.add("MSG_EOR: the record boundary is not kept");
+      }
+    }
+    boolean dontWait = (flags & MessageFlags.DONTWAIT) != 0;
     Connection c = s.connection;
     if (c == null || (s.connecting && !c.isConnected() && c.failure() == null)) {
       return Outcome.error(s.connecting && s.nonBlocking ? "EAGAIN" : "EPIPE");
@@ -328,7 +387,7 @@ final class VirtualSockets {
   }
 
   /** The connection's failure, reported once as its errno (as Linux's sk_err), then end-of-file. */
-  private static Outcome failed(Socket s, Connection c) {
+  private static Outcome failed(VirtualSocket s, Connection c) {
     if (s.errorReported) {
       return Outcome.of(0);
     }
@@ -336,7 +395,7 @@ final class VirtualSockets {
     return Outcome.error(errnoOf(c.failure()));
   }
 
-  private static String errnoOf(TcpEvent failure) {
+  static String errnoOf(TcpEvent failure) {
     if (failure == null) {
       return "ECONNRESET";
     }
@@ -351,7 +410,7 @@ final class VirtualSockets {
     if (a.size() != 1) {
       throw new Unsupported("close takes 1 argument");
     }
-    Socket s = sockets.remove(Integer.parseInt(a.get(0)));
+    VirtualSocket s = sockets.remove(Integer.parseInt(a.get(0)));
     if (s == null) {
       return Outcome.error("EBADF");
     }
@@ -372,7 +431,7 @@ final class VirtualSockets {
     return Outcome.of(0);
   }
 
-  private Outcome shutdown(Socket s, String how) throws Unsupported {
+  private Outcome shutdown(VirtualSocket s, String how) throws Unsupported {
     Connection c = s.connection;
     if (c == null) {
       return Outcome.error("ENOTCONN");
@@ -397,113 +456,11 @@ final class VirtualSockets {
     return Outcome.of(0);
   }
 
-  private Outcome setsockopt(Socket s, String level, String name, String value) throws Unsupported {
-    checkLevel(level, name);
-    boolean exists = s.connection != null || s.listener != null;
-    switch (name) {
-      case "SO_REUSEADDR" -> intValue(value); // no effect: Sluice has no bind conflicts to relax
-      case "SO_LINGER" -> {
-        Map<String, String> fields = struct(value);
-        s.lingerOnOff = Integer.parseInt(fields.getOrDefault("l_onoff", "0"));
-        s.lingerSeconds = Integer.parseInt(fields.getOrDefault("l_linger", "0"));
-      }
-      case "TCP_NODELAY" -> {
-        s.noDelay = intValue(value) != 0;
-        s.tcp.nagle = !s.noDelay;
-        if (s.connection != null && !applied(s.connection::setNoDelay, s.noDelay)) {
-          return Outcome.error("EINVAL");
-        }
-      }
-      case "SO_KEEPALIVE" -> {
-        s.keepAlive = intValue(value) != 0;
-        if (s.connection != null && !applied(s.connection::setKeepAlive, s.keepAlive)) {
-          return Outcome.error("EINVAL");
-        }
-      }
-      case "TCP_MAXSEG" -> {
-        refuseOnExisting(exists, name);
-        s.tcp.mtu = intValue(value) + (flow.ipv6 ? 60 : 40);
-      }
-      case "SO_RCVBUF" -> {
-        refuseOnExisting(exists, name);
-        s.tcp.receiveBufferBytes = intValue(value);
-      }
-      case "SO_SNDBUF" -> {
-        refuseOnExisting(exists, name);
-        s.tcp.sendBufferBytes = intValue(value);
-      }
-      case "TCP_KEEPIDLE" -> {
-        refuseOnExisting(exists, name);
-        s.tcp.keepAliveIdleNanos = intValue(value) * 1_000_000_000L;
-      }
-      case "TCP_KEEPINTVL" -> {
-        refuseOnExisting(exists, name);
-        s.tcp.keepAliveIntervalNanos = intValue(value) * 1_000_000_000L;
-      }
-      case "TCP_KEEPCNT" -> {
-        refuseOnExisting(exists, name);
-        s.tcp.keepAliveProbes = intValue(value);
-      }
-      case "TCP_USER_TIMEOUT" -> {
-        refuseOnExisting(exists, name);
-        s.tcp.userTimeoutNanos = intValue(value) * 1_000_000L;
-      }
-      case "TCP_SYNCNT" -> {
-        refuseOnExisting(exists, name); // Linux's per-socket SYN retry count: R2 for the open (RFC 9293 §3.8.3)
-        s.tcp.maxSynRetransmits = intValue(value);
-      }
-      default -> throw new Unsupported("unsupported socket option " + name);
-    }
-    return Outcome.of(0);
-  }
-
-  private static void refuseOnExisting(boolean exists, String name) throws Unsupported {
-    if (exists) {
-      throw new Unsupported(name + " is fixed when Sluice creates a connection: set it before listen() or "
-          + "connect() (on the listening socket for accepted ones)");
-    }
-  }
-
-  private Outcome getsockopt(Socket s, String level, String name, String expected) throws Unsupported {
-    checkLevel(level, name);
-    long value = switch (name) {
-      case "SO_ERROR" -> {
-        Connection c = s.connection;
-        if (c == null || c.failure() == null || s.errorReported) {
-          yield 0;
-        }
-        s.errorReported = true;
-        s.connecting = false;
-        yield ERRNO.get(errnoOf(c.failure()));
-      }
-      case "TCP_NODELAY" -> s.noDelay ? 1 : 0;
-      case "SO_KEEPALIVE" -> s.keepAlive ? 1 : 0;
-      case "SO_RCVBUF" -> s.tcp.receiveBufferBytes;
-      case "SO_SNDBUF" -> s.tcp.sendBufferBytes;
-      case "TCP_MAXSEG" -> s.connection != null ? s.connection.info().mss() : s.tcp.mtu - (flow.ipv6 ? 60 : 40);
-      default -> throw new Unsupported("unsupported socket option " + name + " for getsockopt");
-    };
-    String want = unbracket(expected);
-    long wanted = ERRNO.containsKey(want) ? ERRNO.get(want) : Long.parseLong(want);
-    if (wanted != value) {
-      throw new Unsupported("getsockopt " + name + " gave [" + value + "], the script expects " + expected);
-    }
-    return Outcome.of(0);
-  }
-
-  private static void checkLevel(String level, String name) throws Unsupported {
-    boolean socketLevel = name.startsWith("SO_");
-    String want = socketLevel ? "SOL_SOCKET" : "IPPROTO_TCP";
-    if (!level.equals(want) && !(socketLevel ? level.equals("1") : level.equals("6"))) {
-      throw new Unsupported(name + " belongs to level " + want + ", not " + level);
-    }
-  }
-
   private Outcome fcntl(List<String> a) throws Unsupported {
     if (a.size() < 2) {
       throw new Unsupported("fcntl takes a descriptor and a command");
     }
-    Socket s = sockets.get(Integer.parseInt(a.get(0)));
+    VirtualSocket s = sockets.get(Integer.parseInt(a.get(0)));
     if (s == null) {
       return Outcome.error("EBADF");
     }
@@ -545,8 +502,8 @@ final class VirtualSockets {
     int ready = 0;
     StringBuilder mismatch = new StringBuilder();
     for (String entry : entries) {
-      Map<String, String> fields = struct(entry);
-      Socket s = sockets.get(Integer.parseInt(fields.getOrDefault("fd", "-1")));
+      Map<String, String> fields = SocketOptions.struct(entry);
+      VirtualSocket s = sockets.get(Integer.parseInt(fields.getOrDefault("fd", "-1")));
       int events = pollBits(fields.getOrDefault("events", "0"));
       int revents = s == null ? 0x20 /* POLLNVAL */ : revents(s, events);
       if (revents != 0) {
@@ -576,7 +533,7 @@ final class VirtualSockets {
     return timeoutMs < 0 ? Long.MAX_VALUE : progress.startedNanos + timeoutMs * 1_000_000L;
   }
 
-  private int revents(Socket s, int events) {
+  private int revents(VirtualSocket s, int events) {
     int bits = 0;
     if (s.listener != null) {
       return s.listener.queued() > 0 ? POLLIN & events : 0;
@@ -640,42 +597,7 @@ final class VirtualSockets {
     return Integer.parseInt(arg.strip());
   }
 
-  private static boolean flags(String arg) throws Unsupported {
-    return switch (arg.strip()) {
-      case "0" -> false;
-      case "MSG_DONTWAIT" -> true;
-      default -> throw new Unsupported("unsupported send/recv flags " + arg + " (0 or MSG_DONTWAIT)");
-    };
-  }
 
-  private static int intValue(String arg) {
-    return Integer.parseInt(unbracket(arg));
-  }
-
-  private static String unbracket(String arg) {
-    String s = arg.strip();
-    if (s.startsWith("[") && s.endsWith("]")) {
-      s = s.substring(1, s.length() - 1).strip();
-    }
-    return s;
-  }
-
-  /** {@code {a=1, b=2}} as a map. */
-  private static Map<String, String> struct(String arg) throws Unsupported {
-    String s = arg.strip();
-    if (!s.startsWith("{") || !s.endsWith("}")) {
-      throw new Unsupported("expected a structure {name=value, ...}, not " + arg);
-    }
-    Map<String, String> fields = new TreeMap<>();
-    for (String part : ScriptParser.splitTopLevel(s.substring(1, s.length() - 1))) {
-      int eq = part.indexOf('=');
-      if (eq < 0) {
-        throw new Unsupported("expected name=value in " + arg);
-      }
-      fields.put(part.substring(0, eq).strip(), part.substring(eq + 1).strip());
-    }
-    return fields;
-  }
 
   /** Sockets still open when the script ends. */
   int openCount() {

@@ -80,7 +80,11 @@ class ScriptParserTest {
         new String[] {"0 < X 0:0(0)", "line 1: unknown TCP flag 'X'"},
         new String[] {"0 < S 0:0(0) foo 3", "line 1: unsupported packet field 'foo'"},
         new String[] {"0 close(3)", "line 1: close(...) needs '= result'"},
-        new String[] {"0 close(3) = -1", "line 1: a result of -1 needs an errno name"},
+        new String[] {"0 close(3) = -1 oops", "line 1: 'oops' after -1 is not an errno name"},
+        new String[] {"0 < icmp frobnicated", "line 1: ICMP lines are 'icmp TYPE [CODE] [mtu N] [start:end(len)]'"},
+        new String[] {"0 < icmp unreachable frag_needed", "line 1: unreachable frag_needed needs 'mtu N'"},
+        new String[] {"#ifdef A\n0 close(3) = 0", "line 2: #ifdef without #endif"},
+        new String[] {"0 `sysctl -w a=b", "line 1: a shell command is not closed"},
         new String[] {"abc close(3) = 0", "line 1: cannot read the time 'abc'"},
         new String[] {"--frobnicate=1\n0 close(3) = 0", "line 1: unsupported header option --frobnicate"},
         new String[] {"0 close(3) = 0\n--mtu=1400", "line 2: header options come before the first event"},
@@ -89,5 +93,96 @@ class ScriptParserTest {
     for (String[] c : cases) {
       assertThatThrownBy(() -> ScriptParser.parse("t", c[0])).as(c[0]).hasMessageStartingWith(c[1]);
     }
+  }
+
+  @Test
+  void publishedSuiteNotation_spacesInTheTimeColumn_andBeforeTheArguments() throws ScriptException {
+    assertThat(only("+ 0.00 close(3) = 0").time()).isEqualTo(new TimeSpec(TimeSpec.Kind.RELATIVE, 0, -1));
+    ScriptEvent.Call blocking = (ScriptEvent.Call) only("+.002 ... 0.004 connect(4, ..., ...) = 0");
+    assertThat(blocking.time()).isEqualTo(new TimeSpec(TimeSpec.Kind.RELATIVE, 2_000, -1));
+    assertThat(blocking.returns()).isEqualTo(new TimeSpec(TimeSpec.Kind.ABSOLUTE, 4_000, -1));
+    assertThat(((ScriptEvent.Call) only("+0 write (4, ..., 10) = 10")).name()).isEqualTo("write");
+    ScriptEvent.Call anyErrno = (ScriptEvent.Call) only("+0 connect(4, ..., ...) = -1");
+    assertThat(anyErrno.result()).isEqualTo(-1);
+    assertThat(anyErrno.errno()).as("any errno").isNull();
+  }
+
+  @Test
+  void shellLines_timedOrNot_oneOrSeveralLines() throws ScriptException {
+    DrillScript s = ScriptParser.parse("t", """
+        `../common/defaults.sh
+         ../common/set_sysctls.py /proc/sys/net/ipv4/tcp_min_tso_segs=10
+        `
+        +0.00 `sysctl -w net.inet.tcp.rfc1323=1`
+        0 close(3) = 0
+        """);
+    assertThat(s.events()).hasSize(3);
+    ScriptEvent.Shell init = (ScriptEvent.Shell) s.events().get(0);
+    assertThat(init.line()).isEqualTo(1);
+    assertThat(init.time()).as("untimed: in line, at +0").isEqualTo(new TimeSpec(TimeSpec.Kind.RELATIVE, 0, -1));
+    assertThat(init.command()).contains("defaults.sh").contains("set_sysctls.py");
+    ScriptEvent.Shell timed = (ScriptEvent.Shell) s.events().get(1);
+    assertThat(timed.line()).isEqualTo(4);
+    assertThat(timed.command()).isEqualTo("sysctl -w net.inet.tcp.rfc1323=1");
+    assertThat(s.events().get(2).line()).isEqualTo(5);
+  }
+
+  @Test
+  void pythonBlocks_spanLines_andKeepLineNumbers() throws ScriptException {
+    DrillScript s = ScriptParser.parse("t", """
+        0 close(3) = 0
+        +0 %{
+        assert tcpi_rto == 1000000, tcpi_rto
+        }%
+        +0 close(4) = 0
+        """);
+    assertThat(s.events()).hasSize(3);
+    assertThat(s.events().get(1)).isInstanceOf(ScriptEvent.Code.class);
+    assertThat(s.events().get(2).line()).isEqualTo(5);
+  }
+
+  @Test
+  void ifdef_takesTheDefinedBlocks_andBlanksTheRest() throws ScriptException {
+    String text = """
+        #ifdef STANDARD
+        0 close(3) = 0
+        #else
+        0 close(4) = 0
+        #endif
+        #ifndef FreeBSD
+        +0 close(5) = 0
+        #endif
+        """;
+    List<ScriptEvent> standard = ScriptParser.parse("t", text, java.util.Set.of("STANDARD")).events();
+    assertThat(standard).extracting(ScriptEvent::line).containsExactly(2, 7);
+    List<ScriptEvent> freebsd = ScriptParser.parse("t", text, java.util.Set.of("FreeBSD")).events();
+    assertThat(freebsd).extracting(ScriptEvent::line).containsExactly(4);
+  }
+
+  @Test
+  void packetLine_ipFields_ackWithoutTheAckFlag_andMoreIcmpTypes() throws ScriptException {
+    ScriptEvent.Packet ecn = (ScriptEvent.Packet) only("+0 > [noecn] (tos 0x2) S. 0:0(0) ack 1 <...>");
+    assertThat(ecn.ipFields()).isEqualTo("[noecn] (tos 0x2)");
+    assertThat(ecn.flags()).isEqualTo(TcpFlags.SYN | TcpFlags.ACK);
+    ScriptEvent.Packet bareAck = (ScriptEvent.Packet) only("+0 < F 1:1(0) ack 1 win 100");
+    assertThat(bareAck.flags()).as("the ACK bit stays clear").isEqualTo(TcpFlags.FIN);
+    assertThat(bareAck.ack()).isEqualTo(1);
+    ScriptEvent.Icmp icmp = (ScriptEvent.Icmp) only("+0 < icmp time_exceeded ttl_exceeded_in_transit [0:0(0)]");
+    assertThat(icmp.type()).isEqualTo("time_exceeded");
+    assertThat(icmp.code()).isEqualTo("ttl_exceeded_in_transit");
+    ScriptEvent.Icmp tooBig = (ScriptEvent.Icmp) only("+0 < icmp packet_too_big mtu 1300 [0:0(0)]");
+    assertThat(tooBig.mtu()).isEqualTo(1300);
+    assertThat(IcmpCodes.resolve(false, "unreachable", "packet_filtered")).containsExactly(3, 13);
+    assertThat(IcmpCodes.resolve(true, "unreachable", "address_unreachable")).containsExactly(1, 3);
+    assertThat(IcmpCodes.resolve(true, "parameter_problem", "code_2")).containsExactly(4, 2);
+    assertThat(IcmpCodes.resolve(false, "unreachable", "not_neighbour")).as("IPv6 only").isNull();
+  }
+
+  @Test
+  void featuresSluiceLacks_areNamed_notReportedAsErrors() {
+    assertThatThrownBy(() -> ScriptParser.parse("t", "0 < S 0:0(0) win 1 <mss 1460,FO 0102>"))
+        .isInstanceOfSatisfying(ScriptException.class, e -> assertThat(e.feature()).isEqualTo("TCP_FASTOPEN"));
+    assertThatThrownBy(() -> ScriptParser.parse("t", "--udp_encapsulation=sctp\n0 close(3) = 0"))
+        .isInstanceOfSatisfying(ScriptException.class, e -> assertThat(e.feature()).isEqualTo("UDP_ENCAPSULATION"));
   }
 }
