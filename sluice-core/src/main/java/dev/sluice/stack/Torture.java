@@ -202,6 +202,7 @@ public final class Torture {
       b.initialRtoNanos = TimeUnit.MILLISECONDS.toNanos(200);
       b.minRtoNanos = TimeUnit.MILLISECONDS.toNanos(200);
       b.maxRetransmits = 30;
+      b.ackStaleInTimeWait = false; // spray mode reorders inside the host (TcpConfig explains)
     });
     ConnectionObserver observer = (connection, event, now) -> {
       if (event == TcpEvent.END_OF_STREAM) {

@@ -34,6 +34,11 @@ package dev.sluice.tcp;
  *     start is not held back by delayed ACKs (RFC 9293 §3.8.6.3 allows ACKing sooner than the
  *     delayed-ACK rule requires). Off by default: Sluice's documented policy is every second
  *     full segment or 40 ms
+ * @param ackStaleInTimeWait whether TIME-WAIT answers an empty segment below RCV.NXT with an ACK,
+ *     as RFC 9293 §3.10.7.4 says it should and Linux and FreeBSD do. A host in spray mode, which
+ *     reorders a connection's segments inside itself, should turn it off: there an ACK the peer
+ *     sent before its FIN routinely arrives in TIME-WAIT, and the answer meets a closed peer and
+ *     draws a RST
  * @param windowScaleShift the window scale we offer (RFC 7323 §2.3, at most 14); -1 derives the
  *     smallest shift that covers the receive buffer. An explicit shift lets a host offer what a
  *     system with larger maximum buffers would (FreeBSD and Linux derive it from the maximum).
@@ -64,6 +69,7 @@ public record TcpConfig(
     CongestionAlgorithm congestion,
     int initialWindowSegments,
     boolean quickAck,
+    boolean ackStaleInTimeWait,
     int windowScaleShift) {
 
   private static final long MS = 1_000_000L;
@@ -126,6 +132,7 @@ public record TcpConfig(
     b.congestion = congestion;
     b.initialWindowSegments = initialWindowSegments;
     b.quickAck = quickAck;
+    b.ackStaleInTimeWait = ackStaleInTimeWait;
     b.windowScaleShift = windowScaleShift;
     return b;
   }
@@ -160,6 +167,7 @@ public record TcpConfig(
     public CongestionAlgorithm congestion = CongestionAlgorithm.CUBIC;
     public int initialWindowSegments = CongestionAlgorithm.DEFAULT_INITIAL_WINDOW_SEGMENTS;
     public boolean quickAck = false;
+    public boolean ackStaleInTimeWait = true;
     public int windowScaleShift = -1;
 
     private Builder() {}
@@ -176,7 +184,7 @@ public record TcpConfig(
           timestamps, sack, windowScaling, mslNanos, finWait2TimeoutNanos, maxSynRetransmits,
           maxRetransmits, userTimeoutNanos, keepAliveIdleNanos, keepAliveIntervalNanos,
           keepAliveProbes, challengeAcksPerSecond, congestion, initialWindowSegments, quickAck,
-          windowScaleShift);
+          ackStaleInTimeWait, windowScaleShift);
     }
   }
 }

@@ -658,15 +658,15 @@ public final class TcpEngine {
   }
 
   /**
-   * An empty segment without FIN meeting TIME-WAIT below RCV.NXT is an overtaken ACK the peer sent
-   * before its FIN: spray-mode receive reorders a connection's segments inside this host, so it
-   * happens routinely here, where Linux's per-flow steering never sees it. §3.10.7.4 says an
-   * unacceptable segment "should" get an ACK, but in TIME-WAIT the peer has closed: the ACK would
-   * meet CLOSED and draw a RST (§3.10.7.1), and there is nothing it could tell the peer. Only a
-   * retransmitted FIN, or text, is answered there.
+   * With {@link TcpConfig#ackStaleInTimeWait()} off: an empty segment without FIN meeting TIME-WAIT
+   * below RCV.NXT is taken for an overtaken ACK the peer sent before its FIN. Spray-mode receive
+   * reorders a connection's segments inside this host, so that happens routinely there, where
+   * Linux's per-flow steering never sees it. §3.10.7.4 says an unacceptable segment "should" get
+   * an ACK, but in TIME-WAIT the peer has closed: the ACK would meet CLOSED and draw a RST
+   * (§3.10.7.1). A retransmitted FIN, or text, is still answered.
    */
   private boolean staleInTimeWait(TcpSegment seg) {
-    return state == TcpState.TIME_WAIT && seg.payloadLength() == 0
+    return !config.ackStaleInTimeWait() && state == TcpState.TIME_WAIT && seg.payloadLength() == 0
         && (seg.flags() & (TcpFlags.FIN | TcpFlags.SYN)) == 0;
   }
 

@@ -162,8 +162,8 @@ class TcpEngineTeardownConformanceTest {
   }
 
   @Test
-  void timeWait_staleEmptySegment_getsNoAck_butARetransmittedFinDoes() {
-    EngineHarness h = harness(b -> { });
+  void timeWait_staleEmptySegment_getsNoAckWhenConfigured_butARetransmittedFinDoes() {
+    EngineHarness h = harness(b -> b.ackStaleInTimeWait = false);
     h.establishActive();
     h.engine.close(h.now);
     h.expectOne(); // our FIN
@@ -191,5 +191,17 @@ class TcpEngineTeardownConformanceTest {
     h.send(ACK, R, L, 65_535, b -> b.nop().nop().timestamps(1004, 0), bytes(10, 1)); // old data
     assertThat(h.expectOne().ack()).isEqualTo(R);
     assertThat(h.engine.readable()).isZero();
+  }
+
+  @Test
+  void timeWait_staleEmptySegment_isAckedByDefault() {
+    EngineHarness h = harness(b -> { });
+    h.establishActive();
+    h.engine.close(h.now);
+    h.expectOne();
+    h.send(FIN | ACK, R, L + 1, 65_535);
+    h.expectAck(L + 1, R + 1);
+    h.send(ACK, R, L + 1, 65_535);
+    h.expectAck(L + 1, R + 1); // RFC 9293 §3.10.7.4, as Linux and FreeBSD answer it
   }
 }
