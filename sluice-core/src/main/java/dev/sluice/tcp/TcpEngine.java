@@ -411,7 +411,7 @@ public final class TcpEngine {
   public void abort(long now) {
     applicationClosed = true;
     if (state == TcpState.SYN_RECEIVED || state.isSynchronized() && state != TcpState.TIME_WAIT) {
-      queueRst(sndMax, rcvNxt, true);
+      queueRst(acceptableSeq(), rcvNxt, true);
       rstWithTimestamps = timestampsOk;
     }
     enterClosed(null);
@@ -1382,8 +1382,9 @@ public final class TcpEngine {
     if (ackNow) {
       // A pure ACK carries the highest sequence number sent, not the go-back-N position: the peer
       // may have received everything up to SND.MAX, and an older number would fail its
-      // acceptability test, so the ACK would be dropped unread (RFC 9293 §3.10.7.4 first).
-      return writeSegment(buf, off, now, sndMax, 0, TcpFlags.ACK);
+      // acceptability test, so the ACK would be dropped unread (RFC 9293 §3.10.7.4 first). The
+      // one exception is a window that shrank below SND.MAX (acceptableSeq).
+      return writeSegment(buf, off, now, acceptableSeq(), 0, TcpFlags.ACK);
     }
     return 0;
   }
@@ -1698,6 +1699,22 @@ public final class TcpEngine {
   }
 
   // ------------------------------------------------------------------ helpers
+
+  /**
+   * The sequence number for a segment without data (a pure ACK, an abort's RST): SND.MAX, the
+   * number the peer expects once everything we sent arrived, unless the peer's window has since
+   * shrunk below it. Then, as Linux's {@code tcp_acceptable_seq}, the window's edge: a zero
+   * window accepts an empty segment only at RCV.NXT (RFC 9293 §3.10.7.4), which is SND.UNA, so
+   * SND.MAX there would make the peer drop every ACK we send, and with it the ACK number it is
+   * waiting for (a deadlock the deterministic simulation found: seed 72 of the heavy-loss run).
+   */
+  private int acceptableSeq() {
+    int windowEnd = sndUna + (int) Math.min(sndWnd, Integer.MAX_VALUE);
+    if (SeqNum.le(sndMax, windowEnd)) {
+      return sndMax;
+    }
+    return sndWnd == 0 ? sndUna : windowEnd - 1; // the last octet the peer's window still accepts
+  }
 
   private int finSeq() {
     return sndBufSeq + sendBuffer.length();
