@@ -289,7 +289,8 @@ final class ConnectionAnalyzer {
    * acknowledgment number of a segment from the peer, and every such segment (that is not itself a
    * RST) was captured before the peer's segment that acknowledged this end's FIN. Nothing was lost,
    * and the peer in TIME-WAIT ignores the RST (RFC 1337). A segment the peer sent after its final
-   * ACK that draws a RST (a window update from TIME-WAIT, say) is not exempt.
+   * ACK that draws a RST (a window update from TIME-WAIT, say) is not exempt, unless it is the
+   * ACK the peer owed a retransmission of ours after our FIN ({@link #answersOwnRetransmission}).
    */
   private boolean answersStaleSegment(Segment s, Side from, End me) {
     End peer = end(from.other());
@@ -300,15 +301,41 @@ final class ConnectionAnalyzer {
     boolean drawn = false;
     for (int i = 0; i < index; i++) {
       Segment q = segments.get(i);
-      if (q.from() != from.other() || q.packet().rst() || !q.packet().ack() || q.ack() != s.seq()) {
-        continue;
+      if (q.from() != from.other() || q.packet().rst() || !q.packet().ack() || q.ack() != s.seq()
+          || i == me.finAckedAt) {
+        continue; // the final ACK itself was taken by the connection: it closed this end
       }
-      if (i >= me.finAckedAt) {
+      if (i >= me.finAckedAt && !answersOwnRetransmission(q, from, i)) {
         return false; // sent at or after the peer's final ACK: it could have drawn this RST
       }
       drawn = true;
     }
     return drawn;
+  }
+
+  /**
+   * True if {@code q}, from the peer of {@code from}, is a bare ACK (no data, SYN or FIN) captured
+   * after {@code from} resent something once its FIN was out (anything carrying data or a FIN after
+   * the FIN is a retransmission: nothing new can follow a FIN). TIME-WAIT must answer such a
+   * duplicate with an ACK (RFC 9293 §3.10.7.4); when the retransmission was spurious (the peer's
+   * final ACK was already on its way), that answer meets a CLOSED end, whose RST the peer ignores
+   * (RFC 1337). A window update from TIME-WAIT with no retransmission before it is not exempt.
+   */
+  private boolean answersOwnRetransmission(Segment q, Side from, int at) {
+    if (q.packet().payloadLength() > 0 || q.packet().fin() || q.packet().syn()) {
+      return false;
+    }
+    boolean finSent = false;
+    for (Segment r : connection.segments().subList(0, at)) {
+      if (r.from() != from || r.packet().rst()) {
+        continue;
+      }
+      if (finSent && (r.packet().payloadLength() > 0 || r.packet().fin())) {
+        return true;
+      }
+      finSent |= r.packet().fin();
+    }
+    return false;
   }
 
   private void finish(long captureEnd) {

@@ -320,6 +320,45 @@ class ConnectionAnalyzerTest {
   }
 
   @Test
+  void rstAfterACleanClose_answeringTheAckOfASpuriousFinRetransmission_isNotAProblem() {
+    cleanCloseWithDupAckBeforeTheFinalAck();
+    // The server's RTO fired before the final ACK arrived: it sends its FIN again; TIME-WAIT must
+    // ACK it (RFC 9293 §3.10.7.4), and that ACK meets the server, CLOSED by the final ACK meanwhile.
+    server(0.017, 1002, 2397, ACK | FIN, 0);
+    client(0.018, 2397, 1003, ACK, 0);
+    server(0.019, 1003, 0, RST, 0);
+
+    ConnectionReport r = analyze(0.019);
+
+    assertThat(r.problems()).isEmpty();
+    assertThat(r.states()).anySatisfy(c -> assertThat(c.detail()).contains("answered a stale segment"));
+  }
+
+  @Test
+  void rstAfterACleanClose_answeringTheAckOfASpuriousDataRetransmission_isNotAProblem() {
+    cleanCloseWithDupAckBeforeTheFinalAck();
+    server(0.017, 1, 2397, ACK | PSH, 1001); // an RTO resends data the final ACK already covered
+    client(0.018, 2397, 1003, ACK, 0); // TIME-WAIT answers the duplicate (§3.10.7.4)
+    server(0.019, 1003, 0, RST, 0);
+
+    assertThat(analyze(0.019).problems()).isEmpty();
+  }
+
+  @Test
+  void rstAfterACleanClose_answeringAWindowUpdate_isReportedEvenAfterADataRetransmission() {
+    handshake();
+    client(0.010, 1, 1, ACK | FIN, 0); // the client's FIN at 1
+    server(0.011, 1, 2, ACK | PSH, 1001);
+    server(0.012, 1, 2, ACK | PSH, 1001); // the server retransmits data, not its FIN
+    server(0.013, 1002, 2, ACK | FIN, 0);
+    client(0.014, 2, 1003, ACK, 0); // the final ACK
+    client(0.015, 2, 1003, ACK, 0, 60000); // then a window update from TIME-WAIT
+    server(0.016, 1003, 0, RST, 0);
+
+    assertThat(problems(analyze(0.016))).containsExactly("rst-after-fin server");
+  }
+
+  @Test
   void rstAfterFin_beforeTheCloseCompleted_orWithAck_isStillReported() {
     handshake();
     client(0.010, 1, 1, ACK | PSH, 2395);
