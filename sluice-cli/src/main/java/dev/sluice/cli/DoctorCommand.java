@@ -48,6 +48,12 @@ final class DoctorCommand implements Callable<Integer> {
       description = "How long a zero window or an unanswered SYN may last (default ${DEFAULT-VALUE}).")
   double stallTimeout;
 
+  @Option(names = "--link-loss", paramLabel = "P", defaultValue = "0",
+      description = "The capture comes from a link that drops each packet with probability P (a simulated one, "
+          + "such as sluice demo's): retransmission storms and waits that chance explains are not counted, "
+          + "and --fin-timeout and --stall-timeout are raised to match (default ${DEFAULT-VALUE}).")
+  double linkLoss;
+
   @Option(names = "--json", description = "End with the findings as one JSON object on the last line.")
   boolean json;
 
@@ -58,6 +64,16 @@ final class DoctorCommand implements Callable<Integer> {
       thresholds = Thresholds.of(finTimeout, stallTimeout);
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), "--fin-timeout and --stall-timeout " + e.getMessage());
+    }
+    if (linkLoss != 0) {
+      try {
+        Thresholds lossy = Thresholds.forRandomLoss(linkLoss);
+        thresholds = new Thresholds(Math.max(lossy.finTimeoutNanos(), thresholds.finTimeoutNanos()),
+            Math.max(lossy.stallTimeoutNanos(), thresholds.stallTimeoutNanos()), lossy.sameDataRepeats(),
+            lossy.manyRetransmissions(), lossy.retransmittedShare());
+      } catch (IllegalArgumentException e) {
+        throw new ParameterException(spec.commandLine(), "--link-loss " + e.getMessage());
+      }
     }
     Diagnosis diagnosis = CaptureFiles.diagnose(spec.commandLine().getErr(), "doctor", file, thresholds);
     if (diagnosis == null) {

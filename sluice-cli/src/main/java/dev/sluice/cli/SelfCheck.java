@@ -22,32 +22,49 @@ import java.util.stream.Collectors;
  * The doctor's verdict on a run's own capture, for {@code demo} and {@code torture}: the run's own
  * checks look at what the applications saw, the doctor at what went over the wire (a RST after a
  * FIN, say, which no application notices but a real peer would). It reads the file the run wrote,
- * with the same code and default thresholds as {@code sluice doctor FILE}, so that the verdict
+ * with the same code and thresholds as {@code sluice doctor --link-loss P FILE}, so that the verdict
  * printed here is the one that command gives.
  *
  * @param capture the file checked, or null when the run captured nothing
  * @param diagnosis the doctor's findings, or null when skipped or unreadable
  * @param error why the capture could not be read, or null
+ * @param linkLoss the loss rate the thresholds allow for ({@code sluice doctor --link-loss}), 0 for
+ *     the doctor's defaults
  */
-record SelfCheck(Path capture, Diagnosis diagnosis, String error) {
+record SelfCheck(Path capture, Diagnosis diagnosis, String error, double linkLoss) {
   /** Connections listed with their problems under the summary row. */
   static final int LISTED = 3;
 
   /** No capture, no check: the run says so and does not fail for it. */
   static SelfCheck none() {
-    return new SelfCheck(null, null, null);
+    return new SelfCheck(null, null, null, 0);
+  }
+
+  /** Reads and diagnoses {@code capture} with the doctor's defaults; see {@link #of(Path, Thresholds)}. */
+  static SelfCheck of(Path capture) {
+    return of(capture, Thresholds.defaults());
+  }
+
+  /**
+   * A run's own capture, judged with thresholds for its link's loss rate ({@link
+   * Thresholds#forRandomLoss}): the run knows its dice, so only what chance cannot explain
+   * counts as a problem.
+   */
+  static SelfCheck forRun(Path capture, double loss) {
+    SelfCheck check = of(capture, Thresholds.forRandomLoss(loss));
+    return new SelfCheck(check.capture, check.diagnosis, check.error, loss);
   }
 
   /** Reads and diagnoses {@code capture}; a capture that cannot be read fails the check. */
-  static SelfCheck of(Path capture) {
+  static SelfCheck of(Path capture, Thresholds thresholds) {
     try {
-      return new SelfCheck(capture, Diagnosis.of(capture, Thresholds.defaults()), null);
+      return new SelfCheck(capture, Diagnosis.of(capture, thresholds), null, 0);
     } catch (CaptureFormatException e) {
-      return new SelfCheck(capture, null, e.getMessage());
+      return new SelfCheck(capture, null, e.getMessage(), 0);
     } catch (NoSuchFileException e) {
-      return new SelfCheck(capture, null, "no such file");
+      return new SelfCheck(capture, null, "no such file", 0);
     } catch (IOException e) {
-      return new SelfCheck(capture, null, e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+      return new SelfCheck(capture, null, e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage(), 0);
     }
   }
 
@@ -77,6 +94,11 @@ record SelfCheck(Path capture, Diagnosis diagnosis, String error) {
     return counts;
   }
 
+  /** The doctor options that give this check's verdict, each followed by a space. */
+  private String doctorOptions() {
+    return linkLoss > 0 ? String.format(Locale.ROOT, "--link-loss %s ", linkLoss) : "";
+  }
+
   /** The summary table's value for the "doctor" row. */
   String summary() {
     if (skipped()) {
@@ -88,7 +110,8 @@ record SelfCheck(Path capture, Diagnosis diagnosis, String error) {
     int connections = diagnosis.reports().size();
     List<ConnectionReport> sick = sick();
     if (sick.isEmpty()) {
-      return String.format(Locale.ROOT, "no problems in %,d connection%s", connections, connections == 1 ? "" : "s");
+      return String.format(Locale.ROOT, "no problems in %,d connection%s%s", connections, connections == 1 ? "" : "s",
+          linkLoss > 0 ? " (judged as sluice doctor " + doctorOptions().strip() + " judges)" : "");
     }
     String kinds = problemsByKind().entrySet().stream()
         .map(e -> String.format(Locale.ROOT, "%s %,d", e.getKey().label(), e.getValue()))
@@ -111,7 +134,7 @@ record SelfCheck(Path capture, Diagnosis diagnosis, String error) {
           r.problems().size() > 1 ? "; and " + (r.problems().size() - 1) + " more" : ""));
     }
     if (!sick.isEmpty()) {
-      lines.add("all of them: sluice doctor " + capture);
+      lines.add("all of them: sluice doctor " + doctorOptions() + capture);
     }
     return lines;
   }

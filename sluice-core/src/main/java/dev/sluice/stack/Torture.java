@@ -51,10 +51,17 @@ public final class Torture {
    * @param timeoutMillis the most one connection may take before it counts as hung
    * @param bulkBytes a bulk transfer of this many bytes runs beside the connections, over one more
    *     connection with full-size buffers, and is checked byte for byte; 0 for none
+   * @param mslMillis the MSL; TIME-WAIT lasts twice as long. Longer, it outlasts even a peer whose
+   *     data RTO is 3 s after a SYN timeout (RFC 6298 §5.7), so no late retransmission meets CLOSED
+   *     and draws a RST; shorter, a run of thousands of connections a second does not hold all
+   *     16,384 ephemeral ports in TIME-WAIT ({@link #DEFAULT_MSL_MILLIS} is the torture's choice)
    */
   public record Config(int connections, int workers, Steering steering, double loss, double reorder,
       double duplicate, double corrupt, long jitterMicros, long seed, int maxBytes, int concurrency,
-      long timeoutMillis, long bulkBytes) {
+      long timeoutMillis, long bulkBytes, long mslMillis) {
+    /** TIME-WAIT of 1 s: several 20 ms RTOs fit, and 16,384 ports last 16,000 connections a second. */
+    public static final long DEFAULT_MSL_MILLIS = 500;
+
     public Config {
       if (connections < 1 || workers < 1 || maxBytes < 1 || concurrency < 1 || timeoutMillis < 1) {
         throw new IllegalArgumentException("connections, workers, maxBytes, concurrency and timeout must be positive");
@@ -62,6 +69,17 @@ public final class Torture {
       if (bulkBytes < 0) {
         throw new IllegalArgumentException("bulkBytes must not be negative: " + bulkBytes);
       }
+      if (mslMillis < 1) {
+        throw new IllegalArgumentException("mslMillis must be positive: " + mslMillis);
+      }
+    }
+
+    /** With the default MSL. */
+    public Config(int connections, int workers, Steering steering, double loss, double reorder, double duplicate,
+        double corrupt, long jitterMicros, long seed, int maxBytes, int concurrency, long timeoutMillis,
+        long bulkBytes) {
+      this(connections, workers, steering, loss, reorder, duplicate, corrupt, jitterMicros, seed, maxBytes,
+          concurrency, timeoutMillis, bulkBytes, DEFAULT_MSL_MILLIS);
     }
 
     /** Without a bulk transfer. */
@@ -196,10 +214,8 @@ public final class Torture {
     TcpConfig tcp = TcpConfig.builder().buildWith(b -> {
       b.receiveBufferBytes = 16 * 1024;
       b.sendBufferBytes = 16 * 1024;
-      // Short timers keep a lossy run quick. TIME-WAIT (2·MSL = 4 s) still outlasts the peer's
-      // FIN retransmissions after a lost final ACK (the initial 200 ms RTO doubling: 0.2 + 0.4 +
-      // 0.8 + 1.6 s); shorter, a late one meets CLOSED and draws a RST the doctor rightly reports.
-      b.mslNanos = TimeUnit.MILLISECONDS.toNanos(2_000);
+      // Short timers keep a lossy run quick; the MSL is the run's (Config.mslMillis says why).
+      b.mslNanos = TimeUnit.MILLISECONDS.toNanos(config.mslMillis());
       b.initialRtoNanos = TimeUnit.MILLISECONDS.toNanos(200);
       b.minRtoNanos = TimeUnit.MILLISECONDS.toNanos(20);
       b.maxRetransmits = 30;
