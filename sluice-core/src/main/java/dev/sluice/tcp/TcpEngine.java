@@ -704,6 +704,11 @@ public final class TcpEngine {
         // and FreeBSD answer with an ACK that shows the peer where the stream ended.
         drop(DropReason.TCP_DATA_AFTER_FIN);
         ackNow = true;
+      } else if (seg.sequenceNumber() != rcvNxt) {
+        // An empty segment inside the window but not at RCV.NXT is no duplicate of anything we
+        // expect: Linux (tcp_timewait_state_process) and FreeBSD ACK it, which shows the peer
+        // where we are. Only an empty segment exactly at RCV.NXT, a mere ACK, goes unanswered.
+        ackNow = true;
       }
       return;
     }
