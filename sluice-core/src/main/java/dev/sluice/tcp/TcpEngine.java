@@ -429,10 +429,11 @@ public final class TcpEngine {
       return;
     }
     inputShutdown = true;
+    boolean freed = receiveBuffer.readable() > 0;
     receiveBuffer.discardReadable();
     readableSignalled = false;
     queueEvent(TcpEvent.READABLE); // a blocked reader wakes to its end-of-stream
-    if (state.isSynchronized() && windowUpdateWorthSending()) {
+    if (freed && state.isSynchronized() && windowUpdateWorthSending()) {
       ackNow = true; // the discarded bytes opened the window: tell a sender that may be waiting
     }
   }

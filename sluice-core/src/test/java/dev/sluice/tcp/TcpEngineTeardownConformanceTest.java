@@ -204,4 +204,13 @@ class TcpEngineTeardownConformanceTest {
     h.send(ACK, R, L + 1, 65_535);
     h.expectAck(L + 1, R + 1); // RFC 9293 §3.10.7.4, as Linux and FreeBSD answer it
   }
+
+  @Test
+  void shutdownInput_withNothingUnread_sendsNothing() {
+    EngineHarness h = harness(b -> { });
+    h.establishActive();
+    h.engine.shutdownInput(h.now);
+    h.expectNothing(); // only discarded bytes can open a window worth announcing
+    assertThat(h.engine.read(new byte[1], 0, 1, h.now)).isEqualTo(-1);
+  }
 }
