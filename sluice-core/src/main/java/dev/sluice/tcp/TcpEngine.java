@@ -504,7 +504,7 @@ public final class TcpEngine {
       synNeeded = false;
       establish(now);
       ackNow = true;
-      processText(seg, now, 1); // data or FIN riding on the SYN-ACK
+      processText(seg, now, 1, false); // data or FIN riding on the SYN-ACK
     } else {
       // Simultaneous open (RFC 9293 §3.5, Figure 8): answer with SYN-ACK from SYN-RECEIVED.
       // §3.10.7.3: "If there are other controls or text in the segment, queue them for
@@ -521,6 +521,7 @@ public final class TcpEngine {
 
   /** RFC 9293 §3.10.7.4 for SYN-RECEIVED and the synchronized states. */
   private void onSegmentSynchronizedOrSynReceived(TcpSegment seg, long now) {
+    boolean arrivedInTimeWait = state == TcpState.TIME_WAIT;
     int flags = seg.flags();
     boolean rst = (flags & TcpFlags.RST) != 0;
     int seq = seg.sequenceNumber();
@@ -655,7 +656,7 @@ public final class TcpEngine {
 
     // Sixth (URG) is ignored: urgent data is ordinary data here (RFC 6093 §6).
     // Seventh and eighth: text and FIN.
-    processText(seg, now, 0);
+    processText(seg, now, 0, arrivedInTimeWait);
   }
 
   /**
@@ -689,9 +690,10 @@ public final class TcpEngine {
 
   /**
    * Stores the payload and records the FIN (RFC 9293 §3.10.7.4, seventh and eighth). {@code skip}
-   * is 1 when the segment's first sequence number is its SYN.
+   * is 1 when the segment's first sequence number is its SYN. {@code arrivedInTimeWait} tells a
+   * segment that met TIME-WAIT from the one whose ACK of our FIN just led there (from CLOSING).
    */
-  private void processText(TcpSegment seg, long now, int skip) {
+  private void processText(TcpSegment seg, long now, int skip, boolean arrivedInTimeWait) {
     int flags = seg.flags();
     int dataSeq = seg.sequenceNumber() + skip;
     int payload = seg.payloadLength();
@@ -700,6 +702,8 @@ public final class TcpEngine {
       if (fin) {
         ackNow = true; // the peer lost our ACK of its FIN (RFC 9293 §3.10.7.4, eighth)
         closeDeadline = now + 2 * config.mslNanos();
+      } else if (!arrivedInTimeWait) {
+        return; // the ACK that ended CLOSING: nothing to answer
       } else if (payload > 0) {
         // Text after the FIN, inside the window: §3.10.7.4 (seventh) says to ignore it, and Linux
         // and FreeBSD answer with an ACK that shows the peer where the stream ended.

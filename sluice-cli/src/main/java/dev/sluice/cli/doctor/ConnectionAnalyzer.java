@@ -305,7 +305,7 @@ final class ConnectionAnalyzer {
           || i == me.finAckedAt) {
         continue; // the final ACK itself was taken by the connection: it closed this end
       }
-      if (i >= me.finAckedAt && !answersOwnRetransmission(q, from, i)) {
+      if (i >= me.finAckedAt && !answersOwnRetransmission(q, from, i) && !alreadyAcked(q, from, i)) {
         return false; // sent at or after the peer's final ACK: it could have drawn this RST
       }
       drawn = true;
@@ -336,6 +336,24 @@ final class ConnectionAnalyzer {
       finSent |= r.packet().fin();
     }
     return false;
+  }
+
+  /**
+   * True if {@code q}, from the peer of {@code from}, carries data or a FIN that {@code from} had
+   * already acknowledged before it was sent: a spurious retransmission (its RTO fired while our
+   * ACK was on its way), which meets this end CLOSED after a clean close and draws the reply RST.
+   */
+  private boolean alreadyAcked(Segment q, Side from, int at) {
+    if (q.packet().sequenceLength() == 0) {
+      return false;
+    }
+    long highestAck = -1;
+    for (Segment r : connection.segments().subList(0, at)) {
+      if (r.from() == from && r.packet().ack() && !r.packet().rst()) {
+        highestAck = Math.max(highestAck, r.ack());
+      }
+    }
+    return q.end() <= highestAck;
   }
 
   private void finish(long captureEnd) {

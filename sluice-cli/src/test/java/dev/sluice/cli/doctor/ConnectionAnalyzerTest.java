@@ -345,6 +345,15 @@ class ConnectionAnalyzerTest {
   }
 
   @Test
+  void rstAfterACleanClose_answeringThePeersSpuriousRetransmission_isNotAProblem() {
+    cleanCloseWithDupAckBeforeTheFinalAck();
+    client(0.017, 1, 1003, ACK | PSH, 2395); // the client's RTO resends data the server ACKed at 0.012
+    server(0.018, 1003, 0, RST, 0); // the CLOSED server's reply: <SEQ=SEG.ACK><CTL=RST>
+
+    assertThat(analyze(0.018).problems()).isEmpty();
+  }
+
+  @Test
   void rstAfterACleanClose_answeringAWindowUpdate_isReportedEvenAfterADataRetransmission() {
     handshake();
     client(0.010, 1, 1, ACK | FIN, 0); // the client's FIN at 1

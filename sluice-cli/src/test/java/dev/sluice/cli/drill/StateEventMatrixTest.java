@@ -224,14 +224,17 @@ class StateEventMatrixTest {
       return ack(n, r); // §3.10.7.4 first check: not acceptable, send an ACK, drop
     }
     return switch (e) {
-      case ACK -> "";
+      // TIME-WAIT answers an empty segment inside the window but not at RCV.NXT, as Linux and
+      // FreeBSD do: it duplicates nothing expected (docs/conformance.md).
+      case ACK -> state == State.TIME_WAIT && !leftEdge ? ack(n, r) : "";
       case DATA -> {
         if (finReceived) {
           // Beyond the peer's FIN there can be no data (§3.10.7.4 seventh: "ignore the segment
           // text"): dropped and counted, and answered with an ACK that shows where the stream
-          // ended (docs/conformance.md). Here the segment also acknowledges our FIN, so CLOSING
-          // and LAST-ACK have already moved on to TIME-WAIT and CLOSED, which stay silent.
-          yield state == State.CLOSE_WAIT ? ack(n, r) : "";
+          // ended (docs/conformance.md), in TIME-WAIT too. Here the segment also acknowledges our
+          // FIN, so CLOSING and LAST-ACK have already moved on to TIME-WAIT and CLOSED: the
+          // segment that ended them is not answered.
+          yield state == State.CLOSE_WAIT || state == State.TIME_WAIT ? ack(n, r) : "";
         }
         // In order: delayed ACK (RFC 1122 §4.2.3.2, 40 ms in Sluice); out of order: an immediate
         // duplicate ACK (RFC 5681 §4.2, RFC 9293 §3.10.7.4).
