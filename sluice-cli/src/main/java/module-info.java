@@ -2,6 +2,7 @@
 module dev.sluice.cli {
   requires dev.sluice.core;
   requires info.picocli;
+  requires com.fasterxml.jackson.core;
   requires java.management;
 
   opens dev.sluice.cli to info.picocli;

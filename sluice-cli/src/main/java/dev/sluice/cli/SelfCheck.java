@@ -3,16 +3,17 @@ package dev.sluice.cli;
 import dev.sluice.cli.capture.CaptureFormatException;
 import dev.sluice.cli.doctor.ConnectionReport;
 import dev.sluice.cli.doctor.Diagnosis;
-import dev.sluice.cli.doctor.Json;
 import dev.sluice.cli.doctor.Problem;
 import dev.sluice.cli.doctor.ProblemKind;
 import dev.sluice.cli.doctor.Thresholds;
+import dev.sluice.cli.json.CliJson;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -162,24 +163,45 @@ record SelfCheck(Path capture, Diagnosis diagnosis, String error, double linkLos
     return 1;
   }
 
-  /** {@code {"connections":N,"problems":{"kind":count,...}}}, or {@code null} when skipped. */
-  String json() {
+  /**
+   * {@code {"connections":N,"sickConnections":M,"problems":{"kind":count,...}}}, {@code
+   * {"error":"..."}} when the capture could not be read, or {@code null} when skipped; for {@link
+   * CliJson#write}.
+   */
+  Map<String, Object> json() {
     if (skipped()) {
-      return "null";
+      return null;
     }
+    Map<String, Object> json = new LinkedHashMap<>();
     if (error != null) {
-      return "{\"error\":" + Json.quote(error) + "}";
+      json.put("error", error);
+      return json;
     }
-    return "{\"connections\":" + diagnosis.reports().size() + ",\"sickConnections\":" + sick().size()
-        + ",\"problems\":{" + problemsByKind().entrySet().stream()
-            .map(e -> Json.quote(e.getKey().label()) + ":" + e.getValue()).collect(Collectors.joining(",")) + "}}";
+    Map<String, Object> problems = new LinkedHashMap<>();
+    problemsByKind().forEach((kind, count) -> problems.put(kind.label(), count));
+    json.put("connections", diagnosis.reports().size());
+    json.put("sickConnections", sick().size());
+    json.put("problems", problems);
+    return json;
   }
 
-  /** {@code report}, a JSON object, with this check added as its {@code "doctor"} member. */
+  /** {@code report} with this check added as its {@code "doctor"} member (last); {@code report} is not changed. */
+  Map<String, Object> addTo(Map<String, Object> report) {
+    Map<String, Object> withDoctor = new LinkedHashMap<>(report);
+    withDoctor.remove("doctor");
+    withDoctor.put("doctor", json());
+    return withDoctor;
+  }
+
+  /**
+   * {@code reportJson}, one JSON object, with this check added as its {@code "doctor"} member, as one
+   * line written by {@link CliJson}. For reports that arrive as text (today {@code Torture.Report.toJson()}
+   * in sluice-core, for {@code demo --json} and {@code torture --json}); a report that is a map or a
+   * record should use {@link #addTo(Map)} and {@link CliJson#write}.
+   *
+   * @throws IllegalArgumentException when {@code reportJson} is not one JSON object
+   */
   String addTo(String reportJson) {
-    if (!reportJson.endsWith("}")) {
-      throw new IllegalArgumentException("not a JSON object: " + reportJson);
-    }
-    return reportJson.substring(0, reportJson.length() - 1) + ",\"doctor\":" + json() + "}";
+    return CliJson.write(addTo(CliJson.readObject(reportJson)));
   }
 }

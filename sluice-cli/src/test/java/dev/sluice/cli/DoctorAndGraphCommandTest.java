@@ -2,7 +2,7 @@ package dev.sluice.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sluice.cli.doctor.Json;
+import dev.sluice.cli.json.CliJson;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -102,8 +102,8 @@ class DoctorAndGraphCommandTest {
   @Test
   void json_escapesEverythingRfc8259Requires() {
     String nasty = "a\"b\\c\nd\te\u0001f\u2028";
-    assertThat(Json.quote(nasty)).isEqualTo("\"a\\\"b\\\\c\\nd\\te\\u0001f\\u2028\"");
-    assertThat(MiniJson.parse(Json.quote(nasty))).isEqualTo(nasty);
+    assertThat(CliJson.write(nasty)).isEqualTo("\"a\\\"b\\\\c\\nd\\te\\u0001f\\u2028\"");
+    assertThat(MiniJson.parse(CliJson.write(nasty))).isEqualTo(nasty);
   }
 
   @Test

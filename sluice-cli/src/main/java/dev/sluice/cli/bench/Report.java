@@ -1,8 +1,10 @@
 package dev.sluice.cli.bench;
 
-import java.util.ArrayList;
+import dev.sluice.cli.json.CliJson;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /** The rows of a run, as a Markdown table and as one JSON object. */
 final class Report {
@@ -65,26 +67,22 @@ final class Report {
     return String.format(Locale.ROOT, a >= 10 ? "%.1f" : "%.2f", v);
   }
 
-  /** One line: {@code {"bulk_mtu1500":{"sluice":..,"kernel":..,"ratio":..,"unit":".."},...}}. */
+  /**
+   * One line: {@code {"bulk_mtu1500":{"sluice":..,"kernel":..,"ratio":..,"unit":".."},...}}, written by
+   * {@link CliJson}: figures rounded (3 decimals, the ratio 4), integral ones without a fraction, and
+   * a figure that is not a finite number as {@code null}.
+   */
   static String json(List<Row> rows) {
-    List<String> entries = new ArrayList<>();
+    Map<String, Object> entries = new LinkedHashMap<>();
     for (Row r : rows) {
-      entries.add("\"" + r.key() + "\":{\"sluice\":" + json(round(r.sluice().median(), 3))
-          + ",\"kernel\":" + json(round(r.kernel().median(), 3))
-          + ",\"ratio\":" + json(round(r.ratio(), 4))
-          + ",\"unit\":\"" + r.unit() + "\"}");
+      Map<String, Object> entry = new LinkedHashMap<>();
+      entry.put("sluice", round(r.sluice().median(), 3));
+      entry.put("kernel", round(r.kernel().median(), 3));
+      entry.put("ratio", round(r.ratio(), 4));
+      entry.put("unit", r.unit());
+      entries.put(r.key(), entry);
     }
-    return "{" + String.join(",", entries) + "}";
-  }
-
-  private static String json(double v) {
-    if (!Double.isFinite(v)) {
-      return "null";
-    }
-    if (v == Math.rint(v) && Math.abs(v) < 1e15) {
-      return Long.toString((long) v);
-    }
-    return Double.toString(v);
+    return CliJson.write(entries);
   }
 
   static double round(double v, int decimals) {

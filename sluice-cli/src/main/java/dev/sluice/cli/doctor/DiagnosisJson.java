@@ -1,45 +1,51 @@
 package dev.sluice.cli.doctor;
 
+import dev.sluice.cli.json.CliJson;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
 /**
  * The doctor's findings as one line of JSON:
  * {@code {"connections":[{"client":"ip:port","server":"ip:port","states":[{"side":...,"state":...,
  * "atSeconds":...,"detail":...}],"problems":[{"kind":...,"side":...,"atSeconds":...,"detail":...}]}]}}.
+ * A state's {@code detail} is left out when it has none; {@code atSeconds} has six decimals, and is
+ * {@code null} if a time was not a finite number. Written by {@link CliJson}.
  */
 public final class DiagnosisJson {
   private DiagnosisJson() {}
 
   public static String render(Diagnosis diagnosis) {
-    StringBuilder out = new StringBuilder("{\"connections\":[");
-    boolean firstConnection = true;
-    for (ConnectionReport r : diagnosis.reports()) {
-      out.append(firstConnection ? "" : ",");
-      firstConnection = false;
-      out.append("{\"client\":").append(Json.quote(r.client().toString()))
-          .append(",\"server\":").append(Json.quote(r.server().toString()))
-          .append(",\"states\":[");
-      for (int i = 0; i < r.states().size(); i++) {
-        StateChange s = r.states().get(i);
-        out.append(i == 0 ? "" : ",")
-            .append("{\"side\":").append(Json.quote(s.side().label()))
-            .append(",\"state\":").append(Json.quote(s.state().name()))
-            .append(",\"atSeconds\":").append(Json.seconds(s.atSeconds()));
-        if (s.detail() != null) {
-          out.append(",\"detail\":").append(Json.quote(s.detail()));
-        }
-        out.append('}');
+    return CliJson.write(Map.of("connections", diagnosis.reports().stream().map(DiagnosisJson::connection).toList()));
+  }
+
+  private static Map<String, Object> connection(ConnectionReport r) {
+    List<Object> states = new ArrayList<>();
+    for (StateChange s : r.states()) {
+      Map<String, Object> state = new LinkedHashMap<>();
+      state.put("side", s.side().label());
+      state.put("state", s.state().name());
+      state.put("atSeconds", CliJson.seconds(s.atSeconds()));
+      if (s.detail() != null) {
+        state.put("detail", s.detail());
       }
-      out.append("],\"problems\":[");
-      for (int i = 0; i < r.problems().size(); i++) {
-        Problem p = r.problems().get(i);
-        out.append(i == 0 ? "" : ",")
-            .append("{\"kind\":").append(Json.quote(p.kind().label()))
-            .append(",\"side\":").append(Json.quote(p.side().label()))
-            .append(",\"atSeconds\":").append(Json.seconds(p.atSeconds()))
-            .append(",\"detail\":").append(Json.quote(p.detail()))
-            .append('}');
-      }
-      out.append("]}");
+      states.add(state);
     }
-    return out.append("]}").toString();
+    List<Object> problems = new ArrayList<>();
+    for (Problem p : r.problems()) {
+      Map<String, Object> problem = new LinkedHashMap<>();
+      problem.put("kind", p.kind().label());
+      problem.put("side", p.side().label());
+      problem.put("atSeconds", CliJson.seconds(p.atSeconds()));
+      problem.put("detail", p.detail());
+      problems.add(problem);
+    }
+    Map<String, Object> connection = new LinkedHashMap<>();
+    connection.put("client", r.client().toString());
+    connection.put("server", r.server().toString());
+    connection.put("states", states);
+    connection.put("problems", problems);
+    return connection;
   }
 }
