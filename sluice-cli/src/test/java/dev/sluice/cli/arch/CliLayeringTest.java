@@ -1,0 +1,152 @@
+package dev.sluice.cli.arch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.tngtech.archunit.core.domain.Dependency;
+import com.tngtech.archunit.core.domain.JavaClass;
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The CLI's layering (issue 13, §5): classes in {@code dev.sluice.cli..} use {@code dev.sluice.api}, {@code
+ * dev.sluice.wire} and {@code dev.sluice.link} (devices), not the runtime ({@code dev.sluice.stack}) or the
+ * engine ({@code dev.sluice.tcp}). The dependencies that do exist today are listed in {@link #ALLOWED}, one
+ * class-level pair each (nested classes and lambdas count as their top-level class), with the reason.
+ *
+ * <p>The list only shrinks: a dependency that is not on it fails the test, and so does an entry on it that the
+ * code no longer has, so an entry is deleted as soon as its dependency is gone. Never add to it; move what the
+ * CLI needs into {@code api} instead.
+ */
+class CliLayeringTest {
+  /** "cli class -> stack or tcp class" to why it is still there. Only ever remove entries. */
+  // Generated from the code of 2026-12 (branch layering); each reason says what api lacks.
+  static final Map<String, String> ALLOWED = Map.ofEntries(
+      Map.entry("cli.DemoCommand -> stack.Connection",
+          "samples the bulk sender's cwnd for demo.html; api has no TCP_INFO-like view"),
+      Map.entry("cli.DemoCommand -> stack.ConnectionInfo",
+          "the cwnd sample above (Connection.info().cwnd())"),
+      Map.entry("cli.DemoCommand -> stack.Steering",
+          "the demo runs Torture in spray mode; goes with Torture's move to sluice-torture"),
+      Map.entry("cli.DemoCommand -> stack.Torture",
+          "the demo is a Torture run; Torture moves out of sluice-core (issue 13, torture module)"),
+      Map.entry("cli.DemoReport -> stack.Torture",
+          "renders Torture.Report/Config into demo.html; goes with Torture's move"),
+      Map.entry("cli.TortureCommand -> stack.Steering",
+          "--mode steer|spray picks the runtime's steering; goes with Torture's move"),
+      Map.entry("cli.TortureCommand -> stack.Torture",
+          "the torture command drives Torture; goes with Torture's move"),
+      Map.entry("cli.drill.DrillRunner -> stack.Host",
+          "drill drives one Host on a virtual clock, packet by packet; api has no clock-injected host"),
+      Map.entry("cli.drill.DrillRunner -> stack.HostConfig",
+          "the drill host's config (one worker, fixed ISN key, virtual clock)"),
+      Map.entry("cli.drill.DrillRunner -> tcp.TcpConfig",
+          "sets the script's MTU in the host's TCP settings; api has no TCP settings builder"),
+      Map.entry("cli.drill.Platform -> tcp.CongestionAlgorithm",
+          "Linux/FreeBSD defaults pick CUBIC; api exposes no congestion-control choice"),
+      Map.entry("cli.drill.Platform -> tcp.TcpConfig",
+          "applies a platform's defaults to TcpConfig.Builder; api has no TCP settings builder"),
+      Map.entry("cli.drill.SocketOptions -> stack.Connection",
+          "getsockopt/setsockopt on a live connection; api has no socket-option surface"),
+      Map.entry("cli.drill.SocketOptions -> stack.ConnectionInfo",
+          "TCP_MAXSEG reads the connection's MSS from info()"),
+      Map.entry("cli.drill.SocketOptions -> tcp.TcpConfig",
+          "socket options set before connect/listen go into the socket's TcpConfig"),
+      Map.entry("cli.drill.SystemSettings -> tcp.CongestionAlgorithm",
+          "sysctl net.ipv4.tcp_congestion_control maps onto it"),
+      Map.entry("cli.drill.SystemSettings -> tcp.TcpConfig",
+          "sysctls are the TcpConfig every new socket starts from"),
+      Map.entry("cli.drill.VirtualSocket -> stack.Connection",
+          "a script's socket wraps a runtime connection; needs api's non-blocking surface"),
+      Map.entry("cli.drill.VirtualSocket -> stack.Listener",
+          "a script's listening socket; needs api's non-blocking accept"),
+      Map.entry("cli.drill.VirtualSocket -> tcp.TcpConfig",
+          "per-socket options before connect/listen; api has no TCP settings builder"),
+      Map.entry("cli.drill.VirtualSockets -> stack.Connection",
+          "non-blocking read/write/poll readiness; api only blocks or returns futures"),
+      Map.entry("cli.drill.VirtualSockets -> stack.ConnectionInfo",
+          "FIONREAD-like receive-queue length from info()"),
+      Map.entry("cli.drill.VirtualSockets -> stack.Host",
+          "connect/listen/accept on the drill's Host without blocking"),
+      Map.entry("cli.drill.VirtualSockets -> stack.Listener",
+          "non-blocking accept; api's TcpServer only blocks or returns futures"),
+      Map.entry("cli.drill.VirtualSockets -> tcp.TcpConfig",
+          "the listener's TcpConfig passed to accepted sockets, as Linux does"),
+      Map.entry("cli.drill.VirtualSockets -> tcp.TcpEvent",
+          "maps a connection's failure event to an errno (ECONNRESET, ETIMEDOUT, ...)"),
+      Map.entry("cli.drill.VirtualSockets -> tcp.TcpState",
+          "poll() reports POLLRDHUP-like readiness in CLOSE_WAIT")
+  );
+
+  private static final JavaClasses CLI = new ClassFileImporter()
+      .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+      .importPackages("dev.sluice.cli");
+
+  /** Top-level class of a (possibly nested or synthetic) class name. */
+  private static String topLevel(String name) {
+    int dollar = name.indexOf('$');
+    return dollar < 0 ? name : name.substring(0, dollar);
+  }
+
+  private static String shortName(String name) {
+    return name.substring("dev.sluice.".length());
+  }
+
+  /** Every "cli class -> stack or tcp class" pair in the CLI's main classes. */
+  static TreeSet<String> actualPairs() {
+    TreeSet<String> pairs = new TreeSet<>();
+    for (JavaClass origin : CLI) {
+      if (!origin.getPackageName().startsWith("dev.sluice.cli")) {
+        continue;
+      }
+      for (Dependency d : origin.getDirectDependenciesFromSelf()) {
+        JavaClass target = d.getTargetClass().getBaseComponentType();
+        String pkg = target.getPackageName();
+        if (pkg.equals("dev.sluice.stack") || pkg.startsWith("dev.sluice.stack.")
+            || pkg.equals("dev.sluice.tcp") || pkg.startsWith("dev.sluice.tcp.")) {
+          pairs.add(shortName(topLevel(origin.getName())) + " -> " + shortName(topLevel(target.getName())));
+        }
+      }
+    }
+    return pairs;
+  }
+
+  @Test
+  void theCliImportedSomething() {
+    assertThat(CLI.contain("dev.sluice.cli.Main")).isTrue();
+  }
+
+  @Test
+  void cliUsesNeitherStackNorTcp_exceptTheAllowList() {
+    TreeSet<String> added = actualPairs();
+    added.removeAll(ALLOWED.keySet());
+    assertThat(added)
+        .as("The CLI must use dev.sluice.api (plus wire, and link for devices), not dev.sluice.stack or "
+            + "dev.sluice.tcp. New dependencies (do not add them to the allow-list; extend the API):\n"
+            + added.stream().map(p -> "  " + p).collect(Collectors.joining("\n")))
+        .isEmpty();
+  }
+
+  @Test
+  void theAllowListOnlyShrinks_everyEntryStillExists() {
+    TreeSet<String> actual = actualPairs();
+    TreeMap<String, String> stale = new TreeMap<>(ALLOWED);
+    stale.keySet().removeAll(actual);
+    assertThat(stale.keySet())
+        .as("These allow-listed dependencies are gone; delete their entries from CliLayeringTest.ALLOWED")
+        .isEmpty();
+  }
+
+  @Test
+  void everyEntryHasAOneLineReason() {
+    ALLOWED.forEach((pair, reason) -> {
+      assertThat(pair).matches("cli(\\.\\w+)*\\.\\w+ -> (stack|tcp)(\\.\\w+)*\\.\\w+");
+      assertThat(reason).as(pair).isNotBlank().doesNotContain("\n");
+    });
+  }
+}
