@@ -8,7 +8,7 @@ import com.tngtech.archunit.junit.ArchTest;
 import com.tngtech.archunit.lang.ArchRule;
 
 /**
- * The layering of ARCHITECTURE.md, enforced: {@code wire} imports nothing of ours, {@code link}
+ * The layering of docs/architecture.md, enforced: {@code wire} imports nothing of ours, {@code link}
  * and {@code tcp} import only {@code wire}, and nothing in the core depends on a tool.
  */
 @AnalyzeClasses(packages = "dev.sluice", importOptions = ImportOption.DoNotIncludeTests.class)
