@@ -1,6 +1,7 @@
 /** The {@code sluice} command. */
 module dev.sluice.cli {
   requires dev.sluice.core;
+  requires dev.sluice.torture;
   requires info.picocli;
   requires java.management;
 
