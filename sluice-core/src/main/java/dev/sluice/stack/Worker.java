@@ -58,7 +58,10 @@ final class Worker {
     this.tickNanos = config.timerTickNanos();
   }
 
-  /** Spins for a random time up to the injected jitter ({@link FaultInjection#workerJitterNanos}): a slow core, on purpose. */
+  /**
+   * Spins for a random time up to the injected jitter ({@link FaultInjection#workerJitterNanos}):
+   * a slow core, on purpose.
+   */
   private void jitter() {
     long until = System.nanoTime() + java.util.concurrent.ThreadLocalRandom.current().nextLong(jitterNanos + 1);
     while (System.nanoTime() - until < 0) {
