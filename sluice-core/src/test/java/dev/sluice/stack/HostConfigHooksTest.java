@@ -9,8 +9,8 @@ import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
-/** A host's secrets come from {@link HostConfig#random()}: seeded, they repeat; by default, they do not. */
-class HostRandomTest {
+/** The two HostConfig hooks: the random source a host draws its secrets from, and fault injection. */
+class HostConfigHooksTest {
   /** The ISN and local port of the first SYN a fresh host sends, as one number. */
   private static long firstSyn(HostConfig config) throws IOException {
     RecordingDevice device = new RecordingDevice("dev0");
@@ -44,5 +44,28 @@ class HostRandomTest {
     assertThat(none.workerJitterNanos()).isZero();
     assertThat(none.discardReceived(9)).isFalse();
     assertThat(none.ownershipMutation()).isEqualTo(OwnershipMutation.NONE);
+  }
+
+  @Test
+  void discardReceived_consumesOnlyOnItsPort() throws IOException {
+    FaultInjection discard9 = new FaultInjection() {
+      @Override
+      public boolean discardReceived(int localPort) {
+        return localPort == 9;
+      }
+    };
+    TwoHosts net = new TwoHosts(HostConfig.defaults().withWorkers(1).withFaults(discard9));
+    Listener sink = net.server.listen(9, 8);
+    Listener normal = net.server.listen(80, 8);
+    assertThat(sink.discards()).isTrue();
+    assertThat(normal.discards()).isFalse();
+    Connection toSink = net.client.connect(TwoHosts.serverAddress(9));
+    Connection toNormal = net.client.connect(TwoHosts.serverAddress(80));
+    net.settle();
+    toSink.write(new byte[1000], 0, 1000, 0);
+    toNormal.write(new byte[1000], 0, 1000, 0);
+    net.settle();
+    assertThat(sink.poll().info().receiveQueue()).as("the stack consumed it").isZero();
+    assertThat(normal.poll().info().receiveQueue()).as("waits for the application").isEqualTo(1000);
   }
 }
