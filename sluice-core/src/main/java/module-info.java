@@ -6,12 +6,13 @@
  * packets. {@code api} is the application surface; {@code link} (devices: TUN, simulated networks
  * with impairments, pcapng capture) is public because applications choose and build their
  * devices. {@code tcp} and {@code stack} (the runtime) are exported only to Sluice's own
- * command-line module.
+ * command-line module and to the torture module ({@code dev.sluice.torture}), which drives hosts
+ * through the fault-injection hook ({@code stack.FaultInjection}) and the documented probes.
  */
 module dev.sluice.core {
   exports dev.sluice.api;
   exports dev.sluice.wire;
   exports dev.sluice.link;
-  exports dev.sluice.tcp to dev.sluice.cli;
-  exports dev.sluice.stack to dev.sluice.cli;
+  exports dev.sluice.tcp to dev.sluice.cli, dev.sluice.torture;
+  exports dev.sluice.stack to dev.sluice.cli, dev.sluice.torture;
 }

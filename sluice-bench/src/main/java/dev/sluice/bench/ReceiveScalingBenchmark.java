@@ -6,6 +6,7 @@ import dev.sluice.link.PacketBuffer;
 import dev.sluice.link.PacketPool;
 import dev.sluice.link.PacketTap;
 import dev.sluice.stack.Connection;
+import dev.sluice.stack.FaultInjection;
 import dev.sluice.stack.Host;
 import dev.sluice.stack.HostConfig;
 import dev.sluice.stack.Steering;
@@ -87,10 +88,17 @@ public class ReceiveScalingBenchmark {
       pools[q] = new PacketPool(BATCH, 1500);
     }
     TcpConfig tcpConfig = TcpConfig.builder().buildWith(b -> b.timestamps = false);
+    // The listener is a discard service (the stack consumes what arrives), so no reader is measured.
+    FaultInjection discard = new FaultInjection() {
+      @Override
+      public boolean discardReceived(int localPort) {
+        return localPort == PORT;
+      }
+    };
     host = new Host(HostConfig.defaults().withWorkers(workers).withSteering(Steering.STEER).withTcp(tcpConfig)
-        .withWatchdogNanos(0));
+        .withWatchdogNanos(0).withFaults(discard));
     host.addInterface(device, "198.18.0.1/16");
-    host.listen(PORT, 4 * CONNECTIONS, true);
+    host.listen(PORT, 4 * CONNECTIONS);
     host.start();
     for (int i = 0; i < CONNECTIONS; i++) {
       clientSeq[i] = 0x7000_0000 + i * 0x10_0000;

@@ -4,7 +4,7 @@ import dev.sluice.link.Impairments;
 import dev.sluice.link.PcapngWriter;
 import dev.sluice.stack.Connection;
 import dev.sluice.stack.Steering;
-import dev.sluice.stack.Torture;
+import dev.sluice.torture.Torture;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;

@@ -4,7 +4,7 @@ import dev.sluice.cli.doctor.Diagnosis;
 import dev.sluice.cli.doctor.TrackedConnection;
 import dev.sluice.cli.graph.LineChart;
 import dev.sluice.cli.graph.TimeSequenceGraph;
-import dev.sluice.stack.Torture;
+import dev.sluice.torture.Torture;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,7 +1,7 @@
 package dev.sluice.cli;
 
 import dev.sluice.stack.Steering;
-import dev.sluice.stack.Torture;
+import dev.sluice.torture.Torture;
 import dev.sluice.link.PcapngWriter;
 import java.io.IOException;
 import java.io.PrintWriter;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.sluice.cli.capture.CaptureReader;
 import dev.sluice.cli.capture.CapturedPacket;
 import dev.sluice.stack.Steering;
-import dev.sluice.stack.Torture;
+import dev.sluice.torture.Torture;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;

@@ -800,8 +800,12 @@ public final class Connection extends TimerNode {
    * True if work waits while nobody owns the connection: a lost wake-up, which the protocol never
    * allows. Meaningful only when no producer is between publishing and announcing its work, so
    * at a quiescent moment (the simulation between steps, or after the workers stopped).
+   *
+   * <p>A probe for the ownership checks (the deterministic simulation, the torture run): a true
+   * answer at a quiescent moment is a bug in the ownership protocol, or one injected on purpose
+   * through {@link FaultInjection#ownershipMutation()}.
    */
-  boolean hasStrandedWork() {
+  public boolean hasStrandedWork() {
     return (int) PENDING.getVolatile(this) == 0
         && (backlog != null && !backlog.isEmpty() || CALLS.getVolatile(this) != null || callBatch != null || timerDue || releaseDue);
   }

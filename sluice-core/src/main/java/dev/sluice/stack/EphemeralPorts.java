@@ -65,7 +65,9 @@ public final class EphemeralPorts {
 
   /**
    * An allocator for ports {@code first} to {@code last} inclusive, keyed by {@code secret}:
-   * deterministic for a given secret (simulations, tests). Production uses {@link #withRandomSecret}.
+   * deterministic for a given secret. A {@link Host} draws the secret from its configured random
+   * source ({@link HostConfig#random()}), which is seeded by {@link SecureRandom} unless a
+   * simulation or test passes a seeded one.
    *
    * @throws IllegalArgumentException unless {@code 1 <= first <= last <= 65535}
    */

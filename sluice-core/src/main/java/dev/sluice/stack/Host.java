@@ -82,24 +82,16 @@ public final class Host {
   private long nextWatchdogScan;
 
   public Host(HostConfig config) {
-    this(config, OwnershipMutation.NONE);
-  }
-
-  Host(HostConfig config, OwnershipMutation mutation) {
     this.config = config;
-    this.mutation = mutation;
+    this.mutation = config.faults().ownershipMutation();
     this.clock = config.clock();
-    this.isn = config.isnKey0() == 0 && config.isnKey1() == 0
-        ? IsnGenerator.withRandomKey() : new IsnGenerator(config.isnKey0(), config.isnKey1());
-    this.ports = new EphemeralPorts(49_152, 65_535, config.isnKey0() ^ Long.rotateLeft(config.isnKey1(), 17));
-    this.icmp = new Icmp(this, (int) (config.isnKey0() ^ System.identityHashCode(this)));
-    if (config.isnKey0() == 0 && config.isnKey1() == 0) {
-      java.security.SecureRandom random = new java.security.SecureRandom();
-      this.cookies = new SynCookies(random.nextLong(), random.nextLong());
-    } else { // a fixed ISN key (simulations, tests): cookies are reproducible too
-      this.cookies = new SynCookies(Long.rotateLeft(config.isnKey0(), 29) ^ 0x5DEE_CE66_D1CEL,
-          Long.rotateLeft(config.isnKey1(), 31) ^ 0xB529_7A4D_C0DEL);
-    }
+    // Every secret comes from the configured source, in this order: a seeded source makes the
+    // host reproducible, the default (SecureRandom-seeded) makes it unpredictable.
+    java.util.random.RandomGenerator random = config.random();
+    this.isn = new IsnGenerator(random.nextLong(), random.nextLong());
+    this.cookies = new SynCookies(random.nextLong(), random.nextLong());
+    this.ports = new EphemeralPorts(49_152, 65_535, random.nextLong());
+    this.icmp = new Icmp(this, random.nextInt());
     long now = clock.nanos();
     this.workers = new Worker[config.workers()];
     for (int i = 0; i < workers.length; i++) {
@@ -191,24 +183,16 @@ public final class Host {
 
   /** Listens on {@code port} with room for {@code cap} half-open plus unaccepted connections. */
   public Listener listen(int port, int cap) throws BindException {
-    return listen(port, cap, false);
+    return listen(port, cap, config.tcp());
   }
 
   /**
-   * Listens on {@code port}; with {@code discard}, connections consume what they receive
-   * themselves (RFC 863's discard service) and still wait in the accept queue for whoever wants
-   * to write to them or close them.
+   * As {@link #listen(int, int)}, with the TCP settings that connections accepted here start
+   * with, as socket options set on a listening socket are inherited by the sockets it accepts.
+   * Whether the stack itself consumes what they receive is the fault-injection hook's choice
+   * ({@link FaultInjection#discardReceived}).
    */
-  public Listener listen(int port, int cap, boolean discard) throws BindException {
-    return listen(port, cap, discard, config.tcp());
-  }
-
-  /**
-   * As {@link #listen(int, int, boolean)}, with the TCP settings that connections accepted here
-   * start with, as socket options set on a listening socket are inherited by the sockets it
-   * accepts.
-   */
-  public Listener listen(int port, int cap, boolean discard, TcpConfig tcp) throws BindException {
+  public Listener listen(int port, int cap, TcpConfig tcp) throws BindException {
     java.util.Objects.requireNonNull(tcp, "tcp");
     if (port < 1 || port > 65_535) {
       throw new IllegalArgumentException("port out of range [1, 65535]: " + port);
@@ -216,7 +200,7 @@ public final class Host {
     if (cap < 1) {
       throw new IllegalArgumentException("listen cap must be positive: " + cap);
     }
-    Listener listener = new Listener(this, port, cap, discard, tcp);
+    Listener listener = new Listener(this, port, cap, config.faults().discardReceived(port), tcp);
     if (listeners.putIfAbsent(port, listener) != null) {
       throw new BindException("Address already in use: port " + port + " already has a listener");
     }

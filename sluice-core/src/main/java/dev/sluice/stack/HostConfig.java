@@ -1,6 +1,8 @@
 package dev.sluice.stack;
 
 import dev.sluice.tcp.TcpConfig;
+import java.security.SecureRandom;
+import java.util.random.RandomGenerator;
 
 /**
  * How a {@link Host} runs.
@@ -17,16 +19,20 @@ import dev.sluice.tcp.TcpConfig;
  * @param timerSlots slots per timer wheel (a power of two)
  * @param clock the runtime's clock (real, or virtual in a simulation)
  * @param observer sees every connection event
- * @param isnKey0 first half of the RFC 6528 ISN key; with {@code isnKey1}, 0 and 0 mean random
- * @param isnKey1 second half of the key
- * @param jitterNanos a random processing delay, up to this long, that each worker spins before
- *     handling a packet: makes races happen on purpose in torture runs (0: none)
+ * @param random where the host draws its secrets, once, while it is built: the RFC 6528 ISN key,
+ *     the SYN-cookie key, the RFC 6056 ephemeral-port secret and the ICMP echo identifier. The
+ *     default is seeded by {@link SecureRandom}; a seeded generator makes all of them reproducible
+ *     (simulations, conformance scripts, tests). Drawn from only by the {@link Host} constructor,
+ *     in a fixed order, so a host built from a generator in a given state always gets the same
+ *     secrets; a generator shared by several hosts gives each different ones
+ * @param faults deliberate misbehaviour for tests and benchmarks; {@link FaultInjection#NONE} by
+ *     default
  * @param maxConnections the most connections the host keeps at once, in every state (hostile input
  *     32): a SYN beyond it is dropped and counted, a connect beyond it fails
  */
 public record HostConfig(int workers, Steering steering, TcpConfig tcp, int backlogLimit,
     long watchdogNanos, long callTimeoutNanos, long timerTickNanos, int timerSlots, Clock clock,
-    ConnectionObserver observer, long isnKey0, long isnKey1, long jitterNanos, int maxConnections) {
+    ConnectionObserver observer, RandomGenerator random, FaultInjection faults, int maxConnections) {
 
   public HostConfig {
     if (workers < 1) {
@@ -42,70 +48,76 @@ public record HostConfig(int workers, Steering steering, TcpConfig tcp, int back
     if (maxConnections < 1) {
       throw new IllegalArgumentException("maxConnections must be positive: " + maxConnections);
     }
-    if (steering == null || tcp == null || clock == null || observer == null) {
-      throw new IllegalArgumentException("steering, tcp, clock and observer are required");
+    if (steering == null || tcp == null || clock == null || observer == null || random == null || faults == null) {
+      throw new IllegalArgumentException("steering, tcp, clock, observer, random and faults are required");
     }
   }
 
   public static HostConfig defaults() {
     return new HostConfig(Runtime.getRuntime().availableProcessors(), Steering.STEER, TcpConfig.defaults(),
-        1024, 30_000_000_000L, 60_000_000_000L, 1_000_000L, 512, Clock.SYSTEM, ConnectionObserver.NONE, 0, 0, 0,
-        1_000_000);
+        1024, 30_000_000_000L, 60_000_000_000L, 1_000_000L, 512, Clock.SYSTEM, ConnectionObserver.NONE,
+        new SecureRandom(), FaultInjection.NONE, 1_000_000);
   }
 
   public HostConfig withWorkers(int n) {
     return new HostConfig(n, steering, tcp, backlogLimit, watchdogNanos, callTimeoutNanos, timerTickNanos,
-        timerSlots, clock, observer, isnKey0, isnKey1, jitterNanos, maxConnections);
+        timerSlots, clock, observer, random, faults, maxConnections);
   }
 
   public HostConfig withSteering(Steering s) {
     return new HostConfig(workers, s, tcp, backlogLimit, watchdogNanos, callTimeoutNanos, timerTickNanos,
-        timerSlots, clock, observer, isnKey0, isnKey1, jitterNanos, maxConnections);
+        timerSlots, clock, observer, random, faults, maxConnections);
   }
 
   public HostConfig withTcp(TcpConfig t) {
     return new HostConfig(workers, steering, t, backlogLimit, watchdogNanos, callTimeoutNanos, timerTickNanos,
-        timerSlots, clock, observer, isnKey0, isnKey1, jitterNanos, maxConnections);
+        timerSlots, clock, observer, random, faults, maxConnections);
   }
 
   public HostConfig withBacklogLimit(int limit) {
     return new HostConfig(workers, steering, tcp, limit, watchdogNanos, callTimeoutNanos, timerTickNanos,
-        timerSlots, clock, observer, isnKey0, isnKey1, jitterNanos, maxConnections);
+        timerSlots, clock, observer, random, faults, maxConnections);
   }
 
   public HostConfig withWatchdogNanos(long nanos) {
     return new HostConfig(workers, steering, tcp, backlogLimit, nanos, callTimeoutNanos, timerTickNanos,
-        timerSlots, clock, observer, isnKey0, isnKey1, jitterNanos, maxConnections);
+        timerSlots, clock, observer, random, faults, maxConnections);
   }
 
   public HostConfig withCallTimeoutNanos(long nanos) {
     return new HostConfig(workers, steering, tcp, backlogLimit, watchdogNanos, nanos, timerTickNanos,
-        timerSlots, clock, observer, isnKey0, isnKey1, jitterNanos, maxConnections);
+        timerSlots, clock, observer, random, faults, maxConnections);
   }
 
   public HostConfig withClock(Clock c) {
     return new HostConfig(workers, steering, tcp, backlogLimit, watchdogNanos, callTimeoutNanos, timerTickNanos,
-        timerSlots, c, observer, isnKey0, isnKey1, jitterNanos, maxConnections);
+        timerSlots, c, observer, random, faults, maxConnections);
   }
 
   public HostConfig withObserver(ConnectionObserver o) {
     return new HostConfig(workers, steering, tcp, backlogLimit, watchdogNanos, callTimeoutNanos, timerTickNanos,
-        timerSlots, clock, o, isnKey0, isnKey1, jitterNanos, maxConnections);
+        timerSlots, clock, o, random, faults, maxConnections);
   }
 
-  public HostConfig withIsnKey(long k0, long k1) {
+  /**
+   * Where the host draws its secrets (ISN key, SYN-cookie key, ephemeral-port secret, ICMP
+   * identifier): a seeded generator, such as {@code new SplittableRandom(seed)}, makes a host
+   * reproducible. The default is seeded by {@link SecureRandom}.
+   */
+  public HostConfig withRandom(RandomGenerator r) {
     return new HostConfig(workers, steering, tcp, backlogLimit, watchdogNanos, callTimeoutNanos, timerTickNanos,
-        timerSlots, clock, observer, k0, k1, jitterNanos, maxConnections);
+        timerSlots, clock, observer, r, faults, maxConnections);
   }
 
   /** The most connections the host keeps at once (default 1,000,000). */
   public HostConfig withMaxConnections(int n) {
     return new HostConfig(workers, steering, tcp, backlogLimit, watchdogNanos, callTimeoutNanos, timerTickNanos,
-        timerSlots, clock, observer, isnKey0, isnKey1, jitterNanos, n);
+        timerSlots, clock, observer, random, faults, n);
   }
 
-  public HostConfig withJitterNanos(long nanos) {
+  /** Deliberate misbehaviour for tests and benchmarks; see {@link FaultInjection}. */
+  public HostConfig withFaults(FaultInjection f) {
     return new HostConfig(workers, steering, tcp, backlogLimit, watchdogNanos, callTimeoutNanos, timerTickNanos,
-        timerSlots, clock, observer, isnKey0, isnKey1, nanos, maxConnections);
+        timerSlots, clock, observer, random, f, maxConnections);
   }
 }

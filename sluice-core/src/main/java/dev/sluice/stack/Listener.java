@@ -45,7 +45,8 @@ public final class Listener {
 
   /**
    * True for a discard service (RFC 863): the stack itself consumes what its connections receive,
-   * on the owner's thread, so nobody has to read. Used by benchmarks of the receive path.
+   * on the owner's thread, so nobody has to read. Set by {@link FaultInjection#discardReceived}, for
+   * benchmarks of the receive path.
    */
   public boolean discards() {
     return discard;

@@ -2,10 +2,12 @@ package dev.sluice.stack;
 
 /**
  * Deliberate breakages of the ownership protocol, used only by the tests that prove the
- * concurrency checks can see the Q114541 bug. With {@link #NONE} (the only value a host built
- * through the public API uses) the protocol is the one {@link Connection} documents.
+ * concurrency checks can see the Q114541 bug; chosen through
+ * {@link FaultInjection#ownershipMutation()}. With {@link #NONE} (the default) the protocol is the
+ * one {@link Connection} documents.
  */
-enum OwnershipMutation {
+public enum OwnershipMutation {
+  /** The protocol as documented. */
   NONE,
   /** The owner never drains the backlog: segments queued by contended workers are stranded. */
   NO_BACKLOG_DRAIN,

@@ -54,11 +54,14 @@ final class Worker {
     this.context = new OwnerContext(host.drops(), this);
     this.wheel = new TimerWheel(config.timerTickNanos(), config.timerSlots(), now);
     this.lastAdvance = now;
-    this.jitterNanos = config.jitterNanos();
+    this.jitterNanos = config.faults().workerJitterNanos();
     this.tickNanos = config.timerTickNanos();
   }
 
-  /** Spins for a random time up to the configured jitter: a slow core, on purpose. */
+  /**
+   * Spins for a random time up to the injected jitter ({@link FaultInjection#workerJitterNanos}):
+   * a slow core, on purpose.
+   */
   private void jitter() {
     long until = System.nanoTime() + java.util.concurrent.ThreadLocalRandom.current().nextLong(jitterNanos + 1);
     while (System.nanoTime() - until < 0) {

@@ -194,7 +194,7 @@ class HostileInputsTest {
     assertThat(data).isNotEmpty().allSatisfy(o -> assertThat(o.payload()).isEqualTo(536));
 
     TcpConfig floor64 = DEFAULT.toBuilder().buildWith(b -> b.minPeerMss = 64);
-    Listener l2 = w.host.listen(81, 8, false, floor64);
+    Listener l2 = w.host.listen(81, 8, floor64);
     Peer q = w.open(l2, false, 40_002, false, b -> b.mss(1));
     assertThat(q.connection.info().mss()).isEqualTo(64);
     assertThatThrownBy(() -> DEFAULT.toBuilder().buildWith(b -> b.minPeerMss = 63))
@@ -780,7 +780,7 @@ class HostileInputsTest {
   void row20_zeroWindowForever_isProbedWithBackoff_andTheUserTimeoutReclaimsIt() throws IOException {
     TcpConfig uto = DEFAULT.toBuilder().buildWith(b -> b.userTimeoutNanos = 30 * S);
     HostileWire w = new HostileWire();
-    Listener l = w.host.listen(80, 8, false, uto);
+    Listener l = w.host.listen(80, 8, uto);
     Peer p = w.open(l, false, 40_030, false, null);
     w.inject(p.segment(p.seq, p.hostSeq, ACK, 0, new byte[0])); // window closes
     p.connection.write(new byte[10_000], 0, 10_000, 0);
@@ -1001,8 +1001,8 @@ class HostileInputsTest {
     HostileWire w = new HostileWire();
     Peer finLost = w.open(w.host.listen(80, 8), false, 40_040, false, null);
     Peer finWait2 = w.open(w.host.listen(81, 8), false, 40_041, false, null);
-    Peer silent = w.open(w.host.listen(82, 8, false, keepalive), false, 40_042, false, null);
-    Peer unacked = w.open(w.host.listen(83, 8, false, uto), false, 40_043, false, null);
+    Peer silent = w.open(w.host.listen(82, 8, keepalive), false, 40_042, false, null);
+    Peer unacked = w.open(w.host.listen(83, 8, uto), false, 40_043, false, null);
     long start = w.clock[0];
     finLost.connection.close();
     finWait2.connection.close();

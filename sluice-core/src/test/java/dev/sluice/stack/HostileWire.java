@@ -47,7 +47,7 @@ final class HostileWire {
   final List<byte[]> sent = Collections.synchronizedList(new ArrayList<>());
 
   HostileWire(HostConfig config) {
-    host = new Host(config.withClock(() -> clock[0]).withIsnKey(17, 23));
+    host = new Host(config.withClock(() -> clock[0]).withRandom(new java.util.SplittableRandom(1723)));
     host.addInterface(link.b(), "198.18.0.2/24");
     host.addInterface(link.b(), "2001:2::2/64");
     link.b().addTap((device, direction, buf, off, len, time) -> {
@@ -277,6 +277,6 @@ final class HostileWire {
   }
 
   Peer open(int port, TcpConfig tcp) throws java.net.BindException {
-    return open(host.listen(port, 16, false, tcp), false, 40_000 + port, false, null);
+    return open(host.listen(port, 16, tcp), false, 40_000 + port, false, null);
   }
 }

@@ -25,7 +25,7 @@ class IdleFootprintTest {
   void idleEstablishedConnection_costsAtMostOneKilobyte() throws Exception {
     long[] clock = {1_000_000_000L};
     HostConfig config = HostConfig.defaults().withWorkers(1).withClock(() -> clock[0]).withWatchdogNanos(0)
-        .withIsnKey(3, 4);
+        .withRandom(new java.util.SplittableRandom(34));
     SimulatedNetwork network = new SimulatedNetwork(5);
     SimulatedLink link = network.connect("a", "b", SimulatedLink.Config.defaults().withQueueCapacity(65_536)
         .withBuffers(65_536));

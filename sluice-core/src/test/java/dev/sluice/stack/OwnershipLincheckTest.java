@@ -56,12 +56,12 @@ class OwnershipLincheckTest {
       RecordingDevice device = new RecordingDevice("dev0");
       HostConfig config = HostConfig.defaults().withWorkers(1).withClock(() -> 1_000_000_000L)
           .withCallTimeoutNanos(TimeUnit.MILLISECONDS.toNanos(200)).withWatchdogNanos(0)
-          .withIsnKey(1, 2).withTcp(TcpConfig.builder().buildWith(b -> {
+          .withRandom(new java.util.SplittableRandom(12)).withTcp(TcpConfig.builder().buildWith(b -> {
             b.timestamps = false;
             b.sack = false;
             b.nagle = false;
           }));
-      host = new Host(config, mutation);
+      host = new Host(config.withFaults(Mutations.injecting(mutation)));
       host.addInterface(device, "198.18.0.1/24");
       try {
         connection = host.connect(new InetSocketAddress(InetAddress.ofLiteral("198.18.0.2"), 7));

@@ -23,7 +23,7 @@ final class TwoHosts {
   }
 
   TwoHosts(HostConfig config, Impairments impairments) {
-    HostConfig withClock = config.withClock(() -> clock[0]).withIsnKey(5, 6);
+    HostConfig withClock = config.withClock(() -> clock[0]).withRandom(new java.util.SplittableRandom(56));
     link = network.connect("client0", "server0", SimulatedLink.Config.defaults().withQueueCapacity(65_536)
         .withBuffers(65_536).withImpairments(impairments.withDelay(MS)));
     client = new Host(withClock);

@@ -99,10 +99,11 @@ public final class DrillRunner {
     return shellMeanings.computeIfAbsent(shell.line(), l -> ShellCommand.interpret(shell.command(), scriptDirectory));
   }
 
-  /** The host every script runs on. */
+  /** The host every script runs on; seeded, so its ISNs, ports and cookies are the same every run. */
   static HostConfig hostConfig(int mtu) {
     TcpConfig tcp = TcpConfig.defaults().toBuilder().buildWith(b -> b.mtu = mtu);
-    return HostConfig.defaults().withWorkers(1).withTcp(tcp).withIsnKey(0x5151_CE00L, 0x00D1_2177L);
+    return HostConfig.defaults().withWorkers(1).withTcp(tcp)
+        .withRandom(new java.util.SplittableRandom(0x5151_CE00_00D1_2177L));
   }
 
   /** Parses and runs {@code text}; a parse error is a failure of the script like any other. */

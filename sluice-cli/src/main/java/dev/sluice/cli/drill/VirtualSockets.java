@@ -218,7 +218,7 @@ final class VirtualSockets {
     }
     int backlog = Math.max(1, Integer.parseInt(a.get(1)));
     try {
-      s.listener = host.listen(Flow.SCRIPT_PORT, backlog, false, s.tcp.build());
+      s.listener = host.listen(Flow.SCRIPT_PORT, backlog, s.tcp.build());
     } catch (BindException e) {
       return Outcome.error("EADDRINUSE");
     }

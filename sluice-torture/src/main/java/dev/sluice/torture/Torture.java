@@ -1,4 +1,13 @@
-package dev.sluice.stack;
+package dev.sluice.torture;
+
+import dev.sluice.stack.Connection;
+import dev.sluice.stack.ConnectionObserver;
+import dev.sluice.stack.FaultInjection;
+import dev.sluice.stack.Host;
+import dev.sluice.stack.HostConfig;
+import dev.sluice.stack.Listener;
+import dev.sluice.stack.OwnershipMutation;
+import dev.sluice.stack.Steering;
 
 import dev.sluice.link.Impairments;
 import dev.sluice.link.SimulatedLink;
@@ -31,6 +40,12 @@ import java.util.concurrent.atomic.LongAdder;
  * <p>Every connection end is checked: all bytes arrive intact; end-of-stream arrives exactly once;
  * our FIN goes out after the application's shutdown; both ends reach CLOSED or TIME-WAIT within a
  * bound. Everything is bounded in count and in time and stops by itself.
+ *
+ * <p>It drives the hosts only through what {@code dev.sluice.stack} exports to this module: the
+ * public host and connection calls, the fault-injection hook ({@link FaultInjection}: worker
+ * jitter and, in the mutation tests, an {@link OwnershipMutation}) and the probes
+ * {@link Connection#hasStrandedWork()}, {@link Connection#finSentAtNanos()},
+ * {@link Connection#shutdownAtNanos()} and {@link Host#ownershipViolations()}.
  */
 public final class Torture {
   private static final int PORT = 9;
@@ -173,6 +188,7 @@ public final class Torture {
     this(config, OwnershipMutation.NONE, onLink);
   }
 
+  /** With an ownership mutation injected into both hosts: for the tests that prove the checks can fail. */
   Torture(Config config, OwnershipMutation mutation) {
     this(config, mutation, link -> { });
   }
@@ -226,11 +242,22 @@ public final class Torture {
         endOfStreams.computeIfAbsent(connection, c -> new AtomicInteger()).incrementAndGet();
       }
     };
+    long jitterNanos = TimeUnit.MICROSECONDS.toNanos(config.jitterMicros());
+    FaultInjection faults = new FaultInjection() {
+      @Override
+      public long workerJitterNanos() {
+        return jitterNanos;
+      }
+
+      @Override
+      public OwnershipMutation ownershipMutation() {
+        return mutation;
+      }
+    };
     HostConfig hostConfig = HostConfig.defaults().withWorkers(config.workers()).withSteering(config.steering())
-        .withTcp(tcp).withObserver(observer).withWatchdogNanos(0)
-        .withJitterNanos(TimeUnit.MICROSECONDS.toNanos(config.jitterMicros()));
-    Host client = new Host(hostConfig, mutation);
-    Host server = new Host(hostConfig, mutation);
+        .withTcp(tcp).withObserver(observer).withWatchdogNanos(0).withFaults(faults);
+    Host client = new Host(hostConfig);
+    Host server = new Host(hostConfig);
     client.addInterface(link.a(), "198.18.0.1/24");
     server.addInterface(link.b(), "198.18.0.2/24");
     link.a().addTap(this::countFin);
@@ -242,7 +269,7 @@ public final class Torture {
     Listener bulkListener;
     try {
       listener = server.listen(PORT, Math.max(1024, config.concurrency() * 2));
-      bulkListener = server.listen(BULK_PORT, 1, false, TcpConfig.defaults());
+      bulkListener = server.listen(BULK_PORT, 1, TcpConfig.defaults());
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }

@@ -86,6 +86,13 @@ public final class DeterministicSimulation {
     return new DeterministicSimulation(config, OwnershipMutation.NONE).execute();
   }
 
+  /** A host's own seeded source; two draws, so the rest of the run's stream is what it always was. */
+  private SplittableRandom hostRandom() {
+    long a = random.nextLong();
+    long b = random.nextLong();
+    return new SplittableRandom(a * 31 + b);
+  }
+
   static Result run(Config config, OwnershipMutation mutation) {
     return new DeterministicSimulation(config, mutation).execute();
   }
@@ -112,8 +119,9 @@ public final class DeterministicSimulation {
     };
     HostConfig hostConfig = HostConfig.defaults().withWorkers(config.workers()).withSteering(config.steering())
         .withTcp(tcp).withClock(clock).withObserver(observer).withWatchdogNanos(0);
-    client = new Host(hostConfig.withIsnKey(random.nextLong() | 1, random.nextLong()), mutation);
-    server = new Host(hostConfig.withIsnKey(random.nextLong() | 1, random.nextLong()), mutation);
+    FaultInjection faults = Mutations.injecting(mutation);
+    client = new Host(hostConfig.withRandom(hostRandom()).withFaults(faults));
+    server = new Host(hostConfig.withRandom(hostRandom()).withFaults(faults));
     client.addInterface(link.a(), "198.18.0.1/24");
     server.addInterface(link.b(), "198.18.0.2/24");
     link.a().addTap(this::onWire);

@@ -1,6 +1,9 @@
-package dev.sluice.stack;
+package dev.sluice.torture;
 
 import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.stack.OwnershipMutation;
+import dev.sluice.stack.Steering;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
