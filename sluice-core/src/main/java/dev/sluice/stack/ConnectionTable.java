@@ -10,7 +10,7 @@ import java.util.function.BiConsumer;
 
 /**
  * The established-connection table: 4-tuple (and address family) to connection. Every arriving
- * segment is looked up here by a receive worker (ARCHITECTURE.md, receive step 2), on several cores
+ * segment is looked up here by a receive worker (docs/architecture.md, the receive path), on several cores
  * at once, so lookups take no lock and allocate nothing: {@link #get(boolean, long, long, int, long,
  * long, int)} takes the tuple as primitives, so there is no key object, no boxing and no iterator.
  *
