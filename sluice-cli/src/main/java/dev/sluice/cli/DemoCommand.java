@@ -139,7 +139,7 @@ final class DemoCommand implements Callable<Integer> {
       out.println("wrote " + report);
     }
     if (json) {
-      out.println(check.addTo(r.toJson()));
+      out.println(check.addTo(r));
     }
     out.flush();
     return status;

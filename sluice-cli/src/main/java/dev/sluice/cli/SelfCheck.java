@@ -193,15 +193,8 @@ record SelfCheck(Path capture, Diagnosis diagnosis, String error, double linkLos
     return withDoctor;
   }
 
-  /**
-   * {@code reportJson}, one JSON object, with this check added as its {@code "doctor"} member, as one
-   * line written by {@link CliJson}. For reports that arrive as text (today {@code Torture.Report.toJson()}
-   * in sluice-core, for {@code demo --json} and {@code torture --json}); a report that is a map or a
-   * record should use {@link #addTo(Map)} and {@link CliJson#write}.
-   *
-   * @throws IllegalArgumentException when {@code reportJson} is not one JSON object
-   */
-  String addTo(String reportJson) {
-    return CliJson.write(addTo(CliJson.readObject(reportJson)));
+  /** {@code report}'s components with this check added as the {@code "doctor"} member, as one JSON line. */
+  String addTo(Record report) {
+    return CliJson.write(addTo(CliJson.fields(report)));
   }
 }

@@ -149,7 +149,7 @@ final class TortureCommand implements Callable<Integer> {
       out.print(torture.counters());
     }
     if (json) {
-      out.println(check.addTo(r.toJson()));
+      out.println(check.addTo(r));
     }
     out.flush();
     return status;

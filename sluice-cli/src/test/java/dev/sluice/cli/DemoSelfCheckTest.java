@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.cli.capture.CaptureReader;
 import dev.sluice.cli.capture.CapturedPacket;
+import dev.sluice.cli.json.CliJson;
 import dev.sluice.stack.Steering;
 import dev.sluice.torture.Torture;
 import java.io.PrintWriter;
@@ -11,6 +12,7 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Map;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -64,7 +66,7 @@ class DemoSelfCheckTest {
         .doesNotContain("PASS");
     assertThat(text.toString().strip().lines().toList().getLast())
         .isEqualTo("FAIL: the doctor found problems on 1 connection");
-    assertThat(check.addTo("{\"connections\":1}"))
+    assertThat(CliJson.write(check.addTo(Map.<String, Object>of("connections", 1))))
         .isEqualTo("{\"connections\":1,\"doctor\":{\"connections\":1,\"sickConnections\":1,"
             + "\"problems\":{\"fin-not-returned\":1}}}");
 

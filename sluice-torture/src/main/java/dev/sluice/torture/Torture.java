@@ -114,18 +114,6 @@ public final class Torture {
       return hangs + corrupted + eofMissing + eofDuplicated + finNotSent + finBeforeClose + notClosed + stranded
           + ownershipViolations + (bulkFailed ? 1 : 0);
     }
-
-    /** One JSON object on one line. */
-    public String toJson() {
-      return "{\"connections\":" + connections + ",\"bytes\":" + bytes + ",\"hangs\":" + hangs
-          + ",\"corrupted\":" + corrupted + ",\"eofMissing\":" + eofMissing + ",\"eofDuplicated\":" + eofDuplicated
-          + ",\"finNotSent\":" + finNotSent + ",\"finBeforeClose\":" + finBeforeClose + ",\"notClosed\":" + notClosed + ",\"stranded\":" + stranded
-          + ",\"ownershipViolations\":" + ownershipViolations + ",\"retransmits\":" + retransmits
-          + ",\"finsWithData\":" + finsWithData + ",\"finsAlone\":" + finsAlone
-          + ",\"elapsedMs\":" + elapsedMs + ",\"workers\":" + workers + ",\"mode\":\"" + mode + "\",\"seed\":" + seed
-          + ",\"bulkBytes\":" + bulkBytes + ",\"bulkMillis\":" + bulkMillis + ",\"bulkFailed\":" + bulkFailed
-          + "}";
-    }
   }
 
   /** Live numbers for a progress line; any thread may read them. */

@@ -24,8 +24,8 @@ class TortureTest {
   @Timeout(600)
   void spray_fourWorkers_lossReorderJitter_noFailures() throws InterruptedException {
     Torture.Report report = new Torture(config(CONNECTIONS, 7, 60_000)).run();
-    System.out.println("torture: " + report.toJson());
-    assertThat(report.failures()).as(report.toJson()).isZero();
+    System.out.println("torture: " + report);
+    assertThat(report.failures()).as(report.toString()).isZero();
     assertThat(report.connections()).isEqualTo(CONNECTIONS);
     assertThat(report.bytes()).as("both directions of every connection were verified").isPositive();
     assertThat(report.finsWithData()).as("some FINs ride on the last data segment").isPositive();
@@ -36,14 +36,14 @@ class TortureTest {
   @Timeout(300)
   void mutation_withoutBacklogDrain_isCaught() throws InterruptedException {
     Torture.Report report = new Torture(config(2_000, 8, 5_000), OwnershipMutation.NO_BACKLOG_DRAIN).run();
-    assertThat(report.failures()).as(report.toJson()).isPositive();
+    assertThat(report.failures()).as(report.toString()).isPositive();
   }
 
   @Test
   @Timeout(300)
   void mutation_releasingBeforeDrain_isCaught() throws InterruptedException {
     Torture.Report report = new Torture(config(2_000, 9, 5_000), OwnershipMutation.RELEASE_BEFORE_DRAIN).run();
-    assertThat(report.failures()).as(report.toJson()).isPositive();
+    assertThat(report.failures()).as(report.toString()).isPositive();
     assertThat(report.ownershipViolations()).isPositive();
   }
 }

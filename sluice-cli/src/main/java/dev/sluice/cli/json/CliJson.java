@@ -2,8 +2,6 @@ package dev.sluice.cli.json;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.SerializableString;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.StreamWriteFeature;
@@ -70,67 +68,15 @@ public final class CliJson {
   }
 
   /**
-   * Reads {@code json}, which must be exactly one JSON object, into maps (insertion-ordered), lists,
-   * strings, booleans, {@code null}s and numbers (integers as {@link Integer}, {@link Long} or {@link
-   * BigInteger}; the rest as {@link BigDecimal}, so that writing it back keeps its digits).
-   *
-   * @throws IllegalArgumentException when {@code json} is not one JSON object
+   * A record's components by name, in declaration order, as {@link #write} would write them: for a
+   * record that gains members before it is written (a run's report and its doctor's verdict).
    */
-  public static Map<String, Object> readObject(String json) {
-    try (JsonParser p = FACTORY.createParser(json)) {
-      if (p.nextToken() != JsonToken.START_OBJECT) {
-        throw new IllegalArgumentException("not a JSON object: " + json);
-      }
-      @SuppressWarnings("unchecked")
-      Map<String, Object> object = (Map<String, Object>) read(p);
-      if (p.nextToken() != null) {
-        throw new IllegalArgumentException("trailing characters after the JSON object: " + json);
-      }
-      return object;
-    } catch (IOException e) {
-      throw new IllegalArgumentException("not a JSON object: " + json + " (" + e.getMessage() + ")", e);
+  public static Map<String, Object> fields(Record record) {
+    Map<String, Object> fields = new LinkedHashMap<>();
+    for (RecordComponent c : record.getClass().getRecordComponents()) {
+      fields.put(c.getName(), component(record, c));
     }
-  }
-
-  private static Object read(JsonParser p) throws IOException {
-    JsonToken t = p.currentToken();
-    switch (t) {
-      case START_OBJECT -> {
-        Map<String, Object> object = new LinkedHashMap<>();
-        while (p.nextToken() == JsonToken.FIELD_NAME) {
-          String name = p.currentName();
-          p.nextToken();
-          object.put(name, read(p));
-        }
-        return object;
-      }
-      case START_ARRAY -> {
-        List<Object> array = new ArrayList<>();
-        while (p.nextToken() != JsonToken.END_ARRAY) {
-          array.add(read(p));
-        }
-        return array;
-      }
-      case VALUE_STRING -> {
-        return p.getText();
-      }
-      case VALUE_NUMBER_INT -> {
-        return p.getNumberValue();
-      }
-      case VALUE_NUMBER_FLOAT -> {
-        return p.getDecimalValue();
-      }
-      case VALUE_TRUE -> {
-        return Boolean.TRUE;
-      }
-      case VALUE_FALSE -> {
-        return Boolean.FALSE;
-      }
-      case VALUE_NULL -> {
-        return null;
-      }
-      default -> throw new IllegalArgumentException("unexpected JSON token " + t);
-    }
+    return fields;
   }
 
   private static void value(JsonGenerator g, Object value) throws IOException {
