@@ -197,7 +197,7 @@ public final class Connection extends TimerNode {
       engine.onSegment(seg, now);
       return OWNED_DIRECT;
     }
-    if (!backlog().push(buffer)) {
+    if (!backlog().push(buffer, seg.payloadLength() == 0)) {
       host.dropped(DropReason.BACKLOG_FULL);
       buffer.release();
       return DROPPED;
