@@ -104,6 +104,11 @@ public final class Connection extends TimerNode {
   private volatile boolean connected;
   private volatile boolean endOfStream;
   private volatile TcpEvent failure;
+  /**
+   * What processing this connection threw, once it did: a bug in Sluice, contained to this
+   * connection (see {@link #contain}). Written by the owner, read by anyone.
+   */
+  private volatile Throwable fault;
   private volatile boolean closed;
   private volatile long endOfStreamAtNanos;
   private volatile long finSentAtNanos;
@@ -194,7 +199,13 @@ public final class Connection extends TimerNode {
    */
   int deliver(PacketBuffer buffer, TcpSegment seg, long now) {
     if (tryAcquire()) {
-      engine.onSegment(seg, now);
+      if (fault == null) {
+        try {
+          engine.onSegment(seg, now);
+        } catch (RuntimeException | LinkageError | AssertionError | StackOverflowError e) {
+          contain(e, now);
+        }
+      }
       return OWNED_DIRECT;
     }
     if (!backlog().push(buffer, seg.payloadLength() == 0)) {
@@ -239,7 +250,18 @@ public final class Connection extends TimerNode {
    */
   boolean submit(AppCall call, long now) {
     if (tryAcquire()) {
-      execute(call, now);
+      if (fault != null) {
+        call.complete(0);
+      } else {
+        try {
+          execute(call, now);
+        } catch (RuntimeException | LinkageError | AssertionError | StackOverflowError e) {
+          contain(e, now);
+          if (!call.isDone()) {
+            call.complete(0);
+          }
+        }
+      }
       return true;
     }
     pushCall(call);
@@ -302,6 +324,97 @@ public final class Connection extends TimerNode {
    * steps with other actors' to explore what parallel cores could do.
    */
   boolean runStep(OwnerContext ctx, long now) {
+    if (fault != null) {
+      return runFaulted(ctx, now);
+    }
+    try {
+      return step(ctx, now);
+    } catch (RuntimeException | LinkageError | AssertionError | StackOverflowError e) {
+      // Not VirtualMachineError (out of memory, say): that is the process's, not this connection's.
+      contain(e, now);
+      return true; // the next step finishes the containment, then releases
+    }
+  }
+
+  /**
+   * A fault is contained to its connection (issue 13): the owner records it, counts and logs it
+   * once ({@link Host#connectionFaulted}), and tries to reset the peer through the engine (which
+   * may itself be what is broken). {@link #runFaulted} then discards what is queued, fails every
+   * waiting call with a {@link java.net.SocketException} that says so, closes the connection and
+   * releases ownership, so no worker dies and no caller waits for a timeout.
+   */
+  private void contain(Throwable e, long now) {
+    if (fault != null) {
+      return;
+    }
+    fault = e;
+    host.connectionFaulted(this, e);
+    try {
+      engine.abort(now);
+    } catch (RuntimeException | LinkageError | AssertionError | StackOverflowError ignored) {
+      // the engine is what failed: the peer learns from its next segment, which meets no connection
+    }
+  }
+
+  /** Owner only, after {@link #contain}: one step of cleaning up, then release like any drain. */
+  private boolean runFaulted(OwnerContext ctx, long now) {
+    for (PacketBuffer b = batch; b != null; ) {
+      PacketBuffer next = b.next();
+      b.next(null);
+      b.release();
+      b = next;
+    }
+    batch = null;
+    Backlog queued = backlog;
+    for (PacketBuffer b = queued == null ? null : queued.takeAll(); b != null; ) {
+      PacketBuffer next = b.next();
+      b.next(null);
+      b.release();
+      b = next;
+    }
+    for (AppCall call = nextCall(); call != null; call = nextCall()) {
+      call.complete(0); // the caller sees the fault (Connection.call) and throws
+    }
+    timerDue = false;
+    releaseDue = false;
+    dirty = false;
+    if (!closed) {
+      try {
+        TcpEndpoints endpoints = engine.endpoints();
+        int ipHeader = endpoints.ipHeaderLength();
+        int length = engine.pollTransmit(ctx.tx, ipHeader, now); // the abort's RST, if the engine made one
+        if (length > 0) {
+          host.transmitTcp(endpoints, device, ctx, length, now);
+        }
+      } catch (RuntimeException | LinkageError | AssertionError | StackOverflowError ignored) {
+        // nothing more can be sent for this connection
+      }
+      state = TcpState.CLOSED;
+      engineDeadline = Long.MAX_VALUE;
+      closed = true;
+      if (listener != null && !connected) {
+        listener.abandoned();
+      }
+      host.remove(this);
+      eventSequence = eventSequence + 1;
+      Thread reader = readWaiter;
+      if (reader != null) {
+        LockSupport.unpark(reader);
+      }
+      Thread writer = writeWaiter;
+      if (writer != null) {
+        LockSupport.unpark(writer);
+      }
+    }
+    return release();
+  }
+
+  /** One step of a healthy connection's drain; see {@link #runStep}. */
+  private boolean step(OwnerContext ctx, long now) {
+    int throwing = host.throwingPort();
+    if (throwing >= 0 && (engine.endpoints().localPort() == throwing || engine.endpoints().remotePort() == throwing)) {
+      throw new IllegalStateException("injected fault (FaultInjection.throwingPort)");
+    }
     if (batch != null) {
       PacketBuffer buffer = batch;
       batch = buffer.next();
@@ -506,15 +619,21 @@ public final class Connection extends TimerNode {
    * Runs an application call with the ownership protocol and waits until it is done. Parks, never
    * spins on a native call, so virtual threads may call it.
    */
-  int call(AppCall.Kind kind, byte[] buf, int off, int len, long deadlineNanos)
-      throws java.net.SocketTimeoutException {
+  int call(AppCall.Kind kind, byte[] buf, int off, int len, long deadlineNanos) throws java.io.IOException {
     long now = host.clock().nanos();
     if (kind != AppCall.Kind.READ && kind != AppCall.Kind.WRITE && shutdownAtNanos == 0) {
       shutdownAtNanos = now;
     }
+    throwIfFaulted();
     if (tryAcquire()) {
-      int result = run(kind, buf, off, len, now);
+      int result = 0;
+      try {
+        result = run(kind, buf, off, len, now);
+      } catch (RuntimeException | LinkageError | AssertionError | StackOverflowError e) {
+        contain(e, now);
+      }
       drainAsApplication(now);
+      throwIfFaulted();
       return result;
     }
     AppCall call = new AppCall(kind, buf, off, len, Thread.currentThread());
@@ -530,7 +649,19 @@ public final class Connection extends TimerNode {
       }
       LockSupport.parkNanos(this, Math.min(left, 100_000_000L));
     }
+    throwIfFaulted();
     return call.result;
+  }
+
+  /** After a contained fault every call fails, saying why (never a misleading timeout). */
+  private void throwIfFaulted() throws java.net.SocketException {
+    Throwable f = fault;
+    if (f != null) {
+      java.net.SocketException e = new java.net.SocketException(
+          "Connection reset: internal error in Sluice (" + f + "): " + this);
+      e.initCause(f);
+      throw e;
+    }
   }
 
   private void drainAsApplication(long now) {
@@ -647,7 +778,7 @@ public final class Connection extends TimerNode {
     if ((s == TcpState.ESTABLISHED || s == TcpState.CLOSE_WAIT) && engine.writable() > 0) {
       bits |= WRITABLE;
     }
-    if (failure != null) {
+    if (failure != null || fault != null) {
       bits |= FAILED;
     }
     return bits;
@@ -661,6 +792,7 @@ public final class Connection extends TimerNode {
       if (connected) {
         return;
       }
+      throwIfFaulted();
       TcpEvent f = failure;
       if (f == TcpEvent.REFUSED) {
         throw new java.net.ConnectException("Connection refused: " + this);
@@ -673,6 +805,7 @@ public final class Connection extends TimerNode {
   }
 
   private void throwIfFailed() throws java.net.SocketException {
+    throwIfFaulted();
     TcpEvent f = failure;
     if (f == TcpEvent.RESET || f == TcpEvent.REFUSED) {
       throw new java.net.SocketException("Connection reset: " + this);
