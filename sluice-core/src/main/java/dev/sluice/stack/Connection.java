@@ -104,6 +104,8 @@ public final class Connection extends TimerNode {
   private volatile boolean connected;
   private volatile boolean endOfStream;
   private volatile TcpEvent failure;
+  /** {@link #READABLE} and {@link #WRITABLE} as the owner last saw them (see {@link #readiness}). */
+  private volatile int publishedReadiness;
   /**
    * What processing this connection threw, once it did: a bug in Sluice, contained to this
    * connection (see {@link #contain}). Written by the owner, read by anyone.
@@ -184,20 +186,28 @@ public final class Connection extends TimerNode {
     }
   }
 
-  /** {@link #deliver}: the caller owns the connection, processed the segment, keeps the buffer. */
-  static final int OWNED_DIRECT = 0;
-  /** {@link #deliver}: the buffer went to the backlog, and the caller now owns the connection. */
-  static final int QUEUED_OWNED = 1;
-  /** {@link #deliver}: the buffer went to the backlog; the owner will process it. */
-  static final int QUEUED = 2;
-  /** {@link #deliver}: the backlog was full; the buffer was released and the drop counted. */
-  static final int DROPPED = 3;
+  /** What {@link #deliver} did with a receive worker's segment. */
+  enum Delivery {
+    /** The caller took ownership and processed the segment; it keeps (and releases) the buffer. */
+    OWNED_DIRECT,
+    /** The buffer went to the backlog, and the caller now owns the connection. */
+    QUEUED_OWNED,
+    /** The buffer went to the backlog; the owner will process it. */
+    QUEUED,
+    /** The backlog was full; the buffer was released and the drop counted. */
+    DROPPED;
+
+    /** True if the caller must now run {@link Connection#runStep} until it returns false. */
+    boolean owned() {
+      return this == OWNED_DIRECT || this == QUEUED_OWNED;
+    }
+  }
 
   /**
-   * A receive worker's segment. With {@link #OWNED_DIRECT} or {@link #QUEUED_OWNED} the caller must
-   * then run {@link #runStep} until it returns false.
+   * A receive worker's segment. When the outcome is {@link Delivery#owned()}, the caller must then
+   * run {@link #runStep} until it returns false.
    */
-  int deliver(PacketBuffer buffer, TcpSegment seg, long now) {
+  Delivery deliver(PacketBuffer buffer, TcpSegment seg, long now) {
     if (tryAcquire()) {
       if (fault == null) {
         try {
@@ -206,14 +216,14 @@ public final class Connection extends TimerNode {
           contain(e, now);
         }
       }
-      return OWNED_DIRECT;
+      return Delivery.OWNED_DIRECT;
     }
     if (!backlog().push(buffer, seg.payloadLength() == 0)) {
       host.dropped(DropReason.BACKLOG_FULL);
       buffer.release();
-      return DROPPED;
+      return Delivery.DROPPED;
     }
-    return announce() ? QUEUED_OWNED : QUEUED;
+    return announce() ? Delivery.QUEUED_OWNED : Delivery.QUEUED;
   }
 
   /**
@@ -497,6 +507,11 @@ public final class Connection extends TimerNode {
   }
 
   private void execute(AppCall call, long now) {
+    if (call.kind == AppCall.Kind.INFO) {
+      call.value = snapshot();
+      call.complete(0);
+      return;
+    }
     call.complete(run(call.kind, call.buf, call.off, call.len, now));
   }
 
@@ -531,6 +546,7 @@ public final class Connection extends TimerNode {
       }
       case PATH_MTU -> engine.onPathMtu(len, off, now) ? 1 : 0;
       case ICMP_UNREACHABLE -> engine.onIcmpUnreachable(off, now) ? 1 : 0;
+      case INFO -> 0; // run through execute, which keeps the snapshot
     };
   }
 
@@ -564,6 +580,7 @@ public final class Connection extends TimerNode {
       state = current;
       signal = true; // waiters for a state (linger, connect) are woken too
     }
+    publishedReadiness = engineReadiness();
     if (signal) {
       eventSequence = eventSequence + 1; // owner-only writer: a plain increment is safe
       Thread reader = readWaiter;
@@ -695,7 +712,7 @@ public final class Connection extends TimerNode {
       if (applicationClosed) {
         throw new java.net.SocketException("Socket closed: " + this);
       }
-      awaitEvent(seen, deadlineNanos, "read");
+      awaitEvent(seen, deadlineNanos, Wait.READ);
     }
   }
 
@@ -717,7 +734,7 @@ public final class Connection extends TimerNode {
       len -= n;
       if (len > 0 && n == 0) {
         throwIfFailed();
-        awaitEvent(seen, deadlineNanos, "write");
+        awaitEvent(seen, deadlineNanos, Wait.WRITE);
       }
     }
   }
@@ -766,20 +783,23 @@ public final class Connection extends TimerNode {
 
   /**
    * What {@code poll(2)} would report now, as bits of {@link #READABLE}, {@link #WRITABLE} and
-   * {@link #FAILED}. Read without taking ownership: exact when one thread drives the host (a
-   * conformance runner), a snapshot otherwise, which is all poll promises anyway.
+   * {@link #FAILED}. Never reads the engine (only its owner may): the owner publishes the bits at
+   * the end of every drain that did something, so they are exact once the owner has let go, and a
+   * recent snapshot while it works, which is all poll promises anyway.
    */
   public int readiness() {
+    return publishedReadiness | (failure != null || fault != null ? FAILED : 0);
+  }
+
+  /** Owner only: readiness from the engine, published by {@link #flush} for other threads. */
+  private int engineReadiness() {
     int bits = 0;
     if (engine.readable() > 0 || engine.endOfStreamReached() || engine.inputShutdown()) {
       bits |= READABLE;
     }
-    TcpState s = state;
+    TcpState s = engine.state();
     if ((s == TcpState.ESTABLISHED || s == TcpState.CLOSE_WAIT) && engine.writable() > 0) {
       bits |= WRITABLE;
-    }
-    if (failure != null || fault != null) {
-      bits |= FAILED;
     }
     return bits;
   }
@@ -800,7 +820,7 @@ public final class Connection extends TimerNode {
       if (f != null || closed) {
         throw new java.net.ConnectException("Connection " + describe(f) + ": " + this);
       }
-      awaitEvent(seen, deadlineNanos, "connect");
+      awaitEvent(seen, deadlineNanos, Wait.CONNECT);
     }
   }
 
@@ -819,9 +839,19 @@ public final class Connection extends TimerNode {
     return failure == null ? "closed" : failure == TcpEvent.TIMED_OUT ? "timed out" : "reset";
   }
 
-  private void awaitEvent(int seen, long deadlineNanos, String what) throws java.net.SocketTimeoutException {
+  /** What a caller waits for; a writer parks as the write waiter, everyone else as the reader. */
+  private enum Wait {
+    READ, WRITE, CONNECT, LINGER;
+
+    @Override
+    public String toString() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+  }
+
+  private void awaitEvent(int seen, long deadlineNanos, Wait what) throws java.net.SocketTimeoutException {
     Thread me = Thread.currentThread();
-    boolean writing = what.equals("write");
+    boolean writing = what == Wait.WRITE;
     if (writing) {
       writeWaiter = me;
     } else {
@@ -899,7 +929,7 @@ public final class Connection extends TimerNode {
         return false;
       }
       try {
-        awaitEvent(seen, deadlineNanos, "linger");
+        awaitEvent(seen, deadlineNanos, Wait.LINGER);
       } catch (java.net.SocketTimeoutException e) {
         return false;
       }
@@ -959,6 +989,40 @@ public final class Connection extends TimerNode {
 
   /** Smoothed RTT, RTT variance, RTO, cwnd and ssthresh, read without ownership: may be stale. */
   public ConnectionInfo info() {
+    if (fault != null) {
+      return faultedInfo();
+    }
+    long now = host.clock().nanos();
+    if (tryAcquire()) {
+      ConnectionInfo info;
+      try {
+        info = snapshot();
+      } catch (RuntimeException | LinkageError | AssertionError | StackOverflowError e) {
+        contain(e, now);
+        info = faultedInfo();
+      }
+      drainAsApplication(now);
+      return info;
+    }
+    AppCall call = new AppCall(AppCall.Kind.INFO, null, 0, 0, Thread.currentThread());
+    pushCall(call);
+    if (announce()) {
+      drainAsApplication(now);
+    }
+    long deadline = callDeadline(Long.MAX_VALUE);
+    while (!call.isDone() && System.nanoTime() - deadline < 0) {
+      LockSupport.parkNanos(this, 100_000_000L);
+    }
+    return call.value instanceof ConnectionInfo info ? info : faultedInfo();
+  }
+
+  /** After a fault the engine is not read again: what is still known for sure. */
+  private ConnectionInfo faultedInfo() {
+    return new ConnectionInfo(engine.endpoints(), TcpState.CLOSED, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+  }
+
+  /** Owner only: the numbers {@link #info} reports, read from the engine. */
+  private ConnectionInfo snapshot() {
     return new ConnectionInfo(engine.endpoints(), state, engine.srttNanos(), engine.rttvarNanos(),
         engine.rtoNanos(), engine.cwnd(), engine.ssthresh(), engine.stats().retransmittedSegments(),
         backlog == null ? 0 : backlog.size(), engine.readable(), engine.bytesUnsentOrUnacked(), engine.sendMss(),

@@ -473,11 +473,11 @@ public final class Host {
     TcpSegment seg = decoder.tcp();
     Connection c = table.get(v6, dstHigh, dstLow, seg.destinationPort(), srcHigh, srcLow, seg.sourcePort());
     if (c != null) {
-      int outcome = c.deliver(packet, seg, now);
-      if (outcome == Connection.OWNED_DIRECT) {
+      Connection.Delivery outcome = c.deliver(packet, seg, now);
+      if (outcome == Connection.Delivery.OWNED_DIRECT) {
         packet.release();
       }
-      return outcome == Connection.OWNED_DIRECT || outcome == Connection.QUEUED_OWNED ? c : null;
+      return outcome.owned() ? c : null;
     }
     TcpEndpoints endpoints = new TcpEndpoints(v6, dstHigh, dstLow, seg.destinationPort(), srcHigh, srcLow, seg.sourcePort());
     int flags = seg.flags();
