@@ -14,56 +14,25 @@ import java.lang.invoke.VarHandle;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * One TCP connection in the runtime: its {@link TcpEngine} plus the ownership protocol that lets
- * every core receive in parallel without ever running the engine on two threads at once. This is
- * the fix for KB Q114541, where two receive DPCs processed one connection's data and FIN at once.
+ * One TCP connection in the runtime: its {@link TcpEngine}, driven through the ownership protocol
+ * ({@link OwnershipProtocol}, where its locking rules are written) that lets every core receive in
+ * parallel without ever running the engine on two threads at once. This is the fix for KB Q114541,
+ * where two receive DPCs processed one connection's data and FIN at once.
  *
- * <h2>Locking rules</h2>
- *
- * <p><b>The ownership word, {@code pending}.</b> It counts units of work announced and not yet
- * accounted for by an owner; 0 means nobody owns the connection. Anyone with work (a receive
- * worker with a segment, an application thread with a call, a worker whose timer fired) first
- * publishes the work where the owner will look (the {@link Backlog} of segments, the queue of
- * {@link AppCall}s, the {@code timerDue} flag), then adds 1 to {@code pending}. Whoever moves it
- * from 0 becomes the owner; everyone else walks away, because the owner is bound to see their
- * work. A receive worker or application thread that finds {@code pending == 0} may instead take
- * ownership with one CAS and do its work directly, with no queueing at all: the uncontended path,
- * which flow steering makes the common one.
- *
- * <p><b>The owner</b> drains the backlog, the calls and the timer, delivers events, transmits,
- * and then releases with {@code pending.getAndAdd(-owed)}, where {@code owed} is every unit it has
- * seen. That one atomic step both checks for new work and releases: if it does not bring
- * {@code pending} to 0, someone announced work meanwhile, so the owner keeps ownership and drains
- * again. No wake-up can be lost, and no work waits for a future arrival (Linux: {@code
- * release_sock} draining the backlog; gVisor: the endpoint's processor loop; Reactor: the
- * "work-in-progress" drain loop).
- *
- * <p><b>Owner-only state:</b> the engine and every field commented "owner only". Nothing else
- * reads them, except monitoring reads of the engine's statistics, which may be a moment old.
+ * <p><b>Owner-only state:</b> the engine and every field commented "owner only". Nothing else reads
+ * them: readiness and {@link #info()} are published or taken by the owner.
  *
  * <p><b>Application signals:</b> {@code eventSequence} is written only by the owner, after the
  * state change it reports; blocked application threads re-check after it changes (no lost
  * wake-up: a thread reads it before trying, and parks only while it is unchanged).
- *
- * <p><b>Exclusion check.</b> {@code sessions} counts threads that believe they own the connection.
- * The protocol keeps it at most 1; if it ever exceeds 1 the violation is counted. It exists to
- * prove that the tests can see the bug: see {@link OwnershipMutation}.
  */
-public final class Connection extends TimerNode {
-  private static final VarHandle PENDING;
-  private static final VarHandle SESSIONS;
-  private static final VarHandle CALLS;
+public final class Connection extends OwnershipProtocol {
   private static final VarHandle TIMER_REQUEST_QUEUED;
-  private static final VarHandle BACKLOG;
 
   static {
     try {
-      MethodHandles.Lookup lookup = MethodHandles.lookup();
-      PENDING = lookup.findVarHandle(Connection.class, "pending", int.class);
-      SESSIONS = lookup.findVarHandle(Connection.class, "sessions", int.class);
-      CALLS = lookup.findVarHandle(Connection.class, "calls", AppCall.class);
-      TIMER_REQUEST_QUEUED = lookup.findVarHandle(Connection.class, "timerRequestQueued", int.class);
-      BACKLOG = lookup.findVarHandle(Connection.class, "backlog", Backlog.class);
+      TIMER_REQUEST_QUEUED = MethodHandles.lookup()
+          .findVarHandle(Connection.class, "timerRequestQueued", int.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -77,26 +46,6 @@ public final class Connection extends TimerNode {
   final Worker home;
   private final Listener listener;
 
-  @SuppressWarnings("unused") // accessed through PENDING
-  private volatile int pending;
-  @SuppressWarnings("unused") // accessed through SESSIONS
-  private volatile int sessions;
-  /** Made by the first segment that finds the connection owned; with steering, rarely ever. */
-  @SuppressWarnings("unused") // accessed through BACKLOG
-  private volatile Backlog backlog;
-  private final int backlogLimit;
-  /** Calls that found the connection owned: a Treiber stack, newest first, like the backlog. */
-  @SuppressWarnings("unused") // accessed through CALLS
-  private volatile AppCall calls;
-  private volatile boolean timerDue;
-  /** Set by the idle sweep: the owner should free the engine's buffers. */
-  private volatile boolean releaseDue;
-
-  // Owner only: the drain in progress.
-  private int owed;
-  private PacketBuffer batch;
-  private AppCall callBatch;
-  private boolean dirty;
 
   // Written by the owner, read by anyone.
   private volatile int eventSequence;
@@ -140,50 +89,25 @@ public final class Connection extends TimerNode {
 
   Connection(Host host, TcpEngine engine, dev.sluice.link.Device device, Worker home, Listener listener,
       int backlogLimit) {
+    super(backlogLimit);
     this.host = host;
     this.engine = engine;
     this.device = device;
     this.home = home;
     this.listener = listener;
-    this.backlogLimit = backlogLimit;
     this.state = engine.state();
     this.noDelay = !engine.nagle();
     this.keepAlive = engine.keepAlive();
   }
 
-  // ------------------------------------------------------------------ taking ownership
-
-  /**
-   * Takes ownership if nobody has it, with no work announced: for a creator that owns a brand-new
-   * connection, or a worker that will process its segment directly. The caller must then run
-   * {@link #runStep} until it returns false.
-   */
-  boolean tryAcquire() {
-    if (!PENDING.compareAndSet(this, 0, 1)) {
-      return false;
-    }
-    beginSession(1);
-    dirty = true; // whoever takes ownership this way does work before its first step
-    return true;
+  @Override
+  OwnershipMutation mutation() {
+    return host.mutation();
   }
 
-  /** Publishes nothing; counts one unit of already-published work. True if the caller now owns. */
-  private boolean announce() {
-    if ((int) PENDING.getAndAdd(this, 1) != 0) {
-      return false;
-    }
-    beginSession(1);
-    return true;
-  }
-
-  private void beginSession(int units) {
-    if ((int) SESSIONS.getAndAdd(this, 1) != 0) {
-      host.ownershipViolation(this);
-    }
-    owed = units;
-    if (host.mutation() == OwnershipMutation.RELEASE_BEFORE_DRAIN) {
-      PENDING.setVolatile(this, 0); // the bug: let go first, drain afterwards
-    }
+  @Override
+  void onOwnershipViolation() {
+    host.ownershipViolation(this);
   }
 
   /** What {@link #deliver} did with a receive worker's segment. */
@@ -276,45 +200,6 @@ public final class Connection extends TimerNode {
     }
     pushCall(call);
     return announce();
-  }
-
-  /** The backlog, made on first use; producers race to install it, and one wins. */
-  private Backlog backlog() {
-    Backlog b = backlog;
-    if (b == null) {
-      Backlog made = new Backlog(backlogLimit);
-      b = BACKLOG.compareAndSet(this, null, made) ? made : backlog;
-    }
-    return b;
-  }
-
-  private void pushCall(AppCall call) {
-    AppCall head;
-    do {
-      head = (AppCall) CALLS.getAcquire(this);
-      call.next = head;
-    } while (!CALLS.compareAndSet(this, head, call));
-  }
-
-  /** Owner only: the next waiting call, oldest first. */
-  private AppCall nextCall() {
-    if (callBatch == null && CALLS.getAcquire(this) != null) {
-      AppCall newestFirst = (AppCall) CALLS.getAndSet(this, null);
-      AppCall oldestFirst = null;
-      while (newestFirst != null) {
-        AppCall following = newestFirst.next;
-        newestFirst.next = oldestFirst;
-        oldestFirst = newestFirst;
-        newestFirst = following;
-      }
-      callBatch = oldestFirst;
-    }
-    AppCall call = callBatch;
-    if (call != null) {
-      callBatch = call.next;
-      call.next = null;
-    }
-    return call;
   }
 
   /** Marks this connection as queued for a timer request; false if it already was. */
@@ -468,27 +353,6 @@ public final class Connection extends TimerNode {
       return true;
     }
     return release();
-  }
-
-  /** The single atomic check-and-release. False once released. */
-  private boolean release() {
-    SESSIONS.getAndAdd(this, -1);
-    switch (host.mutation()) {
-      case RELEASE_BEFORE_DRAIN -> {
-        return false; // already let go at the start
-      }
-      case NO_BACKLOG_DRAIN -> {
-        PENDING.setVolatile(this, 0); // the bug: forget whatever was announced meanwhile
-        return false;
-      }
-      default -> { }
-    }
-    int left = (int) PENDING.getAndAdd(this, -owed) - owed;
-    if (left == 0) {
-      return false;
-    }
-    beginSession(left); // work was announced while we drained: we still own it
-    return true;
   }
 
   /** Owner only: runs every step until ownership is released. */
@@ -969,8 +833,7 @@ public final class Connection extends TimerNode {
    * through {@link FaultInjection#ownershipMutation()}.
    */
   public boolean hasStrandedWork() {
-    return (int) PENDING.getVolatile(this) == 0
-        && (backlog != null && !backlog.isEmpty() || CALLS.getVolatile(this) != null || callBatch != null || timerDue || releaseDue);
+    return strandedWork();
   }
 
   public TcpEndpoints endpoints() {
