@@ -31,7 +31,7 @@ public final class TcpEngine {
   /** RFC 7323 §5.5: TS.Recent is invalid after 24 days of idleness. */
   private static final long PAWS_IDLE_LIMIT_NANOS = 24L * 24 * 3600 * 1_000_000_000L;
   private static final long PERSIST_MAX_NANOS = 60_000_000_000L;
-  private static final long NEVER = Long.MAX_VALUE;
+  private static final long NEVER = TimerTable.NEVER;
   /** RFC 5681 §3.2 / RFC 6675 §2: DupThresh. */
   private static final int DUP_THRESHOLD = 3;
 
@@ -159,10 +159,8 @@ public final class TcpEngine {
   private int rttSeq;
   private long rttStart;
 
-  // Timers, as deadlines; NEVER when off.
-  private long retransmitDeadline = NEVER;
-  private long delayedAckDeadline = NEVER;
-  private long persistDeadline = NEVER;
+  /** Every timer's deadline; the user timeout's is the oldest unacknowledged data's age limit. */
+  private final TimerTable timers = new TimerTable();
   private long persistBackoff;
   /** Recovery has begun (or, without SACK, a partial ACK came) and its first retransmission is owed. */
   private boolean retransmitDue;
@@ -170,11 +168,8 @@ public final class TcpEngine {
   private int zeroWindowProbes;
   /** The persist timer fired as the SWS override timeout: send what the window allows. */
   private boolean swsOverride;
-  private long keepAliveDeadline = NEVER;
   private int keepAliveProbesSent;
-  private long closeDeadline = NEVER;
   private int retransmits;
-  private long oldestUnackedSince = NEVER;
 
   // What the next pollTransmit owes.
   private boolean ackNow;
@@ -327,8 +322,8 @@ public final class TcpEngine {
     if (n < len) {
       writeBlocked = true;
     }
-    if (n > 0 && oldestUnackedSince == NEVER) {
-      oldestUnackedSince = now;
+    if (n > 0) {
+      startUserTimeout(now);
     }
     return n;
   }
@@ -350,7 +345,7 @@ public final class TcpEngine {
     keepAliveIdleNanos = on
         ? (config.keepAliveIdleNanos() > 0 ? config.keepAliveIdleNanos() : TcpConfig.DEFAULT_KEEPALIVE_IDLE_NANOS)
         : 0;
-    keepAliveDeadline = on && state == TcpState.ESTABLISHED ? now + keepAliveIdleNanos : NEVER;
+    timers.set(TcpTimer.KEEPALIVE, on && state == TcpState.ESTABLISHED ? now + keepAliveIdleNanos : NEVER);
     keepAliveProbesSent = 0;
   }
 
@@ -395,7 +390,7 @@ public final class TcpEngine {
     }
     shutdownOutput(now);
     if (state == TcpState.FIN_WAIT_2) {
-      closeDeadline = now + config.finWait2TimeoutNanos();
+      timers.set(TcpTimer.CLOSE, now + config.finWait2TimeoutNanos());
     }
   }
 
@@ -453,7 +448,7 @@ public final class TcpEngine {
     stats.increment(TcpCounter.SEGMENTS_IN);
     keepAliveProbesSent = 0;
     if (keepAliveIdleNanos > 0 && state == TcpState.ESTABLISHED) {
-      keepAliveDeadline = now + keepAliveIdleNanos;
+      timers.set(TcpTimer.KEEPALIVE, now + keepAliveIdleNanos);
     }
     switch (state) {
       case CLOSED, LISTEN -> drop(DropReason.TCP_NO_CONNECTION);
@@ -561,7 +556,7 @@ public final class TcpEngine {
         drop(DropReason.TCP_RST_OUT_OF_WINDOW);
       } else {
         if (state == TcpState.TIME_WAIT && (flags & TcpFlags.FIN) != 0) {
-          closeDeadline = now + 2 * config.mslNanos(); // a retransmitted FIN restarts 2·MSL
+          timers.set(TcpTimer.CLOSE, now + 2 * config.mslNanos()); // a retransmitted FIN restarts 2·MSL
         }
         if (state == TcpState.SYN_RECEIVED && (flags & TcpFlags.SYN) != 0 && seq == irs) {
           synNeeded = true; // the peer's SYN again: our SYN-ACK may have been lost
@@ -701,7 +696,7 @@ public final class TcpEngine {
     if (state == TcpState.TIME_WAIT) {
       if (fin) {
         ackNow = true; // the peer lost our ACK of its FIN (RFC 9293 §3.10.7.4, eighth)
-        closeDeadline = now + 2 * config.mslNanos();
+        timers.set(TcpTimer.CLOSE, now + 2 * config.mslNanos());
       } else if (!arrivedInTimeWait) {
         return; // the ACK that ended CLOSING: nothing to answer
       } else if (payload > 0) {
@@ -773,8 +768,8 @@ public final class TcpEngine {
           ackNow = true; // quick-ACK mode: the sender is in slow start, so do not hold it back
         } else if (length >= fullSegmentSize(length) && ++fullSegmentsUnacked >= 2) {
           ackNow = true; // RFC 9293 §3.8.6.3: at least every second full-size segment
-        } else if (delayedAckDeadline == NEVER) {
-          delayedAckDeadline = now + config.delayedAckNanos();
+        } else if (!timers.isSet(TcpTimer.DELAYED_ACK)) {
+          timers.set(TcpTimer.DELAYED_ACK, now + config.delayedAckNanos());
         }
       } else if (offset > 0) {
         lastOutOfOrderOffset = offset;
@@ -859,7 +854,7 @@ public final class TcpEngine {
     receiveBuffer.discardOutOfOrder();
     lastOutOfOrderOffset = -1;
     ackNow = true;
-    delayedAckDeadline = NEVER;
+    timers.stop(TcpTimer.DELAYED_ACK);
     queueEvent(TcpEvent.END_OF_STREAM);
     switch (state) {
       case SYN_RECEIVED, ESTABLISHED -> setState(TcpState.CLOSE_WAIT);
@@ -932,11 +927,15 @@ public final class TcpEngine {
       congestion.onAck(dataAcked, sample, bytesInFlight, false, now); // no growth in recovery
     }
     if (sndUna == sndMax) {
-      retransmitDeadline = NEVER;
-      oldestUnackedSince = sendBuffer.length() > 0 ? now : NEVER;
+      timers.stop(TcpTimer.RETRANSMIT);
+      if (sendBuffer.length() > 0) {
+        restartUserTimeout(now);
+      } else {
+        timers.stop(TcpTimer.USER_TIMEOUT);
+      }
     } else {
-      retransmitDeadline = now + rtt.rtoNanos();
-      oldestUnackedSince = now;
+      timers.set(TcpTimer.RETRANSMIT, now + rtt.rtoNanos());
+      restartUserTimeout(now);
     }
     if (writeBlocked && sendBuffer.free() > 0 && !finQueued) {
       writeBlocked = false;
@@ -947,7 +946,7 @@ public final class TcpEngine {
         case FIN_WAIT_1 -> {
           setState(TcpState.FIN_WAIT_2);
           if (applicationClosed) {
-            closeDeadline = now + config.finWait2TimeoutNanos(); // the FIN-WAIT-2 bound
+            timers.set(TcpTimer.CLOSE, now + config.finWait2TimeoutNanos()); // the FIN-WAIT-2 bound
           }
         }
         case CLOSING -> enterTimeWait(now);
@@ -1008,7 +1007,7 @@ public final class TcpEngine {
       sndWl2 = ack;
       maxSndWnd = Math.max(maxSndWnd, window);
       if (opened) {
-        persistDeadline = NEVER;
+        timers.stop(TcpTimer.PERSIST);
         persistBackoff = 0;
         zeroWindowProbes = 0;
       }
@@ -1131,7 +1130,7 @@ public final class TcpEngine {
     if (SeqNum.lt(sndNxt, sndUna)) {
       sndNxt = sndUna;
     }
-    retransmitDeadline = sndUna == sndMax ? NEVER : now + rtt.rtoNanos();
+    timers.set(TcpTimer.RETRANSMIT, sndUna == sndMax ? NEVER : now + rtt.rtoNanos());
     if (synTimedOut) {
       // RFC 6298 §5.7 (MUST): the SYN or SYN-ACK timed out, so data starts with an RTO of 3 s
       // unless a measurement says otherwise.
@@ -1140,7 +1139,7 @@ public final class TcpEngine {
     retransmits = 0;
     congestion.init(sndMss, now);
     if (keepAliveIdleNanos > 0) {
-      keepAliveDeadline = now + keepAliveIdleNanos;
+      timers.set(TcpTimer.KEEPALIVE, now + keepAliveIdleNanos);
     }
     queueEvent(TcpEvent.CONNECTED);
     if (finQueued) {
@@ -1186,79 +1185,96 @@ public final class TcpEngine {
 
   /** The earliest time {@link #onTimer} has work, or {@link Long#MAX_VALUE}. */
   public long nextDeadline() {
-    long next = Math.min(retransmitDeadline, delayedAckDeadline);
-    next = Math.min(next, persistDeadline);
-    next = Math.min(next, keepAliveDeadline);
-    next = Math.min(next, closeDeadline);
-    if (config.userTimeoutNanos() > 0 && oldestUnackedSince != NEVER) {
-      next = Math.min(next, oldestUnackedSince + config.userTimeoutNanos());
-    }
-    return next;
+    return timers.nextDeadline();
   }
 
   /** Runs every timer due at {@code now}. */
   public void onTimer(long now) {
-    if (closeDeadline <= now) {
-      closeDeadline = NEVER;
-      if (state == TcpState.FIN_WAIT_2) {
+    for (TcpTimer timer : TcpTimer.all()) {
+      if (timers.expired(timer, now)) {
+        fire(timer, now);
+        if (state == TcpState.CLOSED) {
+          return;
+        }
+      }
+    }
+  }
+
+  private void fire(TcpTimer timer, long now) {
+    switch (timer) {
+      case CLOSE -> {
+        timers.stop(TcpTimer.CLOSE);
+        if (state == TcpState.FIN_WAIT_2) {
+          stats.increment(TcpCounter.TIMEOUTS);
+          enterClosed(TcpEvent.TIMED_OUT);
+        } else {
+          enterClosed(null); // TIME-WAIT's 2·MSL elapsed
+        }
+      }
+      case USER_TIMEOUT -> {
         stats.increment(TcpCounter.TIMEOUTS);
-        enterClosed(TcpEvent.TIMED_OUT);
-      } else {
-        enterClosed(null); // TIME-WAIT's 2·MSL elapsed
+        enterClosed(TcpEvent.TIMED_OUT); // RFC 5482 / RFC 9293 §3.8.3: the user timeout
       }
-      return;
-    }
-    if (config.userTimeoutNanos() > 0 && oldestUnackedSince != NEVER
-        && now - oldestUnackedSince >= config.userTimeoutNanos()) {
-      stats.increment(TcpCounter.TIMEOUTS);
-      enterClosed(TcpEvent.TIMED_OUT); // RFC 5482 / RFC 9293 §3.8.3: the user timeout
-      return;
-    }
-    if (retransmitDeadline <= now) {
-      onRetransmitTimeout(now);
-      if (state == TcpState.CLOSED) {
-        return;
+      case RETRANSMIT -> onRetransmitTimeout(now);
+      case DELAYED_ACK -> {
+        timers.stop(TcpTimer.DELAYED_ACK);
+        ackNow = true;
       }
-    }
-    if (delayedAckDeadline <= now) {
-      delayedAckDeadline = NEVER;
-      ackNow = true;
-    }
-    if (persistDeadline <= now) {
-      persistDeadline = NEVER;
-      boolean unsent = sendBuffer.length() > SeqNum.distance(sndBufSeq, sndNxt);
-      if (sndWnd == 0 && unsent) {
-        if (finQueued && zeroWindowProbes >= config.maxRetransmits()) {
-          // Hostile input 29: with our FIN queued behind data a peer never lets in (FIN-WAIT-1,
-          // CLOSING, LAST-ACK), probing would hold the connection forever. Once the application
-          // has shut down, give up as a retransmission would (Linux bounds orphans' probes too).
+      case PERSIST -> onPersistTimeout(now);
+      case KEEPALIVE -> {
+        if (keepAliveProbesSent >= config.keepAliveProbes()) {
           stats.increment(TcpCounter.TIMEOUTS);
           enterClosed(TcpEvent.TIMED_OUT);
           return;
         }
-        zeroWindowProbes++;
-        probeNow = true; // RFC 9293 §3.8.6.1: probe the zero window
-        persistBackoff = Math.min(PERSIST_MAX_NANOS, Math.max(rtt.rtoNanos(), persistBackoff * 2));
-        persistDeadline = now + persistBackoff;
-      } else if (unsent && sndNxt == sndUna) {
-        swsOverride = true; // the SWS override timeout: the next pollTransmit sends what fits
+        keepAliveProbesSent++;
+        probeNow = true; // RFC 1122 §4.2.3.6
+        timers.set(TcpTimer.KEEPALIVE, now + config.keepAliveIntervalNanos());
       }
     }
-    if (keepAliveDeadline <= now) {
-      if (keepAliveProbesSent >= config.keepAliveProbes()) {
+  }
+
+  private void onPersistTimeout(long now) {
+    timers.stop(TcpTimer.PERSIST);
+    boolean unsent = sendBuffer.length() > SeqNum.distance(sndBufSeq, sndNxt);
+    if (sndWnd == 0 && unsent) {
+      if (finQueued && zeroWindowProbes >= config.maxRetransmits()) {
+        // Hostile input 29: with our FIN queued behind data a peer never lets in (FIN-WAIT-1,
+        // CLOSING, LAST-ACK), probing would hold the connection forever. Once the application
+        // has shut down, give up as a retransmission would (Linux bounds orphans' probes too).
         stats.increment(TcpCounter.TIMEOUTS);
         enterClosed(TcpEvent.TIMED_OUT);
         return;
       }
-      keepAliveProbesSent++;
-      probeNow = true; // RFC 1122 §4.2.3.6
-      keepAliveDeadline = now + config.keepAliveIntervalNanos();
+      zeroWindowProbes++;
+      probeNow = true; // RFC 9293 §3.8.6.1: probe the zero window
+      persistBackoff = Math.min(PERSIST_MAX_NANOS, Math.max(rtt.rtoNanos(), persistBackoff * 2));
+      timers.set(TcpTimer.PERSIST, now + persistBackoff);
+    } else if (unsent && sndNxt == sndUna) {
+      swsOverride = true; // the SWS override timeout: the next pollTransmit sends what fits
+    }
+  }
+
+
+  /**
+   * The user timeout runs from the oldest unacknowledged data (RFC 5482): started when data is
+   * first outstanding, restarted when an ACK makes progress, off without a configured timeout.
+   */
+  private void startUserTimeout(long now) {
+    if (!timers.isSet(TcpTimer.USER_TIMEOUT)) {
+      restartUserTimeout(now);
+    }
+  }
+
+  private void restartUserTimeout(long now) {
+    if (config.userTimeoutNanos() > 0) {
+      timers.set(TcpTimer.USER_TIMEOUT, now + config.userTimeoutNanos());
     }
   }
 
   /** RFC 6298 §5.4–5.6, with Karn's rule and go-back-N from SND.UNA. */
   private void onRetransmitTimeout(long now) {
-    retransmitDeadline = NEVER;
+    timers.stop(TcpTimer.RETRANSMIT);
     boolean opening = state == TcpState.SYN_SENT || state == TcpState.SYN_RECEIVED;
     int limit = opening ? config.maxSynRetransmits() : config.maxRetransmits();
     if (retransmits >= limit) {
@@ -1374,12 +1390,10 @@ public final class TcpEngine {
       if (SeqNum.gt(sndNxt, sndMax)) {
         sndMax = sndNxt;
       }
-      if (retransmitDeadline == NEVER) {
-        retransmitDeadline = now + rtt.rtoNanos();
+      if (!timers.isSet(TcpTimer.RETRANSMIT)) {
+        timers.set(TcpTimer.RETRANSMIT, now + rtt.rtoNanos());
       }
-      if (oldestUnackedSince == NEVER) {
-        oldestUnackedSince = now;
-      }
+      startUserTimeout(now);
       return written;
     }
     if (probeNow) {
@@ -1414,9 +1428,9 @@ public final class TcpEngine {
         : congestion.cwnd() + (dupAcks < DUP_THRESHOLD ? (long) dupAcks * sndMss : 0) - inFlight;
     long usable = Math.min(sndWnd - inFlight, cwndRoom);
     if (usable <= 0) {
-      if (sndWnd == 0 && inFlight == 0 && persistDeadline == NEVER) {
+      if (sndWnd == 0 && inFlight == 0 && !timers.isSet(TcpTimer.PERSIST)) {
         persistBackoff = rtt.rtoNanos();
-        persistDeadline = now + persistBackoff;
+        timers.set(TcpTimer.PERSIST, now + persistBackoff);
       }
       return 0;
     }
@@ -1443,9 +1457,9 @@ public final class TcpEngine {
         swsOverride = false;
         return length;
       }
-      if (persistDeadline == NEVER) {
+      if (!timers.isSet(TcpTimer.PERSIST)) {
         persistBackoff = rtt.rtoNanos();
-        persistDeadline = now + persistBackoff;
+        timers.set(TcpTimer.PERSIST, now + persistBackoff);
       }
     }
     return 0;
@@ -1492,8 +1506,8 @@ public final class TcpEngine {
     noteRetransmission(now);
     retransmitDue = false;
     highRxt = seq + Math.max(length, 0) + (fin ? 1 : 0);
-    if (retransmitDeadline == NEVER) {
-      retransmitDeadline = now + rtt.rtoNanos();
+    if (!timers.isSet(TcpTimer.RETRANSMIT)) {
+      timers.set(TcpTimer.RETRANSMIT, now + rtt.rtoNanos());
     }
     return written;
   }
@@ -1535,10 +1549,8 @@ public final class TcpEngine {
     if (SeqNum.gt(sndNxt, sndMax)) {
       sndMax = sndNxt;
     }
-    retransmitDeadline = now + rtt.rtoNanos();
-    if (oldestUnackedSince == NEVER) {
-      oldestUnackedSince = now; // the user timeout bounds the handshake too, as Linux's does
-    }
+    timers.set(TcpTimer.RETRANSMIT, now + rtt.rtoNanos());
+    startUserTimeout(now); // the user timeout bounds the handshake too, as Linux's does
     return written;
   }
 
@@ -1582,7 +1594,7 @@ public final class TcpEngine {
     if ((flags & TcpFlags.ACK) != 0) {
       lastAckSent = ack;
       ackNow = false;
-      delayedAckDeadline = NEVER;
+      timers.stop(TcpTimer.DELAYED_ACK);
       fullSegmentsUnacked = 0;
     }
     return header + payload;
@@ -1768,23 +1780,18 @@ public final class TcpEngine {
 
   private void enterTimeWait(long now) {
     setState(TcpState.TIME_WAIT);
-    retransmitDeadline = NEVER;
-    persistDeadline = NEVER;
-    keepAliveDeadline = NEVER;
-    oldestUnackedSince = NEVER;
-    closeDeadline = now + 2 * config.mslNanos();
+    timers.stop(TcpTimer.RETRANSMIT);
+    timers.stop(TcpTimer.PERSIST);
+    timers.stop(TcpTimer.KEEPALIVE);
+    timers.stop(TcpTimer.USER_TIMEOUT);
+    timers.set(TcpTimer.CLOSE, now + 2 * config.mslNanos());
     releaseIdleBuffers();
   }
 
   private void enterClosed(TcpEvent cause) {
     boolean wasOpen = state != TcpState.CLOSED;
     setState(TcpState.CLOSED);
-    retransmitDeadline = NEVER;
-    delayedAckDeadline = NEVER;
-    persistDeadline = NEVER;
-    keepAliveDeadline = NEVER;
-    closeDeadline = NEVER;
-    oldestUnackedSince = NEVER;
+    timers.stopAll();
     synNeeded = false;
     probeNow = false;
     if (cause != null) {
