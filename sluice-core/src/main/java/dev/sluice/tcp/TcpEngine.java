@@ -194,7 +194,7 @@ public final class TcpEngine {
     this.sndMax = iss;
     this.sndBufSeq = iss + 1;
     this.tsOffset = Integer.rotateLeft(iss, 13) ^ 0x5A5A_5A5A;
-    this.rtt = RttEstimator.withoutMinRtt(config.initialRtoNanos(), config.minRtoNanos(), config.maxRtoNanos(),
+    this.rtt = new RttEstimator(config.initialRtoNanos(), config.minRtoNanos(), config.maxRtoNanos(),
         TIMESTAMP_TICK_NANOS);
     this.congestion = config.congestion().create(config.initialWindowSegments());
     this.sendBuffer = new SendBuffer(config.sendBufferBytes());
@@ -919,12 +919,12 @@ public final class TcpEngine {
       rttTiming = false;
     }
     if (sample >= 0) {
-      rtt.sample(sample, now);
+      rtt.sample(sample);
       stats.increment(TcpCounter.RTT_SAMPLES);
     }
     retransmits = 0;
     if (state.isSynchronized() && dataAcked > 0 && !inRecovery) {
-      congestion.onAck(dataAcked, sample, bytesInFlight, false, now); // no growth in recovery
+      congestion.onAck(dataAcked, sample, bytesInFlight, now); // no growth in recovery
     }
     if (sndUna == sndMax) {
       timers.stop(TcpTimer.RETRANSMIT);
