@@ -32,8 +32,6 @@ public final class TcpEngine {
   private static final long PAWS_IDLE_LIMIT_NANOS = 24L * 24 * 3600 * 1_000_000_000L;
   private static final long PERSIST_MAX_NANOS = 60_000_000_000L;
   private static final long NEVER = TimerTable.NEVER;
-  /** RFC 5681 §3.2 / RFC 6675 §2: DupThresh. */
-  private static final int DUP_THRESHOLD = 3;
 
   private final TcpConfig config;
   private final TcpEndpoints endpoints;
@@ -50,14 +48,6 @@ public final class TcpEngine {
   // Per-connection options, from the configuration until the application changes them.
   private boolean nagle;
   private long keepAliveIdleNanos;
-
-  private SackScoreboard scoreboard() {
-    SackScoreboard board = scoreboard;
-    if (board == null) {
-      board = scoreboard = new SackScoreboard(config.maxOutOfOrderRanges());
-    }
-    return board;
-  }
 
   private TcpBuilder out() {
     TcpBuilder builder = out;
@@ -138,32 +128,16 @@ public final class TcpEngine {
   private int dsackStart;
   private int dsackEnd;
 
-  // Loss recovery: fast retransmit (RFC 5681 §3.2), NewReno partial ACKs (RFC 6582), the SACK
-  // scoreboard and pipe (RFC 6675), limited transmit (RFC 3042).
-  /** Made at the first SACK block (and dropped when idle): most connections never see one. */
-  private SackScoreboard scoreboard;
-  private int dupAcks;
-  private boolean inRecovery;
-  /** RFC 6582 "recover": SND.MAX when recovery (or the last timeout) began. */
-  private int recoveryPoint;
-  private boolean recoveryPointSet;
-  /** RFC 6675 HighRxt: everything below it has been retransmitted in this recovery. */
-  private int highRxt;
+  /** Loss recovery and RTT timing: made when first needed, dropped when idle (see LossRecovery). */
+  private LossRecovery recovery;
 
   /** Our TSval when we last retransmitted: echoes older than it may time a waiting period. */
   private int tsAtLastRetransmission;
   private boolean retransmittedSinceConnect;
 
-  // Round-trip timing without timestamps (Karn's rule: never time a retransmission).
-  private boolean rttTiming;
-  private int rttSeq;
-  private long rttStart;
-
   /** Every timer's deadline; the user timeout's is the oldest unacknowledged data's age limit. */
   private final TimerTable timers = new TimerTable();
   private long persistBackoff;
-  /** Recovery has begun (or, without SACK, a partial ACK came) and its first retransmission is owed. */
-  private boolean retransmitDue;
   /** Zero-window probes sent since the window was last open. */
   private int zeroWindowProbes;
   /** The persist timer fired as the SWS override timeout: send what the window allows. */
@@ -631,7 +605,7 @@ public final class TcpEngine {
         && ((long) seg.window() << sndShift) == sndWnd && sndMax != sndUna;
     long newlySacked = 0;
     if (sackOk && seg.options().sackBlockCount() > 0) {
-      SackScoreboard sb = scoreboard();
+      SackScoreboard sb = recovery().scoreboard(config.maxOutOfOrderRanges());
       long invalidBefore = sb.invalidBlocks();
       newlySacked = sb.apply(seg.options(), sndUna, sndMax);
       long invalid = sb.invalidBlocks() - invalidBefore;
@@ -883,47 +857,41 @@ public final class TcpEngine {
       sndBufSeq += dataAcked;
       stats.add(TcpCounter.BYTES_ACKED, dataAcked);
     }
-    if (scoreboard != null) {
-      scoreboard.onUnaAdvanced(SeqNum.distance(sndUna, ack));
-    }
+    LossRecovery r = recovery;
+    boolean recoveryEnded = r != null && r.onUnaAdvanced(sndUna, ack, sackOk);
     sndUna = ack;
     if (SeqNum.lt(sndNxt, sndUna)) {
       sndNxt = sndUna;
     }
-    if (inRecovery) {
-      if (SeqNum.ge(ack, recoveryPoint)) {
-        inRecovery = false; // a full ACK ends recovery (RFC 6582 §3.2 step 6)
-        retransmitDue = false;
-        congestion.onExitRecovery(now);
-      } else if (!sackOk || SeqNum.lt(highRxt, sndUna)) {
-        highRxt = sndUna; // a partial ACK: the first unacknowledged segment is lost too (step 5)
-        retransmitDue = !sackOk; // RFC 6582 §3.2 step 5: retransmitted whatever the pipe
-      }
+    if (recoveryEnded) {
+      congestion.onExitRecovery(now);
     }
-    dupAcks = 0;
     long sample = -1;
+    boolean timestampSample = false;
     if (timestampsOk && seg.options().hasTimestamps() && seg.options().tsEcr() != 0
         && !(retransmittedSinceConnect && SeqNum.lt(seg.options().tsEcr(), tsAtLastRetransmission))) {
       // RFC 7323 §4.1 (RTTM): the echoed timestamp dates the transmission that was acknowledged.
       // After a retransmission, RFC 7323 §4.3 makes the peer echo its TS.Recent, which can date
       // from before the loss: such a sample would include the whole retransmission timeout and
       // inflate the RTO (a spiral under heavy loss), so only echoes of our latest round count.
+      timestampSample = true;
       long ticks = timestampNow(now) - seg.options().tsEcr();
       if (ticks >= 0 && ticks < Integer.MAX_VALUE) {
         sample = ticks * TIMESTAMP_TICK_NANOS;
       }
-    } else if (rttTiming && SeqNum.gt(ack, rttSeq)) {
-      sample = now - rttStart;
     }
-    if (rttTiming && SeqNum.gt(ack, rttSeq)) {
-      rttTiming = false;
+    if (r != null) {
+      long timed = r.timedSample(ack, now, !timestampSample); // Karn: one timed segment, RFC 6298 §3
+      if (!timestampSample) {
+        sample = timed;
+      }
     }
     if (sample >= 0) {
       rtt.sample(sample);
       stats.increment(TcpCounter.RTT_SAMPLES);
     }
     retransmits = 0;
-    if (state.isSynchronized() && dataAcked > 0 && !inRecovery) {
+    if (state.isSynchronized() && dataAcked > 0 && !inRecovery()) {
       congestion.onAck(dataAcked, sample, bytesInFlight, now); // no growth in recovery
     }
     if (sndUna == sndMax) {
@@ -956,45 +924,30 @@ public final class TcpEngine {
     }
   }
 
-  /**
-   * A duplicate ACK, or new SACK information (RFC 6675 §5). At DupThresh, or once DupThresh
-   * segments' worth of data above SND.UNA is SACKed (IsLost), recovery begins: but not for
-   * duplicates of data sent before the last recovery or timeout (RFC 6582 §3.2 step 1).
-   */
+  /** A duplicate ACK, or new SACK information: recovery may begin (LossRecovery#onDuplicateAck). */
   private void onDuplicateAck(long now) {
-    dupAcks++;
-    if (inRecovery) {
-      return; // the scoreboard and dupAcks already shrank the pipe
+    if (recovery().onDuplicateAck(sndUna, sndMax, sackOk, sndMss)) {
+      stats.increment(TcpCounter.FAST_RETRANSMITS);
+      congestion.onEnterRecovery(SeqNum.distance(sndUna, sndMax), now);
     }
-    boolean lost = dupAcks >= DUP_THRESHOLD
-        || (sackOk && scoreboard != null && scoreboard.sackedBytes() >= (long) DUP_THRESHOLD * sndMss);
-    if (!lost || (recoveryPointSet && SeqNum.lt(sndUna, recoveryPoint))) {
-      return;
-    }
-    inRecovery = true;
-    recoveryPoint = sndMax;
-    recoveryPointSet = true;
-    highRxt = sndUna;
-    retransmitDue = true;
-    rttTiming = false;
-    stats.increment(TcpCounter.FAST_RETRANSMITS);
-    congestion.onEnterRecovery(SeqNum.distance(sndUna, sndMax), now);
   }
 
-  /**
-   * RFC 6675 §4 SetPipe, simplified: bytes above the highest SACK are in flight, holes below it
-   * are lost unless retransmitted in this recovery. Without SACK, each duplicate ACK stands for
-   * one segment that left the network (RFC 5681 §3.2 step 4).
-   */
-  private long pipe() {
-    long outstanding = SeqNum.distance(sndUna, sndMax);
-    long retransmitted = SeqNum.gt(highRxt, sndUna) ? SeqNum.distance(sndUna, highRxt) : 0;
-    if (sackOk && scoreboard != null && !scoreboard.isEmpty()) {
-      int high = scoreboard.highestSackedOffset();
-      int rxt = (int) Math.min(retransmitted, high);
-      return (outstanding - high) + scoreboard.holeBytes(0, rxt);
+  private LossRecovery recovery() {
+    LossRecovery r = recovery;
+    if (r == null) {
+      r = recovery = new LossRecovery();
     }
-    return Math.max(0, outstanding - (long) dupAcks * sndMss) + retransmitted;
+    return r;
+  }
+
+  private boolean inRecovery() {
+    return recovery != null && recovery.inRecovery;
+  }
+
+  private void stopRttTiming() {
+    if (recovery != null) {
+      recovery.stopTiming();
+    }
   }
 
   /** RFC 9293 §3.10.7.4 fifth: take the window from the most recent segment only. */
@@ -1119,7 +1072,7 @@ public final class TcpEngine {
       // Go back to SND.UNA without backing off the timer or shrinking the window: the segments
       // were lost to the MTU, not to congestion. Karn's rule applies to what is sent again.
       goBackToSndUna();
-      rttTiming = false;
+      stopRttTiming();
     }
     return true;
   }
@@ -1285,7 +1238,7 @@ public final class TcpEngine {
     retransmits++;
     stats.increment(TcpCounter.TIMEOUT_RETRANSMITS);
     rtt.backoff();
-    rttTiming = false; // Karn: the next ACK may answer either transmission
+    stopRttTiming(); // Karn: the next ACK may answer either transmission
     if (opening) {
       synTimedOut = true;
       synNeeded = true;
@@ -1302,14 +1255,7 @@ public final class TcpEngine {
    * permits it).
    */
   private void goBackToSndUna() {
-    inRecovery = false;
-    retransmitDue = false;
-    dupAcks = 0;
-    recoveryPoint = sndMax;
-    recoveryPointSet = true;
-    if (scoreboard != null) {
-      scoreboard.clear();
-    }
+    recovery().goBack(sndMax);
     sndNxt = sndUna;
   }
 
@@ -1364,7 +1310,7 @@ public final class TcpEngine {
     // RFC 6691: this segment's options (timestamps, SACK blocks) come off the MSS, so that the
     // whole packet still fits the path MTU.
     int maxPayload = Math.max(1, mssLimit - optionSpace());
-    if (inRecovery) {
+    if (inRecovery()) {
       int written = writeRecoveryRetransmission(buf, off, now, maxPayload);
       if (written > 0) {
         return written;
@@ -1381,10 +1327,8 @@ public final class TcpEngine {
       if (retransmission) {
         stats.increment(TcpCounter.RETRANSMITTED_SEGMENTS);
         noteRetransmission(now);
-      } else if (!rttTiming && !timestampsOk) {
-        rttTiming = true;
-        rttSeq = seq;
-        rttStart = now;
+      } else if (!timestampsOk) {
+        recovery().startTiming(seq, now);
       }
       sndNxt = seq + length + (finDue ? 1 : 0);
       if (SeqNum.gt(sndNxt, sndMax)) {
@@ -1422,10 +1366,12 @@ public final class TcpEngine {
       return 0;
     }
     long inFlight = SeqNum.distance(sndUna, sndNxt);
-    long cwndRoom = inRecovery
-        ? congestion.cwnd() - pipe()
+    LossRecovery r = recovery;
+    int dupAcks = r == null ? 0 : r.dupAcks;
+    long cwndRoom = r != null && r.inRecovery
+        ? congestion.cwnd() - r.pipe(sndUna, sndMax, sackOk, sndMss)
         // RFC 3042: the first two duplicate ACKs may each release one new segment.
-        : congestion.cwnd() + (dupAcks < DUP_THRESHOLD ? (long) dupAcks * sndMss : 0) - inFlight;
+        : congestion.cwnd() + (dupAcks < LossRecovery.DUP_THRESHOLD ? (long) dupAcks * sndMss : 0) - inFlight;
     long usable = Math.min(sndWnd - inFlight, cwndRoom);
     if (usable <= 0) {
       if (sndWnd == 0 && inFlight == 0 && !timers.isSet(TcpTimer.PERSIST)) {
@@ -1474,25 +1420,16 @@ public final class TcpEngine {
     // RFC 5681 §3.2 step 4 and RFC 6675 §5 (4.3): the segment presumed lost MUST be retransmitted
     // on entering recovery, whatever the pipe; only later retransmissions wait for room in cwnd.
     // (Without SACK, a 10-segment flight with cwnd cut to 7 would otherwise wait for the RTO.)
-    if (!retransmitDue && pipe() >= congestion.cwnd()) {
+    LossRecovery r = recovery;
+    if (!r.retransmitDue && r.pipe(sndUna, sndMax, sackOk, sndMss) >= congestion.cwnd()) {
       return 0;
     }
-    int outstanding = (int) SeqNum.distance(sndUna, sndMax);
-    int offset = (int) SeqNum.distance(sndUna, SeqNum.max(highRxt, sndUna));
-    int end;
-    if (sackOk && scoreboard != null && !scoreboard.isEmpty()) {
-      int limit = scoreboard.highestSackedOffset();
-      offset = scoreboard.skipSacked(offset);
-      if (offset >= limit) {
-        return 0;
-      }
-      end = Math.min(scoreboard.nextSackedAfter(offset), limit);
-    } else {
-      if (highRxt != sndUna) {
-        return 0;
-      }
-      end = outstanding;
+    long hole = r.nextHole(sndUna, sndMax, sackOk);
+    if (hole < 0) {
+      return 0;
     }
+    int offset = (int) hole;
+    int end = (int) (hole >>> 32);
     int seq = sndUna + offset;
     int sentData = (int) Math.min(SeqNum.distance(seq, SeqNum.min(sndMax, finSeq())), Integer.MAX_VALUE);
     int length = Math.min(Math.min(end - offset, maxPayload), sentData);
@@ -1504,8 +1441,8 @@ public final class TcpEngine {
     int written = writeSegment(buf, off, now, seq, Math.max(length, 0), flags);
     stats.increment(TcpCounter.RETRANSMITTED_SEGMENTS);
     noteRetransmission(now);
-    retransmitDue = false;
-    highRxt = seq + Math.max(length, 0) + (fin ? 1 : 0);
+    r.retransmitDue = false;
+    r.highRxt = seq + Math.max(length, 0) + (fin ? 1 : 0);
     if (!timers.isSet(TcpTimer.RETRANSMIT)) {
       timers.set(TcpTimer.RETRANSMIT, now + rtt.rtoNanos());
     }
@@ -1541,9 +1478,7 @@ public final class TcpEngine {
       stats.increment(TcpCounter.RETRANSMITTED_SEGMENTS);
       noteRetransmission(now);
     } else if (!timestampsOk) {
-      rttTiming = true;
-      rttSeq = iss;
-      rttStart = now;
+      recovery().restartTiming(iss, now);
     }
     sndNxt = iss + 1;
     if (SeqNum.gt(sndNxt, sndMax)) {
@@ -1816,8 +1751,11 @@ public final class TcpEngine {
     sackEdges = null;
     sendBuffer.releaseIfEmpty();
     receiveBuffer.releaseIfEmpty();
-    if (scoreboard != null && scoreboard.isEmpty()) {
-      scoreboard = null;
+    if (recovery != null) {
+      recovery.releaseIdleScoreboard();
+      if (recovery.idle(sndUna)) {
+        recovery = null;
+      }
     }
   }
 
@@ -1891,6 +1829,23 @@ public final class TcpEngine {
 
   public long sendWindow() {
     return sndWnd;
+  }
+
+  /** For tests and diagnostics: the receive buffer (read it, do not change it). */
+  public ReceiveBuffer receiveBuffer() {
+    return receiveBuffer;
+  }
+
+  /** For tests and diagnostics: the ranges the SACK scoreboard holds, or -1 if there is none. */
+  public int scoreboardRanges() {
+    SackScoreboard board = recovery == null ? null : recovery.scoreboardOrNull();
+    return board == null ? -1 : board.rangeCount();
+  }
+
+  /** For tests and diagnostics: the invalid SACK blocks the current scoreboard ignored. */
+  public long scoreboardInvalidBlocks() {
+    SackScoreboard board = recovery == null ? null : recovery.scoreboardOrNull();
+    return board == null ? 0 : board.invalidBlocks();
   }
 
   public int bytesUnsentOrUnacked() {
