@@ -23,19 +23,19 @@ import java.util.ArrayDeque;
  */
 public final class TcpEngine {
   /** RFC 9293 §3.7.1: the MSS to assume when the SYN carries none. */
-  private static final int DEFAULT_MSS_IPV4 = 536;
+  static final int DEFAULT_MSS_IPV4 = 536;
   private static final int DEFAULT_MSS_IPV6 = 1220;
   private static final int TCP_HEADER = 20;
-  private static final int TIMESTAMP_OPTION_SPACE = 12; // NOP, NOP, kind 8 length 10
+  static final int TIMESTAMP_OPTION_SPACE = 12; // NOP, NOP, kind 8 length 10
   private static final long TIMESTAMP_TICK_NANOS = 1_000_000L; // 1 ms (RFC 7323 §5.4: 1 ms–1 s)
   /** RFC 7323 §5.5: TS.Recent is invalid after 24 days of idleness. */
   private static final long PAWS_IDLE_LIMIT_NANOS = 24L * 24 * 3600 * 1_000_000_000L;
   private static final long PERSIST_MAX_NANOS = 60_000_000_000L;
   private static final long NEVER = TimerTable.NEVER;
 
-  private final TcpConfig config;
+  final TcpConfig config;
   private final TcpEndpoints endpoints;
-  private final TcpStats stats = new TcpStats();
+  final TcpStats stats = new TcpStats();
   // Pending events, oldest in the low bits, four bits each (ordinal + 1): sixteen fit without
   // allocating; an application that never polls spills into the overflow deque.
   private long eventBits;
@@ -44,7 +44,6 @@ public final class TcpEngine {
   // Scratch for building segments: allocated by pollTransmit, dropped by releaseIdleBuffers, so an
   // idle connection holds neither.
   private TcpBuilder out;
-  private int[] sackEdges;
   // Per-connection options, from the configuration until the application changes them.
   private boolean nagle;
   private long keepAliveIdleNanos;
@@ -56,10 +55,11 @@ public final class TcpEngine {
     }
     return builder;
   }
-  private final RttEstimator rtt;
+  final RttEstimator rtt;
   private final CongestionControl congestion;
   private final SendBuffer sendBuffer;
-  private final ReceiveBuffer receiveBuffer;
+  /** The receiving half: RCV.NXT, reassembly, the peer's FIN, our window, SACK, when to ACK. */
+  final Receiver rcv;
   private TcpState state;
 
   // Send sequence space (RFC 9293 §3.3.1).
@@ -79,25 +79,6 @@ public final class TcpEngine {
   private boolean writeBlocked;
   private boolean synNeeded;
 
-  // Receive sequence space.
-  private int irs;
-  private int rcvNxt;
-  /** RCV.NXT + the window last advertised: the right edge never moves left (RFC 9293 §3.8.6). */
-  private int rcvAdvertisedEdge;
-  private boolean peerFinKnown;
-  private int peerFinSeq;
-  private boolean peerFinConsumed;
-  private boolean readableSignalled;
-  private int fullSegmentsUnacked;
-  /** {@code shutdown(SHUT_RD)}: in-order data is acknowledged and discarded (BSD semantics). */
-  private boolean inputShutdown;
-  /** Text or FIN that came on the peer's SYN in a simultaneous open, held until ESTABLISHED. */
-  private SynText synText;
-  /** Data segments still to be ACKed at once in quick-ACK mode ({@link TcpConfig#quickAck()}). */
-  private byte quickAcks;
-  /** When in-order data last arrived, in ms, for quick-ACK mode's idle test. */
-  private int lastDataArrivalMillis;
-
   // Options negotiated in the handshake.
   /** The largest segment payload allowed by the peer's MSS and our path MTU, before options. */
   private int mssLimit;
@@ -107,27 +88,13 @@ public final class TcpEngine {
   private int pathMtu;
   /** SMSS: the payload of a full-sized segment carrying our usual options (RFC 5681 §2). */
   private int sndMss;
-  private int rcvMss;
   /** Our SYN or SYN-ACK timed out at least once (RFC 6298 §5.7). */
   private boolean synTimedOut;
-  /** The largest payload the peer has sent: our estimate of its MSS, for delayed ACKs. */
-  private int largestSegmentReceived;
-  private boolean timestampsOk;
-  private boolean sackOk;
+  boolean timestampsOk;
+  boolean sackOk;
   private int sndShift;
-  private int rcvShift;
   private boolean windowScaleAgreed;
   private final int tsOffset;
-  private int tsRecent;
-  private long tsRecentTime;
-  private boolean tsRecentValid;
-  private int lastAckSent;
-  private int lastOutOfOrderOffset = -1;
-  // D-SACK (RFC 2883 §4): the duplicate bytes the next ACK reports in its first SACK block, once.
-  private boolean dsackPending;
-  private int dsackStart;
-  private int dsackEnd;
-
   /** Loss recovery and RTT timing: made when first needed, dropped when idle (see LossRecovery). */
   private LossRecovery recovery;
 
@@ -136,7 +103,7 @@ public final class TcpEngine {
   private boolean retransmittedSinceConnect;
 
   /** Every timer's deadline; the user timeout's is the oldest unacknowledged data's age limit. */
-  private final TimerTable timers = new TimerTable();
+  final TimerTable timers = new TimerTable();
   private long persistBackoff;
   /** Zero-window probes sent since the window was last open. */
   private int zeroWindowProbes;
@@ -146,7 +113,6 @@ public final class TcpEngine {
   private int retransmits;
 
   // What the next pollTransmit owes.
-  private boolean ackNow;
   private boolean probeNow;
   private boolean rstPending;
   private int rstSeq;
@@ -172,8 +138,7 @@ public final class TcpEngine {
         TIMESTAMP_TICK_NANOS);
     this.congestion = config.congestion().create(config.initialWindowSegments());
     this.sendBuffer = new SendBuffer(config.sendBufferBytes());
-    this.receiveBuffer = new ReceiveBuffer(config.receiveBufferBytes(), config.maxOutOfOrderRanges());
-    this.rcvMss = config.mtu() - endpoints.ipHeaderLength() - TCP_HEADER;
+    this.rcv = new Receiver(this, config, config.mtu() - endpoints.ipHeaderLength() - TCP_HEADER);
     this.sndMss = endpoints.ipv6() ? DEFAULT_MSS_IPV6 : DEFAULT_MSS_IPV4;
     this.mssLimit = sndMss;
     this.peerMss = sndMss;
@@ -187,7 +152,7 @@ public final class TcpEngine {
         shift++;
       }
     }
-    this.rcvShift = config.windowScaling() ? shift : 0;
+    rcv.shift = config.windowScaling() ? shift : 0;
   }
 
   /** Active open (RFC 9293 §3.10.1): the engine starts in SYN-SENT and owes a SYN. */
@@ -206,9 +171,7 @@ public final class TcpEngine {
     TcpEngine engine = new TcpEngine(config, endpoints, iss, TcpState.SYN_RECEIVED, now);
     engine.stats.increment(TcpCounter.PASSIVE_OPENS);
     engine.stats.increment(TcpCounter.SEGMENTS_IN);
-    engine.irs = syn.sequenceNumber();
-    engine.rcvNxt = engine.irs + 1;
-    engine.rcvAdvertisedEdge = engine.rcvNxt;
+    engine.rcv.synchronize(syn.sequenceNumber());
     engine.negotiate(syn.options(), true, now);
     engine.sndWnd = syn.window(); // RFC 7323 §2.2: the window in a SYN is never scaled
     engine.maxSndWnd = engine.sndWnd;
@@ -231,17 +194,16 @@ public final class TcpEngine {
     int iss = ack.acknowledgmentNumber() - 1;
     TcpEngine engine = new TcpEngine(config, endpoints, iss, TcpState.SYN_RECEIVED, now);
     engine.stats.increment(TcpCounter.PASSIVE_OPENS);
-    engine.irs = ack.sequenceNumber() - 1;
-    engine.rcvNxt = ack.sequenceNumber();
-    engine.rcvAdvertisedEdge = engine.rcvNxt + (int) Math.min(engine.receiveBuffer.window(), 0xFFFF);
+    engine.rcv.synchronize(ack.sequenceNumber() - 1);
+    engine.rcv.advertisedEdge = engine.rcv.nxt + (int) Math.min(engine.rcv.buffer.window(), 0xFFFF);
     engine.peerMss = Math.max(peerMss, config.minPeerMss());
     engine.timestampsOk = false;
     engine.sackOk = false;
     engine.windowScaleAgreed = false;
     engine.sndShift = 0;
-    engine.rcvShift = 0;
+    engine.rcv.shift = 0;
     engine.updateSendMss();
-    engine.sndWl1 = engine.irs;
+    engine.sndWl1 = engine.rcv.irs;
     engine.sndNxt = iss + 1; // the cookie SYN-ACK went out
     engine.sndMax = iss + 1;
     engine.onSegment(ack, now);
@@ -255,31 +217,17 @@ public final class TcpEngine {
    * every byte before the peer's FIN has been read (end-of-stream).
    */
   public int read(byte[] dst, int off, int len, long now) {
-    if (inputShutdown) {
-      return -1;
-    }
-    int n = receiveBuffer.read(dst, off, len);
-    if (n > 0) {
-      if (receiveBuffer.readable() == 0) {
-        readableSignalled = false;
-      }
-      if (windowUpdateWorthSending()) {
-        ackNow = true; // RFC 9293 §3.8.6.2.2: the window opened by a worthwhile amount
-      }
-      return n;
-    }
-    // A zero-length read with bytes still readable is not the end of the stream.
-    return peerFinConsumed && receiveBuffer.readable() == 0 ? -1 : 0;
+    return rcv.read(dst, off, len);
   }
 
   /** In-order bytes ready to read. */
   public int readable() {
-    return receiveBuffer.readable();
+    return rcv.buffer.readable();
   }
 
   /** True once {@link #read} will return -1 when the readable bytes are gone. */
   public boolean endOfStreamReached() {
-    return peerFinConsumed;
+    return rcv.endOfStreamReached();
   }
 
   /**
@@ -358,7 +306,7 @@ public final class TcpEngine {
    */
   public void close(long now) {
     applicationClosed = true;
-    if (receiveBuffer.readable() > 0) {
+    if (rcv.buffer.readable() > 0) {
       abort(now);
       return;
     }
@@ -380,7 +328,7 @@ public final class TcpEngine {
   public void abort(long now) {
     applicationClosed = true;
     if (state == TcpState.SYN_RECEIVED || state.isSynchronized() && state != TcpState.TIME_WAIT) {
-      queueRst(acceptableSeq(), rcvNxt, true);
+      queueRst(acceptableSeq(), rcv.nxt, true);
       rstWithTimestamps = timestampsOk;
     }
     enterClosed(null);
@@ -394,22 +342,14 @@ public final class TcpEngine {
    * return end-of-stream from now on.
    */
   public void shutdownInput(long now) {
-    if (inputShutdown) {
-      return;
-    }
-    inputShutdown = true;
-    boolean freed = receiveBuffer.readable() > 0;
-    receiveBuffer.discardReadable();
-    readableSignalled = false;
-    queueEvent(TcpEvent.READABLE); // a blocked reader wakes to its end-of-stream
-    if (freed && state.isSynchronized() && windowUpdateWorthSending()) {
-      ackNow = true; // the discarded bytes opened the window: tell a sender that may be waiting
+    if (rcv.shutdownInput(state.isSynchronized())) {
+      queueEvent(TcpEvent.READABLE); // a blocked reader wakes to its end-of-stream
     }
   }
 
   /** True once {@link #shutdownInput} was called. */
   public boolean inputShutdown() {
-    return inputShutdown;
+    return rcv.inputShutdown;
   }
 
   // ------------------------------------------------------------------ segment arrival
@@ -459,12 +399,10 @@ public final class TcpEngine {
       return;
     }
     // Fourth: SYN.
-    irs = seg.sequenceNumber();
-    rcvNxt = irs + 1;
-    rcvAdvertisedEdge = rcvNxt;
+    rcv.synchronize(seg.sequenceNumber());
     negotiate(seg.options(), hasAck, now);
     if (hasAck) {
-      updateTimestampRecent(seg, now);
+      rcv.updateTimestampRecent(seg, now);
       acknowledge(ack, seg, now);
       sndWnd = seg.window(); // RFC 7323 §2.2: the window field of a segment with SYN is never scaled
       maxSndWnd = sndWnd;
@@ -472,13 +410,13 @@ public final class TcpEngine {
       sndWl2 = ack;
       synNeeded = false;
       establish(now);
-      ackNow = true;
+      rcv.ackNow = true;
       processText(seg, now, 1, false); // data or FIN riding on the SYN-ACK
     } else {
       // Simultaneous open (RFC 9293 §3.5, Figure 8): answer with SYN-ACK from SYN-RECEIVED.
       // §3.10.7.3: "If there are other controls or text in the segment, queue them for
       // processing after the ESTABLISHED state has been reached".
-      synText = SynText.of(seg, receiveBuffer.capacity());
+      rcv.synText = SynText.of(seg, rcv.buffer.capacity());
       sndWnd = seg.window();
       maxSndWnd = sndWnd;
       sndWl1 = seg.sequenceNumber();
@@ -496,11 +434,11 @@ public final class TcpEngine {
     int seq = seg.sequenceNumber();
 
     // RFC 7323 §5.3 (PAWS) comes before the sequence check; RSTs are exempt (§5.3 R1).
-    if (!rst && timestampsOk && seg.options().hasTimestamps() && tsRecentValid) {
-      if (now - tsRecentTime > PAWS_IDLE_LIMIT_NANOS) {
-        tsRecentValid = false; // §5.5: forget TS.Recent after 24 days idle
-      } else if (SeqNum.lt(seg.options().tsVal(), tsRecent) && !disorderedAck(seg)) {
-        ackNow = !staleInTimeWait(seg);
+    if (!rst && timestampsOk && seg.options().hasTimestamps() && rcv.tsRecentValid) {
+      if (now - rcv.tsRecentTime > PAWS_IDLE_LIMIT_NANOS) {
+        rcv.tsRecentValid = false; // §5.5: forget TS.Recent after 24 days idle
+      } else if (SeqNum.lt(seg.options().tsVal(), rcv.tsRecent) && !disorderedAck(seg)) {
+        rcv.ackNow = !staleInTimeWait(seg);
         drop(DropReason.TCP_PAWS_REJECTED);
         return;
       }
@@ -508,13 +446,13 @@ public final class TcpEngine {
 
     // Simultaneous open (RFC 9293 §3.5, Figure 8): the peer's SYN-ACK repeats its SYN, so it sits
     // before RCV.NXT; its ACK of our SYN is what completes the handshake.
-    if (state == TcpState.SYN_RECEIVED && !rst && seg.hasFlags(TcpFlags.SYN | TcpFlags.ACK) && seq == irs) {
+    if (state == TcpState.SYN_RECEIVED && !rst && seg.hasFlags(TcpFlags.SYN | TcpFlags.ACK) && seq == rcv.irs) {
       int ack = seg.acknowledgmentNumber();
       if (SeqNum.lt(sndUna, ack) && SeqNum.le(ack, sndMax)) {
         synNeeded = false;
         updateWindow(seg, seq, ack, true);
         establish(now);
-        ackNow = true;
+        rcv.ackNow = true;
       } else {
         queueRst(ack, 0, false);
         drop(DropReason.TCP_ACK_NOT_ACCEPTABLE);
@@ -524,23 +462,23 @@ public final class TcpEngine {
 
     // First: sequence number acceptability.
     int segLen = seg.sequenceLength();
-    long window = receiveWindowForAcceptance();
-    if (!acceptable(seq, segLen, window)) {
+    long window = rcv.receiveWindowForAcceptance();
+    if (!rcv.acceptable(seq, segLen, window)) {
       if (rst) {
         drop(DropReason.TCP_RST_OUT_OF_WINDOW);
       } else {
         if (state == TcpState.TIME_WAIT && (flags & TcpFlags.FIN) != 0) {
           timers.set(TcpTimer.CLOSE, now + 2 * config.mslNanos()); // a retransmitted FIN restarts 2·MSL
         }
-        if (state == TcpState.SYN_RECEIVED && (flags & TcpFlags.SYN) != 0 && seq == irs) {
+        if (state == TcpState.SYN_RECEIVED && (flags & TcpFlags.SYN) != 0 && seq == rcv.irs) {
           synNeeded = true; // the peer's SYN again: our SYN-ACK may have been lost
         } else {
           // Anything else unacceptable, in SYN-RECEIVED too, gets <SEQ=SND.NXT><ACK=RCV.NXT><ACK>
           // (RFC 9293 §3.10.7.4), not our SYN-ACK: the peer did not ask for the handshake again.
-          ackNow = !staleInTimeWait(seg);
+          rcv.ackNow = !staleInTimeWait(seg);
           int payload = seg.payloadLength();
-          if (sackOk && payload > 0 && (flags & TcpFlags.SYN) == 0 && SeqNum.le(seq + payload, rcvNxt)) {
-            noteDuplicate(seq - rcvNxt, payload); // all of it arrived before (RFC 2883 §4)
+          if (sackOk && payload > 0 && (flags & TcpFlags.SYN) == 0 && SeqNum.le(seq + payload, rcv.nxt)) {
+            rcv.noteDuplicate(seq - rcv.nxt, payload); // all of it arrived before (RFC 2883 §4)
           }
         }
         drop(DropReason.TCP_OUT_OF_WINDOW);
@@ -552,7 +490,7 @@ public final class TcpEngine {
     if (rst) {
       if (state == TcpState.TIME_WAIT) {
         drop(DropReason.TCP_RST_IN_TIME_WAIT);
-      } else if (seq == rcvNxt) {
+      } else if (seq == rcv.nxt) {
         stats.increment(TcpCounter.RESETS_RECEIVED);
         enterClosed(state == TcpState.SYN_RECEIVED ? TcpEvent.REFUSED : TcpEvent.RESET);
       } else {
@@ -563,7 +501,7 @@ public final class TcpEngine {
 
     // Fourth: SYN in a synchronized state (RFC 5961 §4.2): challenge ACK, never reset.
     if ((flags & TcpFlags.SYN) != 0) {
-      if (state == TcpState.SYN_RECEIVED && seq == irs) {
+      if (state == TcpState.SYN_RECEIVED && seq == rcv.irs) {
         synNeeded = true;
         drop(DropReason.TCP_OUT_OF_WINDOW);
       } else {
@@ -593,11 +531,11 @@ public final class TcpEngine {
     // RFC 5961 §5.2: SND.UNA − MAX.SND.WND ≤ SEG.ACK ≤ SND.NXT, else ACK and drop (also RFC 9293's
     // "SEG.ACK > SND.NXT: send an ACK, drop the segment").
     if (SeqNum.gt(ack, sndMax) || SeqNum.lt(ack, sndUna - (int) Math.min(maxSndWnd, Integer.MAX_VALUE))) {
-      ackNow = true;
+      rcv.ackNow = true;
       drop(DropReason.TCP_ACK_NOT_ACCEPTABLE);
       return;
     }
-    updateTimestampRecent(seg, now);
+    rcv.updateTimestampRecent(seg, now);
     // RFC 5681 §2: a duplicate ACK acknowledges nothing new, carries no data, SYN or FIN, leaves
     // the window unchanged, and arrives while data is outstanding.
     boolean duplicate = ack == sndUna && seg.payloadLength() == 0
@@ -651,10 +589,10 @@ public final class TcpEngine {
   private boolean disorderedAck(TcpSegment seg) {
     return seg.flags() == TcpFlags.ACK
         && seg.payloadLength() == 0
-        && seg.sequenceNumber() == rcvNxt
+        && seg.sequenceNumber() == rcv.nxt
         && seg.acknowledgmentNumber() == sndUna
         && ((long) seg.window() << sndShift) == sndWnd
-        && (long) (tsRecent - seg.options().tsVal()) * TIMESTAMP_TICK_NANOS <= rtt.rtoNanos();
+        && (long) (rcv.tsRecent - seg.options().tsVal()) * TIMESTAMP_TICK_NANOS <= rtt.rtoNanos();
   }
 
   /**
@@ -669,7 +607,7 @@ public final class TcpEngine {
     boolean fin = (flags & TcpFlags.FIN) != 0;
     if (state == TcpState.TIME_WAIT) {
       if (fin) {
-        ackNow = true; // the peer lost our ACK of its FIN (RFC 9293 §3.10.7.4, eighth)
+        rcv.ackNow = true; // the peer lost our ACK of its FIN (RFC 9293 §3.10.7.4, eighth)
         timers.set(TcpTimer.CLOSE, now + 2 * config.mslNanos());
       } else if (!arrivedInTimeWait) {
         return; // the ACK that ended CLOSING: nothing to answer
@@ -677,12 +615,12 @@ public final class TcpEngine {
         // Text after the FIN, inside the window: §3.10.7.4 (seventh) says to ignore it, and Linux
         // and FreeBSD answer with an ACK that shows the peer where the stream ended.
         drop(DropReason.TCP_DATA_AFTER_FIN);
-        ackNow = true;
-      } else if (seg.sequenceNumber() != rcvNxt) {
+        rcv.ackNow = true;
+      } else if (seg.sequenceNumber() != rcv.nxt) {
         // An empty segment inside the window but not at RCV.NXT is no duplicate of anything we
         // expect: Linux (tcp_timewait_state_process) and FreeBSD ACK it, which shows the peer
         // where we are. Only an empty segment exactly at RCV.NXT, a mere ACK, goes unanswered.
-        ackNow = true;
+        rcv.ackNow = true;
       }
       return;
     }
@@ -692,10 +630,10 @@ public final class TcpEngine {
       // CLOSE-WAIT, CLOSING, LAST-ACK: the peer's FIN was consumed, so nothing can follow it, not
       // even a second FIN: count it, and tell the peer with an ACK where its stream ended.
       drop(DropReason.TCP_DATA_AFTER_FIN);
-      ackNow = true;
+      rcv.ackNow = true;
       return;
     }
-    if (payload > 0 && applicationClosed && SeqNum.gt(dataSeq + payload, rcvNxt)) {
+    if (payload > 0 && applicationClosed && SeqNum.gt(dataSeq + payload, rcv.nxt)) {
       // RFC 1122 §4.2.2.13: new data after CLOSE can never be read, so a RST tells the peer it
       // was lost (FIN-WAIT-1 and FIN-WAIT-2 after close(); shutdown() keeps reading instead).
       // Linux (tcp_rcv_state_process, then tcp_v4_send_reset) and FreeBSD (dropwithreset) both
@@ -707,110 +645,15 @@ public final class TcpEngine {
       return;
     }
     if (payload > 0) {
-      int length = payload;
-      if (peerFinKnown) {
-        long beforeFin = SeqNum.distance(dataSeq, peerFinSeq);
-        if (SeqNum.ge(dataSeq, peerFinSeq)) {
-          length = 0;
-        } else if (beforeFin < length) {
-          length = (int) beforeFin;
-        }
-        if (length < payload) {
-          drop(DropReason.TCP_DATA_AFTER_FIN);
-        }
-      }
-      int offset = dataSeq - rcvNxt; // negative: a retransmission overlapping what we have
-      if (sackOk) {
-        noteDuplicate(offset, length);
-      }
-      int advanced = receiveBuffer.write(offset, seg.buffer(), seg.payloadOffset(), length);
-      if (advanced == ReceiveBuffer.REFUSED) {
-        drop(DropReason.TCP_REASSEMBLY_FULL);
-        ackNow = true;
-      } else if (advanced > 0) {
-        boolean filledHole = advanced > Math.max(0, offset + length);
-        rcvNxt += advanced;
-        stats.add(TcpCounter.BYTES_RECEIVED, advanced);
-        deliverOrDiscard();
-        noteDataArrival(now);
-        if (filledHole || !receiveBuffer.outOfOrder().isEmpty()) {
-          ackNow = true; // RFC 5681 §4.2: ACK at once when a gap fills
-        } else if (dsackPending) {
-          ackNow = true; // part of it was a duplicate: the sender may be retransmitting needlessly
-        } else if (quickAcks > 0) {
-          quickAcks--;
-          ackNow = true; // quick-ACK mode: the sender is in slow start, so do not hold it back
-        } else if (length >= fullSegmentSize(length) && ++fullSegmentsUnacked >= 2) {
-          ackNow = true; // RFC 9293 §3.8.6.3: at least every second full-size segment
-        } else if (!timers.isSet(TcpTimer.DELAYED_ACK)) {
-          timers.set(TcpTimer.DELAYED_ACK, now + config.delayedAckNanos());
-        }
-      } else if (offset > 0) {
-        lastOutOfOrderOffset = offset;
-        ackNow = true; // RFC 5681 §4.2: an out-of-order segment gets an immediate duplicate ACK
-      } else {
-        ackNow = true; // a pure duplicate: tell the peer where we are (it may have lost our ACK)
-      }
+      rcv.onData(seg, dataSeq, payload, now);
     }
-    if (fin && !peerFinKnown) {
-      int finSeq = dataSeq + payload;
-      // A FIN beyond the window cannot be recorded: the peer will send it again.
-      if (SeqNum.le(finSeq, rcvNxt + (int) Math.min(receiveBuffer.window(), Integer.MAX_VALUE))) {
-        peerFinKnown = true;
-        peerFinSeq = finSeq;
+    if (fin) {
+      rcv.recordFin(dataSeq + payload);
+      if (rcv.peerFin != Receiver.PeerFin.CONSUMED && SeqNum.gt(dataSeq + payload, rcv.nxt)) {
+        rcv.ackNow = true; // out-of-order FIN: tell the peer what is missing
       }
-    }
-    if (fin && !peerFinConsumed && SeqNum.gt(dataSeq + payload, rcvNxt)) {
-      ackNow = true; // out-of-order FIN: tell the peer what is missing
     }
     consumeFinIfReached(now);
-  }
-
-  /**
-   * Quick-ACK mode, as Linux's {@code tcp_event_data_recv} and {@code tcp_incr_quickack} run it:
-   * the first data of a connection, and the first after an idle period longer than the RTO, earn
-   * min(16, max(2, RCV.WND / (2·MSS))) segments that are each ACKed at once. Linux's exception for
-   * interactive ("pingpong") connections is not modelled.
-   */
-  private void noteDataArrival(long now) {
-    if (!config.quickAck()) {
-      return;
-    }
-    int nowMillis = Math.max(1, (int) (now / 1_000_000L)); // 0 means "no data yet"
-    if (lastDataArrivalMillis == 0 || nowMillis - lastDataArrivalMillis > rtt.rtoNanos() / 1_000_000L) {
-      long segments = receiveWindowForAcceptance() / (2L * rcvMss);
-      quickAcks = (byte) Math.max(quickAcks, Math.min(16, Math.max(2, segments)));
-    }
-    lastDataArrivalMillis = nowMillis;
-  }
-
-  /**
-   * Records the part of an arrival at {@code offset} (relative to RCV.NXT) that we already had, so
-   * the next ACK reports it as a D-SACK (RFC 2883 §4): below RCV.NXT first, else the first overlap
-   * with held out-of-order data. The sender learns its retransmission was spurious.
-   */
-  private void noteDuplicate(int offset, int length) {
-    if (length <= 0) {
-      return;
-    }
-    if (offset < 0) {
-      if (-(long) offset > stats.get(TcpCounter.BYTES_RECEIVED)) {
-        return; // it starts before the peer's first byte: junk, not a duplicate
-      }
-      dsackStart = rcvNxt + offset;
-      dsackEnd = rcvNxt + Math.min(offset + length, 0);
-      dsackPending = true;
-      stats.increment(TcpCounter.DSACKS_SENT_OLD);
-      return;
-    }
-    Reassembly held = receiveBuffer.outOfOrder();
-    int i = held.firstOverlapping(offset, offset + length);
-    if (i >= 0) {
-      dsackStart = rcvNxt + Math.max(offset, held.rangeStart(i));
-      dsackEnd = rcvNxt + Math.min(offset + length, held.rangeEnd(i));
-      dsackPending = true;
-      stats.increment(TcpCounter.DSACKS_SENT_OUT_OF_ORDER);
-    }
   }
 
   /**
@@ -818,17 +661,9 @@ public final class TcpEngine {
    * readable, and END_OF_STREAM follows their READABLE event. This is the fix for KB Q114541.
    */
   private void consumeFinIfReached(long now) {
-    if (!peerFinKnown || peerFinConsumed || rcvNxt != peerFinSeq) {
+    if (!rcv.consumeFinIfReached()) {
       return;
     }
-    peerFinConsumed = true;
-    rcvNxt += 1;
-    // Bytes held beyond the FIN can never be delivered, and their offsets are relative to the
-    // old RCV.NXT: drop them, as Linux's tcp_fin() purges its out-of-order queue.
-    receiveBuffer.discardOutOfOrder();
-    lastOutOfOrderOffset = -1;
-    ackNow = true;
-    timers.stop(TcpTimer.DELAYED_ACK);
     queueEvent(TcpEvent.END_OF_STREAM);
     switch (state) {
       case SYN_RECEIVED, ESTABLISHED -> setState(TcpState.CLOSE_WAIT);
@@ -967,17 +802,6 @@ public final class TcpEngine {
     }
   }
 
-  /** Timestamp bookkeeping (RFC 7323 §4.3): TS.Recent follows segments at the left window edge. */
-  private void updateTimestampRecent(TcpSegment seg, long now) {
-    if (timestampsOk && seg.options().hasTimestamps()
-        && SeqNum.le(seg.sequenceNumber(), lastAckSent)
-        && (!tsRecentValid || SeqNum.ge(seg.options().tsVal(), tsRecent))) {
-      tsRecent = seg.options().tsVal();
-      tsRecentTime = now;
-      tsRecentValid = true;
-    }
-  }
-
   /** Reads the options of the peer's SYN (RFC 9293 §3.7.1, RFC 7323 §1.3, RFC 2018 §2). */
   private void negotiate(TcpOptions options, boolean peerSaysOk, long now) {
     int offered = options.mss() > 0 ? options.mss() : (endpoints.ipv6() ? DEFAULT_MSS_IPV6 : DEFAULT_MSS_IPV4);
@@ -990,12 +814,12 @@ public final class TcpEngine {
       sndShift = options.effectiveWindowScale(); // clamped to 14 (RFC 7323 §2.3)
     } else {
       sndShift = 0;
-      rcvShift = 0; // RFC 7323 §1.3: both sides must offer it, or neither side scales
+      rcv.shift = 0; // RFC 7323 §1.3: both sides must offer it, or neither side scales
     }
     if (timestampsOk) {
-      tsRecent = options.tsVal();
-      tsRecentTime = now;
-      tsRecentValid = true;
+      rcv.tsRecent = options.tsVal();
+      rcv.tsRecentTime = now;
+      rcv.tsRecentValid = true;
     }
     updateSendMss();
   }
@@ -1098,39 +922,16 @@ public final class TcpEngine {
     if (finQueued) {
       setState(TcpState.FIN_WAIT_1); // shut down while in SYN-RECEIVED
     }
-    SynText held = synText;
+    SynText held = rcv.synText;
     if (held != null) {
-      synText = null;
-      receiveInOrder(held.data(), 0, held.data().length, now);
+      rcv.synText = null;
+      rcv.receiveInOrder(held.data(), 0, held.data().length);
       if (held.fin()) {
-        peerFinKnown = true;
-        peerFinSeq = rcvNxt;
+        rcv.peerFin = Receiver.PeerFin.KNOWN;
+        rcv.finSeq = rcv.nxt;
         consumeFinIfReached(now);
       }
-      ackNow = true;
-    }
-  }
-
-  /**
-   * Text that is already at RCV.NXT and was kept aside (a simultaneous open's SYN): stored as if it
-   * had just arrived in order.
-   */
-  private void receiveInOrder(byte[] data, int off, int length, long now) {
-    int advanced = receiveBuffer.write(0, data, off, length);
-    if (advanced > 0) {
-      rcvNxt += advanced;
-      stats.add(TcpCounter.BYTES_RECEIVED, advanced);
-      deliverOrDiscard();
-    }
-  }
-
-  /** New in-order bytes became readable: signal them, or drop them after {@code SHUT_RD}. */
-  private void deliverOrDiscard() {
-    if (inputShutdown) {
-      receiveBuffer.discardReadable();
-    } else if (!readableSignalled) {
-      readableSignalled = true;
-      queueEvent(TcpEvent.READABLE);
+      rcv.ackNow = true;
     }
   }
 
@@ -1171,7 +972,7 @@ public final class TcpEngine {
       case RETRANSMIT -> onRetransmitTimeout(now);
       case DELAYED_ACK -> {
         timers.stop(TcpTimer.DELAYED_ACK);
-        ackNow = true;
+        rcv.ackNow = true;
       }
       case PERSIST -> onPersistTimeout(now);
       case KEEPALIVE -> {
@@ -1207,7 +1008,6 @@ public final class TcpEngine {
       swsOverride = true; // the SWS override timeout: the next pollTransmit sends what fits
     }
   }
-
 
   /**
    * The user timeout runs from the oldest unacknowledged data (RFC 5482): started when data is
@@ -1280,7 +1080,7 @@ public final class TcpEngine {
           synNeeded = false;
           return writeSyn(buf, off, now);
         }
-        return ackNow ? writeSegment(buf, off, now, sndNxt, 0, TcpFlags.ACK) : 0;
+        return rcv.ackNow ? writeSegment(buf, off, now, sndNxt, 0, TcpFlags.ACK) : 0;
       }
       default -> {
         return writeEstablished(buf, off, now);
@@ -1288,20 +1088,9 @@ public final class TcpEngine {
     }
   }
 
-  /**
-   * What counts as a full-sized segment from the peer (RFC 9293 §3.8.6.3): its sending MSS, which
-   * we only see on the wire. Estimated as Linux's rcv_mss is: the largest payload received so far,
-   * at least 536 (RFC 9293 §3.7.1's default), at most what our MSS leaves after the timestamps.
-   */
-  private int fullSegmentSize(int length) {
-    largestSegmentReceived = Math.max(largestSegmentReceived, length);
-    int ceiling = rcvMss - (timestampsOk ? TIMESTAMP_OPTION_SPACE : 0);
-    return Math.min(ceiling, Math.max(largestSegmentReceived, DEFAULT_MSS_IPV4));
-  }
-
   /** Upper bound on one segment from {@link #pollTransmit}: header with options plus MSS. */
   public int maxSegmentLength() {
-    return 60 + Math.max(sndMss, rcvMss);
+    return 60 + Math.max(sndMss, rcv.mss);
   }
 
   private int writeEstablished(byte[] buf, int off, long now) {
@@ -1347,7 +1136,7 @@ public final class TcpEngine {
       stats.increment(TcpCounter.PROBES);
       return writeSegment(buf, off, now, sndUna - 1, 0, TcpFlags.ACK);
     }
-    if (ackNow) {
+    if (rcv.ackNow) {
       // A pure ACK carries the highest sequence number sent, not the go-back-N position: the peer
       // may have received everything up to SND.MAX, and an older number would fail its
       // acceptability test, so the ACK would be dropped unread (RFC 9293 §3.10.7.4 first). The
@@ -1452,7 +1241,7 @@ public final class TcpEngine {
   private int writeSyn(byte[] buf, int off, long now) {
     boolean synAck = state == TcpState.SYN_RECEIVED;
     out().clearOptions();
-    out().mss(rcvMss);
+    out().mss(rcv.mss);
     boolean offerSack = synAck ? sackOk : config.sack();
     boolean offerTs = synAck ? timestampsOk : config.timestamps();
     boolean offerWs = synAck ? windowScaleAgreed : config.windowScaling();
@@ -1463,17 +1252,17 @@ public final class TcpEngine {
       if (!offerSack) {
         out().nop().nop();
       }
-      out().timestamps(timestampNow(now), synAck ? tsRecent : 0);
+      out().timestamps(timestampNow(now), synAck ? rcv.tsRecent : 0);
     }
     if (offerWs) {
-      out().nop().windowScale(rcvShift);
+      out().nop().windowScale(rcv.shift);
     }
     int flags = TcpFlags.SYN | (synAck ? TcpFlags.ACK : 0);
-    int window = Math.min(receiveBuffer.window(), 0xFFFF); // RFC 7323 §2.2: never scaled in a SYN
-    int written = finishSegment(buf, off, iss, synAck ? rcvNxt : 0, flags, window, 0);
+    int window = Math.min(rcv.buffer.window(), 0xFFFF); // RFC 7323 §2.2: never scaled in a SYN
+    int written = finishSegment(buf, off, iss, synAck ? rcv.nxt : 0, flags, window, 0);
     // A retransmitted SYN-ACK cannot say more than 65535, but an ACK sent in SYN-RECEIVED may
     // already have offered a larger, scaled window: the edge we accept up to never moves left.
-    rcvAdvertisedEdge = SeqNum.max(rcvAdvertisedEdge, rcvNxt + window);
+    rcv.advertisedEdge = SeqNum.max(rcv.advertisedEdge, rcv.nxt + window);
     if (SeqNum.lt(iss, sndMax)) {
       stats.increment(TcpCounter.RETRANSMITTED_SEGMENTS);
       noteRetransmission(now);
@@ -1491,28 +1280,27 @@ public final class TcpEngine {
 
   /** Bytes of options the next non-SYN segment will carry. */
   private int optionSpace() {
-    int blocks = sackOk ? sackBlocks() : 0;
-    return (timestampsOk ? TIMESTAMP_OPTION_SPACE : 0) + (blocks > 0 ? 4 + 8 * blocks : 0);
+    return (timestampsOk ? TIMESTAMP_OPTION_SPACE : 0) + rcv.sackOptionSpace();
   }
 
   /** A non-SYN segment from us: ACK, options, window, optional payload from the send buffer. */
   private int writeSegment(byte[] buf, int off, long now, int seq, int payload, int flags) {
     out().clearOptions();
     if (timestampsOk) {
-      out().nop().nop().timestamps(timestampNow(now), tsRecent);
+      out().nop().nop().timestamps(timestampNow(now), rcv.tsRecent);
     }
-    int blocks = sackOk ? sackBlocks() : 0;
+    int blocks = sackOk ? rcv.sackBlocks() : 0;
     if (blocks > 0) {
-      out().nop().nop().sack(blocks, sackEdges);
-      dsackPending = false; // reported once (RFC 2883 §4)
+      out().nop().nop().sack(blocks, rcv.sackEdges);
+      rcv.dsackPending = false; // reported once (RFC 2883 §4)
     }
-    int window = advertisedWindow();
+    int window = rcv.advertisedWindow();
     int header = out().headerLength();
     if (payload > 0) {
       sendBuffer.copy((int) SeqNum.distance(sndBufSeq, seq), buf, off + header, payload);
       stats.add(TcpCounter.BYTES_SENT, payload);
     }
-    return finishSegment(buf, off, seq, rcvNxt, flags, Math.min(window >>> rcvShift, 0xFFFF), payload);
+    return finishSegment(buf, off, seq, rcv.nxt, flags, Math.min(window >>> rcv.shift, 0xFFFF), payload);
   }
 
   private int finishSegment(byte[] buf, int off, int seq, int ack, int flags, int windowField, int payload) {
@@ -1527,10 +1315,7 @@ public final class TcpEngine {
     out().write(buf, off, payload, endpoints.outgoingPseudoHeaderSum(header + payload));
     stats.increment(TcpCounter.SEGMENTS_OUT);
     if ((flags & TcpFlags.ACK) != 0) {
-      lastAckSent = ack;
-      ackNow = false;
-      timers.stop(TcpTimer.DELAYED_ACK);
-      fullSegmentsUnacked = 0;
+      rcv.onAckSent(ack);
     }
     return header + payload;
   }
@@ -1538,7 +1323,7 @@ public final class TcpEngine {
   private int writeRst(byte[] buf, int off, long now) {
     out().clearOptions();
     if (rstWithTimestamps) {
-      out().nop().nop().timestamps(timestampNow(now), tsRecent);
+      out().nop().nop().timestamps(timestampNow(now), rcv.tsRecent);
     }
     int header = out().headerLength();
     stats.increment(TcpCounter.RESETS_SENT);
@@ -1548,111 +1333,6 @@ public final class TcpEngine {
         .flags(flags).window(0).urgentPointer(0);
     stats.increment(TcpCounter.SEGMENTS_OUT);
     return out().write(buf, off, 0, endpoints.outgoingPseudoHeaderSum(header));
-  }
-
-  /**
-   * The window to advertise, in bytes, with receiver-side SWS avoidance (RFC 9293 §3.8.6.2.2): the
-   * right edge moves right only by at least min(half the buffer, one MSS), and never moves left.
-   */
-  private int advertisedWindow() {
-    // §3.8.6.2.2 measures the reserve against the buffer: once the free space beyond the edge
-    // reaches the threshold, the edge moves, as far as the field can show.
-    int freeEdge = rcvNxt + receiveBuffer.window();
-    if (edgeMoveWorthwhile(freeEdge)) {
-      rcvAdvertisedEdge = SeqNum.max(rcvAdvertisedEdge, advertisableEdge());
-    }
-    return (int) Math.min(Integer.MAX_VALUE, receiveWindowForAcceptance());
-  }
-
-  /**
-   * The right edge a segment sent now could advertise: the free buffer rounded down to what the
-   * scaled field can express, and clamped to the largest window the field holds (65,535 without
-   * scaling), so the edge we remember is exactly the one the peer sees.
-   */
-  private int advertisableEdge() {
-    int window = (receiveBuffer.window() >>> rcvShift) << rcvShift;
-    return rcvNxt + Math.min(window, 0xFFFF << rcvShift);
-  }
-
-  /** RFC 9293 §3.8.6.2.2: move the edge right only by at least min(RCV.BUFF / 2, MSS). */
-  private boolean edgeMoveWorthwhile(int edge) {
-    return SeqNum.gt(edge, rcvAdvertisedEdge)
-        && SeqNum.distance(rcvAdvertisedEdge, edge) >= Math.min(receiveBuffer.capacity() / 2, rcvMss);
-  }
-
-  /**
-   * After a read: is the opened window worth a segment of its own? Decided on the window the header
-   * would actually carry, so a read never sends an ACK identical to the last one (three of those
-   * are a duplicate-ACK fast retransmit at the peer). None once the peer's FIN is consumed: nothing
-   * more will arrive, and a late window update would reach a peer that may already have closed
-   * and answer with a RST (Linux's {@code tcp_cleanup_rbuf} makes the same exception).
-   */
-  private boolean windowUpdateWorthSending() {
-    return !peerFinConsumed && edgeMoveWorthwhile(advertisableEdge());
-  }
-
-  /** RCV.WND for the acceptability test: what we last advertised. */
-  private long receiveWindowForAcceptance() {
-    return SeqNum.gt(rcvAdvertisedEdge, rcvNxt) ? SeqNum.distance(rcvNxt, rcvAdvertisedEdge) : 0;
-  }
-
-  /** The four cases of RFC 9293 §3.10.7.4 "first", with a zero-length allowance at RCV.NXT. */
-  private boolean acceptable(int seq, int segLen, long window) {
-    if (segLen == 0) {
-      return window == 0 ? seq == rcvNxt : SeqNum.inWindow(seq, rcvNxt, window);
-    }
-    if (window == 0) {
-      // RFC 9293: "special allowance should be made to accept valid ACKs, URGs, and RSTs". A
-      // segment at RCV.NXT is processed for its ACK and FIN; its data is trimmed by the buffer.
-      return seq == rcvNxt;
-    }
-    return SeqNum.inWindow(seq, rcvNxt, window) || SeqNum.inWindow(seq + segLen - 1, rcvNxt, window);
-  }
-
-  /**
-   * Fills {@link #sackEdges} and returns the block count. A pending D-SACK comes first, followed
-   * by the held block that contains it, if any (RFC 2883 §4); then the block holding the latest
-   * out-of-order arrival, then the others, newest offsets first (RFC 2018 §4).
-   */
-  private int sackBlocks() {
-    if (sackEdges == null) {
-      sackEdges = new int[2 * TcpOptions.MAX_SACK_BLOCKS];
-    }
-    Reassembly holes = receiveBuffer.outOfOrder();
-    int max = timestampsOk ? 3 : 4;
-    int count = 0;
-    int dsackHolder = -1;
-    if (dsackPending) {
-      sackEdges[0] = dsackStart;
-      sackEdges[1] = dsackEnd;
-      count = 1;
-      if (SeqNum.gt(dsackEnd, rcvNxt)) {
-        dsackHolder = holes.firstOverlapping(dsackStart - rcvNxt, dsackEnd - rcvNxt);
-        if (dsackHolder >= 0) {
-          count = addSackBlock(count, holes, dsackHolder);
-        }
-      }
-    }
-    int latest = -1;
-    if (lastOutOfOrderOffset >= 0) {
-      int i = holes.firstOverlapping(lastOutOfOrderOffset, lastOutOfOrderOffset + 1);
-      if (i >= 0 && i != dsackHolder) {
-        latest = i;
-        count = addSackBlock(count, holes, i);
-      }
-    }
-    for (int i = holes.rangeCount() - 1; i >= 0 && count < max; i--) {
-      if (i != dsackHolder && i != latest) {
-        count = addSackBlock(count, holes, i);
-      }
-    }
-    return count;
-  }
-
-  private int addSackBlock(int count, Reassembly holes, int index) {
-    sackEdges[2 * count] = rcvNxt + holes.rangeStart(index);
-    sackEdges[2 * count + 1] = rcvNxt + holes.rangeEnd(index);
-    return count + 1;
   }
 
   // ------------------------------------------------------------------ helpers
@@ -1699,7 +1379,7 @@ public final class TcpEngine {
     if (challengeAcksInWindow < config.challengeAcksPerSecond()) {
       challengeAcksInWindow++;
       stats.increment(TcpCounter.CHALLENGE_ACKS);
-      ackNow = true;
+      rcv.ackNow = true;
     } else {
       drop(DropReason.TCP_CHALLENGE_ACK_LIMITED);
     }
@@ -1748,9 +1428,8 @@ public final class TcpEngine {
   /** Frees empty buffers, so an idle connection holds none. */
   public void releaseIdleBuffers() {
     out = null;
-    sackEdges = null;
     sendBuffer.releaseIfEmpty();
-    receiveBuffer.releaseIfEmpty();
+    rcv.releaseIdleBuffers();
     if (recovery != null) {
       recovery.releaseIdleScoreboard();
       if (recovery.idle(sndUna)) {
@@ -1779,7 +1458,7 @@ public final class TcpEngine {
     return null;
   }
 
-  private void queueEvent(TcpEvent event) {
+  void queueEvent(TcpEvent event) {
     if (eventOverflow == null && eventCount < 16) {
       eventBits |= (long) (event.ordinal() + 1) << (4 * eventCount);
       eventCount++;
@@ -1833,7 +1512,7 @@ public final class TcpEngine {
 
   /** For tests and diagnostics: the receive buffer (read it, do not change it). */
   public ReceiveBuffer receiveBuffer() {
-    return receiveBuffer;
+    return rcv.buffer;
   }
 
   /** For tests and diagnostics: the ranges the SACK scoreboard holds, or -1 if there is none. */
@@ -1855,6 +1534,6 @@ public final class TcpEngine {
   @Override
   public String toString() {
     return state + " una=" + Integer.toUnsignedString(sndUna) + " nxt=" + Integer.toUnsignedString(sndNxt)
-        + " rcv.nxt=" + Integer.toUnsignedString(rcvNxt) + " snd.wnd=" + sndWnd;
+        + " rcv.nxt=" + Integer.toUnsignedString(rcv.nxt) + " snd.wnd=" + sndWnd;
   }
 }
