@@ -25,95 +25,52 @@ public final class TcpEngine {
   /** RFC 9293 §3.7.1: the MSS to assume when the SYN carries none. */
   static final int DEFAULT_MSS_IPV4 = 536;
   private static final int DEFAULT_MSS_IPV6 = 1220;
-  private static final int TCP_HEADER = 20;
+  static final int TCP_HEADER = 20;
   static final int TIMESTAMP_OPTION_SPACE = 12; // NOP, NOP, kind 8 length 10
-  private static final long TIMESTAMP_TICK_NANOS = 1_000_000L; // 1 ms (RFC 7323 §5.4: 1 ms–1 s)
+  static final long TIMESTAMP_TICK_NANOS = 1_000_000L; // 1 ms (RFC 7323 §5.4: 1 ms–1 s)
   /** RFC 7323 §5.5: TS.Recent is invalid after 24 days of idleness. */
   private static final long PAWS_IDLE_LIMIT_NANOS = 24L * 24 * 3600 * 1_000_000_000L;
-  private static final long PERSIST_MAX_NANOS = 60_000_000_000L;
   private static final long NEVER = TimerTable.NEVER;
 
   final TcpConfig config;
-  private final TcpEndpoints endpoints;
+  final TcpEndpoints endpoints;
   final TcpStats stats = new TcpStats();
+  private TcpState state;
+  /** The sending half: SND.UNA/NXT/MAX, the peer's window, MSS, Nagle, SWS, persist. */
+  final Sender snd;
+  /** The receiving half: RCV.NXT, reassembly, the peer's FIN, our window, SACK, when to ACK. */
+  final Receiver rcv;
+  /** Loss recovery and RTT timing: made when first needed, dropped when idle (see LossRecovery). */
+  LossRecovery recovery;
+  final RttEstimator rtt;
+  final CongestionControl congestion;
+  /** Every timer's deadline; the user timeout's is the oldest unacknowledged data's age limit. */
+  final TimerTable timers = new TimerTable();
+
   // Pending events, oldest in the low bits, four bits each (ordinal + 1): sixteen fit without
   // allocating; an application that never polls spills into the overflow deque.
   private long eventBits;
   private int eventCount;
   private ArrayDeque<TcpEvent> eventOverflow;
   // Scratch for building segments: allocated by pollTransmit, dropped by releaseIdleBuffers, so an
-  // idle connection holds neither.
+  // idle connection holds none.
   private TcpBuilder out;
-  // Per-connection options, from the configuration until the application changes them.
-  private boolean nagle;
+  /** Keepalive's idle time (0: off), from the configuration until the application changes it. */
   private long keepAliveIdleNanos;
-
-  private TcpBuilder out() {
-    TcpBuilder builder = out;
-    if (builder == null) {
-      builder = out = new TcpBuilder();
-    }
-    return builder;
-  }
-  final RttEstimator rtt;
-  private final CongestionControl congestion;
-  private final SendBuffer sendBuffer;
-  /** The receiving half: RCV.NXT, reassembly, the peer's FIN, our window, SACK, when to ACK. */
-  final Receiver rcv;
-  private TcpState state;
-
-  // Send sequence space (RFC 9293 §3.3.1).
-  private final int iss;
-  private int sndUna;
-  private int sndNxt;
-  /** One past the highest sequence number ever sent: below it, sending is retransmitting. */
-  private int sndMax;
-  private long sndWnd;
-  private int sndWl1;
-  private int sndWl2;
-  private long maxSndWnd;
-  /** Sequence number of the send buffer's first byte. */
-  private int sndBufSeq;
-  private boolean finQueued;
+  private int keepAliveProbesSent;
   private boolean applicationClosed;
-  private boolean writeBlocked;
-  private boolean synNeeded;
 
-  // Options negotiated in the handshake.
-  /** The largest segment payload allowed by the peer's MSS and our path MTU, before options. */
-  private int mssLimit;
-  /** The peer's MSS option (or the default), clamped by {@code minPeerMss}. */
-  private int peerMss;
-  /** The path MTU: the configured link MTU until an ICMP error lowers it (RFC 1191, RFC 8201). */
-  private int pathMtu;
-  /** SMSS: the payload of a full-sized segment carrying our usual options (RFC 5681 §2). */
-  private int sndMss;
-  /** Our SYN or SYN-ACK timed out at least once (RFC 6298 §5.7). */
-  private boolean synTimedOut;
+  // Options negotiated in the handshake (RFC 9293 §3.7.1, RFC 7323, RFC 2018).
   boolean timestampsOk;
   boolean sackOk;
-  private int sndShift;
   private boolean windowScaleAgreed;
-  private final int tsOffset;
-  /** Loss recovery and RTT timing: made when first needed, dropped when idle (see LossRecovery). */
-  private LossRecovery recovery;
-
-  /** Our TSval when we last retransmitted: echoes older than it may time a waiting period. */
-  private int tsAtLastRetransmission;
-  private boolean retransmittedSinceConnect;
-
-  /** Every timer's deadline; the user timeout's is the oldest unacknowledged data's age limit. */
-  final TimerTable timers = new TimerTable();
-  private long persistBackoff;
-  /** Zero-window probes sent since the window was last open. */
-  private int zeroWindowProbes;
-  /** The persist timer fired as the SWS override timeout: send what the window allows. */
-  private boolean swsOverride;
-  private int keepAliveProbesSent;
+  /** Our SYN or SYN-ACK timed out at least once (RFC 6298 §5.7). */
+  private boolean synTimedOut;
   private int retransmits;
 
   // What the next pollTransmit owes.
-  private boolean probeNow;
+  private boolean synNeeded;
+  boolean probeNow;
   private boolean rstPending;
   private int rstSeq;
   private int rstAck;
@@ -127,23 +84,12 @@ public final class TcpEngine {
   private TcpEngine(TcpConfig config, TcpEndpoints endpoints, int iss, TcpState initial, long now) {
     this.config = config;
     this.endpoints = endpoints;
-    this.iss = iss;
     this.state = initial;
-    this.sndUna = iss;
-    this.sndNxt = iss;
-    this.sndMax = iss;
-    this.sndBufSeq = iss + 1;
-    this.tsOffset = Integer.rotateLeft(iss, 13) ^ 0x5A5A_5A5A;
+    this.snd = new Sender(this, config, iss, endpoints.ipv6() ? DEFAULT_MSS_IPV6 : DEFAULT_MSS_IPV4);
     this.rtt = new RttEstimator(config.initialRtoNanos(), config.minRtoNanos(), config.maxRtoNanos(),
         TIMESTAMP_TICK_NANOS);
     this.congestion = config.congestion().create(config.initialWindowSegments());
-    this.sendBuffer = new SendBuffer(config.sendBufferBytes());
     this.rcv = new Receiver(this, config, config.mtu() - endpoints.ipHeaderLength() - TCP_HEADER);
-    this.sndMss = endpoints.ipv6() ? DEFAULT_MSS_IPV6 : DEFAULT_MSS_IPV4;
-    this.mssLimit = sndMss;
-    this.peerMss = sndMss;
-    this.pathMtu = config.mtu();
-    this.nagle = config.nagle();
     this.keepAliveIdleNanos = config.keepAliveIdleNanos();
     int shift = config.windowScaleShift();
     if (shift < 0) { // derive: the smallest shift that covers the buffer
@@ -173,9 +119,7 @@ public final class TcpEngine {
     engine.stats.increment(TcpCounter.SEGMENTS_IN);
     engine.rcv.synchronize(syn.sequenceNumber());
     engine.negotiate(syn.options(), true, now);
-    engine.sndWnd = syn.window(); // RFC 7323 §2.2: the window in a SYN is never scaled
-    engine.maxSndWnd = engine.sndWnd;
-    engine.sndWl1 = syn.sequenceNumber();
+    engine.snd.takeSynWindow(syn); // RFC 7323 §2.2: the window in a SYN is never scaled
     engine.synNeeded = true;
     return engine;
   }
@@ -196,16 +140,16 @@ public final class TcpEngine {
     engine.stats.increment(TcpCounter.PASSIVE_OPENS);
     engine.rcv.synchronize(ack.sequenceNumber() - 1);
     engine.rcv.advertisedEdge = engine.rcv.nxt + (int) Math.min(engine.rcv.buffer.window(), 0xFFFF);
-    engine.peerMss = Math.max(peerMss, config.minPeerMss());
+    engine.snd.peerMss = Math.max(peerMss, config.minPeerMss());
     engine.timestampsOk = false;
     engine.sackOk = false;
     engine.windowScaleAgreed = false;
-    engine.sndShift = 0;
+    engine.snd.shift = 0;
     engine.rcv.shift = 0;
-    engine.updateSendMss();
-    engine.sndWl1 = engine.rcv.irs;
-    engine.sndNxt = iss + 1; // the cookie SYN-ACK went out
-    engine.sndMax = iss + 1;
+    engine.snd.updateSendMss();
+    engine.snd.wl1 = engine.rcv.irs;
+    engine.snd.nxt = iss + 1; // the cookie SYN-ACK went out
+    engine.snd.max = iss + 1;
     engine.onSegment(ack, now);
     return engine;
   }
@@ -236,14 +180,11 @@ public final class TcpEngine {
    * no longer send (shut down, closed or reset).
    */
   public int write(byte[] src, int off, int len, long now) {
-    if (finQueued || !(state == TcpState.ESTABLISHED || state == TcpState.CLOSE_WAIT
+    if (snd.finQueued || !(state == TcpState.ESTABLISHED || state == TcpState.CLOSE_WAIT
         || state == TcpState.SYN_SENT || state == TcpState.SYN_RECEIVED)) {
       return -1;
     }
-    int n = sendBuffer.write(src, off, len);
-    if (n < len) {
-      writeBlocked = true;
-    }
+    int n = snd.write(src, off, len);
     if (n > 0) {
       startUserTimeout(now);
     }
@@ -252,11 +193,11 @@ public final class TcpEngine {
 
   /** Nagle's algorithm on or off (RFC 9293 §3.7.4; {@code TCP_NODELAY} turns it off). */
   public void setNagle(boolean on) {
-    nagle = on;
+    snd.nagle = on;
   }
 
   public boolean nagle() {
-    return nagle;
+    return snd.nagle;
   }
 
   /**
@@ -277,7 +218,7 @@ public final class TcpEngine {
 
   /** Send-buffer space left. */
   public int writable() {
-    return finQueued ? 0 : sendBuffer.free();
+    return snd.finQueued ? 0 : snd.buffer.free();
   }
 
   /** Half-close (RFC 9293 §3.10.4): queue our FIN after the data already written. */
@@ -286,13 +227,13 @@ public final class TcpEngine {
       case SYN_SENT -> enterClosed(null);
       // RFC 9293 §3.10.4: in SYN-RECEIVED the FIN is queued until the handshake completes, since
       // only the SYN states retransmit our SYN-ACK (establish() then moves on to FIN-WAIT-1).
-      case SYN_RECEIVED -> finQueued = true;
+      case SYN_RECEIVED -> snd.finQueued = true;
       case ESTABLISHED -> {
-        finQueued = true;
+        snd.finQueued = true;
         setState(TcpState.FIN_WAIT_1);
       }
       case CLOSE_WAIT -> {
-        finQueued = true;
+        snd.finQueued = true;
         setState(TcpState.LAST_ACK);
       }
       default -> { } // already shut down, closing or closed
@@ -328,7 +269,7 @@ public final class TcpEngine {
   public void abort(long now) {
     applicationClosed = true;
     if (state == TcpState.SYN_RECEIVED || state.isSynchronized() && state != TcpState.TIME_WAIT) {
-      queueRst(acceptableSeq(), rcv.nxt, true);
+      queueRst(snd.acceptableSeq(), rcv.nxt, true);
       rstWithTimestamps = timestampsOk;
     }
     enterClosed(null);
@@ -377,7 +318,7 @@ public final class TcpEngine {
     boolean hasAck = (flags & TcpFlags.ACK) != 0;
     int ack = seg.acknowledgmentNumber();
     // First: an ACK must acknowledge our SYN and nothing beyond it.
-    if (hasAck && (SeqNum.le(ack, iss) || SeqNum.gt(ack, sndMax))) {
+    if (hasAck && (SeqNum.le(ack, snd.iss) || SeqNum.gt(ack, snd.max))) {
       if ((flags & TcpFlags.RST) == 0) {
         queueRst(ack, 0, false);
       }
@@ -404,10 +345,10 @@ public final class TcpEngine {
     if (hasAck) {
       rcv.updateTimestampRecent(seg, now);
       acknowledge(ack, seg, now);
-      sndWnd = seg.window(); // RFC 7323 §2.2: the window field of a segment with SYN is never scaled
-      maxSndWnd = sndWnd;
-      sndWl1 = seg.sequenceNumber();
-      sndWl2 = ack;
+      snd.wnd = seg.window(); // RFC 7323 §2.2: the window field of a segment with SYN is never scaled
+      snd.maxWnd = snd.wnd;
+      snd.wl1 = seg.sequenceNumber();
+      snd.wl2 = ack;
       synNeeded = false;
       establish(now);
       rcv.ackNow = true;
@@ -417,12 +358,10 @@ public final class TcpEngine {
       // §3.10.7.3: "If there are other controls or text in the segment, queue them for
       // processing after the ESTABLISHED state has been reached".
       rcv.synText = SynText.of(seg, rcv.buffer.capacity());
-      sndWnd = seg.window();
-      maxSndWnd = sndWnd;
-      sndWl1 = seg.sequenceNumber();
+      snd.takeSynWindow(seg);
       setState(TcpState.SYN_RECEIVED);
       synNeeded = true;
-      sndNxt = iss; // the SYN-ACK reuses our ISS
+      snd.nxt = snd.iss; // the SYN-ACK reuses our ISS
     }
   }
 
@@ -448,9 +387,9 @@ public final class TcpEngine {
     // before RCV.NXT; its ACK of our SYN is what completes the handshake.
     if (state == TcpState.SYN_RECEIVED && !rst && seg.hasFlags(TcpFlags.SYN | TcpFlags.ACK) && seq == rcv.irs) {
       int ack = seg.acknowledgmentNumber();
-      if (SeqNum.lt(sndUna, ack) && SeqNum.le(ack, sndMax)) {
+      if (SeqNum.lt(snd.una, ack) && SeqNum.le(ack, snd.max)) {
         synNeeded = false;
-        updateWindow(seg, seq, ack, true);
+        snd.updateWindow(seg, seq, ack, true);
         establish(now);
         rcv.ackNow = true;
       } else {
@@ -517,9 +456,9 @@ public final class TcpEngine {
     }
     int ack = seg.acknowledgmentNumber();
     if (state == TcpState.SYN_RECEIVED) {
-      if (SeqNum.lt(sndUna, ack) && SeqNum.le(ack, sndMax)) {
+      if (SeqNum.lt(snd.una, ack) && SeqNum.le(ack, snd.max)) {
         synNeeded = false;
-        updateWindow(seg, seq, ack, true);
+        snd.updateWindow(seg, seq, ack, true);
         acknowledge(ack, seg, now); // the ACK of our SYN-ACK is an RTT sample too (RFC 6298 §2)
         establish(now);
       } else {
@@ -530,7 +469,7 @@ public final class TcpEngine {
     }
     // RFC 5961 §5.2: SND.UNA − MAX.SND.WND ≤ SEG.ACK ≤ SND.NXT, else ACK and drop (also RFC 9293's
     // "SEG.ACK > SND.NXT: send an ACK, drop the segment").
-    if (SeqNum.gt(ack, sndMax) || SeqNum.lt(ack, sndUna - (int) Math.min(maxSndWnd, Integer.MAX_VALUE))) {
+    if (SeqNum.gt(ack, snd.max) || SeqNum.lt(ack, snd.una - (int) Math.min(snd.maxWnd, Integer.MAX_VALUE))) {
       rcv.ackNow = true;
       drop(DropReason.TCP_ACK_NOT_ACCEPTABLE);
       return;
@@ -538,25 +477,25 @@ public final class TcpEngine {
     rcv.updateTimestampRecent(seg, now);
     // RFC 5681 §2: a duplicate ACK acknowledges nothing new, carries no data, SYN or FIN, leaves
     // the window unchanged, and arrives while data is outstanding.
-    boolean duplicate = ack == sndUna && seg.payloadLength() == 0
+    boolean duplicate = ack == snd.una && seg.payloadLength() == 0
         && (flags & (TcpFlags.SYN | TcpFlags.FIN)) == 0
-        && ((long) seg.window() << sndShift) == sndWnd && sndMax != sndUna;
+        && ((long) seg.window() << snd.shift) == snd.wnd && snd.max != snd.una;
     long newlySacked = 0;
     if (sackOk && seg.options().sackBlockCount() > 0) {
       SackScoreboard sb = recovery().scoreboard(config.maxOutOfOrderRanges());
       long invalidBefore = sb.invalidBlocks();
-      newlySacked = sb.apply(seg.options(), sndUna, sndMax);
+      newlySacked = sb.apply(seg.options(), snd.una, snd.max);
       long invalid = sb.invalidBlocks() - invalidBefore;
       if (invalid > 0) {
         stats.add(TcpCounter.SACK_BLOCKS_IGNORED, invalid); // hostile input 1: ignored, and counted
       }
     }
-    if (SeqNum.gt(ack, sndUna)) {
+    if (SeqNum.gt(ack, snd.una)) {
       acknowledge(ack, seg, now);
-    } else if (duplicate || (newlySacked > 0 && ack == sndUna)) {
+    } else if (duplicate || (newlySacked > 0 && ack == snd.una)) {
       onDuplicateAck(now);
     }
-    updateWindow(seg, seq, ack, false);
+    snd.updateWindow(seg, seq, ack, false);
     if (state == TcpState.CLOSED) {
       return; // LAST-ACK completed
     }
@@ -590,8 +529,8 @@ public final class TcpEngine {
     return seg.flags() == TcpFlags.ACK
         && seg.payloadLength() == 0
         && seg.sequenceNumber() == rcv.nxt
-        && seg.acknowledgmentNumber() == sndUna
-        && ((long) seg.window() << sndShift) == sndWnd
+        && seg.acknowledgmentNumber() == snd.una
+        && ((long) seg.window() << snd.shift) == snd.wnd
         && (long) (rcv.tsRecent - seg.options().tsVal()) * TIMESTAMP_TICK_NANOS <= rtt.rtoNanos();
   }
 
@@ -668,7 +607,7 @@ public final class TcpEngine {
     switch (state) {
       case SYN_RECEIVED, ESTABLISHED -> setState(TcpState.CLOSE_WAIT);
       case FIN_WAIT_1 -> {
-        if (ourFinAcknowledged()) {
+        if (snd.ourFinAcknowledged()) {
           enterTimeWait(now);
         } else {
           setState(TcpState.CLOSING);
@@ -681,22 +620,22 @@ public final class TcpEngine {
 
   /** SND.UNA advances to {@code ack}: free acknowledged bytes, sample the RTT, grow the window. */
   private void acknowledge(int ack, TcpSegment seg, long now) {
-    long acked = SeqNum.distance(sndUna, ack);
-    long bytesInFlight = SeqNum.distance(sndUna, sndMax);
-    if (sndUna == iss) {
+    long acked = SeqNum.distance(snd.una, ack);
+    long bytesInFlight = SeqNum.distance(snd.una, snd.max);
+    if (snd.una == snd.iss) {
       acked--; // our SYN
     }
-    int dataAcked = (int) Math.min(acked, sendBuffer.length());
+    int dataAcked = (int) Math.min(acked, snd.buffer.length());
     if (dataAcked > 0) {
-      sendBuffer.acknowledge(dataAcked);
-      sndBufSeq += dataAcked;
+      snd.buffer.acknowledge(dataAcked);
+      snd.bufSeq += dataAcked;
       stats.add(TcpCounter.BYTES_ACKED, dataAcked);
     }
     LossRecovery r = recovery;
-    boolean recoveryEnded = r != null && r.onUnaAdvanced(sndUna, ack, sackOk);
-    sndUna = ack;
-    if (SeqNum.lt(sndNxt, sndUna)) {
-      sndNxt = sndUna;
+    boolean recoveryEnded = r != null && r.onUnaAdvanced(snd.una, ack, sackOk);
+    snd.una = ack;
+    if (SeqNum.lt(snd.nxt, snd.una)) {
+      snd.nxt = snd.una;
     }
     if (recoveryEnded) {
       congestion.onExitRecovery(now);
@@ -704,13 +643,13 @@ public final class TcpEngine {
     long sample = -1;
     boolean timestampSample = false;
     if (timestampsOk && seg.options().hasTimestamps() && seg.options().tsEcr() != 0
-        && !(retransmittedSinceConnect && SeqNum.lt(seg.options().tsEcr(), tsAtLastRetransmission))) {
+        && !(snd.retransmittedSinceConnect && SeqNum.lt(seg.options().tsEcr(), snd.tsAtLastRetransmission))) {
       // RFC 7323 §4.1 (RTTM): the echoed timestamp dates the transmission that was acknowledged.
       // After a retransmission, RFC 7323 §4.3 makes the peer echo its TS.Recent, which can date
       // from before the loss: such a sample would include the whole retransmission timeout and
       // inflate the RTO (a spiral under heavy loss), so only echoes of our latest round count.
       timestampSample = true;
-      long ticks = timestampNow(now) - seg.options().tsEcr();
+      long ticks = snd.timestampNow(now) - seg.options().tsEcr();
       if (ticks >= 0 && ticks < Integer.MAX_VALUE) {
         sample = ticks * TIMESTAMP_TICK_NANOS;
       }
@@ -729,9 +668,9 @@ public final class TcpEngine {
     if (state.isSynchronized() && dataAcked > 0 && !inRecovery()) {
       congestion.onAck(dataAcked, sample, bytesInFlight, now); // no growth in recovery
     }
-    if (sndUna == sndMax) {
+    if (snd.una == snd.max) {
       timers.stop(TcpTimer.RETRANSMIT);
-      if (sendBuffer.length() > 0) {
+      if (snd.buffer.length() > 0) {
         restartUserTimeout(now);
       } else {
         timers.stop(TcpTimer.USER_TIMEOUT);
@@ -740,11 +679,11 @@ public final class TcpEngine {
       timers.set(TcpTimer.RETRANSMIT, now + rtt.rtoNanos());
       restartUserTimeout(now);
     }
-    if (writeBlocked && sendBuffer.free() > 0 && !finQueued) {
-      writeBlocked = false;
+    if (snd.writeBlocked && snd.buffer.free() > 0 && !snd.finQueued) {
+      snd.writeBlocked = false;
       queueEvent(TcpEvent.WRITABLE);
     }
-    if (ourFinAcknowledged()) {
+    if (snd.ourFinAcknowledged()) {
       switch (state) {
         case FIN_WAIT_1 -> {
           setState(TcpState.FIN_WAIT_2);
@@ -761,9 +700,9 @@ public final class TcpEngine {
 
   /** A duplicate ACK, or new SACK information: recovery may begin (LossRecovery#onDuplicateAck). */
   private void onDuplicateAck(long now) {
-    if (recovery().onDuplicateAck(sndUna, sndMax, sackOk, sndMss)) {
+    if (recovery().onDuplicateAck(snd.una, snd.max, sackOk, snd.mss)) {
       stats.increment(TcpCounter.FAST_RETRANSMITS);
-      congestion.onEnterRecovery(SeqNum.distance(sndUna, sndMax), now);
+      congestion.onEnterRecovery(SeqNum.distance(snd.una, snd.max), now);
     }
   }
 
@@ -785,35 +724,18 @@ public final class TcpEngine {
     }
   }
 
-  /** RFC 9293 §3.10.7.4 fifth: take the window from the most recent segment only. */
-  private void updateWindow(TcpSegment seg, int seq, int ack, boolean synReceivedAck) {
-    if (synReceivedAck || SeqNum.lt(sndWl1, seq) || (sndWl1 == seq && SeqNum.le(sndWl2, ack))) {
-      long window = (long) seg.window() << sndShift;
-      boolean opened = sndWnd == 0 && window > 0;
-      sndWnd = window;
-      sndWl1 = seq;
-      sndWl2 = ack;
-      maxSndWnd = Math.max(maxSndWnd, window);
-      if (opened) {
-        timers.stop(TcpTimer.PERSIST);
-        persistBackoff = 0;
-        zeroWindowProbes = 0;
-      }
-    }
-  }
-
   /** Reads the options of the peer's SYN (RFC 9293 §3.7.1, RFC 7323 §1.3, RFC 2018 §2). */
   private void negotiate(TcpOptions options, boolean peerSaysOk, long now) {
     int offered = options.mss() > 0 ? options.mss() : (endpoints.ipv6() ? DEFAULT_MSS_IPV6 : DEFAULT_MSS_IPV4);
     // Hostile input 2: a tiny MSS (CVE-2019-11479) is clamped up to the configured floor.
-    peerMss = Math.max(offered, config.minPeerMss());
+    snd.peerMss = Math.max(offered, config.minPeerMss());
     timestampsOk = config.timestamps() && options.hasTimestamps();
     sackOk = config.sack() && options.sackPermitted();
     windowScaleAgreed = config.windowScaling() && options.hasWindowScale();
     if (windowScaleAgreed) {
-      sndShift = options.effectiveWindowScale(); // clamped to 14 (RFC 7323 §2.3)
+      snd.shift = options.effectiveWindowScale(); // clamped to 14 (RFC 7323 §2.3)
     } else {
-      sndShift = 0;
+      snd.shift = 0;
       rcv.shift = 0; // RFC 7323 §1.3: both sides must offer it, or neither side scales
     }
     if (timestampsOk) {
@@ -821,7 +743,7 @@ public final class TcpEngine {
       rcv.tsRecentTime = now;
       rcv.tsRecentValid = true;
     }
-    updateSendMss();
+    snd.updateSendMss();
   }
 
   /**
@@ -833,20 +755,12 @@ public final class TcpEngine {
    * connection.
    */
   public boolean onIcmpUnreachable(int quotedSeq, long now) {
-    if (state == TcpState.SYN_SENT && quotedSeq == iss) {
+    if (state == TcpState.SYN_SENT && quotedSeq == snd.iss) {
       enterClosed(TcpEvent.REFUSED);
       return true;
     }
     drop(DropReason.ICMP_SOFT_ERROR);
     return false;
-  }
-
-  /** MSS from the peer's option and the path MTU (RFC 9293 §3.7.1, RFC 6691). */
-  private void updateSendMss() {
-    int pathMss = pathMtu - endpoints.ipHeaderLength() - TCP_HEADER;
-    mssLimit = Math.min(peerMss, pathMss);
-    // RFC 6691: the MSS counts no options, so room for the options we send comes off it.
-    sndMss = Math.max(1, mssLimit - (timestampsOk ? TIMESTAMP_OPTION_SPACE : 0));
   }
 
   /**
@@ -872,27 +786,27 @@ public final class TcpEngine {
       drop(DropReason.ICMP_MTU_TOO_SMALL);
       return false;
     }
-    if (SeqNum.lt(quotedSeq, sndUna) || SeqNum.gt(quotedSeq, sndMax)) {
+    if (SeqNum.lt(quotedSeq, snd.una) || SeqNum.gt(quotedSeq, snd.max)) {
       drop(DropReason.ICMP_QUOTE_OUT_OF_WINDOW);
       return false;
     }
-    if (mtu >= pathMtu) {
+    if (mtu >= snd.pathMtu) {
       return false;
     }
-    pathMtu = mtu;
+    snd.pathMtu = mtu;
     stats.increment(TcpCounter.PATH_MTU_DECREASES);
     if (state == TcpState.SYN_SENT) {
       return true; // negotiate() applies it; a SYN is never larger than the minimum MTU
     }
-    int oldMss = sndMss;
-    updateSendMss();
+    int oldMss = snd.mss;
+    snd.updateSendMss();
     if (state == TcpState.SYN_RECEIVED) {
       return true; // establish() starts the congestion window with the new MSS
     }
-    if (sndMss < oldMss) {
-      congestion.setSmss(sndMss);
+    if (snd.mss < oldMss) {
+      congestion.setSmss(snd.mss);
     }
-    if (SeqNum.lt(sndUna, sndMax)) {
+    if (SeqNum.lt(snd.una, snd.max)) {
       // Go back to SND.UNA without backing off the timer or shrinking the window: the segments
       // were lost to the MTU, not to congestion. Karn's rule applies to what is sent again.
       goBackToSndUna();
@@ -903,23 +817,23 @@ public final class TcpEngine {
 
   private void establish(long now) {
     setState(TcpState.ESTABLISHED);
-    sndUna = SeqNum.max(sndUna, iss + 1);
-    if (SeqNum.lt(sndNxt, sndUna)) {
-      sndNxt = sndUna;
+    snd.una = SeqNum.max(snd.una, snd.iss + 1);
+    if (SeqNum.lt(snd.nxt, snd.una)) {
+      snd.nxt = snd.una;
     }
-    timers.set(TcpTimer.RETRANSMIT, sndUna == sndMax ? NEVER : now + rtt.rtoNanos());
+    timers.set(TcpTimer.RETRANSMIT, snd.una == snd.max ? NEVER : now + rtt.rtoNanos());
     if (synTimedOut) {
       // RFC 6298 §5.7 (MUST): the SYN or SYN-ACK timed out, so data starts with an RTO of 3 s
       // unless a measurement says otherwise.
       rtt.enterDataTransferAfterSynTimeout();
     }
     retransmits = 0;
-    congestion.init(sndMss, now);
+    congestion.init(snd.mss, now);
     if (keepAliveIdleNanos > 0) {
       timers.set(TcpTimer.KEEPALIVE, now + keepAliveIdleNanos);
     }
     queueEvent(TcpEvent.CONNECTED);
-    if (finQueued) {
+    if (snd.finQueued) {
       setState(TcpState.FIN_WAIT_1); // shut down while in SYN-RECEIVED
     }
     SynText held = rcv.synText;
@@ -974,7 +888,13 @@ public final class TcpEngine {
         timers.stop(TcpTimer.DELAYED_ACK);
         rcv.ackNow = true;
       }
-      case PERSIST -> onPersistTimeout(now);
+      case PERSIST -> {
+        if (!snd.onPersistTimeout(now)) {
+          // Hostile input 29: the peer never opened its window to our queued FIN.
+          stats.increment(TcpCounter.TIMEOUTS);
+          enterClosed(TcpEvent.TIMED_OUT);
+        }
+      }
       case KEEPALIVE -> {
         if (keepAliveProbesSent >= config.keepAliveProbes()) {
           stats.increment(TcpCounter.TIMEOUTS);
@@ -985,27 +905,6 @@ public final class TcpEngine {
         probeNow = true; // RFC 1122 §4.2.3.6
         timers.set(TcpTimer.KEEPALIVE, now + config.keepAliveIntervalNanos());
       }
-    }
-  }
-
-  private void onPersistTimeout(long now) {
-    timers.stop(TcpTimer.PERSIST);
-    boolean unsent = sendBuffer.length() > SeqNum.distance(sndBufSeq, sndNxt);
-    if (sndWnd == 0 && unsent) {
-      if (finQueued && zeroWindowProbes >= config.maxRetransmits()) {
-        // Hostile input 29: with our FIN queued behind data a peer never lets in (FIN-WAIT-1,
-        // CLOSING, LAST-ACK), probing would hold the connection forever. Once the application
-        // has shut down, give up as a retransmission would (Linux bounds orphans' probes too).
-        stats.increment(TcpCounter.TIMEOUTS);
-        enterClosed(TcpEvent.TIMED_OUT);
-        return;
-      }
-      zeroWindowProbes++;
-      probeNow = true; // RFC 9293 §3.8.6.1: probe the zero window
-      persistBackoff = Math.min(PERSIST_MAX_NANOS, Math.max(rtt.rtoNanos(), persistBackoff * 2));
-      timers.set(TcpTimer.PERSIST, now + persistBackoff);
-    } else if (unsent && sndNxt == sndUna) {
-      swsOverride = true; // the SWS override timeout: the next pollTransmit sends what fits
     }
   }
 
@@ -1042,10 +941,10 @@ public final class TcpEngine {
     if (opening) {
       synTimedOut = true;
       synNeeded = true;
-      sndNxt = iss;
+      snd.nxt = snd.iss;
       return;
     }
-    congestion.onRetransmitTimeout(SeqNum.distance(sndUna, sndMax), now);
+    congestion.onRetransmitTimeout(SeqNum.distance(snd.una, snd.max), now);
     goBackToSndUna();
   }
 
@@ -1055,11 +954,19 @@ public final class TcpEngine {
    * permits it).
    */
   private void goBackToSndUna() {
-    recovery().goBack(sndMax);
-    sndNxt = sndUna;
+    recovery().goBack(snd.max);
+    snd.nxt = snd.una;
   }
 
   // ------------------------------------------------------------------ output
+
+  private TcpBuilder out() {
+    TcpBuilder builder = out;
+    if (builder == null) {
+      builder = out = new TcpBuilder();
+    }
+    return builder;
+  }
 
   /**
    * Writes the next segment this connection owes into {@code buf} at {@code off} (header and
@@ -1080,7 +987,7 @@ public final class TcpEngine {
           synNeeded = false;
           return writeSyn(buf, off, now);
         }
-        return rcv.ackNow ? writeSegment(buf, off, now, sndNxt, 0, TcpFlags.ACK) : 0;
+        return rcv.ackNow ? writeSegment(buf, off, now, snd.nxt, 0, TcpFlags.ACK) : 0;
       }
       default -> {
         return writeEstablished(buf, off, now);
@@ -1090,38 +997,38 @@ public final class TcpEngine {
 
   /** Upper bound on one segment from {@link #pollTransmit}: header with options plus MSS. */
   public int maxSegmentLength() {
-    return 60 + Math.max(sndMss, rcv.mss);
+    return 60 + Math.max(snd.mss, rcv.mss);
   }
 
   private int writeEstablished(byte[] buf, int off, long now) {
     // In synchronized states SND.NXT never falls below the send buffer's first byte.
-    int unsent = (int) (sendBuffer.length() - SeqNum.distance(sndBufSeq, sndNxt));
+    int unsent = (int) (snd.buffer.length() - SeqNum.distance(snd.bufSeq, snd.nxt));
     // RFC 6691: this segment's options (timestamps, SACK blocks) come off the MSS, so that the
     // whole packet still fits the path MTU.
-    int maxPayload = Math.max(1, mssLimit - optionSpace());
+    int maxPayload = Math.max(1, snd.mssLimit - optionSpace());
     if (inRecovery()) {
       int written = writeRecoveryRetransmission(buf, off, now, maxPayload);
       if (written > 0) {
         return written;
       }
     }
-    int length = sendableLength(unsent, maxPayload, now);
+    int length = snd.sendableLength(unsent, maxPayload, now);
     // Our FIN rides on the segment that carries the last byte, or goes alone once all is sent.
-    boolean finDue = finQueued && SeqNum.le(sndNxt, finSeq()) && sndNxt + length == finSeq();
+    boolean finDue = snd.finQueued && SeqNum.le(snd.nxt, snd.finSeq()) && snd.nxt + length == snd.finSeq();
     if (length > 0 || finDue) {
       int flags = TcpFlags.ACK | (finDue ? TcpFlags.FIN : 0) | (length > 0 && length == unsent ? TcpFlags.PSH : 0);
-      int seq = sndNxt;
+      int seq = snd.nxt;
       int written = writeSegment(buf, off, now, seq, length, flags);
-      boolean retransmission = SeqNum.lt(seq, sndMax);
+      boolean retransmission = SeqNum.lt(seq, snd.max);
       if (retransmission) {
         stats.increment(TcpCounter.RETRANSMITTED_SEGMENTS);
-        noteRetransmission(now);
+        snd.noteRetransmission(now);
       } else if (!timestampsOk) {
         recovery().startTiming(seq, now);
       }
-      sndNxt = seq + length + (finDue ? 1 : 0);
-      if (SeqNum.gt(sndNxt, sndMax)) {
-        sndMax = sndNxt;
+      snd.nxt = seq + length + (finDue ? 1 : 0);
+      if (SeqNum.gt(snd.nxt, snd.max)) {
+        snd.max = snd.nxt;
       }
       if (!timers.isSet(TcpTimer.RETRANSMIT)) {
         timers.set(TcpTimer.RETRANSMIT, now + rtt.rtoNanos());
@@ -1134,68 +1041,14 @@ public final class TcpEngine {
       // A window or keepalive probe: an old sequence number forces the peer to answer with an
       // ACK carrying its current window (RFC 9293 §3.8.6.1, RFC 1122 §4.2.3.6).
       stats.increment(TcpCounter.PROBES);
-      return writeSegment(buf, off, now, sndUna - 1, 0, TcpFlags.ACK);
+      return writeSegment(buf, off, now, snd.una - 1, 0, TcpFlags.ACK);
     }
     if (rcv.ackNow) {
       // A pure ACK carries the highest sequence number sent, not the go-back-N position: the peer
       // may have received everything up to SND.MAX, and an older number would fail its
       // acceptability test, so the ACK would be dropped unread (RFC 9293 §3.10.7.4 first). The
-      // one exception is a window that shrank below SND.MAX (acceptableSeq).
-      return writeSegment(buf, off, now, acceptableSeq(), 0, TcpFlags.ACK);
-    }
-    return 0;
-  }
-
-  /**
-   * How many new bytes to send now: within the peer's window and the congestion window, and
-   * subject to Nagle (RFC 9293 §3.7.4) and sender-side SWS avoidance (§3.8.6.2.1).
-   */
-  private int sendableLength(int unsent, int maxPayload, long now) {
-    if (unsent <= 0) {
-      return 0;
-    }
-    long inFlight = SeqNum.distance(sndUna, sndNxt);
-    LossRecovery r = recovery;
-    int dupAcks = r == null ? 0 : r.dupAcks;
-    long cwndRoom = r != null && r.inRecovery
-        ? congestion.cwnd() - r.pipe(sndUna, sndMax, sackOk, sndMss)
-        // RFC 3042: the first two duplicate ACKs may each release one new segment.
-        : congestion.cwnd() + (dupAcks < LossRecovery.DUP_THRESHOLD ? (long) dupAcks * sndMss : 0) - inFlight;
-    long usable = Math.min(sndWnd - inFlight, cwndRoom);
-    if (usable <= 0) {
-      if (sndWnd == 0 && inFlight == 0 && !timers.isSet(TcpTimer.PERSIST)) {
-        persistBackoff = rtt.rtoNanos();
-        timers.set(TcpTimer.PERSIST, now + persistBackoff);
-      }
-      return 0;
-    }
-    int length = (int) Math.min(Math.min(unsent, usable), maxPayload);
-    if (length == maxPayload) {
-      return length;
-    }
-    if (SeqNum.lt(sndNxt, sndMax)) {
-      // Resending after a go-back (RTO, path MTU drop): these bytes already went out once, so
-      // Nagle and sender-side SWS avoidance, which keep new small segments back, do not apply.
-      return (int) Math.min(length, SeqNum.distance(sndNxt, sndMax));
-    }
-    boolean allQueued = length == unsent;
-    if (allQueued && (inFlight == 0 || !nagle || finQueued)) {
-      return length; // Nagle: a small segment only when nothing is outstanding (or NODELAY)
-    }
-    if (length >= maxSndWnd / 2 && inFlight == 0) {
-      return length; // SWS: at least half the largest window the peer ever offered
-    }
-    if (inFlight == 0) {
-      // RFC 9293 §3.8.6.2.1 (RFC 1122 §4.2.3.4 (d)): nothing in flight means no ACK will come to
-      // re-evaluate this, so the persist timer doubles as the override timeout.
-      if (swsOverride) {
-        swsOverride = false;
-        return length;
-      }
-      if (!timers.isSet(TcpTimer.PERSIST)) {
-        persistBackoff = rtt.rtoNanos();
-        timers.set(TcpTimer.PERSIST, now + persistBackoff);
-      }
+      // one exception is a window that shrank below SND.MAX (snd.acceptableSeq).
+      return writeSegment(buf, off, now, snd.acceptableSeq(), 0, TcpFlags.ACK);
     }
     return 0;
   }
@@ -1210,26 +1063,26 @@ public final class TcpEngine {
     // on entering recovery, whatever the pipe; only later retransmissions wait for room in cwnd.
     // (Without SACK, a 10-segment flight with cwnd cut to 7 would otherwise wait for the RTO.)
     LossRecovery r = recovery;
-    if (!r.retransmitDue && r.pipe(sndUna, sndMax, sackOk, sndMss) >= congestion.cwnd()) {
+    if (!r.retransmitDue && r.pipe(snd.una, snd.max, sackOk, snd.mss) >= congestion.cwnd()) {
       return 0;
     }
-    long hole = r.nextHole(sndUna, sndMax, sackOk);
+    long hole = r.nextHole(snd.una, snd.max, sackOk);
     if (hole < 0) {
       return 0;
     }
     int offset = (int) hole;
     int end = (int) (hole >>> 32);
-    int seq = sndUna + offset;
-    int sentData = (int) Math.min(SeqNum.distance(seq, SeqNum.min(sndMax, finSeq())), Integer.MAX_VALUE);
+    int seq = snd.una + offset;
+    int sentData = (int) Math.min(SeqNum.distance(seq, SeqNum.min(snd.max, snd.finSeq())), Integer.MAX_VALUE);
     int length = Math.min(Math.min(end - offset, maxPayload), sentData);
-    boolean fin = finQueued && sndMax == finSeq() + 1 && seq + length == finSeq() && offset + length < end;
+    boolean fin = snd.finQueued && snd.max == snd.finSeq() + 1 && seq + length == snd.finSeq() && offset + length < end;
     if (length <= 0 && !fin) {
       return 0;
     }
     int flags = TcpFlags.ACK | (fin ? TcpFlags.FIN : 0);
     int written = writeSegment(buf, off, now, seq, Math.max(length, 0), flags);
     stats.increment(TcpCounter.RETRANSMITTED_SEGMENTS);
-    noteRetransmission(now);
+    snd.noteRetransmission(now);
     r.retransmitDue = false;
     r.highRxt = seq + Math.max(length, 0) + (fin ? 1 : 0);
     if (!timers.isSet(TcpTimer.RETRANSMIT)) {
@@ -1252,26 +1105,26 @@ public final class TcpEngine {
       if (!offerSack) {
         out().nop().nop();
       }
-      out().timestamps(timestampNow(now), synAck ? rcv.tsRecent : 0);
+      out().timestamps(snd.timestampNow(now), synAck ? rcv.tsRecent : 0);
     }
     if (offerWs) {
       out().nop().windowScale(rcv.shift);
     }
     int flags = TcpFlags.SYN | (synAck ? TcpFlags.ACK : 0);
     int window = Math.min(rcv.buffer.window(), 0xFFFF); // RFC 7323 §2.2: never scaled in a SYN
-    int written = finishSegment(buf, off, iss, synAck ? rcv.nxt : 0, flags, window, 0);
+    int written = finishSegment(buf, off, snd.iss, synAck ? rcv.nxt : 0, flags, window, 0);
     // A retransmitted SYN-ACK cannot say more than 65535, but an ACK sent in SYN-RECEIVED may
     // already have offered a larger, scaled window: the edge we accept up to never moves left.
     rcv.advertisedEdge = SeqNum.max(rcv.advertisedEdge, rcv.nxt + window);
-    if (SeqNum.lt(iss, sndMax)) {
+    if (SeqNum.lt(snd.iss, snd.max)) {
       stats.increment(TcpCounter.RETRANSMITTED_SEGMENTS);
-      noteRetransmission(now);
+      snd.noteRetransmission(now);
     } else if (!timestampsOk) {
-      recovery().restartTiming(iss, now);
+      recovery().restartTiming(snd.iss, now);
     }
-    sndNxt = iss + 1;
-    if (SeqNum.gt(sndNxt, sndMax)) {
-      sndMax = sndNxt;
+    snd.nxt = snd.iss + 1;
+    if (SeqNum.gt(snd.nxt, snd.max)) {
+      snd.max = snd.nxt;
     }
     timers.set(TcpTimer.RETRANSMIT, now + rtt.rtoNanos());
     startUserTimeout(now); // the user timeout bounds the handshake too, as Linux's does
@@ -1287,7 +1140,7 @@ public final class TcpEngine {
   private int writeSegment(byte[] buf, int off, long now, int seq, int payload, int flags) {
     out().clearOptions();
     if (timestampsOk) {
-      out().nop().nop().timestamps(timestampNow(now), rcv.tsRecent);
+      out().nop().nop().timestamps(snd.timestampNow(now), rcv.tsRecent);
     }
     int blocks = sackOk ? rcv.sackBlocks() : 0;
     if (blocks > 0) {
@@ -1297,7 +1150,7 @@ public final class TcpEngine {
     int window = rcv.advertisedWindow();
     int header = out().headerLength();
     if (payload > 0) {
-      sendBuffer.copy((int) SeqNum.distance(sndBufSeq, seq), buf, off + header, payload);
+      snd.buffer.copy((int) SeqNum.distance(snd.bufSeq, seq), buf, off + header, payload);
       stats.add(TcpCounter.BYTES_SENT, payload);
     }
     return finishSegment(buf, off, seq, rcv.nxt, flags, Math.min(window >>> rcv.shift, 0xFFFF), payload);
@@ -1323,7 +1176,7 @@ public final class TcpEngine {
   private int writeRst(byte[] buf, int off, long now) {
     out().clearOptions();
     if (rstWithTimestamps) {
-      out().nop().nop().timestamps(timestampNow(now), rcv.tsRecent);
+      out().nop().nop().timestamps(snd.timestampNow(now), rcv.tsRecent);
     }
     int header = out().headerLength();
     stats.increment(TcpCounter.RESETS_SENT);
@@ -1336,39 +1189,6 @@ public final class TcpEngine {
   }
 
   // ------------------------------------------------------------------ helpers
-
-  /**
-   * The sequence number for a segment without data (a pure ACK, an abort's RST): SND.MAX, the
-   * number the peer expects once everything we sent arrived, unless the peer's window has since
-   * shrunk below it. Then, as Linux's {@code tcp_acceptable_seq}, the window's edge: a zero
-   * window accepts an empty segment only at RCV.NXT (RFC 9293 §3.10.7.4), which is SND.UNA, so
-   * SND.MAX there would make the peer drop every ACK we send, and with it the ACK number it is
-   * waiting for (a deadlock the deterministic simulation found: seed 72 of the heavy-loss run).
-   */
-  private int acceptableSeq() {
-    int windowEnd = sndUna + (int) Math.min(sndWnd, Integer.MAX_VALUE);
-    if (SeqNum.le(sndMax, windowEnd)) {
-      return sndMax;
-    }
-    return sndWnd == 0 ? sndUna : windowEnd - 1; // the last octet the peer's window still accepts
-  }
-
-  private int finSeq() {
-    return sndBufSeq + sendBuffer.length();
-  }
-
-  private boolean ourFinAcknowledged() {
-    return finQueued && SeqNum.gt(sndUna, finSeq()) && sendBuffer.length() == 0;
-  }
-
-  private void noteRetransmission(long now) {
-    retransmittedSinceConnect = true;
-    tsAtLastRetransmission = timestampNow(now);
-  }
-
-  private int timestampNow(long now) {
-    return (int) (now / TIMESTAMP_TICK_NANOS) + tsOffset;
-  }
 
   private void challengeAck(long now, DropReason reason) {
     drop(reason);
@@ -1428,11 +1248,11 @@ public final class TcpEngine {
   /** Frees empty buffers, so an idle connection holds none. */
   public void releaseIdleBuffers() {
     out = null;
-    sendBuffer.releaseIfEmpty();
+    snd.buffer.releaseIfEmpty();
     rcv.releaseIdleBuffers();
     if (recovery != null) {
       recovery.releaseIdleScoreboard();
-      if (recovery.idle(sndUna)) {
+      if (recovery.idle(snd.una)) {
         recovery = null;
       }
     }
@@ -1483,7 +1303,7 @@ public final class TcpEngine {
   }
 
   public int sendMss() {
-    return sndMss;
+    return snd.mss;
   }
 
   public long srttNanos() {
@@ -1507,7 +1327,7 @@ public final class TcpEngine {
   }
 
   public long sendWindow() {
-    return sndWnd;
+    return snd.wnd;
   }
 
   /** For tests and diagnostics: the receive buffer (read it, do not change it). */
@@ -1528,12 +1348,12 @@ public final class TcpEngine {
   }
 
   public int bytesUnsentOrUnacked() {
-    return sendBuffer.length();
+    return snd.buffer.length();
   }
 
   @Override
   public String toString() {
-    return state + " una=" + Integer.toUnsignedString(sndUna) + " nxt=" + Integer.toUnsignedString(sndNxt)
-        + " rcv.nxt=" + Integer.toUnsignedString(rcv.nxt) + " snd.wnd=" + sndWnd;
+    return state + " una=" + Integer.toUnsignedString(snd.una) + " nxt=" + Integer.toUnsignedString(snd.nxt)
+        + " rcv.nxt=" + Integer.toUnsignedString(rcv.nxt) + " snd.wnd=" + snd.wnd;
   }
 }
