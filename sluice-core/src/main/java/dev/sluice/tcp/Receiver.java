@@ -30,8 +30,6 @@ final class Receiver {
   PeerFin peerFin = PeerFin.NONE;
   /** The peer's FIN's sequence number, once {@link PeerFin#KNOWN}. */
   int finSeq;
-  /** Our MSS: the largest payload we take, from the configured MTU. */
-  final int mss;
   /** Our window scale, 0 unless both sides offered scaling (RFC 7323 §1.3). */
   int shift;
   /** An ACK is owed now (set by arrivals, reads and timers; cleared by any segment with ACK). */
@@ -61,10 +59,14 @@ final class Receiver {
   /** Scratch for the SACK blocks of the next segment; dropped when idle. */
   int[] sackEdges;
 
-  Receiver(TcpEngine engine, TcpConfig config, int mss) {
+  Receiver(TcpEngine engine, TcpConfig config) {
     this.engine = engine;
     this.buffer = new ReceiveBuffer(config.receiveBufferBytes(), config.maxOutOfOrderRanges());
-    this.mss = mss;
+  }
+
+  /** Our MSS: the largest payload we take, from the configured MTU (computed, not stored). */
+  int mss() {
+    return engine.config.mtu() - engine.endpoints.ipHeaderLength() - TcpEngine.TCP_HEADER;
   }
 
   /** The peer's SYN at {@code seq}: RCV.NXT is the byte after it. */
@@ -223,7 +225,7 @@ final class Receiver {
     }
     int nowMillis = Math.max(1, (int) (now / 1_000_000L)); // 0 means "no data yet"
     if (lastDataArrivalMillis == 0 || nowMillis - lastDataArrivalMillis > engine.rtt.rtoNanos() / 1_000_000L) {
-      long segments = receiveWindowForAcceptance() / (2L * mss);
+      long segments = receiveWindowForAcceptance() / (2L * mss());
       quickAcks = (byte) Math.max(quickAcks, Math.min(16, Math.max(2, segments)));
     }
     lastDataArrivalMillis = nowMillis;
@@ -265,7 +267,7 @@ final class Receiver {
    */
   private int fullSegmentSize(int length) {
     largestSegmentReceived = Math.max(largestSegmentReceived, length);
-    int ceiling = mss - (engine.timestampsOk ? TcpEngine.TIMESTAMP_OPTION_SPACE : 0);
+    int ceiling = mss() - (engine.timestampsOk ? TcpEngine.TIMESTAMP_OPTION_SPACE : 0);
     return Math.min(ceiling, Math.max(largestSegmentReceived, TcpEngine.DEFAULT_MSS_IPV4));
   }
 
@@ -330,7 +332,7 @@ final class Receiver {
   /** RFC 9293 §3.8.6.2.2: move the edge right only by at least min(RCV.BUFF / 2, MSS). */
   private boolean edgeMoveWorthwhile(int edge) {
     return SeqNum.gt(edge, advertisedEdge)
-        && SeqNum.distance(advertisedEdge, edge) >= Math.min(buffer.capacity() / 2, mss);
+        && SeqNum.distance(advertisedEdge, edge) >= Math.min(buffer.capacity() / 2, mss());
   }
 
   /**

@@ -45,7 +45,6 @@ final class Sender {
   private int zeroWindowProbes;
   /** The persist timer fired as the SWS override timeout: send what the window allows. */
   private boolean swsOverride;
-  private final int tsOffset;
   /** Our TSval when we last retransmitted: echoes older than it may time a waiting period. */
   int tsAtLastRetransmission;
   boolean retransmittedSinceConnect;
@@ -58,7 +57,6 @@ final class Sender {
     this.nxt = iss;
     this.max = iss;
     this.bufSeq = iss + 1;
-    this.tsOffset = Integer.rotateLeft(iss, 13) ^ 0x5A5A_5A5A;
     this.mss = defaultMss;
     this.mssLimit = defaultMss;
     this.peerMss = defaultMss;
@@ -196,7 +194,8 @@ final class Sender {
   }
 
   int timestampNow(long now) {
-    return (int) (now / TcpEngine.TIMESTAMP_TICK_NANOS) + tsOffset;
+    // The offset hides our uptime (RFC 7323 §7.1) and is derived from the ISS, not stored.
+    return (int) (now / TcpEngine.TIMESTAMP_TICK_NANOS) + (Integer.rotateLeft(iss, 13) ^ 0x5A5A_5A5A);
   }
 
   /**

@@ -55,8 +55,8 @@ public final class TcpEngine {
   // Scratch for building segments: allocated by pollTransmit, dropped by releaseIdleBuffers, so an
   // idle connection holds none.
   private TcpBuilder out;
-  /** Keepalive's idle time (0: off), from the configuration until the application changes it. */
-  private long keepAliveIdleNanos;
+  /** Keepalive on, from the configuration (an idle time set) until the application changes it. */
+  private boolean keepAlive;
   private int keepAliveProbesSent;
   private boolean applicationClosed;
 
@@ -77,9 +77,8 @@ public final class TcpEngine {
   private boolean rstWithAck;
   private boolean rstWithTimestamps;
 
-  // RFC 5961 §7 challenge-ACK rate limit.
-  private long challengeWindowStart = Long.MIN_VALUE;
-  private int challengeAcksInWindow;
+  /** RFC 5961 §7: made at the first challenge ACK. */
+  private ChallengeAckLimiter challengeAcks;
 
   private TcpEngine(TcpConfig config, TcpEndpoints endpoints, int iss, TcpState initial, long now) {
     this.config = config;
@@ -89,8 +88,8 @@ public final class TcpEngine {
     this.rtt = new RttEstimator(config.initialRtoNanos(), config.minRtoNanos(), config.maxRtoNanos(),
         TIMESTAMP_TICK_NANOS);
     this.congestion = config.congestion().create(config.initialWindowSegments());
-    this.rcv = new Receiver(this, config, config.mtu() - endpoints.ipHeaderLength() - TCP_HEADER);
-    this.keepAliveIdleNanos = config.keepAliveIdleNanos();
+    this.rcv = new Receiver(this, config);
+    this.keepAlive = config.keepAliveIdleNanos() > 0;
     int shift = config.windowScaleShift();
     if (shift < 0) { // derive: the smallest shift that covers the buffer
       shift = 0;
@@ -205,15 +204,18 @@ public final class TcpEngine {
    * after {@link TcpConfig#DEFAULT_KEEPALIVE_IDLE_NANOS} if the configuration has none.
    */
   public void setKeepAlive(boolean on, long now) {
-    keepAliveIdleNanos = on
-        ? (config.keepAliveIdleNanos() > 0 ? config.keepAliveIdleNanos() : TcpConfig.DEFAULT_KEEPALIVE_IDLE_NANOS)
-        : 0;
-    timers.set(TcpTimer.KEEPALIVE, on && state == TcpState.ESTABLISHED ? now + keepAliveIdleNanos : NEVER);
+    keepAlive = on;
+    timers.set(TcpTimer.KEEPALIVE, on && state == TcpState.ESTABLISHED ? now + keepAliveIdleNanos() : NEVER);
     keepAliveProbesSent = 0;
   }
 
   public boolean keepAlive() {
-    return keepAliveIdleNanos > 0;
+    return keepAlive;
+  }
+
+  /** The idle time before the first keepalive probe. */
+  private long keepAliveIdleNanos() {
+    return config.keepAliveIdleNanos() > 0 ? config.keepAliveIdleNanos() : TcpConfig.DEFAULT_KEEPALIVE_IDLE_NANOS;
   }
 
   /** Send-buffer space left. */
@@ -302,8 +304,8 @@ public final class TcpEngine {
   public void onSegment(TcpSegment seg, long now) {
     stats.increment(TcpCounter.SEGMENTS_IN);
     keepAliveProbesSent = 0;
-    if (keepAliveIdleNanos > 0 && state == TcpState.ESTABLISHED) {
-      timers.set(TcpTimer.KEEPALIVE, now + keepAliveIdleNanos);
+    if (keepAlive && state == TcpState.ESTABLISHED) {
+      timers.set(TcpTimer.KEEPALIVE, now + keepAliveIdleNanos());
     }
     switch (state) {
       case CLOSED, LISTEN -> drop(DropReason.TCP_NO_CONNECTION);
@@ -829,8 +831,8 @@ public final class TcpEngine {
     }
     retransmits = 0;
     congestion.init(snd.mss, now);
-    if (keepAliveIdleNanos > 0) {
-      timers.set(TcpTimer.KEEPALIVE, now + keepAliveIdleNanos);
+    if (keepAlive) {
+      timers.set(TcpTimer.KEEPALIVE, now + keepAliveIdleNanos());
     }
     queueEvent(TcpEvent.CONNECTED);
     if (snd.finQueued) {
@@ -997,7 +999,7 @@ public final class TcpEngine {
 
   /** Upper bound on one segment from {@link #pollTransmit}: header with options plus MSS. */
   public int maxSegmentLength() {
-    return 60 + Math.max(snd.mss, rcv.mss);
+    return 60 + Math.max(snd.mss, rcv.mss());
   }
 
   private int writeEstablished(byte[] buf, int off, long now) {
@@ -1094,7 +1096,7 @@ public final class TcpEngine {
   private int writeSyn(byte[] buf, int off, long now) {
     boolean synAck = state == TcpState.SYN_RECEIVED;
     out().clearOptions();
-    out().mss(rcv.mss);
+    out().mss(rcv.mss());
     boolean offerSack = synAck ? sackOk : config.sack();
     boolean offerTs = synAck ? timestampsOk : config.timestamps();
     boolean offerWs = synAck ? windowScaleAgreed : config.windowScaling();
@@ -1192,12 +1194,10 @@ public final class TcpEngine {
 
   private void challengeAck(long now, DropReason reason) {
     drop(reason);
-    if (challengeWindowStart == Long.MIN_VALUE || now - challengeWindowStart >= 1_000_000_000L) {
-      challengeWindowStart = now;
-      challengeAcksInWindow = 0;
+    if (challengeAcks == null) {
+      challengeAcks = new ChallengeAckLimiter();
     }
-    if (challengeAcksInWindow < config.challengeAcksPerSecond()) {
-      challengeAcksInWindow++;
+    if (challengeAcks.tryAcquire(now, config.challengeAcksPerSecond())) {
       stats.increment(TcpCounter.CHALLENGE_ACKS);
       rcv.ackNow = true;
     } else {
