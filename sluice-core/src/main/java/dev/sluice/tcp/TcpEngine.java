@@ -35,7 +35,7 @@ public final class TcpEngine {
   final TcpConfig config;
   final TcpEndpoints endpoints;
   final TcpStats stats = new TcpStats();
-  private TcpState state;
+  TcpState state;
   /** The sending half: SND.UNA/NXT/MAX, the peer's window, MSS, Nagle, SWS, persist. */
   final Sender snd;
   /** The receiving half: RCV.NXT, reassembly, the peer's FIN, our window, SACK, when to ACK. */
@@ -54,7 +54,7 @@ public final class TcpEngine {
   private ArrayDeque<TcpEvent> eventOverflow;
   // Scratch for building segments: allocated by pollTransmit, dropped by releaseIdleBuffers, so an
   // idle connection holds none.
-  private TcpBuilder out;
+  private Transmitter tx;
   /** Keepalive on, from the configuration (an idle time set) until the application changes it. */
   private boolean keepAlive;
   private int keepAliveProbesSent;
@@ -63,7 +63,7 @@ public final class TcpEngine {
   // Options negotiated in the handshake (RFC 9293 §3.7.1, RFC 7323, RFC 2018).
   boolean timestampsOk;
   boolean sackOk;
-  private boolean windowScaleAgreed;
+  boolean windowScaleAgreed;
   /** Our SYN or SYN-ACK timed out at least once (RFC 6298 §5.7). */
   private boolean synTimedOut;
   private int retransmits;
@@ -72,10 +72,10 @@ public final class TcpEngine {
   private boolean synNeeded;
   boolean probeNow;
   private boolean rstPending;
-  private int rstSeq;
-  private int rstAck;
-  private boolean rstWithAck;
-  private boolean rstWithTimestamps;
+  int rstSeq;
+  int rstAck;
+  boolean rstWithAck;
+  boolean rstWithTimestamps;
 
   /** RFC 5961 §7: made at the first challenge ACK. */
   private ChallengeAckLimiter challengeAcks;
@@ -708,7 +708,7 @@ public final class TcpEngine {
     }
   }
 
-  private LossRecovery recovery() {
+  LossRecovery recovery() {
     LossRecovery r = recovery;
     if (r == null) {
       r = recovery = new LossRecovery();
@@ -716,7 +716,7 @@ public final class TcpEngine {
     return r;
   }
 
-  private boolean inRecovery() {
+  boolean inRecovery() {
     return recovery != null && recovery.inRecovery;
   }
 
@@ -914,7 +914,7 @@ public final class TcpEngine {
    * The user timeout runs from the oldest unacknowledged data (RFC 5482): started when data is
    * first outstanding, restarted when an ACK makes progress, off without a configured timeout.
    */
-  private void startUserTimeout(long now) {
+  void startUserTimeout(long now) {
     if (!timers.isSet(TcpTimer.USER_TIMEOUT)) {
       restartUserTimeout(now);
     }
@@ -962,12 +962,12 @@ public final class TcpEngine {
 
   // ------------------------------------------------------------------ output
 
-  private TcpBuilder out() {
-    TcpBuilder builder = out;
-    if (builder == null) {
-      builder = out = new TcpBuilder();
+  private Transmitter tx() {
+    Transmitter t = tx;
+    if (t == null) {
+      t = tx = new Transmitter(this);
     }
-    return builder;
+    return t;
   }
 
   /**
@@ -978,7 +978,7 @@ public final class TcpEngine {
   public int pollTransmit(byte[] buf, int off, long now) {
     if (rstPending) {
       rstPending = false;
-      return writeRst(buf, off, now);
+      return tx().writeRst(buf, off, now);
     }
     switch (state) {
       case CLOSED, LISTEN -> {
@@ -987,12 +987,12 @@ public final class TcpEngine {
       case SYN_SENT, SYN_RECEIVED -> {
         if (synNeeded) {
           synNeeded = false;
-          return writeSyn(buf, off, now);
+          return tx().writeSyn(buf, off, now);
         }
-        return rcv.ackNow ? writeSegment(buf, off, now, snd.nxt, 0, TcpFlags.ACK) : 0;
+        return rcv.ackNow ? tx().writeSegment(buf, off, now, snd.nxt, 0, TcpFlags.ACK) : 0;
       }
       default -> {
-        return writeEstablished(buf, off, now);
+        return tx().writeEstablished(buf, off, now);
       }
     }
   }
@@ -1000,194 +1000,6 @@ public final class TcpEngine {
   /** Upper bound on one segment from {@link #pollTransmit}: header with options plus MSS. */
   public int maxSegmentLength() {
     return 60 + Math.max(snd.mss, rcv.mss());
-  }
-
-  private int writeEstablished(byte[] buf, int off, long now) {
-    // In synchronized states SND.NXT never falls below the send buffer's first byte.
-    int unsent = (int) (snd.buffer.length() - SeqNum.distance(snd.bufSeq, snd.nxt));
-    // RFC 6691: this segment's options (timestamps, SACK blocks) come off the MSS, so that the
-    // whole packet still fits the path MTU.
-    int maxPayload = Math.max(1, snd.mssLimit - optionSpace());
-    if (inRecovery()) {
-      int written = writeRecoveryRetransmission(buf, off, now, maxPayload);
-      if (written > 0) {
-        return written;
-      }
-    }
-    int length = snd.sendableLength(unsent, maxPayload, now);
-    // Our FIN rides on the segment that carries the last byte, or goes alone once all is sent.
-    boolean finDue = snd.finQueued && SeqNum.le(snd.nxt, snd.finSeq()) && snd.nxt + length == snd.finSeq();
-    if (length > 0 || finDue) {
-      int flags = TcpFlags.ACK | (finDue ? TcpFlags.FIN : 0) | (length > 0 && length == unsent ? TcpFlags.PSH : 0);
-      int seq = snd.nxt;
-      int written = writeSegment(buf, off, now, seq, length, flags);
-      boolean retransmission = SeqNum.lt(seq, snd.max);
-      if (retransmission) {
-        stats.increment(TcpCounter.RETRANSMITTED_SEGMENTS);
-        snd.noteRetransmission(now);
-      } else if (!timestampsOk) {
-        recovery().startTiming(seq, now);
-      }
-      snd.nxt = seq + length + (finDue ? 1 : 0);
-      if (SeqNum.gt(snd.nxt, snd.max)) {
-        snd.max = snd.nxt;
-      }
-      if (!timers.isSet(TcpTimer.RETRANSMIT)) {
-        timers.set(TcpTimer.RETRANSMIT, now + rtt.rtoNanos());
-      }
-      startUserTimeout(now);
-      return written;
-    }
-    if (probeNow) {
-      probeNow = false;
-      // A window or keepalive probe: an old sequence number forces the peer to answer with an
-      // ACK carrying its current window (RFC 9293 §3.8.6.1, RFC 1122 §4.2.3.6).
-      stats.increment(TcpCounter.PROBES);
-      return writeSegment(buf, off, now, snd.una - 1, 0, TcpFlags.ACK);
-    }
-    if (rcv.ackNow) {
-      // A pure ACK carries the highest sequence number sent, not the go-back-N position: the peer
-      // may have received everything up to SND.MAX, and an older number would fail its
-      // acceptability test, so the ACK would be dropped unread (RFC 9293 §3.10.7.4 first). The
-      // one exception is a window that shrank below SND.MAX (snd.acceptableSeq).
-      return writeSegment(buf, off, now, snd.acceptableSeq(), 0, TcpFlags.ACK);
-    }
-    return 0;
-  }
-
-  /**
-   * During recovery, retransmits the next hole (RFC 6675 §5 NextSeg rule 1; without SACK, the
-   * first unacknowledged segment once per partial ACK, RFC 6582) if the pipe allows. Returns the
-   * segment length, or 0 if nothing is to be retransmitted now.
-   */
-  private int writeRecoveryRetransmission(byte[] buf, int off, long now, int maxPayload) {
-    // RFC 5681 §3.2 step 4 and RFC 6675 §5 (4.3): the segment presumed lost MUST be retransmitted
-    // on entering recovery, whatever the pipe; only later retransmissions wait for room in cwnd.
-    // (Without SACK, a 10-segment flight with cwnd cut to 7 would otherwise wait for the RTO.)
-    LossRecovery r = recovery;
-    if (!r.retransmitDue && r.pipe(snd.una, snd.max, sackOk, snd.mss) >= congestion.cwnd()) {
-      return 0;
-    }
-    long hole = r.nextHole(snd.una, snd.max, sackOk);
-    if (hole < 0) {
-      return 0;
-    }
-    int offset = (int) hole;
-    int end = (int) (hole >>> 32);
-    int seq = snd.una + offset;
-    int sentData = (int) Math.min(SeqNum.distance(seq, SeqNum.min(snd.max, snd.finSeq())), Integer.MAX_VALUE);
-    int length = Math.min(Math.min(end - offset, maxPayload), sentData);
-    boolean fin = snd.finQueued && snd.max == snd.finSeq() + 1 && seq + length == snd.finSeq() && offset + length < end;
-    if (length <= 0 && !fin) {
-      return 0;
-    }
-    int flags = TcpFlags.ACK | (fin ? TcpFlags.FIN : 0);
-    int written = writeSegment(buf, off, now, seq, Math.max(length, 0), flags);
-    stats.increment(TcpCounter.RETRANSMITTED_SEGMENTS);
-    snd.noteRetransmission(now);
-    r.retransmitDue = false;
-    r.highRxt = seq + Math.max(length, 0) + (fin ? 1 : 0);
-    if (!timers.isSet(TcpTimer.RETRANSMIT)) {
-      timers.set(TcpTimer.RETRANSMIT, now + rtt.rtoNanos());
-    }
-    return written;
-  }
-
-  private int writeSyn(byte[] buf, int off, long now) {
-    boolean synAck = state == TcpState.SYN_RECEIVED;
-    out().clearOptions();
-    out().mss(rcv.mss());
-    boolean offerSack = synAck ? sackOk : config.sack();
-    boolean offerTs = synAck ? timestampsOk : config.timestamps();
-    boolean offerWs = synAck ? windowScaleAgreed : config.windowScaling();
-    if (offerSack) {
-      out().sackPermitted();
-    }
-    if (offerTs) {
-      if (!offerSack) {
-        out().nop().nop();
-      }
-      out().timestamps(snd.timestampNow(now), synAck ? rcv.tsRecent : 0);
-    }
-    if (offerWs) {
-      out().nop().windowScale(rcv.shift);
-    }
-    int flags = TcpFlags.SYN | (synAck ? TcpFlags.ACK : 0);
-    int window = Math.min(rcv.buffer.window(), 0xFFFF); // RFC 7323 §2.2: never scaled in a SYN
-    int written = finishSegment(buf, off, snd.iss, synAck ? rcv.nxt : 0, flags, window, 0);
-    // A retransmitted SYN-ACK cannot say more than 65535, but an ACK sent in SYN-RECEIVED may
-    // already have offered a larger, scaled window: the edge we accept up to never moves left.
-    rcv.advertisedEdge = SeqNum.max(rcv.advertisedEdge, rcv.nxt + window);
-    if (SeqNum.lt(snd.iss, snd.max)) {
-      stats.increment(TcpCounter.RETRANSMITTED_SEGMENTS);
-      snd.noteRetransmission(now);
-    } else if (!timestampsOk) {
-      recovery().restartTiming(snd.iss, now);
-    }
-    snd.nxt = snd.iss + 1;
-    if (SeqNum.gt(snd.nxt, snd.max)) {
-      snd.max = snd.nxt;
-    }
-    timers.set(TcpTimer.RETRANSMIT, now + rtt.rtoNanos());
-    startUserTimeout(now); // the user timeout bounds the handshake too, as Linux's does
-    return written;
-  }
-
-  /** Bytes of options the next non-SYN segment will carry. */
-  private int optionSpace() {
-    return (timestampsOk ? TIMESTAMP_OPTION_SPACE : 0) + rcv.sackOptionSpace();
-  }
-
-  /** A non-SYN segment from us: ACK, options, window, optional payload from the send buffer. */
-  private int writeSegment(byte[] buf, int off, long now, int seq, int payload, int flags) {
-    out().clearOptions();
-    if (timestampsOk) {
-      out().nop().nop().timestamps(snd.timestampNow(now), rcv.tsRecent);
-    }
-    int blocks = sackOk ? rcv.sackBlocks() : 0;
-    if (blocks > 0) {
-      out().nop().nop().sack(blocks, rcv.sackEdges);
-      rcv.dsackPending = false; // reported once (RFC 2883 §4)
-    }
-    int window = rcv.advertisedWindow();
-    int header = out().headerLength();
-    if (payload > 0) {
-      snd.buffer.copy((int) SeqNum.distance(snd.bufSeq, seq), buf, off + header, payload);
-      stats.add(TcpCounter.BYTES_SENT, payload);
-    }
-    return finishSegment(buf, off, seq, rcv.nxt, flags, Math.min(window >>> rcv.shift, 0xFFFF), payload);
-  }
-
-  private int finishSegment(byte[] buf, int off, int seq, int ack, int flags, int windowField, int payload) {
-    out().sourcePort(endpoints.localPort())
-        .destinationPort(endpoints.remotePort())
-        .sequenceNumber(seq)
-        .acknowledgmentNumber(ack)
-        .flags(flags)
-        .window(windowField)
-        .urgentPointer(0);
-    int header = out().headerLength();
-    out().write(buf, off, payload, endpoints.outgoingPseudoHeaderSum(header + payload));
-    stats.increment(TcpCounter.SEGMENTS_OUT);
-    if ((flags & TcpFlags.ACK) != 0) {
-      rcv.onAckSent(ack);
-    }
-    return header + payload;
-  }
-
-  private int writeRst(byte[] buf, int off, long now) {
-    out().clearOptions();
-    if (rstWithTimestamps) {
-      out().nop().nop().timestamps(snd.timestampNow(now), rcv.tsRecent);
-    }
-    int header = out().headerLength();
-    stats.increment(TcpCounter.RESETS_SENT);
-    int flags = TcpFlags.RST | (rstWithAck ? TcpFlags.ACK : 0);
-    out().sourcePort(endpoints.localPort()).destinationPort(endpoints.remotePort())
-        .sequenceNumber(rstSeq).acknowledgmentNumber(rstWithAck ? rstAck : 0)
-        .flags(flags).window(0).urgentPointer(0);
-    stats.increment(TcpCounter.SEGMENTS_OUT);
-    return out().write(buf, off, 0, endpoints.outgoingPseudoHeaderSum(header));
   }
 
   // ------------------------------------------------------------------ helpers
@@ -1247,7 +1059,7 @@ public final class TcpEngine {
 
   /** Frees empty buffers, so an idle connection holds none. */
   public void releaseIdleBuffers() {
-    out = null;
+    tx = null;
     snd.buffer.releaseIfEmpty();
     rcv.releaseIdleBuffers();
     if (recovery != null) {
