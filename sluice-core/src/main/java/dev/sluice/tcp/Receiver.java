@@ -1,6 +1,7 @@
 package dev.sluice.tcp;
 
 import dev.sluice.wire.DropReason;
+import dev.sluice.wire.TcpFlags;
 import dev.sluice.wire.TcpOptions;
 import dev.sluice.wire.TcpSegment;
 
@@ -20,6 +21,9 @@ final class Receiver {
     /** RCV.NXT passed it: end-of-stream was reported and nothing more can arrive. */
     CONSUMED
   }
+
+  /** RFC 7323 §5.5: TS.Recent is invalid after 24 days of idleness. */
+  private static final long PAWS_IDLE_LIMIT_NANOS = 24L * 24 * 3600 * 1_000_000_000L;
 
   private final TcpEngine engine;
   final ReceiveBuffer buffer;
@@ -408,5 +412,36 @@ final class Receiver {
     sackEdges[2 * count] = nxt + holes.rangeStart(index);
     sackEdges[2 * count + 1] = nxt + holes.rangeEnd(index);
     return count + 1;
+  }
+
+  /**
+   * RFC 7323 §5.3 (PAWS), which comes before the sequence check (the caller exempts RSTs, §5.3
+   * R1): true if {@code seg}'s TSval is older than TS.Recent, so the segment is an old duplicate.
+   */
+  boolean pawsRejects(TcpSegment seg, long now) {
+    if (!engine.timestampsOk || !seg.options().hasTimestamps() || !tsRecentValid) {
+      return false;
+    }
+    if (now - tsRecentTime > PAWS_IDLE_LIMIT_NANOS) {
+      tsRecentValid = false; // §5.5: forget TS.Recent after 24 days idle
+      return false;
+    }
+    return SeqNum.lt(seg.options().tsVal(), tsRecent) && !disorderedAck(seg);
+  }
+
+  /**
+   * Linux's {@code tcp_disordered_ack}: a pure duplicate ACK at RCV.NXT that changes no window and
+   * whose TSval is older than TS.Recent by less than one RTO was merely overtaken (spray-mode
+   * receive and the network both reorder), not replayed from an old incarnation. PAWS (RFC 7323
+   * §5.3) would drop it and answer with a duplicate ACK of our own; accepting it changes nothing,
+   * because it carries nothing new, and keeps that needless ACK off the wire.
+   */
+  private boolean disorderedAck(TcpSegment seg) {
+    return seg.flags() == TcpFlags.ACK
+        && seg.payloadLength() == 0
+        && seg.sequenceNumber() == nxt
+        && seg.acknowledgmentNumber() == engine.snd.una
+        && ((long) seg.window() << engine.snd.shift) == engine.snd.wnd
+        && (long) (tsRecent - seg.options().tsVal()) * TcpEngine.TIMESTAMP_TICK_NANOS <= engine.rtt.rtoNanos();
   }
 }

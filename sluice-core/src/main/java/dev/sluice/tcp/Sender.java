@@ -1,5 +1,6 @@
 package dev.sluice.tcp;
 
+import dev.sluice.wire.DropReason;
 import dev.sluice.wire.TcpSegment;
 
 /**
@@ -111,7 +112,7 @@ final class Sender {
   }
 
   /**
-   * How many new bytes to send now: within the peer's window and the engine.congestion window, and
+   * How many new bytes to send now: within the peer's window and the congestion window, and
    * subject to Nagle (RFC 9293 §3.7.4) and sender-side SWS avoidance (§3.8.6.2.1).
    */
   int sendableLength(int unsent, int maxPayload, long now) {
@@ -218,6 +219,123 @@ final class Sender {
       engine.timers.set(TcpTimer.PERSIST, now + persistBackoff);
     } else if (unsent && nxt == una) {
       swsOverride = true; // the SWS override timeout: the next pollTransmit sends what fits
+    }
+    return true;
+  }
+
+  /**
+   * SND.UNA advances to {@code ack}: free the acknowledged bytes, take an RTT sample, let the
+   * congestion controller grow the window, and run the retransmission and user timers again.
+   */
+  void onAck(int ack, TcpSegment seg, long now) {
+    long acked = SeqNum.distance(una, ack);
+    long bytesInFlight = SeqNum.distance(una, max);
+    if (una == iss) {
+      acked--; // our SYN
+    }
+    int dataAcked = (int) Math.min(acked, buffer.length());
+    if (dataAcked > 0) {
+      buffer.acknowledge(dataAcked);
+      bufSeq += dataAcked;
+      engine.stats.add(TcpCounter.BYTES_ACKED, dataAcked);
+    }
+    LossRecovery r = engine.recovery;
+    boolean recoveryEnded = r != null && r.onUnaAdvanced(una, ack, engine.sackOk);
+    una = ack;
+    if (SeqNum.lt(nxt, una)) {
+      nxt = una;
+    }
+    if (recoveryEnded) {
+      engine.congestion.onExitRecovery(now);
+    }
+    long sample = -1;
+    boolean timestampSample = false;
+    if (engine.timestampsOk && seg.options().hasTimestamps() && seg.options().tsEcr() != 0
+        && !(retransmittedSinceConnect && SeqNum.lt(seg.options().tsEcr(), tsAtLastRetransmission))) {
+      // RFC 7323 §4.1 (RTTM): the echoed timestamp dates the transmission that was acknowledged.
+      // After a retransmission, RFC 7323 §4.3 makes the peer echo its TS.Recent, which can date
+      // from before the loss: such a sample would include the whole retransmission timeout and
+      // inflate the RTO (a spiral under heavy loss), so only echoes of our latest round count.
+      timestampSample = true;
+      long ticks = timestampNow(now) - seg.options().tsEcr();
+      if (ticks >= 0 && ticks < Integer.MAX_VALUE) {
+        sample = ticks * TcpEngine.TIMESTAMP_TICK_NANOS;
+      }
+    }
+    if (r != null) {
+      long timed = r.timedSample(ack, now, !timestampSample); // Karn: one timed segment, RFC 6298 §3
+      if (!timestampSample) {
+        sample = timed;
+      }
+    }
+    if (sample >= 0) {
+      engine.rtt.sample(sample);
+      engine.stats.increment(TcpCounter.RTT_SAMPLES);
+    }
+    if (engine.state.isSynchronized() && dataAcked > 0 && !engine.inRecovery()) {
+      engine.congestion.onAck(dataAcked, sample, bytesInFlight, now); // no growth in recovery
+    }
+    if (una == max) {
+      engine.timers.stop(TcpTimer.RETRANSMIT);
+      if (buffer.length() > 0) {
+        engine.restartUserTimeout(now);
+      } else {
+        engine.timers.stop(TcpTimer.USER_TIMEOUT);
+      }
+    } else {
+      engine.timers.set(TcpTimer.RETRANSMIT, now + engine.rtt.rtoNanos());
+      engine.restartUserTimeout(now);
+    }
+  }
+
+  /**
+   * An ICMP "fragmentation needed" (RFC 1191 §6.4) or "packet too big" (RFC 8201 §5.4) error that
+   * quotes this connection's segment with sequence number {@code quotedSeq} and reports
+   * {@code mtu}. Returns true if the path MTU shrank.
+   *
+   * <p>Forged errors are the threat (RFC 5927): an error quoting a sequence number outside
+   * [SND.UNA, SND.NXT] is dropped (hostile input 11), and an MTU below the family's minimum, 576
+   * for IPv4 (RFC 791) or 1280 for IPv6 (RFC 8200 §5), is ignored so the MSS never collapses
+   * (hostile input 12, CVE-2004-1060). A larger MTU is ignored too: increases come only from
+   * probing, which Sluice does not do. Data in flight in segments now too large is sent again at
+   * the new size at once, and the congestion window keeps its size in segments: a smaller MTU is
+   * not a sign of congestion (RFC 1191 §6.5).
+   */
+  boolean onPathMtu(int mtu, int quotedSeq) {
+    if (engine.state == TcpState.CLOSED || engine.state == TcpState.LISTEN) {
+      engine.drop(DropReason.TCP_NO_CONNECTION);
+      return false;
+    }
+    int minimum = engine.endpoints.ipv6() ? 1280 : 576;
+    if (mtu < minimum) {
+      engine.drop(DropReason.ICMP_MTU_TOO_SMALL);
+      return false;
+    }
+    if (SeqNum.lt(quotedSeq, una) || SeqNum.gt(quotedSeq, max)) {
+      engine.drop(DropReason.ICMP_QUOTE_OUT_OF_WINDOW);
+      return false;
+    }
+    if (mtu >= pathMtu) {
+      return false;
+    }
+    pathMtu = mtu;
+    engine.stats.increment(TcpCounter.PATH_MTU_DECREASES);
+    if (engine.state == TcpState.SYN_SENT) {
+      return true; // negotiate() applies it; a SYN is never larger than the minimum MTU
+    }
+    int oldMss = mss;
+    updateSendMss();
+    if (engine.state == TcpState.SYN_RECEIVED) {
+      return true; // establish() starts the congestion window with the new MSS
+    }
+    if (mss < oldMss) {
+      engine.congestion.setSmss(mss);
+    }
+    if (SeqNum.lt(una, max)) {
+      // Go back to SND.UNA without backing off the timer or shrinking the window: the segments
+      // were lost to the MTU, not to congestion. Karn's rule applies to what is sent again.
+      engine.goBackToSndUna();
+      engine.stopRttTiming();
     }
     return true;
   }

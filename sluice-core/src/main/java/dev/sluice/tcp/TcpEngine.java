@@ -28,8 +28,6 @@ public final class TcpEngine {
   static final int TCP_HEADER = 20;
   static final int TIMESTAMP_OPTION_SPACE = 12; // NOP, NOP, kind 8 length 10
   static final long TIMESTAMP_TICK_NANOS = 1_000_000L; // 1 ms (RFC 7323 §5.4: 1 ms–1 s)
-  /** RFC 7323 §5.5: TS.Recent is invalid after 24 days of idleness. */
-  private static final long PAWS_IDLE_LIMIT_NANOS = 24L * 24 * 3600 * 1_000_000_000L;
   private static final long NEVER = TimerTable.NEVER;
 
   final TcpConfig config;
@@ -66,7 +64,7 @@ public final class TcpEngine {
   boolean windowScaleAgreed;
   /** Our SYN or SYN-ACK timed out at least once (RFC 6298 §5.7). */
   private boolean synTimedOut;
-  private int retransmits;
+  int retransmits;
 
   // What the next pollTransmit owes.
   private boolean synNeeded;
@@ -375,14 +373,10 @@ public final class TcpEngine {
     int seq = seg.sequenceNumber();
 
     // RFC 7323 §5.3 (PAWS) comes before the sequence check; RSTs are exempt (§5.3 R1).
-    if (!rst && timestampsOk && seg.options().hasTimestamps() && rcv.tsRecentValid) {
-      if (now - rcv.tsRecentTime > PAWS_IDLE_LIMIT_NANOS) {
-        rcv.tsRecentValid = false; // §5.5: forget TS.Recent after 24 days idle
-      } else if (SeqNum.lt(seg.options().tsVal(), rcv.tsRecent) && !disorderedAck(seg)) {
-        rcv.ackNow = !staleInTimeWait(seg);
-        drop(DropReason.TCP_PAWS_REJECTED);
-        return;
-      }
+    if (!rst && rcv.pawsRejects(seg, now)) {
+      rcv.ackNow = !staleInTimeWait(seg);
+      drop(DropReason.TCP_PAWS_REJECTED);
+      return;
     }
 
     // Simultaneous open (RFC 9293 §3.5, Figure 8): the peer's SYN-ACK repeats its SYN, so it sits
@@ -521,22 +515,6 @@ public final class TcpEngine {
   }
 
   /**
-   * Linux's {@code tcp_disordered_ack}: a pure duplicate ACK at RCV.NXT that changes no window and
-   * whose TSval is older than TS.Recent by less than one RTO was merely overtaken (spray-mode
-   * receive and the network both reorder), not replayed from an old incarnation. PAWS (RFC 7323
-   * §5.3) would drop it and answer with a duplicate ACK of our own; accepting it changes nothing,
-   * because it carries nothing new, and keeps that needless ACK off the wire.
-   */
-  private boolean disorderedAck(TcpSegment seg) {
-    return seg.flags() == TcpFlags.ACK
-        && seg.payloadLength() == 0
-        && seg.sequenceNumber() == rcv.nxt
-        && seg.acknowledgmentNumber() == snd.una
-        && ((long) seg.window() << snd.shift) == snd.wnd
-        && (long) (rcv.tsRecent - seg.options().tsVal()) * TIMESTAMP_TICK_NANOS <= rtt.rtoNanos();
-  }
-
-  /**
    * Stores the payload and records the FIN (RFC 9293 §3.10.7.4, seventh and eighth). {@code skip}
    * is 1 when the segment's first sequence number is its SYN. {@code arrivedInTimeWait} tells a
    * segment that met TIME-WAIT from the one whose ACK of our FIN just led there (from CLOSING).
@@ -622,65 +600,8 @@ public final class TcpEngine {
 
   /** SND.UNA advances to {@code ack}: free acknowledged bytes, sample the RTT, grow the window. */
   private void acknowledge(int ack, TcpSegment seg, long now) {
-    long acked = SeqNum.distance(snd.una, ack);
-    long bytesInFlight = SeqNum.distance(snd.una, snd.max);
-    if (snd.una == snd.iss) {
-      acked--; // our SYN
-    }
-    int dataAcked = (int) Math.min(acked, snd.buffer.length());
-    if (dataAcked > 0) {
-      snd.buffer.acknowledge(dataAcked);
-      snd.bufSeq += dataAcked;
-      stats.add(TcpCounter.BYTES_ACKED, dataAcked);
-    }
-    LossRecovery r = recovery;
-    boolean recoveryEnded = r != null && r.onUnaAdvanced(snd.una, ack, sackOk);
-    snd.una = ack;
-    if (SeqNum.lt(snd.nxt, snd.una)) {
-      snd.nxt = snd.una;
-    }
-    if (recoveryEnded) {
-      congestion.onExitRecovery(now);
-    }
-    long sample = -1;
-    boolean timestampSample = false;
-    if (timestampsOk && seg.options().hasTimestamps() && seg.options().tsEcr() != 0
-        && !(snd.retransmittedSinceConnect && SeqNum.lt(seg.options().tsEcr(), snd.tsAtLastRetransmission))) {
-      // RFC 7323 §4.1 (RTTM): the echoed timestamp dates the transmission that was acknowledged.
-      // After a retransmission, RFC 7323 §4.3 makes the peer echo its TS.Recent, which can date
-      // from before the loss: such a sample would include the whole retransmission timeout and
-      // inflate the RTO (a spiral under heavy loss), so only echoes of our latest round count.
-      timestampSample = true;
-      long ticks = snd.timestampNow(now) - seg.options().tsEcr();
-      if (ticks >= 0 && ticks < Integer.MAX_VALUE) {
-        sample = ticks * TIMESTAMP_TICK_NANOS;
-      }
-    }
-    if (r != null) {
-      long timed = r.timedSample(ack, now, !timestampSample); // Karn: one timed segment, RFC 6298 §3
-      if (!timestampSample) {
-        sample = timed;
-      }
-    }
-    if (sample >= 0) {
-      rtt.sample(sample);
-      stats.increment(TcpCounter.RTT_SAMPLES);
-    }
+    snd.onAck(ack, seg, now);
     retransmits = 0;
-    if (state.isSynchronized() && dataAcked > 0 && !inRecovery()) {
-      congestion.onAck(dataAcked, sample, bytesInFlight, now); // no growth in recovery
-    }
-    if (snd.una == snd.max) {
-      timers.stop(TcpTimer.RETRANSMIT);
-      if (snd.buffer.length() > 0) {
-        restartUserTimeout(now);
-      } else {
-        timers.stop(TcpTimer.USER_TIMEOUT);
-      }
-    } else {
-      timers.set(TcpTimer.RETRANSMIT, now + rtt.rtoNanos());
-      restartUserTimeout(now);
-    }
     if (snd.writeBlocked && snd.buffer.free() > 0 && !snd.finQueued) {
       snd.writeBlocked = false;
       queueEvent(TcpEvent.WRITABLE);
@@ -720,7 +641,7 @@ public final class TcpEngine {
     return recovery != null && recovery.inRecovery;
   }
 
-  private void stopRttTiming() {
+  void stopRttTiming() {
     if (recovery != null) {
       recovery.stopTiming();
     }
@@ -768,53 +689,11 @@ public final class TcpEngine {
   /**
    * An ICMP "fragmentation needed" (RFC 1191 §6.4) or "packet too big" (RFC 8201 §5.4) error that
    * quotes this connection's segment with sequence number {@code quotedSeq} and reports
-   * {@code mtu}. Returns true if the path MTU shrank.
-   *
-   * <p>Forged errors are the threat (RFC 5927): an error quoting a sequence number outside
-   * [SND.UNA, SND.NXT] is dropped (hostile input 11), and an MTU below the family's minimum, 576
-   * for IPv4 (RFC 791) or 1280 for IPv6 (RFC 8200 §5), is ignored so the MSS never collapses
-   * (hostile input 12, CVE-2004-1060). A larger MTU is ignored too: increases come only from
-   * probing, which Sluice does not do. Data in flight in segments now too large is sent again at
-   * the new size at once, and the congestion window keeps its size in segments: a smaller MTU is
-   * not a sign of congestion (RFC 1191 §6.5).
+   * {@code mtu}. Returns true if the path MTU shrank. Forged errors are dropped and counted (RFC
+   * 5927; see {@link Sender#onPathMtu}).
    */
   public boolean onPathMtu(int mtu, int quotedSeq, long now) {
-    if (state == TcpState.CLOSED || state == TcpState.LISTEN) {
-      drop(DropReason.TCP_NO_CONNECTION);
-      return false;
-    }
-    int minimum = endpoints.ipv6() ? 1280 : 576;
-    if (mtu < minimum) {
-      drop(DropReason.ICMP_MTU_TOO_SMALL);
-      return false;
-    }
-    if (SeqNum.lt(quotedSeq, snd.una) || SeqNum.gt(quotedSeq, snd.max)) {
-      drop(DropReason.ICMP_QUOTE_OUT_OF_WINDOW);
-      return false;
-    }
-    if (mtu >= snd.pathMtu) {
-      return false;
-    }
-    snd.pathMtu = mtu;
-    stats.increment(TcpCounter.PATH_MTU_DECREASES);
-    if (state == TcpState.SYN_SENT) {
-      return true; // negotiate() applies it; a SYN is never larger than the minimum MTU
-    }
-    int oldMss = snd.mss;
-    snd.updateSendMss();
-    if (state == TcpState.SYN_RECEIVED) {
-      return true; // establish() starts the congestion window with the new MSS
-    }
-    if (snd.mss < oldMss) {
-      congestion.setSmss(snd.mss);
-    }
-    if (SeqNum.lt(snd.una, snd.max)) {
-      // Go back to SND.UNA without backing off the timer or shrinking the window: the segments
-      // were lost to the MTU, not to congestion. Karn's rule applies to what is sent again.
-      goBackToSndUna();
-      stopRttTiming();
-    }
-    return true;
+    return snd.onPathMtu(mtu, quotedSeq);
   }
 
   private void establish(long now) {
@@ -920,7 +799,7 @@ public final class TcpEngine {
     }
   }
 
-  private void restartUserTimeout(long now) {
+  void restartUserTimeout(long now) {
     if (config.userTimeoutNanos() > 0) {
       timers.set(TcpTimer.USER_TIMEOUT, now + config.userTimeoutNanos());
     }
@@ -955,7 +834,7 @@ public final class TcpEngine {
    * must not start a new one (RFC 6582 §3.2); SACK information is discarded (RFC 6675 §5.1
    * permits it).
    */
-  private void goBackToSndUna() {
+  void goBackToSndUna() {
     recovery().goBack(snd.max);
     snd.nxt = snd.una;
   }
@@ -1053,7 +932,7 @@ public final class TcpEngine {
     state = next;
   }
 
-  private void drop(DropReason reason) {
+  void drop(DropReason reason) {
     stats.drop(reason);
   }
 

@@ -65,20 +65,20 @@ final class Transmitter {
       // A pure ACK carries the highest sequence number sent, not the go-back-N position: the peer
       // may have received everything up to SND.MAX, and an older number would fail its
       // acceptability test, so the ACK would be dropped unread (RFC 9293 §3.10.7.4 first). The
-      // one exception is a window that shrank below SND.MAX (engine.snd.acceptableSeq).
+      // one exception is a window that shrank below SND.MAX (acceptableSeq).
       return writeSegment(buf, off, now, engine.snd.acceptableSeq(), 0, TcpFlags.ACK);
     }
     return 0;
   }
 
   /**
-   * During engine.recovery, retransmits the next hole (RFC 6675 §5 NextSeg rule 1; without SACK, the
+   * During recovery, retransmits the next hole (RFC 6675 §5 NextSeg rule 1; without SACK, the
    * first unacknowledged segment once per partial ACK, RFC 6582) if the pipe allows. Returns the
    * segment length, or 0 if nothing is to be retransmitted now.
    */
   private int writeRecoveryRetransmission(byte[] buf, int off, long now, int maxPayload) {
     // RFC 5681 §3.2 step 4 and RFC 6675 §5 (4.3): the segment presumed lost MUST be retransmitted
-    // on entering engine.recovery, whatever the pipe; only later retransmissions wait for room in cwnd.
+    // on entering recovery, whatever the pipe; only later retransmissions wait for room in cwnd.
     // (Without SACK, a 10-segment flight with cwnd cut to 7 would otherwise wait for the RTO.)
     LossRecovery r = engine.recovery;
     if (!r.retransmitDue && r.pipe(engine.snd.una, engine.snd.max, engine.sackOk, engine.snd.mss) >= engine.congestion.cwnd()) {
