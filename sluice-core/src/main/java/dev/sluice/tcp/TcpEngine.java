@@ -69,11 +69,8 @@ public final class TcpEngine {
   // What the next pollTransmit owes.
   private boolean synNeeded;
   boolean probeNow;
-  private boolean rstPending;
-  int rstSeq;
-  int rstAck;
-  boolean rstWithAck;
-  boolean rstWithTimestamps;
+  /** A RST owed by the next pollTransmit, or null. */
+  private PendingRst pendingRst;
 
   /** RFC 5961 §7: made at the first challenge ACK. */
   private ChallengeAckLimiter challengeAcks;
@@ -270,7 +267,10 @@ public final class TcpEngine {
     applicationClosed = true;
     if (state == TcpState.SYN_RECEIVED || state.isSynchronized() && state != TcpState.TIME_WAIT) {
       queueRst(snd.acceptableSeq(), rcv.nxt, true);
-      rstWithTimestamps = timestampsOk;
+      if (timestampsOk) {
+        PendingRst r = pendingRst;
+        pendingRst = new PendingRst(r.seq(), r.ack(), r.withAck(), true);
+      }
     }
     enterClosed(null);
   }
@@ -855,9 +855,10 @@ public final class TcpEngine {
    * needs room for {@link #maxSegmentLength()} bytes.
    */
   public int pollTransmit(byte[] buf, int off, long now) {
-    if (rstPending) {
-      rstPending = false;
-      return tx().writeRst(buf, off, now);
+    PendingRst owed = pendingRst;
+    if (owed != null) {
+      pendingRst = null;
+      return tx().writeRst(owed, buf, off, now);
     }
     switch (state) {
       case CLOSED, LISTEN -> {
@@ -897,11 +898,7 @@ public final class TcpEngine {
   }
 
   private void queueRst(int seq, int ack, boolean withAck) {
-    rstPending = true;
-    rstWithTimestamps = false;
-    rstSeq = seq;
-    rstAck = ack;
-    rstWithAck = withAck;
+    pendingRst = new PendingRst(seq, ack, withAck, false);
   }
 
   private void enterTimeWait(long now) {

@@ -191,16 +191,16 @@ final class Transmitter {
     return header + payload;
   }
 
-  int writeRst(byte[] buf, int off, long now) {
+  int writeRst(PendingRst rst, byte[] buf, int off, long now) {
     out.clearOptions();
-    if (engine.rstWithTimestamps) {
+    if (rst.withTimestamps()) {
       out.nop().nop().timestamps(engine.snd.timestampNow(now), engine.rcv.tsRecent);
     }
     int header = out.headerLength();
     engine.stats.increment(TcpCounter.RESETS_SENT);
-    int flags = TcpFlags.RST | (engine.rstWithAck ? TcpFlags.ACK : 0);
+    int flags = TcpFlags.RST | (rst.withAck() ? TcpFlags.ACK : 0);
     out.sourcePort(engine.endpoints.localPort()).destinationPort(engine.endpoints.remotePort())
-        .sequenceNumber(engine.rstSeq).acknowledgmentNumber(engine.rstWithAck ? engine.rstAck : 0)
+        .sequenceNumber(rst.seq()).acknowledgmentNumber(rst.withAck() ? rst.ack() : 0)
         .flags(flags).window(0).urgentPointer(0);
     engine.stats.increment(TcpCounter.SEGMENTS_OUT);
     return out.write(buf, off, 0, engine.endpoints.outgoingPseudoHeaderSum(header));
