@@ -1,7 +1,6 @@
 package dev.sluice.tcp;
 
 import dev.sluice.wire.DropReason;
-import dev.sluice.wire.TcpBuilder;
 import dev.sluice.wire.TcpFlags;
 import dev.sluice.wire.TcpOptions;
 import dev.sluice.wire.TcpSegment;
@@ -33,6 +32,7 @@ public final class TcpEngine {
   final TcpConfig config;
   final TcpEndpoints endpoints;
   final TcpStats stats = new TcpStats();
+  /** Read anywhere in the package; changed only by {@link #setState}. */
   TcpState state;
   /** The sending half: SND.UNA/NXT/MAX, the peer's window, MSS, Nagle, SWS, persist. */
   final Sender snd;
@@ -50,8 +50,7 @@ public final class TcpEngine {
   private long eventBits;
   private int eventCount;
   private ArrayDeque<TcpEvent> eventOverflow;
-  // Scratch for building segments: allocated by pollTransmit, dropped by releaseIdleBuffers, so an
-  // idle connection holds none.
+  /** Builds our segments: made by pollTransmit, dropped by releaseIdleBuffers (idle holds none). */
   private Transmitter tx;
   /** Keepalive on, from the configuration (an idle time set) until the application changes it. */
   private boolean keepAlive;
@@ -75,7 +74,7 @@ public final class TcpEngine {
   /** RFC 5961 §7: made at the first challenge ACK. */
   private ChallengeAckLimiter challengeAcks;
 
-  private TcpEngine(TcpConfig config, TcpEndpoints endpoints, int iss, TcpState initial, long now) {
+  private TcpEngine(TcpConfig config, TcpEndpoints endpoints, int iss, TcpState initial) {
     this.config = config;
     this.endpoints = endpoints;
     this.state = initial;
@@ -97,7 +96,7 @@ public final class TcpEngine {
 
   /** Active open (RFC 9293 §3.10.1): the engine starts in SYN-SENT and owes a SYN. */
   public static TcpEngine connect(TcpConfig config, TcpEndpoints endpoints, int iss, long now) {
-    TcpEngine engine = new TcpEngine(config, endpoints, iss, TcpState.SYN_SENT, now);
+    TcpEngine engine = new TcpEngine(config, endpoints, iss, TcpState.SYN_SENT);
     engine.synNeeded = true;
     engine.stats.increment(TcpCounter.ACTIVE_OPENS);
     return engine;
@@ -108,7 +107,7 @@ public final class TcpEngine {
    * connection in SYN-RECEIVED that owes a SYN-ACK (RFC 9293 §3.10.7.2).
    */
   public static TcpEngine accept(TcpConfig config, TcpEndpoints endpoints, TcpSegment syn, int iss, long now) {
-    TcpEngine engine = new TcpEngine(config, endpoints, iss, TcpState.SYN_RECEIVED, now);
+    TcpEngine engine = new TcpEngine(config, endpoints, iss, TcpState.SYN_RECEIVED);
     engine.stats.increment(TcpCounter.PASSIVE_OPENS);
     engine.stats.increment(TcpCounter.SEGMENTS_IN);
     engine.rcv.synchronize(syn.sequenceNumber());
@@ -130,7 +129,7 @@ public final class TcpEngine {
   public static TcpEngine acceptCookie(TcpConfig config, TcpEndpoints endpoints, TcpSegment ack, int peerMss,
       long now) {
     int iss = ack.acknowledgmentNumber() - 1;
-    TcpEngine engine = new TcpEngine(config, endpoints, iss, TcpState.SYN_RECEIVED, now);
+    TcpEngine engine = new TcpEngine(config, endpoints, iss, TcpState.SYN_RECEIVED);
     engine.stats.increment(TcpCounter.PASSIVE_OPENS);
     engine.rcv.synchronize(ack.sequenceNumber() - 1);
     engine.rcv.advertisedEdge = engine.rcv.nxt + (int) Math.min(engine.rcv.buffer.window(), 0xFFFF);
@@ -925,6 +924,11 @@ public final class TcpEngine {
     }
   }
 
+  /**
+   * The one place the connection's state changes (smoltcp's {@code set_state}): the hook for
+   * tracing and state events. The receiver, sender and loss recovery never change it; they report
+   * and the engine decides.
+   */
   private void setState(TcpState next) {
     state = next;
   }
