@@ -27,6 +27,7 @@ final class Receiver {
 
   private final TcpEngine engine;
   final ReceiveBuffer buffer;
+  private final int mss;
   int irs;
   int nxt;
   /** RCV.NXT + the window last advertised: the right edge never moves left (RFC 9293 §3.8.6). */
@@ -63,14 +64,15 @@ final class Receiver {
   /** Scratch for the SACK blocks of the next segment; dropped when idle. */
   int[] sackEdges;
 
-  Receiver(TcpEngine engine, TcpConfig config) {
+  Receiver(TcpEngine engine, TcpConfig config, int mss) {
     this.engine = engine;
     this.buffer = new ReceiveBuffer(config.receiveBufferBytes(), config.maxOutOfOrderRanges());
+    this.mss = mss;
   }
 
-  /** Our MSS: the largest payload we take, from the configured MTU (computed, not stored). */
+  /** Our MSS: the largest payload we take, from the configured MTU. */
   int mss() {
-    return engine.config.mtu() - engine.endpoints.ipHeaderLength() - TcpEngine.TCP_HEADER;
+    return mss;
   }
 
   /** The peer's SYN at {@code seq}: RCV.NXT is the byte after it. */

@@ -82,7 +82,7 @@ public final class TcpEngine {
     this.rtt = new RttEstimator(config.initialRtoNanos(), config.minRtoNanos(), config.maxRtoNanos(),
         TIMESTAMP_TICK_NANOS);
     this.congestion = config.congestion().create(config.initialWindowSegments());
-    this.rcv = new Receiver(this, config);
+    this.rcv = new Receiver(this, config, config.mtu() - endpoints.ipHeaderLength() - TCP_HEADER);
     this.keepAlive = config.keepAliveIdleNanos() > 0;
     int shift = config.windowScaleShift();
     if (shift < 0) { // derive: the smallest shift that covers the buffer

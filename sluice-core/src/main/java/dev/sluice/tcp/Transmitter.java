@@ -12,41 +12,46 @@ import dev.sluice.wire.TcpFlags;
  */
 final class Transmitter {
   private final TcpEngine engine;
+  // The engine's halves, held directly: this object exists only while the connection is busy.
+  private final Sender snd;
+  private final Receiver rcv;
   private final TcpBuilder out = new TcpBuilder();
 
   Transmitter(TcpEngine engine) {
     this.engine = engine;
+    this.snd = engine.snd;
+    this.rcv = engine.rcv;
   }
 
   int writeEstablished(byte[] buf, int off, long now) {
     // In synchronized states SND.NXT never falls below the send buffer's first byte.
-    int unsent = (int) (engine.snd.buffer.length() - SeqNum.distance(engine.snd.bufSeq, engine.snd.nxt));
+    int unsent = (int) (snd.buffer.length() - SeqNum.distance(snd.bufSeq, snd.nxt));
     // RFC 6691: this segment's options (timestamps, SACK blocks) come off the MSS, so that the
     // whole packet still fits the path MTU.
-    int maxPayload = Math.max(1, engine.snd.mssLimit - optionSpace());
+    int maxPayload = Math.max(1, snd.mssLimit - optionSpace());
     if (engine.inRecovery()) {
       int written = writeRecoveryRetransmission(buf, off, now, maxPayload);
       if (written > 0) {
         return written;
       }
     }
-    int length = engine.snd.sendableLength(unsent, maxPayload, now);
+    int length = snd.sendableLength(unsent, maxPayload, now);
     // Our FIN rides on the segment that carries the last byte, or goes alone once all is sent.
-    boolean finDue = engine.snd.finQueued && SeqNum.le(engine.snd.nxt, engine.snd.finSeq()) && engine.snd.nxt + length == engine.snd.finSeq();
+    boolean finDue = snd.finQueued && SeqNum.le(snd.nxt, snd.finSeq()) && snd.nxt + length == snd.finSeq();
     if (length > 0 || finDue) {
       int flags = TcpFlags.ACK | (finDue ? TcpFlags.FIN : 0) | (length > 0 && length == unsent ? TcpFlags.PSH : 0);
-      int seq = engine.snd.nxt;
+      int seq = snd.nxt;
       int written = writeSegment(buf, off, now, seq, length, flags);
-      boolean retransmission = SeqNum.lt(seq, engine.snd.max);
+      boolean retransmission = SeqNum.lt(seq, snd.max);
       if (retransmission) {
         engine.stats.increment(TcpCounter.RETRANSMITTED_SEGMENTS);
-        engine.snd.noteRetransmission(now);
+        snd.noteRetransmission(now);
       } else if (!engine.timestampsOk) {
         engine.recovery().startTiming(seq, now);
       }
-      engine.snd.nxt = seq + length + (finDue ? 1 : 0);
-      if (SeqNum.gt(engine.snd.nxt, engine.snd.max)) {
-        engine.snd.max = engine.snd.nxt;
+      snd.nxt = seq + length + (finDue ? 1 : 0);
+      if (SeqNum.gt(snd.nxt, snd.max)) {
+        snd.max = snd.nxt;
       }
       if (!engine.timers.isSet(TcpTimer.RETRANSMIT)) {
         engine.timers.set(TcpTimer.RETRANSMIT, now + engine.rtt.rtoNanos());
@@ -59,14 +64,14 @@ final class Transmitter {
       // A window or keepalive probe: an old sequence number forces the peer to answer with an
       // ACK carrying its current window (RFC 9293 §3.8.6.1, RFC 1122 §4.2.3.6).
       engine.stats.increment(TcpCounter.PROBES);
-      return writeSegment(buf, off, now, engine.snd.una - 1, 0, TcpFlags.ACK);
+      return writeSegment(buf, off, now, snd.una - 1, 0, TcpFlags.ACK);
     }
-    if (engine.rcv.ackNow) {
+    if (rcv.ackNow) {
       // A pure ACK carries the highest sequence number sent, not the go-back-N position: the peer
       // may have received everything up to SND.MAX, and an older number would fail its
       // acceptability test, so the ACK would be dropped unread (RFC 9293 §3.10.7.4 first). The
       // one exception is a window that shrank below SND.MAX (acceptableSeq).
-      return writeSegment(buf, off, now, engine.snd.acceptableSeq(), 0, TcpFlags.ACK);
+      return writeSegment(buf, off, now, snd.acceptableSeq(), 0, TcpFlags.ACK);
     }
     return 0;
   }
@@ -81,26 +86,26 @@ final class Transmitter {
     // on entering recovery, whatever the pipe; only later retransmissions wait for room in cwnd.
     // (Without SACK, a 10-segment flight with cwnd cut to 7 would otherwise wait for the RTO.)
     LossRecovery r = engine.recovery;
-    if (!r.retransmitDue && r.pipe(engine.snd.una, engine.snd.max, engine.sackOk, engine.snd.mss) >= engine.congestion.cwnd()) {
+    if (!r.retransmitDue && r.pipe(snd.una, snd.max, engine.sackOk, snd.mss) >= engine.congestion.cwnd()) {
       return 0;
     }
-    long hole = r.nextHole(engine.snd.una, engine.snd.max, engine.sackOk);
+    long hole = r.nextHole(snd.una, snd.max, engine.sackOk);
     if (hole < 0) {
       return 0;
     }
     int offset = (int) hole;
     int end = (int) (hole >>> 32);
-    int seq = engine.snd.una + offset;
-    int sentData = (int) Math.min(SeqNum.distance(seq, SeqNum.min(engine.snd.max, engine.snd.finSeq())), Integer.MAX_VALUE);
+    int seq = snd.una + offset;
+    int sentData = (int) Math.min(SeqNum.distance(seq, SeqNum.min(snd.max, snd.finSeq())), Integer.MAX_VALUE);
     int length = Math.min(Math.min(end - offset, maxPayload), sentData);
-    boolean fin = engine.snd.finQueued && engine.snd.max == engine.snd.finSeq() + 1 && seq + length == engine.snd.finSeq() && offset + length < end;
+    boolean fin = snd.finQueued && snd.max == snd.finSeq() + 1 && seq + length == snd.finSeq() && offset + length < end;
     if (length <= 0 && !fin) {
       return 0;
     }
     int flags = TcpFlags.ACK | (fin ? TcpFlags.FIN : 0);
     int written = writeSegment(buf, off, now, seq, Math.max(length, 0), flags);
     engine.stats.increment(TcpCounter.RETRANSMITTED_SEGMENTS);
-    engine.snd.noteRetransmission(now);
+    snd.noteRetransmission(now);
     r.retransmitDue = false;
     r.highRxt = seq + Math.max(length, 0) + (fin ? 1 : 0);
     if (!engine.timers.isSet(TcpTimer.RETRANSMIT)) {
@@ -112,7 +117,7 @@ final class Transmitter {
   int writeSyn(byte[] buf, int off, long now) {
     boolean synAck = engine.state == TcpState.SYN_RECEIVED;
     out.clearOptions();
-    out.mss(engine.rcv.mss());
+    out.mss(rcv.mss());
     boolean offerSack = synAck ? engine.sackOk : engine.config.sack();
     boolean offerTs = synAck ? engine.timestampsOk : engine.config.timestamps();
     boolean offerWs = synAck ? engine.windowScaleAgreed : engine.config.windowScaling();
@@ -123,26 +128,26 @@ final class Transmitter {
       if (!offerSack) {
         out.nop().nop();
       }
-      out.timestamps(engine.snd.timestampNow(now), synAck ? engine.rcv.tsRecent : 0);
+      out.timestamps(snd.timestampNow(now), synAck ? rcv.tsRecent : 0);
     }
     if (offerWs) {
-      out.nop().windowScale(engine.rcv.shift);
+      out.nop().windowScale(rcv.shift);
     }
     int flags = TcpFlags.SYN | (synAck ? TcpFlags.ACK : 0);
-    int window = Math.min(engine.rcv.buffer.window(), 0xFFFF); // RFC 7323 §2.2: never scaled in a SYN
-    int written = finishSegment(buf, off, engine.snd.iss, synAck ? engine.rcv.nxt : 0, flags, window, 0);
+    int window = Math.min(rcv.buffer.window(), 0xFFFF); // RFC 7323 §2.2: never scaled in a SYN
+    int written = finishSegment(buf, off, snd.iss, synAck ? rcv.nxt : 0, flags, window, 0);
     // A retransmitted SYN-ACK cannot say more than 65535, but an ACK sent in SYN-RECEIVED may
     // already have offered a larger, scaled window: the edge we accept up to never moves left.
-    engine.rcv.advertisedEdge = SeqNum.max(engine.rcv.advertisedEdge, engine.rcv.nxt + window);
-    if (SeqNum.lt(engine.snd.iss, engine.snd.max)) {
+    rcv.advertisedEdge = SeqNum.max(rcv.advertisedEdge, rcv.nxt + window);
+    if (SeqNum.lt(snd.iss, snd.max)) {
       engine.stats.increment(TcpCounter.RETRANSMITTED_SEGMENTS);
-      engine.snd.noteRetransmission(now);
+      snd.noteRetransmission(now);
     } else if (!engine.timestampsOk) {
-      engine.recovery().restartTiming(engine.snd.iss, now);
+      engine.recovery().restartTiming(snd.iss, now);
     }
-    engine.snd.nxt = engine.snd.iss + 1;
-    if (SeqNum.gt(engine.snd.nxt, engine.snd.max)) {
-      engine.snd.max = engine.snd.nxt;
+    snd.nxt = snd.iss + 1;
+    if (SeqNum.gt(snd.nxt, snd.max)) {
+      snd.max = snd.nxt;
     }
     engine.timers.set(TcpTimer.RETRANSMIT, now + engine.rtt.rtoNanos());
     engine.startUserTimeout(now); // the user timeout bounds the handshake too, as Linux's does
@@ -151,27 +156,27 @@ final class Transmitter {
 
   /** Bytes of options the next non-SYN segment will carry. */
   private int optionSpace() {
-    return (engine.timestampsOk ? TcpEngine.TIMESTAMP_OPTION_SPACE : 0) + engine.rcv.sackOptionSpace();
+    return (engine.timestampsOk ? TcpEngine.TIMESTAMP_OPTION_SPACE : 0) + rcv.sackOptionSpace();
   }
 
   /** A non-SYN segment from us: ACK, options, window, optional payload from the send buffer. */
   int writeSegment(byte[] buf, int off, long now, int seq, int payload, int flags) {
     out.clearOptions();
     if (engine.timestampsOk) {
-      out.nop().nop().timestamps(engine.snd.timestampNow(now), engine.rcv.tsRecent);
+      out.nop().nop().timestamps(snd.timestampNow(now), rcv.tsRecent);
     }
-    int blocks = engine.sackOk ? engine.rcv.sackBlocks() : 0;
+    int blocks = engine.sackOk ? rcv.sackBlocks() : 0;
     if (blocks > 0) {
-      out.nop().nop().sack(blocks, engine.rcv.sackEdges);
-      engine.rcv.dsackPending = false; // reported once (RFC 2883 §4)
+      out.nop().nop().sack(blocks, rcv.sackEdges);
+      rcv.dsackPending = false; // reported once (RFC 2883 §4)
     }
-    int window = engine.rcv.advertisedWindow();
+    int window = rcv.advertisedWindow();
     int header = out.headerLength();
     if (payload > 0) {
-      engine.snd.buffer.copy((int) SeqNum.distance(engine.snd.bufSeq, seq), buf, off + header, payload);
+      snd.buffer.copy((int) SeqNum.distance(snd.bufSeq, seq), buf, off + header, payload);
       engine.stats.add(TcpCounter.BYTES_SENT, payload);
     }
-    return finishSegment(buf, off, seq, engine.rcv.nxt, flags, Math.min(window >>> engine.rcv.shift, 0xFFFF), payload);
+    return finishSegment(buf, off, seq, rcv.nxt, flags, Math.min(window >>> rcv.shift, 0xFFFF), payload);
   }
 
   private int finishSegment(byte[] buf, int off, int seq, int ack, int flags, int windowField, int payload) {
@@ -186,7 +191,7 @@ final class Transmitter {
     out.write(buf, off, payload, engine.endpoints.outgoingPseudoHeaderSum(header + payload));
     engine.stats.increment(TcpCounter.SEGMENTS_OUT);
     if ((flags & TcpFlags.ACK) != 0) {
-      engine.rcv.onAckSent(ack);
+      rcv.onAckSent(ack);
     }
     return header + payload;
   }
@@ -194,7 +199,7 @@ final class Transmitter {
   int writeRst(PendingRst rst, byte[] buf, int off, long now) {
     out.clearOptions();
     if (rst.withTimestamps()) {
-      out.nop().nop().timestamps(engine.snd.timestampNow(now), engine.rcv.tsRecent);
+      out.nop().nop().timestamps(snd.timestampNow(now), rcv.tsRecent);
     }
     int header = out.headerLength();
     engine.stats.increment(TcpCounter.RESETS_SENT);
