@@ -836,6 +836,14 @@ public final class Connection extends OwnershipProtocol {
     return strandedWork();
   }
 
+  /**
+   * The engine, for this package's tests that measure it at a quiescent moment (when no thread
+   * owns the connection). Production code never reads the engine without ownership.
+   */
+  TcpEngine engineForTests() {
+    return engine;
+  }
+
   public TcpEndpoints endpoints() {
     return engine.endpoints();
   }

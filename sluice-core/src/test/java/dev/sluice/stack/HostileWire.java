@@ -233,18 +233,11 @@ final class HostileWire {
     }
 
     /**
-     * The connection's engine, for the memory measurements the public API does not expose. The
-     * engine's own state is read through its observation methods; only this hop still uses
-     * reflection, until {@code Connection} (being reworked in the stack split) offers an accessor.
+     * The connection's engine, for the memory measurements the public API does not expose, read
+     * at a quiescent moment (the test drives every thread itself).
      */
     TcpEngine engine() {
-      try {
-        java.lang.reflect.Field f = Connection.class.getDeclaredField("engine");
-        f.setAccessible(true);
-        return (TcpEngine) f.get(connection);
-      } catch (ReflectiveOperationException e) {
-        throw new AssertionError(e);
-      }
+      return connection.engineForTests();
     }
   }
 
