@@ -73,10 +73,6 @@ final class SackScoreboard {
     sacked.releaseIfEmpty();
   }
 
-  int rangeCount() {
-    return sacked.rangeCount();
-  }
-
   boolean isEmpty() {
     return sacked.isEmpty();
   }
