@@ -286,20 +286,8 @@ public final class Connection extends OwnershipProtocol {
       }
       state = TcpState.CLOSED;
       engineDeadline = Long.MAX_VALUE;
-      closed = true;
-      if (listener != null && !connected) {
-        listener.abandoned();
-      }
-      host.remove(this);
-      eventSequence = eventSequence + 1;
-      Thread reader = readWaiter;
-      if (reader != null) {
-        LockSupport.unpark(reader);
-      }
-      Thread writer = writeWaiter;
-      if (writer != null) {
-        LockSupport.unpark(writer);
-      }
+      markClosed();
+      signalWaiters();
     }
     return release();
   }
@@ -446,24 +434,12 @@ public final class Connection extends OwnershipProtocol {
     }
     publishedReadiness = engineReadiness();
     if (signal) {
-      eventSequence = eventSequence + 1; // owner-only writer: a plain increment is safe
-      Thread reader = readWaiter;
-      if (reader != null) {
-        LockSupport.unpark(reader);
-      }
-      Thread writer = writeWaiter;
-      if (writer != null) {
-        LockSupport.unpark(writer);
-      }
+      signalWaiters();
     }
     if (state == TcpState.CLOSED) {
       engineDeadline = Long.MAX_VALUE;
       if (!closed) {
-        closed = true;
-        if (listener != null && !connected) {
-          listener.abandoned();
-        }
-        host.remove(this);
+        markClosed();
       }
     } else {
       lastActivityNanos = now;
@@ -474,6 +450,28 @@ public final class Connection extends OwnershipProtocol {
         home.requestTimer(this);
       }
     }
+  }
+
+  /** Owner only: a state change happened; blocked callers re-check (see {@code eventSequence}). */
+  private void signalWaiters() {
+    eventSequence = eventSequence + 1; // owner-only writer: a plain increment is safe
+    Thread reader = readWaiter;
+    if (reader != null) {
+      LockSupport.unpark(reader);
+    }
+    Thread writer = writeWaiter;
+    if (writer != null) {
+      LockSupport.unpark(writer);
+    }
+  }
+
+  /** Owner only, once: the connection is gone from the host (and from its listener's count). */
+  private void markClosed() {
+    closed = true;
+    if (listener != null && !connected) {
+      listener.abandoned();
+    }
+    host.remove(this);
   }
 
   private void onEvent(TcpEvent event, long now) {
