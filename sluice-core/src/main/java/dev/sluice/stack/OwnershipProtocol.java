@@ -119,7 +119,6 @@ abstract class OwnershipProtocol extends TimerNode {
     if ((int) SESSIONS.getAndAdd(this, 1) != 0) {
       onOwnershipViolation();
     }
-    assert mutation() != OwnershipMutation.NONE || (int) SESSIONS.getVolatile(this) == 1 : "two owners at once";
     owed = units;
     if (mutation() == OwnershipMutation.RELEASE_BEFORE_DRAIN) {
       PENDING.setVolatile(this, 0); // the bug: let go first, drain afterwards
