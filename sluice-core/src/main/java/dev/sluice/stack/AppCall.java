@@ -14,7 +14,9 @@ final class AppCall {
     /** An ICMP "fragmentation needed" / "packet too big": {@code off} is the quoted sequence, {@code len} the MTU. */
     PATH_MTU,
     /** An ICMP hard error: {@code off} is the quoted sequence. */
-    ICMP_UNREACHABLE
+    ICMP_UNREACHABLE,
+    /** A snapshot of the connection's numbers, left in {@link #value}: only the owner reads the engine. */
+    INFO
   }
 
   final Kind kind;
@@ -24,6 +26,8 @@ final class AppCall {
   /** The thread to unpark when done, or null if the caller polls {@link #isDone()}. */
   final Thread waiter;
   int result;
+  /** What an {@link Kind#INFO} call returns. */
+  Object value;
   private volatile boolean done;
   /** The link in the connection's stack of waiting calls. */
   AppCall next;

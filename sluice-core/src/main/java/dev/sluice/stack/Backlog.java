@@ -14,6 +14,12 @@ import java.lang.invoke.VarHandle;
  * their own {@link PacketBuffer#next()} field: queueing allocates nothing. The count bounds the
  * memory a flood can pin (hostile input: backlog flooding); a push beyond the limit is refused
  * and the caller drops and counts the segment, as Linux drops when {@code sk_add_backlog} fails.
+ *
+ * <p>A segment without payload (an ACK, a FIN, a RST) is still admitted when data has filled the
+ * limit, up to twice the limit, as gVisor's {@code segment_queue} admits them: it costs no buffer
+ * space in the engine, and refusing it would make a FIN, or the ACK that frees the peer's window,
+ * wait for a retransmission because data got there first. The second half of the bound keeps a
+ * flood of empty segments from pinning memory all the same.
  */
 final class Backlog {
   private static final VarHandle HEAD;
@@ -39,9 +45,12 @@ final class Backlog {
     this.limit = limit;
   }
 
-  /** Adds {@code buffer}; false (buffer untouched) if the backlog already holds its limit. */
-  boolean push(PacketBuffer buffer) {
-    if ((int) COUNT.getAndAdd(this, 1) >= limit) {
+  /**
+   * Adds {@code buffer}; false (buffer untouched) if the backlog already holds its limit, or twice
+   * its limit for a segment {@code withoutPayload}.
+   */
+  boolean push(PacketBuffer buffer, boolean withoutPayload) {
+    if ((int) COUNT.getAndAdd(this, 1) >= (withoutPayload ? 2 * limit : limit)) {
       COUNT.getAndAdd(this, -1);
       return false;
     }

@@ -14,56 +14,25 @@ import java.lang.invoke.VarHandle;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * One TCP connection in the runtime: its {@link TcpEngine} plus the ownership protocol that lets
- * every core receive in parallel without ever running the engine on two threads at once. This is
- * the fix for KB Q114541, where two receive DPCs processed one connection's data and FIN at once.
+ * One TCP connection in the runtime: its {@link TcpEngine}, driven through the ownership protocol
+ * ({@link OwnershipProtocol}, where its locking rules are written) that lets every core receive in
+ * parallel without ever running the engine on two threads at once. This is the fix for KB Q114541,
+ * where two receive DPCs processed one connection's data and FIN at once.
  *
- * <h2>Locking rules</h2>
- *
- * <p><b>The ownership word, {@code pending}.</b> It counts units of work announced and not yet
- * accounted for by an owner; 0 means nobody owns the connection. Anyone with work (a receive
- * worker with a segment, an application thread with a call, a worker whose timer fired) first
- * publishes the work where the owner will look (the {@link Backlog} of segments, the queue of
- * {@link AppCall}s, the {@code timerDue} flag), then adds 1 to {@code pending}. Whoever moves it
- * from 0 becomes the owner; everyone else walks away, because the owner is bound to see their
- * work. A receive worker or application thread that finds {@code pending == 0} may instead take
- * ownership with one CAS and do its work directly, with no queueing at all: the uncontended path,
- * which flow steering makes the common one.
- *
- * <p><b>The owner</b> drains the backlog, the calls and the timer, delivers events, transmits,
- * and then releases with {@code pending.getAndAdd(-owed)}, where {@code owed} is every unit it has
- * seen. That one atomic step both checks for new work and releases: if it does not bring
- * {@code pending} to 0, someone announced work meanwhile, so the owner keeps ownership and drains
- * again. No wake-up can be lost, and no work waits for a future arrival (Linux: {@code
- * release_sock} draining the backlog; gVisor: the endpoint's processor loop; Reactor: the
- * "work-in-progress" drain loop).
- *
- * <p><b>Owner-only state:</b> the engine and every field commented "owner only". Nothing else
- * reads them, except monitoring reads of the engine's statistics, which may be a moment old.
+ * <p><b>Owner-only state:</b> the engine and every field commented "owner only". Nothing else reads
+ * them: readiness and {@link #info()} are published or taken by the owner.
  *
  * <p><b>Application signals:</b> {@code eventSequence} is written only by the owner, after the
  * state change it reports; blocked application threads re-check after it changes (no lost
  * wake-up: a thread reads it before trying, and parks only while it is unchanged).
- *
- * <p><b>Exclusion check.</b> {@code sessions} counts threads that believe they own the connection.
- * The protocol keeps it at most 1; if it ever exceeds 1 the violation is counted. It exists to
- * prove that the tests can see the bug: see {@link OwnershipMutation}.
  */
-public final class Connection extends TimerNode {
-  private static final VarHandle PENDING;
-  private static final VarHandle SESSIONS;
-  private static final VarHandle CALLS;
+public final class Connection extends OwnershipProtocol {
   private static final VarHandle TIMER_REQUEST_QUEUED;
-  private static final VarHandle BACKLOG;
 
   static {
     try {
-      MethodHandles.Lookup lookup = MethodHandles.lookup();
-      PENDING = lookup.findVarHandle(Connection.class, "pending", int.class);
-      SESSIONS = lookup.findVarHandle(Connection.class, "sessions", int.class);
-      CALLS = lookup.findVarHandle(Connection.class, "calls", AppCall.class);
-      TIMER_REQUEST_QUEUED = lookup.findVarHandle(Connection.class, "timerRequestQueued", int.class);
-      BACKLOG = lookup.findVarHandle(Connection.class, "backlog", Backlog.class);
+      TIMER_REQUEST_QUEUED = MethodHandles.lookup()
+          .findVarHandle(Connection.class, "timerRequestQueued", int.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -77,26 +46,6 @@ public final class Connection extends TimerNode {
   final Worker home;
   private final Listener listener;
 
-  @SuppressWarnings("unused") // accessed through PENDING
-  private volatile int pending;
-  @SuppressWarnings("unused") // accessed through SESSIONS
-  private volatile int sessions;
-  /** Made by the first segment that finds the connection owned; with steering, rarely ever. */
-  @SuppressWarnings("unused") // accessed through BACKLOG
-  private volatile Backlog backlog;
-  private final int backlogLimit;
-  /** Calls that found the connection owned: a Treiber stack, newest first, like the backlog. */
-  @SuppressWarnings("unused") // accessed through CALLS
-  private volatile AppCall calls;
-  private volatile boolean timerDue;
-  /** Set by the idle sweep: the owner should free the engine's buffers. */
-  private volatile boolean releaseDue;
-
-  // Owner only: the drain in progress.
-  private int owed;
-  private PacketBuffer batch;
-  private AppCall callBatch;
-  private boolean dirty;
 
   // Written by the owner, read by anyone.
   private volatile int eventSequence;
@@ -104,6 +53,13 @@ public final class Connection extends TimerNode {
   private volatile boolean connected;
   private volatile boolean endOfStream;
   private volatile TcpEvent failure;
+  /** {@link #READABLE} and {@link #WRITABLE} as the owner last saw them (see {@link #readiness}). */
+  private volatile int publishedReadiness;
+  /**
+   * What processing this connection threw, once it did: a bug in Sluice, contained to this
+   * connection (see {@link #contain}). Written by the owner, read by anyone.
+   */
+  private volatile Throwable fault;
   private volatile boolean closed;
   private volatile long endOfStreamAtNanos;
   private volatile long finSentAtNanos;
@@ -133,76 +89,65 @@ public final class Connection extends TimerNode {
 
   Connection(Host host, TcpEngine engine, dev.sluice.link.Device device, Worker home, Listener listener,
       int backlogLimit) {
+    super(backlogLimit);
     this.host = host;
     this.engine = engine;
     this.device = device;
     this.home = home;
     this.listener = listener;
-    this.backlogLimit = backlogLimit;
     this.state = engine.state();
     this.noDelay = !engine.nagle();
     this.keepAlive = engine.keepAlive();
   }
 
-  // ------------------------------------------------------------------ taking ownership
+  @Override
+  OwnershipMutation mutation() {
+    return host.mutation();
+  }
+
+  @Override
+  void onOwnershipViolation() {
+    host.ownershipViolation(this);
+  }
+
+  /** What {@link #deliver} did with a receive worker's segment. */
+  enum Delivery {
+    /** The caller took ownership and processed the segment; it keeps (and releases) the buffer. */
+    OWNED_DIRECT,
+    /** The buffer went to the backlog, and the caller now owns the connection. */
+    QUEUED_OWNED,
+    /** The buffer went to the backlog; the owner will process it. */
+    QUEUED,
+    /** The backlog was full; the buffer was released and the drop counted. */
+    DROPPED;
+
+    /** True if the caller must now run {@link Connection#runStep} until it returns false. */
+    boolean owned() {
+      return this == OWNED_DIRECT || this == QUEUED_OWNED;
+    }
+  }
 
   /**
-   * Takes ownership if nobody has it, with no work announced: for a creator that owns a brand-new
-   * connection, or a worker that will process its segment directly. The caller must then run
-   * {@link #runStep} until it returns false.
+   * A receive worker's segment. When the outcome is {@link Delivery#owned()}, the caller must then
+   * run {@link #runStep} until it returns false.
    */
-  boolean tryAcquire() {
-    if (!PENDING.compareAndSet(this, 0, 1)) {
-      return false;
-    }
-    beginSession(1);
-    dirty = true; // whoever takes ownership this way does work before its first step
-    return true;
-  }
-
-  /** Publishes nothing; counts one unit of already-published work. True if the caller now owns. */
-  private boolean announce() {
-    if ((int) PENDING.getAndAdd(this, 1) != 0) {
-      return false;
-    }
-    beginSession(1);
-    return true;
-  }
-
-  private void beginSession(int units) {
-    if ((int) SESSIONS.getAndAdd(this, 1) != 0) {
-      host.ownershipViolation(this);
-    }
-    owed = units;
-    if (host.mutation() == OwnershipMutation.RELEASE_BEFORE_DRAIN) {
-      PENDING.setVolatile(this, 0); // the bug: let go first, drain afterwards
-    }
-  }
-
-  /** {@link #deliver}: the caller owns the connection, processed the segment, keeps the buffer. */
-  static final int OWNED_DIRECT = 0;
-  /** {@link #deliver}: the buffer went to the backlog, and the caller now owns the connection. */
-  static final int QUEUED_OWNED = 1;
-  /** {@link #deliver}: the buffer went to the backlog; the owner will process it. */
-  static final int QUEUED = 2;
-  /** {@link #deliver}: the backlog was full; the buffer was released and the drop counted. */
-  static final int DROPPED = 3;
-
-  /**
-   * A receive worker's segment. With {@link #OWNED_DIRECT} or {@link #QUEUED_OWNED} the caller must
-   * then run {@link #runStep} until it returns false.
-   */
-  int deliver(PacketBuffer buffer, TcpSegment seg, long now) {
+  Delivery deliver(PacketBuffer buffer, TcpSegment seg, long now) {
     if (tryAcquire()) {
-      engine.onSegment(seg, now);
-      return OWNED_DIRECT;
+      if (fault == null) {
+        try {
+          engine.onSegment(seg, now);
+        } catch (RuntimeException | LinkageError | AssertionError | StackOverflowError e) {
+          contain(e, now);
+        }
+      }
+      return Delivery.OWNED_DIRECT;
     }
-    if (!backlog().push(buffer)) {
+    if (!backlog().push(buffer, seg.payloadLength() == 0)) {
       host.dropped(DropReason.BACKLOG_FULL);
       buffer.release();
-      return DROPPED;
+      return Delivery.DROPPED;
     }
-    return announce() ? QUEUED_OWNED : QUEUED;
+    return announce() ? Delivery.QUEUED_OWNED : Delivery.QUEUED;
   }
 
   /**
@@ -239,50 +184,22 @@ public final class Connection extends TimerNode {
    */
   boolean submit(AppCall call, long now) {
     if (tryAcquire()) {
-      execute(call, now);
+      if (fault != null) {
+        call.complete(0);
+      } else {
+        try {
+          execute(call, now);
+        } catch (RuntimeException | LinkageError | AssertionError | StackOverflowError e) {
+          contain(e, now);
+          if (!call.isDone()) {
+            call.complete(0);
+          }
+        }
+      }
       return true;
     }
     pushCall(call);
     return announce();
-  }
-
-  /** The backlog, made on first use; producers race to install it, and one wins. */
-  private Backlog backlog() {
-    Backlog b = backlog;
-    if (b == null) {
-      Backlog made = new Backlog(backlogLimit);
-      b = BACKLOG.compareAndSet(this, null, made) ? made : backlog;
-    }
-    return b;
-  }
-
-  private void pushCall(AppCall call) {
-    AppCall head;
-    do {
-      head = (AppCall) CALLS.getAcquire(this);
-      call.next = head;
-    } while (!CALLS.compareAndSet(this, head, call));
-  }
-
-  /** Owner only: the next waiting call, oldest first. */
-  private AppCall nextCall() {
-    if (callBatch == null && CALLS.getAcquire(this) != null) {
-      AppCall newestFirst = (AppCall) CALLS.getAndSet(this, null);
-      AppCall oldestFirst = null;
-      while (newestFirst != null) {
-        AppCall following = newestFirst.next;
-        newestFirst.next = oldestFirst;
-        oldestFirst = newestFirst;
-        newestFirst = following;
-      }
-      callBatch = oldestFirst;
-    }
-    AppCall call = callBatch;
-    if (call != null) {
-      callBatch = call.next;
-      call.next = null;
-    }
-    return call;
   }
 
   /** Marks this connection as queued for a timer request; false if it already was. */
@@ -302,6 +219,85 @@ public final class Connection extends TimerNode {
    * steps with other actors' to explore what parallel cores could do.
    */
   boolean runStep(OwnerContext ctx, long now) {
+    if (fault != null) {
+      return runFaulted(ctx, now);
+    }
+    try {
+      return step(ctx, now);
+    } catch (RuntimeException | LinkageError | AssertionError | StackOverflowError e) {
+      // Not VirtualMachineError (out of memory, say): that is the process's, not this connection's.
+      contain(e, now);
+      return true; // the next step finishes the containment, then releases
+    }
+  }
+
+  /**
+   * A fault is contained to its connection (issue 13): the owner records it, counts and logs it
+   * once ({@link Host#connectionFaulted}), and tries to reset the peer through the engine (which
+   * may itself be what is broken). {@link #runFaulted} then discards what is queued, fails every
+   * waiting call with a {@link java.net.SocketException} that says so, closes the connection and
+   * releases ownership, so no worker dies and no caller waits for a timeout.
+   */
+  private void contain(Throwable e, long now) {
+    if (fault != null) {
+      return;
+    }
+    fault = e;
+    host.connectionFaulted(this, e);
+    try {
+      engine.abort(now);
+    } catch (RuntimeException | LinkageError | AssertionError | StackOverflowError ignored) {
+      // the engine is what failed: the peer learns from its next segment, which meets no connection
+    }
+  }
+
+  /** Owner only, after {@link #contain}: one step of cleaning up, then release like any drain. */
+  private boolean runFaulted(OwnerContext ctx, long now) {
+    for (PacketBuffer b = batch; b != null; ) {
+      PacketBuffer next = b.next();
+      b.next(null);
+      b.release();
+      b = next;
+    }
+    batch = null;
+    Backlog queued = backlog;
+    for (PacketBuffer b = queued == null ? null : queued.takeAll(); b != null; ) {
+      PacketBuffer next = b.next();
+      b.next(null);
+      b.release();
+      b = next;
+    }
+    for (AppCall call = nextCall(); call != null; call = nextCall()) {
+      call.complete(0); // the caller sees the fault (Connection.call) and throws
+    }
+    timerDue = false;
+    releaseDue = false;
+    dirty = false;
+    if (!closed) {
+      try {
+        TcpEndpoints endpoints = engine.endpoints();
+        int ipHeader = endpoints.ipHeaderLength();
+        int length = engine.pollTransmit(ctx.tx, ipHeader, now); // the abort's RST, if the engine made one
+        if (length > 0) {
+          host.transmitTcp(endpoints, device, ctx, length, now);
+        }
+      } catch (RuntimeException | LinkageError | AssertionError | StackOverflowError ignored) {
+        // nothing more can be sent for this connection
+      }
+      state = TcpState.CLOSED;
+      engineDeadline = Long.MAX_VALUE;
+      markClosed();
+      signalWaiters();
+    }
+    return release();
+  }
+
+  /** One step of a healthy connection's drain; see {@link #runStep}. */
+  private boolean step(OwnerContext ctx, long now) {
+    int throwing = host.throwingPort();
+    if (throwing >= 0 && (engine.endpoints().localPort() == throwing || engine.endpoints().remotePort() == throwing)) {
+      throw new IllegalStateException("injected fault (FaultInjection.throwingPort)");
+    }
     if (batch != null) {
       PacketBuffer buffer = batch;
       batch = buffer.next();
@@ -347,27 +343,6 @@ public final class Connection extends TimerNode {
     return release();
   }
 
-  /** The single atomic check-and-release. False once released. */
-  private boolean release() {
-    SESSIONS.getAndAdd(this, -1);
-    switch (host.mutation()) {
-      case RELEASE_BEFORE_DRAIN -> {
-        return false; // already let go at the start
-      }
-      case NO_BACKLOG_DRAIN -> {
-        PENDING.setVolatile(this, 0); // the bug: forget whatever was announced meanwhile
-        return false;
-      }
-      default -> { }
-    }
-    int left = (int) PENDING.getAndAdd(this, -owed) - owed;
-    if (left == 0) {
-      return false;
-    }
-    beginSession(left); // work was announced while we drained: we still own it
-    return true;
-  }
-
   /** Owner only: runs every step until ownership is released. */
   void drain(OwnerContext ctx, long now) {
     while (runStep(ctx, now)) {
@@ -384,6 +359,11 @@ public final class Connection extends TimerNode {
   }
 
   private void execute(AppCall call, long now) {
+    if (call.kind == AppCall.Kind.INFO) {
+      call.value = snapshot();
+      call.complete(0);
+      return;
+    }
     call.complete(run(call.kind, call.buf, call.off, call.len, now));
   }
 
@@ -418,6 +398,7 @@ public final class Connection extends TimerNode {
       }
       case PATH_MTU -> engine.onPathMtu(len, off, now) ? 1 : 0;
       case ICMP_UNREACHABLE -> engine.onIcmpUnreachable(off, now) ? 1 : 0;
+      case INFO -> 0; // run through execute, which keeps the snapshot
     };
   }
 
@@ -451,25 +432,14 @@ public final class Connection extends TimerNode {
       state = current;
       signal = true; // waiters for a state (linger, connect) are woken too
     }
+    publishedReadiness = engineReadiness();
     if (signal) {
-      eventSequence = eventSequence + 1; // owner-only writer: a plain increment is safe
-      Thread reader = readWaiter;
-      if (reader != null) {
-        LockSupport.unpark(reader);
-      }
-      Thread writer = writeWaiter;
-      if (writer != null) {
-        LockSupport.unpark(writer);
-      }
+      signalWaiters();
     }
     if (state == TcpState.CLOSED) {
       engineDeadline = Long.MAX_VALUE;
       if (!closed) {
-        closed = true;
-        if (listener != null && !connected) {
-          listener.abandoned();
-        }
-        host.remove(this);
+        markClosed();
       }
     } else {
       lastActivityNanos = now;
@@ -480,6 +450,28 @@ public final class Connection extends TimerNode {
         home.requestTimer(this);
       }
     }
+  }
+
+  /** Owner only: a state change happened; blocked callers re-check (see {@code eventSequence}). */
+  private void signalWaiters() {
+    eventSequence = eventSequence + 1; // owner-only writer: a plain increment is safe
+    Thread reader = readWaiter;
+    if (reader != null) {
+      LockSupport.unpark(reader);
+    }
+    Thread writer = writeWaiter;
+    if (writer != null) {
+      LockSupport.unpark(writer);
+    }
+  }
+
+  /** Owner only, once: the connection is gone from the host (and from its listener's count). */
+  private void markClosed() {
+    closed = true;
+    if (listener != null && !connected) {
+      listener.abandoned();
+    }
+    host.remove(this);
   }
 
   private void onEvent(TcpEvent event, long now) {
@@ -506,15 +498,21 @@ public final class Connection extends TimerNode {
    * Runs an application call with the ownership protocol and waits until it is done. Parks, never
    * spins on a native call, so virtual threads may call it.
    */
-  int call(AppCall.Kind kind, byte[] buf, int off, int len, long deadlineNanos)
-      throws java.net.SocketTimeoutException {
+  int call(AppCall.Kind kind, byte[] buf, int off, int len, long deadlineNanos) throws java.io.IOException {
     long now = host.clock().nanos();
     if (kind != AppCall.Kind.READ && kind != AppCall.Kind.WRITE && shutdownAtNanos == 0) {
       shutdownAtNanos = now;
     }
+    throwIfFaulted();
     if (tryAcquire()) {
-      int result = run(kind, buf, off, len, now);
+      int result = 0;
+      try {
+        result = run(kind, buf, off, len, now);
+      } catch (RuntimeException | LinkageError | AssertionError | StackOverflowError e) {
+        contain(e, now);
+      }
       drainAsApplication(now);
+      throwIfFaulted();
       return result;
     }
     AppCall call = new AppCall(kind, buf, off, len, Thread.currentThread());
@@ -530,7 +528,19 @@ public final class Connection extends TimerNode {
       }
       LockSupport.parkNanos(this, Math.min(left, 100_000_000L));
     }
+    throwIfFaulted();
     return call.result;
+  }
+
+  /** After a contained fault every call fails, saying why (never a misleading timeout). */
+  private void throwIfFaulted() throws java.net.SocketException {
+    Throwable f = fault;
+    if (f != null) {
+      java.net.SocketException e = new java.net.SocketException(
+          "Connection reset: internal error in Sluice (" + f + "): " + this);
+      e.initCause(f);
+      throw e;
+    }
   }
 
   private void drainAsApplication(long now) {
@@ -564,7 +574,7 @@ public final class Connection extends TimerNode {
       if (applicationClosed) {
         throw new java.net.SocketException("Socket closed: " + this);
       }
-      awaitEvent(seen, deadlineNanos, "read");
+      awaitEvent(seen, deadlineNanos, Wait.READ);
     }
   }
 
@@ -586,7 +596,7 @@ public final class Connection extends TimerNode {
       len -= n;
       if (len > 0 && n == 0) {
         throwIfFailed();
-        awaitEvent(seen, deadlineNanos, "write");
+        awaitEvent(seen, deadlineNanos, Wait.WRITE);
       }
     }
   }
@@ -635,20 +645,23 @@ public final class Connection extends TimerNode {
 
   /**
    * What {@code poll(2)} would report now, as bits of {@link #READABLE}, {@link #WRITABLE} and
-   * {@link #FAILED}. Read without taking ownership: exact when one thread drives the host (a
-   * conformance runner), a snapshot otherwise, which is all poll promises anyway.
+   * {@link #FAILED}. Never reads the engine (only its owner may): the owner publishes the bits at
+   * the end of every drain that did something, so they are exact once the owner has let go, and a
+   * recent snapshot while it works, which is all poll promises anyway.
    */
   public int readiness() {
+    return publishedReadiness | (failure != null || fault != null ? FAILED : 0);
+  }
+
+  /** Owner only: readiness from the engine, published by {@link #flush} for other threads. */
+  private int engineReadiness() {
     int bits = 0;
     if (engine.readable() > 0 || engine.endOfStreamReached() || engine.inputShutdown()) {
       bits |= READABLE;
     }
-    TcpState s = state;
+    TcpState s = engine.state();
     if ((s == TcpState.ESTABLISHED || s == TcpState.CLOSE_WAIT) && engine.writable() > 0) {
       bits |= WRITABLE;
-    }
-    if (failure != null) {
-      bits |= FAILED;
     }
     return bits;
   }
@@ -661,6 +674,7 @@ public final class Connection extends TimerNode {
       if (connected) {
         return;
       }
+      throwIfFaulted();
       TcpEvent f = failure;
       if (f == TcpEvent.REFUSED) {
         throw new java.net.ConnectException("Connection refused: " + this);
@@ -668,11 +682,12 @@ public final class Connection extends TimerNode {
       if (f != null || closed) {
         throw new java.net.ConnectException("Connection " + describe(f) + ": " + this);
       }
-      awaitEvent(seen, deadlineNanos, "connect");
+      awaitEvent(seen, deadlineNanos, Wait.CONNECT);
     }
   }
 
   private void throwIfFailed() throws java.net.SocketException {
+    throwIfFaulted();
     TcpEvent f = failure;
     if (f == TcpEvent.RESET || f == TcpEvent.REFUSED) {
       throw new java.net.SocketException("Connection reset: " + this);
@@ -686,9 +701,19 @@ public final class Connection extends TimerNode {
     return failure == null ? "closed" : failure == TcpEvent.TIMED_OUT ? "timed out" : "reset";
   }
 
-  private void awaitEvent(int seen, long deadlineNanos, String what) throws java.net.SocketTimeoutException {
+  /** What a caller waits for; a writer parks as the write waiter, everyone else as the reader. */
+  private enum Wait {
+    READ, WRITE, CONNECT, LINGER;
+
+    @Override
+    public String toString() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+  }
+
+  private void awaitEvent(int seen, long deadlineNanos, Wait what) throws java.net.SocketTimeoutException {
     Thread me = Thread.currentThread();
-    boolean writing = what.equals("write");
+    boolean writing = what == Wait.WRITE;
     if (writing) {
       writeWaiter = me;
     } else {
@@ -766,7 +791,7 @@ public final class Connection extends TimerNode {
         return false;
       }
       try {
-        awaitEvent(seen, deadlineNanos, "linger");
+        awaitEvent(seen, deadlineNanos, Wait.LINGER);
       } catch (java.net.SocketTimeoutException e) {
         return false;
       }
@@ -806,8 +831,7 @@ public final class Connection extends TimerNode {
    * through {@link FaultInjection#ownershipMutation()}.
    */
   public boolean hasStrandedWork() {
-    return (int) PENDING.getVolatile(this) == 0
-        && (backlog != null && !backlog.isEmpty() || CALLS.getVolatile(this) != null || callBatch != null || timerDue || releaseDue);
+    return strandedWork();
   }
 
   /**
@@ -834,6 +858,40 @@ public final class Connection extends TimerNode {
 
   /** Smoothed RTT, RTT variance, RTO, cwnd and ssthresh, read without ownership: may be stale. */
   public ConnectionInfo info() {
+    if (fault != null) {
+      return faultedInfo();
+    }
+    long now = host.clock().nanos();
+    if (tryAcquire()) {
+      ConnectionInfo info;
+      try {
+        info = snapshot();
+      } catch (RuntimeException | LinkageError | AssertionError | StackOverflowError e) {
+        contain(e, now);
+        info = faultedInfo();
+      }
+      drainAsApplication(now);
+      return info;
+    }
+    AppCall call = new AppCall(AppCall.Kind.INFO, null, 0, 0, Thread.currentThread());
+    pushCall(call);
+    if (announce()) {
+      drainAsApplication(now);
+    }
+    long deadline = callDeadline(Long.MAX_VALUE);
+    while (!call.isDone() && System.nanoTime() - deadline < 0) {
+      LockSupport.parkNanos(this, 100_000_000L);
+    }
+    return call.value instanceof ConnectionInfo info ? info : faultedInfo();
+  }
+
+  /** After a fault the engine is not read again: what is still known for sure. */
+  private ConnectionInfo faultedInfo() {
+    return new ConnectionInfo(engine.endpoints(), TcpState.CLOSED, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+  }
+
+  /** Owner only: the numbers {@link #info} reports, read from the engine. */
+  private ConnectionInfo snapshot() {
     return new ConnectionInfo(engine.endpoints(), state, engine.srttNanos(), engine.rttvarNanos(),
         engine.rtoNanos(), engine.cwnd(), engine.ssthresh(), engine.stats().retransmittedSegments(),
         backlog == null ? 0 : backlog.size(), engine.readable(), engine.bytesUnsentOrUnacked(), engine.sendMss(),

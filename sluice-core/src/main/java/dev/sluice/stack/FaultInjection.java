@@ -39,4 +39,13 @@ public interface FaultInjection {
   default OwnershipMutation ownershipMutation() {
     return OwnershipMutation.NONE;
   }
+
+  /**
+   * A port whose connections (to it or from it) throw from every step their owner runs, as a bug in the engine
+   * would: the proof that one connection's fault is contained (the others go on, its callers get a
+   * {@link java.net.SocketException}, nothing is stranded). -1, the default, for none.
+   */
+  default int throwingPort() {
+    return -1;
+  }
 }

@@ -63,6 +63,9 @@ public final class Host {
   private final TcpTotals totals = new TcpTotals();
   private final DropCounters drops = new DropCounters();
   private final LongAdder ownershipViolations = new LongAdder();
+  private final LongAdder connectionFaults = new LongAdder();
+  /** {@link FaultInjection#throwingPort()}, asked once. */
+  private final int throwingPort;
   private final LongAdder watchdogReports = new LongAdder();
   private final MpmcRing<OwnerContext> contexts = new MpmcRing<>(64);
   private final Worker[] workers;
@@ -84,6 +87,7 @@ public final class Host {
   public Host(HostConfig config) {
     this.config = config;
     this.mutation = config.faults().ownershipMutation();
+    this.throwingPort = config.faults().throwingPort();
     this.clock = config.clock();
     // Every secret comes from the configured source, in this order: a seeded source makes the
     // host reproducible, the default (SecureRandom-seeded) makes it unpredictable.
@@ -469,11 +473,11 @@ public final class Host {
     TcpSegment seg = decoder.tcp();
     Connection c = table.get(v6, dstHigh, dstLow, seg.destinationPort(), srcHigh, srcLow, seg.sourcePort());
     if (c != null) {
-      int outcome = c.deliver(packet, seg, now);
-      if (outcome == Connection.OWNED_DIRECT) {
+      Connection.Delivery outcome = c.deliver(packet, seg, now);
+      if (outcome == Connection.Delivery.OWNED_DIRECT) {
         packet.release();
       }
-      return outcome == Connection.OWNED_DIRECT || outcome == Connection.QUEUED_OWNED ? c : null;
+      return outcome.owned() ? c : null;
     }
     TcpEndpoints endpoints = new TcpEndpoints(v6, dstHigh, dstLow, seg.destinationPort(), srcHigh, srcLow, seg.sourcePort());
     int flags = seg.flags();
@@ -722,6 +726,25 @@ public final class Host {
   /** The deliberate protocol breakage this host was built with; {@code NONE} outside tests. */
   OwnershipMutation mutation() {
     return mutation;
+  }
+
+  /** {@link FaultInjection#throwingPort()}: -1 outside the containment tests. */
+  int throwingPort() {
+    return throwingPort;
+  }
+
+  /**
+   * Processing {@code c} threw {@code fault}: counted, and logged once per connection with its
+   * name and the trace, since it is a bug in Sluice that one connection must not pass on.
+   */
+  void connectionFaulted(Connection c, Throwable fault) {
+    connectionFaults.increment();
+    LOG.log(System.Logger.Level.ERROR, "internal error on " + c + ": the connection was reset and closed", fault);
+  }
+
+  /** Connections whose processing threw and that were reset in containment (see {@code Connection}). */
+  public long connectionFaults() {
+    return connectionFaults.sum();
   }
 
   public HostConfig config() {

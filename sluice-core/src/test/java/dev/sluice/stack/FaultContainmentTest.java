@@ -1,0 +1,106 @@
+package dev.sluice.stack;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.sluice.link.Impairments;
+import dev.sluice.link.SimulatedLink;
+import dev.sluice.link.SimulatedNetwork;
+import java.io.IOException;
+import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A fault in one connection (an exception out of its processing: a bug in Sluice) is contained to
+ * it: the owner counts and logs it, resets and closes that connection, fails its callers with a
+ * SocketException that says so, releases ownership, and every worker goes on serving the others.
+ */
+class FaultContainmentTest {
+  private static final int FAULTY = 7;
+  private static final int HEALTHY = 8;
+
+  private final long[] clock = {1_000_000_000L};
+  private final SimulatedNetwork network = new SimulatedNetwork(5);
+  private Host client;
+  private Host server;
+
+  private void hosts(FaultInjection clientFaults, FaultInjection serverFaults) {
+    SimulatedLink link = network.connect("c", "s", SimulatedLink.Config.defaults()
+        .withImpairments(Impairments.NONE.withDelay(1_000_000L)));
+    HostConfig config = HostConfig.defaults().withWorkers(1).withClock(() -> clock[0])
+        .withRandom(new java.util.SplittableRandom(3));
+    client = new Host(config.withFaults(clientFaults));
+    server = new Host(config.withFaults(serverFaults));
+    client.addInterface(link.a(), "198.18.0.1/24");
+    server.addInterface(link.b(), "198.18.0.2/24");
+  }
+
+  private static FaultInjection throwingOn(int port) {
+    return new FaultInjection() {
+      @Override
+      public int throwingPort() {
+        return port;
+      }
+    };
+  }
+
+  /** Steps both hosts' workers and the link until nothing moves for a few virtual seconds. */
+  private void settle() {
+    long until = clock[0] + 5_000_000_000L;
+    for (int round = 0; round < 100_000 && clock[0] < until; round++) {
+      network.advance(clock[0]);
+      boolean worked = false;
+      for (Host h : new Host[] {client, server}) {
+        for (Worker w : h.workers()) {
+          while (w.step(clock[0])) {
+            worked = true;
+          }
+        }
+      }
+      if (!worked) {
+        clock[0] += 1_000_000L;
+      }
+    }
+  }
+
+  @Test
+  void aFaultOnTheCallersSide_failsItsCallsWithASocketException_andTheHostServesOthers() throws IOException {
+    hosts(throwingOn(FAULTY), FaultInjection.NONE);
+    server.listen(FAULTY, 8);
+    Listener healthy = server.listen(HEALTHY, 8);
+
+    Connection broken = client.connect(TwoHosts.serverAddress(FAULTY));
+    settle();
+    assertThatThrownBy(() -> broken.awaitConnected(1_000_000_000L))
+        .isInstanceOf(SocketException.class).hasMessageContaining("internal error in Sluice");
+    assertThatThrownBy(() -> broken.write(new byte[10], 0, 10, 0))
+        .isInstanceOf(SocketException.class).hasMessageContaining("internal error in Sluice");
+    assertThat(broken.isClosed()).isTrue();
+    assertThat(broken.hasStrandedWork()).isFalse();
+    assertThat(client.connectionFaults()).isEqualTo(1);
+
+    Connection fine = client.connect(TwoHosts.serverAddress(HEALTHY));
+    settle();
+    Connection accepted = healthy.poll();
+    assertThat(accepted).isNotNull();
+    fine.write("still here".getBytes(StandardCharsets.US_ASCII), 0, 10, 0);
+    settle();
+    byte[] got = new byte[10];
+    assertThat(accepted.readNow(got, 0, 10)).isEqualTo(10);
+    assertThat(new String(got, StandardCharsets.US_ASCII)).isEqualTo("still here");
+    assertThat(client.connectionFaults()).as("only the faulty connection").isEqualTo(1);
+  }
+
+  @Test
+  void aFaultOnThePassiveSide_resetsThePeer_ratherThanLeavingItToTimeOut() throws IOException {
+    hosts(FaultInjection.NONE, throwingOn(FAULTY));
+    server.listen(FAULTY, 8);
+
+    Connection c = client.connect(TwoHosts.serverAddress(FAULTY));
+    settle();
+    assertThat(server.connectionFaults()).isEqualTo(1);
+    assertThat(c.isClosed()).as("the SYN-RECEIVED end's RST reached the client").isTrue();
+    assertThatThrownBy(() -> c.awaitConnected(1_000_000_000L)).isInstanceOf(IOException.class);
+  }
+}
