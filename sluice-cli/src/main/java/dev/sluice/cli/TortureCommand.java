@@ -104,7 +104,7 @@ final class TortureCommand implements Callable<Integer> {
         throw new IllegalArgumentException("--jitter-us must not be negative");
       }
       config = new Torture.Config(connections, workers, steering, loss, reorder, duplicate, corrupt, jitterMicros,
-          seed, maxBytes, concurrency, timeoutMillis, 0, mslMillis);
+          seed, maxBytes, concurrency, timeoutMillis, 0, mslMillis, Torture.Config.DEFAULT_MIN_RTO_MILLIS);
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }

@@ -70,12 +70,17 @@ public final class Torture {
    *     data RTO is 3 s after a SYN timeout (RFC 6298 §5.7), so no late retransmission meets CLOSED
    *     and draws a RST; shorter, a run of thousands of connections a second does not hold all
    *     16,384 ephemeral ports in TIME-WAIT ({@link #DEFAULT_MSL_MILLIS} is the torture's choice)
+   * @param minRtoMillis the minimum RTO (RFC 6298 §2.4). Short, losses are repaired quickly and the
+   *     run is fast; Linux's 200 ms keeps a worker starved by a busy machine from looking like a lost
+   *     segment, whose spurious retransmissions the doctor would report
    */
   public record Config(int connections, int workers, Steering steering, double loss, double reorder,
       double duplicate, double corrupt, long jitterMicros, long seed, int maxBytes, int concurrency,
-      long timeoutMillis, long bulkBytes, long mslMillis) {
+      long timeoutMillis, long bulkBytes, long mslMillis, long minRtoMillis) {
     /** TIME-WAIT of 1 s: several 20 ms RTOs fit, and 16,384 ports last 16,000 connections a second. */
     public static final long DEFAULT_MSL_MILLIS = 500;
+    /** The torture's minimum RTO: quick repairs, at the price of spurious timeouts on a busy machine. */
+    public static final long DEFAULT_MIN_RTO_MILLIS = 20;
 
     public Config {
       if (connections < 1 || workers < 1 || maxBytes < 1 || concurrency < 1 || timeoutMillis < 1) {
@@ -87,6 +92,9 @@ public final class Torture {
       if (mslMillis < 1) {
         throw new IllegalArgumentException("mslMillis must be positive: " + mslMillis);
       }
+      if (minRtoMillis < 1 || minRtoMillis > 200) {
+        throw new IllegalArgumentException("minRtoMillis must be in [1, 200] (the initial RTO): " + minRtoMillis);
+      }
     }
 
     /** With the default MSL. */
@@ -94,7 +102,7 @@ public final class Torture {
         double corrupt, long jitterMicros, long seed, int maxBytes, int concurrency, long timeoutMillis,
         long bulkBytes) {
       this(connections, workers, steering, loss, reorder, duplicate, corrupt, jitterMicros, seed, maxBytes,
-          concurrency, timeoutMillis, bulkBytes, DEFAULT_MSL_MILLIS);
+          concurrency, timeoutMillis, bulkBytes, DEFAULT_MSL_MILLIS, DEFAULT_MIN_RTO_MILLIS);
     }
 
     /** Without a bulk transfer. */
@@ -221,7 +229,7 @@ public final class Torture {
       // Short timers keep a lossy run quick; the MSL is the run's (Config.mslMillis says why).
       b.mslNanos = TimeUnit.MILLISECONDS.toNanos(config.mslMillis());
       b.initialRtoNanos = TimeUnit.MILLISECONDS.toNanos(200);
-      b.minRtoNanos = TimeUnit.MILLISECONDS.toNanos(20);
+      b.minRtoNanos = TimeUnit.MILLISECONDS.toNanos(config.minRtoMillis());
       b.maxRetransmits = 30;
       b.ackStaleInTimeWait = false; // spray mode reorders inside the host (TcpConfig explains)
     });
