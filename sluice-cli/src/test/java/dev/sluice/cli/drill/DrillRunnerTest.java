@@ -298,9 +298,9 @@ class DrillRunnerTest {
     String linux = SYN_WITH_WSCALE + "+0    > S. 0:0(0) ack 1 <mss 1460,nop,wscale 7>\n";
     assertThat(runWith(linux, true, "linux").failure()).as("Linux: 7 from the 6 MB tcp_rmem maximum").isNull();
     String defaults = """
-        `sysctl -q net.ipv4.tcp_rmem="4096 540000 $((15*1024*1024))"`
+        `sysctl -q net.ipv4.tcp_rmem="8192 262144 $((12*1024*1024))"`
         """ + linux.replace("wscale 7>", "wscale 8>");
-    assertThat(runWith(defaults, true, null).failure()).as("a 15 MB maximum gives 8").isNull();
+    assertThat(runWith(defaults, true, null).failure()).as("a 12 MB maximum gives 8").isNull();
   }
 
   @Test
@@ -309,8 +309,8 @@ class DrillRunnerTest {
     java.nio.file.Path common = java.nio.file.Files.createDirectories(dir.resolve("common"));
     java.nio.file.Files.writeString(common.resolve("defaults.sh"), """
         #!/bin/bash
-        ip tcp_metrics flush all > /dev/null 2>&1
-        sysctl -q net.ipv4.tcp_rmem="4096 540000 $((15*1024*1024))"
+        ip route flush cache
+        sysctl -q net.ipv4.tcp_rmem="8192 262144 $((12*1024*1024))"
         sysctl -q net.ipv4.tcp_sack=0
         """);
     java.nio.file.Path script = java.nio.file.Files.createDirectories(dir.resolve("tests")).resolve("t.pkt");
@@ -319,7 +319,7 @@ class DrillRunnerTest {
     DrillResult r = DrillRunner.run(script.toString(), text, new DrillOptions(true, null, java.util.Set.of(),
         new java.io.PrintStream(trace, true, java.nio.charset.StandardCharsets.UTF_8)));
     assertThat(r.failure()).as("linux profile, shift 8, SACK off").isNull();
-    assertThat(r.notes()).containsExactly("line 1: shell command not run: ip tcp_metrics flush all");
+    assertThat(r.notes()).containsExactly("line 1: shell command not run: ip route flush cache");
     assertThat(runWith(text, true, null).failure()).as("without the file next to it").isNotNull();
   }
 
