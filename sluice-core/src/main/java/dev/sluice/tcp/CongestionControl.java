@@ -50,11 +50,8 @@ public interface CongestionControl {
    * @param rttNanos the RTT sample this ACK produced, or -1 if none (RFC 6298 §3: Karn's
    *     algorithm takes no sample from a retransmitted segment)
    * @param bytesInFlight the data outstanding before this ACK (FlightSize)
-   * @param appLimited true if the sender was not using the window it had; cwnd then does not
-   *     grow, since an unused window has not been validated by the network (RFC 7661, RFC
-   *     9438 §5.8)
    */
-  void onAck(long ackedBytes, long rttNanos, long bytesInFlight, boolean appLimited, long nowNanos);
+  void onAck(long ackedBytes, long rttNanos, long bytesInFlight, long nowNanos);
 
   /**
    * Called when the engine enters fast recovery on duplicate ACKs or SACK (RFC 5681 §3.2 step 2,
@@ -81,13 +78,6 @@ public interface CongestionControl {
    * resumes.
    */
   void onRetransmitTimeout(long bytesInFlight, long nowNanos);
-
-  /**
-   * Called when the engine has found the last timeout spurious (RFC 5682 F-RTO, RFC 3522 Eifel)
-   * and undone it. A controller may restore the cwnd and ssthresh it had before the timeout (RFC
-   * 4015, RFC 9438 §4.9); the default keeps the reduced window, which is always safe.
-   */
-  default void onSpuriousTimeout(long nowNanos) {}
 
   /** A short lowercase name for logs and configuration, e.g. {@code "cubic"}. */
   String name();

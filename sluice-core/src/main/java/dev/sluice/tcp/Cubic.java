@@ -25,7 +25,7 @@ package dev.sluice.tcp;
  *       (target - cwnd) / cwnd per segment acked (§4.4 concave, §4.5 convex).
  * </ol>
  * t runs from the start of the congestion-avoidance stage, which begins on its first ACK (as in
- * Linux), and excludes application-limited stretches (§4.2, §5.8). RTT is a smoothed RTT kept
+ * Linux). The engine does not detect application-limited stretches (§5.8), so none is excluded. RTT is a smoothed RTT kept
  * here from the engine's samples (RFC 6298 §2.3, gain 1/8).
  *
  * <p>Slow start below ssthresh is {@link NewReno}'s (§4.10 allows RFC 5681 slow start; HyStart++
@@ -59,29 +59,8 @@ public final class Cubic implements CongestionControl {
   private double kSeconds;
   private double wEst;
   private double cwndPrior;
-  /** When the current application-limited stretch began, if one is in progress. */
-  private boolean appLimitedPause;
-  private long appLimitedSinceNanos;
-
   /** A timeout fired and no new data has been acknowledged since: hold ssthresh on the next. */
   private boolean inTimeoutBackoff;
-  // The state before the last timeout (§4.9), kept until undone or superseded by a real loss;
-  // null when there is none. A separate object, made only on a timeout (a rare event), so a
-  // connection that never timed out does not carry it.
-  private Saved undo;
-
-  /** What {@link #onSpuriousTimeout} restores. */
-  private static final class Saved {
-    long cwnd;
-    long ssthresh;
-    double cwndPrior;
-    double wMax;
-    double k;
-    boolean epochStarted;
-    long epochStartNanos;
-    double cwndEpoch;
-    double wEst;
-  }
 
   /** CUBIC with the RFC 6928 initial window of 10 segments and fast convergence. */
   public Cubic() {
@@ -115,14 +94,12 @@ public final class Cubic implements CongestionControl {
     growthCarry = 0;
     srttNanos = -1;
     epochStarted = false;
-    appLimitedPause = false;
     wMax = 0;
     kSeconds = 0;
     wEst = 0;
     cwndEpoch = 0;
     cwndPrior = 0;
     inTimeoutBackoff = false;
-    undo = null;
   }
 
   @Override
@@ -145,15 +122,6 @@ public final class Cubic implements CongestionControl {
     wMax *= ratio;
     wEst *= ratio;
     cwndPrior *= ratio;
-    Saved u = undo;
-    if (u != null) {
-      u.cwnd = NewReno.rescale(u.cwnd, old, newSmss);
-      u.ssthresh = NewReno.rescale(u.ssthresh, old, newSmss);
-      u.cwndPrior *= ratio;
-      u.wMax *= ratio;
-      u.cwndEpoch *= ratio;
-      u.wEst *= ratio;
-    }
   }
 
   @Override
@@ -176,25 +144,13 @@ public final class Cubic implements CongestionControl {
 
   @Override
   public void onAck(
-      long ackedBytes, long rttNanos, long bytesInFlight, boolean appLimited, long nowNanos) {
+      long ackedBytes, long rttNanos, long bytesInFlight, long nowNanos) {
     if (ackedBytes <= 0) {
       return;
     }
     inTimeoutBackoff = false;
     if (rttNanos >= 0) {
       srttNanos = srttNanos < 0 ? rttNanos : srttNanos + ((rttNanos - srttNanos) >> 3);
-    }
-    if (appLimited) {
-      // No growth, and the cubic clock stops until the window is in use again (§5.8).
-      if (epochStarted && !appLimitedPause) {
-        appLimitedPause = true;
-        appLimitedSinceNanos = nowNanos;
-      }
-      return;
-    }
-    if (appLimitedPause) {
-      appLimitedPause = false;
-      epochStartNanos += Math.max(0, nowNanos - appLimitedSinceNanos);
     }
     if (cwnd < ssthresh) {
       // Slow start as NewReno's, ending exactly at ssthresh; the epoch begins with the next ACK.
@@ -266,7 +222,6 @@ public final class Cubic implements CongestionControl {
     ssthresh = reducedSsthresh(bytesInFlight);
     cwnd = ssthresh; // max(ssthresh, 2 SMSS), and ssthresh is at least 2 SMSS
     endEpoch();
-    undo = null; // a real loss: the state before an earlier timeout is no longer right
   }
 
   @Override
@@ -284,7 +239,6 @@ public final class Cubic implements CongestionControl {
   @Override
   public void onRetransmitTimeout(long bytesInFlight, long nowNanos) {
     if (!inTimeoutBackoff) {
-      saveUndo();
       cwndPrior = cwnd;
       ssthresh = reducedSsthresh(bytesInFlight);
       wMax = 0;
@@ -292,35 +246,6 @@ public final class Cubic implements CongestionControl {
     }
     cwnd = smss;
     endEpoch();
-  }
-
-  /**
-   * Restores the state from before the timeout if cwnd has not regrown past it (§4.9: the
-   * §4.9.2 variables and condition, applied to a timeout as §4.9.1 permits). At most once per
-   * timeout; a fast-recovery loss since then cancels it.
-   */
-  @Override
-  public void onSpuriousTimeout(long nowNanos) {
-    Saved u = undo;
-    if (u == null) {
-      return;
-    }
-    undo = null;
-    inTimeoutBackoff = false;
-    if (cwnd >= u.cwnd) {
-      return;
-    }
-    cwnd = u.cwnd;
-    ssthresh = u.ssthresh;
-    cwndPrior = u.cwndPrior;
-    wMax = u.wMax;
-    kSeconds = u.k;
-    epochStarted = u.epochStarted;
-    epochStartNanos = u.epochStartNanos;
-    cwndEpoch = u.cwndEpoch;
-    wEst = u.wEst;
-    growthCarry = 0;
-    appLimitedPause = false;
   }
 
   @Override
@@ -364,21 +289,7 @@ public final class Cubic implements CongestionControl {
 
   private void endEpoch() {
     epochStarted = false;
-    appLimitedPause = false;
     growthCarry = 0;
   }
 
-  private void saveUndo() {
-    Saved u = new Saved();
-    u.cwnd = cwnd;
-    u.ssthresh = ssthresh;
-    u.cwndPrior = cwndPrior;
-    u.wMax = wMax;
-    u.k = kSeconds;
-    u.epochStarted = epochStarted;
-    u.epochStartNanos = epochStartNanos;
-    u.cwndEpoch = cwndEpoch;
-    u.wEst = wEst;
-    undo = u;
-  }
 }

@@ -34,10 +34,6 @@ public final class NewReno implements CongestionControl {
   private long avoidanceAcked;
   /** A timeout fired and no new data has been acknowledged since: hold ssthresh on the next. */
   private boolean inTimeoutBackoff;
-  /** The window before the last timeout, kept until it is undone or a real loss supersedes it. */
-  private boolean undoValid;
-  private long undoCwnd;
-  private long undoSsthresh;
 
   /** NewReno with the RFC 6928 initial window of 10 segments. */
   public NewReno() {
@@ -60,7 +56,6 @@ public final class NewReno implements CongestionControl {
     ssthresh = Long.MAX_VALUE;
     avoidanceAcked = 0;
     inTimeoutBackoff = false;
-    undoValid = false;
   }
 
   @Override
@@ -74,8 +69,6 @@ public final class NewReno implements CongestionControl {
     cwnd = Math.max(rescale(cwnd, old, newSmss), newSmss);
     ssthresh = rescale(ssthresh, old, newSmss);
     avoidanceAcked = rescale(avoidanceAcked, old, newSmss);
-    undoCwnd = rescale(undoCwnd, old, newSmss);
-    undoSsthresh = rescale(undoSsthresh, old, newSmss);
   }
 
   @Override
@@ -94,14 +87,11 @@ public final class NewReno implements CongestionControl {
 
   @Override
   public void onAck(
-      long ackedBytes, long rttNanos, long bytesInFlight, boolean appLimited, long nowNanos) {
+      long ackedBytes, long rttNanos, long bytesInFlight, long nowNanos) {
     if (ackedBytes <= 0) {
       return;
     }
     inTimeoutBackoff = false;
-    if (appLimited) {
-      return;
-    }
     if (cwnd < ssthresh) {
       long grow = Math.min(Math.min(ackedBytes, (long) SLOW_START_LIMIT_SEGMENTS * smss),
           ssthresh - cwnd);
@@ -128,7 +118,6 @@ public final class NewReno implements CongestionControl {
     ssthresh = halfFlightSize(bytesInFlight);
     cwnd = ssthresh;
     avoidanceAcked = 0;
-    undoValid = false; // a real loss: the window before an earlier timeout is no longer right
   }
 
   @Override
@@ -142,32 +131,11 @@ public final class NewReno implements CongestionControl {
   @Override
   public void onRetransmitTimeout(long bytesInFlight, long nowNanos) {
     if (!inTimeoutBackoff) {
-      undoValid = true;
-      undoCwnd = cwnd;
-      undoSsthresh = ssthresh;
       ssthresh = halfFlightSize(bytesInFlight);
       inTimeoutBackoff = true;
     }
     cwnd = smss;
     avoidanceAcked = 0;
-  }
-
-  /**
-   * Restores the window from before the timeout if it has not regrown past it (the condition of
-   * RFC 9438 §4.9.2, which suits Reno equally); a restore happens at most once per timeout.
-   */
-  @Override
-  public void onSpuriousTimeout(long nowNanos) {
-    if (!undoValid) {
-      return;
-    }
-    undoValid = false;
-    inTimeoutBackoff = false;
-    if (cwnd < undoCwnd) {
-      cwnd = undoCwnd;
-      ssthresh = undoSsthresh;
-      avoidanceAcked = 0;
-    }
   }
 
   @Override

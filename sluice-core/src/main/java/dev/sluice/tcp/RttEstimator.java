@@ -21,10 +21,8 @@ package dev.sluice.tcp;
  *   <li>Without timestamps, time one segment at a time (at least one per RTT, §3) and feed
  *       {@code now - sendTime} when it is cumulatively acknowledged.
  *   <li>Timestamps give a sample per ACK, several per RTT, and the weights 1/8 and 1/4 assume
- *       about one per RTT (RFC 7323 §4.2). Either sample once per RTT, or pass each sample to
- *       {@link #sample(long, long, int)} with {@code samplesPerRtt = ceil(FlightSize / (2 *
- *       SMSS))}, which divides alpha and beta by it as RFC 7323 Appendix G suggests so the
- *       estimator keeps about one RTT's worth of history per sample.
+ *       about one per RTT (RFC 7323 §4.2). The engine feeds every sample with the standard
+ *       weights, as Linux does; RFC 7323 Appendix G's per-RTT divisor is not used.
  * </ul>
  *
  * <p><b>Bounds.</b> RFC 6298 §2.4 rounds RTO up to 1 second. We make the floor configurable
@@ -40,12 +38,6 @@ package dev.sluice.tcp;
  * optional "MAY clear SRTT and RTTVAR after backing off multiple times" of §5: the engine can make
  * a fresh estimator if it wants that.
  *
- * <p><b>Minimum RTT.</b> {@link #minRttNanos} is a windowed minimum, not the all-time one: RACK
- * (RFC 8985 §6.2 step 1) SHOULD use a windowed min-filtered estimate so that it adapts when a
- * route gets longer. The filter is Kathleen Nichols' three-sample running minimum (as in Linux's
- * {@code win_minmax}): it remembers the best, second-best and third-best values from successive
- * parts of the window, so it never returns a value older than the window and needs O(1) space.
- * That is what the sample's {@code nowNanos} is for.
  */
 public final class RttEstimator {
   /** RFC 6298 §2.1: the initial RTO before any sample. */
@@ -53,9 +45,6 @@ public final class RttEstimator {
 
   /** RFC 6298 §5.7: the RTO for data transfer after the SYN timed out with no sample. */
   public static final long SYN_TIMEOUT_FALLBACK_RTO_NANOS = 3_000_000_000L;
-
-  /** Linux's {@code tcp_min_rtt_wlen} default: how long a minimum RTT is remembered. */
-  public static final long DEFAULT_MIN_RTT_WINDOW_NANOS = 300_000_000_000L;
 
   /** RFC 6298 §2.3: K. */
   private static final int K = 4;
@@ -91,36 +80,15 @@ public final class RttEstimator {
   private long rto;
   private int backoffCount;
 
-  /** The windowed minimum RTT, or null for an estimator made {@link #withoutMinRtt}. */
-  private final WindowedMinimum minRtt;
-
-  /**
-   * An estimator that keeps no minimum RTT: what a connection uses until something needs one (RACK,
-   * RFC 8985, is not implemented), which saves six longs per connection.
-   */
-  public static RttEstimator withoutMinRtt(
-      long initialRtoNanos, long minRtoNanos, long maxRtoNanos, long clockGranularityNanos) {
-    return new RttEstimator(initialRtoNanos, minRtoNanos, maxRtoNanos, clockGranularityNanos, 0);
-  }
-
-  /** An estimator whose minimum RTT is windowed over {@link #DEFAULT_MIN_RTT_WINDOW_NANOS}. */
-  public RttEstimator(
-      long initialRtoNanos, long minRtoNanos, long maxRtoNanos, long clockGranularityNanos) {
-    this(initialRtoNanos, minRtoNanos, maxRtoNanos, clockGranularityNanos,
-        DEFAULT_MIN_RTT_WINDOW_NANOS);
-  }
-
   /**
    * @param initialRtoNanos the RTO until the first sample (§2.1 says 1 s); within [min, max]
    * @param minRtoNanos the floor of §2.4, positive
    * @param maxRtoNanos the ceiling of §2.5, at least the floor
    * @param clockGranularityNanos G of §2 and §4: the tick of the clock that samples are taken
    *     with, the least variance term an RTO may have; positive
-   * @param minRttWindowNanos how long {@link #minRttNanos} remembers a minimum; 0 keeps no
-   *     minimum (see {@link #withoutMinRtt})
    */
-  public RttEstimator(long initialRtoNanos, long minRtoNanos, long maxRtoNanos,
-      long clockGranularityNanos, long minRttWindowNanos) {
+  public RttEstimator(
+      long initialRtoNanos, long minRtoNanos, long maxRtoNanos, long clockGranularityNanos) {
     if (minRtoNanos <= 0 || maxRtoNanos < minRtoNanos) {
       throw new IllegalArgumentException(
           "need 0 < minRto <= maxRto: min " + minRtoNanos + ", max " + maxRtoNanos);
@@ -133,53 +101,33 @@ public final class RttEstimator {
       throw new IllegalArgumentException("clock granularity must be positive: "
           + clockGranularityNanos);
     }
-    if (minRttWindowNanos < 0) {
-      throw new IllegalArgumentException("min-RTT window must not be negative: " + minRttWindowNanos);
-    }
     this.bounds = Bounds.of(minRtoNanos, maxRtoNanos, clockGranularityNanos);
-    this.minRtt = minRttWindowNanos == 0 ? null : new WindowedMinimum(minRttWindowNanos);
     this.baseRto = initialRtoNanos;
     this.rto = initialRtoNanos;
   }
 
-  /** Takes one RTT measurement with the standard weights, as if it were the only one this RTT. */
-  public void sample(long rttNanos, long nowNanos) {
-    sample(rttNanos, nowNanos, 1);
-  }
-
   /**
    * Takes one RTT measurement. The first sets SRTT to it and RTTVAR to half of it (§2.2); later
-   * ones move RTTVAR by beta = 1/(4 * samplesPerRtt) towards |SRTT - R| and then SRTT by alpha =
-   * 1/(8 * samplesPerRtt) towards R, in that order (§2.3; RFC 7323 Appendix G for the divisor).
-   * Then RTO = SRTT + max(G, K * RTTVAR), clamped to [min, max], and any backoff is cleared.
+   * ones move RTTVAR by beta = 1/4 towards |SRTT - R| and then SRTT by alpha = 1/8 towards R, in
+   * that order (§2.3). Then RTO = SRTT + max(G, K * RTTVAR), clamped to [min, max], and any
+   * backoff is cleared.
    *
    * @param rttNanos the measured round trip, not negative
-   * @param nowNanos the time of the measurement, for the windowed minimum RTT
-   * @param samplesPerRtt how many samples are expected per RTT (1 without timestamps); at least 1
    */
-  public void sample(long rttNanos, long nowNanos, int samplesPerRtt) {
+  public void sample(long rttNanos) {
     if (rttNanos < 0) {
       throw new IllegalArgumentException("negative RTT sample: " + rttNanos);
-    }
-    if (samplesPerRtt < 1) {
-      throw new IllegalArgumentException("samplesPerRtt must be at least 1: " + samplesPerRtt);
     }
     if (!hasSample) {
       srtt = rttNanos;
       rttvar = rttNanos / 2;
       hasSample = true;
-      if (minRtt != null) {
-        minRtt.reset(nowNanos, rttNanos);
-      }
     } else {
       // Both operands of each difference are non-negative, so no difference overflows, and
       // moving by a fraction of the gap keeps each value between its old value and the target.
       long error = Math.abs(srtt - rttNanos);
-      rttvar += (error - rttvar) / (4L * samplesPerRtt);
-      srtt += (rttNanos - srtt) / (8L * samplesPerRtt);
-      if (minRtt != null) {
-        minRtt.update(nowNanos, rttNanos);
-      }
+      rttvar += (error - rttvar) / 4;
+      srtt += (rttNanos - srtt) / 8;
     }
     latestRtt = rttNanos;
     baseRto = computeRto();
@@ -242,14 +190,6 @@ public final class RttEstimator {
   /** The most recent sample, or 0 before the first. */
   public long latestRttNanos() {
     return latestRtt;
-  }
-
-  /**
-   * The least sample taken within the window before the latest sample (see the class comment),
-   * or 0 before the first sample.
-   */
-  public long minRttNanos() {
-    return hasSample && minRtt != null ? minRtt.get() : 0;
   }
 
   private long computeRto() {

@@ -73,6 +73,10 @@ final class SackScoreboard {
     sacked.releaseIfEmpty();
   }
 
+  int rangeCount() {
+    return sacked.rangeCount();
+  }
+
   boolean isEmpty() {
     return sacked.isEmpty();
   }

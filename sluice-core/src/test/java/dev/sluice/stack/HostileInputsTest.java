@@ -20,7 +20,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sluice.stack.HostileWire.Out;
 import dev.sluice.stack.HostileWire.Peer;
-import dev.sluice.tcp.Reassembly;
 import dev.sluice.tcp.ReceiveBuffer;
 import dev.sluice.tcp.TcpConfig;
 import dev.sluice.tcp.TcpCounter;
@@ -37,7 +36,6 @@ import dev.sluice.wire.Ipv4Builder;
 import dev.sluice.wire.Ipv6Builder;
 import dev.sluice.wire.UdpBuilder;
 import java.io.IOException;
-import java.lang.reflect.Field;
 import java.net.DatagramPacket;
 import java.net.SocketTimeoutException;
 import java.util.ArrayList;
@@ -59,26 +57,8 @@ import org.junit.jupiter.api.Timeout;
 class HostileInputsTest {
   private static final TcpConfig DEFAULT = TcpConfig.defaults();
 
-  static Object field(Object o, String name) {
-    try {
-      Class<?> c = o.getClass();
-      while (c != null) {
-        try {
-          Field f = c.getDeclaredField(name);
-          f.setAccessible(true);
-          return f.get(o);
-        } catch (NoSuchFieldException e) {
-          c = c.getSuperclass();
-        }
-      }
-      throw new AssertionError("no field " + name + " in " + o.getClass());
-    } catch (IllegalAccessException e) {
-      throw new AssertionError(e);
-    }
-  }
-
   private static ReceiveBuffer receiveBuffer(Peer p) {
-    return (ReceiveBuffer) field(p.engine(), "receiveBuffer");
+    return p.engine().receiveBuffer();
   }
 
   private static long tcpDrops(HostileWire w, DropReason reason) {
@@ -144,13 +124,11 @@ class HostileInputsTest {
         w.inject(tcp(false, p.port, 80, p.seq, una, ACK, 65_535, new byte[0], b -> b.nop().nop().sack(2, edges)));
       }
     }
-    Object board = field(p.engine(), "scoreboard");
-    assertThat(board).isNotNull();
-    assertThat((long) field(board, "invalidBlocks")).as("invalid blocks seen and ignored").isGreaterThanOrEqualTo(40);
+    assertThat(p.engine().scoreboardRanges()).as("a scoreboard exists").isNotNegative();
+    assertThat(p.engine().scoreboardInvalidBlocks()).as("invalid blocks seen and ignored").isGreaterThanOrEqualTo(40);
     assertThat(p.connection.stats().get(TcpCounter.SACK_BLOCKS_IGNORED)).as("and counted where users see it")
-        .isEqualTo((long) field(board, "invalidBlocks"));
-    Reassembly sacked = (Reassembly) field(board, "sacked");
-    assertThat(sacked.rangeCount()).as("only the valid 1-byte block is SACKed").isEqualTo(1);
+        .isEqualTo(p.engine().scoreboardInvalidBlocks());
+    assertThat(p.engine().scoreboardRanges()).as("only the valid 1-byte block is SACKed").isEqualTo(1);
 
     // Blocks crafted to split the retransmit queue into 1-byte pieces: 2,000 ACKs of 4 blocks each.
     for (int i = 0; i < 2_000; i++) {
@@ -162,11 +140,7 @@ class HostileInputsTest {
       }
     }
     w.settle();
-    board = field(p.engine(), "scoreboard");
-    if (board != null) {
-      sacked = (Reassembly) field(board, "sacked");
-      assertThat(sacked.rangeCount()).as("scoreboard ranges").isLessThanOrEqualTo(DEFAULT.maxOutOfOrderRanges());
-    }
+    assertThat(p.engine().scoreboardRanges()).as("scoreboard ranges").isLessThanOrEqualTo(DEFAULT.maxOutOfOrderRanges());
     assertThat(c.state()).isEqualTo(TcpState.ESTABLISHED);
 
     // Every byte still arrives: the peer acknowledges what it gets until nothing is outstanding.

@@ -25,7 +25,7 @@ class CubicTest {
   }
 
   private static void ack(CongestionControl cc, long bytes, long rttNanos, long nowNanos) {
-    cc.onAck(bytes, rttNanos, cc.cwnd(), false, nowNanos);
+    cc.onAck(bytes, rttNanos, cc.cwnd(), nowNanos);
   }
 
   /**
@@ -58,7 +58,7 @@ class CubicTest {
       for (long i = 1; i <= acks; i++) {
         long acked = Math.min(SMSS, remaining);
         remaining -= acked;
-        cc.onAck(acked, rtt, window, false, now + rtt * i / acks);
+        cc.onAck(acked, rtt, window, now + rtt * i / acks);
       }
       now += rtt;
     }
@@ -281,54 +281,8 @@ class CubicTest {
     assertThat(cubic.ssthresh()).isEqualTo(7_000);
   }
 
-  @Test
-  void cubic_appLimited_neitherGrowsNorAdvancesTheCurve() {
-    // Twin A is app-limited for 10 s in the middle of its epoch; twin B never is. Once A uses
-    // its window again both must stand at the same point of the curve (§4.2, §5.8).
-    Cubic a = afterLossAt(100, false);
-    Cubic b = afterLossAt(100, false);
-    ack(a, SMSS, -1, 0);
-    ack(b, SMSS, -1, 0);
-    ack(a, SMSS, -1, SECOND);
-    ack(b, SMSS, -1, SECOND);
-    long cwnd = a.cwnd();
-    for (int i = 1; i <= 10; i++) {
-      a.onAck(SMSS, -1, 5_000, true, SECOND + i * SECOND);
-    }
-    assertThat(a.cwnd()).isEqualTo(cwnd);
-    ack(a, SMSS, -1, 12 * SECOND); // window-limited again, 1 s after the pause ended
-    ack(b, SMSS, -1, 2 * SECOND);
-    assertThat(a.cwnd()).isEqualTo(b.cwnd()).isGreaterThan(cwnd);
-    assertThat(a.wEst()).isEqualTo(b.wEst());
-  }
 
-  @Test
-  void spuriousTimeout_restoresTheStateFromBeforeTheTimeout() {
-    Cubic cubic = afterLossAt(100, false);
-    rounds(cubic, 0, 100 * MS, 5);
-    long cwnd = cubic.cwnd();
-    long ssthresh = cubic.ssthresh();
-    double k = cubic.kSeconds();
-    cubic.onRetransmitTimeout(cwnd, SECOND);
-    ack(cubic, SMSS, -1, 2 * SECOND);
-    cubic.onSpuriousTimeout(2 * SECOND);
-    assertThat(cubic.cwnd()).isEqualTo(cwnd);
-    assertThat(cubic.ssthresh()).isEqualTo(ssthresh);
-    assertThat(cubic.wMax()).isEqualTo(100_000);
-    assertThat(cubic.kSeconds()).isEqualTo(k);
-    assertThat(cubic.epochStarted()).isTrue();
-    cubic.onSpuriousTimeout(3 * SECOND); // only once
-    assertThat(cubic.cwnd()).isEqualTo(cwnd);
-  }
 
-  @Test
-  void spuriousTimeout_afterARealLoss_changesNothing() {
-    Cubic cubic = afterLossAt(100, false);
-    cubic.onRetransmitTimeout(70_000, 0);
-    cubic.onEnterRecovery(10_000, 0);
-    cubic.onSpuriousTimeout(0);
-    assertThat(cubic.cwnd()).isEqualTo(7_000);
-  }
 
   @Test
   void setSmss_keepsTheWindowAndTheCurveInSegments() {
@@ -413,13 +367,10 @@ class CubicTest {
       int event = random.nextInt(100);
       if (event < 85) {
         long acked = 1 + random.nextLong(4L * smss);
-        boolean appLimited = random.nextInt(10) == 0;
-        cubic.onAck(acked, random.nextLong(200 * MS), before, appLimited, now);
+        cubic.onAck(acked, random.nextLong(200 * MS), before, now);
         long grew = cubic.cwnd() - before;
         assertThat(grew).as("seed %d step %d", seed, step).isGreaterThanOrEqualTo(0);
-        if (appLimited) {
-          assertThat(grew).as("seed %d step %d: app-limited", seed, step).isZero();
-        } else if (before < ssthreshBefore) {
+        if (before < ssthreshBefore) {
           assertThat(grew).as("seed %d step %d: slow start", seed, step)
               .isLessThanOrEqualTo(Math.min(acked, 2L * smss));
         } else {
@@ -435,11 +386,9 @@ class CubicTest {
         assertThat(cubic.wMax()).as("seed %d step %d", seed, step)
             .isBetween(0.85 * before - 1e-6, before + 1e-6);
         cubic.onExitRecovery(now);
-      } else if (event < 98) {
+      } else {
         cubic.onRetransmitTimeout(random.nextLong(2 * before + 1), now);
         assertThat(cubic.cwnd()).as("seed %d step %d", seed, step).isEqualTo(smss);
-      } else {
-        cubic.onSpuriousTimeout(now);
       }
       assertThat(cubic.cwnd()).as("seed %d step %d", seed, step).isGreaterThanOrEqualTo(smss);
       assertThat(cubic.ssthresh()).as("seed %d step %d", seed, step)

@@ -14,8 +14,6 @@ import dev.sluice.wire.TcpBuilder;
 import dev.sluice.wire.TcpFlags;
 import dev.sluice.wire.TcpOptions;
 import dev.sluice.wire.TcpSegment;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
@@ -48,17 +46,6 @@ final class EngineFuzzRun {
   static final int REMOTE_PORT = 49_152;
   /** The peer's timestamp clock starts just below 2^31, so TS comparisons cross the sign bit. */
   private static final int PEER_TS_BASE = 0x7FFF_F000;
-
-  private static final VarHandle RECEIVE_BUFFER;
-
-  static {
-    try {
-      RECEIVE_BUFFER = MethodHandles.privateLookupIn(TcpEngine.class, MethodHandles.lookup())
-          .findVarHandle(TcpEngine.class, "receiveBuffer", ReceiveBuffer.class);
-    } catch (ReflectiveOperationException e) {
-      throw new ExceptionInInitializerError(e);
-    }
-  }
 
   // Reused across runs: nothing here carries state from one run to the next.
   private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
@@ -895,7 +882,7 @@ final class EngineFuzzRun {
     if (eos && inOrder != finOffset) {
       throw fail("end of stream with " + inOrder + " bytes in order; the FIN is at " + finOffset);
     }
-    ReceiveBuffer rb = (ReceiveBuffer) RECEIVE_BUFFER.get(engine);
+    ReceiveBuffer rb = engine.receiveBuffer();
     Reassembly holes = rb.outOfOrder();
     if (holes.rangeCount() > config.maxOutOfOrderRanges()) {
       throw fail(holes.rangeCount() + " out-of-order ranges");

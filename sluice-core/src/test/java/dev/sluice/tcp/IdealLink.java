@@ -45,7 +45,7 @@ final class IdealLink {
       for (long i = 1; i <= acks; i++) {
         long acked = Math.min(smss, remaining);
         remaining -= acked;
-        cc.onAck(acked, rttNanos, window, false, now + rttNanos * i / acks);
+        cc.onAck(acked, rttNanos, window, now + rttNanos * i / acks);
       }
       now += rttNanos;
     }

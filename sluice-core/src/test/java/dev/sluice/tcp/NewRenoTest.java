@@ -20,7 +20,7 @@ class NewRenoTest {
 
   /** One ACK of {@code bytes}, window-limited, no RTT sample. */
   private static void ack(CongestionControl cc, long bytes) {
-    cc.onAck(bytes, -1, cc.cwnd(), false, 0);
+    cc.onAck(bytes, -1, cc.cwnd(), 0);
   }
 
   /** A reno in congestion avoidance at cwnd = ssthresh = {@code window}, via a loss. */
@@ -169,21 +169,6 @@ class NewRenoTest {
     assertThat(reno.ssthresh()).isEqualTo(4_000);
   }
 
-  @Test
-  void appLimited_doesNotGrowTheWindow() {
-    NewReno reno = started();
-    reno.onAck(SMSS, -1, 2_000, true, 0);
-    assertThat(reno.cwnd()).isEqualTo(10_000);
-    NewReno avoiding = inAvoidanceAt(10_000);
-    for (int i = 0; i < 30; i++) {
-      avoiding.onAck(SMSS, -1, 2_000, true, 0);
-    }
-    assertThat(avoiding.cwnd()).isEqualTo(10_000);
-    for (int i = 0; i < 10; i++) {
-      ack(avoiding, SMSS);
-    }
-    assertThat(avoiding.cwnd()).as("app-limited bytes were not counted").isEqualTo(11_000);
-  }
 
   @Test
   void ackOfNothing_changesNothing() {
@@ -192,20 +177,6 @@ class NewRenoTest {
     assertThat(reno.cwnd()).isEqualTo(10_000);
   }
 
-  @Test
-  void spuriousTimeout_restoresThePriorWindowOnce() {
-    NewReno reno = inAvoidanceAt(20_000);
-    reno.onRetransmitTimeout(20_000, 0);
-    ack(reno, SMSS);
-    assertThat(reno.cwnd()).isEqualTo(2_000);
-    reno.onSpuriousTimeout(0);
-    assertThat(reno.cwnd()).isEqualTo(20_000);
-    assertThat(reno.ssthresh()).isEqualTo(20_000);
-    reno.onRetransmitTimeout(20_000, 0);
-    reno.onEnterRecovery(4_000, 0); // a real loss since: nothing to undo
-    reno.onSpuriousTimeout(0);
-    assertThat(reno.cwnd()).isEqualTo(2_000);
-  }
 
   @Test
   void setSmss_keepsTheWindowInSegments() {
@@ -268,13 +239,10 @@ class NewRenoTest {
       int event = random.nextInt(100);
       if (event < 85) {
         long acked = 1 + random.nextLong(4L * smss);
-        boolean appLimited = random.nextInt(10) == 0;
-        reno.onAck(acked, random.nextLong(200 * MS), before, appLimited, now);
+        reno.onAck(acked, random.nextLong(200 * MS), before, now);
         long grew = reno.cwnd() - before;
         assertThat(grew).as("seed %d step %d", seed, step).isGreaterThanOrEqualTo(0);
-        if (appLimited) {
-          assertThat(grew).as("seed %d step %d: app-limited", seed, step).isZero();
-        } else if (before < ssthreshBefore) {
+        if (before < ssthreshBefore) {
           assertThat(grew).as("seed %d step %d: slow start", seed, step)
               .isLessThanOrEqualTo(Math.min(acked, 2L * smss));
         } else {
@@ -287,11 +255,9 @@ class NewRenoTest {
             .isEqualTo(Math.max(flight / 2, 2L * smss));
         assertThat(reno.cwnd()).isEqualTo(reno.ssthresh());
         reno.onExitRecovery(now);
-      } else if (event < 98) {
+      } else {
         reno.onRetransmitTimeout(random.nextLong(2 * before + 1), now);
         assertThat(reno.cwnd()).as("seed %d step %d", seed, step).isEqualTo(smss);
-      } else {
-        reno.onSpuriousTimeout(now);
       }
       assertThat(reno.cwnd()).as("seed %d step %d", seed, step).isGreaterThanOrEqualTo(smss);
       assertThat(reno.ssthresh()).as("seed %d step %d", seed, step)

@@ -29,33 +29,31 @@ class RttEstimatorTest {
     assertThat(rtt.srttNanos()).isZero();
     assertThat(rtt.rttvarNanos()).isZero();
     assertThat(rtt.latestRttNanos()).isZero();
-    assertThat(rtt.minRttNanos()).isZero();
   }
 
   @Test
   void firstSample_setsSrttToTheSampleAndRttvarToHalf() {
     RttEstimator rtt = standard();
-    rtt.sample(100 * MS, 0);
+    rtt.sample(100 * MS);
     assertThat(rtt.hasSample()).isTrue();
     assertThat(rtt.srttNanos()).isEqualTo(100 * MS);
     assertThat(rtt.rttvarNanos()).isEqualTo(50 * MS);
     assertThat(rtt.rtoNanos()).isEqualTo(100 * MS + 4 * 50 * MS); // §2.2: SRTT + K*RTTVAR
     assertThat(rtt.latestRttNanos()).isEqualTo(100 * MS);
-    assertThat(rtt.minRttNanos()).isEqualTo(100 * MS);
   }
 
   @Test
   void laterSamples_updateRttvarWithTheOldSrtt_thenSrtt() {
     RttEstimator rtt = standard();
-    rtt.sample(100 * MS, 0);
-    rtt.sample(180 * MS, 1 * S);
+    rtt.sample(100 * MS);
+    rtt.sample(180 * MS);
     // RTTVAR = 3/4 * 50 + 1/4 * |100 - 180| = 57.5 ms (with the new SRTT it would be 55 ms).
     assertThat(rtt.rttvarNanos()).isEqualTo(57_500_000L);
     // SRTT = 7/8 * 100 + 1/8 * 180 = 110 ms.
     assertThat(rtt.srttNanos()).isEqualTo(110 * MS);
     assertThat(rtt.rtoNanos()).isEqualTo(110 * MS + 4 * 57_500_000L);
 
-    rtt.sample(60 * MS, 2 * S);
+    rtt.sample(60 * MS);
     // RTTVAR = 3/4 * 57.5 + 1/4 * |110 - 60| = 55.625 ms; SRTT = 7/8 * 110 + 1/8 * 60 = 103.75 ms.
     assertThat(rtt.rttvarNanos()).isEqualTo(55_625_000L);
     assertThat(rtt.srttNanos()).isEqualTo(103_750_000L);
@@ -76,14 +74,13 @@ class RttEstimatorTest {
     int samples = 1 + random.nextInt(200);
     for (int i = 0; i < samples; i++) {
       long r = random.nextLong(0, 10 * S);
-      int perRtt = random.nextBoolean() ? 1 : 1 + random.nextInt(16);
-      rtt.sample(r, i * S, perRtt);
+      rtt.sample(r);
       if (i == 0) {
         srtt = r;
         rttvar = r / 2.0;
       } else {
-        double beta = 0.25 / perRtt;
-        double alpha = 0.125 / perRtt;
+        double beta = 0.25;
+        double alpha = 0.125;
         rttvar = (1 - beta) * rttvar + beta * Math.abs(srtt - r);
         srtt = (1 - alpha) * srtt + alpha * r;
       }
@@ -97,19 +94,9 @@ class RttEstimatorTest {
   }
 
   @Test
-  void samplesPerRtt_dividesTheGainsAsRfc7323AppendixGSuggests() {
-    RttEstimator rtt = standard();
-    rtt.sample(100 * MS, 0);
-    rtt.sample(180 * MS, 1 * MS, 2);
-    // beta' = 1/8: RTTVAR = 50 + (80 - 50) / 8; alpha' = 1/16: SRTT = 100 + 80 / 16.
-    assertThat(rtt.rttvarNanos()).isEqualTo(53_750_000L);
-    assertThat(rtt.srttNanos()).isEqualTo(105 * MS);
-  }
-
-  @Test
   void aSmallRto_isRaisedToTheMinimum() {
     RttEstimator rtt = standard();
-    rtt.sample(10 * MS, 0); // 10 + 4 * 5 = 30 ms
+    rtt.sample(10 * MS); // 10 + 4 * 5 = 30 ms
     assertThat(rtt.rtoNanos()).isEqualTo(200 * MS);
     assertThat(rtt.srttNanos()).isEqualTo(10 * MS);
   }
@@ -117,24 +104,24 @@ class RttEstimatorTest {
   @Test
   void aLargeRto_isCutToTheMaximum() {
     RttEstimator rtt = new RttEstimator(1 * S, 200 * MS, 2 * S, 1 * MS);
-    rtt.sample(1 * S, 0); // 1 + 4 * 0.5 = 3 s
+    rtt.sample(1 * S); // 1 + 4 * 0.5 = 3 s
     assertThat(rtt.rtoNanos()).isEqualTo(2 * S);
   }
 
   @Test
   void aZeroVariance_isReplacedByTheClockGranularity() {
     RttEstimator rtt = new RttEstimator(1 * S, 1 * MS, 60 * S, 50 * MS);
-    rtt.sample(0, 0);
+    rtt.sample(0);
     assertThat(rtt.rtoNanos()).isEqualTo(50 * MS);
   }
 
   @Test
   void aVarianceThatDecaysBelowTheGranularity_leavesSrttPlusG() {
     RttEstimator rtt = new RttEstimator(1 * S, 1 * MS, 60 * S, 50 * MS);
-    rtt.sample(100 * MS, 0);
+    rtt.sample(100 * MS);
     assertThat(rtt.rtoNanos()).isEqualTo(300 * MS); // K * RTTVAR = 200 ms > G
     for (int i = 1; i <= 100; i++) {
-      rtt.sample(100 * MS, i * MS);
+      rtt.sample(100 * MS);
     }
     assertThat(rtt.rttvarNanos()).isLessThan(50 * MS / 4);
     assertThat(rtt.rtoNanos()).isEqualTo(100 * MS + 50 * MS);
@@ -177,12 +164,12 @@ class RttEstimatorTest {
   @Test
   void aNewSample_collapsesABackedOffRtoAndClearsTheCount() {
     RttEstimator rtt = standard();
-    rtt.sample(100 * MS, 0);
+    rtt.sample(100 * MS);
     rtt.backoff();
     rtt.backoff();
     rtt.backoff();
     assertThat(rtt.rtoNanos()).isEqualTo(8 * 300 * MS);
-    rtt.sample(100 * MS, 5 * S);
+    rtt.sample(100 * MS);
     // SRTT stays 100 ms; RTTVAR = 3/4 * 50 = 37.5 ms; RTO = 100 + 150 ms, not 8 times that.
     assertThat(rtt.rtoNanos()).isEqualTo(250 * MS);
     assertThat(rtt.backoffCount()).isZero();
@@ -203,7 +190,7 @@ class RttEstimatorTest {
   @Test
   void synTimeoutWithATimestampSample_keepsTheMeasuredRto() {
     RttEstimator rtt = standard();
-    rtt.sample(100 * MS, 0);
+    rtt.sample(100 * MS);
     rtt.backoff();
     rtt.enterDataTransferAfterSynTimeout();
     assertThat(rtt.rtoNanos()).isEqualTo(300 * MS);
@@ -218,82 +205,9 @@ class RttEstimatorTest {
   }
 
   @Test
-  void minRtt_takesALowerSampleAtOnce() {
-    RttEstimator rtt = standard();
-    rtt.sample(100 * MS, 0);
-    rtt.sample(120 * MS, 1 * S);
-    assertThat(rtt.minRttNanos()).isEqualTo(100 * MS);
-    rtt.sample(40 * MS, 2 * S);
-    assertThat(rtt.minRttNanos()).isEqualTo(40 * MS);
-  }
-
-  @Test
-  void minRtt_forgetsAMinimumOlderThanTheWindow() {
-    RttEstimator rtt = new RttEstimator(1 * S, 200 * MS, 60 * S, 1 * MS, 10 * S);
-    rtt.sample(50 * MS, 0);
-    for (int t = 1; t <= 10; t++) {
-      rtt.sample(100 * MS, t * S);
-    }
-    assertThat(rtt.minRttNanos()).as("exactly one window old").isEqualTo(50 * MS);
-    rtt.sample(100 * MS, 11 * S);
-    assertThat(rtt.minRttNanos()).isEqualTo(100 * MS);
-  }
-
-  @Test
-  void minRtt_afterASilenceLongerThanTheWindow_isTheNextSample() {
-    RttEstimator rtt = new RttEstimator(1 * S, 200 * MS, 60 * S, 1 * MS, 10 * S);
-    rtt.sample(50 * MS, 0);
-    rtt.sample(60 * MS, 3 * S);
-    rtt.sample(70 * MS, 6 * S);
-    rtt.sample(100 * MS, 30 * S);
-    assertThat(rtt.minRttNanos()).isEqualTo(100 * MS);
-  }
-
-  @Test
-  void minRtt_byDefaultIsRememberedForFiveMinutes() {
-    RttEstimator rtt = standard();
-    rtt.sample(50 * MS, 0);
-    rtt.sample(100 * MS, 299 * S);
-    assertThat(rtt.minRttNanos()).isEqualTo(50 * MS);
-    rtt.sample(100 * MS, 301 * S);
-    assertThat(rtt.minRttNanos()).isEqualTo(100 * MS);
-  }
-
-  @RepeatedTest(100)
-  void minRtt_isAlwaysASampleFromTheWindow_noMoreThanTheLatest(RepetitionInfo repetition) {
-    long seed = 0x313_0000L + repetition.getCurrentRepetition();
-    SplittableRandom random = new SplittableRandom(seed);
-    long window = random.nextLong(1, 20 * S);
-    RttEstimator rtt = new RttEstimator(1 * S, 200 * MS, 60 * S, 1 * MS, window);
-    List<long[]> history = new ArrayList<>(); // {time, rtt}
-    long now = random.nextLong(); // any origin, even near the wrap of a long
-    for (int i = 0; i < 300; i++) {
-      // Mostly a few samples per window, now and then a silence longer than the window.
-      now += random.nextInt(20) == 0
-          ? random.nextLong(window, 3 * window)
-          : random.nextLong(0, window / 3 + 1);
-      long sample = random.nextLong(1 * MS, 500 * MS);
-      rtt.sample(sample, now);
-      history.add(new long[] {now, sample});
-      long trueMin = Long.MAX_VALUE;
-      boolean found = false;
-      for (long[] h : history) {
-        if (now - h[0] <= window) {
-          trueMin = Math.min(trueMin, h[1]);
-          found |= h[1] == rtt.minRttNanos();
-        }
-      }
-      String where = "seed " + seed + ", sample " + i;
-      assertThat(found).as(where + ": min is a sample within the window").isTrue();
-      assertThat(rtt.minRttNanos()).as(where).isBetween(trueMin, sample);
-    }
-  }
-
-  @Test
   void aNegativeSample_isRejected() {
     RttEstimator rtt = standard();
-    assertThatThrownBy(() -> rtt.sample(-1, 0)).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> rtt.sample(1, 0, 0)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> rtt.sample(-1)).isInstanceOf(IllegalArgumentException.class);
     assertThat(rtt.hasSample()).isFalse();
   }
 
@@ -307,21 +221,6 @@ class RttEstimatorTest {
         .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> new RttEstimator(1 * S, 200 * MS, 60 * S, 0))
         .isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> new RttEstimator(1 * S, 200 * MS, 60 * S, 1, -1))
-        .isInstanceOf(IllegalArgumentException.class);
   }
 
-  @Test
-  void withoutMinRtt_keepsNoMinimum_butEstimatesAsUsual() {
-    RttEstimator plain = RttEstimator.withoutMinRtt(1 * S, 200 * MS, 60 * S, 1);
-    RttEstimator tracking = new RttEstimator(1 * S, 200 * MS, 60 * S, 1);
-    for (long rtt : new long[] {300 * MS, 100 * MS, 250 * MS}) {
-      plain.sample(rtt, 0);
-      tracking.sample(rtt, 0);
-    }
-    assertThat(plain.minRttNanos()).isZero();
-    assertThat(tracking.minRttNanos()).isEqualTo(100 * MS);
-    assertThat(plain.rtoNanos()).isEqualTo(tracking.rtoNanos());
-    assertThat(plain.srttNanos()).isEqualTo(tracking.srttNanos());
-  }
 }
