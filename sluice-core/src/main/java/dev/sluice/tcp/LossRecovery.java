@@ -1,5 +1,7 @@
 package dev.sluice.tcp;
 
+import dev.sluice.wire.TcpOptions;
+
 /**
  * Loss recovery for one connection: duplicate-ACK counting and fast retransmit (RFC 5681 §3.2),
  * NewReno partial ACKs (RFC 6582), the SACK scoreboard and pipe (RFC 6675), limited transmit
@@ -8,7 +10,8 @@ package dev.sluice.tcp;
  *
  * <p>The engine makes it at the first sign it is needed (a duplicate ACK, a SACK block, a
  * timeout, a segment timed without timestamps) and drops it again when {@link #idle}, so an idle
- * connection, and most connections that never lose a segment, do not carry it.
+ * connection, and most connections that never lose a segment, do not carry it. Driven by the
+ * engine's owner, one thread at a time.
  */
 final class LossRecovery {
   /** RFC 5681 §3.2 / RFC 6675 §2: DupThresh. */
@@ -37,6 +40,22 @@ final class LossRecovery {
       board = scoreboard = new SackScoreboard(maxRanges);
     }
     return board;
+  }
+
+  /**
+   * Takes the SACK blocks of an acceptable ACK into the scoreboard (RFC 2018, RFC 6675 §5) and
+   * returns how many bytes they newly cover. Invalid blocks are ignored and counted in
+   * {@code stats} (hostile input 1).
+   */
+  long onSackBlocks(TcpOptions options, int una, int max, int maxRanges, TcpStats stats) {
+    SackScoreboard board = scoreboard(maxRanges);
+    long invalidBefore = board.invalidBlocks();
+    long newlySacked = board.apply(options, una, max);
+    long invalid = board.invalidBlocks() - invalidBefore;
+    if (invalid > 0) {
+      stats.add(TcpCounter.SACK_BLOCKS_IGNORED, invalid);
+    }
+    return newlySacked;
   }
 
   /** The scoreboard, or null before the first SACK block. */

@@ -112,6 +112,22 @@ public final class ReceiveBuffer {
     return advanced;
   }
 
+  /**
+   * Appends {@code len} in-order bytes, the receive fast path's case: no out-of-order range is
+   * held and the bytes fit the window ({@link #fitsInOrder}), so {@link #write} at offset 0 would
+   * store exactly these bytes and advance the edge by {@code len}.
+   */
+  public void append(byte[] src, int srcOff, int len) {
+    ensureRing(readable + len);
+    copyIn(0, src, srcOff, len);
+    readable += len;
+  }
+
+  /** True if {@code len} bytes at the in-order edge can take {@link #append}. */
+  public boolean fitsInOrder(int len) {
+    return len <= capacity - readable && reassembly.isEmpty();
+  }
+
   /** Copies the parts of {@code [start, end)} that no earlier segment delivered: held bytes win. */
   private void copyUncovered(int start, int end, int segmentOffset, byte[] src, int srcOff) {
     int pos = start;

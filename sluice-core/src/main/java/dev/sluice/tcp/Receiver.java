@@ -8,8 +8,11 @@ import dev.sluice.wire.TcpSegment;
 /**
  * The receiving half of a connection (gVisor's {@code rcv.go}): the receive sequence space (RFC
  * 9293 §3.3.1), the reassembly in the {@link ReceiveBuffer}, the peer's FIN, the window we
- * advertise, the SACK and D-SACK blocks we send, and when an ACK is owed (delayed and quick ACKs).
- * It changes no connection state: the engine acts on what it reports.
+ * advertise, the SACK and D-SACK blocks we send, timestamps to echo and PAWS (RFC 7323), and when
+ * an ACK is owed (delayed and quick ACKs). It changes no connection state: the engine acts on
+ * what it reports.
+ *
+ * <p>Owned by its engine and, like it, driven by one thread at a time (the connection's owner).
  */
 final class Receiver {
   /** What we know of the peer's FIN (RFC 9293 §3.10.7.4, eighth). */
@@ -27,6 +30,7 @@ final class Receiver {
 
   private final TcpEngine engine;
   final ReceiveBuffer buffer;
+  /** Our MSS: the largest payload we take, from the configured MTU. */
   private final int mss;
   int irs;
   int nxt;
@@ -35,18 +39,19 @@ final class Receiver {
   PeerFin peerFin = PeerFin.NONE;
   /** The peer's FIN's sequence number, once {@link PeerFin#KNOWN}. */
   int finSeq;
-  /** Our window scale, 0 unless both sides offered scaling (RFC 7323 §1.3). */
-  int shift;
+  /** Our window scale (0 to 14), 0 unless both sides offered scaling (RFC 7323 §1.3). */
+  byte shift;
+  /** Full-sized segments received since our last ACK: one more than 1 means ACK now. */
+  private byte fullSegmentsUnacked;
+  /** Data segments still to be ACKed at once in quick-ACK mode ({@link TcpConfig#quickAck()}). */
+  private byte quickAcks;
   /** An ACK is owed now (set by arrivals, reads and timers; cleared by any segment with ACK). */
   boolean ackNow;
   private boolean readableSignalled;
-  private int fullSegmentsUnacked;
   /** {@code shutdown(SHUT_RD)}: in-order data is acknowledged and discarded (BSD semantics). */
   boolean inputShutdown;
   /** Text or FIN that came on the peer's SYN in a simultaneous open, held until ESTABLISHED. */
   SynText synText;
-  /** Data segments still to be ACKed at once in quick-ACK mode ({@link TcpConfig#quickAck()}). */
-  private byte quickAcks;
   /** When in-order data last arrived, in ms, for quick-ACK mode's idle test. */
   private int lastDataArrivalMillis;
   /** The largest payload the peer has sent: our estimate of its MSS, for delayed ACKs. */
@@ -61,16 +66,29 @@ final class Receiver {
   boolean dsackPending;
   private int dsackStart;
   private int dsackEnd;
-  /** Scratch for the SACK blocks of the next segment; dropped when idle. */
+  /** Scratch for the SACK blocks of the next segment; made when first needed, dropped when idle. */
   int[] sackEdges;
 
   Receiver(TcpEngine engine, TcpConfig config, int mss) {
     this.engine = engine;
     this.buffer = new ReceiveBuffer(config.receiveBufferBytes(), config.maxOutOfOrderRanges());
     this.mss = mss;
+    this.shift = (byte) (config.windowScaling() ? offeredShift(config) : 0);
   }
 
-  /** Our MSS: the largest payload we take, from the configured MTU. */
+  /** The window scale we offer (RFC 7323 §2.3): configured, or the least that covers the buffer. */
+  private static int offeredShift(TcpConfig config) {
+    int shift = config.windowScaleShift();
+    if (shift >= 0) {
+      return shift;
+    }
+    shift = 0;
+    while (shift < TcpOptions.MAX_WINDOW_SCALE && (config.receiveBufferBytes() >>> shift) > 0xFFFF) {
+      shift++;
+    }
+    return shift;
+  }
+
   int mss() {
     return mss;
   }
@@ -80,6 +98,28 @@ final class Receiver {
     irs = seq;
     nxt = seq + 1;
     advertisedEdge = nxt;
+  }
+
+  /** The options of the peer's SYN (RFC 7323 §1.3, §4.3): scaling, and the first TS.Recent. */
+  void negotiate(TcpOptions options, boolean windowScaleAgreed, boolean timestampsOk, long now) {
+    if (!windowScaleAgreed) {
+      shift = 0; // both sides must offer it, or neither side scales
+    }
+    if (timestampsOk) {
+      tsRecent = options.tsVal();
+      tsRecentTime = now;
+      tsRecentValid = true;
+    }
+  }
+
+  /**
+   * The handshake a SYN cookie completed ({@link TcpEngine#acceptCookie}): the peer's SYN was at
+   * {@code seq}, and our SYN-ACK offered at most 65,535 bytes, unscaled.
+   */
+  void synchronizeFromCookie(int seq) {
+    synchronize(seq);
+    advertisedEdge = nxt + Math.min(buffer.window(), 0xFFFF);
+    shift = 0;
   }
 
   /** See {@link TcpEngine#read}. */
@@ -121,6 +161,37 @@ final class Receiver {
   }
 
   /**
+   * Header prediction's receive side (see {@code TcpEngine.onPredictedSegment}): true if
+   * {@code seg} starts at RCV.NXT, no FIN of the peer's is known, its timestamp passes PAWS
+   * without question (RFC 7323 §5.3), and its {@code payload} bytes, if any, go straight into the
+   * buffer, with no hole held and nothing to trim.
+   */
+  boolean predicts(TcpSegment seg, int payload, long now) {
+    return seg.sequenceNumber() == nxt && peerFin == PeerFin.NONE
+        && (payload == 0 || buffer.fitsInOrder(payload))
+        && (!engine.timestampsOk || timestampPredicted(seg.options(), now));
+  }
+
+  private boolean timestampPredicted(TcpOptions options, long now) {
+    return options.hasTimestamps() && tsRecentValid && SeqNum.ge(options.tsVal(), tsRecent)
+        && now - tsRecentTime <= PAWS_IDLE_LIMIT_NANOS;
+  }
+
+  /**
+   * The fast path's data: {@code payload} bytes at RCV.NXT that {@link #predicts} accepted. The
+   * outcome is {@link #onData}'s for that case, without the trimming at a FIN, the D-SACK check
+   * and the hole handling, none of which can apply.
+   */
+  void receivePredicted(TcpSegment seg, int payload, long now) {
+    buffer.append(seg.buffer(), seg.payloadOffset(), payload);
+    nxt += payload;
+    engine.stats.add(TcpCounter.BYTES_RECEIVED, payload);
+    deliverOrDiscard();
+    noteDataArrival(now);
+    scheduleAck(payload, now);
+  }
+
+  /**
    * Stores {@code payload} bytes of {@code seg} that start at {@code dataSeq} (RFC 9293
    * §3.10.7.4, seventh): trimmed at a known FIN, reassembled, and ACKed at once or later.
    */
@@ -134,7 +205,7 @@ final class Receiver {
         length = (int) beforeFin;
       }
       if (length < payload) {
-        engine.stats.drop(DropReason.TCP_DATA_AFTER_FIN);
+        engine.drop(DropReason.TCP_DATA_AFTER_FIN);
       }
     }
     int offset = dataSeq - nxt; // negative: a retransmission overlapping what we have
@@ -143,7 +214,7 @@ final class Receiver {
     }
     int advanced = buffer.write(offset, seg.buffer(), seg.payloadOffset(), length);
     if (advanced == ReceiveBuffer.REFUSED) {
-      engine.stats.drop(DropReason.TCP_REASSEMBLY_FULL);
+      engine.drop(DropReason.TCP_REASSEMBLY_FULL);
       ackNow = true;
     } else if (advanced > 0) {
       boolean filledHole = advanced > Math.max(0, offset + length);
@@ -153,15 +224,8 @@ final class Receiver {
       noteDataArrival(now);
       if (filledHole || !buffer.outOfOrder().isEmpty()) {
         ackNow = true; // RFC 5681 §4.2: ACK at once when a gap fills
-      } else if (dsackPending) {
-        ackNow = true; // part of it was a duplicate: the sender may be retransmitting needlessly
-      } else if (quickAcks > 0) {
-        quickAcks--;
-        ackNow = true; // quick-ACK mode: the sender is in slow start, so do not hold it back
-      } else if (length >= fullSegmentSize(length) && ++fullSegmentsUnacked >= 2) {
-        ackNow = true; // RFC 9293 §3.8.6.3: at least every second full-size segment
-      } else if (!engine.timers.isSet(TcpTimer.DELAYED_ACK)) {
-        engine.timers.set(TcpTimer.DELAYED_ACK, now + engine.config.delayedAckNanos());
+      } else {
+        scheduleAck(length, now);
       }
     } else if (offset > 0) {
       lastOutOfOrderOffset = offset;
@@ -171,12 +235,32 @@ final class Receiver {
     }
   }
 
+  /**
+   * In-order data of {@code length} bytes arrived and no hole is left: ACK now or start the
+   * delayed-ACK timer (RFC 9293 §3.8.6.3, RFC 1122 §4.2.3.2).
+   */
+  private void scheduleAck(int length, long now) {
+    if (dsackPending) {
+      ackNow = true; // part of it was a duplicate: the sender may be retransmitting needlessly
+    } else if (quickAcks > 0) {
+      quickAcks--;
+      ackNow = true; // quick-ACK mode: the sender is in slow start, so do not hold it back
+    } else if (length >= fullSegmentSize(length) && ++fullSegmentsUnacked >= 2) {
+      ackNow = true; // RFC 9293 §3.8.6.3: at least every second full-size segment
+    } else if (!engine.timers.isSet(TcpTimer.DELAYED_ACK)) {
+      engine.timers.set(TcpTimer.DELAYED_ACK, now + engine.config.delayedAckNanos());
+    }
+  }
+
   /** Records the peer's FIN at {@code seq}, unless one is known or it lies beyond the window. */
   void recordFin(int seq) {
     // A FIN beyond the window cannot be recorded: the peer will send it again.
     if (peerFin == PeerFin.NONE && SeqNum.le(seq, nxt + (int) Math.min(buffer.window(), Integer.MAX_VALUE))) {
       peerFin = PeerFin.KNOWN;
       finSeq = seq;
+    }
+    if (peerFin != PeerFin.CONSUMED && SeqNum.gt(seq, nxt)) {
+      ackNow = true; // an out-of-order FIN: tell the peer what is missing
     }
   }
 
@@ -200,12 +284,43 @@ final class Receiver {
     return true;
   }
 
+  /**
+   * Text and FIN from the peer's SYN in a simultaneous open, now that the connection is
+   * ESTABLISHED: stored as if they had just arrived in order. Returns true if a FIN came with
+   * them (the engine then consumes it).
+   */
+  boolean replaySynText() {
+    SynText held = synText;
+    if (held == null) {
+      return false;
+    }
+    synText = null;
+    int advanced = buffer.write(0, held.data(), 0, held.data().length);
+    if (advanced > 0) {
+      nxt += advanced;
+      engine.stats.add(TcpCounter.BYTES_RECEIVED, advanced);
+      deliverOrDiscard();
+    }
+    if (held.fin()) {
+      peerFin = PeerFin.KNOWN;
+      finSeq = nxt;
+    }
+    ackNow = true;
+    return held.fin();
+  }
+
   /** A segment carrying ACK = {@code ack} went out: no ACK is owed any more. */
   void onAckSent(int ack) {
     lastAckSent = ack;
     ackNow = false;
     engine.timers.stop(TcpTimer.DELAYED_ACK);
     fullSegmentsUnacked = 0;
+  }
+
+  /** The delayed-ACK timer fired. */
+  void onDelayedAckTimeout() {
+    engine.timers.stop(TcpTimer.DELAYED_ACK);
+    ackNow = true;
   }
 
   /** Bytes of SACK option the next non-SYN segment will carry. */
@@ -231,10 +346,25 @@ final class Receiver {
     }
     int nowMillis = Math.max(1, (int) (now / 1_000_000L)); // 0 means "no data yet"
     if (lastDataArrivalMillis == 0 || nowMillis - lastDataArrivalMillis > engine.rtt.rtoNanos() / 1_000_000L) {
-      long segments = receiveWindowForAcceptance() / (2L * mss());
+      long segments = receiveWindowForAcceptance() / (2L * mss);
       quickAcks = (byte) Math.max(quickAcks, Math.min(16, Math.max(2, segments)));
     }
     lastDataArrivalMillis = nowMillis;
+  }
+
+  /**
+   * The answer to a segment that failed the sequence test (RFC 9293 §3.10.7.4 first), RSTs and
+   * the peer's repeated SYN aside: {@code <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>}, unless it is a
+   * stale ACK meeting TIME-WAIT ({@code stale}), plus a D-SACK for data that all arrived before
+   * (RFC 2883 §4).
+   */
+  void onUnacceptable(TcpSegment seg, boolean stale) {
+    ackNow = !stale;
+    int payload = seg.payloadLength();
+    int seq = seg.sequenceNumber();
+    if (engine.sackOk && payload > 0 && (seg.flags() & TcpFlags.SYN) == 0 && SeqNum.le(seq + payload, nxt)) {
+      noteDuplicate(seq - nxt, payload);
+    }
   }
 
   /**
@@ -242,7 +372,7 @@ final class Receiver {
    * the next ACK reports it as a D-SACK (RFC 2883 §4): below RCV.NXT first, else the first overlap
    * with held out-of-order data. The sender learns its retransmission was spurious.
    */
-  void noteDuplicate(int offset, int length) {
+  private void noteDuplicate(int offset, int length) {
     if (length <= 0) {
       return;
     }
@@ -273,21 +403,8 @@ final class Receiver {
    */
   private int fullSegmentSize(int length) {
     largestSegmentReceived = Math.max(largestSegmentReceived, length);
-    int ceiling = mss() - (engine.timestampsOk ? TcpEngine.TIMESTAMP_OPTION_SPACE : 0);
+    int ceiling = mss - (engine.timestampsOk ? TcpEngine.TIMESTAMP_OPTION_SPACE : 0);
     return Math.min(ceiling, Math.max(largestSegmentReceived, TcpEngine.DEFAULT_MSS_IPV4));
-  }
-
-  /**
-   * Text that is already at RCV.NXT and was kept aside (a simultaneous open's SYN): stored as if it
-   * had just arrived in order.
-   */
-  void receiveInOrder(byte[] data, int off, int length) {
-    int advanced = buffer.write(0, data, off, length);
-    if (advanced > 0) {
-      nxt += advanced;
-      engine.stats.add(TcpCounter.BYTES_RECEIVED, advanced);
-      deliverOrDiscard();
-    }
   }
 
   /** New in-order bytes became readable: signal them, or drop them after {@code SHUT_RD}. */
@@ -338,7 +455,7 @@ final class Receiver {
   /** RFC 9293 §3.8.6.2.2: move the edge right only by at least min(RCV.BUFF / 2, MSS). */
   private boolean edgeMoveWorthwhile(int edge) {
     return SeqNum.gt(edge, advertisedEdge)
-        && SeqNum.distance(advertisedEdge, edge) >= Math.min(buffer.capacity() / 2, mss());
+        && SeqNum.distance(advertisedEdge, edge) >= Math.min(buffer.capacity() / 2, mss);
   }
 
   /**
@@ -357,8 +474,12 @@ final class Receiver {
     return SeqNum.gt(advertisedEdge, nxt) ? SeqNum.distance(nxt, advertisedEdge) : 0;
   }
 
-  /** The four cases of RFC 9293 §3.10.7.4 "first", with a zero-length allowance at RCV.NXT. */
-  boolean acceptable(int seq, int segLen, long window) {
+  /**
+   * The four cases of RFC 9293 §3.10.7.4 "first", with a zero-length allowance at RCV.NXT, against
+   * the window we last advertised.
+   */
+  boolean acceptable(int seq, int segLen) {
+    long window = receiveWindowForAcceptance();
     if (segLen == 0) {
       return window == 0 ? seq == nxt : SeqNum.inWindow(seq, nxt, window);
     }
@@ -376,10 +497,13 @@ final class Receiver {
    * out-of-order arrival, then the others, newest offsets first (RFC 2018 §4).
    */
   int sackBlocks() {
+    Reassembly holes = buffer.outOfOrder();
+    if (!dsackPending && holes.isEmpty()) {
+      return 0; // the common case: nothing to report, and no scratch array needed
+    }
     if (sackEdges == null) {
       sackEdges = new int[2 * TcpOptions.MAX_SACK_BLOCKS];
     }
-    Reassembly holes = buffer.outOfOrder();
     int max = engine.timestampsOk ? 3 : 4;
     int count = 0;
     int dsackHolder = -1;

@@ -1,13 +1,17 @@
 package dev.sluice.tcp;
 
 import dev.sluice.wire.DropReason;
+import dev.sluice.wire.TcpFlags;
+import dev.sluice.wire.TcpOptions;
 import dev.sluice.wire.TcpSegment;
 
 /**
  * The sending half of a connection (gVisor's {@code snd.go}): the send sequence space (RFC 9293
  * §3.3.1) over the {@link SendBuffer}, the peer's window, the MSS, Nagle and sender-side SWS
- * avoidance, the persist timer's zero-window probes, and how much may be sent now. It changes no
- * connection state: the engine acts on what it reports.
+ * avoidance, the persist timer's zero-window probes, the user timeout, and how much may be sent
+ * now. It changes no connection state: the engine acts on what it reports.
+ *
+ * <p>Owned by its engine and, like it, driven by one thread at a time (the connection's owner).
  */
 final class Sender {
   private static final long PERSIST_MAX_NANOS = 60_000_000_000L;
@@ -31,8 +35,10 @@ final class Sender {
   boolean writeBlocked;
   /** Nagle's algorithm (RFC 9293 §3.7.4), from the configuration until TCP_NODELAY changes it. */
   boolean nagle;
-  /** The peer's window scale, 0 unless both sides offered scaling (RFC 7323 §1.3). */
-  int shift;
+  /** The peer's window scale (0 to 14), 0 unless both sides offered scaling (RFC 7323 §1.3). */
+  byte shift;
+  /** A window or keepalive probe is owed by the next pollTransmit. */
+  boolean probeNow;
   /** The largest segment payload allowed by the peer's MSS and our path MTU, before options. */
   int mssLimit;
   /** The peer's MSS option (or the default), clamped by {@code minPeerMss}. */
@@ -214,7 +220,7 @@ final class Sender {
         return false;
       }
       zeroWindowProbes++;
-      engine.probeNow = true; // RFC 9293 §3.8.6.1: probe the zero window
+      probeNow = true; // RFC 9293 §3.8.6.1: probe the zero window
       persistBackoff = Math.min(PERSIST_MAX_NANOS, Math.max(engine.rtt.rtoNanos(), persistBackoff * 2));
       engine.timers.set(TcpTimer.PERSIST, now + persistBackoff);
     } else if (unsent && nxt == una) {
@@ -278,14 +284,98 @@ final class Sender {
     if (una == max) {
       engine.timers.stop(TcpTimer.RETRANSMIT);
       if (buffer.length() > 0) {
-        engine.restartUserTimeout(now);
+        restartUserTimeout(now);
       } else {
         engine.timers.stop(TcpTimer.USER_TIMEOUT);
       }
     } else {
       engine.timers.set(TcpTimer.RETRANSMIT, now + engine.rtt.rtoNanos());
-      engine.restartUserTimeout(now);
+      restartUserTimeout(now);
     }
+  }
+
+  /**
+   * The user timeout runs from the oldest unacknowledged data (RFC 5482): started when data is
+   * first outstanding, restarted when an ACK makes progress, off without a configured timeout.
+   */
+  void startUserTimeout(long now) {
+    if (!engine.timers.isSet(TcpTimer.USER_TIMEOUT)) {
+      restartUserTimeout(now);
+    }
+  }
+
+  private void restartUserTimeout(long now) {
+    if (engine.config.userTimeoutNanos() > 0) {
+      engine.timers.set(TcpTimer.USER_TIMEOUT, now + engine.config.userTimeoutNanos());
+    }
+  }
+
+  /**
+   * RFC 5961 §5.2: SND.UNA − MAX.SND.WND ≤ SEG.ACK ≤ SND.MAX, or the segment is answered with an
+   * ACK and dropped (also RFC 9293's "SEG.ACK > SND.NXT: send an ACK, drop the segment").
+   */
+  boolean ackAcceptable(int ack) {
+    return !SeqNum.gt(ack, max) && !SeqNum.lt(ack, una - (int) Math.min(maxWnd, Integer.MAX_VALUE));
+  }
+
+  /**
+   * RFC 5681 §2: a duplicate ACK acknowledges nothing new, carries no data, SYN or FIN, leaves the
+   * window unchanged, and arrives while data is outstanding.
+   */
+  boolean isDuplicateAck(TcpSegment seg, int ack) {
+    return ack == una && seg.payloadLength() == 0 && (seg.flags() & (TcpFlags.SYN | TcpFlags.FIN)) == 0
+        && ((long) seg.window() << shift) == wnd && max != una;
+  }
+
+  /**
+   * The options of the peer's SYN (RFC 9293 §3.7.1, RFC 7323 §2.3): its MSS, clamped up to the
+   * configured floor (hostile input 2: a tiny MSS, CVE-2019-11479), and its window scale.
+   */
+  void negotiate(TcpOptions options, boolean windowScaleAgreed) {
+    int offered = options.mss() > 0 ? options.mss() : defaultMss();
+    peerMss = Math.max(offered, engine.config.minPeerMss());
+    shift = (byte) (windowScaleAgreed ? options.effectiveWindowScale() : 0); // clamped to 14
+    updateSendMss();
+  }
+
+  /** RFC 9293 §3.7.1: the MSS to assume when the SYN carries none. */
+  private int defaultMss() {
+    return engine.endpoints.ipv6() ? TcpEngine.DEFAULT_MSS_IPV6 : TcpEngine.DEFAULT_MSS_IPV4;
+  }
+
+  /**
+   * The handshake a SYN cookie completed: our SYN-ACK (ISS) went out without options but the MSS,
+   * the peer's SYN was at {@code irs}, and {@code cookieMss} is the MSS the cookie carries.
+   */
+  void synchronizeFromCookie(int cookieMss, int irs) {
+    peerMss = Math.max(cookieMss, engine.config.minPeerMss());
+    shift = 0;
+    updateSendMss();
+    wl1 = irs;
+    nxt = iss + 1;
+    max = iss + 1;
+  }
+
+  /**
+   * The retransmission timer fired on data (RFC 6298 §5.4–5.7): back off the timer, stop timing
+   * (Karn: the next ACK may answer either transmission), shrink the congestion window, and send
+   * everything again from SND.UNA.
+   */
+  void onRetransmitTimeout(long now) {
+    engine.rtt.backoff();
+    engine.stopRttTiming();
+    engine.congestion.onRetransmitTimeout(SeqNum.distance(una, max), now);
+    goBackToUna();
+  }
+
+  /**
+   * Sends everything again from SND.UNA. Recovery ends, and duplicate ACKs for what was in flight
+   * must not start a new one (RFC 6582 §3.2); SACK information is discarded (RFC 6675 §5.1
+   * permits it).
+   */
+  private void goBackToUna() {
+    engine.recovery().goBack(max);
+    nxt = una;
   }
 
   /**
@@ -334,7 +424,7 @@ final class Sender {
     if (SeqNum.lt(una, max)) {
       // Go back to SND.UNA without backing off the timer or shrinking the window: the segments
       // were lost to the MTU, not to congestion. Karn's rule applies to what is sent again.
-      engine.goBackToSndUna();
+      goBackToUna();
       engine.stopRttTiming();
     }
     return true;

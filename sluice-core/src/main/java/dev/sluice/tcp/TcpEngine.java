@@ -4,7 +4,6 @@ import dev.sluice.wire.DropReason;
 import dev.sluice.wire.TcpFlags;
 import dev.sluice.wire.TcpOptions;
 import dev.sluice.wire.TcpSegment;
-import java.util.ArrayDeque;
 
 /**
  * One TCP connection, sans-IO (RFC 9293). It reads no clock, runs no thread and does no I/O: the
@@ -13,6 +12,13 @@ import java.util.ArrayDeque;
  * with the current time; it answers with segments to send ({@link #pollTransmit}), events for the
  * application ({@link #pollEvent}) and its next deadline ({@link #nextDeadline}).
  *
+ * <p>This class is the event processor of RFC 9293 §3.10 and the one place where the state
+ * changes ({@link #setState}). The pieces it drives report and never change the state: the
+ * {@link Receiver} (receive sequence space, reassembly, the peer's FIN, our window, SACK), the
+ * {@link Sender} (send sequence space, the peer's window, Nagle, SWS, persist), the
+ * {@link LossRecovery} (made only when needed), the {@link Transmitter} (segment building, made
+ * only while busy) and the {@link TimerTable}.
+ *
  * <p><b>The Q114541 invariant.</b> The peer's FIN is recorded at its sequence number and acted on
  * only when RCV.NXT reaches it ({@link #consumeFinIfReached}), so the application always gets every
  * byte and then exactly one end-of-stream, whatever order segments arrive in.
@@ -20,10 +26,10 @@ import java.util.ArrayDeque;
  * <p>Not thread-safe: exactly one thread at a time may call it (the connection's owner; see the
  * stack's ownership protocol).
  */
-public final class TcpEngine {
+public final class TcpEngine extends EventQueue {
   /** RFC 9293 §3.7.1: the MSS to assume when the SYN carries none. */
   static final int DEFAULT_MSS_IPV4 = 536;
-  private static final int DEFAULT_MSS_IPV6 = 1220;
+  static final int DEFAULT_MSS_IPV6 = 1220;
   static final int TCP_HEADER = 20;
   static final int TIMESTAMP_OPTION_SPACE = 12; // NOP, NOP, kind 8 length 10
   static final long TIMESTAMP_TICK_NANOS = 1_000_000L; // 1 ms (RFC 7323 §5.4: 1 ms–1 s)
@@ -44,12 +50,6 @@ public final class TcpEngine {
   final CongestionControl congestion;
   /** Every timer's deadline; the user timeout's is the oldest unacknowledged data's age limit. */
   final TimerTable timers = new TimerTable();
-
-  // Pending events, oldest in the low bits, four bits each (ordinal + 1): sixteen fit without
-  // allocating; an application that never polls spills into the overflow deque.
-  private long eventBits;
-  private int eventCount;
-  private ArrayDeque<TcpEvent> eventOverflow;
   /** Builds our segments: made by pollTransmit, dropped by releaseIdleBuffers (idle holds none). */
   private Transmitter tx;
   /** Keepalive on, from the configuration (an idle time set) until the application changes it. */
@@ -63,14 +63,12 @@ public final class TcpEngine {
   boolean windowScaleAgreed;
   /** Our SYN or SYN-ACK timed out at least once (RFC 6298 §5.7). */
   private boolean synTimedOut;
-  int retransmits;
-
-  // What the next pollTransmit owes.
+  /** Retransmission timeouts in a row, without an ACK of new data between them. */
+  private int retransmits;
+  /** Our SYN or SYN-ACK is owed by the next pollTransmit. */
   private boolean synNeeded;
-  boolean probeNow;
   /** A RST owed by the next pollTransmit, or null. */
   private PendingRst pendingRst;
-
   /** RFC 5961 §7: made at the first challenge ACK. */
   private ChallengeAckLimiter challengeAcks;
 
@@ -84,14 +82,6 @@ public final class TcpEngine {
     this.congestion = config.congestion().create(config.initialWindowSegments());
     this.rcv = new Receiver(this, config, config.mtu() - endpoints.ipHeaderLength() - TCP_HEADER);
     this.keepAlive = config.keepAliveIdleNanos() > 0;
-    int shift = config.windowScaleShift();
-    if (shift < 0) { // derive: the smallest shift that covers the buffer
-      shift = 0;
-      while (shift < TcpOptions.MAX_WINDOW_SCALE && (config.receiveBufferBytes() >>> shift) > 0xFFFF) {
-        shift++;
-      }
-    }
-    rcv.shift = config.windowScaling() ? shift : 0;
   }
 
   /** Active open (RFC 9293 §3.10.1): the engine starts in SYN-SENT and owes a SYN. */
@@ -111,7 +101,7 @@ public final class TcpEngine {
     engine.stats.increment(TcpCounter.PASSIVE_OPENS);
     engine.stats.increment(TcpCounter.SEGMENTS_IN);
     engine.rcv.synchronize(syn.sequenceNumber());
-    engine.negotiate(syn.options(), true, now);
+    engine.negotiate(syn.options(), now);
     engine.snd.takeSynWindow(syn); // RFC 7323 §2.2: the window in a SYN is never scaled
     engine.synNeeded = true;
     return engine;
@@ -128,23 +118,21 @@ public final class TcpEngine {
    */
   public static TcpEngine acceptCookie(TcpConfig config, TcpEndpoints endpoints, TcpSegment ack, int peerMss,
       long now) {
-    int iss = ack.acknowledgmentNumber() - 1;
-    TcpEngine engine = new TcpEngine(config, endpoints, iss, TcpState.SYN_RECEIVED);
+    TcpEngine engine = new TcpEngine(config, endpoints, ack.acknowledgmentNumber() - 1, TcpState.SYN_RECEIVED);
     engine.stats.increment(TcpCounter.PASSIVE_OPENS);
-    engine.rcv.synchronize(ack.sequenceNumber() - 1);
-    engine.rcv.advertisedEdge = engine.rcv.nxt + (int) Math.min(engine.rcv.buffer.window(), 0xFFFF);
-    engine.snd.peerMss = Math.max(peerMss, config.minPeerMss());
-    engine.timestampsOk = false;
-    engine.sackOk = false;
-    engine.windowScaleAgreed = false;
-    engine.snd.shift = 0;
-    engine.rcv.shift = 0;
-    engine.snd.updateSendMss();
-    engine.snd.wl1 = engine.rcv.irs;
-    engine.snd.nxt = iss + 1; // the cookie SYN-ACK went out
-    engine.snd.max = iss + 1;
+    engine.rcv.synchronizeFromCookie(ack.sequenceNumber() - 1);
+    engine.snd.synchronizeFromCookie(peerMss, engine.rcv.irs);
     engine.onSegment(ack, now);
     return engine;
+  }
+
+  /** Reads the options of the peer's SYN (RFC 9293 §3.7.1, RFC 7323 §1.3, RFC 2018 §2). */
+  private void negotiate(TcpOptions options, long now) {
+    timestampsOk = config.timestamps() && options.hasTimestamps();
+    sackOk = config.sack() && options.sackPermitted();
+    windowScaleAgreed = config.windowScaling() && options.hasWindowScale();
+    rcv.negotiate(options, windowScaleAgreed, timestampsOk, now);
+    snd.negotiate(options, windowScaleAgreed);
   }
 
   // ------------------------------------------------------------------ application calls
@@ -179,9 +167,14 @@ public final class TcpEngine {
     }
     int n = snd.write(src, off, len);
     if (n > 0) {
-      startUserTimeout(now);
+      snd.startUserTimeout(now);
     }
     return n;
+  }
+
+  /** Send-buffer space left. */
+  public int writable() {
+    return snd.finQueued ? 0 : snd.buffer.free();
   }
 
   /** Nagle's algorithm on or off (RFC 9293 §3.7.4; {@code TCP_NODELAY} turns it off). */
@@ -210,11 +203,6 @@ public final class TcpEngine {
   /** The idle time before the first keepalive probe. */
   private long keepAliveIdleNanos() {
     return config.keepAliveIdleNanos() > 0 ? config.keepAliveIdleNanos() : TcpConfig.DEFAULT_KEEPALIVE_IDLE_NANOS;
-  }
-
-  /** Send-buffer space left. */
-  public int writable() {
-    return snd.finQueued ? 0 : snd.buffer.free();
   }
 
   /** Half-close (RFC 9293 §3.10.4): queue our FIN after the data already written. */
@@ -265,11 +253,7 @@ public final class TcpEngine {
   public void abort(long now) {
     applicationClosed = true;
     if (state == TcpState.SYN_RECEIVED || state.isSynchronized() && state != TcpState.TIME_WAIT) {
-      queueRst(snd.acceptableSeq(), rcv.nxt, true);
-      if (timestampsOk) {
-        PendingRst r = pendingRst;
-        pendingRst = new PendingRst(r.seq(), r.ack(), r.withAck(), true);
-      }
+      pendingRst = new PendingRst(snd.acceptableSeq(), rcv.nxt, true, timestampsOk);
     }
     enterClosed(null);
   }
@@ -301,14 +285,48 @@ public final class TcpEngine {
   public void onSegment(TcpSegment seg, long now) {
     stats.increment(TcpCounter.SEGMENTS_IN);
     keepAliveProbesSent = 0;
-    if (keepAlive && state == TcpState.ESTABLISHED) {
-      timers.set(TcpTimer.KEEPALIVE, now + keepAliveIdleNanos());
+    if (state == TcpState.ESTABLISHED) {
+      if (keepAlive) {
+        timers.set(TcpTimer.KEEPALIVE, now + keepAliveIdleNanos());
+      }
+      if (onPredictedSegment(seg, now)) {
+        return;
+      }
     }
     switch (state) {
       case CLOSED, LISTEN -> drop(DropReason.TCP_NO_CONNECTION);
       case SYN_SENT -> onSegmentInSynSent(seg, now);
       default -> onSegmentSynchronizedOrSynReceived(seg, now);
     }
+  }
+
+  /**
+   * Header prediction (Van Jacobson's, as in 4.4BSD's {@code tcp_input} and Linux's fast path):
+   * in ESTABLISHED, the segment that is next in sequence with only ACK (and PSH) set and no SACK
+   * blocks, being either in-order data or a pure ACK of new data. For it every test of RFC 9293
+   * §3.10.7.4 up to the fifth step passes, and the rest reduces to taking the ACK and storing the
+   * text; this does just that, with the outcome the full steps would have. Returns false, having
+   * changed nothing, for any other segment. Kept small, with the work in small methods, so that it
+   * inlines into the caller's loop.
+   */
+  private boolean onPredictedSegment(TcpSegment seg, long now) {
+    int payload = seg.payloadLength();
+    int ack = seg.acknowledgmentNumber();
+    Sender s = snd;
+    if ((seg.flags() & ~TcpFlags.PSH) != TcpFlags.ACK || seg.options().sackBlockCount() != 0
+        || SeqNum.lt(ack, s.una) || SeqNum.gt(ack, s.max) || payload == 0 && ack == s.una
+        || !rcv.predicts(seg, payload, now)) {
+      return false; // a duplicate or window-only ACK, or anything unusual: the full steps
+    }
+    rcv.updateTimestampRecent(seg, now);
+    if (ack != s.una) {
+      acknowledge(ack, seg, now);
+    }
+    s.updateWindow(seg, seg.sequenceNumber(), ack, false);
+    if (payload > 0) {
+      rcv.receivePredicted(seg, payload, now);
+    }
+    return true;
   }
 
   /** RFC 9293 §3.10.7.3. */
@@ -319,7 +337,7 @@ public final class TcpEngine {
     // First: an ACK must acknowledge our SYN and nothing beyond it.
     if (hasAck && (SeqNum.le(ack, snd.iss) || SeqNum.gt(ack, snd.max))) {
       if ((flags & TcpFlags.RST) == 0) {
-        queueRst(ack, 0, false);
+        queueRst(ack);
       }
       drop(DropReason.TCP_BAD_SYN_ACK);
       return;
@@ -340,13 +358,11 @@ public final class TcpEngine {
     }
     // Fourth: SYN.
     rcv.synchronize(seg.sequenceNumber());
-    negotiate(seg.options(), hasAck, now);
+    negotiate(seg.options(), now);
     if (hasAck) {
       rcv.updateTimestampRecent(seg, now);
       acknowledge(ack, seg, now);
-      snd.wnd = seg.window(); // RFC 7323 §2.2: the window field of a segment with SYN is never scaled
-      snd.maxWnd = snd.wnd;
-      snd.wl1 = seg.sequenceNumber();
+      snd.takeSynWindow(seg); // RFC 7323 §2.2: the window field of a segment with SYN is never scaled
       snd.wl2 = ack;
       synNeeded = false;
       establish(now);
@@ -388,35 +404,29 @@ public final class TcpEngine {
         establish(now);
         rcv.ackNow = true;
       } else {
-        queueRst(ack, 0, false);
+        queueRst(ack);
         drop(DropReason.TCP_ACK_NOT_ACCEPTABLE);
       }
       return;
     }
 
     // First: sequence number acceptability.
-    int segLen = seg.sequenceLength();
-    long window = rcv.receiveWindowForAcceptance();
-    if (!rcv.acceptable(seq, segLen, window)) {
+    if (!rcv.acceptable(seq, seg.sequenceLength())) {
       if (rst) {
         drop(DropReason.TCP_RST_OUT_OF_WINDOW);
-      } else {
-        if (state == TcpState.TIME_WAIT && (flags & TcpFlags.FIN) != 0) {
-          timers.set(TcpTimer.CLOSE, now + 2 * config.mslNanos()); // a retransmitted FIN restarts 2·MSL
-        }
-        if (state == TcpState.SYN_RECEIVED && (flags & TcpFlags.SYN) != 0 && seq == rcv.irs) {
-          synNeeded = true; // the peer's SYN again: our SYN-ACK may have been lost
-        } else {
-          // Anything else unacceptable, in SYN-RECEIVED too, gets <SEQ=SND.NXT><ACK=RCV.NXT><ACK>
-          // (RFC 9293 §3.10.7.4), not our SYN-ACK: the peer did not ask for the handshake again.
-          rcv.ackNow = !staleInTimeWait(seg);
-          int payload = seg.payloadLength();
-          if (sackOk && payload > 0 && (flags & TcpFlags.SYN) == 0 && SeqNum.le(seq + payload, rcv.nxt)) {
-            rcv.noteDuplicate(seq - rcv.nxt, payload); // all of it arrived before (RFC 2883 §4)
-          }
-        }
-        drop(DropReason.TCP_OUT_OF_WINDOW);
+        return;
       }
+      if (state == TcpState.TIME_WAIT && (flags & TcpFlags.FIN) != 0) {
+        timers.set(TcpTimer.CLOSE, now + 2 * config.mslNanos()); // a retransmitted FIN restarts 2·MSL
+      }
+      if (state == TcpState.SYN_RECEIVED && (flags & TcpFlags.SYN) != 0 && seq == rcv.irs) {
+        synNeeded = true; // the peer's SYN again: our SYN-ACK may have been lost
+      } else {
+        // Anything else unacceptable, in SYN-RECEIVED too, gets <SEQ=SND.NXT><ACK=RCV.NXT><ACK>
+        // (RFC 9293 §3.10.7.4), not our SYN-ACK: the peer did not ask for the handshake again.
+        rcv.onUnacceptable(seg, staleInTimeWait(seg));
+      }
+      drop(DropReason.TCP_OUT_OF_WINDOW);
       return;
     }
 
@@ -457,34 +467,21 @@ public final class TcpEngine {
         acknowledge(ack, seg, now); // the ACK of our SYN-ACK is an RTT sample too (RFC 6298 §2)
         establish(now);
       } else {
-        queueRst(ack, 0, false);
+        queueRst(ack);
         drop(DropReason.TCP_ACK_NOT_ACCEPTABLE);
         return;
       }
     }
-    // RFC 5961 §5.2: SND.UNA − MAX.SND.WND ≤ SEG.ACK ≤ SND.NXT, else ACK and drop (also RFC 9293's
-    // "SEG.ACK > SND.NXT: send an ACK, drop the segment").
-    if (SeqNum.gt(ack, snd.max) || SeqNum.lt(ack, snd.una - (int) Math.min(snd.maxWnd, Integer.MAX_VALUE))) {
+    if (!snd.ackAcceptable(ack)) {
       rcv.ackNow = true;
       drop(DropReason.TCP_ACK_NOT_ACCEPTABLE);
       return;
     }
     rcv.updateTimestampRecent(seg, now);
-    // RFC 5681 §2: a duplicate ACK acknowledges nothing new, carries no data, SYN or FIN, leaves
-    // the window unchanged, and arrives while data is outstanding.
-    boolean duplicate = ack == snd.una && seg.payloadLength() == 0
-        && (flags & (TcpFlags.SYN | TcpFlags.FIN)) == 0
-        && ((long) seg.window() << snd.shift) == snd.wnd && snd.max != snd.una;
-    long newlySacked = 0;
-    if (sackOk && seg.options().sackBlockCount() > 0) {
-      SackScoreboard sb = recovery().scoreboard(config.maxOutOfOrderRanges());
-      long invalidBefore = sb.invalidBlocks();
-      newlySacked = sb.apply(seg.options(), snd.una, snd.max);
-      long invalid = sb.invalidBlocks() - invalidBefore;
-      if (invalid > 0) {
-        stats.add(TcpCounter.SACK_BLOCKS_IGNORED, invalid); // hostile input 1: ignored, and counted
-      }
-    }
+    boolean duplicate = snd.isDuplicateAck(seg, ack);
+    long newlySacked = sackOk && seg.options().sackBlockCount() > 0
+        ? recovery().onSackBlocks(seg.options(), snd.una, snd.max, config.maxOutOfOrderRanges(), stats)
+        : 0;
     if (SeqNum.gt(ack, snd.una)) {
       acknowledge(ack, seg, now);
     } else if (duplicate || (newlySacked > 0 && ack == snd.una)) {
@@ -519,27 +516,11 @@ public final class TcpEngine {
    * segment that met TIME-WAIT from the one whose ACK of our FIN just led there (from CLOSING).
    */
   private void processText(TcpSegment seg, long now, int skip, boolean arrivedInTimeWait) {
-    int flags = seg.flags();
     int dataSeq = seg.sequenceNumber() + skip;
     int payload = seg.payloadLength();
-    boolean fin = (flags & TcpFlags.FIN) != 0;
+    boolean fin = (seg.flags() & TcpFlags.FIN) != 0;
     if (state == TcpState.TIME_WAIT) {
-      if (fin) {
-        rcv.ackNow = true; // the peer lost our ACK of its FIN (RFC 9293 §3.10.7.4, eighth)
-        timers.set(TcpTimer.CLOSE, now + 2 * config.mslNanos());
-      } else if (!arrivedInTimeWait) {
-        return; // the ACK that ended CLOSING: nothing to answer
-      } else if (payload > 0) {
-        // Text after the FIN, inside the window: §3.10.7.4 (seventh) says to ignore it, and Linux
-        // and FreeBSD answer with an ACK that shows the peer where the stream ended.
-        drop(DropReason.TCP_DATA_AFTER_FIN);
-        rcv.ackNow = true;
-      } else if (seg.sequenceNumber() != rcv.nxt) {
-        // An empty segment inside the window but not at RCV.NXT is no duplicate of anything we
-        // expect: Linux (tcp_timewait_state_process) and FreeBSD ACK it, which shows the peer
-        // where we are. Only an empty segment exactly at RCV.NXT, a mere ACK, goes unanswered.
-        rcv.ackNow = true;
-      }
+      onTextInTimeWait(seg, now, fin, arrivedInTimeWait);
       return;
     }
     boolean acceptsData = state == TcpState.ESTABLISHED || state == TcpState.FIN_WAIT_1
@@ -558,7 +539,7 @@ public final class TcpEngine {
       // answer the segment itself, <SEQ=SEG.ACK><CTL=RST> as §3.10.7.1 does for a segment that
       // meets no connection, rather than sending an abort's RST+ACK.
       drop(DropReason.TCP_DATA_AFTER_CLOSE);
-      queueRst(seg.acknowledgmentNumber(), 0, false);
+      queueRst(seg.acknowledgmentNumber());
       enterClosed(null);
       return;
     }
@@ -567,11 +548,28 @@ public final class TcpEngine {
     }
     if (fin) {
       rcv.recordFin(dataSeq + payload);
-      if (rcv.peerFin != Receiver.PeerFin.CONSUMED && SeqNum.gt(dataSeq + payload, rcv.nxt)) {
-        rcv.ackNow = true; // out-of-order FIN: tell the peer what is missing
-      }
     }
     consumeFinIfReached(now);
+  }
+
+  /** Text or FIN that met TIME-WAIT, or the ACK of our FIN that led there from CLOSING. */
+  private void onTextInTimeWait(TcpSegment seg, long now, boolean fin, boolean arrivedInTimeWait) {
+    if (fin) {
+      rcv.ackNow = true; // the peer lost our ACK of its FIN (RFC 9293 §3.10.7.4, eighth)
+      timers.set(TcpTimer.CLOSE, now + 2 * config.mslNanos());
+    } else if (!arrivedInTimeWait) {
+      return; // the ACK that ended CLOSING: nothing to answer
+    } else if (seg.payloadLength() > 0) {
+      // Text after the FIN, inside the window: §3.10.7.4 (seventh) says to ignore it, and Linux
+      // and FreeBSD answer with an ACK that shows the peer where the stream ended.
+      drop(DropReason.TCP_DATA_AFTER_FIN);
+      rcv.ackNow = true;
+    } else if (seg.sequenceNumber() != rcv.nxt) {
+      // An empty segment inside the window but not at RCV.NXT is no duplicate of anything we
+      // expect: Linux (tcp_timewait_state_process) and FreeBSD ACK it, which shows the peer
+      // where we are. Only an empty segment exactly at RCV.NXT, a mere ACK, goes unanswered.
+      rcv.ackNow = true;
+    }
   }
 
   /**
@@ -606,17 +604,21 @@ public final class TcpEngine {
       queueEvent(TcpEvent.WRITABLE);
     }
     if (snd.ourFinAcknowledged()) {
-      switch (state) {
-        case FIN_WAIT_1 -> {
-          setState(TcpState.FIN_WAIT_2);
-          if (applicationClosed) {
-            timers.set(TcpTimer.CLOSE, now + config.finWait2TimeoutNanos()); // the FIN-WAIT-2 bound
-          }
+      onOurFinAcknowledged(now);
+    }
+  }
+
+  private void onOurFinAcknowledged(long now) {
+    switch (state) {
+      case FIN_WAIT_1 -> {
+        setState(TcpState.FIN_WAIT_2);
+        if (applicationClosed) {
+          timers.set(TcpTimer.CLOSE, now + config.finWait2TimeoutNanos()); // the FIN-WAIT-2 bound
         }
-        case CLOSING -> enterTimeWait(now);
-        case LAST_ACK -> enterClosed(null);
-        default -> { }
       }
+      case CLOSING -> enterTimeWait(now);
+      case LAST_ACK -> enterClosed(null);
+      default -> { }
     }
   }
 
@@ -644,28 +646,6 @@ public final class TcpEngine {
     if (recovery != null) {
       recovery.stopTiming();
     }
-  }
-
-  /** Reads the options of the peer's SYN (RFC 9293 §3.7.1, RFC 7323 §1.3, RFC 2018 §2). */
-  private void negotiate(TcpOptions options, boolean peerSaysOk, long now) {
-    int offered = options.mss() > 0 ? options.mss() : (endpoints.ipv6() ? DEFAULT_MSS_IPV6 : DEFAULT_MSS_IPV4);
-    // Hostile input 2: a tiny MSS (CVE-2019-11479) is clamped up to the configured floor.
-    snd.peerMss = Math.max(offered, config.minPeerMss());
-    timestampsOk = config.timestamps() && options.hasTimestamps();
-    sackOk = config.sack() && options.sackPermitted();
-    windowScaleAgreed = config.windowScaling() && options.hasWindowScale();
-    if (windowScaleAgreed) {
-      snd.shift = options.effectiveWindowScale(); // clamped to 14 (RFC 7323 §2.3)
-    } else {
-      snd.shift = 0;
-      rcv.shift = 0; // RFC 7323 §1.3: both sides must offer it, or neither side scales
-    }
-    if (timestampsOk) {
-      rcv.tsRecent = options.tsVal();
-      rcv.tsRecentTime = now;
-      rcv.tsRecentValid = true;
-    }
-    snd.updateSendMss();
   }
 
   /**
@@ -716,16 +696,8 @@ public final class TcpEngine {
     if (snd.finQueued) {
       setState(TcpState.FIN_WAIT_1); // shut down while in SYN-RECEIVED
     }
-    SynText held = rcv.synText;
-    if (held != null) {
-      rcv.synText = null;
-      rcv.receiveInOrder(held.data(), 0, held.data().length);
-      if (held.fin()) {
-        rcv.peerFin = Receiver.PeerFin.KNOWN;
-        rcv.finSeq = rcv.nxt;
-        consumeFinIfReached(now);
-      }
-      rcv.ackNow = true;
+    if (rcv.replaySynText()) {
+      consumeFinIfReached(now);
     }
   }
 
@@ -753,89 +725,56 @@ public final class TcpEngine {
       case CLOSE -> {
         timers.stop(TcpTimer.CLOSE);
         if (state == TcpState.FIN_WAIT_2) {
-          stats.increment(TcpCounter.TIMEOUTS);
-          enterClosed(TcpEvent.TIMED_OUT);
+          timeOut();
         } else {
           enterClosed(null); // TIME-WAIT's 2·MSL elapsed
         }
       }
-      case USER_TIMEOUT -> {
-        stats.increment(TcpCounter.TIMEOUTS);
-        enterClosed(TcpEvent.TIMED_OUT); // RFC 5482 / RFC 9293 §3.8.3: the user timeout
-      }
+      case USER_TIMEOUT -> timeOut(); // RFC 5482 / RFC 9293 §3.8.3: the user timeout
       case RETRANSMIT -> onRetransmitTimeout(now);
-      case DELAYED_ACK -> {
-        timers.stop(TcpTimer.DELAYED_ACK);
-        rcv.ackNow = true;
-      }
+      case DELAYED_ACK -> rcv.onDelayedAckTimeout();
       case PERSIST -> {
         if (!snd.onPersistTimeout(now)) {
-          // Hostile input 29: the peer never opened its window to our queued FIN.
-          stats.increment(TcpCounter.TIMEOUTS);
-          enterClosed(TcpEvent.TIMED_OUT);
+          timeOut(); // hostile input 29: the peer never opened its window to our queued FIN
         }
       }
       case KEEPALIVE -> {
         if (keepAliveProbesSent >= config.keepAliveProbes()) {
-          stats.increment(TcpCounter.TIMEOUTS);
-          enterClosed(TcpEvent.TIMED_OUT);
+          timeOut();
           return;
         }
         keepAliveProbesSent++;
-        probeNow = true; // RFC 1122 §4.2.3.6
+        snd.probeNow = true; // RFC 1122 §4.2.3.6
         timers.set(TcpTimer.KEEPALIVE, now + config.keepAliveIntervalNanos());
       }
     }
   }
 
-  /**
-   * The user timeout runs from the oldest unacknowledged data (RFC 5482): started when data is
-   * first outstanding, restarted when an ACK makes progress, off without a configured timeout.
-   */
-  void startUserTimeout(long now) {
-    if (!timers.isSet(TcpTimer.USER_TIMEOUT)) {
-      restartUserTimeout(now);
-    }
-  }
-
-  void restartUserTimeout(long now) {
-    if (config.userTimeoutNanos() > 0) {
-      timers.set(TcpTimer.USER_TIMEOUT, now + config.userTimeoutNanos());
-    }
-  }
-
-  /** RFC 6298 §5.4–5.6, with Karn's rule and go-back-N from SND.UNA. */
+  /** RFC 6298 §5.4–5.6, with Karn's rule and go-back-N from SND.UNA; gives up after the limit. */
   private void onRetransmitTimeout(long now) {
     timers.stop(TcpTimer.RETRANSMIT);
     boolean opening = state == TcpState.SYN_SENT || state == TcpState.SYN_RECEIVED;
-    int limit = opening ? config.maxSynRetransmits() : config.maxRetransmits();
-    if (retransmits >= limit) {
-      stats.increment(TcpCounter.TIMEOUTS);
-      enterClosed(TcpEvent.TIMED_OUT);
+    if (retransmits >= (opening ? config.maxSynRetransmits() : config.maxRetransmits())) {
+      timeOut();
       return;
     }
     retransmits++;
     stats.increment(TcpCounter.TIMEOUT_RETRANSMITS);
-    rtt.backoff();
-    stopRttTiming(); // Karn: the next ACK may answer either transmission
     if (opening) {
+      rtt.backoff();
+      stopRttTiming(); // Karn: the next ACK may answer either transmission
       synTimedOut = true;
       synNeeded = true;
       snd.nxt = snd.iss;
-      return;
+    } else {
+      snd.onRetransmitTimeout(now);
     }
-    congestion.onRetransmitTimeout(SeqNum.distance(snd.una, snd.max), now);
-    goBackToSndUna();
   }
 
-  /**
-   * Sends everything again from SND.UNA. Recovery ends, and duplicate ACKs for what was in flight
-   * must not start a new one (RFC 6582 §3.2); SACK information is discarded (RFC 6675 §5.1
-   * permits it).
-   */
-  void goBackToSndUna() {
-    recovery().goBack(snd.max);
-    snd.nxt = snd.una;
+  /** A timer gave up on the peer: the connection ends with TIMED_OUT. */
+  private void timeOut() {
+    stats.increment(TcpCounter.TIMEOUTS);
+    enterClosed(TcpEvent.TIMED_OUT);
   }
 
   // ------------------------------------------------------------------ output
@@ -854,26 +793,27 @@ public final class TcpEngine {
    * needs room for {@link #maxSegmentLength()} bytes.
    */
   public int pollTransmit(byte[] buf, int off, long now) {
+    if (pendingRst == null && state.isSynchronized()) {
+      return tx().writeSynchronized(buf, off, now);
+    }
+    return pollTransmitRstOrHandshake(buf, off, now);
+  }
+
+  /** The rarer half of {@link #pollTransmit}: a queued RST, the SYN states, CLOSED and LISTEN. */
+  private int pollTransmitRstOrHandshake(byte[] buf, int off, long now) {
     PendingRst owed = pendingRst;
     if (owed != null) {
       pendingRst = null;
       return tx().writeRst(owed, buf, off, now);
     }
-    switch (state) {
-      case CLOSED, LISTEN -> {
-        return 0;
-      }
-      case SYN_SENT, SYN_RECEIVED -> {
-        if (synNeeded) {
-          synNeeded = false;
-          return tx().writeSyn(buf, off, now);
-        }
-        return rcv.ackNow ? tx().writeSegment(buf, off, now, snd.nxt, 0, TcpFlags.ACK) : 0;
-      }
-      default -> {
-        return tx().writeEstablished(buf, off, now);
-      }
+    if (state != TcpState.SYN_SENT && state != TcpState.SYN_RECEIVED) {
+      return 0; // CLOSED or LISTEN
     }
+    if (synNeeded) {
+      synNeeded = false;
+      return tx().writeSyn(buf, off, now);
+    }
+    return rcv.ackNow ? tx().writeSegment(buf, off, now, snd.nxt, 0, TcpFlags.ACK) : 0;
   }
 
   /** Upper bound on one segment from {@link #pollTransmit}: header with options plus MSS. */
@@ -896,8 +836,9 @@ public final class TcpEngine {
     }
   }
 
-  private void queueRst(int seq, int ack, boolean withAck) {
-    pendingRst = new PendingRst(seq, ack, withAck, false);
+  /** Queues {@code <SEQ=seq><CTL=RST>}, the answer to a segment that has no place here. */
+  private void queueRst(int seq) {
+    pendingRst = new PendingRst(seq, 0, false, false);
   }
 
   private void enterTimeWait(long now) {
@@ -915,7 +856,7 @@ public final class TcpEngine {
     setState(TcpState.CLOSED);
     timers.stopAll();
     synNeeded = false;
-    probeNow = false;
+    snd.probeNow = false;
     if (cause != null) {
       queueEvent(cause);
     }
@@ -951,36 +892,6 @@ public final class TcpEngine {
   }
 
   // ------------------------------------------------------------------ observation
-
-  /** The next event for the application, or {@code null} if none is pending. */
-  public TcpEvent pollEvent() {
-    if (eventCount > 0) {
-      int code = (int) (eventBits & 0xF);
-      eventBits >>>= 4;
-      eventCount--;
-      return TcpEvent.all()[code - 1];
-    }
-    if (eventOverflow != null) {
-      TcpEvent event = eventOverflow.poll();
-      if (eventOverflow.isEmpty()) {
-        eventOverflow = null;
-      }
-      return event;
-    }
-    return null;
-  }
-
-  void queueEvent(TcpEvent event) {
-    if (eventOverflow == null && eventCount < 16) {
-      eventBits |= (long) (event.ordinal() + 1) << (4 * eventCount);
-      eventCount++;
-    } else {
-      if (eventOverflow == null) {
-        eventOverflow = new ArrayDeque<>();
-      }
-      eventOverflow.add(event);
-    }
-  }
 
   public TcpState state() {
     return state;

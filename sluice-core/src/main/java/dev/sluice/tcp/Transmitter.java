@@ -8,7 +8,8 @@ import dev.sluice.wire.TcpFlags;
  * its options, data and FIN within what the sender allows, retransmissions in recovery, probes,
  * pure ACKs and RSTs. The engine decides which is owed ({@link TcpEngine#pollTransmit}); this
  * writes it and records that it went out. Made by the first {@code pollTransmit} and dropped
- * when the connection is idle, so an idle connection holds no builder.
+ * when the connection is idle, so an idle connection holds no builder. Driven by the engine's
+ * owner, one thread at a time.
  */
 final class Transmitter {
   private final TcpEngine engine;
@@ -23,44 +24,21 @@ final class Transmitter {
     this.rcv = engine.rcv;
   }
 
-  int writeEstablished(byte[] buf, int off, long now) {
-    // In synchronized states SND.NXT never falls below the send buffer's first byte.
-    int unsent = (int) (snd.buffer.length() - SeqNum.distance(snd.bufSeq, snd.nxt));
-    // RFC 6691: this segment's options (timestamps, SACK blocks) come off the MSS, so that the
-    // whole packet still fits the path MTU.
-    int maxPayload = Math.max(1, snd.mssLimit - optionSpace());
-    if (engine.inRecovery()) {
-      int written = writeRecoveryRetransmission(buf, off, now, maxPayload);
+  /**
+   * The next segment in a synchronized state: a retransmission in recovery, new data or our FIN,
+   * a probe, or an ACK, in that order of precedence; 0 if none is owed. The common call owes
+   * nothing or only an ACK, and is answered without looking at the send buffer's window.
+   */
+  int writeSynchronized(byte[] buf, int off, long now) {
+    int unsent = snd.unsent(); // SND.NXT never falls below the buffer's first byte here
+    if (unsent > 0 || snd.finQueued || engine.inRecovery()) {
+      int written = writeDataOrRetransmission(buf, off, now, unsent);
       if (written > 0) {
         return written;
       }
     }
-    int length = snd.sendableLength(unsent, maxPayload, now);
-    // Our FIN rides on the segment that carries the last byte, or goes alone once all is sent.
-    boolean finDue = snd.finQueued && SeqNum.le(snd.nxt, snd.finSeq()) && snd.nxt + length == snd.finSeq();
-    if (length > 0 || finDue) {
-      int flags = TcpFlags.ACK | (finDue ? TcpFlags.FIN : 0) | (length > 0 && length == unsent ? TcpFlags.PSH : 0);
-      int seq = snd.nxt;
-      int written = writeSegment(buf, off, now, seq, length, flags);
-      boolean retransmission = SeqNum.lt(seq, snd.max);
-      if (retransmission) {
-        engine.stats.increment(TcpCounter.RETRANSMITTED_SEGMENTS);
-        snd.noteRetransmission(now);
-      } else if (!engine.timestampsOk) {
-        engine.recovery().startTiming(seq, now);
-      }
-      snd.nxt = seq + length + (finDue ? 1 : 0);
-      if (SeqNum.gt(snd.nxt, snd.max)) {
-        snd.max = snd.nxt;
-      }
-      if (!engine.timers.isSet(TcpTimer.RETRANSMIT)) {
-        engine.timers.set(TcpTimer.RETRANSMIT, now + engine.rtt.rtoNanos());
-      }
-      engine.startUserTimeout(now);
-      return written;
-    }
-    if (engine.probeNow) {
-      engine.probeNow = false;
+    if (snd.probeNow) {
+      snd.probeNow = false;
       // A window or keepalive probe: an old sequence number forces the peer to answer with an
       // ACK carrying its current window (RFC 9293 §3.8.6.1, RFC 1122 §4.2.3.6).
       engine.stats.increment(TcpCounter.PROBES);
@@ -74,6 +52,44 @@ final class Transmitter {
       return writeSegment(buf, off, now, snd.acceptableSeq(), 0, TcpFlags.ACK);
     }
     return 0;
+  }
+
+  /** A retransmission in recovery, or new data and our FIN as the sender allows; 0 if neither. */
+  private int writeDataOrRetransmission(byte[] buf, int off, long now, int unsent) {
+    // RFC 6691: this segment's options (timestamps, SACK blocks) come off the MSS, so that the
+    // whole packet still fits the path MTU.
+    int maxPayload = Math.max(1, snd.mssLimit - optionSpace());
+    if (engine.inRecovery()) {
+      int written = writeRecoveryRetransmission(buf, off, now, maxPayload);
+      if (written > 0) {
+        return written;
+      }
+    }
+    int length = snd.sendableLength(unsent, maxPayload, now);
+    // Our FIN rides on the segment that carries the last byte, or goes alone once all is sent.
+    boolean finDue = snd.finQueued && SeqNum.le(snd.nxt, snd.finSeq()) && snd.nxt + length == snd.finSeq();
+    if (length <= 0 && !finDue) {
+      return 0;
+    }
+    int flags = TcpFlags.ACK | (finDue ? TcpFlags.FIN : 0) | (length > 0 && length == unsent ? TcpFlags.PSH : 0);
+    int seq = snd.nxt;
+    int written = writeSegment(buf, off, now, seq, length, flags);
+    boolean retransmission = SeqNum.lt(seq, snd.max);
+    if (retransmission) {
+      engine.stats.increment(TcpCounter.RETRANSMITTED_SEGMENTS);
+      snd.noteRetransmission(now);
+    } else if (!engine.timestampsOk) {
+      engine.recovery().startTiming(seq, now);
+    }
+    snd.nxt = seq + length + (finDue ? 1 : 0);
+    if (SeqNum.gt(snd.nxt, snd.max)) {
+      snd.max = snd.nxt;
+    }
+    if (!engine.timers.isSet(TcpTimer.RETRANSMIT)) {
+      engine.timers.set(TcpTimer.RETRANSMIT, now + engine.rtt.rtoNanos());
+    }
+    snd.startUserTimeout(now);
+    return written;
   }
 
   /**
@@ -150,7 +166,7 @@ final class Transmitter {
       snd.max = snd.nxt;
     }
     engine.timers.set(TcpTimer.RETRANSMIT, now + engine.rtt.rtoNanos());
-    engine.startUserTimeout(now); // the user timeout bounds the handshake too, as Linux's does
+    snd.startUserTimeout(now); // the user timeout bounds the handshake too, as Linux's does
     return written;
   }
 
