@@ -5,8 +5,8 @@ import dev.sluice.wire.TcpOptions;
 /**
  * Loss recovery for one connection: duplicate-ACK counting and fast retransmit (RFC 5681 §3.2),
  * NewReno partial ACKs (RFC 6582), the SACK scoreboard and pipe (RFC 6675), limited transmit
- * (RFC 3042), and round-trip timing without timestamps (Karn's rule: never time a
- * retransmission).
+ * (RFC 3042), round-trip timing without timestamps (Karn's rule: never time a retransmission),
+ * and the count of retransmission timeouts in a row.
  *
  * <p>The engine makes it at the first sign it is needed (a duplicate ACK, a SACK block, a
  * timeout, a segment timed without timestamps) and drops it again when {@link #idle}, so an idle
@@ -28,6 +28,11 @@ final class LossRecovery {
   int highRxt;
   /** Recovery has begun (or, without SACK, a partial ACK came) and its first retransmission is owed. */
   boolean retransmitDue;
+  /**
+   * Retransmission timeouts in a row with no new data acknowledged between them (RFC 6298 §5.5
+   * backs off once for each); the engine gives up at its configured limit.
+   */
+  int timeouts;
 
   // Round-trip timing without timestamps: one segment at a time (RFC 6298 §3).
   private boolean rttTiming;
@@ -106,6 +111,7 @@ final class LossRecovery {
       scoreboard.onUnaAdvanced(SeqNum.distance(una, ack));
     }
     dupAcks = 0;
+    timeouts = 0;
     if (!inRecovery) {
       return false;
     }
@@ -203,19 +209,23 @@ final class LossRecovery {
   }
 
   /**
-   * True when nothing here matters any more, so the engine may drop it: no recovery, no count,
-   * no timing, no SACK ranges, and any recovery point already passed.
+   * For the engine's {@code releaseIdleBuffers}: drops an empty scoreboard, and returns true when
+   * nothing here matters any more, so the engine may drop all of it.
    */
-  boolean idle(int una) {
-    return !inRecovery && !retransmitDue && dupAcks == 0 && !rttTiming
-        && (scoreboard == null || scoreboard.isEmpty())
-        && (!recoveryPointSet || SeqNum.ge(una, recoveryPoint));
-  }
-
-  /** Drops an empty scoreboard (the engine's {@code releaseIdleBuffers}). */
-  void releaseIdleScoreboard() {
+  boolean releaseIfIdle(int una) {
     if (scoreboard != null && scoreboard.isEmpty()) {
       scoreboard = null;
     }
+    return idle(una);
+  }
+
+  /**
+   * True when nothing here matters: no recovery, no counts, no timing, no SACK ranges, and any
+   * recovery point already passed.
+   */
+  private boolean idle(int una) {
+    return !inRecovery && !retransmitDue && dupAcks == 0 && timeouts == 0 && !rttTiming
+        && (scoreboard == null || scoreboard.isEmpty())
+        && (!recoveryPointSet || SeqNum.ge(una, recoveryPoint));
   }
 }

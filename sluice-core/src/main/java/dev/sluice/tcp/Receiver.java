@@ -50,8 +50,6 @@ final class Receiver {
   private boolean readableSignalled;
   /** {@code shutdown(SHUT_RD)}: in-order data is acknowledged and discarded (BSD semantics). */
   boolean inputShutdown;
-  /** Text or FIN that came on the peer's SYN in a simultaneous open, held until ESTABLISHED. */
-  SynText synText;
   /** When in-order data last arrived, in ms, for quick-ACK mode's idle test. */
   private int lastDataArrivalMillis;
   /** The largest payload the peer has sent: our estimate of its MSS, for delayed ACKs. */
@@ -289,12 +287,7 @@ final class Receiver {
    * ESTABLISHED: stored as if they had just arrived in order. Returns true if a FIN came with
    * them (the engine then consumes it).
    */
-  boolean replaySynText() {
-    SynText held = synText;
-    if (held == null) {
-      return false;
-    }
-    synText = null;
+  boolean replaySynText(SynText held) {
     int advanced = buffer.write(0, held.data(), 0, held.data().length);
     if (advanced > 0) {
       nxt += advanced;
@@ -355,15 +348,50 @@ final class Receiver {
   /**
    * The answer to a segment that failed the sequence test (RFC 9293 §3.10.7.4 first), RSTs and
    * the peer's repeated SYN aside: {@code <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>}, unless it is a
-   * stale ACK meeting TIME-WAIT ({@code stale}), plus a D-SACK for data that all arrived before
-   * (RFC 2883 §4).
+   * stale ACK meeting TIME-WAIT, plus a D-SACK for data that all arrived before (RFC 2883 §4).
    */
-  void onUnacceptable(TcpSegment seg, boolean stale) {
-    ackNow = !stale;
+  void onUnacceptable(TcpSegment seg) {
+    ackNow = !staleInTimeWait(seg);
     int payload = seg.payloadLength();
     int seq = seg.sequenceNumber();
     if (engine.sackOk && payload > 0 && (seg.flags() & TcpFlags.SYN) == 0 && SeqNum.le(seq + payload, nxt)) {
       noteDuplicate(seq - nxt, payload);
+    }
+  }
+
+  /**
+   * With {@link TcpConfig#ackStaleInTimeWait()} off: an empty segment without FIN meeting TIME-WAIT
+   * below RCV.NXT is taken for an overtaken ACK the peer sent before its FIN. Spray-mode receive
+   * reorders a connection's segments inside this host, so that happens routinely there, where
+   * Linux's per-flow steering never sees it. §3.10.7.4 says an unacceptable segment "should" get
+   * an ACK, but in TIME-WAIT the peer has closed: the ACK would meet CLOSED and draw a RST
+   * (§3.10.7.1). A retransmitted FIN, or text, is still answered.
+   */
+  boolean staleInTimeWait(TcpSegment seg) {
+    return !engine.config.ackStaleInTimeWait() && engine.state == TcpState.TIME_WAIT && seg.payloadLength() == 0
+        && (seg.flags() & (TcpFlags.FIN | TcpFlags.SYN)) == 0;
+  }
+
+  /**
+   * The ACK TIME-WAIT owes, if any, for a segment that passed the sequence test (RFC 9293
+   * §3.10.7.4, seventh and eighth); the engine restarts 2·MSL for a FIN. {@code arrivedInTimeWait}
+   * is false for the ACK of our FIN that led here from CLOSING, which needs no answer.
+   */
+  void onSegmentInTimeWait(TcpSegment seg, boolean arrivedInTimeWait) {
+    if ((seg.flags() & TcpFlags.FIN) != 0) {
+      ackNow = true; // the peer lost our ACK of its FIN (RFC 9293 §3.10.7.4, eighth)
+    } else if (!arrivedInTimeWait) {
+      return; // the ACK that ended CLOSING: nothing to answer
+    } else if (seg.payloadLength() > 0) {
+      // Text after the FIN, inside the window: §3.10.7.4 (seventh) says to ignore it, and Linux
+      // and FreeBSD answer with an ACK that shows the peer where the stream ended.
+      engine.drop(DropReason.TCP_DATA_AFTER_FIN);
+      ackNow = true;
+    } else if (seg.sequenceNumber() != nxt) {
+      // An empty segment inside the window but not at RCV.NXT is no duplicate of anything we
+      // expect: Linux (tcp_timewait_state_process) and FreeBSD ACK it, which shows the peer
+      // where we are. Only an empty segment exactly at RCV.NXT, a mere ACK, goes unanswered.
+      ackNow = true;
     }
   }
 

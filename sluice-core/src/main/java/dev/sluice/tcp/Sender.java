@@ -78,6 +78,18 @@ final class Sender {
     wl1 = seg.sequenceNumber();
   }
 
+  /**
+   * The handshake completed: SND.UNA is past our SYN, and the retransmission timer runs only for
+   * data already outstanding.
+   */
+  void onEstablished(long now) {
+    una = SeqNum.max(una, iss + 1);
+    if (SeqNum.lt(nxt, una)) {
+      nxt = una;
+    }
+    engine.timers.set(TcpTimer.RETRANSMIT, una == max ? TimerTable.NEVER : now + engine.rtt.rtoNanos());
+  }
+
   /** Queues application bytes; returns how many fitted. */
   int write(byte[] src, int off, int len) {
     int n = buffer.write(src, off, len);
@@ -230,8 +242,47 @@ final class Sender {
   }
 
   /**
+   * The fifth step of RFC 9293 §3.10.7.4 for an acceptable ACK in a synchronized state: SND.UNA
+   * advances ({@link #onAck}), or a duplicate ACK or new SACK information goes to loss recovery
+   * (RFC 5681 §3.2, RFC 6675 §5); then the window is taken from the segment. Returns true if
+   * SND.UNA advanced, which the engine may act on (our FIN acknowledged).
+   */
+  boolean onAckSegment(TcpSegment seg, int ack, long now) {
+    boolean duplicate = isDuplicateAck(seg, ack);
+    long newlySacked = engine.sackOk && seg.options().sackBlockCount() > 0
+        ? engine.recovery().onSackBlocks(seg.options(), una, max, engine.config.maxOutOfOrderRanges(), engine.stats)
+        : 0;
+    boolean advanced = SeqNum.gt(ack, una);
+    if (advanced) {
+      onAck(ack, seg, now);
+    } else if (duplicate || (newlySacked > 0 && ack == una)) {
+      onDuplicateAck(now);
+    }
+    updateWindow(seg, seg.sequenceNumber(), ack, false);
+    return advanced;
+  }
+
+  /**
+   * RFC 5681 §2: a duplicate ACK acknowledges nothing new, carries no data, SYN or FIN, leaves the
+   * window unchanged, and arrives while data is outstanding.
+   */
+  private boolean isDuplicateAck(TcpSegment seg, int ack) {
+    return ack == una && seg.payloadLength() == 0 && (seg.flags() & (TcpFlags.SYN | TcpFlags.FIN)) == 0
+        && ((long) seg.window() << shift) == wnd && max != una;
+  }
+
+  /** A duplicate ACK, or new SACK information: recovery may begin (LossRecovery#onDuplicateAck). */
+  private void onDuplicateAck(long now) {
+    if (engine.recovery().onDuplicateAck(una, max, engine.sackOk, mss)) {
+      engine.stats.increment(TcpCounter.FAST_RETRANSMITS);
+      engine.congestion.onEnterRecovery(SeqNum.distance(una, max), now);
+    }
+  }
+
+  /**
    * SND.UNA advances to {@code ack}: free the acknowledged bytes, take an RTT sample, let the
-   * congestion controller grow the window, and run the retransmission and user timers again.
+   * congestion controller grow the window, run the retransmission and user timers again, and
+   * tell a blocked writer that space freed.
    */
   void onAck(int ack, TcpSegment seg, long now) {
     long acked = SeqNum.distance(una, ack);
@@ -278,7 +329,7 @@ final class Sender {
       engine.rtt.sample(sample);
       engine.stats.increment(TcpCounter.RTT_SAMPLES);
     }
-    if (engine.state.isSynchronized() && dataAcked > 0 && !engine.inRecovery()) {
+    if (engine.state.isSynchronized() && dataAcked > 0 && !inRecovery()) {
       engine.congestion.onAck(dataAcked, sample, bytesInFlight, now); // no growth in recovery
     }
     if (una == max) {
@@ -291,6 +342,10 @@ final class Sender {
     } else {
       engine.timers.set(TcpTimer.RETRANSMIT, now + engine.rtt.rtoNanos());
       restartUserTimeout(now);
+    }
+    if (writeBlocked && buffer.free() > 0 && !finQueued) {
+      writeBlocked = false;
+      engine.queueEvent(TcpEvent.WRITABLE);
     }
   }
 
@@ -316,15 +371,6 @@ final class Sender {
    */
   boolean ackAcceptable(int ack) {
     return !SeqNum.gt(ack, max) && !SeqNum.lt(ack, una - (int) Math.min(maxWnd, Integer.MAX_VALUE));
-  }
-
-  /**
-   * RFC 5681 §2: a duplicate ACK acknowledges nothing new, carries no data, SYN or FIN, leaves the
-   * window unchanged, and arrives while data is outstanding.
-   */
-  boolean isDuplicateAck(TcpSegment seg, int ack) {
-    return ack == una && seg.payloadLength() == 0 && (seg.flags() & (TcpFlags.SYN | TcpFlags.FIN)) == 0
-        && ((long) seg.window() << shift) == wnd && max != una;
   }
 
   /**
@@ -363,9 +409,22 @@ final class Sender {
    */
   void onRetransmitTimeout(long now) {
     engine.rtt.backoff();
-    engine.stopRttTiming();
+    stopRttTiming();
     engine.congestion.onRetransmitTimeout(SeqNum.distance(una, max), now);
     goBackToUna();
+  }
+
+  boolean inRecovery() {
+    LossRecovery r = engine.recovery;
+    return r != null && r.inRecovery;
+  }
+
+  /** Karn's rule: after a retransmission the next ACK may answer either transmission. */
+  private void stopRttTiming() {
+    LossRecovery r = engine.recovery;
+    if (r != null) {
+      r.stopTiming();
+    }
   }
 
   /**
@@ -425,7 +484,7 @@ final class Sender {
       // Go back to SND.UNA without backing off the timer or shrinking the window: the segments
       // were lost to the MTU, not to congestion. Karn's rule applies to what is sent again.
       goBackToUna();
-      engine.stopRttTiming();
+      stopRttTiming();
     }
     return true;
   }

@@ -2,7 +2,6 @@ package dev.sluice.tcp;
 
 import dev.sluice.wire.DropReason;
 import dev.sluice.wire.TcpFlags;
-import dev.sluice.wire.TcpOptions;
 import dev.sluice.wire.TcpSegment;
 
 /**
@@ -16,8 +15,8 @@ import dev.sluice.wire.TcpSegment;
  * changes ({@link #setState}). The pieces it drives report and never change the state: the
  * {@link Receiver} (receive sequence space, reassembly, the peer's FIN, our window, SACK), the
  * {@link Sender} (send sequence space, the peer's window, Nagle, SWS, persist), the
- * {@link LossRecovery} (made only when needed), the {@link Transmitter} (segment building, made
- * only while busy) and the {@link TimerTable}.
+ * {@link TimerTable}, and, each made only while needed, the {@link Handshake}, the
+ * {@link LossRecovery}, the {@link Transmitter} (segment building) and the {@link KeepAlive}.
  *
  * <p><b>The Q114541 invariant.</b> The peer's FIN is recorded at its sequence number and acted on
  * only when RCV.NXT reaches it ({@link #consumeFinIfReached}), so the application always gets every
@@ -52,21 +51,15 @@ public final class TcpEngine extends EventQueue {
   final TimerTable timers = new TimerTable();
   /** Builds our segments: made by pollTransmit, dropped by releaseIdleBuffers (idle holds none). */
   private Transmitter tx;
-  /** Keepalive on, from the configuration (an idle time set) until the application changes it. */
-  private boolean keepAlive;
-  private int keepAliveProbesSent;
+  /** Keepalive, null while off: on if the configuration sets an idle time, until the application says. */
+  private KeepAlive keepAlive;
   private boolean applicationClosed;
 
-  // Options negotiated in the handshake (RFC 9293 §3.7.1, RFC 7323, RFC 2018).
+  /** The opening handshake's own state, from open until ESTABLISHED or CLOSED; null after. */
+  Handshake handshake;
+  // Options the peer's SYN negotiated (RFC 7323, RFC 2018), set by Handshake#negotiate.
   boolean timestampsOk;
   boolean sackOk;
-  boolean windowScaleAgreed;
-  /** Our SYN or SYN-ACK timed out at least once (RFC 6298 §5.7). */
-  private boolean synTimedOut;
-  /** Retransmission timeouts in a row, without an ACK of new data between them. */
-  private int retransmits;
-  /** Our SYN or SYN-ACK is owed by the next pollTransmit. */
-  private boolean synNeeded;
   /** A RST owed by the next pollTransmit, or null. */
   private PendingRst pendingRst;
   /** RFC 5961 §7: made at the first challenge ACK. */
@@ -81,13 +74,13 @@ public final class TcpEngine extends EventQueue {
         TIMESTAMP_TICK_NANOS);
     this.congestion = config.congestion().create(config.initialWindowSegments());
     this.rcv = new Receiver(this, config, config.mtu() - endpoints.ipHeaderLength() - TCP_HEADER);
-    this.keepAlive = config.keepAliveIdleNanos() > 0;
+    this.keepAlive = config.keepAliveIdleNanos() > 0 ? new KeepAlive() : null;
   }
 
   /** Active open (RFC 9293 §3.10.1): the engine starts in SYN-SENT and owes a SYN. */
   public static TcpEngine connect(TcpConfig config, TcpEndpoints endpoints, int iss, long now) {
     TcpEngine engine = new TcpEngine(config, endpoints, iss, TcpState.SYN_SENT);
-    engine.synNeeded = true;
+    engine.handshake = new Handshake(engine, true);
     engine.stats.increment(TcpCounter.ACTIVE_OPENS);
     return engine;
   }
@@ -100,10 +93,8 @@ public final class TcpEngine extends EventQueue {
     TcpEngine engine = new TcpEngine(config, endpoints, iss, TcpState.SYN_RECEIVED);
     engine.stats.increment(TcpCounter.PASSIVE_OPENS);
     engine.stats.increment(TcpCounter.SEGMENTS_IN);
-    engine.rcv.synchronize(syn.sequenceNumber());
-    engine.negotiate(syn.options(), now);
-    engine.snd.takeSynWindow(syn); // RFC 7323 §2.2: the window in a SYN is never scaled
-    engine.synNeeded = true;
+    engine.handshake = new Handshake(engine, true);
+    engine.handshake.takeSyn(syn, now);
     return engine;
   }
 
@@ -120,19 +111,11 @@ public final class TcpEngine extends EventQueue {
       long now) {
     TcpEngine engine = new TcpEngine(config, endpoints, ack.acknowledgmentNumber() - 1, TcpState.SYN_RECEIVED);
     engine.stats.increment(TcpCounter.PASSIVE_OPENS);
+    engine.handshake = new Handshake(engine, false); // the cookie SYN-ACK went out
     engine.rcv.synchronizeFromCookie(ack.sequenceNumber() - 1);
     engine.snd.synchronizeFromCookie(peerMss, engine.rcv.irs);
     engine.onSegment(ack, now);
     return engine;
-  }
-
-  /** Reads the options of the peer's SYN (RFC 9293 §3.7.1, RFC 7323 §1.3, RFC 2018 §2). */
-  private void negotiate(TcpOptions options, long now) {
-    timestampsOk = config.timestamps() && options.hasTimestamps();
-    sackOk = config.sack() && options.sackPermitted();
-    windowScaleAgreed = config.windowScaling() && options.hasWindowScale();
-    rcv.negotiate(options, windowScaleAgreed, timestampsOk, now);
-    snd.negotiate(options, windowScaleAgreed);
   }
 
   // ------------------------------------------------------------------ application calls
@@ -191,18 +174,12 @@ public final class TcpEngine extends EventQueue {
    * after {@link TcpConfig#DEFAULT_KEEPALIVE_IDLE_NANOS} if the configuration has none.
    */
   public void setKeepAlive(boolean on, long now) {
-    keepAlive = on;
-    timers.set(TcpTimer.KEEPALIVE, on && state == TcpState.ESTABLISHED ? now + keepAliveIdleNanos() : NEVER);
-    keepAliveProbesSent = 0;
+    keepAlive = on ? new KeepAlive() : null;
+    timers.set(TcpTimer.KEEPALIVE, on && state == TcpState.ESTABLISHED ? now + KeepAlive.idleNanos(config) : NEVER);
   }
 
   public boolean keepAlive() {
-    return keepAlive;
-  }
-
-  /** The idle time before the first keepalive probe. */
-  private long keepAliveIdleNanos() {
-    return config.keepAliveIdleNanos() > 0 ? config.keepAliveIdleNanos() : TcpConfig.DEFAULT_KEEPALIVE_IDLE_NANOS;
+    return keepAlive != null;
   }
 
   /** Half-close (RFC 9293 §3.10.4): queue our FIN after the data already written. */
@@ -242,18 +219,13 @@ public final class TcpEngine extends EventQueue {
   }
 
   /**
-   * Abort (RFC 9293 §3.10.5): send RST if synchronized, drop everything, go to CLOSED. The RST is
-   * {@code <SEQ=SND.MAX><ACK=RCV.NXT><CTL=RST,ACK>}, as Linux ({@code tcp_send_active_reset}) and
-   * FreeBSD send it: §3.10.5 gives only the sequence number, and an ACK does not change how the
-   * peer checks a RST (§3.10.7.4, RFC 5961 §3). SND.MAX rather than a go-back-N SND.NXT is the
-   * number the peer expects when everything we sent arrived. With timestamps negotiated it
-   * carries them (RFC 7323 §5.2: "If an <RST> is being generated because of a user abort, and
-   * Snd.TS.OK is set, then a Timestamps option SHOULD be included").
+   * Abort (RFC 9293 §3.10.5): send RST if synchronized (an abort's RST, {@link PendingRst#abort}),
+   * drop everything, go to CLOSED.
    */
   public void abort(long now) {
     applicationClosed = true;
     if (state == TcpState.SYN_RECEIVED || state.isSynchronized() && state != TcpState.TIME_WAIT) {
-      pendingRst = new PendingRst(snd.acceptableSeq(), rcv.nxt, true, timestampsOk);
+      pendingRst = PendingRst.abort(snd.acceptableSeq(), rcv.nxt, timestampsOk);
     }
     enterClosed(null);
   }
@@ -284,14 +256,11 @@ public final class TcpEngine extends EventQueue {
    */
   public void onSegment(TcpSegment seg, long now) {
     stats.increment(TcpCounter.SEGMENTS_IN);
-    keepAliveProbesSent = 0;
-    if (state == TcpState.ESTABLISHED) {
-      if (keepAlive) {
-        timers.set(TcpTimer.KEEPALIVE, now + keepAliveIdleNanos());
-      }
-      if (onPredictedSegment(seg, now)) {
-        return;
-      }
+    if (keepAlive != null) {
+      keepAlive.onSegment(this, now);
+    }
+    if (state == TcpState.ESTABLISHED && onPredictedSegment(seg, now)) {
+      return;
     }
     switch (state) {
       case CLOSED, LISTEN -> drop(DropReason.TCP_NO_CONNECTION);
@@ -319,64 +288,30 @@ public final class TcpEngine extends EventQueue {
       return false; // a duplicate or window-only ACK, or anything unusual: the full steps
     }
     rcv.updateTimestampRecent(seg, now);
-    if (ack != s.una) {
-      acknowledge(ack, seg, now);
+    if (s.onAckSegment(seg, ack, now)) {
+      onUnaAdvanced(now);
     }
-    s.updateWindow(seg, seg.sequenceNumber(), ack, false);
     if (payload > 0) {
       rcv.receivePredicted(seg, payload, now);
     }
     return true;
   }
 
-  /** RFC 9293 §3.10.7.3. */
+  /** RFC 9293 §3.10.7.3: the handshake checks the segment and takes the peer's SYN. */
   private void onSegmentInSynSent(TcpSegment seg, long now) {
-    int flags = seg.flags();
-    boolean hasAck = (flags & TcpFlags.ACK) != 0;
-    int ack = seg.acknowledgmentNumber();
-    // First: an ACK must acknowledge our SYN and nothing beyond it.
-    if (hasAck && (SeqNum.le(ack, snd.iss) || SeqNum.gt(ack, snd.max))) {
-      if ((flags & TcpFlags.RST) == 0) {
-        queueRst(ack);
-      }
-      drop(DropReason.TCP_BAD_SYN_ACK);
-      return;
-    }
-    // Second: RST. Acceptable only with an acceptable ACK (RFC 5961 §3.2 leaves SYN-SENT as is).
-    if ((flags & TcpFlags.RST) != 0) {
-      if (hasAck) {
+    switch (handshake.onSegmentInSynSent(seg, now)) {
+      case DROPPED -> { }
+      case REFUSED -> {
         stats.increment(TcpCounter.RESETS_RECEIVED);
         enterClosed(TcpEvent.REFUSED);
-      } else {
-        drop(DropReason.TCP_RST_OUT_OF_WINDOW);
       }
-      return;
-    }
-    if ((flags & TcpFlags.SYN) == 0) {
-      drop(DropReason.TCP_NO_ACK_FLAG);
-      return;
-    }
-    // Fourth: SYN.
-    rcv.synchronize(seg.sequenceNumber());
-    negotiate(seg.options(), now);
-    if (hasAck) {
-      rcv.updateTimestampRecent(seg, now);
-      acknowledge(ack, seg, now);
-      snd.takeSynWindow(seg); // RFC 7323 §2.2: the window field of a segment with SYN is never scaled
-      snd.wl2 = ack;
-      synNeeded = false;
-      establish(now);
-      rcv.ackNow = true;
-      processText(seg, now, 1, false); // data or FIN riding on the SYN-ACK
-    } else {
-      // Simultaneous open (RFC 9293 §3.5, Figure 8): answer with SYN-ACK from SYN-RECEIVED.
-      // §3.10.7.3: "If there are other controls or text in the segment, queue them for
-      // processing after the ESTABLISHED state has been reached".
-      rcv.synText = SynText.of(seg, rcv.buffer.capacity());
-      snd.takeSynWindow(seg);
-      setState(TcpState.SYN_RECEIVED);
-      synNeeded = true;
-      snd.nxt = snd.iss; // the SYN-ACK reuses our ISS
+      case SYN_ACK -> {
+        acknowledge(seg.acknowledgmentNumber(), seg, now);
+        establish(now);
+        rcv.ackNow = true;
+        processText(seg, now, 1, false); // data or FIN riding on the SYN-ACK
+      }
+      case SYN -> setState(TcpState.SYN_RECEIVED); // simultaneous open: our SYN-ACK is owed
     }
   }
 
@@ -389,7 +324,7 @@ public final class TcpEngine extends EventQueue {
 
     // RFC 7323 §5.3 (PAWS) comes before the sequence check; RSTs are exempt (§5.3 R1).
     if (!rst && rcv.pawsRejects(seg, now)) {
-      rcv.ackNow = !staleInTimeWait(seg);
+      rcv.ackNow = !rcv.staleInTimeWait(seg);
       drop(DropReason.TCP_PAWS_REJECTED);
       return;
     }
@@ -397,15 +332,8 @@ public final class TcpEngine extends EventQueue {
     // Simultaneous open (RFC 9293 §3.5, Figure 8): the peer's SYN-ACK repeats its SYN, so it sits
     // before RCV.NXT; its ACK of our SYN is what completes the handshake.
     if (state == TcpState.SYN_RECEIVED && !rst && seg.hasFlags(TcpFlags.SYN | TcpFlags.ACK) && seq == rcv.irs) {
-      int ack = seg.acknowledgmentNumber();
-      if (SeqNum.lt(snd.una, ack) && SeqNum.le(ack, snd.max)) {
-        synNeeded = false;
-        snd.updateWindow(seg, seq, ack, true);
-        establish(now);
+      if (completeHandshake(seg, false, now)) {
         rcv.ackNow = true;
-      } else {
-        queueRst(ack);
-        drop(DropReason.TCP_ACK_NOT_ACCEPTABLE);
       }
       return;
     }
@@ -420,11 +348,11 @@ public final class TcpEngine extends EventQueue {
         timers.set(TcpTimer.CLOSE, now + 2 * config.mslNanos()); // a retransmitted FIN restarts 2·MSL
       }
       if (state == TcpState.SYN_RECEIVED && (flags & TcpFlags.SYN) != 0 && seq == rcv.irs) {
-        synNeeded = true; // the peer's SYN again: our SYN-ACK may have been lost
+        handshake.synNeeded = true; // the peer's SYN again: our SYN-ACK may have been lost
       } else {
         // Anything else unacceptable, in SYN-RECEIVED too, gets <SEQ=SND.NXT><ACK=RCV.NXT><ACK>
         // (RFC 9293 §3.10.7.4), not our SYN-ACK: the peer did not ask for the handshake again.
-        rcv.onUnacceptable(seg, staleInTimeWait(seg));
+        rcv.onUnacceptable(seg);
       }
       drop(DropReason.TCP_OUT_OF_WINDOW);
       return;
@@ -446,7 +374,7 @@ public final class TcpEngine extends EventQueue {
     // Fourth: SYN in a synchronized state (RFC 5961 §4.2): challenge ACK, never reset.
     if ((flags & TcpFlags.SYN) != 0) {
       if (state == TcpState.SYN_RECEIVED && seq == rcv.irs) {
-        synNeeded = true;
+        handshake.synNeeded = true;
         drop(DropReason.TCP_OUT_OF_WINDOW);
       } else {
         challengeAck(now, DropReason.TCP_SYN_SYNCHRONIZED);
@@ -459,35 +387,19 @@ public final class TcpEngine extends EventQueue {
       drop(DropReason.TCP_NO_ACK_FLAG);
       return;
     }
-    int ack = seg.acknowledgmentNumber();
-    if (state == TcpState.SYN_RECEIVED) {
-      if (SeqNum.lt(snd.una, ack) && SeqNum.le(ack, snd.max)) {
-        synNeeded = false;
-        snd.updateWindow(seg, seq, ack, true);
-        acknowledge(ack, seg, now); // the ACK of our SYN-ACK is an RTT sample too (RFC 6298 §2)
-        establish(now);
-      } else {
-        queueRst(ack);
-        drop(DropReason.TCP_ACK_NOT_ACCEPTABLE);
-        return;
-      }
+    if (state == TcpState.SYN_RECEIVED && !completeHandshake(seg, true, now)) {
+      return;
     }
+    int ack = seg.acknowledgmentNumber();
     if (!snd.ackAcceptable(ack)) {
       rcv.ackNow = true;
       drop(DropReason.TCP_ACK_NOT_ACCEPTABLE);
       return;
     }
     rcv.updateTimestampRecent(seg, now);
-    boolean duplicate = snd.isDuplicateAck(seg, ack);
-    long newlySacked = sackOk && seg.options().sackBlockCount() > 0
-        ? recovery().onSackBlocks(seg.options(), snd.una, snd.max, config.maxOutOfOrderRanges(), stats)
-        : 0;
-    if (SeqNum.gt(ack, snd.una)) {
-      acknowledge(ack, seg, now);
-    } else if (duplicate || (newlySacked > 0 && ack == snd.una)) {
-      onDuplicateAck(now);
+    if (snd.onAckSegment(seg, ack, now)) {
+      onUnaAdvanced(now);
     }
-    snd.updateWindow(seg, seq, ack, false);
     if (state == TcpState.CLOSED) {
       return; // LAST-ACK completed
     }
@@ -495,19 +407,6 @@ public final class TcpEngine extends EventQueue {
     // Sixth (URG) is ignored: urgent data is ordinary data here (RFC 6093 §6).
     // Seventh and eighth: text and FIN.
     processText(seg, now, 0, arrivedInTimeWait);
-  }
-
-  /**
-   * With {@link TcpConfig#ackStaleInTimeWait()} off: an empty segment without FIN meeting TIME-WAIT
-   * below RCV.NXT is taken for an overtaken ACK the peer sent before its FIN. Spray-mode receive
-   * reorders a connection's segments inside this host, so that happens routinely there, where
-   * Linux's per-flow steering never sees it. §3.10.7.4 says an unacceptable segment "should" get
-   * an ACK, but in TIME-WAIT the peer has closed: the ACK would meet CLOSED and draw a RST
-   * (§3.10.7.1). A retransmitted FIN, or text, is still answered.
-   */
-  private boolean staleInTimeWait(TcpSegment seg) {
-    return !config.ackStaleInTimeWait() && state == TcpState.TIME_WAIT && seg.payloadLength() == 0
-        && (seg.flags() & (TcpFlags.FIN | TcpFlags.SYN)) == 0;
   }
 
   /**
@@ -520,7 +419,10 @@ public final class TcpEngine extends EventQueue {
     int payload = seg.payloadLength();
     boolean fin = (seg.flags() & TcpFlags.FIN) != 0;
     if (state == TcpState.TIME_WAIT) {
-      onTextInTimeWait(seg, now, fin, arrivedInTimeWait);
+      if (fin) {
+        timers.set(TcpTimer.CLOSE, now + 2 * config.mslNanos()); // a retransmitted FIN restarts 2·MSL
+      }
+      rcv.onSegmentInTimeWait(seg, arrivedInTimeWait);
       return;
     }
     boolean acceptsData = state == TcpState.ESTABLISHED || state == TcpState.FIN_WAIT_1
@@ -552,26 +454,6 @@ public final class TcpEngine extends EventQueue {
     consumeFinIfReached(now);
   }
 
-  /** Text or FIN that met TIME-WAIT, or the ACK of our FIN that led there from CLOSING. */
-  private void onTextInTimeWait(TcpSegment seg, long now, boolean fin, boolean arrivedInTimeWait) {
-    if (fin) {
-      rcv.ackNow = true; // the peer lost our ACK of its FIN (RFC 9293 §3.10.7.4, eighth)
-      timers.set(TcpTimer.CLOSE, now + 2 * config.mslNanos());
-    } else if (!arrivedInTimeWait) {
-      return; // the ACK that ended CLOSING: nothing to answer
-    } else if (seg.payloadLength() > 0) {
-      // Text after the FIN, inside the window: §3.10.7.4 (seventh) says to ignore it, and Linux
-      // and FreeBSD answer with an ACK that shows the peer where the stream ended.
-      drop(DropReason.TCP_DATA_AFTER_FIN);
-      rcv.ackNow = true;
-    } else if (seg.sequenceNumber() != rcv.nxt) {
-      // An empty segment inside the window but not at RCV.NXT is no duplicate of anything we
-      // expect: Linux (tcp_timewait_state_process) and FreeBSD ACK it, which shows the peer
-      // where we are. Only an empty segment exactly at RCV.NXT, a mere ACK, goes unanswered.
-      rcv.ackNow = true;
-    }
-  }
-
   /**
    * Acts on the peer's FIN once, when RCV.NXT reaches it: every byte before it is already
    * readable, and END_OF_STREAM follows their READABLE event. This is the fix for KB Q114541.
@@ -595,20 +477,35 @@ public final class TcpEngine extends EventQueue {
     }
   }
 
-  /** SND.UNA advances to {@code ack}: free acknowledged bytes, sample the RTT, grow the window. */
-  private void acknowledge(int ack, TcpSegment seg, long now) {
-    snd.onAck(ack, seg, now);
-    retransmits = 0;
-    if (snd.writeBlocked && snd.buffer.free() > 0 && !snd.finQueued) {
-      snd.writeBlocked = false;
-      queueEvent(TcpEvent.WRITABLE);
+  /**
+   * SYN-RECEIVED: an ACK of our SYN-ACK completes the handshake (RFC 9293 §3.10.7.4 fifth).
+   * {@code sample}: SND.UNA advances with it, so it is an RTT sample too (RFC 6298 §2). Returns
+   * true if it completed.
+   */
+  private boolean completeHandshake(TcpSegment seg, boolean sample, long now) {
+    int ack = seg.acknowledgmentNumber();
+    if (!handshake.acknowledgesOurSyn(ack)) {
+      return false;
     }
-    if (snd.ourFinAcknowledged()) {
-      onOurFinAcknowledged(now);
+    snd.updateWindow(seg, seg.sequenceNumber(), ack, true);
+    if (sample) {
+      acknowledge(ack, seg, now);
     }
+    establish(now);
+    return true;
   }
 
-  private void onOurFinAcknowledged(long now) {
+  /** SND.UNA advances to {@code ack} (see {@link Sender#onAck}), and what follows for the state. */
+  private void acknowledge(int ack, TcpSegment seg, long now) {
+    snd.onAck(ack, seg, now);
+    onUnaAdvanced(now);
+  }
+
+  /** SND.UNA advanced (the timeout count started over, see LossRecovery): our FIN may be acknowledged. */
+  private void onUnaAdvanced(long now) {
+    if (!snd.ourFinAcknowledged()) {
+      return;
+    }
     switch (state) {
       case FIN_WAIT_1 -> {
         setState(TcpState.FIN_WAIT_2);
@@ -622,14 +519,6 @@ public final class TcpEngine extends EventQueue {
     }
   }
 
-  /** A duplicate ACK, or new SACK information: recovery may begin (LossRecovery#onDuplicateAck). */
-  private void onDuplicateAck(long now) {
-    if (recovery().onDuplicateAck(snd.una, snd.max, sackOk, snd.mss)) {
-      stats.increment(TcpCounter.FAST_RETRANSMITS);
-      congestion.onEnterRecovery(SeqNum.distance(snd.una, snd.max), now);
-    }
-  }
-
   LossRecovery recovery() {
     LossRecovery r = recovery;
     if (r == null) {
@@ -638,15 +527,6 @@ public final class TcpEngine extends EventQueue {
     return r;
   }
 
-  boolean inRecovery() {
-    return recovery != null && recovery.inRecovery;
-  }
-
-  void stopRttTiming() {
-    if (recovery != null) {
-      recovery.stopTiming();
-    }
-  }
 
   /**
    * An ICMP "destination unreachable" with a hard code (protocol or port unreachable) quoting
@@ -666,37 +546,29 @@ public final class TcpEngine extends EventQueue {
   }
 
   /**
-   * An ICMP "fragmentation needed" (RFC 1191 §6.4) or "packet too big" (RFC 8201 §5.4) error that
-   * quotes this connection's segment with sequence number {@code quotedSeq} and reports
-   * {@code mtu}. Returns true if the path MTU shrank. Forged errors are dropped and counted (RFC
-   * 5927; see {@link Sender#onPathMtu}).
+   * An ICMP "fragmentation needed" or "packet too big" error quoting our segment {@code quotedSeq}
+   * and reporting {@code mtu}: see {@link Sender#onPathMtu}. Returns true if the path MTU shrank.
    */
   public boolean onPathMtu(int mtu, int quotedSeq, long now) {
     return snd.onPathMtu(mtu, quotedSeq);
   }
 
+  /** The handshake completed (RFC 9293 §3.10.7.3, §3.10.7.4 fifth): ESTABLISHED, or on to FIN-WAIT-1. */
   private void establish(long now) {
     setState(TcpState.ESTABLISHED);
-    snd.una = SeqNum.max(snd.una, snd.iss + 1);
-    if (SeqNum.lt(snd.nxt, snd.una)) {
-      snd.nxt = snd.una;
-    }
-    timers.set(TcpTimer.RETRANSMIT, snd.una == snd.max ? NEVER : now + rtt.rtoNanos());
-    if (synTimedOut) {
-      // RFC 6298 §5.7 (MUST): the SYN or SYN-ACK timed out, so data starts with an RTO of 3 s
-      // unless a measurement says otherwise.
-      rtt.enterDataTransferAfterSynTimeout();
-    }
-    retransmits = 0;
+    snd.onEstablished(now);
+    handshake.onEstablished();
     congestion.init(snd.mss, now);
-    if (keepAlive) {
-      timers.set(TcpTimer.KEEPALIVE, now + keepAliveIdleNanos());
+    if (keepAlive != null) {
+      timers.set(TcpTimer.KEEPALIVE, now + KeepAlive.idleNanos(config));
     }
     queueEvent(TcpEvent.CONNECTED);
     if (snd.finQueued) {
       setState(TcpState.FIN_WAIT_1); // shut down while in SYN-RECEIVED
     }
-    if (rcv.replaySynText()) {
+    SynText held = handshake.synText;
+    handshake = null; // nothing more is owed to the handshake
+    if (held != null && rcv.replaySynText(held)) {
       consumeFinIfReached(now);
     }
   }
@@ -739,13 +611,11 @@ public final class TcpEngine extends EventQueue {
         }
       }
       case KEEPALIVE -> {
-        if (keepAliveProbesSent >= config.keepAliveProbes()) {
-          timeOut();
-          return;
+        if (keepAlive == null) {
+          timers.stop(TcpTimer.KEEPALIVE);
+        } else if (!keepAlive.onTimeout(this, now)) {
+          timeOut(); // RFC 1122 §4.2.3.6: the peer answered none of the probes
         }
-        keepAliveProbesSent++;
-        snd.probeNow = true; // RFC 1122 §4.2.3.6
-        timers.set(TcpTimer.KEEPALIVE, now + config.keepAliveIntervalNanos());
       }
     }
   }
@@ -754,18 +624,15 @@ public final class TcpEngine extends EventQueue {
   private void onRetransmitTimeout(long now) {
     timers.stop(TcpTimer.RETRANSMIT);
     boolean opening = state == TcpState.SYN_SENT || state == TcpState.SYN_RECEIVED;
-    if (retransmits >= (opening ? config.maxSynRetransmits() : config.maxRetransmits())) {
+    LossRecovery r = recovery();
+    if (r.timeouts >= (opening ? config.maxSynRetransmits() : config.maxRetransmits())) {
       timeOut();
       return;
     }
-    retransmits++;
+    r.timeouts++;
     stats.increment(TcpCounter.TIMEOUT_RETRANSMITS);
     if (opening) {
-      rtt.backoff();
-      stopRttTiming(); // Karn: the next ACK may answer either transmission
-      synTimedOut = true;
-      synNeeded = true;
-      snd.nxt = snd.iss;
+      handshake.onSynTimeout();
     } else {
       snd.onRetransmitTimeout(now);
     }
@@ -796,24 +663,12 @@ public final class TcpEngine extends EventQueue {
     if (pendingRst == null && state.isSynchronized()) {
       return tx().writeSynchronized(buf, off, now);
     }
-    return pollTransmitRstOrHandshake(buf, off, now);
-  }
-
-  /** The rarer half of {@link #pollTransmit}: a queued RST, the SYN states, CLOSED and LISTEN. */
-  private int pollTransmitRstOrHandshake(byte[] buf, int off, long now) {
     PendingRst owed = pendingRst;
     if (owed != null) {
       pendingRst = null;
       return tx().writeRst(owed, buf, off, now);
     }
-    if (state != TcpState.SYN_SENT && state != TcpState.SYN_RECEIVED) {
-      return 0; // CLOSED or LISTEN
-    }
-    if (synNeeded) {
-      synNeeded = false;
-      return tx().writeSyn(buf, off, now);
-    }
-    return rcv.ackNow ? tx().writeSegment(buf, off, now, snd.nxt, 0, TcpFlags.ACK) : 0;
+    return handshake == null ? 0 : tx().writeHandshake(handshake, buf, off, now); // CLOSED owes nothing
   }
 
   /** Upper bound on one segment from {@link #pollTransmit}: header with options plus MSS. */
@@ -837,16 +692,13 @@ public final class TcpEngine extends EventQueue {
   }
 
   /** Queues {@code <SEQ=seq><CTL=RST>}, the answer to a segment that has no place here. */
-  private void queueRst(int seq) {
-    pendingRst = new PendingRst(seq, 0, false, false);
+  void queueRst(int seq) {
+    pendingRst = PendingRst.reply(seq);
   }
 
   private void enterTimeWait(long now) {
     setState(TcpState.TIME_WAIT);
-    timers.stop(TcpTimer.RETRANSMIT);
-    timers.stop(TcpTimer.PERSIST);
-    timers.stop(TcpTimer.KEEPALIVE);
-    timers.stop(TcpTimer.USER_TIMEOUT);
+    timers.stop(TcpTimer.RETRANSMIT, TcpTimer.PERSIST, TcpTimer.KEEPALIVE, TcpTimer.USER_TIMEOUT);
     timers.set(TcpTimer.CLOSE, now + 2 * config.mslNanos());
     releaseIdleBuffers();
   }
@@ -855,7 +707,7 @@ public final class TcpEngine extends EventQueue {
     boolean wasOpen = state != TcpState.CLOSED;
     setState(TcpState.CLOSED);
     timers.stopAll();
-    synNeeded = false;
+    handshake = null;
     snd.probeNow = false;
     if (cause != null) {
       queueEvent(cause);
@@ -883,11 +735,8 @@ public final class TcpEngine extends EventQueue {
     tx = null;
     snd.buffer.releaseIfEmpty();
     rcv.releaseIdleBuffers();
-    if (recovery != null) {
-      recovery.releaseIdleScoreboard();
-      if (recovery.idle(snd.una)) {
-        recovery = null;
-      }
+    if (recovery != null && recovery.releaseIfIdle(snd.una)) {
+      recovery = null;
     }
   }
 
@@ -931,23 +780,6 @@ public final class TcpEngine extends EventQueue {
 
   public long sendWindow() {
     return snd.wnd;
-  }
-
-  /** For tests and diagnostics: the receive buffer (read it, do not change it). */
-  public ReceiveBuffer receiveBuffer() {
-    return rcv.buffer;
-  }
-
-  /** For tests and diagnostics: the ranges the SACK scoreboard holds, or -1 if there is none. */
-  public int scoreboardRanges() {
-    SackScoreboard board = recovery == null ? null : recovery.scoreboardOrNull();
-    return board == null ? -1 : board.rangeCount();
-  }
-
-  /** For tests and diagnostics: the invalid SACK blocks the current scoreboard ignored. */
-  public long scoreboardInvalidBlocks() {
-    SackScoreboard board = recovery == null ? null : recovery.scoreboardOrNull();
-    return board == null ? 0 : board.invalidBlocks();
   }
 
   public int bytesUnsentOrUnacked() {

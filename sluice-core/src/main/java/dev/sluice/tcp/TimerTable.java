@@ -31,6 +31,13 @@ final class TimerTable {
     deadlines[timer.ordinal()] = NEVER;
   }
 
+  void stop(TcpTimer first, TcpTimer... more) {
+    stop(first);
+    for (TcpTimer timer : more) {
+      stop(timer);
+    }
+  }
+
   void stopAll() {
     Arrays.fill(deadlines, NEVER);
   }

@@ -31,7 +31,7 @@ final class Transmitter {
    */
   int writeSynchronized(byte[] buf, int off, long now) {
     int unsent = snd.unsent(); // SND.NXT never falls below the buffer's first byte here
-    if (unsent > 0 || snd.finQueued || engine.inRecovery()) {
+    if (unsent > 0 || snd.finQueued || snd.inRecovery()) {
       int written = writeDataOrRetransmission(buf, off, now, unsent);
       if (written > 0) {
         return written;
@@ -59,7 +59,7 @@ final class Transmitter {
     // RFC 6691: this segment's options (timestamps, SACK blocks) come off the MSS, so that the
     // whole packet still fits the path MTU.
     int maxPayload = Math.max(1, snd.mssLimit - optionSpace());
-    if (engine.inRecovery()) {
+    if (snd.inRecovery()) {
       int written = writeRecoveryRetransmission(buf, off, now, maxPayload);
       if (written > 0) {
         return written;
@@ -130,13 +130,22 @@ final class Transmitter {
     return written;
   }
 
-  int writeSyn(byte[] buf, int off, long now) {
+  /** In SYN-SENT or SYN-RECEIVED: our SYN or SYN-ACK if owed, else an ACK if owed; 0 if neither. */
+  int writeHandshake(Handshake handshake, byte[] buf, int off, long now) {
+    if (handshake.synNeeded) {
+      handshake.synNeeded = false;
+      return writeSyn(handshake, buf, off, now);
+    }
+    return rcv.ackNow ? writeSegment(buf, off, now, snd.nxt, 0, TcpFlags.ACK) : 0;
+  }
+
+  private int writeSyn(Handshake handshake, byte[] buf, int off, long now) {
     boolean synAck = engine.state == TcpState.SYN_RECEIVED;
     out.clearOptions();
     out.mss(rcv.mss());
     boolean offerSack = synAck ? engine.sackOk : engine.config.sack();
     boolean offerTs = synAck ? engine.timestampsOk : engine.config.timestamps();
-    boolean offerWs = synAck ? engine.windowScaleAgreed : engine.config.windowScaling();
+    boolean offerWs = synAck ? handshake.windowScaleAgreed : engine.config.windowScaling();
     if (offerSack) {
       out.sackPermitted();
     }

@@ -20,6 +20,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sluice.stack.HostileWire.Out;
 import dev.sluice.stack.HostileWire.Peer;
+import dev.sluice.tcp.EngineInternals;
 import dev.sluice.tcp.ReceiveBuffer;
 import dev.sluice.tcp.TcpConfig;
 import dev.sluice.tcp.TcpCounter;
@@ -58,7 +59,7 @@ class HostileInputsTest {
   private static final TcpConfig DEFAULT = TcpConfig.defaults();
 
   private static ReceiveBuffer receiveBuffer(Peer p) {
-    return p.engine().receiveBuffer();
+    return EngineInternals.receiveBuffer(p.engine());
   }
 
   private static long tcpDrops(HostileWire w, DropReason reason) {
@@ -124,11 +125,11 @@ class HostileInputsTest {
         w.inject(tcp(false, p.port, 80, p.seq, una, ACK, 65_535, new byte[0], b -> b.nop().nop().sack(2, edges)));
       }
     }
-    assertThat(p.engine().scoreboardRanges()).as("a scoreboard exists").isNotNegative();
-    assertThat(p.engine().scoreboardInvalidBlocks()).as("invalid blocks seen and ignored").isGreaterThanOrEqualTo(40);
+    assertThat(EngineInternals.scoreboardRanges(p.engine())).as("a scoreboard exists").isNotNegative();
+    assertThat(EngineInternals.scoreboardInvalidBlocks(p.engine())).as("invalid blocks seen and ignored").isGreaterThanOrEqualTo(40);
     assertThat(p.connection.stats().get(TcpCounter.SACK_BLOCKS_IGNORED)).as("and counted where users see it")
-        .isEqualTo(p.engine().scoreboardInvalidBlocks());
-    assertThat(p.engine().scoreboardRanges()).as("only the valid 1-byte block is SACKed").isEqualTo(1);
+        .isEqualTo(EngineInternals.scoreboardInvalidBlocks(p.engine()));
+    assertThat(EngineInternals.scoreboardRanges(p.engine())).as("only the valid 1-byte block is SACKed").isEqualTo(1);
 
     // Blocks crafted to split the retransmit queue into 1-byte pieces: 2,000 ACKs of 4 blocks each.
     for (int i = 0; i < 2_000; i++) {
@@ -140,7 +141,7 @@ class HostileInputsTest {
       }
     }
     w.settle();
-    assertThat(p.engine().scoreboardRanges()).as("scoreboard ranges").isLessThanOrEqualTo(DEFAULT.maxOutOfOrderRanges());
+    assertThat(EngineInternals.scoreboardRanges(p.engine())).as("scoreboard ranges").isLessThanOrEqualTo(DEFAULT.maxOutOfOrderRanges());
     assertThat(c.state()).isEqualTo(TcpState.ESTABLISHED);
 
     // Every byte still arrives: the peer acknowledges what it gets until nothing is outstanding.

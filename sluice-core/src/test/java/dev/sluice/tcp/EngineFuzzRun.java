@@ -882,7 +882,7 @@ final class EngineFuzzRun {
     if (eos && inOrder != finOffset) {
       throw fail("end of stream with " + inOrder + " bytes in order; the FIN is at " + finOffset);
     }
-    ReceiveBuffer rb = engine.receiveBuffer();
+    ReceiveBuffer rb = EngineInternals.receiveBuffer(engine);
     Reassembly holes = rb.outOfOrder();
     if (holes.rangeCount() > config.maxOutOfOrderRanges()) {
       throw fail(holes.rangeCount() + " out-of-order ranges");
