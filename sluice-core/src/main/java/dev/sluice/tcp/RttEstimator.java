@@ -73,7 +73,6 @@ public final class RttEstimator {
   private boolean hasSample;
   private long srtt;
   private long rttvar;
-  private long latestRtt;
   /** RTO computed from SRTT and RTTVAR (or the initial value), clamped, before any backoff. */
   private long baseRto;
   /** The RTO in force: {@code baseRto} doubled once per backoff, capped at {@code maxRto}. */
@@ -129,7 +128,6 @@ public final class RttEstimator {
       rttvar += (error - rttvar) / 4;
       srtt += (rttNanos - srtt) / 8;
     }
-    latestRtt = rttNanos;
     baseRto = computeRto();
     rto = baseRto;
     backoffCount = 0;
@@ -185,11 +183,6 @@ public final class RttEstimator {
   /** RTTVAR, or 0 before the first sample. */
   public long rttvarNanos() {
     return rttvar;
-  }
-
-  /** The most recent sample, or 0 before the first. */
-  public long latestRttNanos() {
-    return latestRtt;
   }
 
   private long computeRto() {

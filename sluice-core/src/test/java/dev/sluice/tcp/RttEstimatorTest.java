@@ -28,7 +28,6 @@ class RttEstimatorTest {
     assertThat(rtt.backoffCount()).isZero();
     assertThat(rtt.srttNanos()).isZero();
     assertThat(rtt.rttvarNanos()).isZero();
-    assertThat(rtt.latestRttNanos()).isZero();
   }
 
   @Test
@@ -39,7 +38,6 @@ class RttEstimatorTest {
     assertThat(rtt.srttNanos()).isEqualTo(100 * MS);
     assertThat(rtt.rttvarNanos()).isEqualTo(50 * MS);
     assertThat(rtt.rtoNanos()).isEqualTo(100 * MS + 4 * 50 * MS); // §2.2: SRTT + K*RTTVAR
-    assertThat(rtt.latestRttNanos()).isEqualTo(100 * MS);
   }
 
   @Test
@@ -58,7 +56,6 @@ class RttEstimatorTest {
     assertThat(rtt.rttvarNanos()).isEqualTo(55_625_000L);
     assertThat(rtt.srttNanos()).isEqualTo(103_750_000L);
     assertThat(rtt.rtoNanos()).isEqualTo(103_750_000L + 4 * 55_625_000L);
-    assertThat(rtt.latestRttNanos()).isEqualTo(60 * MS);
   }
 
   @RepeatedTest(100)
