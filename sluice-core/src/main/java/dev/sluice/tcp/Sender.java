@@ -56,8 +56,9 @@ final class Sender {
   int tsAtLastRetransmission;
   boolean retransmittedSinceConnect;
 
-  Sender(TcpEngine engine, TcpConfig config, int iss, int defaultMss) {
+  Sender(TcpEngine engine, TcpConfig config, int iss) {
     this.engine = engine;
+    int defaultMss = defaultMss();
     this.buffer = new SendBuffer(config.sendBufferBytes());
     this.iss = iss;
     this.una = iss;
@@ -384,7 +385,7 @@ final class Sender {
     updateSendMss();
   }
 
-  /** RFC 9293 §3.7.1: the MSS to assume when the SYN carries none. */
+  /** RFC 9293 §3.7.1: the MSS to assume when the SYN carries none (needs the engine's endpoints). */
   private int defaultMss() {
     return engine.endpoints.ipv6() ? TcpEngine.DEFAULT_MSS_IPV6 : TcpEngine.DEFAULT_MSS_IPV4;
   }

@@ -69,7 +69,7 @@ public final class TcpEngine extends EventQueue {
     this.config = config;
     this.endpoints = endpoints;
     this.state = initial;
-    this.snd = new Sender(this, config, iss, endpoints.ipv6() ? DEFAULT_MSS_IPV6 : DEFAULT_MSS_IPV4);
+    this.snd = new Sender(this, config, iss);
     this.rtt = new RttEstimator(config.initialRtoNanos(), config.minRtoNanos(), config.maxRtoNanos(),
         TIMESTAMP_TICK_NANOS);
     this.congestion = config.congestion().create(config.initialWindowSegments());

@@ -185,7 +185,7 @@ final class Transmitter {
   }
 
   /** A non-SYN segment from us: ACK, options, window, optional payload from the send buffer. */
-  int writeSegment(byte[] buf, int off, long now, int seq, int payload, int flags) {
+  private int writeSegment(byte[] buf, int off, long now, int seq, int payload, int flags) {
     out.clearOptions();
     if (engine.timestampsOk) {
       out.nop().nop().timestamps(snd.timestampNow(now), rcv.tsRecent);
