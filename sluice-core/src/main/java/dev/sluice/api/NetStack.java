@@ -129,6 +129,15 @@ public final class NetStack implements AutoCloseable {
     return dev.sluice.stack.ConnectionTableFormat.format(infos);
   }
 
+  /**
+   * How many times two threads were found owning one connection at once. The ownership protocol
+   * never lets that happen, so anything but 0 is a bug in Sluice: checks such as {@code sluice
+   * bench} and the torture run fail on it.
+   */
+  public long ownershipViolations() {
+    return host.ownershipViolations();
+  }
+
   /** Host-wide TCP counters, {@code nstat}-style. */
   public String tcpCounters() {
     return host.tcpTotals().format();

@@ -138,7 +138,11 @@ abstract class OwnershipProtocol extends TimerNode {
       }
       default -> { }
     }
-    int left = (int) PENDING.getAndAdd(this, -owed) - owed;
+    // Read owed once. After the add, a zero pending word belongs to whoever takes it next, and
+    // that thread writes owed: reading it again here could see the new owner's count instead of
+    // ours, compute a nonzero remainder, and run beside the new owner (found by sluice bench).
+    int units = owed;
+    int left = (int) PENDING.getAndAdd(this, -units) - units;
     if (left == 0) {
       return false;
     }
