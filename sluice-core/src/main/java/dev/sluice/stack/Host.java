@@ -13,6 +13,7 @@ import dev.sluice.tcp.TcpStats;
 import dev.sluice.tcp.TcpTotals;
 import dev.sluice.wire.DropCounters;
 import dev.sluice.wire.DropReason;
+import dev.sluice.wire.IpAddress;
 import dev.sluice.wire.IpAddresses;
 import dev.sluice.wire.IpProtocol;
 import dev.sluice.wire.PacketDecoder;
@@ -20,16 +21,12 @@ import dev.sluice.wire.TcpFlags;
 import dev.sluice.wire.TcpSegment;
 import java.net.BindException;
 import java.net.ConnectException;
-import java.net.Inet4Address;
-import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.io.IOException;
 import java.net.NoRouteToHostException;
 import java.net.SocketException;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -54,11 +51,7 @@ public final class Host {
   private final IsnGenerator isn;
   private final ConnectionTable<Connection> table = new ConnectionTable<>(1024);
   private final Map<Integer, Listener> listeners = new ConcurrentHashMap<>();
-  private final RouteTable routes = new RouteTable();
-  private final Map<String, Device> devices = new HashMap<>();
-  private final List<Device> deviceList = new ArrayList<>();
-  private final List<long[]> localAddresses = new ArrayList<>(); // {ipv6 ? 1 : 0, high, low}
-  private long[][] locals = new long[0][];
+  private final Interfaces interfaces = new Interfaces();
   private final EphemeralPorts ports;
   private final TcpTotals totals = new TcpTotals();
   private final DropCounters drops = new DropCounters();
@@ -114,33 +107,7 @@ public final class Host {
     if (started) {
       throw new IllegalStateException("interfaces are added before start()");
     }
-    int slash = addressWithPrefix.indexOf('/');
-    if (slash < 0) {
-      throw new IllegalArgumentException("address needs a prefix length, like 198.18.0.1/24: " + addressWithPrefix);
-    }
-    InetAddress address = literal(addressWithPrefix.substring(0, slash));
-    int prefix = Integer.parseInt(addressWithPrefix.substring(slash + 1));
-    if (!devices.containsKey(device.name())) {
-      devices.put(device.name(), device);
-      deviceList.add(device);
-      assignQueues(device);
-    }
-    byte[] bytes = address.getAddress();
-    if (address instanceof Inet4Address) {
-      int a = ByteBuffer.wrap(bytes).getInt();
-      localAddresses.add(new long[] {0, 0, Integer.toUnsignedLong(a)});
-      int mask = prefix == 0 ? 0 : -1 << (32 - prefix);
-      routes.add(Route.ipv4(a & mask, prefix, device.name()));
-    } else {
-      ByteBuffer b = ByteBuffer.wrap(bytes);
-      long high = b.getLong();
-      long low = b.getLong();
-      localAddresses.add(new long[] {1, high, low});
-      long maskHigh = prefix == 0 ? 0 : prefix >= 64 ? -1L : -1L << (64 - prefix);
-      long maskLow = prefix <= 64 ? 0 : prefix == 128 ? -1L : -1L << (128 - prefix);
-      routes.add(Route.ipv6(high & maskHigh, low & maskLow, prefix, device.name()));
-    }
-    locals = localAddresses.toArray(new long[0][]);
+    interfaces.add(device, addressWithPrefix, this::assignQueues);
     return this;
   }
 
@@ -154,17 +121,6 @@ public final class Host {
           w.addSource(device, q);
         }
       }
-    }
-  }
-
-  private static InetAddress literal(String text) {
-    if (text.isEmpty() || !(Character.digit(text.charAt(0), 16) >= 0 || text.charAt(0) == ':')) {
-      throw new IllegalArgumentException("not an IP address literal: " + text);
-    }
-    try {
-      return InetAddress.ofLiteral(text);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("not an IP address literal: " + text, e);
     }
   }
 
@@ -234,26 +190,27 @@ public final class Host {
     if (address == null) {
       throw new SocketException("Unresolved address (Sluice does no DNS): " + remote);
     }
-    long[] parts = split(address);
-    boolean v6 = parts[0] == 1;
-    long remoteHigh = parts[1];
-    long remoteLow = parts[2];
-    Route route = v6 ? routes.lookupIpv6(remoteHigh, remoteLow) : routes.lookupIpv4((int) remoteLow);
+    IpAddress to = IpAddress.of(address);
+    boolean v6 = to.ipv6();
+    long remoteHigh = to.high();
+    long remoteLow = to.low();
+    Route route = interfaces.routeTo(v6, remoteHigh, remoteLow);
     if (route == null) {
       throw new NoRouteToHostException("No route to host: " + remote);
     }
-    long[] local = localAddressOn(route.interfaceName(), v6);
+    IpAddress local = interfaces.localAddressOn(route.interfaceName(), v6);
     if (local == null) {
       throw new NoRouteToHostException("No " + (v6 ? "IPv6" : "IPv4") + " address on " + route.interfaceName());
     }
     int remotePort = remote.getPort();
     for (int attempt = 0; attempt < 8; attempt++) {
-      int localPort = ports.allocate(v6, local[1], local[2], remoteHigh, remoteLow, remotePort,
-          p -> table.get(v6, local[1], local[2], p, remoteHigh, remoteLow, remotePort) != null);
+      int localPort = ports.allocate(v6, local.high(), local.low(), remoteHigh, remoteLow, remotePort,
+          p -> table.get(v6, local.high(), local.low(), p, remoteHigh, remoteLow, remotePort) != null);
       if (localPort < 0) {
         throw new BindException("Cannot assign requested address: no ephemeral port free for " + remote);
       }
-      TcpEndpoints endpoints = new TcpEndpoints(v6, local[1], local[2], localPort, remoteHigh, remoteLow, remotePort);
+      TcpEndpoints endpoints =
+          new TcpEndpoints(v6, local.high(), local.low(), localPort, remoteHigh, remoteLow, remotePort);
       long now = clock.nanos();
       TcpEngine engine = TcpEngine.connect(tcp, endpoints, endpoints.isn(isn, now), now);
       Connection c = newConnection(engine, null, null);
@@ -272,22 +229,6 @@ public final class Host {
     throw new ConnectException("Could not pick a free local port for " + remote);
   }
 
-  private long[] localAddressOn(String interfaceName, boolean v6) {
-    Device device = devices.get(interfaceName);
-    if (device == null) {
-      return null;
-    }
-    for (long[] local : locals) {
-      if ((local[0] == 1) == v6) {
-        Route own = v6 ? routes.lookupIpv6(local[1], local[2]) : routes.lookupIpv4((int) local[2]);
-        if (own != null && own.interfaceName().equals(interfaceName)) {
-          return local;
-        }
-      }
-    }
-    return null;
-  }
-
   /**
    * A new connection whose timers live on {@code worker}'s wheel: the worker that received its
    * SYN, so that with steering its segments and its timers stay on one core; or, for an active
@@ -301,13 +242,7 @@ public final class Host {
   }
 
   private Device deviceFor(TcpEndpoints e) {
-    return deviceFor(e.ipv6(), e.remoteHigh(), e.remoteLow());
-  }
-
-  /** The device the route to {@code remote} goes out of, or null if there is no route. */
-  Device deviceFor(boolean v6, long remoteHigh, long remoteLow) {
-    Route route = v6 ? routes.lookupIpv6(remoteHigh, remoteLow) : routes.lookupIpv4((int) remoteLow);
-    return route == null ? null : devices.get(route.interfaceName());
+    return interfaces.deviceFor(e.ipv6(), e.remoteHigh(), e.remoteLow());
   }
 
   /**
@@ -382,16 +317,12 @@ public final class Host {
    * without a route.
    */
   public long ping(InetAddress address, long timeoutNanos) throws IOException {
-    long[] remote = split(address);
-    boolean v6 = remote[0] == 1;
-    long high = remote[1];
-    long low = remote[2];
-    Route route = v6 ? routes.lookupIpv6(high, low) : routes.lookupIpv4((int) low);
-    long[] local = route == null ? null : localAddressOn(route.interfaceName(), v6);
+    IpAddress remote = IpAddress.of(address);
+    IpAddress local = interfaces.sourceFor(remote);
     if (local == null) {
       throw new NoRouteToHostException("No route to host: " + address.getHostAddress());
     }
-    return icmp.ping(v6, high, low, local, timeoutNanos);
+    return icmp.ping(remote, local, timeoutNanos);
   }
 
   /** Binds a UDP port; see {@link UdpEndpoint}. Throws {@link BindException} if taken. */
@@ -399,21 +330,9 @@ public final class Host {
     return udp.bind(port, queueCapacity);
   }
 
-  /** The local address to send from towards {@code remote}, as {ipv6, high, low}, or null. */
-  long[] sourceFor(boolean v6, long remoteHigh, long remoteLow) {
-    Route route = v6 ? routes.lookupIpv6(remoteHigh, remoteLow) : routes.lookupIpv4((int) remoteLow);
-    return route == null ? null : localAddressOn(route.interfaceName(), v6);
-  }
-
-  /** An address as {ipv6 ? 1 : 0, high, low}: IPv4 as high 0 and the address in the low bits. */
-  static long[] split(InetAddress address) {
-    ByteBuffer b = ByteBuffer.wrap(address.getAddress());
-    boolean v6 = address instanceof Inet6Address;
-    return new long[] {v6 ? 1 : 0, v6 ? b.getLong() : 0, v6 ? b.getLong() : Integer.toUnsignedLong(b.getInt())};
-  }
-
-  String formatAddress(boolean v6, long high, long low) {
-    return address(v6, high, low);
+  /** Its interfaces, addresses and routes. */
+  Interfaces interfaces() {
+    return interfaces;
   }
 
   private static int hash(TcpEndpoints e) {
@@ -442,7 +361,7 @@ public final class Host {
     if (protocol != IpProtocol.TCP) {
       Connection owned = null;
       if ((protocol == IpProtocol.ICMP || protocol == IpProtocol.ICMPV6)
-          && isLocal(v6, v6 ? decoder.ipv6().destinationHigh() : 0,
+          && interfaces.isLocal(v6, v6 ? decoder.ipv6().destinationHigh() : 0,
               v6 ? decoder.ipv6().destinationLow() : Integer.toUnsignedLong(decoder.ipv4().destination()))) {
         owned = icmp.receive(decoder, ctx, now);
         packet.release();
@@ -458,12 +377,12 @@ public final class Host {
     long dstLow = v6 ? decoder.ipv6().destinationLow() : Integer.toUnsignedLong(decoder.ipv4().destination());
     long srcHigh = v6 ? decoder.ipv6().sourceHigh() : 0;
     long srcLow = v6 ? decoder.ipv6().sourceLow() : Integer.toUnsignedLong(decoder.ipv4().source());
-    if (!isLocal(v6, dstHigh, dstLow)) {
+    if (!interfaces.isLocal(v6, dstHigh, dstLow)) {
       drops.increment(DropReason.NOT_FOR_US);
       packet.release();
       return null;
     }
-    if (isLocal(v6, srcHigh, srcLow)) {
+    if (interfaces.isLocal(v6, srcHigh, srcLow)) {
       // LAND (CVE-1999-0016, hostile input 18): our own address arriving from the wire is a
       // martian source (RFC 1122 §3.2.1.3); answering it loops forever if the path reflects it.
       drops.increment(v6 ? DropReason.IPV6_BAD_SOURCE : DropReason.IPV4_BAD_SOURCE);
@@ -537,7 +456,7 @@ public final class Host {
     boolean v6 = decoder.ipVersion() == 6;
     long dstHigh = v6 ? decoder.ipv6().destinationHigh() : 0;
     long dstLow = v6 ? decoder.ipv6().destinationLow() : Integer.toUnsignedLong(decoder.ipv4().destination());
-    if (!isLocal(v6, dstHigh, dstLow)) {
+    if (!interfaces.isLocal(v6, dstHigh, dstLow)) {
       drops.increment(DropReason.NOT_FOR_US);
       fragment.release();
       return null;
@@ -620,15 +539,6 @@ public final class Host {
     }
     totals.increment(TcpCounter.SYN_COOKIES_RECEIVED);
     return c;
-  }
-
-  private boolean isLocal(boolean v6, long high, long low) {
-    for (long[] local : locals) {
-      if ((local[0] == 1) == v6 && local[1] == high && local[2] == low) {
-        return true;
-      }
-    }
-    return false;
   }
 
   /** Writes the IP header in front of the TCP segment at {@code ctx.tx[ipHeader...]} and sends it. */

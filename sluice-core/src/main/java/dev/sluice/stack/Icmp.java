@@ -6,6 +6,7 @@ import dev.sluice.wire.Checksum;
 import dev.sluice.wire.DropReason;
 import dev.sluice.wire.IcmpMessage;
 import dev.sluice.wire.IcmpType;
+import dev.sluice.wire.IpAddress;
 import dev.sluice.wire.IpProtocol;
 import dev.sluice.wire.PacketDecoder;
 import java.net.SocketTimeoutException;
@@ -92,7 +93,8 @@ final class Icmp {
    * Sends an echo request to {@code dst} and waits for its reply. Returns the round trip in
    * nanoseconds; throws {@link SocketTimeoutException} if none comes within the timeout.
    */
-  long ping(boolean v6, long dstHigh, long dstLow, long[] local, long timeoutNanos) throws SocketTimeoutException {
+  long ping(IpAddress remote, IpAddress local, long timeoutNanos) throws SocketTimeoutException {
+    boolean v6 = remote.ipv6();
     int seq = sequence.getAndIncrement() & 0xFFFF;
     PendingPing p = new PendingPing(Thread.currentThread(), host.clock().nanos());
     pending.put(seq, p);
@@ -103,7 +105,8 @@ final class Icmp {
         ctx.tx[ipHeader + IcmpMessage.HEADER_LENGTH + i] = (byte) i;
       }
       ctx.icmp.echo(v6 ? IcmpType.V6_ECHO_REQUEST : IcmpType.V4_ECHO_REQUEST, identifier, seq);
-      send(v6, local[1], local[2], dstHigh, dstLow, IcmpMessage.HEADER_LENGTH + PING_PAYLOAD, ctx, p.sentAt);
+      send(v6, local.high(), local.low(), remote.high(), remote.low(), IcmpMessage.HEADER_LENGTH + PING_PAYLOAD, ctx,
+          p.sentAt);
     } finally {
       host.returnContext(ctx);
     }
@@ -112,7 +115,7 @@ final class Icmp {
       long left = deadline - System.nanoTime();
       if (left <= 0) {
         pending.remove(seq);
-        throw new SocketTimeoutException("no echo reply from " + host.formatAddress(v6, dstHigh, dstLow)
+        throw new SocketTimeoutException("no echo reply from " + (v6 ? "[" + remote + "]" : remote)
             + " within " + timeoutNanos / 1_000_000 + " ms");
       }
       LockSupport.parkNanos(this, left);
@@ -134,7 +137,7 @@ final class Icmp {
       ipHeader = ctx.ipv4.protocol(IpProtocol.ICMP).ttl(64).dontFragment(false)
           .source((int) srcLow).destination((int) dstLow).write(ctx.tx, 0, icmpLength);
     }
-    Device device = host.deviceFor(v6, dstHigh, dstLow);
+    Device device = host.interfaces().deviceFor(v6, dstHigh, dstLow);
     if (device == null) {
       host.dropped(DropReason.NOT_FOR_US);
       return;
