@@ -88,7 +88,7 @@ public final class Host {
     this.isn = new IsnGenerator(random.nextLong(), random.nextLong());
     this.cookies = new SynCookies(random.nextLong(), random.nextLong());
     this.ports = new EphemeralPorts(49_152, 65_535, random.nextLong());
-    this.icmp = new Icmp(this, random.nextInt());
+    this.icmp = new Icmp(this, table, random.nextInt());
     long now = clock.nanos();
     this.workers = new Worker[config.workers()];
     for (int i = 0; i < workers.length; i++) {
@@ -243,72 +243,6 @@ public final class Host {
 
   private Device deviceFor(TcpEndpoints e) {
     return interfaces.deviceFor(e.ipv6(), e.remoteHigh(), e.remoteLow());
-  }
-
-  /**
-   * An ICMP error quoting one of our packets. If it quotes a TCP segment of a live connection,
-   * the connection gets it through the ownership protocol: "fragmentation needed" / "packet too
-   * big" as a path MTU, protocol and port unreachable as a hard error. Returns the connection the
-   * caller now owns, or null.
-   */
-  Connection icmpError(PacketDecoder d, long now) {
-    dev.sluice.wire.IcmpMessage m = d.icmp();
-    byte[] buf = m.buffer();
-    int q = m.bodyOffset();
-    int quoted = m.bodyLength();
-    boolean v6 = d.ipVersion() == 6;
-    int tcp;
-    long localHigh;
-    long localLow;
-    long remoteHigh;
-    long remoteLow;
-    if (v6) {
-      if (quoted < 40 + 8 || dev.sluice.wire.Bytes.u8(buf, q + 6) != IpProtocol.TCP) {
-        drops.increment(DropReason.ICMP_NO_SOCKET);
-        return null;
-      }
-      localHigh = dev.sluice.wire.Bytes.i64(buf, q + 8);
-      localLow = dev.sluice.wire.Bytes.i64(buf, q + 16);
-      remoteHigh = dev.sluice.wire.Bytes.i64(buf, q + 24);
-      remoteLow = dev.sluice.wire.Bytes.i64(buf, q + 32);
-      tcp = q + 40;
-    } else {
-      int ihl = quoted < 1 ? 0 : (buf[q] & 0x0F) * 4;
-      if (ihl < 20 || quoted < ihl + 8 || dev.sluice.wire.Bytes.u8(buf, q + 9) != IpProtocol.TCP) {
-        drops.increment(DropReason.ICMP_NO_SOCKET);
-        return null;
-      }
-      localHigh = 0;
-      localLow = Integer.toUnsignedLong(dev.sluice.wire.Bytes.i32(buf, q + 12));
-      remoteHigh = 0;
-      remoteLow = Integer.toUnsignedLong(dev.sluice.wire.Bytes.i32(buf, q + 16));
-      tcp = q + ihl;
-    }
-    Connection c = table.get(v6, localHigh, localLow, dev.sluice.wire.Bytes.u16(buf, tcp), remoteHigh, remoteLow,
-        dev.sluice.wire.Bytes.u16(buf, tcp + 2));
-    if (c == null) {
-      drops.increment(DropReason.ICMP_NO_SOCKET);
-      return null;
-    }
-    int seq = Icmp.quotedSequence(buf, tcp);
-    long mtu = m.reportedMtu();
-    boolean pathMtu = v6 ? m.type() == dev.sluice.wire.IcmpType.V6_PACKET_TOO_BIG
-        : m.type() == dev.sluice.wire.IcmpType.V4_DESTINATION_UNREACHABLE
-            && m.code() == dev.sluice.wire.IcmpType.V4_CODE_FRAGMENTATION_NEEDED;
-    boolean hard = v6 ? m.type() == dev.sluice.wire.IcmpType.V6_DESTINATION_UNREACHABLE && m.code() == 4
-        : m.type() == dev.sluice.wire.IcmpType.V4_DESTINATION_UNREACHABLE
-            && (m.code() == dev.sluice.wire.IcmpType.V4_CODE_PORT_UNREACHABLE
-                || m.code() == dev.sluice.wire.IcmpType.V4_CODE_PROTOCOL_UNREACHABLE);
-    boolean owned;
-    if (pathMtu) {
-      owned = c.icmpError(AppCall.Kind.PATH_MTU, seq, (int) Math.min(mtu, Integer.MAX_VALUE), now);
-    } else if (hard) {
-      owned = c.icmpError(AppCall.Kind.ICMP_UNREACHABLE, seq, 0, now);
-    } else {
-      drops.increment(DropReason.ICMP_SOFT_ERROR); // net/host unreachable, time exceeded: soft
-      return null;
-    }
-    return owned ? c : null;
   }
 
   /**

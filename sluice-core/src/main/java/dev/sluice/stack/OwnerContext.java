@@ -27,6 +27,8 @@ final class OwnerContext {
   /** For SYN-ACKs sent with a cookie, without a connection. */
   final dev.sluice.wire.TcpBuilder tcp = new dev.sluice.wire.TcpBuilder();
   final dev.sluice.wire.IcmpBuilder icmp = new dev.sluice.wire.IcmpBuilder();
+  /** Reads the segment an ICMP error quotes. */
+  final dev.sluice.wire.IcmpQuote quote = new dev.sluice.wire.IcmpQuote();
   final dev.sluice.wire.UdpBuilder udp = new dev.sluice.wire.UdpBuilder();
 
   /** Where a completed IP datagram is reassembled; made on the first fragment, since most hosts see none. */
