@@ -50,7 +50,6 @@ public final class Host {
   private final Clock clock;
   private final IsnGenerator isn;
   private final ConnectionTable<Connection> table = new ConnectionTable<>(1024);
-  private final Map<Integer, Listener> listeners = new ConcurrentHashMap<>();
   private final Interfaces interfaces = new Interfaces();
   private final EphemeralPorts ports;
   private final TcpTotals totals = new TcpTotals();
@@ -70,10 +69,8 @@ public final class Host {
    * they are rare enough that the lock is never contended in steady state.
    */
   private final FragmentReassembler fragments = new FragmentReassembler(drops);
-  /** For listeners at their cap under a SYN flood (hostile input 10). */
-  private final SynCookies cookies;
-  /** How long after its last cookie a listener still checks ACKs for one: a cookie's lifetime. */
-  private static final long COOKIE_CHECK_NANOS = 128_000_000_000L;
+  /** Segments to their connection, a listener, or a RST. */
+  private final TcpDemux demux;
   private volatile boolean started;
   private long nextWatchdogScan;
 
@@ -86,7 +83,8 @@ public final class Host {
     // host reproducible, the default (SecureRandom-seeded) makes it unpredictable.
     java.util.random.RandomGenerator random = config.random();
     this.isn = new IsnGenerator(random.nextLong(), random.nextLong());
-    this.cookies = new SynCookies(random.nextLong(), random.nextLong());
+    SynCookies cookies = new SynCookies(random.nextLong(), random.nextLong());
+    this.demux = new TcpDemux(this, table, totals, new PassiveOpen(this, table, totals, isn, cookies));
     this.ports = new EphemeralPorts(49_152, 65_535, random.nextLong());
     this.icmp = new Icmp(this, table, random.nextInt());
     long now = clock.nanos();
@@ -153,22 +151,11 @@ public final class Host {
    * ({@link FaultInjection#discardReceived}).
    */
   public Listener listen(int port, int cap, TcpConfig tcp) throws BindException {
-    java.util.Objects.requireNonNull(tcp, "tcp");
-    if (port < 1 || port > 65_535) {
-      throw new IllegalArgumentException("port out of range [1, 65535]: " + port);
-    }
-    if (cap < 1) {
-      throw new IllegalArgumentException("listen cap must be positive: " + cap);
-    }
-    Listener listener = new Listener(this, port, cap, config.faults().discardReceived(port), tcp);
-    if (listeners.putIfAbsent(port, listener) != null) {
-      throw new BindException("Address already in use: port " + port + " already has a listener");
-    }
-    return listener;
+    return demux.listen(port, cap, tcp);
   }
 
   void unlisten(Listener listener) {
-    listeners.remove(listener.port(), listener);
+    demux.unlisten(listener);
   }
 
   /**
@@ -234,14 +221,15 @@ public final class Host {
    * SYN, so that with steering its segments and its timers stay on one core; or, for an active
    * open, a worker chosen by hashing the tuple.
    */
-  private Connection newConnection(TcpEngine engine, Listener listener, Worker worker) {
+  Connection newConnection(TcpEngine engine, Listener listener, Worker worker) {
     TcpEndpoints e = engine.endpoints();
     Device device = deviceFor(e);
     Worker home = worker != null ? worker : workers[Math.floorMod(hash(e), workers.length)];
     return new Connection(this, engine, device, home, listener, config.backlogLimit());
   }
 
-  private Device deviceFor(TcpEndpoints e) {
+  /** The device a connection's segments leave through, or null if there is no route to its peer. */
+  Device deviceFor(TcpEndpoints e) {
     return interfaces.deviceFor(e.ipv6(), e.remoteHigh(), e.remoteLow());
   }
 
@@ -323,59 +311,7 @@ public final class Host {
       packet.release();
       return null;
     }
-    TcpSegment seg = decoder.tcp();
-    Connection c = table.get(v6, dstHigh, dstLow, seg.destinationPort(), srcHigh, srcLow, seg.sourcePort());
-    if (c != null) {
-      Connection.Delivery outcome = c.deliver(packet, seg, now);
-      if (outcome == Connection.Delivery.OWNED_DIRECT) {
-        packet.release();
-      }
-      return outcome.owned() ? c : null;
-    }
-    TcpEndpoints endpoints = new TcpEndpoints(v6, dstHigh, dstLow, seg.destinationPort(), srcHigh, srcLow, seg.sourcePort());
-    int flags = seg.flags();
-    Listener listener = listeners.get(seg.destinationPort());
-    if (listener != null && (flags & (TcpFlags.SYN | TcpFlags.ACK | TcpFlags.RST)) == TcpFlags.SYN) {
-      Connection created = passiveOpen(listener, endpoints, seg, ctx, now);
-      packet.release();
-      return created;
-    }
-    if (listener != null && (flags & (TcpFlags.SYN | TcpFlags.ACK | TcpFlags.RST)) == TcpFlags.ACK
-        && listener.sentCookiesWithin(now, COOKIE_CHECK_NANOS)) {
-      // The ACK may complete a handshake whose SYN-ACK carried a cookie (RFC 4987 §3.6).
-      int mss = cookies.mss(endpoints, seg.sequenceNumber(), seg.acknowledgmentNumber(), now);
-      if (mss > 0) {
-        Connection created = null;
-        if (table.size() >= config.maxConnections()) {
-          totals.drop(DropReason.HOST_CONNECTION_LIMIT);
-        } else if (listener.admitCookie()) {
-          created = acceptCookie(listener, endpoints, seg, mss, ctx, now);
-        } else {
-          totals.drop(DropReason.LISTEN_QUEUE_FULL);
-        }
-        packet.release();
-        return created;
-      }
-      totals.increment(TcpCounter.SYN_COOKIES_FAILED); // and answered with a RST below, as any stray ACK
-    }
-    if (listener != null && (flags & (TcpFlags.SYN | TcpFlags.ACK | TcpFlags.RST)) == 0) {
-      // RFC 9293 §3.10.7.2, fourth: a listener drops a segment with none of SYN, ACK or RST (a
-      // FIN alone, no flags at all); only a port nobody listens on answers it with a RST.
-      totals.drop(DropReason.TCP_LISTEN_NO_SYN);
-      packet.release();
-      return null;
-    }
-    // RFC 9293 §3.10.7.1: no connection, and no listener that takes it: answer with a RST.
-    totals.drop(DropReason.TCP_NO_CONNECTION);
-    int ipHeader = endpoints.ipHeaderLength();
-    int length = ctx.reset.write(seg, endpoints, ctx.tx, ipHeader);
-    packet.release();
-    if (length > 0) {
-      totals.increment(TcpCounter.RESETS_SENT);
-      totals.increment(TcpCounter.SEGMENTS_OUT);
-      transmitTcp(endpoints, deviceFor(endpoints), ctx, length, now);
-    }
-    return null;
+    return demux.receive(packet, decoder.tcp(), v6, dstHigh, dstLow, srcHigh, srcLow, ctx, now);
   }
 
   /**
@@ -411,68 +347,6 @@ public final class Host {
 
   int fragmentDatagramsHeld() {
     return fragments.datagramsHeld();
-  }
-
-  private Connection passiveOpen(Listener listener, TcpEndpoints endpoints, TcpSegment syn, OwnerContext ctx,
-      long now) {
-    if (table.size() >= config.maxConnections()) {
-      totals.drop(DropReason.HOST_CONNECTION_LIMIT); // hostile input 32: the per-stack cap
-      return null;
-    }
-    if (!listener.admit()) {
-      if (listener.cookiesHelp()) {
-        sendCookieSynAck(listener, endpoints, syn, ctx, now); // keeps no state
-      } else {
-        totals.drop(DropReason.LISTEN_QUEUE_FULL); // the accept queue itself is full
-      }
-      return null;
-    }
-    TcpEngine engine = TcpEngine.accept(listener.tcpConfig(), endpoints, syn, endpoints.isn(isn, now), now);
-    Connection c = newConnection(engine, listener, ctx.worker);
-    c.tryAcquire();
-    Connection existing = table.putIfAbsent(endpoints, c);
-    if (existing != null) {
-      // Another worker created it from a copy of this SYN a moment ago (spray mode): the engine
-      // there will see the duplicate SYN through its own path; this one is discarded unseen.
-      listener.abandoned();
-      return null;
-    }
-    return c;
-  }
-
-  /**
-   * Answers a SYN for a listener at its cap with a SYN-ACK whose ISS is a cookie, and keeps
-   * nothing (RFC 4987 §3.6). It offers only the MSS: window scaling, SACK and timestamps need
-   * state that a cookie does not hold.
-   */
-  private void sendCookieSynAck(Listener listener, TcpEndpoints e, TcpSegment syn, OwnerContext ctx, long now) {
-    TcpConfig tcp = listener.tcpConfig();
-    int ipHeader = e.ipHeaderLength();
-    int peerMss = syn.options().mss() > 0 ? syn.options().mss() : (e.ipv6() ? 1220 : 536);
-    int iss = cookies.iss(e, syn.sequenceNumber(), peerMss, now);
-    dev.sluice.wire.TcpBuilder b = ctx.tcp.clearOptions().sourcePort(e.localPort()).destinationPort(e.remotePort())
-        .sequenceNumber(iss).acknowledgmentNumber(syn.sequenceNumber() + 1).flags(TcpFlags.SYN | TcpFlags.ACK)
-        .window(Math.min(tcp.receiveBufferBytes(), 0xFFFF)).urgentPointer(0)
-        .mss(tcp.mtu() - ipHeader - dev.sluice.wire.TcpSegment.MIN_HEADER_LENGTH);
-    int length = b.write(ctx.tx, ipHeader, 0, e.outgoingPseudoHeaderSum(b.headerLength()));
-    listener.cookieSent(now);
-    totals.increment(TcpCounter.SYN_COOKIES_SENT);
-    totals.increment(TcpCounter.SEGMENTS_OUT);
-    transmitTcp(e, deviceFor(e), ctx, length, now);
-  }
-
-  /** A connection made from a valid cookie in {@code ack}; its engine has taken the ACK already. */
-  private Connection acceptCookie(Listener listener, TcpEndpoints endpoints, TcpSegment ack, int mss,
-      OwnerContext ctx, long now) {
-    TcpEngine engine = TcpEngine.acceptCookie(listener.tcpConfig(), endpoints, ack, mss, now);
-    Connection c = newConnection(engine, listener, ctx.worker);
-    c.tryAcquire();
-    if (table.putIfAbsent(endpoints, c) != null) {
-      listener.abandoned(); // another worker made it from a copy of this ACK a moment ago
-      return null;
-    }
-    totals.increment(TcpCounter.SYN_COOKIES_RECEIVED);
-    return c;
   }
 
   /** Writes the IP header in front of the TCP segment at {@code ctx.tx[ipHeader...]} and sends it. */
