@@ -58,7 +58,6 @@ public final class Host {
   private final LongAdder connectionFaults = new LongAdder();
   /** {@link FaultInjection#throwingPort()}, asked once. */
   private final int throwingPort;
-  private final LongAdder watchdogReports = new LongAdder();
   private final MpmcRing<OwnerContext> contexts = new MpmcRing<>(64);
   private final Worker[] workers;
   private final Icmp icmp;
@@ -71,8 +70,9 @@ public final class Host {
   private final FragmentReassembler fragments = new FragmentReassembler(drops);
   /** Segments to their connection, a listener, or a RST. */
   private final TcpDemux demux;
+  /** The idle sweep, fragment expiry and the stuck-connection watchdog. */
+  private final Housekeeping housekeeping;
   private volatile boolean started;
-  private long nextWatchdogScan;
 
   public Host(HostConfig config) {
     this.config = config;
@@ -87,6 +87,7 @@ public final class Host {
     this.demux = new TcpDemux(this, table, totals, new PassiveOpen(this, table, totals, isn, cookies));
     this.ports = new EphemeralPorts(49_152, 65_535, random.nextLong());
     this.icmp = new Icmp(this, table, random.nextInt());
+    this.housekeeping = new Housekeeping(table, fragments, clock, config.watchdogNanos());
     long now = clock.nanos();
     this.workers = new Worker[config.workers()];
     for (int i = 0; i < workers.length; i++) {
@@ -391,52 +392,17 @@ public final class Host {
     contexts.offer(ctx); // if the pool is full, the garbage collector takes it
   }
 
-  /**
-   * Called by an idle worker: once a second, worker 0 frees the buffers of connections idle for a
-   * second and runs the stuck-connection watchdog.
-   */
-  void idle(Worker worker) {
-    if (worker.index != 0) {
-      return;
-    }
-    long now = clock.nanos();
-    if (now - nextWatchdogScan < 0) {
-      return;
-    }
-    nextWatchdogScan = now + 1_000_000_000L;
-    sweepIdle(worker.context, now, 1_000_000_000L);
-    fragments.expire(now);
-    if (config.watchdogNanos() > 0) {
-      watchdogScan(now);
-    }
-  }
-
-  /** Frees the buffers of every connection idle for {@code idleNanos}, owning each in turn. */
-  void sweepIdle(OwnerContext ctx, long now, long idleNanos) {
-    table.forEach((endpoints, c) -> {
-      if (c.requestIdleRelease(now, idleNanos)) {
-        c.drain(ctx, now);
-      }
-    });
+  Housekeeping housekeeping() {
+    return housekeeping;
   }
 
   /**
    * Reports every connection whose peer's FIN was delivered but whose application has not closed
-   * within the watchdog time: the Q114541 symptom, when the bug is the application's.
+   * within the watchdog time: the Q114541 symptom, when the bug is the application's. Returns how
+   * many it reported now; each connection is reported once. Worker 0 runs it every second.
    */
   public int watchdogScan(long now) {
-    int[] reported = {0};
-    table.forEach((endpoints, c) -> {
-      if (c.endOfStreamDelivered() && !c.applicationClosed() && !c.watchdogReported
-          && now - c.endOfStreamAtNanos() > config.watchdogNanos()) {
-        c.watchdogReported = true;
-        watchdogReports.increment();
-        reported[0]++;
-        LOG.log(System.Logger.Level.WARNING, "stuck connection " + c + ": the peer's FIN was delivered "
-            + (now - c.endOfStreamAtNanos()) / 1_000_000 + " ms ago and the application has not closed");
-      }
-    });
-    return reported[0];
+    return housekeeping.watchdogScan(now);
   }
 
   // ------------------------------------------------------------------ observation
@@ -547,7 +513,7 @@ public final class Host {
 
   /** Stuck connections the watchdog has reported. */
   public long watchdogReports() {
-    return watchdogReports.sum();
+    return housekeeping.watchdogReports();
   }
 
   /** The live connections, a weakly consistent snapshot. */
