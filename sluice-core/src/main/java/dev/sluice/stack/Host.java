@@ -6,7 +6,6 @@ import dev.sluice.link.PacketBuffer;
 import dev.sluice.tcp.IsnGenerator;
 import dev.sluice.tcp.SynCookies;
 import dev.sluice.tcp.TcpConfig;
-import dev.sluice.tcp.TcpCounter;
 import dev.sluice.tcp.TcpEndpoints;
 import dev.sluice.tcp.TcpEngine;
 import dev.sluice.tcp.TcpStats;
@@ -17,30 +16,37 @@ import dev.sluice.wire.IpAddress;
 import dev.sluice.wire.IpAddresses;
 import dev.sluice.wire.IpProtocol;
 import dev.sluice.wire.PacketDecoder;
-import dev.sluice.wire.TcpFlags;
-import dev.sluice.wire.TcpSegment;
+import java.io.IOException;
 import java.net.BindException;
 import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.io.IOException;
 import java.net.NoRouteToHostException;
 import java.net.SocketException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * One host: its interfaces and addresses, routing table, connection table, listeners, ephemeral
- * ports and receive workers. Segments go from a device's receive queue to a worker, and from the
- * worker to the connection's owner (see {@link Connection} for the ownership rules).
+ * One host: the application's entry point (listen, connect, ping, UDP), its receive workers and
+ * connection table, and the IP layer of the receive path. Segments go from a device's receive
+ * queue to a worker, and from the worker to the connection's owner (see {@link Connection} for
+ * the ownership rules). The parts live beside it:
+ *
+ * <ul>
+ *   <li>{@link Interfaces}: devices, our addresses and the routes (is it ours, which way out);
+ *   <li>{@link TcpDemux}: a segment to its connection, a listener ({@link PassiveOpen}: SYNs and
+ *       SYN cookies) or a RST;
+ *   <li>{@link Icmp}, {@link Udp}, {@link FragmentReassembler}: the other protocols;
+ *   <li>{@link Housekeeping}: the idle sweep, fragment expiry and stuck-connection watchdog.
+ * </ul>
  *
  * <p><b>Threads.</b> Interfaces are added before {@link #start()} (or before the first step of a
  * simulation) and never change afterwards. The connection table is lock-free for readers; the
- * listener map is a {@link ConcurrentHashMap}; the totals and drop counters are striped adders.
- * Nothing else is shared.
+ * listeners, UDP ports and pings are in concurrent maps; the totals and drop counters are striped
+ * adders; the pool of owner contexts is a lock-free ring. Nothing else is shared: each part says
+ * what it shares where it is declared.
  */
 public final class Host {
   private static final System.Logger LOG = System.getLogger("dev.sluice.stack");
@@ -268,7 +274,9 @@ public final class Host {
 
   /**
    * A worker's packet. Returns the connection the worker now owns and must drain, or null. The
-   * buffer is released here, or handed to a connection's backlog.
+   * buffer is released here, or handed to a connection's backlog. Addresses are read from the
+   * views as primitive halves and passed on so (never as {@link IpAddress}): in steady state a
+   * packet allocates nothing here.
    */
   Connection receive(PacketBuffer packet, OwnerContext ctx, long now) {
     PacketDecoder decoder = ctx.decoder;
