@@ -228,7 +228,7 @@ final class Worker {
         worked = true;
       }
       if (!worked) {
-        host.idle(this);
+        host.housekeeping().idle(this);
         if (!hasTimerRequests()) {
           // An arrival after the last poll and before the park is seen at the timeout at worst.
           parked = true;

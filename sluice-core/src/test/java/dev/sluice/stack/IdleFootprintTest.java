@@ -50,8 +50,8 @@ class IdleFootprintTest {
     }
     settle(network, client, server, clock);
     // The idle sweep (once a second in a running host) frees what the handshakes used.
-    client.sweepIdle(client.workers()[0].context, clock[0], 0);
-    server.sweepIdle(server.workers()[0].context, clock[0], 0);
+    client.housekeeping().sweepIdle(client.workers()[0].context, clock[0], 0);
+    server.housekeeping().sweepIdle(server.workers()[0].context, clock[0], 0);
     Connection accepted;
     while ((accepted = listener.poll()) != null) {
       keep.add(accepted);
