@@ -62,6 +62,8 @@ public final class Host {
   private final DropCounters drops = new DropCounters();
   private final LongAdder ownershipViolations = new LongAdder();
   private final LongAdder connectionFaults = new LongAdder();
+  private final LongAdder workerFaults = new LongAdder();
+  private final java.util.concurrent.atomic.AtomicBoolean workerFaultLogged = new java.util.concurrent.atomic.AtomicBoolean();
   /** {@link FaultInjection#throwingPort()}, asked once. */
   private final int throwingPort;
   private final MpmcRing<OwnerContext> contexts = new MpmcRing<>(64);
@@ -432,6 +434,23 @@ public final class Host {
   void connectionFaulted(Connection c, Throwable fault) {
     connectionFaults.increment();
     LOG.log(System.Logger.Level.ERROR, "internal error on " + c + ": the connection was reset and closed", fault);
+  }
+
+  /**
+   * A worker's step threw outside any connection (see {@link Worker#step}): counted, and logged
+   * with its trace the first time only, so a bug hit by every packet cannot flood the log.
+   */
+  void workerFaulted(Worker worker, Throwable fault) {
+    workerFaults.increment();
+    if (!workerFaultLogged.getAndSet(true)) {
+      LOG.log(System.Logger.Level.ERROR, "internal error in receive worker " + worker.index
+          + ": the packet was dropped and the worker goes on (further errors are only counted)", fault);
+    }
+  }
+
+  /** Worker steps that threw outside any connection; see {@link #workerFaulted}. */
+  public long workerFaults() {
+    return workerFaults.sum();
   }
 
   /** Connections whose processing threw and that were reset in containment (see {@code Connection}). */

@@ -99,6 +99,18 @@ final class Worker {
    * packet. Returns false if there was nothing to do.
    */
   boolean step(long now) {
+    try {
+      return stepUnguarded(now);
+    } catch (RuntimeException | LinkageError | AssertionError | StackOverflowError e) {
+      // A throw outside any connection's processing (a connection contains its own: see
+      // ConnectionDrain.contain) is a bug in Sluice too; it must not end the worker, or every
+      // connection steered here would stall. The packet being handled is lost, as if dropped.
+      host.workerFaulted(this, e);
+      return true;
+    }
+  }
+
+  private boolean stepUnguarded(long now) {
     if (owning != null) {
       if (!owning.runStep(context, now)) {
         owning = null;
