@@ -1,5 +1,6 @@
 package dev.sluice.cli.drill;
 
+import dev.sluice.api.internal.HostSockets;
 import dev.sluice.stack.Host;
 import dev.sluice.stack.HostConfig;
 import dev.sluice.tcp.TcpConfig;
@@ -78,7 +79,7 @@ public final class DrillRunner {
     host.addInterface(nic, flow.localAddress() + (script.ipv6() ? "/64" : "/24"));
     this.matcher = new PacketMatcher(flow, lenient, tolerance);
     this.inbound = new InboundPackets(flow);
-    this.sockets = new VirtualSockets(host, flow, settings, lenient);
+    this.sockets = new VirtualSockets(HostSockets.on(host), flow, settings, lenient);
   }
 
   /** The profile the script's sysctls point to (see {@link Platform#infer}). */
