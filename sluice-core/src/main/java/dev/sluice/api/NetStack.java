@@ -42,8 +42,12 @@ public final class NetStack implements AutoCloseable {
       t.receiveBufferBytes = b.receiveBufferBytes;
       t.sendBufferBytes = b.sendBufferBytes;
     });
-    HostConfig config = HostConfig.defaults().withWorkers(b.workers).withMaxConnections(b.maxConnections)
-        .withSteering(b.spray ? Steering.SPRAY : Steering.STEER).withTcp(tcp);
+    HostConfig config = HostConfig.builder().buildWith(h -> {
+      h.workers = b.workers;
+      h.maxConnections = b.maxConnections;
+      h.steering = b.spray ? Steering.SPRAY : Steering.STEER;
+      h.tcp = tcp;
+    });
     this.host = new Host(config);
     for (Object[] i : b.interfaces) {
       host.addInterface((Device) i[0], (String) i[1]);

@@ -255,8 +255,14 @@ public final class Torture {
         return mutation;
       }
     };
-    HostConfig hostConfig = HostConfig.defaults().withWorkers(config.workers()).withSteering(config.steering())
-        .withTcp(tcp).withObserver(observer).withWatchdogNanos(0).withFaults(faults);
+    HostConfig hostConfig = HostConfig.builder().buildWith(h -> {
+      h.workers = config.workers();
+      h.steering = config.steering();
+      h.tcp = tcp;
+      h.observer = observer;
+      h.watchdogNanos = 0;
+      h.faults = faults;
+    });
     Host client = new Host(hostConfig);
     Host server = new Host(hostConfig);
     client.addInterface(link.a(), "198.18.0.1/24");

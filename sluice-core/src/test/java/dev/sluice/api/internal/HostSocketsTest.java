@@ -24,7 +24,7 @@ class HostSocketsTest {
   void listenAndConnectNow_onHostsTheCallerRuns_withTheirOwnTcpSettings() throws Exception {
     SimulatedNetwork network = new SimulatedNetwork(3);
     SimulatedLink link = network.connect("a0", "b0", SimulatedLink.Config.defaults());
-    HostConfig config = HostConfig.defaults().withWorkers(1);
+    HostConfig config = HostConfig.builder().buildWith(h -> h.workers = 1);
     Host a = new Host(config).addInterface(link.a(), "198.18.0.1/24");
     Host b = new Host(config).addInterface(link.b(), "198.18.0.2/24");
     a.start();
