@@ -3,6 +3,7 @@ package dev.sluice.link;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
+import dev.sluice.link.internal.MpmcRing;
 import dev.sluice.wire.DropCounters;
 import dev.sluice.wire.DropReason;
 import dev.sluice.wire.FlowHash;

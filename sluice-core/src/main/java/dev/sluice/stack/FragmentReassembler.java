@@ -91,7 +91,7 @@ import java.security.SecureRandom;
  * so one lock does not contend; striping would only matter under a fragment flood, which this
  * class exists to shrug off cheaply anyway.
  */
-public final class FragmentReassembler {
+final class FragmentReassembler {
   /** Linux's ipfrag_time; between RFC 791's 15 s suggestion and RFC 8200's 60 s ceiling. */
   public static final long DEFAULT_TIMEOUT_NANOS = 30_000_000_000L;
   /** Linux's ipfrag_high_thresh. */

@@ -1,7 +1,7 @@
 package dev.sluice.stack;
 
 import dev.sluice.link.Device;
-import dev.sluice.link.MpmcRing;
+import dev.sluice.link.internal.MpmcRing;
 import dev.sluice.link.PacketBuffer;
 import dev.sluice.wire.Checksum;
 import dev.sluice.wire.IpAddress;

@@ -28,10 +28,12 @@ class FaultContainmentTest {
   private void hosts(FaultInjection clientFaults, FaultInjection serverFaults) {
     SimulatedLink link = network.connect("c", "s", SimulatedLink.Config.defaults()
         .withImpairments(Impairments.NONE.withDelay(1_000_000L)));
-    HostConfig config = HostConfig.defaults().withWorkers(1).withClock(() -> clock[0])
-        .withRandom(new java.util.SplittableRandom(3));
-    client = new Host(config.withFaults(clientFaults));
-    server = new Host(config.withFaults(serverFaults));
+    HostConfig.Builder config = HostConfig.builder();
+    config.workers = 1;
+    config.clock = () -> clock[0];
+    config.random = new java.util.SplittableRandom(3);
+    client = new Host(config.buildWith(h -> h.faults = clientFaults));
+    server = new Host(config.buildWith(h -> h.faults = serverFaults));
     client.addInterface(link.a(), "198.18.0.1/24");
     server.addInterface(link.b(), "198.18.0.2/24");
   }

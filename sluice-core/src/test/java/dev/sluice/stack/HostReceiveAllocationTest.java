@@ -101,9 +101,13 @@ class HostReceiveAllocationTest {
   @Test
   void anAckForAnEstablishedConnection_allocatesNothing() throws IOException {
     SinkDevice device = new SinkDevice();
-    Host host = new Host(HostConfig.defaults().withWorkers(1).withClock(() -> NOW).withWatchdogNanos(0)
-        .withRandom(new java.util.SplittableRandom(13))
-        .withTcp(TcpConfig.builder().buildWith(b -> b.timestamps = false)));
+    Host host = new Host(HostConfig.builder().buildWith(h -> {
+      h.workers = 1;
+      h.clock = () -> NOW;
+      h.watchdogNanos = 0;
+      h.random = new java.util.SplittableRandom(13);
+      h.tcp = TcpConfig.builder().buildWith(b -> b.timestamps = false);
+    }));
     host.addInterface(device, "198.18.0.1/24");
     Connection connection = host.connect(new InetSocketAddress(InetAddress.ofLiteral("198.18.0.2"), 7));
     int iss = Bytes.i32(device.last.get(), Ipv4Packet.MIN_HEADER_LENGTH + 4);

@@ -1165,7 +1165,10 @@ class HostileInputsTest {
 
   @Test
   void row32_thePerStackCap_boundsConnectionsAcrossListeners_andConnect() throws IOException {
-    HostileWire w = new HostileWire(HostConfig.defaults().withWorkers(1).withMaxConnections(150));
+    HostileWire w = new HostileWire(HostConfig.builder().buildWith(h -> {
+      h.workers = 1;
+      h.maxConnections = 150;
+    }));
     w.host.listen(80, 100);
     w.host.listen(81, 100);
     SplittableRandom r = new SplittableRandom(33);
