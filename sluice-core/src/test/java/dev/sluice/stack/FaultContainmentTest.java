@@ -110,8 +110,11 @@ class FaultContainmentTest {
   void aThrowOutsideAnyConnection_costsThatPacketOnly_andTheWorkerGoesOn() throws IOException {
     SimulatedLink link = network.connect("c", "s", SimulatedLink.Config.defaults()
         .withImpairments(Impairments.NONE.withDelay(1_000_000L)));
-    HostConfig config = HostConfig.defaults().withWorkers(1).withClock(() -> clock[0])
-        .withRandom(new java.util.SplittableRandom(3));
+    HostConfig config = HostConfig.builder().buildWith(h -> {
+      h.workers = 1;
+      h.clock = () -> clock[0];
+      h.random = new java.util.SplittableRandom(3);
+    });
     client = new Host(config);
     server = new Host(config);
     client.addInterface(link.a(), "198.18.0.1/24");
