@@ -4,15 +4,19 @@
  * <p>Layering (each package depends only on those after it): {@code api} → {@code stack} →
  * {@code tcp}, {@code link} → {@code wire}. {@code wire} is exported for tools that read and build
  * packets. {@code api} is the application surface; {@code link} (devices: TUN, simulated networks
- * with impairments, pcapng capture) is public because applications choose and build their
- * devices. {@code tcp} and {@code stack} (the runtime) are exported only to Sluice's own
- * command-line module and to the torture module ({@code dev.sluice.torture}), which drives hosts
- * through the fault-injection hook ({@code stack.FaultInjection}) and the documented probes.
+ * with impairments, pcapng capture, and the packet buffers and pools a device of one's own needs)
+ * is public because applications choose and build their devices; the ring behind its queues and
+ * pools ({@code link.internal}) is not exported. {@code tcp} and {@code stack} (the runtime) are
+ * exported only to Sluice's own command-line module and to the torture module ({@code
+ * dev.sluice.torture}), which drives hosts through the fault-injection hook ({@code
+ * stack.FaultInjection}) and the documented probes; so is {@code api.internal}, the api's sockets
+ * over a host such a tool runs itself ({@code HostSockets}).
  */
 module dev.sluice.core {
   exports dev.sluice.api;
   exports dev.sluice.wire;
   exports dev.sluice.link;
+  exports dev.sluice.api.internal to dev.sluice.cli, dev.sluice.torture;
   exports dev.sluice.tcp to dev.sluice.cli, dev.sluice.torture;
   exports dev.sluice.stack to dev.sluice.cli, dev.sluice.torture;
 }

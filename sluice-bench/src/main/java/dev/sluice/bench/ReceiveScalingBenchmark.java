@@ -1,7 +1,7 @@
 package dev.sluice.bench;
 
 import dev.sluice.link.Device;
-import dev.sluice.link.MpmcRing;
+import dev.sluice.link.internal.MpmcRing;
 import dev.sluice.link.PacketBuffer;
 import dev.sluice.link.PacketPool;
 import dev.sluice.link.PacketTap;
@@ -95,8 +95,13 @@ public class ReceiveScalingBenchmark {
         return localPort == PORT;
       }
     };
-    host = new Host(HostConfig.defaults().withWorkers(workers).withSteering(Steering.STEER).withTcp(tcpConfig)
-        .withWatchdogNanos(0).withFaults(discard));
+    host = new Host(HostConfig.builder().buildWith(h -> {
+      h.workers = workers;
+      h.steering = Steering.STEER;
+      h.tcp = tcpConfig;
+      h.watchdogNanos = 0;
+      h.faults = discard;
+    }));
     host.addInterface(device, "198.18.0.1/16");
     host.listen(PORT, 4 * CONNECTIONS);
     host.start();

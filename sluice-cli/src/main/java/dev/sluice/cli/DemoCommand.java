@@ -1,8 +1,9 @@
 package dev.sluice.cli;
 
+import dev.sluice.api.TcpConnection;
+import dev.sluice.api.TcpInfo;
 import dev.sluice.link.Impairments;
 import dev.sluice.link.PcapngWriter;
-import dev.sluice.stack.Connection;
 import dev.sluice.stack.Steering;
 import dev.sluice.torture.Torture;
 import java.io.IOException;
@@ -224,16 +225,17 @@ final class DemoCommand implements Callable<Integer> {
     public void run() {
       long start = 0;
       while (!Thread.currentThread().isInterrupted() && count < MAX_SAMPLES) {
-        Connection sender = torture.bulkSender();
+        TcpConnection sender = torture.bulkSender();
         if (sender != null) {
           long now = System.nanoTime();
           if (start == 0) {
             start = now;
           }
+          TcpInfo info = sender.info();
           seconds[count] = (now - start) / 1e9;
-          cwnds[count] = sender.info().cwnd() / 1024.0;
+          cwnds[count] = info.cwnd() / 1024.0;
           count++;
-          if (sender.isClosed()) {
+          if ((sender.readiness() & TcpConnection.ENDED) != 0) {
             return;
           }
         }

@@ -42,8 +42,12 @@ public final class NetStack implements AutoCloseable {
       t.receiveBufferBytes = b.receiveBufferBytes;
       t.sendBufferBytes = b.sendBufferBytes;
     });
-    HostConfig config = HostConfig.defaults().withWorkers(b.workers).withMaxConnections(b.maxConnections)
-        .withSteering(b.spray ? Steering.SPRAY : Steering.STEER).withTcp(tcp);
+    HostConfig config = HostConfig.builder().buildWith(h -> {
+      h.workers = b.workers;
+      h.maxConnections = b.maxConnections;
+      h.steering = b.spray ? Steering.SPRAY : Steering.STEER;
+      h.tcp = tcp;
+    });
     this.host = new Host(config);
     for (Object[] i : b.interfaces) {
       host.addInterface((Device) i[0], (String) i[1]);
@@ -95,6 +99,20 @@ public final class NetStack implements AutoCloseable {
     return new TcpConnection(this, c);
   }
 
+  /**
+   * Starts connecting to {@code remote} and returns at once, as a non-blocking socket's {@code
+   * connect} does: the handshake goes on in the background until {@link
+   * TcpConnection#isConnected()} turns true, or {@link TcpConnection#readiness()} reports {@link
+   * TcpConnection#FAILED} ({@link TcpConnection#failure()} REFUSED or TIMED_OUT). Bytes written
+   * meanwhile wait in the send buffer. Throws {@link java.net.NoRouteToHostException} without a
+   * route.
+   */
+  public TcpConnection connectNow(InetSocketAddress remote) throws IOException {
+    ensureOpen();
+    Objects.requireNonNull(remote, "remote");
+    return new TcpConnection(this, host.connect(remote));
+  }
+
   /** {@link #connect(InetSocketAddress)} on a virtual thread. */
   public CompletableFuture<TcpConnection> connectAsync(InetSocketAddress remote) {
     return async(() -> connect(remote));
@@ -129,6 +147,15 @@ public final class NetStack implements AutoCloseable {
     return dev.sluice.stack.ConnectionTableFormat.format(infos);
   }
 
+  /**
+   * How many times two threads were found owning one connection at once. The ownership protocol
+   * never lets that happen, so anything but 0 is a bug in Sluice: checks such as {@code sluice
+   * bench} and the torture run fail on it.
+   */
+  public long ownershipViolations() {
+    return host.ownershipViolations();
+  }
+
   /** Host-wide TCP counters, {@code nstat}-style. */
   public String tcpCounters() {
     return host.tcpTotals().format();
@@ -154,16 +181,31 @@ public final class NetStack implements AutoCloseable {
     T call() throws IOException;
   }
 
-  <T> CompletableFuture<T> async(IoCall<T> call) {
+  /**
+   * {@code call} on a virtual thread of {@code stack}, or, for a connection over a host its caller
+   * runs (no stack), on a virtual thread of its own.
+   */
+  static <T> CompletableFuture<T> async(NetStack stack, IoCall<T> call) {
+    if (stack != null) {
+      return stack.async(call);
+    }
+    CompletableFuture<T> result = new CompletableFuture<>();
+    Thread.ofVirtual().start(() -> complete(result, call));
+    return result;
+  }
+
+  private static <T> void complete(CompletableFuture<T> result, IoCall<T> call) {
+    try {
+      result.complete(call.call());
+    } catch (IOException | RuntimeException e) {
+      result.completeExceptionally(e);
+    }
+  }
+
+  private <T> CompletableFuture<T> async(IoCall<T> call) {
     CompletableFuture<T> result = new CompletableFuture<>();
     try {
-      asyncCalls.execute(() -> {
-        try {
-          result.complete(call.call());
-        } catch (IOException | RuntimeException e) {
-          result.completeExceptionally(e);
-        }
-      });
+      asyncCalls.execute(() -> complete(result, call));
     } catch (java.util.concurrent.RejectedExecutionException e) {
       result.completeExceptionally(new SocketException("Stack closed"));
     }

@@ -1,8 +1,11 @@
 package dev.sluice.api;
 
+import dev.sluice.api.internal.HostSockets;
 import dev.sluice.stack.Connection;
 import dev.sluice.stack.ConnectionInfo;
+import dev.sluice.stack.Listener;
 import dev.sluice.tcp.TcpEndpoints;
+import dev.sluice.tcp.TcpEvent;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -18,10 +21,31 @@ import java.util.concurrent.CompletableFuture;
  * timeouts and options. {@code read} returns -1 after the peer's FIN, once every byte before it
  * was read: that is the disconnect indication.
  *
+ * <p>Besides the blocking calls it has a non-blocking surface, as a socket in non-blocking mode:
+ * {@link #readNow} and {@link #writeNow} return 0 where a blocking call would wait, and {@link
+ * #readiness()} says, as {@code poll(2)} does, which of them would do something now.
+ *
  * <p>Thread-safe: one thread may read while another writes, and calls from many threads are
  * serialized on the connection. Blocking calls park (virtual threads unmount), never spin.
  */
 public final class TcpConnection implements AutoCloseable {
+  static {
+    // Sluice's own tools (the drill runner, the torture run) make these over a host they run
+    // themselves; HostSockets reaches the package-private constructors through this factory.
+    HostSockets.register(new HostSockets.Factory() {
+      @Override
+      public TcpConnection connection(Connection connection) {
+        return new TcpConnection(null, connection);
+      }
+
+      @Override
+      public TcpServer server(Listener listener) {
+        return new TcpServer(null, listener);
+      }
+    });
+  }
+
+  /** The stack that made this connection, for the async calls; null over a host the caller runs. */
   private final NetStack stack;
   private final Connection connection;
   // Made on first use: an idle connection that is never streamed costs neither (32 bytes a
@@ -74,7 +98,7 @@ public final class TcpConnection implements AutoCloseable {
 
   /** {@link #read(byte[], int, int)} on a virtual thread. */
   public CompletableFuture<Integer> readAsync(byte[] b, int off, int len) {
-    return stack.async(() -> read(b, off, len));
+    return NetStack.async(stack, () -> read(b, off, len));
   }
 
   /**
@@ -83,10 +107,122 @@ public final class TcpConnection implements AutoCloseable {
    * peer (back-pressure).
    */
   public CompletableFuture<Void> writeAsync(byte[] b, int off, int len) {
-    return stack.async(() -> {
+    return NetStack.async(stack, () -> {
       write(b, off, len);
       return null;
     });
+  }
+
+  // ------------------------------------------------------------------ without waiting
+
+  /**
+   * Reads what is readable now, without waiting: the count, -1 at end-of-stream (the peer's FIN,
+   * once every byte before it was read, or after {@link #shutdownInput()}), or 0 if nothing has
+   * arrived yet, where {@link #read(byte[], int, int)} would wait. Throws {@link SocketException}
+   * ("Connection reset", "Connection timed out") once the connection failed, and ("Socket closed")
+   * after {@link #close()}.
+   */
+  public int readNow(byte[] b, int off, int len) throws IOException {
+    ensureOpen();
+    return connection.readNow(b, off, len);
+  }
+
+  /**
+   * Puts what fits into the send buffer now, without waiting: the count, which may be less than
+   * {@code len}, or 0 if the buffer is full, where {@link #write(byte[], int, int)} would wait.
+   * Before the handshake of {@link NetStack#connectNow} completes, the bytes wait in the send
+   * buffer. Throws {@link SocketException} once this side can no longer send (after {@link
+   * #shutdownOutput()}, a reset or a timeout).
+   */
+  public int writeNow(byte[] b, int off, int len) throws IOException {
+    ensureOpen();
+    return connection.writeNow(b, off, len);
+  }
+
+  /**
+   * {@link #readiness()}: a read returns at once: bytes or end-of-stream wait, or reading was shut
+   * down ({@code POLLIN}). A failed connection reports {@link #FAILED} instead.
+   */
+  public static final int READABLE = 1;
+  /**
+   * {@link #readiness()}: the connection is established, the send buffer has room and this side
+   * may still send, so {@link #writeNow} takes bytes ({@code POLLOUT}).
+   */
+  public static final int WRITABLE = 2;
+  /**
+   * {@link #readiness()}: the connection was reset, refused or timed out; {@link #failure()} says
+   * which, and reads and writes throw ({@code POLLERR}).
+   */
+  public static final int FAILED = 4;
+  /**
+   * {@link #readiness()}: the peer's FIN has arrived in sequence, so after the bytes before it,
+   * reads return end-of-stream ({@code POLLRDHUP}). Stays set.
+   */
+  public static final int PEER_SHUTDOWN = 8;
+  /**
+   * {@link #readiness()}: the connection has ended (CLOSED: after TIME-WAIT, the last ACK, or a
+   * reset); nothing more will be sent or received ({@code POLLHUP}).
+   */
+  public static final int ENDED = 16;
+
+  /**
+   * What the connection would do now, as {@code poll(2)} reports it: a combination of {@link
+   * #READABLE}, {@link #WRITABLE}, {@link #FAILED}, {@link #PEER_SHUTDOWN} and {@link #ENDED}; 0
+   * while nothing would happen (a connection still connecting, or one with nothing to read and a
+   * full send buffer). Exact while nobody else is working on the connection, else a moment old,
+   * which is all poll promises too. Never waits.
+   */
+  public int readiness() {
+    int runtime = connection.readiness();
+    int bits = 0;
+    if ((runtime & Connection.READABLE) != 0) {
+      bits |= READABLE;
+    }
+    if ((runtime & Connection.WRITABLE) != 0) {
+      bits |= WRITABLE;
+    }
+    if ((runtime & Connection.FAILED) != 0) {
+      bits |= FAILED;
+    }
+    if (connection.endOfStreamDelivered()) {
+      bits |= PEER_SHUTDOWN;
+    }
+    if (connection.isClosed()) {
+      bits |= ENDED;
+    }
+    return bits;
+  }
+
+  /**
+   * True once the handshake has completed; it stays true after the connection ends. A connection
+   * from {@link NetStack#connect} or {@link TcpServer#accept} is connected from the start; one
+   * from {@link NetStack#connectNow} becomes connected, or {@link #FAILED}, later.
+   */
+  public boolean isConnected() {
+    return connection.isConnected();
+  }
+
+  /** Why a connection failed: what {@link #failure()} returns. */
+  public enum Failure {
+    /** The peer answered our SYN with a RST: nobody listens there ({@code ECONNREFUSED}). */
+    REFUSED,
+    /** The peer reset the connection ({@code ECONNRESET}). */
+    RESET,
+    /** Retransmissions, the user timeout or keepalive gave up on the peer ({@code ETIMEDOUT}). */
+    TIMED_OUT
+  }
+
+  /** The failure that ended the connection, or null if it has not failed. */
+  public Failure failure() {
+    TcpEvent f = connection.failure();
+    if (f == null) {
+      return null;
+    }
+    return switch (f) {
+      case REFUSED -> Failure.REFUSED;
+      case TIMED_OUT -> Failure.TIMED_OUT;
+      default -> Failure.RESET;
+    };
   }
 
   // ------------------------------------------------------------------ ending
@@ -199,6 +335,17 @@ public final class TcpConnection implements AutoCloseable {
   public InetSocketAddress getRemoteAddress() {
     TcpEndpoints e = connection.endpoints();
     return new InetSocketAddress(address(e.ipv6(), e.remoteHigh(), e.remoteLow()), e.remotePort());
+  }
+
+  /**
+   * Its TCP numbers now, as Linux's {@code TCP_INFO}: RTT, RTO, windows, MSS and the bytes waiting
+   * on either side (they may be a moment old). Waits only as long as the connection's owner takes
+   * to finish what it is doing.
+   */
+  public TcpInfo info() {
+    ConnectionInfo i = connection.info();
+    return new TcpInfo(i.state().name(), i.srttNanos(), i.rttvarNanos(), i.rtoNanos(), i.cwnd(), i.ssthresh(),
+        i.mss(), i.receiveQueue(), i.sendQueue());
   }
 
   /** The connection's numbers now (they may be a moment old). */

@@ -1,15 +1,19 @@
 package dev.sluice.api;
 
+import dev.sluice.stack.Connection;
 import dev.sluice.stack.Listener;
 import java.io.IOException;
+import java.net.SocketException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
 /** A listening TCP port (RFC 9293 §3.10.1 passive OPEN), like {@link java.net.ServerSocket}. */
 public final class TcpServer implements AutoCloseable {
+  /** The stack that made this server, for the async calls; null over a host the caller runs. */
   private final NetStack stack;
   private final Listener listener;
   private volatile Duration acceptTimeout = Duration.ZERO;
+  private volatile boolean closed;
 
   TcpServer(NetStack stack, Listener listener) {
     this.stack = stack;
@@ -38,12 +42,36 @@ public final class TcpServer implements AutoCloseable {
 
   /** {@link #accept()} on a virtual thread. */
   public CompletableFuture<TcpConnection> acceptAsync() {
-    return stack.async(this::accept);
+    return NetStack.async(stack, this::accept);
+  }
+
+  /**
+   * The next established connection if one is waiting, else null at once: {@link #accept()}
+   * without waiting. Throws {@link SocketException} ("Socket closed") once closed and none waits.
+   */
+  public TcpConnection acceptNow() throws SocketException {
+    Connection c = listener.poll();
+    if (c == null) {
+      if (closed) {
+        throw new SocketException("Socket closed: listener on port " + listener.port());
+      }
+      return null;
+    }
+    return new TcpConnection(stack, c);
+  }
+
+  /**
+   * Connections established and not yet accepted: {@link #acceptNow()} returns one when this is
+   * not 0, which is when {@code poll(2)} reports a listening socket readable.
+   */
+  public int queued() {
+    return listener.queued();
   }
 
   /** Stops accepting; connections already accepted are not affected. */
   @Override
   public void close() {
+    closed = true;
     listener.close();
   }
 }

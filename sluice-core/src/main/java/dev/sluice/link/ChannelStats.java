@@ -11,6 +11,6 @@ package dev.sluice.link;
  * @param reordered packets held back by the reorder impairment
  * @param bufferExhausted copies dropped because every buffer of the link was in flight or queued
  */
-public record ChannelStats(
+record ChannelStats(
     long sent, long delivered, long lost, long duplicated, long corrupted, long reordered,
     long bufferExhausted) {}

@@ -3,7 +3,8 @@ package dev.sluice.link;
 /**
  * One packet's bytes, borrowed from a {@link PacketPool} and given back with {@link #release()}.
  * Whoever holds a buffer owns it exclusively: a device hands it to exactly one receiver, and the
- * receiver releases it when done.
+ * receiver releases it when done. Exported with {@link Device}, whose {@link Device#poll} returns
+ * it: a device of one's own makes these, from a pool or with {@link #copyOf}.
  */
 public final class PacketBuffer {
   private final byte[] data;
@@ -56,11 +57,16 @@ public final class PacketBuffer {
     return timeNanos;
   }
 
-  /** The next buffer in the intrusive list holding this one; only that list's owner uses it. */
+  /**
+   * The next buffer in the intrusive list holding this one; only that list's owner uses it. Public
+   * because that owner is the runtime ({@code stack}'s backlogs) in another package; a device
+   * neither reads nor sets it, and a pool clears it on release.
+   */
   public PacketBuffer next() {
     return next;
   }
 
+  /** Links {@code buffer} after this one; see {@link #next()}. */
   public void next(PacketBuffer buffer) {
     next = buffer;
   }

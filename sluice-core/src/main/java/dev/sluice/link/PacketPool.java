@@ -1,5 +1,6 @@
 package dev.sluice.link;
 
+import dev.sluice.link.internal.MpmcRing;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**

@@ -1,5 +1,6 @@
 package dev.sluice.link;
 
+import dev.sluice.link.internal.MpmcRing;
 import dev.sluice.wire.DropCounters;
 import dev.sluice.wire.DropReason;
 import dev.sluice.wire.FlowHash;

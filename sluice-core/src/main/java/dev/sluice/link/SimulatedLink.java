@@ -89,11 +89,13 @@ public final class SimulatedLink {
     return b;
   }
 
-  public ChannelStats statsAToB() {
+  /** What the a-to-b direction did: for this package's tests (nothing outside {@code link} reads it). */
+  ChannelStats statsAToB() {
     return aToB.stats();
   }
 
-  public ChannelStats statsBToA() {
+  /** What the b-to-a direction did. */
+  ChannelStats statsBToA() {
     return bToA.stats();
   }
 

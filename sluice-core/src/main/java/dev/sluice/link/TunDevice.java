@@ -2,16 +2,14 @@ package dev.sluice.link;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
-import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
+import dev.sluice.link.internal.MpmcRing;
 import dev.sluice.wire.DropCounters;
 import dev.sluice.wire.DropReason;
 import dev.sluice.wire.FlowHash;
 import java.io.IOException;
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -19,7 +17,6 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 
@@ -59,26 +56,6 @@ import java.util.concurrent.locks.LockSupport;
  * ({@code --enable-native-access=dev.sluice.core}, or {@code ALL-UNNAMED} on the class path).
  */
 public final class TunDevice implements Device, AutoCloseable {
-  /** {@code TUNSETIFF = _IOW('T', 202, int)} (include/uapi/linux/if_tun.h). */
-  static final long TUNSETIFF = 0x400454caL;
-  static final short IFF_TUN = 0x0001;
-  static final short IFF_MULTI_QUEUE = 0x0100;
-  static final short IFF_NO_PI = 0x1000;
-  /** Interface names are at most 15 bytes plus the terminating NUL (include/uapi/linux/if.h). */
-  static final int IFNAMSIZ = 16;
-  /**
-   * {@code struct ifreq} on LP64 Linux (x86_64, aarch64): {@code char ifr_name[IFNAMSIZ]}, then a
-   * union whose largest member ({@code struct ifmap}) is 24 bytes; TUNSETIFF uses its
-   * {@code short ifr_flags}. 40 bytes in all.
-   */
-  static final StructLayout IFREQ = MemoryLayout.structLayout(
-      MemoryLayout.sequenceLayout(IFNAMSIZ, JAVA_BYTE).withName("ifr_name"),
-      JAVA_SHORT.withName("ifr_flags"),
-      MemoryLayout.paddingLayout(22));
-  private static final long IFR_FLAGS = IFREQ.byteOffset(MemoryLayout.PathElement.groupElement("ifr_flags"));
-
-  static final String NEEDS_CAP_NET_ADMIN =
-      "needs CAP_NET_ADMIN: run as root or inside a user and network namespace";
   /** The kernel's limit on queues per device (MAX_TAP_QUEUES in drivers/net/tun.c). */
   public static final int MAX_QUEUES = 256;
   /** Packets each receive queue holds before it drops ({@link DropReason#RX_QUEUE_FULL}). */
@@ -98,7 +75,6 @@ public final class TunDevice implements Device, AutoCloseable {
    */
   static final int DEFAULT_POLL_TIMEOUT_MILLIS = 500;
   private static final long CLOSE_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(5);
-  private static final long OPEN_TIMEOUT_MILLIS = 10_000;
   private static final System.Logger LOG = System.getLogger("dev.sluice.link");
 
   private final String name;
@@ -144,18 +120,6 @@ public final class TunDevice implements Device, AutoCloseable {
     }
   }
 
-  /** The descriptors of a device's queues, before a {@link TunDevice} takes them over. */
-  private record Queues(String name, int[] fds) {
-    void close() {
-      try (Arena arena = Arena.ofConfined()) {
-        MemorySegment state = arena.allocate(Libc.CALL_STATE);
-        for (int fd : fds) {
-          Libc.close(state, fd);
-        }
-      }
-    }
-  }
-
   /**
    * Creates (or attaches to an existing persistent) TUN device in the caller's network namespace.
    *
@@ -192,7 +156,7 @@ public final class TunDevice implements Device, AutoCloseable {
   static TunDevice open(Path netns, String name, int queues, int mtu, int pollTimeoutMillis)
       throws IOException {
     Objects.requireNonNull(name, "name");
-    if (name.getBytes(StandardCharsets.UTF_8).length >= IFNAMSIZ || name.indexOf('\0') >= 0) {
+    if (name.getBytes(StandardCharsets.UTF_8).length >= TunQueues.IFNAMSIZ || name.indexOf('\0') >= 0) {
       throw new IllegalArgumentException("interface name must be at most 15 bytes: \"" + name + "\"");
     }
     if (queues < 1 || queues > MAX_QUEUES) {
@@ -205,7 +169,7 @@ public final class TunDevice implements Device, AutoCloseable {
       throw new IllegalArgumentException("poll timeout must be positive: " + pollTimeoutMillis);
     }
     loadLibc();
-    Queues opened = netns == null ? openQueues(name, queues) : openInNamespace(netns, name, queues);
+    TunQueues opened = netns == null ? TunQueues.open(name, queues) : TunQueues.openIn(netns, name, queues);
     TunDevice device;
     try {
       device = new TunDevice(opened, mtu, pollTimeoutMillis);
@@ -240,156 +204,8 @@ public final class TunDevice implements Device, AutoCloseable {
     }
   }
 
-  /**
-   * Opens {@code queues} descriptors on {@code /dev/net/tun} and attaches each to the device
-   * {@code name} with TUNSETIFF. The first creates the device (or attaches to a persistent one);
-   * with {@code IFF_MULTI_QUEUE} the others attach further queues to it, by the name the kernel
-   * reported, which matters when it chose the name.
-   */
-  private static Queues openQueues(String name, int queues) throws IOException {
-    short flags = (short) (IFF_TUN | IFF_NO_PI | (queues > 1 ? IFF_MULTI_QUEUE : 0));
-    int[] fds = new int[queues];
-    int opened = 0;
-    String actual = name;
-    try (Arena arena = Arena.ofConfined()) {
-      MemorySegment state = arena.allocate(Libc.CALL_STATE);
-      MemorySegment path = arena.allocateFrom("/dev/net/tun");
-      MemorySegment ifr = arena.allocate(IFREQ);
-      try {
-        for (; opened < queues; opened++) {
-          int fd = Libc.open(state, path, Libc.O_RDWR | Libc.O_NONBLOCK | Libc.O_CLOEXEC);
-          if (fd < 0) {
-            throw openFailure("open(/dev/net/tun)", actual, Libc.errno(state));
-          }
-          ifr.fill((byte) 0);
-          byte[] nameBytes = actual.getBytes(StandardCharsets.UTF_8);
-          MemorySegment.copy(nameBytes, 0, ifr, JAVA_BYTE, 0, nameBytes.length);
-          ifr.set(JAVA_SHORT, IFR_FLAGS, flags);
-          if (Libc.ioctl(state, fd, TUNSETIFF, ifr) < 0) {
-            int errno = Libc.errno(state);
-            Libc.close(state, fd);
-            throw openFailure("ioctl(TUNSETIFF)", actual, errno);
-          }
-          fds[opened] = fd;
-          actual = ifr.getString(0); // the kernel NUL-terminates within IFNAMSIZ
-        }
-      } catch (IOException | RuntimeException | Error e) {
-        new Queues(actual, Arrays.copyOf(fds, opened)).close();
-        throw e;
-      }
-    }
-    return new Queues(actual, fds);
-  }
-
-  /** Runs {@link #openQueues} on a platform thread that first enters {@code netns}. */
-  private static Queues openInNamespace(Path netns, String name, int queues) throws IOException {
-    // The outcome is settled by one compare-and-set: if the caller gave up waiting first, the
-    // opener finds ABANDONED there and closes what it opened, so no descriptor leaks.
-    Object abandoned = new Object();
-    AtomicReference<Object> outcome = new AtomicReference<>();
-    Thread opener = Thread.ofPlatform().name("sluice-tun-open-" + name).daemon(true).unstarted(() -> {
-      Object result;
-      try {
-        enterNetworkNamespace(netns);
-        result = openQueues(name, queues);
-      } catch (Throwable t) {
-        result = t;
-      }
-      if (!outcome.compareAndSet(null, result) && result instanceof Queues q) {
-        q.close();
-      }
-      // The thread ends here, so nothing else ever runs inside the namespace it entered.
-    });
-    opener.start();
-    boolean interrupted = false;
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(OPEN_TIMEOUT_MILLIS);
-    while (opener.isAlive() && deadline - System.nanoTime() > 0) {
-      try {
-        opener.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
-      } catch (InterruptedException e) {
-        interrupted = true;
-      }
-    }
-    if (interrupted) {
-      Thread.currentThread().interrupt();
-    }
-    if (outcome.compareAndSet(null, abandoned)) {
-      throw new IOException("opening TUN device '" + name + "' in " + netns + " did not finish within "
-          + OPEN_TIMEOUT_MILLIS + " ms");
-    }
-    Object result = outcome.get();
-    if (result instanceof Queues q) {
-      return q;
-    }
-    if (result instanceof IOException e) {
-      throw new IOException(e.getMessage(), e); // a fresh exception carries the caller's stack
-    }
-    if (result instanceof RuntimeException e) {
-      throw e;
-    }
-    if (result instanceof Error e) {
-      throw e;
-    }
-    throw new IOException("opening TUN device '" + name + "' failed", (Throwable) result);
-  }
-
-  /**
-   * Moves the calling thread, and only it, into the network namespace at {@code netns} (setns(2)).
-   * Sockets the thread creates afterwards belong to that namespace, wherever they are used from;
-   * call it on a dedicated platform thread (never a virtual thread, whose carrier would move).
-   * Needs CAP_SYS_ADMIN and native access for this module.
-   */
-  public static void enterNetworkNamespace(Path netns) throws IOException {
-    if (Thread.currentThread().isVirtual()) {
-      throw new IllegalStateException("setns(2) moves an OS thread: call it on a platform thread");
-    }
-    try (Arena arena = Arena.ofConfined()) {
-      MemorySegment state = arena.allocate(Libc.CALL_STATE);
-      int fd = Libc.open(state, arena.allocateFrom(netns.toString()), Libc.O_RDONLY | Libc.O_CLOEXEC);
-      if (fd < 0) {
-        int errno = Libc.errno(state);
-        throw new IOException("cannot open network namespace " + netns + ": "
-            + (errno == Libc.ENOENT ? "no such namespace " : "") + "(" + Libc.describe(errno) + ")");
-      }
-      try {
-        if (Libc.setns(state, fd, Libc.CLONE_NEWNET) < 0) {
-          int errno = Libc.errno(state);
-          String hint = switch (errno) {
-            case Libc.EPERM -> "entering a namespace needs CAP_SYS_ADMIN ";
-            case Libc.EINVAL -> "not a network namespace ";
-            default -> "";
-          };
-          throw new IOException("setns(" + netns + ", CLONE_NEWNET) failed: " + hint + "(" + Libc.describe(errno) + ")");
-        }
-      } finally {
-        Libc.close(state, fd);
-      }
-    }
-  }
-
-  /**
-   * The exception for a failed {@code call} while opening {@code device}. EPERM and EACCES become
-   * the message users need most: TUNSETIFF creating a device needs CAP_NET_ADMIN (tun(4)), and
-   * {@code /dev/net/tun} is often mode 0600.
-   */
-  static IOException openFailure(String call, String device, int errno) {
-    String hint = switch (errno) {
-      case Libc.EPERM, Libc.EACCES -> NEEDS_CAP_NET_ADMIN
-          + " (or have root create a persistent device for you: ip tuntap add dev NAME mode tun user USER) ";
-      case Libc.ENOENT, Libc.ENODEV, Libc.ENXIO -> "no TUN driver: load it with modprobe tun ";
-      case Libc.EINVAL -> "the name belongs to a device of another type, or an existing TUN device was "
-          + "made with different flags (single- versus multi-queue) ";
-      case Libc.EBUSY -> "the device is busy: another process holds its (single) queue ";
-      case Libc.E2BIG -> "too many queues for this device ";
-      case Libc.EMFILE, Libc.ENFILE -> "too many open files ";
-      default -> "";
-    };
-    String which = device.isEmpty() ? "a new TUN device" : "TUN device '" + device + "'";
-    return new IOException("cannot open " + which + ": " + call + " failed: " + hint + "(" + Libc.describe(errno) + ")");
-  }
-
   @SuppressWarnings("unchecked")
-  private TunDevice(Queues queues, int mtu, int pollTimeoutMillis) throws IOException {
+  private TunDevice(TunQueues queues, int mtu, int pollTimeoutMillis) throws IOException {
     this.name = queues.name();
     this.mtu = mtu;
     this.fds = queues.fds();
@@ -425,6 +241,16 @@ public final class TunDevice implements Device, AutoCloseable {
       readers[q] = Thread.ofPlatform().name("sluice-tun-" + name + "-rx" + q).daemon(true)
           .unstarted(() -> receiveLoop(queue));
     }
+  }
+
+  /**
+   * Moves the calling thread, and only it, into the network namespace at {@code netns} (setns(2)).
+   * Sockets the thread creates afterwards belong to that namespace, wherever they are used from;
+   * call it on a dedicated platform thread (never a virtual thread, whose carrier would move).
+   * Needs CAP_SYS_ADMIN and native access for this module.
+   */
+  public static void enterNetworkNamespace(Path netns) throws IOException {
+    TunQueues.enterNetworkNamespace(netns);
   }
 
   private void startReaders() {

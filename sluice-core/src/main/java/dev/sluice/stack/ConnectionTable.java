@@ -73,7 +73,7 @@ import java.util.function.BiConsumer;
  *
  * @param <V> the connection type
  */
-public final class ConnectionTable<V> {
+final class ConnectionTable<V> {
   private static final VarHandle SLOTS = MethodHandles.arrayElementVarHandle(Entry[].class);
 
   /** Marks a slot whose entry was removed: readers and writers probe past it, writers reuse it. */

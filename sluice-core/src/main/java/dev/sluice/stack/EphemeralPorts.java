@@ -47,7 +47,7 @@ import java.util.function.IntPredicate;
  * <p>The default range is IANA's dynamic ports, 49152 to 65535 (RFC 6335 §6), which Linux and
  * most stacks also use; RFC 6056 §3.2 would allow 1024 to 65535 for a larger search space.
  */
-public final class EphemeralPorts {
+final class EphemeralPorts {
   /** The first port of the default range (RFC 6335 §6). */
   public static final int DEFAULT_FIRST = 49152;
 

@@ -3,7 +3,7 @@ package dev.sluice.stack;
 /**
  * Deliberate departures from normal behaviour, for torture runs, mutation tests and benchmarks:
  * the one hook through which a {@link Host} can be made to misbehave on purpose. Configure it with
- * {@link HostConfig#withFaults}; the default, {@link #NONE}, changes nothing.
+ * {@link HostConfig.Builder#faults}; the default, {@link #NONE}, changes nothing.
  *
  * <p>The host asks each question once, when it builds the worker, listener or host that the answer
  * applies to, and keeps the answer in a final field, so the production paths pay a field test and

@@ -2,14 +2,12 @@ package dev.sluice.stack;
 
 import dev.sluice.tcp.SipHash;
 import dev.sluice.wire.Bytes;
-import dev.sluice.wire.Checksum;
 import dev.sluice.wire.DropCounters;
 import dev.sluice.wire.DropReason;
 import dev.sluice.wire.IpProtocol;
 import dev.sluice.wire.Ipv4Packet;
 import dev.sluice.wire.Ipv6Packet;
 import java.security.SecureRandom;
-import java.util.Arrays;
 
 /**
  * Reassembles fragmented IPv4 (RFC 791 §3.2) and IPv6 (RFC 8200 §4.5) datagrams, within fixed
@@ -79,6 +77,9 @@ import java.util.Arrays;
  * <p>Drops are counted per fragment discarded, under the datagram's reason: an overlap that drops
  * a datagram holding three fragments counts four {@link DropReason#FRAGMENT_OVERLAP}.
  *
+ * <p>Each datagram's buffer, fragments and output are a {@link FragmentedDatagram}; this class
+ * keeps the table, the age list and the bounds, and decides what is filed, evicted and dropped.
+ *
  * <h2>Locking</h2>
  *
  * Thread-safe. One lock per reassembler guards all of its state: the table, the age list, every
@@ -90,7 +91,7 @@ import java.util.Arrays;
  * so one lock does not contend; striping would only matter under a fragment flood, which this
  * class exists to shrug off cheaply anyway.
  */
-public final class FragmentReassembler {
+final class FragmentReassembler {
   /** Linux's ipfrag_time; between RFC 791's 15 s suggestion and RFC 8200's 60 s ceiling. */
   public static final long DEFAULT_TIMEOUT_NANOS = 30_000_000_000L;
   /** Linux's ipfrag_high_thresh. */
@@ -110,15 +111,11 @@ public final class FragmentReassembler {
 
   private static final int MAX_LENGTH_FIELD = 65_535;
   private static final int FRAGMENT_HEADER_LENGTH = 8;
-  private static final int ECN_NOT_ECT = 0;
-  private static final int ECN_CE = 3;
   private static final int MIN_PIECES = 4;
-  /** Bookkeeping per fragment slot: start, end and position, three ints. */
-  private static final int PIECE_BYTES = 12;
 
   /** Results of {@link #fileLocked} other than a completed datagram. */
-  private static final Datagram HELD = new Datagram();
-  private static final Datagram DROPPED = new Datagram();
+  private static final FragmentedDatagram HELD = new FragmentedDatagram();
+  private static final FragmentedDatagram DROPPED = new FragmentedDatagram();
 
   private final DropCounters drops;
   private final long timeoutNanos;
@@ -131,10 +128,10 @@ public final class FragmentReassembler {
 
   // Guarded by lock.
   /** Hash chains; allocated on first use so that an idle host pays nothing. */
-  private Datagram[] buckets;
+  private FragmentedDatagram[] buckets;
   /** The age list: oldest first, by first fragment. Remembered dropped keys are in it too. */
-  private Datagram oldest;
-  private Datagram youngest;
+  private FragmentedDatagram oldest;
+  private FragmentedDatagram youngest;
   private int datagrams;
   private long bytesHeld;
 
@@ -331,7 +328,7 @@ public final class FragmentReassembler {
       drops.increment(malformed);
       return -1;
     }
-    Datagram done;
+    FragmentedDatagram done;
     synchronized (lock) {
       done = fileLocked(p, off, v6, headerLength, nextHeaderField, dataOff, dataLength,
           fragmentOffset, more, now, malformed);
@@ -342,11 +339,11 @@ public final class FragmentReassembler {
     if (done == DROPPED) {
       return -1;
     }
-    return build(done, out);
+    return done.build(out); // no lock: nobody else can reach an unlinked datagram
   }
 
   /** Returns {@link #HELD}, {@link #DROPPED}, or the completed datagram, already unlinked. */
-  private Datagram fileLocked(byte[] p, int off, boolean v6, int headerLength, int nextHeaderField,
+  private FragmentedDatagram fileLocked(byte[] p, int off, boolean v6, int headerLength, int nextHeaderField,
       int dataOff, int dataLength, int fragmentOffset, boolean more, long now, DropReason malformed) {
     expireLocked(now);
     long srcHigh;
@@ -373,7 +370,7 @@ public final class FragmentReassembler {
     long hash = v6
         ? SipHash.hash5(key0, key1, srcHigh, srcLow, dstHigh, dstLow, id & 0xFFFF_FFFFL)
         : SipHash.hash2(key0, key1, srcLow << 32 | dstLow, (long) protocol << 32 | id);
-    Datagram d = find(hash, v6, srcHigh, srcLow, dstHigh, dstLow, protocol, id);
+    FragmentedDatagram d = find(hash, v6, srcHigh, srcLow, dstHigh, dstLow, protocol, id);
     if (d != null && d.droppedFor != null) {
       // RFC 5722 §4: the fragments of a dropped datagram that were not yet received go too.
       drops.increment(d.droppedFor);
@@ -437,20 +434,19 @@ public final class FragmentReassembler {
       d.used += headerLength;
     }
     System.arraycopy(p, dataOff, d.arena, d.used, dataLength);
-    insertPiece(d, at, fragmentOffset, end, d.used);
+    d.insertPiece(at, fragmentOffset, end, d.used);
     d.used += dataLength;
     d.received += dataLength;
     d.maxEnd = Math.max(d.maxEnd, end);
     if (!more) {
       d.end = end;
     }
-    d.ecnSeen |= 1 << ecn(p, off, v6);
+    d.noteEcn(p, off);
     // Pieces are disjoint and lie in [0, end), so they cover it exactly when their sizes add up.
     if (d.end < 0 || d.headerPos < 0 || d.received != d.end) {
       return HELD;
     }
-    if ((d.ecnSeen & 1 << ECN_CE) != 0 && (d.ecnSeen & 1 << ECN_NOT_ECT) != 0) {
-      // RFC 3168 §5.3: CE must not be lost, nor set on a datagram with a Not-ECT fragment.
+    if (d.ecnInconsistent()) {
       countFragments(d, DropReason.FRAGMENT_INCONSISTENT);
       remove(d);
       return DROPPED;
@@ -459,28 +455,12 @@ public final class FragmentReassembler {
     return d;
   }
 
-  private static int ecn(byte[] p, int off, boolean v6) {
-    return v6 ? (Bytes.u8(p, off + 1) >>> 4) & 3 : Bytes.u8(p, off + 1) & 3;
-  }
-
-  /** Inserts a fragment at sorted position {@code at}; {@link #reserve} made room for it. */
-  private static void insertPiece(Datagram d, int at, int start, int end, int pos) {
-    int tail = d.pieces - at;
-    System.arraycopy(d.starts, at, d.starts, at + 1, tail);
-    System.arraycopy(d.ends, at, d.ends, at + 1, tail);
-    System.arraycopy(d.positions, at, d.positions, at + 1, tail);
-    d.starts[at] = start;
-    d.ends[at] = end;
-    d.positions[at] = pos;
-    d.pieces++;
-  }
-
   /**
    * Makes room in {@code d} for {@code needed} buffer bytes and one more fragment, without crossing
    * the high watermark: if it would, the oldest other datagrams are evicted until the total is
    * back below the low watermark (FragmentSmack). False if even that is not enough.
    */
-  private boolean reserve(Datagram d, int needed) {
+  private boolean reserve(FragmentedDatagram d, int needed) {
     int capacity = d.arena.length;
     int slots = d.starts.length;
     // Grow by doubling, so a datagram reallocates a handful of times, never per fragment.
@@ -490,7 +470,7 @@ public final class FragmentReassembler {
     int grown = needed <= capacity
         ? capacity
         : Math.max(needed, Math.min(MAX_REASSEMBLED_LENGTH, capacity * 2));
-    long delta = grown - capacity + (long) PIECE_BYTES * (grownSlots - slots);
+    long delta = grown - capacity + (long) FragmentedDatagram.PIECE_BYTES * (grownSlots - slots);
     if (delta == 0) {
       return true;
     }
@@ -505,88 +485,41 @@ public final class FragmentReassembler {
         // No room for slack: grow exactly.
         grown = Math.max(needed, capacity);
         grownSlots = d.pieces < slots ? slots : slots + 1;
-        delta = grown - capacity + (long) PIECE_BYTES * (grownSlots - slots);
+        delta = grown - capacity + (long) FragmentedDatagram.PIECE_BYTES * (grownSlots - slots);
         if (bytesHeld + delta > highBytes) {
           return false;
         }
       }
     }
-    if (grown != capacity) {
-      d.arena = Arrays.copyOf(d.arena, grown);
-    }
-    if (grownSlots != slots) {
-      d.starts = Arrays.copyOf(d.starts, grownSlots);
-      d.ends = Arrays.copyOf(d.ends, grownSlots);
-      d.positions = Arrays.copyOf(d.positions, grownSlots);
-    }
+    d.grow(grown, grownSlots);
     bytesHeld += delta;
     return true;
   }
 
-  /** What {@code d} counts against the watermarks: its buffer and its fragment bookkeeping. */
-  private static long cost(Datagram d) {
-    return d.arena.length + (long) PIECE_BYTES * d.starts.length;
-  }
-
-  // ------------------------------------------------------------------ output (no lock)
-
-  /** Writes the completed datagram {@code d}, which no one else can reach any more, to out. */
-  private static int build(Datagram d, byte[] out) {
-    int headerLength = d.headerLength;
-    System.arraycopy(d.arena, d.headerPos, out, 0, headerLength);
-    for (int i = 0; i < d.pieces; i++) {
-      System.arraycopy(d.arena, d.positions[i], out, headerLength + d.starts[i], d.ends[i] - d.starts[i]);
-    }
-    int length = headerLength + d.end;
-    boolean ce = (d.ecnSeen & 1 << ECN_CE) != 0;
-    if (d.v6) {
-      // RFC 8200 §4.5: the offset-zero fragment's per-fragment headers, with the Next Header
-      // before the Fragment header taken from that Fragment header, and the payload length
-      // recomputed; the Fragment header itself is gone.
-      Bytes.put8(out, d.nextHeaderField, d.fragmentNextHeader);
-      Bytes.put16(out, 4, length - Ipv6Packet.HEADER_LENGTH);
-      if (ce) {
-        Bytes.put8(out, 1, Bytes.u8(out, 1) | ECN_CE << 4);
-      }
-    } else {
-      // RFC 791 §3.2: the first fragment's header, with the total length of the whole datagram,
-      // the fragment fields cleared and the checksum recomputed.
-      Bytes.put16(out, 2, length);
-      Bytes.put16(out, 6, 0);
-      if (ce) {
-        Bytes.put8(out, 1, Bytes.u8(out, 1) | ECN_CE);
-      }
-      Bytes.put16(out, 10, 0);
-      Bytes.put16(out, 10, Checksum.finish(Checksum.sum(out, 0, headerLength)));
-    }
-    return length;
-  }
-
   // ------------------------------------------------------------------ table and age list
 
-  private Datagram find(long hash, boolean v6, long srcHigh, long srcLow, long dstHigh, long dstLow,
+  private FragmentedDatagram find(long hash, boolean v6, long srcHigh, long srcLow, long dstHigh, long dstLow,
       int protocol, int id) {
     if (buckets == null) {
       return null;
     }
-    for (Datagram d = buckets[(int) hash & (buckets.length - 1)]; d != null; d = d.nextInBucket) {
-      if (d.hash == hash && d.v6 == v6 && d.id == id && d.protocol == protocol
-          && d.srcLow == srcLow && d.dstLow == dstLow && d.srcHigh == srcHigh && d.dstHigh == dstHigh) {
+    for (FragmentedDatagram d = buckets[(int) hash & (buckets.length - 1)]; d != null; d = d.nextInBucket) {
+      if (d.hasKey(hash, v6, srcHigh, srcLow, dstHigh, dstLow, protocol, id)) {
         return d;
       }
     }
     return null;
   }
 
-  private Datagram create(long hash, boolean v6, long srcHigh, long srcLow, long dstHigh,
+  private FragmentedDatagram create(long hash, boolean v6, long srcHigh, long srcLow, long dstHigh,
       long dstLow, int protocol, int id, long now) {
     if (datagrams >= maxDatagrams) {
       evictOldest(null, DropReason.FRAGMENT_TABLE_FULL);
     }
     if (buckets == null) {
-      buckets = new Datagram[Integer.highestOneBit(maxDatagrams - 1 | 1) << 1];
+      buckets = new FragmentedDatagram[Integer.highestOneBit(maxDatagrams - 1 | 1) << 1];
     }
-    Datagram d = new Datagram();
+    FragmentedDatagram d = new FragmentedDatagram();
     d.hash = hash;
     d.v6 = v6;
     d.srcHigh = srcHigh;
@@ -614,31 +547,23 @@ public final class FragmentReassembler {
    * Drops {@code d}'s fragments, counting them and the one being filed, and remembers its key
    * until its timeout so that later fragments are dropped too (RFC 5722 §4).
    */
-  private Datagram discard(Datagram d, DropReason reason) {
+  private FragmentedDatagram discard(FragmentedDatagram d, DropReason reason) {
     drops.increment(reason);
     countFragments(d, reason);
-    bytesHeld -= cost(d);
-    d.arena = Datagram.EMPTY_BYTES;
-    d.used = 0;
-    d.received = 0;
-    d.headerPos = -1;
-    d.starts = Datagram.EMPTY_INTS;
-    d.ends = Datagram.EMPTY_INTS;
-    d.positions = Datagram.EMPTY_INTS;
-    d.pieces = 0;
-    d.droppedFor = reason;
+    bytesHeld -= d.cost();
+    d.forget(reason);
     return DROPPED;
   }
 
-  private void countFragments(Datagram d, DropReason reason) {
+  private void countFragments(FragmentedDatagram d, DropReason reason) {
     for (int i = 0; i < d.pieces; i++) {
       drops.increment(reason);
     }
   }
 
   /** Evicts the oldest datagram other than {@code keep}, counting its fragments; false if none. */
-  private boolean evictOldest(Datagram keep, DropReason reason) {
-    Datagram victim = oldest == keep ? keep.younger : oldest;
+  private boolean evictOldest(FragmentedDatagram keep, DropReason reason) {
+    FragmentedDatagram victim = oldest == keep ? keep.younger : oldest;
     if (victim == null) {
       return false;
     }
@@ -656,12 +581,12 @@ public final class FragmentReassembler {
     }
   }
 
-  private void remove(Datagram d) {
+  private void remove(FragmentedDatagram d) {
     int bucket = (int) d.hash & (buckets.length - 1);
     if (buckets[bucket] == d) {
       buckets[bucket] = d.nextInBucket;
     } else {
-      Datagram before = buckets[bucket];
+      FragmentedDatagram before = buckets[bucket];
       while (before.nextInBucket != d) {
         before = before.nextInBucket;
       }
@@ -680,7 +605,7 @@ public final class FragmentReassembler {
     d.older = null;
     d.younger = null;
     d.nextInBucket = null;
-    bytesHeld -= cost(d);
+    bytesHeld -= d.cost();
     datagrams--;
   }
 
@@ -692,71 +617,21 @@ public final class FragmentReassembler {
     synchronized (lock) {
       int count = 0;
       long bytes = 0;
-      for (Datagram d = oldest; d != null; d = d.younger) {
+      for (FragmentedDatagram d = oldest; d != null; d = d.younger) {
         count++;
-        bytes += cost(d);
+        bytes += d.cost();
         if (find(d.hash, d.v6, d.srcHigh, d.srcLow, d.dstHigh, d.dstLow, d.protocol, d.id) != d) {
           throw new IllegalStateException("datagram not in its bucket");
         }
         if (d.younger == null ? youngest != d : d.younger.older != d) {
           throw new IllegalStateException("age list broken");
         }
-        int received = 0;
-        for (int i = 0; i < d.pieces; i++) {
-          if (d.starts[i] > d.ends[i] || i > 0 && d.ends[i - 1] > d.starts[i]) {
-            throw new IllegalStateException("pieces overlap or are unsorted");
-          }
-          received += d.ends[i] - d.starts[i];
-        }
-        if (received != d.received && d.droppedFor == null || d.used > d.arena.length
-            || d.pieces > d.starts.length || d.starts.length > MAX_FRAGMENTS_PER_DATAGRAM) {
-          throw new IllegalStateException("datagram bookkeeping broken");
-        }
+        d.checkInvariants(MAX_FRAGMENTS_PER_DATAGRAM);
       }
       if (count != datagrams || bytes != bytesHeld || count > maxDatagrams || bytesHeld > highBytes) {
         throw new IllegalStateException("counts: " + count + "/" + datagrams + " datagrams, "
             + bytes + "/" + bytesHeld + " bytes");
       }
     }
-  }
-
-  /** One datagram in reassembly, or the remembered key of one that was dropped. */
-  private static final class Datagram {
-    static final byte[] EMPTY_BYTES = new byte[0];
-    static final int[] EMPTY_INTS = new int[0];
-
-    long hash;
-    boolean v6;
-    long srcHigh;
-    long srcLow;
-    long dstHigh;
-    long dstLow;
-    /** IPv4 protocol; -1 for IPv6, whose key has none. */
-    int protocol;
-    int id;
-    long createdNanos;
-    Datagram older;
-    Datagram younger;
-    Datagram nextInBucket;
-    /** Non-null once the datagram was dropped: its key is kept only to drop later fragments. */
-    DropReason droppedFor;
-
-    /** The offset-zero fragment's headers, then every fragment's data, in arrival order. */
-    byte[] arena = EMPTY_BYTES;
-    int used;
-    int headerPos = -1;
-    int headerLength;
-    int nextHeaderField;
-    int fragmentNextHeader;
-    /** The end fixed by the last fragment, or -1 until it arrives. */
-    int end = -1;
-    int maxEnd;
-    int received;
-    int ecnSeen;
-    /** The fragments held, sorted by start: [starts[i], ends[i]) at arena[positions[i]]. */
-    int pieces;
-    int[] starts = EMPTY_INTS;
-    int[] ends = EMPTY_INTS;
-    int[] positions = EMPTY_INTS;
   }
 }

@@ -1,49 +1,52 @@
 package dev.sluice.stack;
 
 import dev.sluice.link.Device;
-import dev.sluice.link.MpmcRing;
+import dev.sluice.link.internal.MpmcRing;
 import dev.sluice.link.PacketBuffer;
 import dev.sluice.tcp.IsnGenerator;
 import dev.sluice.tcp.SynCookies;
 import dev.sluice.tcp.TcpConfig;
-import dev.sluice.tcp.TcpCounter;
 import dev.sluice.tcp.TcpEndpoints;
 import dev.sluice.tcp.TcpEngine;
 import dev.sluice.tcp.TcpStats;
 import dev.sluice.tcp.TcpTotals;
 import dev.sluice.wire.DropCounters;
 import dev.sluice.wire.DropReason;
+import dev.sluice.wire.IpAddress;
 import dev.sluice.wire.IpAddresses;
 import dev.sluice.wire.IpProtocol;
 import dev.sluice.wire.PacketDecoder;
-import dev.sluice.wire.TcpFlags;
-import dev.sluice.wire.TcpSegment;
+import java.io.IOException;
 import java.net.BindException;
 import java.net.ConnectException;
-import java.net.Inet4Address;
-import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.io.IOException;
 import java.net.NoRouteToHostException;
 import java.net.SocketException;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * One host: its interfaces and addresses, routing table, connection table, listeners, ephemeral
- * ports and receive workers. Segments go from a device's receive queue to a worker, and from the
- * worker to the connection's owner (see {@link Connection} for the ownership rules).
+ * One host: the application's entry point (listen, connect, ping, UDP), its receive workers and
+ * connection table, and the IP layer of the receive path. Segments go from a device's receive
+ * queue to a worker, and from the worker to the connection's owner (see {@link Connection} for
+ * the ownership rules). The parts live beside it:
+ *
+ * <ul>
+ *   <li>{@link Interfaces}: devices, our addresses and the routes (is it ours, which way out);
+ *   <li>{@link TcpDemux}: a segment to its connection, a listener ({@link PassiveOpen}: SYNs and
+ *       SYN cookies) or a RST;
+ *   <li>{@link Icmp}, {@link Udp}, {@link FragmentReassembler}: the other protocols;
+ *   <li>{@link Housekeeping}: the idle sweep, fragment expiry and stuck-connection watchdog.
+ * </ul>
  *
  * <p><b>Threads.</b> Interfaces are added before {@link #start()} (or before the first step of a
  * simulation) and never change afterwards. The connection table is lock-free for readers; the
- * listener map is a {@link ConcurrentHashMap}; the totals and drop counters are striped adders.
- * Nothing else is shared.
+ * listeners, UDP ports and pings are in concurrent maps; the totals and drop counters are striped
+ * adders; the pool of owner contexts is a lock-free ring. Nothing else is shared: each part says
+ * what it shares where it is declared.
  */
 public final class Host {
   private static final System.Logger LOG = System.getLogger("dev.sluice.stack");
@@ -53,20 +56,16 @@ public final class Host {
   private final Clock clock;
   private final IsnGenerator isn;
   private final ConnectionTable<Connection> table = new ConnectionTable<>(1024);
-  private final Map<Integer, Listener> listeners = new ConcurrentHashMap<>();
-  private final RouteTable routes = new RouteTable();
-  private final Map<String, Device> devices = new HashMap<>();
-  private final List<Device> deviceList = new ArrayList<>();
-  private final List<long[]> localAddresses = new ArrayList<>(); // {ipv6 ? 1 : 0, high, low}
-  private long[][] locals = new long[0][];
+  private final Interfaces interfaces = new Interfaces();
   private final EphemeralPorts ports;
   private final TcpTotals totals = new TcpTotals();
   private final DropCounters drops = new DropCounters();
   private final LongAdder ownershipViolations = new LongAdder();
   private final LongAdder connectionFaults = new LongAdder();
+  private final LongAdder workerFaults = new LongAdder();
+  private final java.util.concurrent.atomic.AtomicBoolean workerFaultLogged = new java.util.concurrent.atomic.AtomicBoolean();
   /** {@link FaultInjection#throwingPort()}, asked once. */
   private final int throwingPort;
-  private final LongAdder watchdogReports = new LongAdder();
   private final MpmcRing<OwnerContext> contexts = new MpmcRing<>(64);
   private final Worker[] workers;
   private final Icmp icmp;
@@ -77,12 +76,11 @@ public final class Host {
    * they are rare enough that the lock is never contended in steady state.
    */
   private final FragmentReassembler fragments = new FragmentReassembler(drops);
-  /** For listeners at their cap under a SYN flood (hostile input 10). */
-  private final SynCookies cookies;
-  /** How long after its last cookie a listener still checks ACKs for one: a cookie's lifetime. */
-  private static final long COOKIE_CHECK_NANOS = 128_000_000_000L;
+  /** Segments to their connection, a listener, or a RST. */
+  private final TcpDemux demux;
+  /** The idle sweep, fragment expiry and the stuck-connection watchdog. */
+  private final Housekeeping housekeeping;
   private volatile boolean started;
-  private long nextWatchdogScan;
 
   public Host(HostConfig config) {
     this.config = config;
@@ -93,9 +91,11 @@ public final class Host {
     // host reproducible, the default (SecureRandom-seeded) makes it unpredictable.
     java.util.random.RandomGenerator random = config.random();
     this.isn = new IsnGenerator(random.nextLong(), random.nextLong());
-    this.cookies = new SynCookies(random.nextLong(), random.nextLong());
+    SynCookies cookies = new SynCookies(random.nextLong(), random.nextLong());
+    this.demux = new TcpDemux(this, table, totals, new PassiveOpen(this, table, totals, isn, cookies));
     this.ports = new EphemeralPorts(49_152, 65_535, random.nextLong());
-    this.icmp = new Icmp(this, random.nextInt());
+    this.icmp = new Icmp(this, table, random.nextInt());
+    this.housekeeping = new Housekeeping(table, fragments, clock, config.watchdogNanos());
     long now = clock.nanos();
     this.workers = new Worker[config.workers()];
     for (int i = 0; i < workers.length; i++) {
@@ -114,33 +114,7 @@ public final class Host {
     if (started) {
       throw new IllegalStateException("interfaces are added before start()");
     }
-    int slash = addressWithPrefix.indexOf('/');
-    if (slash < 0) {
-      throw new IllegalArgumentException("address needs a prefix length, like 198.18.0.1/24: " + addressWithPrefix);
-    }
-    InetAddress address = literal(addressWithPrefix.substring(0, slash));
-    int prefix = Integer.parseInt(addressWithPrefix.substring(slash + 1));
-    if (!devices.containsKey(device.name())) {
-      devices.put(device.name(), device);
-      deviceList.add(device);
-      assignQueues(device);
-    }
-    byte[] bytes = address.getAddress();
-    if (address instanceof Inet4Address) {
-      int a = ByteBuffer.wrap(bytes).getInt();
-      localAddresses.add(new long[] {0, 0, Integer.toUnsignedLong(a)});
-      int mask = prefix == 0 ? 0 : -1 << (32 - prefix);
-      routes.add(Route.ipv4(a & mask, prefix, device.name()));
-    } else {
-      ByteBuffer b = ByteBuffer.wrap(bytes);
-      long high = b.getLong();
-      long low = b.getLong();
-      localAddresses.add(new long[] {1, high, low});
-      long maskHigh = prefix == 0 ? 0 : prefix >= 64 ? -1L : -1L << (64 - prefix);
-      long maskLow = prefix <= 64 ? 0 : prefix == 128 ? -1L : -1L << (128 - prefix);
-      routes.add(Route.ipv6(high & maskHigh, low & maskLow, prefix, device.name()));
-    }
-    locals = localAddresses.toArray(new long[0][]);
+    interfaces.add(device, addressWithPrefix, this::assignQueues);
     return this;
   }
 
@@ -154,17 +128,6 @@ public final class Host {
           w.addSource(device, q);
         }
       }
-    }
-  }
-
-  private static InetAddress literal(String text) {
-    if (text.isEmpty() || !(Character.digit(text.charAt(0), 16) >= 0 || text.charAt(0) == ':')) {
-      throw new IllegalArgumentException("not an IP address literal: " + text);
-    }
-    try {
-      return InetAddress.ofLiteral(text);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("not an IP address literal: " + text, e);
     }
   }
 
@@ -197,22 +160,11 @@ public final class Host {
    * ({@link FaultInjection#discardReceived}).
    */
   public Listener listen(int port, int cap, TcpConfig tcp) throws BindException {
-    java.util.Objects.requireNonNull(tcp, "tcp");
-    if (port < 1 || port > 65_535) {
-      throw new IllegalArgumentException("port out of range [1, 65535]: " + port);
-    }
-    if (cap < 1) {
-      throw new IllegalArgumentException("listen cap must be positive: " + cap);
-    }
-    Listener listener = new Listener(this, port, cap, config.faults().discardReceived(port), tcp);
-    if (listeners.putIfAbsent(port, listener) != null) {
-      throw new BindException("Address already in use: port " + port + " already has a listener");
-    }
-    return listener;
+    return demux.listen(port, cap, tcp);
   }
 
   void unlisten(Listener listener) {
-    listeners.remove(listener.port(), listener);
+    demux.unlisten(listener);
   }
 
   /**
@@ -234,26 +186,27 @@ public final class Host {
     if (address == null) {
       throw new SocketException("Unresolved address (Sluice does no DNS): " + remote);
     }
-    long[] parts = split(address);
-    boolean v6 = parts[0] == 1;
-    long remoteHigh = parts[1];
-    long remoteLow = parts[2];
-    Route route = v6 ? routes.lookupIpv6(remoteHigh, remoteLow) : routes.lookupIpv4((int) remoteLow);
+    IpAddress to = IpAddress.of(address);
+    boolean v6 = to.ipv6();
+    long remoteHigh = to.high();
+    long remoteLow = to.low();
+    Route route = interfaces.routeTo(v6, remoteHigh, remoteLow);
     if (route == null) {
       throw new NoRouteToHostException("No route to host: " + remote);
     }
-    long[] local = localAddressOn(route.interfaceName(), v6);
+    IpAddress local = interfaces.localAddressOn(route.interfaceName(), v6);
     if (local == null) {
       throw new NoRouteToHostException("No " + (v6 ? "IPv6" : "IPv4") + " address on " + route.interfaceName());
     }
     int remotePort = remote.getPort();
     for (int attempt = 0; attempt < 8; attempt++) {
-      int localPort = ports.allocate(v6, local[1], local[2], remoteHigh, remoteLow, remotePort,
-          p -> table.get(v6, local[1], local[2], p, remoteHigh, remoteLow, remotePort) != null);
+      int localPort = ports.allocate(v6, local.high(), local.low(), remoteHigh, remoteLow, remotePort,
+          p -> table.get(v6, local.high(), local.low(), p, remoteHigh, remoteLow, remotePort) != null);
       if (localPort < 0) {
         throw new BindException("Cannot assign requested address: no ephemeral port free for " + remote);
       }
-      TcpEndpoints endpoints = new TcpEndpoints(v6, local[1], local[2], localPort, remoteHigh, remoteLow, remotePort);
+      TcpEndpoints endpoints =
+          new TcpEndpoints(v6, local.high(), local.low(), localPort, remoteHigh, remoteLow, remotePort);
       long now = clock.nanos();
       TcpEngine engine = TcpEngine.connect(tcp, endpoints, endpoints.isn(isn, now), now);
       Connection c = newConnection(engine, null, null);
@@ -272,108 +225,21 @@ public final class Host {
     throw new ConnectException("Could not pick a free local port for " + remote);
   }
 
-  private long[] localAddressOn(String interfaceName, boolean v6) {
-    Device device = devices.get(interfaceName);
-    if (device == null) {
-      return null;
-    }
-    for (long[] local : locals) {
-      if ((local[0] == 1) == v6) {
-        Route own = v6 ? routes.lookupIpv6(local[1], local[2]) : routes.lookupIpv4((int) local[2]);
-        if (own != null && own.interfaceName().equals(interfaceName)) {
-          return local;
-        }
-      }
-    }
-    return null;
-  }
-
   /**
    * A new connection whose timers live on {@code worker}'s wheel: the worker that received its
    * SYN, so that with steering its segments and its timers stay on one core; or, for an active
    * open, a worker chosen by hashing the tuple.
    */
-  private Connection newConnection(TcpEngine engine, Listener listener, Worker worker) {
+  Connection newConnection(TcpEngine engine, Listener listener, Worker worker) {
     TcpEndpoints e = engine.endpoints();
     Device device = deviceFor(e);
     Worker home = worker != null ? worker : workers[Math.floorMod(hash(e), workers.length)];
     return new Connection(this, engine, device, home, listener, config.backlogLimit());
   }
 
-  private Device deviceFor(TcpEndpoints e) {
-    return deviceFor(e.ipv6(), e.remoteHigh(), e.remoteLow());
-  }
-
-  /** The device the route to {@code remote} goes out of, or null if there is no route. */
-  Device deviceFor(boolean v6, long remoteHigh, long remoteLow) {
-    Route route = v6 ? routes.lookupIpv6(remoteHigh, remoteLow) : routes.lookupIpv4((int) remoteLow);
-    return route == null ? null : devices.get(route.interfaceName());
-  }
-
-  /**
-   * An ICMP error quoting one of our packets. If it quotes a TCP segment of a live connection,
-   * the connection gets it through the ownership protocol: "fragmentation needed" / "packet too
-   * big" as a path MTU, protocol and port unreachable as a hard error. Returns the connection the
-   * caller now owns, or null.
-   */
-  Connection icmpError(PacketDecoder d, long now) {
-    dev.sluice.wire.IcmpMessage m = d.icmp();
-    byte[] buf = m.buffer();
-    int q = m.bodyOffset();
-    int quoted = m.bodyLength();
-    boolean v6 = d.ipVersion() == 6;
-    int tcp;
-    long localHigh;
-    long localLow;
-    long remoteHigh;
-    long remoteLow;
-    if (v6) {
-      if (quoted < 40 + 8 || dev.sluice.wire.Bytes.u8(buf, q + 6) != IpProtocol.TCP) {
-        drops.increment(DropReason.ICMP_NO_SOCKET);
-        return null;
-      }
-      localHigh = dev.sluice.wire.Bytes.i64(buf, q + 8);
-      localLow = dev.sluice.wire.Bytes.i64(buf, q + 16);
-      remoteHigh = dev.sluice.wire.Bytes.i64(buf, q + 24);
-      remoteLow = dev.sluice.wire.Bytes.i64(buf, q + 32);
-      tcp = q + 40;
-    } else {
-      int ihl = quoted < 1 ? 0 : (buf[q] & 0x0F) * 4;
-      if (ihl < 20 || quoted < ihl + 8 || dev.sluice.wire.Bytes.u8(buf, q + 9) != IpProtocol.TCP) {
-        drops.increment(DropReason.ICMP_NO_SOCKET);
-        return null;
-      }
-      localHigh = 0;
-      localLow = Integer.toUnsignedLong(dev.sluice.wire.Bytes.i32(buf, q + 12));
-      remoteHigh = 0;
-      remoteLow = Integer.toUnsignedLong(dev.sluice.wire.Bytes.i32(buf, q + 16));
-      tcp = q + ihl;
-    }
-    Connection c = table.get(v6, localHigh, localLow, dev.sluice.wire.Bytes.u16(buf, tcp), remoteHigh, remoteLow,
-        dev.sluice.wire.Bytes.u16(buf, tcp + 2));
-    if (c == null) {
-      drops.increment(DropReason.ICMP_NO_SOCKET);
-      return null;
-    }
-    int seq = Icmp.quotedSequence(buf, tcp);
-    long mtu = m.reportedMtu();
-    boolean pathMtu = v6 ? m.type() == dev.sluice.wire.IcmpType.V6_PACKET_TOO_BIG
-        : m.type() == dev.sluice.wire.IcmpType.V4_DESTINATION_UNREACHABLE
-            && m.code() == dev.sluice.wire.IcmpType.V4_CODE_FRAGMENTATION_NEEDED;
-    boolean hard = v6 ? m.type() == dev.sluice.wire.IcmpType.V6_DESTINATION_UNREACHABLE && m.code() == 4
-        : m.type() == dev.sluice.wire.IcmpType.V4_DESTINATION_UNREACHABLE
-            && (m.code() == dev.sluice.wire.IcmpType.V4_CODE_PORT_UNREACHABLE
-                || m.code() == dev.sluice.wire.IcmpType.V4_CODE_PROTOCOL_UNREACHABLE);
-    boolean owned;
-    if (pathMtu) {
-      owned = c.icmpError(AppCall.Kind.PATH_MTU, seq, (int) Math.min(mtu, Integer.MAX_VALUE), now);
-    } else if (hard) {
-      owned = c.icmpError(AppCall.Kind.ICMP_UNREACHABLE, seq, 0, now);
-    } else {
-      drops.increment(DropReason.ICMP_SOFT_ERROR); // net/host unreachable, time exceeded: soft
-      return null;
-    }
-    return owned ? c : null;
+  /** The device a connection's segments leave through, or null if there is no route to its peer. */
+  Device deviceFor(TcpEndpoints e) {
+    return interfaces.deviceFor(e.ipv6(), e.remoteHigh(), e.remoteLow());
   }
 
   /**
@@ -382,16 +248,12 @@ public final class Host {
    * without a route.
    */
   public long ping(InetAddress address, long timeoutNanos) throws IOException {
-    long[] remote = split(address);
-    boolean v6 = remote[0] == 1;
-    long high = remote[1];
-    long low = remote[2];
-    Route route = v6 ? routes.lookupIpv6(high, low) : routes.lookupIpv4((int) low);
-    long[] local = route == null ? null : localAddressOn(route.interfaceName(), v6);
+    IpAddress remote = IpAddress.of(address);
+    IpAddress local = interfaces.sourceFor(remote);
     if (local == null) {
       throw new NoRouteToHostException("No route to host: " + address.getHostAddress());
     }
-    return icmp.ping(v6, high, low, local, timeoutNanos);
+    return icmp.ping(remote, local, timeoutNanos);
   }
 
   /** Binds a UDP port; see {@link UdpEndpoint}. Throws {@link BindException} if taken. */
@@ -399,21 +261,9 @@ public final class Host {
     return udp.bind(port, queueCapacity);
   }
 
-  /** The local address to send from towards {@code remote}, as {ipv6, high, low}, or null. */
-  long[] sourceFor(boolean v6, long remoteHigh, long remoteLow) {
-    Route route = v6 ? routes.lookupIpv6(remoteHigh, remoteLow) : routes.lookupIpv4((int) remoteLow);
-    return route == null ? null : localAddressOn(route.interfaceName(), v6);
-  }
-
-  /** An address as {ipv6 ? 1 : 0, high, low}: IPv4 as high 0 and the address in the low bits. */
-  static long[] split(InetAddress address) {
-    ByteBuffer b = ByteBuffer.wrap(address.getAddress());
-    boolean v6 = address instanceof Inet6Address;
-    return new long[] {v6 ? 1 : 0, v6 ? b.getLong() : 0, v6 ? b.getLong() : Integer.toUnsignedLong(b.getInt())};
-  }
-
-  String formatAddress(boolean v6, long high, long low) {
-    return address(v6, high, low);
+  /** Its interfaces, addresses and routes. */
+  Interfaces interfaces() {
+    return interfaces;
   }
 
   private static int hash(TcpEndpoints e) {
@@ -426,7 +276,9 @@ public final class Host {
 
   /**
    * A worker's packet. Returns the connection the worker now owns and must drain, or null. The
-   * buffer is released here, or handed to a connection's backlog.
+   * buffer is released here, or handed to a connection's backlog. Addresses are read from the
+   * views as primitive halves and passed on so (never as {@link IpAddress}): in steady state a
+   * packet allocates nothing here.
    */
   Connection receive(PacketBuffer packet, OwnerContext ctx, long now) {
     PacketDecoder decoder = ctx.decoder;
@@ -442,7 +294,7 @@ public final class Host {
     if (protocol != IpProtocol.TCP) {
       Connection owned = null;
       if ((protocol == IpProtocol.ICMP || protocol == IpProtocol.ICMPV6)
-          && isLocal(v6, v6 ? decoder.ipv6().destinationHigh() : 0,
+          && interfaces.isLocal(v6, v6 ? decoder.ipv6().destinationHigh() : 0,
               v6 ? decoder.ipv6().destinationLow() : Integer.toUnsignedLong(decoder.ipv4().destination()))) {
         owned = icmp.receive(decoder, ctx, now);
         packet.release();
@@ -458,71 +310,19 @@ public final class Host {
     long dstLow = v6 ? decoder.ipv6().destinationLow() : Integer.toUnsignedLong(decoder.ipv4().destination());
     long srcHigh = v6 ? decoder.ipv6().sourceHigh() : 0;
     long srcLow = v6 ? decoder.ipv6().sourceLow() : Integer.toUnsignedLong(decoder.ipv4().source());
-    if (!isLocal(v6, dstHigh, dstLow)) {
+    if (!interfaces.isLocal(v6, dstHigh, dstLow)) {
       drops.increment(DropReason.NOT_FOR_US);
       packet.release();
       return null;
     }
-    if (isLocal(v6, srcHigh, srcLow)) {
+    if (interfaces.isLocal(v6, srcHigh, srcLow)) {
       // LAND (CVE-1999-0016, hostile input 18): our own address arriving from the wire is a
       // martian source (RFC 1122 §3.2.1.3); answering it loops forever if the path reflects it.
       drops.increment(v6 ? DropReason.IPV6_BAD_SOURCE : DropReason.IPV4_BAD_SOURCE);
       packet.release();
       return null;
     }
-    TcpSegment seg = decoder.tcp();
-    Connection c = table.get(v6, dstHigh, dstLow, seg.destinationPort(), srcHigh, srcLow, seg.sourcePort());
-    if (c != null) {
-      Connection.Delivery outcome = c.deliver(packet, seg, now);
-      if (outcome == Connection.Delivery.OWNED_DIRECT) {
-        packet.release();
-      }
-      return outcome.owned() ? c : null;
-    }
-    TcpEndpoints endpoints = new TcpEndpoints(v6, dstHigh, dstLow, seg.destinationPort(), srcHigh, srcLow, seg.sourcePort());
-    int flags = seg.flags();
-    Listener listener = listeners.get(seg.destinationPort());
-    if (listener != null && (flags & (TcpFlags.SYN | TcpFlags.ACK | TcpFlags.RST)) == TcpFlags.SYN) {
-      Connection created = passiveOpen(listener, endpoints, seg, ctx, now);
-      packet.release();
-      return created;
-    }
-    if (listener != null && (flags & (TcpFlags.SYN | TcpFlags.ACK | TcpFlags.RST)) == TcpFlags.ACK
-        && listener.sentCookiesWithin(now, COOKIE_CHECK_NANOS)) {
-      // The ACK may complete a handshake whose SYN-ACK carried a cookie (RFC 4987 §3.6).
-      int mss = cookies.mss(endpoints, seg.sequenceNumber(), seg.acknowledgmentNumber(), now);
-      if (mss > 0) {
-        Connection created = null;
-        if (table.size() >= config.maxConnections()) {
-          totals.drop(DropReason.HOST_CONNECTION_LIMIT);
-        } else if (listener.admitCookie()) {
-          created = acceptCookie(listener, endpoints, seg, mss, ctx, now);
-        } else {
-          totals.drop(DropReason.LISTEN_QUEUE_FULL);
-        }
-        packet.release();
-        return created;
-      }
-      totals.increment(TcpCounter.SYN_COOKIES_FAILED); // and answered with a RST below, as any stray ACK
-    }
-    if (listener != null && (flags & (TcpFlags.SYN | TcpFlags.ACK | TcpFlags.RST)) == 0) {
-      // RFC 9293 §3.10.7.2, fourth: a listener drops a segment with none of SYN, ACK or RST (a
-      // FIN alone, no flags at all); only a port nobody listens on answers it with a RST.
-      totals.drop(DropReason.TCP_LISTEN_NO_SYN);
-      packet.release();
-      return null;
-    }
-    // RFC 9293 §3.10.7.1: no connection, and no listener that takes it: answer with a RST.
-    totals.drop(DropReason.TCP_NO_CONNECTION);
-    int ipHeader = endpoints.ipHeaderLength();
-    int length = ctx.reset.write(seg, endpoints, ctx.tx, ipHeader);
-    packet.release();
-    if (length > 0) {
-      totals.increment(TcpCounter.RESETS_SENT);
-      totals.increment(TcpCounter.SEGMENTS_OUT);
-      transmitTcp(endpoints, deviceFor(endpoints), ctx, length, now);
-    }
-    return null;
+    return demux.receive(packet, decoder.tcp(), v6, dstHigh, dstLow, srcHigh, srcLow, ctx, now);
   }
 
   /**
@@ -537,7 +337,7 @@ public final class Host {
     boolean v6 = decoder.ipVersion() == 6;
     long dstHigh = v6 ? decoder.ipv6().destinationHigh() : 0;
     long dstLow = v6 ? decoder.ipv6().destinationLow() : Integer.toUnsignedLong(decoder.ipv4().destination());
-    if (!isLocal(v6, dstHigh, dstLow)) {
+    if (!interfaces.isLocal(v6, dstHigh, dstLow)) {
       drops.increment(DropReason.NOT_FOR_US);
       fragment.release();
       return null;
@@ -558,77 +358,6 @@ public final class Host {
 
   int fragmentDatagramsHeld() {
     return fragments.datagramsHeld();
-  }
-
-  private Connection passiveOpen(Listener listener, TcpEndpoints endpoints, TcpSegment syn, OwnerContext ctx,
-      long now) {
-    if (table.size() >= config.maxConnections()) {
-      totals.drop(DropReason.HOST_CONNECTION_LIMIT); // hostile input 32: the per-stack cap
-      return null;
-    }
-    if (!listener.admit()) {
-      if (listener.cookiesHelp()) {
-        sendCookieSynAck(listener, endpoints, syn, ctx, now); // keeps no state
-      } else {
-        totals.drop(DropReason.LISTEN_QUEUE_FULL); // the accept queue itself is full
-      }
-      return null;
-    }
-    TcpEngine engine = TcpEngine.accept(listener.tcpConfig(), endpoints, syn, endpoints.isn(isn, now), now);
-    Connection c = newConnection(engine, listener, ctx.worker);
-    c.tryAcquire();
-    Connection existing = table.putIfAbsent(endpoints, c);
-    if (existing != null) {
-      // Another worker created it from a copy of this SYN a moment ago (spray mode): the engine
-      // there will see the duplicate SYN through its own path; this one is discarded unseen.
-      listener.abandoned();
-      return null;
-    }
-    return c;
-  }
-
-  /**
-   * Answers a SYN for a listener at its cap with a SYN-ACK whose ISS is a cookie, and keeps
-   * nothing (RFC 4987 §3.6). It offers only the MSS: window scaling, SACK and timestamps need
-   * state that a cookie does not hold.
-   */
-  private void sendCookieSynAck(Listener listener, TcpEndpoints e, TcpSegment syn, OwnerContext ctx, long now) {
-    TcpConfig tcp = listener.tcpConfig();
-    int ipHeader = e.ipHeaderLength();
-    int peerMss = syn.options().mss() > 0 ? syn.options().mss() : (e.ipv6() ? 1220 : 536);
-    int iss = cookies.iss(e, syn.sequenceNumber(), peerMss, now);
-    dev.sluice.wire.TcpBuilder b = ctx.tcp.clearOptions().sourcePort(e.localPort()).destinationPort(e.remotePort())
-        .sequenceNumber(iss).acknowledgmentNumber(syn.sequenceNumber() + 1).flags(TcpFlags.SYN | TcpFlags.ACK)
-        .window(Math.min(tcp.receiveBufferBytes(), 0xFFFF)).urgentPointer(0)
-        .mss(tcp.mtu() - ipHeader - dev.sluice.wire.TcpSegment.MIN_HEADER_LENGTH);
-    int length = b.write(ctx.tx, ipHeader, 0, e.outgoingPseudoHeaderSum(b.headerLength()));
-    listener.cookieSent(now);
-    totals.increment(TcpCounter.SYN_COOKIES_SENT);
-    totals.increment(TcpCounter.SEGMENTS_OUT);
-    transmitTcp(e, deviceFor(e), ctx, length, now);
-  }
-
-  /** A connection made from a valid cookie in {@code ack}; its engine has taken the ACK already. */
-  private Connection acceptCookie(Listener listener, TcpEndpoints endpoints, TcpSegment ack, int mss,
-      OwnerContext ctx, long now) {
-    TcpEngine engine = TcpEngine.acceptCookie(listener.tcpConfig(), endpoints, ack, mss, now);
-    Connection c = newConnection(engine, listener, ctx.worker);
-    c.tryAcquire();
-    if (table.putIfAbsent(endpoints, c) != null) {
-      listener.abandoned(); // another worker made it from a copy of this ACK a moment ago
-      return null;
-    }
-    totals.increment(TcpCounter.SYN_COOKIES_RECEIVED);
-    return c;
-  }
-
-  private boolean isLocal(boolean v6, long high, long low) {
-    for (long[] local : locals) {
-      if ((local[0] == 1) == v6 && local[1] == high && local[2] == low) {
-        return true;
-      }
-    }
-    return false;
   }
 
   /** Writes the IP header in front of the TCP segment at {@code ctx.tx[ipHeader...]} and sends it. */
@@ -673,52 +402,17 @@ public final class Host {
     contexts.offer(ctx); // if the pool is full, the garbage collector takes it
   }
 
-  /**
-   * Called by an idle worker: once a second, worker 0 frees the buffers of connections idle for a
-   * second and runs the stuck-connection watchdog.
-   */
-  void idle(Worker worker) {
-    if (worker.index != 0) {
-      return;
-    }
-    long now = clock.nanos();
-    if (now - nextWatchdogScan < 0) {
-      return;
-    }
-    nextWatchdogScan = now + 1_000_000_000L;
-    sweepIdle(worker.context, now, 1_000_000_000L);
-    fragments.expire(now);
-    if (config.watchdogNanos() > 0) {
-      watchdogScan(now);
-    }
-  }
-
-  /** Frees the buffers of every connection idle for {@code idleNanos}, owning each in turn. */
-  void sweepIdle(OwnerContext ctx, long now, long idleNanos) {
-    table.forEach((endpoints, c) -> {
-      if (c.requestIdleRelease(now, idleNanos)) {
-        c.drain(ctx, now);
-      }
-    });
+  Housekeeping housekeeping() {
+    return housekeeping;
   }
 
   /**
    * Reports every connection whose peer's FIN was delivered but whose application has not closed
-   * within the watchdog time: the Q114541 symptom, when the bug is the application's.
+   * within the watchdog time: the Q114541 symptom, when the bug is the application's. Returns how
+   * many it reported now; each connection is reported once. Worker 0 runs it every second.
    */
   public int watchdogScan(long now) {
-    int[] reported = {0};
-    table.forEach((endpoints, c) -> {
-      if (c.endOfStreamDelivered() && !c.applicationClosed() && !c.watchdogReported
-          && now - c.endOfStreamAtNanos() > config.watchdogNanos()) {
-        c.watchdogReported = true;
-        watchdogReports.increment();
-        reported[0]++;
-        LOG.log(System.Logger.Level.WARNING, "stuck connection " + c + ": the peer's FIN was delivered "
-            + (now - c.endOfStreamAtNanos()) / 1_000_000 + " ms ago and the application has not closed");
-      }
-    });
-    return reported[0];
+    return housekeeping.watchdogScan(now);
   }
 
   // ------------------------------------------------------------------ observation
@@ -740,6 +434,23 @@ public final class Host {
   void connectionFaulted(Connection c, Throwable fault) {
     connectionFaults.increment();
     LOG.log(System.Logger.Level.ERROR, "internal error on " + c + ": the connection was reset and closed", fault);
+  }
+
+  /**
+   * A worker's step threw outside any connection (see {@link Worker#step}): counted, and logged
+   * with its trace the first time only, so a bug hit by every packet cannot flood the log.
+   */
+  void workerFaulted(Worker worker, Throwable fault) {
+    workerFaults.increment();
+    if (!workerFaultLogged.getAndSet(true)) {
+      LOG.log(System.Logger.Level.ERROR, "internal error in receive worker " + worker.index
+          + ": the packet was dropped and the worker goes on (further errors are only counted)", fault);
+    }
+  }
+
+  /** Worker steps that threw outside any connection; see {@link #workerFaulted}. */
+  public long workerFaults() {
+    return workerFaults.sum();
   }
 
   /** Connections whose processing threw and that were reset in containment (see {@code Connection}). */
@@ -829,7 +540,7 @@ public final class Host {
 
   /** Stuck connections the watchdog has reported. */
   public long watchdogReports() {
-    return watchdogReports.sum();
+    return housekeeping.watchdogReports();
   }
 
   /** The live connections, a weakly consistent snapshot. */

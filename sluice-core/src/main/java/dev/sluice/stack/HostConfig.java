@@ -54,70 +54,67 @@ public record HostConfig(int workers, Steering steering, TcpConfig tcp, int back
   }
 
   public static HostConfig defaults() {
-    return new HostConfig(Runtime.getRuntime().availableProcessors(), Steering.STEER, TcpConfig.defaults(),
-        1024, 30_000_000_000L, 60_000_000_000L, 1_000_000L, 512, Clock.SYSTEM, ConnectionObserver.NONE,
-        new SecureRandom(), FaultInjection.NONE, 1_000_000);
+    return builder().build();
   }
 
-  public HostConfig withWorkers(int n) {
-    return new HostConfig(n, steering, tcp, backlogLimit, watchdogNanos, callTimeoutNanos, timerTickNanos,
-        timerSlots, clock, observer, random, faults, maxConnections);
+  public static Builder builder() {
+    return new Builder();
   }
 
-  public HostConfig withSteering(Steering s) {
-    return new HostConfig(workers, s, tcp, backlogLimit, watchdogNanos, callTimeoutNanos, timerTickNanos,
-        timerSlots, clock, observer, random, faults, maxConnections);
-  }
-
-  public HostConfig withTcp(TcpConfig t) {
-    return new HostConfig(workers, steering, t, backlogLimit, watchdogNanos, callTimeoutNanos, timerTickNanos,
-        timerSlots, clock, observer, random, faults, maxConnections);
-  }
-
-  public HostConfig withBacklogLimit(int limit) {
-    return new HostConfig(workers, steering, tcp, limit, watchdogNanos, callTimeoutNanos, timerTickNanos,
-        timerSlots, clock, observer, random, faults, maxConnections);
-  }
-
-  public HostConfig withWatchdogNanos(long nanos) {
-    return new HostConfig(workers, steering, tcp, backlogLimit, nanos, callTimeoutNanos, timerTickNanos,
-        timerSlots, clock, observer, random, faults, maxConnections);
-  }
-
-  public HostConfig withCallTimeoutNanos(long nanos) {
-    return new HostConfig(workers, steering, tcp, backlogLimit, watchdogNanos, nanos, timerTickNanos,
-        timerSlots, clock, observer, random, faults, maxConnections);
-  }
-
-  public HostConfig withClock(Clock c) {
-    return new HostConfig(workers, steering, tcp, backlogLimit, watchdogNanos, callTimeoutNanos, timerTickNanos,
-        timerSlots, c, observer, random, faults, maxConnections);
-  }
-
-  public HostConfig withObserver(ConnectionObserver o) {
-    return new HostConfig(workers, steering, tcp, backlogLimit, watchdogNanos, callTimeoutNanos, timerTickNanos,
-        timerSlots, clock, o, random, faults, maxConnections);
+  /** A builder that starts from this configuration. */
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.workers = workers;
+    b.steering = steering;
+    b.tcp = tcp;
+    b.backlogLimit = backlogLimit;
+    b.watchdogNanos = watchdogNanos;
+    b.callTimeoutNanos = callTimeoutNanos;
+    b.timerTickNanos = timerTickNanos;
+    b.timerSlots = timerSlots;
+    b.clock = clock;
+    b.observer = observer;
+    b.random = random;
+    b.faults = faults;
+    b.maxConnections = maxConnections;
+    return b;
   }
 
   /**
-   * Where the host draws its secrets (ISN key, SYN-cookie key, ephemeral-port secret, ICMP
-   * identifier): a seeded generator, such as {@code new SplittableRandom(seed)}, makes a host
-   * reproducible. The default is seeded by {@link SecureRandom}.
+   * Mutable companion of {@link HostConfig}, in the style of {@link TcpConfig.Builder}; its initial
+   * values are the defaults. The fields are the record's components, documented there.
    */
-  public HostConfig withRandom(RandomGenerator r) {
-    return new HostConfig(workers, steering, tcp, backlogLimit, watchdogNanos, callTimeoutNanos, timerTickNanos,
-        timerSlots, clock, observer, r, faults, maxConnections);
-  }
+  public static final class Builder {
+    public int workers = Runtime.getRuntime().availableProcessors();
+    public Steering steering = Steering.STEER;
+    public TcpConfig tcp = TcpConfig.defaults();
+    public int backlogLimit = 1024;
+    public long watchdogNanos = 30_000_000_000L;
+    public long callTimeoutNanos = 60_000_000_000L;
+    public long timerTickNanos = 1_000_000L;
+    public int timerSlots = 512;
+    public Clock clock = Clock.SYSTEM;
+    public ConnectionObserver observer = ConnectionObserver.NONE;
+    /**
+     * Where the host draws its secrets: a seeded generator, such as {@code new
+     * SplittableRandom(seed)}, makes a host reproducible. The default is seeded by {@link
+     * SecureRandom}.
+     */
+    public RandomGenerator random = new SecureRandom();
+    public FaultInjection faults = FaultInjection.NONE;
+    public int maxConnections = 1_000_000;
 
-  /** The most connections the host keeps at once (default 1,000,000). */
-  public HostConfig withMaxConnections(int n) {
-    return new HostConfig(workers, steering, tcp, backlogLimit, watchdogNanos, callTimeoutNanos, timerTickNanos,
-        timerSlots, clock, observer, random, faults, n);
-  }
+    private Builder() {}
 
-  /** Deliberate misbehaviour for tests and benchmarks; see {@link FaultInjection}. */
-  public HostConfig withFaults(FaultInjection f) {
-    return new HostConfig(workers, steering, tcp, backlogLimit, watchdogNanos, callTimeoutNanos, timerTickNanos,
-        timerSlots, clock, observer, random, f, maxConnections);
+    /** Applies {@code changes} to this builder and builds. */
+    public HostConfig buildWith(java.util.function.Consumer<Builder> changes) {
+      changes.accept(this);
+      return build();
+    }
+
+    public HostConfig build() {
+      return new HostConfig(workers, steering, tcp, backlogLimit, watchdogNanos, callTimeoutNanos,
+          timerTickNanos, timerSlots, clock, observer, random, faults, maxConnections);
+    }
   }
 }

@@ -1,11 +1,12 @@
 package dev.sluice.stack;
 
 import dev.sluice.link.Device;
-import dev.sluice.wire.Bytes;
 import dev.sluice.wire.Checksum;
 import dev.sluice.wire.DropReason;
 import dev.sluice.wire.IcmpMessage;
+import dev.sluice.wire.IcmpQuote;
 import dev.sluice.wire.IcmpType;
+import dev.sluice.wire.IpAddress;
 import dev.sluice.wire.IpProtocol;
 import dev.sluice.wire.PacketDecoder;
 import java.net.SocketTimeoutException;
@@ -18,13 +19,16 @@ import java.util.concurrent.locks.LockSupport;
  * replies, and hands errors that quote one of our TCP segments to that connection (path MTU,
  * RFC 1191 §6.4 and RFC 8201 §5.4; hard errors, RFC 1122 §4.2.3.9 with RFC 5927).
  *
- * <p>Threads: workers call {@link #receive}; any thread may {@link #ping}. Outstanding pings sit
+ * <p>Threads: workers call {@link #receive}; any thread may {@link #ping}. An error is read through
+ * the owner context's {@link IcmpQuote}, so receiving one allocates nothing. Outstanding pings sit
  * in a concurrent map keyed by sequence number; the worker that sees the reply completes it.
  */
 final class Icmp {
   private static final int PING_PAYLOAD = 56; // as ping(8)
 
   private final Host host;
+  /** Where an error finds the connection that sent what it quotes; lock-free reads. */
+  private final ConnectionTable<Connection> connections;
   private final int identifier;
   private final AtomicInteger sequence = new AtomicInteger();
   private final ConcurrentHashMap<Integer, PendingPing> pending = new ConcurrentHashMap<>();
@@ -40,8 +44,9 @@ final class Icmp {
     }
   }
 
-  Icmp(Host host, int identifier) {
+  Icmp(Host host, ConnectionTable<Connection> connections, int identifier) {
     this.host = host;
+    this.connections = connections;
     this.identifier = identifier & 0xFFFF;
   }
 
@@ -66,10 +71,53 @@ final class Icmp {
       LockSupport.unpark(p.waiter);
       return null;
     } else if (m.isError()) {
-      return host.icmpError(d, now);
+      return error(m, ctx, now);
     }
     // Router solicitations and the rest of neighbour discovery mean nothing on a TUN link.
     return null;
+  }
+
+  /**
+   * An ICMP error quoting one of our packets. If it quotes a TCP segment of a live connection,
+   * the connection gets it through the ownership protocol: "fragmentation needed" (RFC 1191 §4)
+   * and "packet too big" (RFC 4443 §3.2) as a path MTU, protocol and port unreachable as a hard
+   * error (RFC 1122 §4.2.3.9); the engine checks the quoted sequence number (RFC 5927 §4.1).
+   * Other errors (net or host unreachable, time exceeded) are soft and only counted. Returns the
+   * connection the caller now owns, or null.
+   */
+  private Connection error(IcmpMessage m, OwnerContext ctx, long now) {
+    IcmpQuote quote = ctx.quote;
+    DropReason refused = quote.wrap(m);
+    if (refused != null) {
+      host.dropped(refused);
+      return null;
+    }
+    // The quote is of a packet we sent: its source is our end of the connection.
+    Connection c = connections.get(quote.isIpv6(), quote.sourceHigh(), quote.sourceLow(), quote.sourcePort(),
+        quote.destinationHigh(), quote.destinationLow(), quote.destinationPort());
+    if (c == null) {
+      host.dropped(DropReason.ICMP_NO_SOCKET);
+      return null;
+    }
+    boolean v6 = m.isIpv6();
+    int type = m.type();
+    int code = m.code();
+    boolean pathMtu = v6 ? type == IcmpType.V6_PACKET_TOO_BIG
+        : type == IcmpType.V4_DESTINATION_UNREACHABLE && code == IcmpType.V4_CODE_FRAGMENTATION_NEEDED;
+    boolean hard = v6 ? type == IcmpType.V6_DESTINATION_UNREACHABLE && code == IcmpType.V6_CODE_PORT_UNREACHABLE
+        : type == IcmpType.V4_DESTINATION_UNREACHABLE
+            && (code == IcmpType.V4_CODE_PORT_UNREACHABLE || code == IcmpType.V4_CODE_PROTOCOL_UNREACHABLE);
+    boolean owned;
+    if (pathMtu) {
+      owned = c.icmpError(AppCall.Kind.PATH_MTU, quote.sequenceNumber(),
+          (int) Math.min(m.reportedMtu(), Integer.MAX_VALUE), now);
+    } else if (hard) {
+      owned = c.icmpError(AppCall.Kind.ICMP_UNREACHABLE, quote.sequenceNumber(), 0, now);
+    } else {
+      host.dropped(DropReason.ICMP_SOFT_ERROR); // net/host unreachable, time exceeded: soft
+      return null;
+    }
+    return owned ? c : null;
   }
 
   /** Answers an echo request with the same identifier, sequence and data. */
@@ -92,7 +140,8 @@ final class Icmp {
    * Sends an echo request to {@code dst} and waits for its reply. Returns the round trip in
    * nanoseconds; throws {@link SocketTimeoutException} if none comes within the timeout.
    */
-  long ping(boolean v6, long dstHigh, long dstLow, long[] local, long timeoutNanos) throws SocketTimeoutException {
+  long ping(IpAddress remote, IpAddress local, long timeoutNanos) throws SocketTimeoutException {
+    boolean v6 = remote.ipv6();
     int seq = sequence.getAndIncrement() & 0xFFFF;
     PendingPing p = new PendingPing(Thread.currentThread(), host.clock().nanos());
     pending.put(seq, p);
@@ -103,7 +152,8 @@ final class Icmp {
         ctx.tx[ipHeader + IcmpMessage.HEADER_LENGTH + i] = (byte) i;
       }
       ctx.icmp.echo(v6 ? IcmpType.V6_ECHO_REQUEST : IcmpType.V4_ECHO_REQUEST, identifier, seq);
-      send(v6, local[1], local[2], dstHigh, dstLow, IcmpMessage.HEADER_LENGTH + PING_PAYLOAD, ctx, p.sentAt);
+      send(v6, local.high(), local.low(), remote.high(), remote.low(), IcmpMessage.HEADER_LENGTH + PING_PAYLOAD, ctx,
+          p.sentAt);
     } finally {
       host.returnContext(ctx);
     }
@@ -112,7 +162,7 @@ final class Icmp {
       long left = deadline - System.nanoTime();
       if (left <= 0) {
         pending.remove(seq);
-        throw new SocketTimeoutException("no echo reply from " + host.formatAddress(v6, dstHigh, dstLow)
+        throw new SocketTimeoutException("no echo reply from " + (v6 ? "[" + remote + "]" : remote)
             + " within " + timeoutNanos / 1_000_000 + " ms");
       }
       LockSupport.parkNanos(this, left);
@@ -134,16 +184,11 @@ final class Icmp {
       ipHeader = ctx.ipv4.protocol(IpProtocol.ICMP).ttl(64).dontFragment(false)
           .source((int) srcLow).destination((int) dstLow).write(ctx.tx, 0, icmpLength);
     }
-    Device device = host.deviceFor(v6, dstHigh, dstLow);
+    Device device = host.interfaces().deviceFor(v6, dstHigh, dstLow);
     if (device == null) {
       host.dropped(DropReason.NOT_FOR_US);
       return;
     }
     device.transmit(ctx.tx, 0, ipHeader + icmpLength, now);
-  }
-
-  /** The quoted packet's TCP sequence number, at {@code tcpOffset} in {@code buf}. */
-  static int quotedSequence(byte[] buf, int tcpOffset) {
-    return Bytes.i32(buf, tcpOffset + 4);
   }
 }

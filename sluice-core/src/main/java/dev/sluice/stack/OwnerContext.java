@@ -25,8 +25,10 @@ final class OwnerContext {
   final Ipv6Builder ipv6 = new Ipv6Builder();
   final dev.sluice.tcp.TcpReset reset = new dev.sluice.tcp.TcpReset();
   /** For SYN-ACKs sent with a cookie, without a connection. */
-  final dev.sluice.wire.TcpBuilder tcp = new dev.sluice.wire.TcpBuilder();
+  final dev.sluice.tcp.CookieSynAck synAck = new dev.sluice.tcp.CookieSynAck();
   final dev.sluice.wire.IcmpBuilder icmp = new dev.sluice.wire.IcmpBuilder();
+  /** Reads the segment an ICMP error quotes. */
+  final dev.sluice.wire.IcmpQuote quote = new dev.sluice.wire.IcmpQuote();
   final dev.sluice.wire.UdpBuilder udp = new dev.sluice.wire.UdpBuilder();
 
   /** Where a completed IP datagram is reassembled; made on the first fragment, since most hosts see none. */

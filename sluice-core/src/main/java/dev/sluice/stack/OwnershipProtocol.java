@@ -118,6 +118,9 @@ abstract class OwnershipProtocol extends TimerNode {
   private void beginSession(int units) {
     if ((int) SESSIONS.getAndAdd(this, 1) != 0) {
       onOwnershipViolation();
+      // Under -ea (every test run) a real violation fails loudly where it happens; the mutation
+      // tests break the protocol on purpose and expect the count instead.
+      assert mutation() != OwnershipMutation.NONE : "two threads own " + this + " at once";
     }
     owed = units;
     if (mutation() == OwnershipMutation.RELEASE_BEFORE_DRAIN) {
@@ -138,7 +141,11 @@ abstract class OwnershipProtocol extends TimerNode {
       }
       default -> { }
     }
-    int left = (int) PENDING.getAndAdd(this, -owed) - owed;
+    // Read owed once. After the add, a zero pending word belongs to whoever takes it next, and
+    // that thread writes owed: reading it again here could see the new owner's count instead of
+    // ours, compute a nonzero remainder, and run beside the new owner (found by sluice bench).
+    int units = owed;
+    int left = (int) PENDING.getAndAdd(this, -units) - units;
     if (left == 0) {
       return false;
     }

@@ -15,7 +15,7 @@ import java.util.Objects;
  * route), IPv4 values must fit in 32 bits, and the interface must be named. Length 0 is the
  * default route of its family and matches every address of it.
  */
-public record Route(
+record Route(
     boolean ipv6, long prefixHigh, long prefixLow, int prefixLength, String interfaceName,
     long gatewayHigh, long gatewayLow) {
 

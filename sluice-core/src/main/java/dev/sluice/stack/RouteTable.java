@@ -23,7 +23,7 @@ import java.util.Objects;
  * one's is refused, as {@code ip route add} refuses it ("File exists"). Replace a route by removing
  * it and adding the new one.
  */
-public final class RouteTable {
+final class RouteTable {
   private static final Comparator<Route> LONGEST_FIRST =
       Comparator.comparingInt(Route::prefixLength).reversed();
 

@@ -8,7 +8,7 @@ package dev.sluice.stack;
  *
  * <p>Like its wheel, a node is confined to the wheel's owning thread.
  */
-public class TimerNode {
+class TimerNode {
   private final Object owner;
 
   // Maintained by TimerWheel only. A node is scheduled exactly when wheel != null; it then sits in

@@ -23,7 +23,7 @@ import java.util.function.Consumer;
  * <p><b>Not thread-safe.</b> A wheel belongs to one receive-worker thread, which owns the
  * connections whose timers it holds; every method must be called from that thread.
  */
-public final class TimerWheel {
+final class TimerWheel {
   private static final int MAX_SLOTS = 1 << 30;
 
   private final long tickNanos;

@@ -1,9 +1,10 @@
 package dev.sluice.stack;
 
 import dev.sluice.link.Device;
-import dev.sluice.link.MpmcRing;
+import dev.sluice.link.internal.MpmcRing;
 import dev.sluice.link.PacketBuffer;
 import dev.sluice.wire.Checksum;
+import dev.sluice.wire.IpAddress;
 import dev.sluice.wire.IpProtocol;
 import dev.sluice.wire.PacketDecoder;
 import dev.sluice.wire.UdpDatagram;
@@ -103,12 +104,12 @@ public final class UdpEndpoint implements AutoCloseable {
     if (address == null) {
       throw new SocketException("Unresolved address (Sluice does no DNS): " + to);
     }
-    long[] remote = Host.split(address);
-    boolean v6 = remote[0] == 1;
-    long high = remote[1];
-    long low = remote[2];
-    long[] local = host.sourceFor(v6, high, low);
-    Device device = host.deviceFor(v6, high, low);
+    IpAddress remote = IpAddress.of(address);
+    boolean v6 = remote.ipv6();
+    long high = remote.high();
+    long low = remote.low();
+    IpAddress local = host.interfaces().sourceFor(remote);
+    Device device = host.interfaces().deviceFor(v6, high, low);
     if (local == null || device == null) {
       throw new NoRouteToHostException("No route to host: " + to);
     }
@@ -123,12 +124,13 @@ public final class UdpEndpoint implements AutoCloseable {
       System.arraycopy(data, off, ctx.tx, ipHeader + UdpDatagram.HEADER_LENGTH, len);
       ctx.udp.sourcePort(port).destinationPort(to.getPort());
       if (v6) {
-        ctx.udp.write(ctx.tx, 40, len, Checksum.pseudoHeaderIpv6(local[1], local[2], high, low, IpProtocol.UDP, 0));
-        ctx.ipv6.protocol(IpProtocol.UDP).hopLimit(64).source(local[1], local[2]).destination(high, low)
+        ctx.udp.write(ctx.tx, 40, len,
+            Checksum.pseudoHeaderIpv6(local.high(), local.low(), high, low, IpProtocol.UDP, 0));
+        ctx.ipv6.protocol(IpProtocol.UDP).hopLimit(64).source(local.high(), local.low()).destination(high, low)
             .write(ctx.tx, 0, UdpDatagram.HEADER_LENGTH + len);
       } else {
-        ctx.udp.write(ctx.tx, 20, len, Checksum.pseudoHeaderIpv4((int) local[2], (int) low, IpProtocol.UDP, 0));
-        ctx.ipv4.protocol(IpProtocol.UDP).ttl(64).dontFragment(true).source((int) local[2]).destination((int) low)
+        ctx.udp.write(ctx.tx, 20, len, Checksum.pseudoHeaderIpv4(local.ipv4(), (int) low, IpProtocol.UDP, 0));
+        ctx.ipv4.protocol(IpProtocol.UDP).ttl(64).dontFragment(true).source(local.ipv4()).destination((int) low)
             .write(ctx.tx, 0, UdpDatagram.HEADER_LENGTH + len);
       }
       device.transmit(ctx.tx, 0, total, host.clock().nanos());

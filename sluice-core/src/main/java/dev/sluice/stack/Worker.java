@@ -1,7 +1,7 @@
 package dev.sluice.stack;
 
 import dev.sluice.link.Device;
-import dev.sluice.link.MpmcRing;
+import dev.sluice.link.internal.MpmcRing;
 import dev.sluice.link.PacketBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -99,6 +99,18 @@ final class Worker {
    * packet. Returns false if there was nothing to do.
    */
   boolean step(long now) {
+    try {
+      return stepUnguarded(now);
+    } catch (RuntimeException | LinkageError | AssertionError | StackOverflowError e) {
+      // A throw outside any connection's processing (a connection contains its own: see
+      // ConnectionDrain.contain) is a bug in Sluice too; it must not end the worker, or every
+      // connection steered here would stall. The packet being handled is lost, as if dropped.
+      host.workerFaulted(this, e);
+      return true;
+    }
+  }
+
+  private boolean stepUnguarded(long now) {
     if (owning != null) {
       if (!owning.runStep(context, now)) {
         owning = null;
@@ -228,7 +240,7 @@ final class Worker {
         worked = true;
       }
       if (!worked) {
-        host.idle(this);
+        host.housekeeping().idle(this);
         if (!hasTimerRequests()) {
           // An arrival after the last poll and before the park is seen at the timeout at worst.
           parked = true;

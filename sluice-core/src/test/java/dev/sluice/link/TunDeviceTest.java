@@ -176,11 +176,11 @@ class TunDeviceTest {
 
   @Test
   void permissionFailureSaysWhatIsNeeded() throws Exception {
-    IOException eperm = TunDevice.openFailure("ioctl(TUNSETIFF)", "tun7", Libc.EPERM);
+    IOException eperm = TunQueues.openFailure("ioctl(TUNSETIFF)", "tun7", Libc.EPERM);
     assertThat(eperm.getMessage())
         .contains("needs CAP_NET_ADMIN: run as root or inside a user and network namespace")
         .contains("EPERM, errno 1").contains("tun7");
-    assertThat(TunDevice.openFailure("open(/dev/net/tun)", "tun7", Libc.EACCES).getMessage())
+    assertThat(TunQueues.openFailure("open(/dev/net/tun)", "tun7", Libc.EACCES).getMessage())
         .contains("needs CAP_NET_ADMIN: run as root or inside a user and network namespace")
         .contains("EACCES, errno 13");
 

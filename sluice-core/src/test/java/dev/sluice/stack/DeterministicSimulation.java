@@ -117,11 +117,16 @@ public final class DeterministicSimulation {
         endOfStreamEvents.computeIfAbsent(connection, c -> new int[1])[0]++;
       }
     };
-    HostConfig hostConfig = HostConfig.defaults().withWorkers(config.workers()).withSteering(config.steering())
-        .withTcp(tcp).withClock(clock).withObserver(observer).withWatchdogNanos(0);
-    FaultInjection faults = Mutations.injecting(mutation);
-    client = new Host(hostConfig.withRandom(hostRandom()).withFaults(faults));
-    server = new Host(hostConfig.withRandom(hostRandom()).withFaults(faults));
+    HostConfig.Builder hostConfig = HostConfig.builder();
+    hostConfig.workers = config.workers();
+    hostConfig.steering = config.steering();
+    hostConfig.tcp = tcp;
+    hostConfig.clock = clock;
+    hostConfig.observer = observer;
+    hostConfig.watchdogNanos = 0;
+    hostConfig.faults = Mutations.injecting(mutation);
+    client = new Host(hostConfig.buildWith(h -> h.random = hostRandom())); // client's generator first
+    server = new Host(hostConfig.buildWith(h -> h.random = hostRandom()));
     client.addInterface(link.a(), "198.18.0.1/24");
     server.addInterface(link.b(), "198.18.0.2/24");
     link.a().addTap(this::onWire);

@@ -28,10 +28,12 @@ class FaultContainmentTest {
   private void hosts(FaultInjection clientFaults, FaultInjection serverFaults) {
     SimulatedLink link = network.connect("c", "s", SimulatedLink.Config.defaults()
         .withImpairments(Impairments.NONE.withDelay(1_000_000L)));
-    HostConfig config = HostConfig.defaults().withWorkers(1).withClock(() -> clock[0])
-        .withRandom(new java.util.SplittableRandom(3));
-    client = new Host(config.withFaults(clientFaults));
-    server = new Host(config.withFaults(serverFaults));
+    HostConfig.Builder config = HostConfig.builder();
+    config.workers = 1;
+    config.clock = () -> clock[0];
+    config.random = new java.util.SplittableRandom(3);
+    client = new Host(config.buildWith(h -> h.faults = clientFaults));
+    server = new Host(config.buildWith(h -> h.faults = serverFaults));
     client.addInterface(link.a(), "198.18.0.1/24");
     server.addInterface(link.b(), "198.18.0.2/24");
   }
@@ -102,5 +104,88 @@ class FaultContainmentTest {
     assertThat(server.connectionFaults()).isEqualTo(1);
     assertThat(c.isClosed()).as("the SYN-RECEIVED end's RST reached the client").isTrue();
     assertThatThrownBy(() -> c.awaitConnected(1_000_000_000L)).isInstanceOf(IOException.class);
+  }
+
+  @Test
+  void aThrowOutsideAnyConnection_costsThatPacketOnly_andTheWorkerGoesOn() throws IOException {
+    SimulatedLink link = network.connect("c", "s", SimulatedLink.Config.defaults()
+        .withImpairments(Impairments.NONE.withDelay(1_000_000L)));
+    HostConfig config = HostConfig.builder().buildWith(h -> {
+      h.workers = 1;
+      h.clock = () -> clock[0];
+      h.random = new java.util.SplittableRandom(3);
+    });
+    client = new Host(config);
+    server = new Host(config);
+    client.addInterface(link.a(), "198.18.0.1/24");
+    server.addInterface(new ThrowingOnce(link.b()), "198.18.0.2/24");
+    Listener listener = server.listen(HEALTHY, 8);
+
+    Connection c = client.connect(TwoHosts.serverAddress(HEALTHY));
+    settle();
+    assertThat(server.workerFaults()).as("the first poll threw").isEqualTo(1);
+    Connection accepted = listener.poll();
+    assertThat(accepted).as("the SYN lost to the throw was retransmitted and answered").isNotNull();
+    c.write("after the throw".getBytes(StandardCharsets.US_ASCII), 0, 15, 0);
+    settle();
+    byte[] got = new byte[15];
+    assertThat(accepted.readNow(got, 0, 15)).isEqualTo(15);
+    assertThat(new String(got, StandardCharsets.US_ASCII)).isEqualTo("after the throw");
+  }
+
+  /** A device whose first receive poll throws: a bug outside any connection, on purpose. */
+  private static final class ThrowingOnce implements dev.sluice.link.Device {
+    private final dev.sluice.link.Device inner;
+    private boolean thrown;
+
+    ThrowingOnce(dev.sluice.link.Device inner) {
+      this.inner = inner;
+    }
+
+    @Override
+    public dev.sluice.link.PacketBuffer poll(int queue) {
+      dev.sluice.link.PacketBuffer p = inner.poll(queue);
+      if (p != null && !thrown) {
+        thrown = true;
+        p.release();
+        throw new IllegalStateException("injected: a bug outside any connection");
+      }
+      return p;
+    }
+
+    @Override
+    public String name() {
+      return inner.name();
+    }
+
+    @Override
+    public int mtu() {
+      return inner.mtu();
+    }
+
+    @Override
+    public int receiveQueueCount() {
+      return inner.receiveQueueCount();
+    }
+
+    @Override
+    public boolean transmit(byte[] buf, int off, int len, long nowNanos) {
+      return inner.transmit(buf, off, len, nowNanos);
+    }
+
+    @Override
+    public dev.sluice.wire.DropCounters drops() {
+      return inner.drops();
+    }
+
+    @Override
+    public void addTap(dev.sluice.link.PacketTap tap) {
+      inner.addTap(tap);
+    }
+
+    @Override
+    public void onArrival(int queue, Runnable wakeUp) {
+      inner.onArrival(queue, wakeUp);
+    }
   }
 }

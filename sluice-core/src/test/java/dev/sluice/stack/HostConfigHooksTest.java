@@ -14,7 +14,11 @@ class HostConfigHooksTest {
   /** The ISN and local port of the first SYN a fresh host sends, as one number. */
   private static long firstSyn(HostConfig config) throws IOException {
     RecordingDevice device = new RecordingDevice("dev0");
-    Host host = new Host(config.withWorkers(1).withClock(() -> 1_000_000_000L).withWatchdogNanos(0));
+    Host host = new Host(config.toBuilder().buildWith(h -> {
+      h.workers = 1;
+      h.clock = () -> 1_000_000_000L;
+      h.watchdogNanos = 0;
+    }));
     host.addInterface(device, "198.18.0.1/24");
     Connection c = host.connect(new InetSocketAddress(InetAddress.ofLiteral("198.18.0.2"), 7));
     List<byte[]> sent = device.sent();
@@ -24,9 +28,9 @@ class HostConfigHooksTest {
 
   @Test
   void seededRandom_sameIsnAndPort() throws IOException {
-    long a = firstSyn(HostConfig.defaults().withRandom(new SplittableRandom(42)));
-    long b = firstSyn(HostConfig.defaults().withRandom(new SplittableRandom(42)));
-    long c = firstSyn(HostConfig.defaults().withRandom(new SplittableRandom(43)));
+    long a = firstSyn(HostConfig.builder().buildWith(h -> h.random = new SplittableRandom(42)));
+    long b = firstSyn(HostConfig.builder().buildWith(h -> h.random = new SplittableRandom(42)));
+    long c = firstSyn(HostConfig.builder().buildWith(h -> h.random = new SplittableRandom(43)));
     assertThat(a).isEqualTo(b).isNotEqualTo(c);
   }
 
@@ -54,7 +58,10 @@ class HostConfigHooksTest {
         return localPort == 9;
       }
     };
-    TwoHosts net = new TwoHosts(HostConfig.defaults().withWorkers(1).withFaults(discard9));
+    TwoHosts net = new TwoHosts(HostConfig.builder().buildWith(h -> {
+      h.workers = 1;
+      h.faults = discard9;
+    }));
     Listener sink = net.server.listen(9, 8);
     Listener normal = net.server.listen(80, 8);
     assertThat(sink.discards()).isTrue();

@@ -47,7 +47,10 @@ class HostFragmentTest {
   private final SimulatedNetwork network = new SimulatedNetwork(3);
   private final SimulatedLink link = network.connect("peer0", "host0",
       SimulatedLink.Config.defaults().withQueueCapacity(65_536).withBuffers(65_536));
-  private final Host host = new Host(HostConfig.defaults().withWorkers(2).withClock(() -> clock[0]));
+  private final Host host = new Host(HostConfig.builder().buildWith(h -> {
+    h.workers = 2;
+    h.clock = () -> clock[0];
+  }));
   /** What the host sent, decoded later. */
   private final List<byte[]> sent = Collections.synchronizedList(new ArrayList<>());
 
@@ -186,7 +189,7 @@ class HostFragmentTest {
     assertThat(host.fragmentDatagramsHeld()).isEqualTo(1);
 
     clock[0] += FragmentReassembler.DEFAULT_TIMEOUT_NANOS + 2_000 * MS;
-    host.idle(host.workers()[0]);
+    host.housekeeping().idle(host.workers()[0]);
 
     assertThat(host.fragmentDatagramsHeld()).isZero();
     assertThat(host.fragmentBytesHeld()).isZero();

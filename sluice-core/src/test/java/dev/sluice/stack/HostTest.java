@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 
 /** The host runtime driven by hand: connections, listeners, refusals, caps, the watchdog. */
 class HostTest {
-  private static final HostConfig ONE_WORKER = HostConfig.defaults().withWorkers(1);
+  private static final HostConfig ONE_WORKER = HostConfig.builder().buildWith(h -> h.workers = 1);
 
   private static byte[] text(String s) {
     return s.getBytes(StandardCharsets.US_ASCII);
@@ -137,7 +137,7 @@ class HostTest {
 
   @Test
   void watchdog_reportsAConnectionWhoseApplicationNeverClosesAfterEndOfStream_once() throws IOException {
-    TwoHosts net = new TwoHosts(ONE_WORKER.withWatchdogNanos(10_000 * MS));
+    TwoHosts net = new TwoHosts(ONE_WORKER.toBuilder().buildWith(h -> h.watchdogNanos = 10_000 * MS));
     Listener listener = net.server.listen(80, 8);
     Connection client = net.client.connect(TwoHosts.serverAddress(80));
     net.settle();
@@ -155,7 +155,7 @@ class HostTest {
 
   @Test
   void watchdog_staysQuietWhenTheApplicationClosed() throws IOException {
-    TwoHosts net = new TwoHosts(ONE_WORKER.withWatchdogNanos(10_000 * MS));
+    TwoHosts net = new TwoHosts(ONE_WORKER.toBuilder().buildWith(h -> h.watchdogNanos = 10_000 * MS));
     Listener listener = net.server.listen(80, 8);
     Connection client = net.client.connect(TwoHosts.serverAddress(80));
     net.settle();
@@ -168,8 +168,10 @@ class HostTest {
 
   @Test
   void backlog_whileSomeoneElseOwns_holdsSegmentsUpToItsLimit_andTheOwnerDrainsThem() throws IOException {
-    TwoHosts net = new TwoHosts(ONE_WORKER.withBacklogLimit(3)
-        .withTcp(dev.sluice.tcp.TcpConfig.builder().buildWith(b -> b.nagle = false)));
+    TwoHosts net = new TwoHosts(ONE_WORKER.toBuilder().buildWith(h -> {
+      h.backlogLimit = 3;
+      h.tcp = dev.sluice.tcp.TcpConfig.builder().buildWith(b -> b.nagle = false);
+    }));
     Listener listener = net.server.listen(80, 8);
     Connection client = net.client.connect(TwoHosts.serverAddress(80));
     net.settle();

@@ -251,7 +251,7 @@ class HostileInputsTest {
     assertThatThrownBy(() -> socket.receive(new DatagramPacket(new byte[4000], 4000), 10 * MS))
         .isInstanceOf(SocketTimeoutException.class);
     w.clock[0] += FragmentReassembler.DEFAULT_TIMEOUT_NANOS + 2 * S;
-    w.host.idle(w.host.workers()[0]);
+    w.host.housekeeping().idle(w.host.workers()[0]);
     assertThat(w.host.fragmentDatagramsHeld()).isZero();
     // The flood watermarks and the timeout are asserted on a live host by HostFragmentTest.
   }
@@ -1140,7 +1140,10 @@ class HostileInputsTest {
 
   @Test
   void row32_thePerStackCap_boundsConnectionsAcrossListeners_andConnect() throws IOException {
-    HostileWire w = new HostileWire(HostConfig.defaults().withWorkers(1).withMaxConnections(150));
+    HostileWire w = new HostileWire(HostConfig.builder().buildWith(h -> {
+      h.workers = 1;
+      h.maxConnections = 150;
+    }));
     w.host.listen(80, 100);
     w.host.listen(81, 100);
     SplittableRandom r = new SplittableRandom(33);

@@ -47,7 +47,10 @@ final class HostileWire {
   final List<byte[]> sent = Collections.synchronizedList(new ArrayList<>());
 
   HostileWire(HostConfig config) {
-    host = new Host(config.withClock(() -> clock[0]).withRandom(new java.util.SplittableRandom(1723)));
+    host = new Host(config.toBuilder().buildWith(h -> {
+      h.clock = () -> clock[0];
+      h.random = new java.util.SplittableRandom(1723);
+    }));
     host.addInterface(link.b(), "198.18.0.2/24");
     host.addInterface(link.b(), "2001:2::2/64");
     link.b().addTap((device, direction, buf, off, len, time) -> {
@@ -58,7 +61,7 @@ final class HostileWire {
   }
 
   HostileWire() {
-    this(HostConfig.defaults().withWorkers(1));
+    this(HostConfig.builder().buildWith(h -> h.workers = 1));
   }
 
   // ------------------------------------------------------------------ driving

@@ -50,7 +50,7 @@ class IcmpErrorTest {
 
   @Test
   void fragmentationNeeded_quotingADataSegment_lowersTheMss_andTheDataStillArrives() throws IOException {
-    TwoHosts net = new TwoHosts(HostConfig.defaults().withWorkers(1));
+    TwoHosts net = new TwoHosts(HostConfig.builder().buildWith(h -> h.workers = 1));
     Listener listener = net.server.listen(80, 8);
     Connection client = net.client.connect(TwoHosts.serverAddress(80));
     net.settle();
@@ -73,7 +73,7 @@ class IcmpErrorTest {
 
   @Test
   void fragmentationNeeded_withATinyMtu_isIgnored() throws IOException {
-    TwoHosts net = new TwoHosts(HostConfig.defaults().withWorkers(1));
+    TwoHosts net = new TwoHosts(HostConfig.builder().buildWith(h -> h.workers = 1));
     net.server.listen(80, 8);
     Connection client = net.client.connect(TwoHosts.serverAddress(80));
     net.settle();
@@ -87,7 +87,7 @@ class IcmpErrorTest {
 
   @Test
   void portUnreachable_forOurSyn_refusesTheConnect() {
-    TwoHosts net = new TwoHosts(HostConfig.defaults().withWorkers(1));
+    TwoHosts net = new TwoHosts(HostConfig.builder().buildWith(h -> h.workers = 1));
     List<byte[]> sent = captureClient(net);
     Connection client;
     try {
@@ -105,7 +105,7 @@ class IcmpErrorTest {
 
   @Test
   void portUnreachable_onAnEstablishedConnection_isSoft() throws IOException {
-    TwoHosts net = new TwoHosts(HostConfig.defaults().withWorkers(1));
+    TwoHosts net = new TwoHosts(HostConfig.builder().buildWith(h -> h.workers = 1));
     net.server.listen(80, 8);
     Connection client = net.client.connect(TwoHosts.serverAddress(80));
     net.settle();
@@ -120,7 +120,7 @@ class IcmpErrorTest {
 
   @Test
   void errorQuotingNoConnection_isCounted() {
-    TwoHosts net = new TwoHosts(HostConfig.defaults().withWorkers(1));
+    TwoHosts net = new TwoHosts(HostConfig.builder().buildWith(h -> h.workers = 1));
     byte[] fake = new byte[28];
     new Ipv4Builder().protocol(IpProtocol.TCP).ttl(64).source(CLIENT).destination(SERVER).write(fake, 0, 8);
     Bytes.put16(fake, 20, 12345);

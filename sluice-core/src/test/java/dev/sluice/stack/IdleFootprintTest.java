@@ -24,8 +24,12 @@ class IdleFootprintTest {
   @Test
   void idleEstablishedConnection_costsAtMostOneKilobyte() throws Exception {
     long[] clock = {1_000_000_000L};
-    HostConfig config = HostConfig.defaults().withWorkers(1).withClock(() -> clock[0]).withWatchdogNanos(0)
-        .withRandom(new java.util.SplittableRandom(34));
+    HostConfig config = HostConfig.builder().buildWith(h -> {
+      h.workers = 1;
+      h.clock = () -> clock[0];
+      h.watchdogNanos = 0;
+      h.random = new java.util.SplittableRandom(34);
+    });
     SimulatedNetwork network = new SimulatedNetwork(5);
     SimulatedLink link = network.connect("a", "b", SimulatedLink.Config.defaults().withQueueCapacity(65_536)
         .withBuffers(65_536));
@@ -50,8 +54,8 @@ class IdleFootprintTest {
     }
     settle(network, client, server, clock);
     // The idle sweep (once a second in a running host) frees what the handshakes used.
-    client.sweepIdle(client.workers()[0].context, clock[0], 0);
-    server.sweepIdle(server.workers()[0].context, clock[0], 0);
+    client.housekeeping().sweepIdle(client.workers()[0].context, clock[0], 0);
+    server.housekeeping().sweepIdle(server.workers()[0].context, clock[0], 0);
     Connection accepted;
     while ((accepted = listener.poll()) != null) {
       keep.add(accepted);

@@ -54,14 +54,19 @@ class OwnershipLincheckTest {
 
     Scenario(OwnershipMutation mutation) {
       RecordingDevice device = new RecordingDevice("dev0");
-      HostConfig config = HostConfig.defaults().withWorkers(1).withClock(() -> 1_000_000_000L)
-          .withCallTimeoutNanos(TimeUnit.MILLISECONDS.toNanos(200)).withWatchdogNanos(0)
-          .withRandom(new java.util.SplittableRandom(12)).withTcp(TcpConfig.builder().buildWith(b -> {
-            b.timestamps = false;
-            b.sack = false;
-            b.nagle = false;
-          }));
-      host = new Host(config.withFaults(Mutations.injecting(mutation)));
+      host = new Host(HostConfig.builder().buildWith(h -> {
+        h.workers = 1;
+        h.clock = () -> 1_000_000_000L;
+        h.callTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(200);
+        h.watchdogNanos = 0;
+        h.random = new java.util.SplittableRandom(12);
+        h.tcp = TcpConfig.builder().buildWith(b -> {
+          b.timestamps = false;
+          b.sack = false;
+          b.nagle = false;
+        });
+        h.faults = Mutations.injecting(mutation);
+      }));
       host.addInterface(device, "198.18.0.1/24");
       try {
         connection = host.connect(new InetSocketAddress(InetAddress.ofLiteral("198.18.0.2"), 7));

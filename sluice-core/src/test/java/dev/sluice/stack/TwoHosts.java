@@ -23,7 +23,10 @@ final class TwoHosts {
   }
 
   TwoHosts(HostConfig config, Impairments impairments) {
-    HostConfig withClock = config.withClock(() -> clock[0]).withRandom(new java.util.SplittableRandom(56));
+    HostConfig withClock = config.toBuilder().buildWith(h -> {
+      h.clock = () -> clock[0];
+      h.random = new java.util.SplittableRandom(56);
+    });
     link = network.connect("client0", "server0", SimulatedLink.Config.defaults().withQueueCapacity(65_536)
         .withBuffers(65_536).withImpairments(impairments.withDelay(MS)));
     client = new Host(withClock);

@@ -1,5 +1,7 @@
 package dev.sluice.torture;
 
+import dev.sluice.api.TcpConnection;
+import dev.sluice.api.internal.HostSockets;
 import dev.sluice.stack.Connection;
 import dev.sluice.stack.ConnectionObserver;
 import dev.sluice.stack.FaultInjection;
@@ -173,7 +175,7 @@ public final class Torture {
   private final List<End> ends = java.util.Collections.synchronizedList(new ArrayList<>());
 
   private final java.util.function.Consumer<SimulatedLink> onLink;
-  private volatile Connection bulkSender;
+  private volatile TcpConnection bulkSender;
 
   public Torture(Config config) {
     this(config, OwnershipMutation.NONE, link -> { });
@@ -195,8 +197,11 @@ public final class Torture {
     this.onLink = onLink;
   }
 
-  /** The sending end of the bulk transfer once it is connected, else null: for sampling its cwnd. */
-  public Connection bulkSender() {
+  /**
+   * The sending end of the bulk transfer once it is connected, else null: for sampling its cwnd
+   * ({@link TcpConnection#info()}). The run reads, writes and closes it; a caller only looks.
+   */
+  public TcpConnection bulkSender() {
     return bulkSender;
   }
 
@@ -250,8 +255,14 @@ public final class Torture {
         return mutation;
       }
     };
-    HostConfig hostConfig = HostConfig.defaults().withWorkers(config.workers()).withSteering(config.steering())
-        .withTcp(tcp).withObserver(observer).withWatchdogNanos(0).withFaults(faults);
+    HostConfig hostConfig = HostConfig.builder().buildWith(h -> {
+      h.workers = config.workers();
+      h.steering = config.steering();
+      h.tcp = tcp;
+      h.observer = observer;
+      h.watchdogNanos = 0;
+      h.faults = faults;
+    });
     Host client = new Host(hostConfig);
     Host server = new Host(hostConfig);
     client.addInterface(link.a(), "198.18.0.1/24");
@@ -371,7 +382,7 @@ public final class Torture {
           TcpConfig.defaults());
       sender.awaitConnected(timeout);
       Connection receiver = bulkListener.accept(timeout);
-      bulkSender = sender;
+      bulkSender = HostSockets.wrap(sender);
       Thread reader = Thread.ofVirtual().start(() -> {
         try {
           byte[] buf = new byte[64 * 1024];

@@ -150,6 +150,10 @@ public final class BenchCommand implements Callable<Integer> {
             System.gc(); // the previous run's garbage is not this run's cost
             long t0 = System.nanoTime();
             Map<String, Double> figures = w.measure(run.side(), run.variant(), config);
+            if (run.side().ownershipViolations() != 0) {
+              throw new IllegalStateException(run.side().ownershipViolations()
+                  + " ownership violations (two threads owned one connection): a bug in Sluice");
+            }
             if (!run.warmup()) {
               results.add(run.variant().name(), run.side().name(), figures);
             }

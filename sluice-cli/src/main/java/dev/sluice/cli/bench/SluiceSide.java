@@ -21,9 +21,17 @@ final class SluiceSide implements StackSide {
   static final String CLIENT = "198.18.0.1";
   static final String SERVER = "198.18.0.2";
 
+  /** Summed over every pair of stacks this side opened, as each closes. */
+  private final java.util.concurrent.atomic.LongAdder ownershipViolations = new java.util.concurrent.atomic.LongAdder();
+
   @Override
   public String name() {
     return "sluice";
+  }
+
+  @Override
+  public long ownershipViolations() {
+    return ownershipViolations.sum();
   }
 
   @Override
@@ -78,6 +86,7 @@ final class SluiceSide implements StackSide {
       public void close() throws IOException {
         client.close();
         server.close();
+        ownershipViolations.add(client.ownershipViolations() + server.ownershipViolations());
         try {
           pump.close();
         } catch (Exception e) {

@@ -13,6 +13,14 @@ interface StackSide {
   /** "sluice", "kernel" or "kernel-lo": the column the side's figures go in. */
   String name();
 
+  /**
+   * How many times, in every run so far, two threads owned one connection at once: always 0 unless
+   * Sluice has a bug, and the bench fails the workload if not (the kernel's sides have no such count).
+   */
+  default long ownershipViolations() {
+    return 0;
+  }
+
   /** A fresh pair of hosts (client and server) for one run, set up as {@code setup} asks. */
   Endpoints open(Setup setup) throws IOException;
 

@@ -1,5 +1,6 @@
 package dev.sluice.cli.drill;
 
+import dev.sluice.api.internal.HostSockets;
 import dev.sluice.stack.Host;
 import dev.sluice.stack.HostConfig;
 import dev.sluice.tcp.TcpConfig;
@@ -74,11 +75,11 @@ public final class DrillRunner {
     this.scriptDirectory = file.toAbsolutePath().getParent();
     Platform platform = options.profile() != null ? Platform.named(options.profile()) : inferPlatform();
     this.settings = new SystemSettings(platform, script.mtu());
-    this.host = new Host(hostConfig(script.mtu()).withClock(() -> clock[0]));
+    this.host = new Host(hostConfig(script.mtu()).toBuilder().buildWith(h -> h.clock = () -> clock[0]));
     host.addInterface(nic, flow.localAddress() + (script.ipv6() ? "/64" : "/24"));
     this.matcher = new PacketMatcher(flow, lenient, tolerance);
     this.inbound = new InboundPackets(flow);
-    this.sockets = new VirtualSockets(host, flow, settings, lenient);
+    this.sockets = new VirtualSockets(HostSockets.on(host), flow, settings, lenient);
   }
 
   /** The profile the script's sysctls point to (see {@link Platform#infer}). */
@@ -102,8 +103,11 @@ public final class DrillRunner {
   /** The host every script runs on; seeded, so its ISNs, ports and cookies are the same every run. */
   static HostConfig hostConfig(int mtu) {
     TcpConfig tcp = TcpConfig.defaults().toBuilder().buildWith(b -> b.mtu = mtu);
-    return HostConfig.defaults().withWorkers(1).withTcp(tcp)
-        .withRandom(new java.util.SplittableRandom(0x5151_CE00_00D1_2177L));
+    return HostConfig.builder().buildWith(h -> {
+      h.workers = 1;
+      h.tcp = tcp;
+      h.random = new java.util.SplittableRandom(0x5151_CE00_00D1_2177L);
+    });
   }
 
   /** Parses and runs {@code text}; a parse error is a failure of the script like any other. */

@@ -2,7 +2,7 @@ package dev.sluice.cli.drill;
 
 import dev.sluice.cli.drill.VirtualSockets.Outcome;
 import dev.sluice.cli.drill.VirtualSockets.Unsupported;
-import dev.sluice.stack.Connection;
+import dev.sluice.api.TcpConnection;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -65,7 +65,7 @@ final class SocketOptions {
       case "TCP_NODELAY" -> {
         s.noDelay = intValue(value) != 0;
         s.tcp.nagle = !s.noDelay;
-        if (s.connection != null && !VirtualSockets.applied(s.connection::setNoDelay, s.noDelay)) {
+        if (s.connection != null && !VirtualSockets.applied(s.connection::setTcpNoDelay, s.noDelay)) {
           return Outcome.error("EINVAL");
         }
       }
@@ -135,7 +135,7 @@ final class SocketOptions {
     checkLevel(level, name);
     long value = switch (name) {
       case "SO_ERROR" -> {
-        Connection c = s.connection;
+        TcpConnection c = s.connection;
         if (c == null || c.failure() == null || s.errorReported) {
           yield 0;
         }

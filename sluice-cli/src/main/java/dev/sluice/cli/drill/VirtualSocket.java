@@ -1,7 +1,7 @@
 package dev.sluice.cli.drill;
 
-import dev.sluice.stack.Connection;
-import dev.sluice.stack.Listener;
+import dev.sluice.api.TcpConnection;
+import dev.sluice.api.TcpServer;
 import dev.sluice.tcp.TcpConfig;
 
 /**
@@ -16,8 +16,10 @@ final class VirtualSocket {
   boolean keepAlive;
   int lingerOnOff;
   int lingerSeconds;
-  Listener listener;
-  Connection connection;
+  TcpServer listener;
+  /** The TCP settings the listener was made with, which the connections it accepts start with. */
+  TcpConfig listenerTcp;
+  TcpConnection connection;
   /** A connect was started and has not yet been reported done. */
   boolean connecting;
   /** The failure already reported by a call (Linux reports sk_err once, then end-of-file). */

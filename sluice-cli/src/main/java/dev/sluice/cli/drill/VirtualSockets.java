@@ -1,11 +1,8 @@
 package dev.sluice.cli.drill;
 
-import dev.sluice.stack.Connection;
-import dev.sluice.stack.Host;
-import dev.sluice.stack.Listener;
+import dev.sluice.api.TcpConnection;
+import dev.sluice.api.internal.HostSockets;
 import dev.sluice.tcp.TcpConfig;
-import dev.sluice.tcp.TcpEvent;
-import dev.sluice.tcp.TcpState;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetAddress;
@@ -16,9 +13,11 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The virtual host's system calls: packetdrill's socket API mapped onto Sluice's {@link Host},
- * {@link Listener} and {@link Connection}, with Linux's file-descriptor numbering and errno
- * conventions. Every call is attempted without waiting; a call that would block returns {@link
+ * The virtual host's system calls: packetdrill's socket API mapped onto the api's non-blocking
+ * surface ({@link TcpConnection#readNow}, {@link TcpConnection#writeNow}, {@link
+ * TcpConnection#readiness()}, {@link dev.sluice.api.TcpServer#acceptNow()}) on the drill's host,
+ * through {@link HostSockets}, with Linux's file-descriptor numbering and errno conventions. Every
+ * call is attempted without waiting; a call that would block returns {@link
  * #WOULD_BLOCK} and the runner retries it as virtual time passes, which is how a blocking call
  * ({@code start...end}) returns at the right moment without threads.
  *
@@ -88,7 +87,7 @@ final class VirtualSockets {
   private static final Map<String, Integer> POLL_BITS = Map.of("POLLIN", POLLIN, "POLLOUT", POLLOUT,
       "POLLERR", POLLERR, "POLLHUP", POLLHUP, "POLLRDHUP", POLLRDHUP);
 
-  private final Host host;
+  private final HostSockets host;
   private final Flow flow;
   private final SystemSettings settings;
   private final SocketOptions options;
@@ -98,7 +97,7 @@ final class VirtualSockets {
   private final TreeMap<Integer, VirtualSocket> sockets = new TreeMap<>();
   private final byte[] scratch = new byte[1 << 20];
 
-  VirtualSockets(Host host, Flow flow, SystemSettings settings, boolean lenient) {
+  VirtualSockets(HostSockets host, Flow flow, SystemSettings settings, boolean lenient) {
     this.host = host;
     this.flow = flow;
     this.settings = settings;
@@ -218,7 +217,9 @@ final class VirtualSockets {
     }
     int backlog = Math.max(1, Integer.parseInt(a.get(1)));
     try {
-      s.listener = host.listen(Flow.SCRIPT_PORT, backlog, s.tcp.build());
+      TcpConfig tcp = s.tcp.build();
+      s.listener = host.listen(Flow.SCRIPT_PORT, backlog, tcp);
+      s.listenerTcp = tcp;
     } catch (BindException e) {
       return Outcome.error("EADDRINUSE");
     }
@@ -229,11 +230,16 @@ final class VirtualSockets {
     if (s.listener == null) {
       return Outcome.error("EINVAL");
     }
-    Connection c = s.listener.poll();
+    TcpConnection c;
+    try {
+      c = s.listener.acceptNow();
+    } catch (IOException e) {
+      return Outcome.error("EINVAL"); // closed; cannot happen, as close() removes the descriptor
+    }
     if (c == null) {
       return s.nonBlocking ? Outcome.error("EAGAIN") : WOULD_BLOCK;
     }
-    VirtualSocket accepted = new VirtualSocket(s.listener.tcpConfig());
+    VirtualSocket accepted = new VirtualSocket(s.listenerTcp);
     accepted.connection = c;
     accepted.noDelay = s.noDelay;
     accepted.keepAlive = s.keepAlive;
@@ -252,7 +258,7 @@ final class VirtualSockets {
       }
       flow.activeOpen();
       try {
-        s.connection = host.connect(new InetSocketAddress(InetAddress.ofLiteral(flow.remoteAddress()),
+        s.connection = host.connectNow(new InetSocketAddress(InetAddress.ofLiteral(flow.remoteAddress()),
             Flow.SCRIPT_PORT), s.tcp.build());
       } catch (IOException e) {
         throw new Unsupported("connect failed inside the stack: " + e.getMessage());
@@ -265,13 +271,13 @@ final class VirtualSockets {
     } else if (!s.connecting) {
       return Outcome.error("EISCONN");
     }
-    Connection c = s.connection;
+    TcpConnection c = s.connection;
     if (c.isConnected()) {
       s.connecting = false;
       return s.nonBlocking ? Outcome.error("EISCONN") : Outcome.of(0);
     }
-    TcpEvent failure = c.failure();
-    if (failure != null || c.isClosed()) {
+    TcpConnection.Failure failure = c.failure();
+    if (failure != null || (c.readiness() & TcpConnection.ENDED) != 0) {
       s.connecting = false;
       s.errorReported = true;
       return Outcome.error(errnoOf(failure));
@@ -281,7 +287,7 @@ final class VirtualSockets {
 
   /** Puts the options set before the connection existed on it (TCP_NODELAY, SO_KEEPALIVE). */
   private void applyFlags(VirtualSocket s) throws Unsupported {
-    if ((s.noDelay && !applied(s.connection::setNoDelay, true))
+    if ((s.noDelay && !applied(s.connection::setTcpNoDelay, true))
         || (s.keepAlive && !applied(s.connection::setKeepAlive, true))) {
       throw new Unsupported("could not apply socket options to " + s.connection);
     }
@@ -310,7 +316,7 @@ final class VirtualSockets {
     if (nullBuffer(buffer, count)) {
       return Outcome.error("EFAULT");
     }
-    Connection c = s.connection;
+    TcpConnection c = s.connection;
     if (c == null || (s.connecting && !c.isConnected() && c.failure() == null)) {
       return Outcome.error(s.connecting && s.nonBlocking ? "EAGAIN" : "ENOTCONN");
     }
@@ -320,11 +326,11 @@ final class VirtualSockets {
     boolean dontWait = s.nonBlocking || (flags & MessageFlags.DONTWAIT) != 0;
     if ((flags & MessageFlags.PEEK) != 0) {
       // Injected payloads are zeros, so a peek needs only the count of bytes waiting.
-      int waiting = c.info().receiveQueue();
+      int waiting = c.info().unreadBytes();
       if (waiting > 0) {
         return Outcome.of(Math.min(count, waiting));
       }
-      if (c.endOfStreamDelivered() || (c.readiness() & Connection.READABLE) != 0) {
+      if ((c.readiness() & (TcpConnection.PEER_SHUTDOWN | TcpConnection.READABLE)) != 0) {
         return Outcome.of(0);
       }
       if (c.failure() != null) {
@@ -360,7 +366,7 @@ final class VirtualSockets {
       }
     }
     boolean dontWait = (flags & MessageFlags.DONTWAIT) != 0;
-    Connection c = s.connection;
+    TcpConnection c = s.connection;
     if (c == null || (s.connecting && !c.isConnected() && c.failure() == null)) {
       return Outcome.error(s.connecting && s.nonBlocking ? "EAGAIN" : "EPIPE");
     }
@@ -377,8 +383,7 @@ final class VirtualSockets {
       if (progress.done > 0) {
         return Outcome.of(progress.done);
       }
-      TcpEvent failure = c.failure();
-      return failure != null && !s.errorReported ? failed(s, c) : Outcome.error("EPIPE");
+      return c.failure() != null && !s.errorReported ? failed(s, c) : Outcome.error("EPIPE");
     }
     if (progress.done == count || ((s.nonBlocking || dontWait) && progress.done > 0)) {
       return Outcome.of(progress.done);
@@ -387,7 +392,7 @@ final class VirtualSockets {
   }
 
   /** The connection's failure, reported once as its errno (as Linux's sk_err), then end-of-file. */
-  private static Outcome failed(VirtualSocket s, Connection c) {
+  private static Outcome failed(VirtualSocket s, TcpConnection c) {
     if (s.errorReported) {
       return Outcome.of(0);
     }
@@ -395,7 +400,7 @@ final class VirtualSockets {
     return Outcome.error(errnoOf(c.failure()));
   }
 
-  static String errnoOf(TcpEvent failure) {
+  static String errnoOf(TcpConnection.Failure failure) {
     if (failure == null) {
       return "ECONNRESET";
     }
@@ -432,7 +437,7 @@ final class VirtualSockets {
   }
 
   private Outcome shutdown(VirtualSocket s, String how) throws Unsupported {
-    Connection c = s.connection;
+    TcpConnection c = s.connection;
     if (c == null) {
       return Outcome.error("ENOTCONN");
     }
@@ -538,25 +543,25 @@ final class VirtualSockets {
     if (s.listener != null) {
       return s.listener.queued() > 0 ? POLLIN & events : 0;
     }
-    Connection c = s.connection;
+    TcpConnection c = s.connection;
     if (c == null) {
       return POLLHUP; // Linux: an unconnected stream socket polls as hung up
     }
     int readiness = c.readiness();
-    if ((readiness & Connection.READABLE) != 0 || (readiness & Connection.FAILED) != 0) {
+    if ((readiness & (TcpConnection.READABLE | TcpConnection.FAILED)) != 0) {
       bits |= POLLIN;
     }
-    if ((readiness & Connection.WRITABLE) != 0) {
+    if ((readiness & TcpConnection.WRITABLE) != 0) {
       bits |= POLLOUT;
     }
-    if (c.endOfStreamDelivered() || ((readiness & Connection.READABLE) != 0 && c.state() == TcpState.CLOSE_WAIT)) {
+    if ((readiness & TcpConnection.PEER_SHUTDOWN) != 0) {
       bits |= POLLRDHUP;
     }
     int always = 0;
-    if ((readiness & Connection.FAILED) != 0 && !s.errorReported) {
+    if ((readiness & TcpConnection.FAILED) != 0 && !s.errorReported) {
       always |= POLLERR;
     }
-    if ((readiness & Connection.FAILED) != 0 || c.isClosed()) {
+    if ((readiness & (TcpConnection.FAILED | TcpConnection.ENDED)) != 0) {
       always |= POLLHUP;
     }
     return (bits & events) | always;

@@ -1,4 +1,4 @@
-package dev.sluice.link;
+package dev.sluice.link.internal;
 
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;

@@ -1,4 +1,4 @@
-package dev.sluice.link;
+package dev.sluice.link.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

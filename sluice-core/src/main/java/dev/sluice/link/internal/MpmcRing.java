@@ -1,4 +1,4 @@
-package dev.sluice.link;
+package dev.sluice.link.internal;
 
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;

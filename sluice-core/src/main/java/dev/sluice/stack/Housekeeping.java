@@ -1,0 +1,91 @@
+package dev.sluice.stack;
+
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The host's periodic chores, run by an idle worker once a second: the idle sweep frees the
+ * buffers of connections idle for a second (so an idle connection costs about a kilobyte), the
+ * fragment reassembler drops datagrams past their timeout (RFC 791 §3.2, RFC 8200 §4.5), and the
+ * stuck-connection watchdog reports connections whose peer's FIN was delivered but whose
+ * application never closed: the KB Q114541 symptom, when the bug is the application's.
+ *
+ * <p>The sweep reaches a connection through the ownership protocol ({@link
+ * Connection#requestIdleRelease}), like any other work, so it never touches an engine it does not
+ * own.
+ *
+ * <p><b>Threads.</b> {@link #idle} runs on worker 0's thread only, so {@link #nextRun} is that
+ * thread's alone. {@link #watchdogScan} and {@link #sweepIdle} may also be called from any thread
+ * (tests, tools); they only iterate the lock-free connection table and set each connection's
+ * volatile {@code watchdogReported}. The report count is a striped adder.
+ */
+final class Housekeeping {
+  private static final System.Logger LOG = System.getLogger("dev.sluice.stack");
+  private static final long PERIOD_NANOS = 1_000_000_000L;
+  /** How long a connection must be idle before the sweep frees its buffers. */
+  private static final long IDLE_NANOS = 1_000_000_000L;
+
+  private final ConnectionTable<Connection> table;
+  private final FragmentReassembler fragments;
+  private final Clock clock;
+  /** Report a connection stuck after this long; 0 turns the watchdog off. */
+  private final long watchdogNanos;
+  private final LongAdder watchdogReports = new LongAdder();
+  /** When the chores run next. Worker 0's thread only. */
+  private long nextRun;
+
+  Housekeeping(ConnectionTable<Connection> table, FragmentReassembler fragments, Clock clock, long watchdogNanos) {
+    this.table = table;
+    this.fragments = fragments;
+    this.clock = clock;
+    this.watchdogNanos = watchdogNanos;
+  }
+
+  /**
+   * Called by a worker with nothing to do: if it is worker 0 and a second has passed since the
+   * last time, runs the idle sweep, the fragment expiry and the watchdog.
+   */
+  void idle(Worker worker) {
+    if (worker.index != 0) {
+      return;
+    }
+    long now = clock.nanos();
+    if (now - nextRun < 0) {
+      return;
+    }
+    nextRun = now + PERIOD_NANOS;
+    sweepIdle(worker.context, now, IDLE_NANOS);
+    fragments.expire(now);
+    if (watchdogNanos > 0) {
+      watchdogScan(now);
+    }
+  }
+
+  /** Frees the buffers of every connection idle for {@code idleNanos}, owning each in turn. */
+  void sweepIdle(OwnerContext ctx, long now, long idleNanos) {
+    table.forEach((endpoints, c) -> {
+      if (c.requestIdleRelease(now, idleNanos)) {
+        c.drain(ctx, now);
+      }
+    });
+  }
+
+  /** See {@link Host#watchdogScan}. */
+  int watchdogScan(long now) {
+    int[] reported = {0};
+    table.forEach((endpoints, c) -> {
+      if (c.endOfStreamDelivered() && !c.applicationClosed() && !c.watchdogReported
+          && now - c.endOfStreamAtNanos() > watchdogNanos) {
+        c.watchdogReported = true;
+        watchdogReports.increment();
+        reported[0]++;
+        LOG.log(System.Logger.Level.WARNING, "stuck connection " + c + ": the peer's FIN was delivered "
+            + (now - c.endOfStreamAtNanos()) / 1_000_000 + " ms ago and the application has not closed");
+      }
+    });
+    return reported[0];
+  }
+
+  long watchdogReports() {
+    return watchdogReports.sum();
+  }
+}
