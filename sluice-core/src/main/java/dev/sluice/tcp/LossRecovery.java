@@ -17,6 +17,11 @@ final class LossRecovery {
   /** RFC 5681 §3.2 / RFC 6675 §2: DupThresh. */
   static final int DUP_THRESHOLD = 3;
 
+  /**
+   * RACK-TLP (RFC 8985), on SACK connections with it configured: made at the first data segment
+   * ({@link Sender#rackTlp}), and kept while it matters ({@link RackTlp#idle}).
+   */
+  RackTlp rack;
   /** Made at the first SACK block: many connections that recover never see one. */
   private SackScoreboard scoreboard;
   int dupAcks;
@@ -130,17 +135,31 @@ final class LossRecovery {
   /**
    * A duplicate ACK, or new SACK information (RFC 6675 §5). At DupThresh, or once DupThresh
    * segments' worth of data above SND.UNA is SACKed (IsLost), recovery begins: but not for
-   * duplicates of data sent before the last recovery or timeout (RFC 6582 §3.2 step 1). Returns
-   * true if recovery began.
+   * duplicates of data sent before the last recovery or timeout (RFC 6582 §3.2 step 1), and not
+   * with {@code rack}, where RACK's loss marking starts it ({@link #onRackLoss}). Returns true if
+   * recovery began.
    */
-  boolean onDuplicateAck(int una, int max, boolean sackOk, int smss) {
+  boolean onDuplicateAck(int una, int max, boolean sackOk, int smss, boolean rack) {
     dupAcks++;
-    if (inRecovery) {
-      return false; // the scoreboard and dupAcks already shrank the pipe
+    if (inRecovery || rack) {
+      return false; // the scoreboard and dupAcks already shrank the pipe; or RACK decides (RFC 8985)
     }
     boolean lost = dupAcks >= DUP_THRESHOLD
         || (sackOk && scoreboard != null && scoreboard.sackedBytes() >= (long) DUP_THRESHOLD * smss);
-    if (!lost || (recoveryPointSet && SeqNum.lt(una, recoveryPoint))) {
+    return lost && enterRecovery(una, max);
+  }
+
+  /**
+   * RACK marked a segment lost (RFC 8985 §6.2 step 5): for a SACK connection with RACK on, this,
+   * not DupThresh, starts fast recovery; RFC 6582's rule on data sent before the last recovery or
+   * timeout still applies. Returns true if recovery began.
+   */
+  boolean onRackLoss(int una, int max) {
+    return !inRecovery && enterRecovery(una, max);
+  }
+
+  private boolean enterRecovery(int una, int max) {
+    if (recoveryPointSet && SeqNum.lt(una, recoveryPoint)) {
       return false;
     }
     inRecovery = true;
@@ -216,6 +235,9 @@ final class LossRecovery {
     if (scoreboard != null && scoreboard.isEmpty()) {
       scoreboard = null;
     }
+    if (rack != null) {
+      rack.releaseIfIdle();
+    }
     return idle(una);
   }
 
@@ -225,7 +247,7 @@ final class LossRecovery {
    */
   private boolean idle(int una) {
     return !inRecovery && !retransmitDue && dupAcks == 0 && timeouts == 0 && !rttTiming
-        && (scoreboard == null || scoreboard.isEmpty())
+        && (scoreboard == null || scoreboard.isEmpty()) && (rack == null || rack.idle())
         && (!recoveryPointSet || SeqNum.ge(una, recoveryPoint));
   }
 }

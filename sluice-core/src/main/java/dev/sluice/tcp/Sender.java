@@ -250,6 +250,7 @@ final class Sender {
    */
   boolean onAckSegment(TcpSegment seg, int ack, long now) {
     boolean duplicate = isDuplicateAck(seg, ack);
+    boolean wasInRecovery = inRecovery();
     long newlySacked = engine.sackOk && seg.options().sackBlockCount() > 0
         ? engine.recovery().onSackBlocks(seg.options(), una, max, engine.config.maxOutOfOrderRanges(), engine.stats)
         : 0;
@@ -258,6 +259,10 @@ final class Sender {
       onAck(ack, seg, now);
     } else if (duplicate || (newlySacked > 0 && ack == una)) {
       onDuplicateAck(now);
+    }
+    RackTlp rt = rack();
+    if (rt != null && (advanced || seg.options().sackBlockCount() > 0)) {
+      rt.onAck(seg, ack, advanced, wasInRecovery, now); // RFC 8985 §6.2, §7.4: never for received data alone
     }
     updateWindow(seg, seg.sequenceNumber(), ack, false);
     return advanced;
@@ -274,9 +279,49 @@ final class Sender {
 
   /** A duplicate ACK, or new SACK information: recovery may begin (LossRecovery#onDuplicateAck). */
   private void onDuplicateAck(long now) {
-    if (engine.recovery().onDuplicateAck(una, max, engine.sackOk, mss)) {
+    if (engine.recovery().onDuplicateAck(una, max, engine.sackOk, mss, rackOn())) {
       engine.stats.increment(TcpCounter.FAST_RETRANSMITS);
       engine.congestion.onEnterRecovery(SeqNum.distance(una, max), now);
+    }
+  }
+
+  /** RACK-TLP applies: on in the configuration and SACK negotiated (RFC 8985 §2 needs SACK). */
+  boolean rackOn() {
+    return engine.sackOk && engine.config.rackTlp();
+  }
+
+  /** The connection's RACK-TLP, made now if it applies and is not made yet; null if it does not apply. */
+  RackTlp rackTlp(long now) {
+    if (!rackOn()) {
+      return null;
+    }
+    LossRecovery r = engine.recovery();
+    RackTlp rt = r.rack;
+    if (rt == null) {
+      rt = r.rack = new RackTlp(engine, now);
+    }
+    return rt;
+  }
+
+  /**
+   * The connection's RACK-TLP, or null: it lives in the {@link LossRecovery}, made at the first
+   * data segment and dropped with it when the connection is idle.
+   */
+  RackTlp rack() {
+    LossRecovery r = engine.recovery;
+    return r == null ? null : r.rack;
+  }
+
+  /** RACK-TLP's next deadline (RackTlp keeps its two timers), or NEVER without RACK or data in flight. */
+  long rackDeadline() {
+    RackTlp rt = rack();
+    return rt == null || una == max || !engine.state.isSynchronized() ? TimerTable.NEVER : rt.nextDeadline();
+  }
+
+  /** Runs RACK-TLP's due timers, if any. */
+  void onRackTimer(long now) {
+    if (rackDeadline() <= now) {
+      rack().onTimer(now);
     }
   }
 
@@ -329,6 +374,10 @@ final class Sender {
     if (sample >= 0) {
       engine.rtt.sample(sample);
       engine.stats.increment(TcpCounter.RTT_SAMPLES);
+      RackTlp rt = rack();
+      if (rt != null) {
+        rt.onRttSample(sample, now);
+      }
     }
     if (engine.state.isSynchronized() && dataAcked > 0 && !inRecovery()) {
       engine.congestion.onAck(dataAcked, sample, bytesInFlight, now); // no growth in recovery
@@ -411,6 +460,10 @@ final class Sender {
   void onRetransmitTimeout(long now) {
     engine.rtt.backoff();
     stopRttTiming();
+    RackTlp rt = rack();
+    if (rt != null) {
+      rt.onRetransmitTimeout(now);
+    }
     engine.congestion.onRetransmitTimeout(SeqNum.distance(una, max), now);
     goBackToUna();
   }

@@ -66,6 +66,11 @@ final class TailLossProbe {
     return probing;
   }
 
+  /** TLP.end_seq: SND.NXT after the probe in flight (meaningful while {@link #probing}). */
+  int endSeq() {
+    return endSeq;
+  }
+
   /**
    * §7.4.2, for each ACK while a probe is in flight: returns true if the probe repaired a loss
    * that congestion control must still answer, as a fast recovery would have.

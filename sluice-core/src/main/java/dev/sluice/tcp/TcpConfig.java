@@ -42,6 +42,10 @@ package dev.sluice.tcp;
  * @param windowScaleShift the window scale we offer (RFC 7323 §2.3, at most 14); -1 derives the
  *     smallest shift that covers the receive buffer. An explicit shift lets a host offer what a
  *     system with larger maximum buffers would (FreeBSD and Linux derive it from the maximum).
+ * @param rackTlp RACK-TLP loss detection (RFC 8985) on connections that negotiated SACK: RACK's
+ *     time-based loss marking replaces DupThresh as the trigger of fast recovery, and a tail loss
+ *     probe goes out about two RTTs after the last transmission; off, or without SACK, loss
+ *     detection is RFC 6675's and RFC 6582's alone
  */
 public record TcpConfig(
     int receiveBufferBytes,
@@ -70,7 +74,8 @@ public record TcpConfig(
     int initialWindowSegments,
     boolean quickAck,
     boolean ackStaleInTimeWait,
-    int windowScaleShift) {
+    int windowScaleShift,
+    boolean rackTlp) {
 
   private static final long MS = 1_000_000L;
   private static final long S = 1_000_000_000L;
@@ -134,6 +139,7 @@ public record TcpConfig(
     b.quickAck = quickAck;
     b.ackStaleInTimeWait = ackStaleInTimeWait;
     b.windowScaleShift = windowScaleShift;
+    b.rackTlp = rackTlp;
     return b;
   }
 
@@ -169,6 +175,7 @@ public record TcpConfig(
     public boolean quickAck = false;
     public boolean ackStaleInTimeWait = true;
     public int windowScaleShift = -1;
+    public boolean rackTlp = true;
 
     private Builder() {}
 
@@ -184,7 +191,7 @@ public record TcpConfig(
           timestamps, sack, windowScaling, mslNanos, finWait2TimeoutNanos, maxSynRetransmits,
           maxRetransmits, userTimeoutNanos, keepAliveIdleNanos, keepAliveIntervalNanos,
           keepAliveProbes, challengeAcksPerSecond, congestion, initialWindowSegments, quickAck,
-          ackStaleInTimeWait, windowScaleShift);
+          ackStaleInTimeWait, windowScaleShift, rackTlp);
     }
   }
 }

@@ -46,7 +46,11 @@ public enum TcpCounter {
   /** ACKs that returned a valid cookie and made a connection. */
   SYN_COOKIES_RECEIVED("TcpExtSyncookiesRecv"),
   /** ACKs to a listener that had sent cookies, carrying none that was valid. */
-  SYN_COOKIES_FAILED("TcpExtSyncookiesFailed");
+  SYN_COOKIES_FAILED("TcpExtSyncookiesFailed"),
+  /** Tail loss probes sent (RFC 8985 §7.3), new data or a retransmission. */
+  TLP_PROBES("TcpExtTCPLossProbes"),
+  /** Segments RACK marked lost (RFC 8985 §6.2 step 5, at an ACK or the reordering timer). */
+  RACK_LOSSES("SluiceRackLosses");
 
   /** The counters before this index are the frequent ones (see {@link TcpStats}). */
   static final int HOT_COUNT = 8;

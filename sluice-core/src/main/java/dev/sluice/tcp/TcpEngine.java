@@ -577,7 +577,7 @@ public final class TcpEngine extends EventQueue {
 
   /** The earliest time {@link #onTimer} has work, or {@link Long#MAX_VALUE}. */
   public long nextDeadline() {
-    return timers.nextDeadline();
+    return Math.min(timers.nextDeadline(), snd.rackDeadline()); // RACK-TLP keeps its own two
   }
 
   /** Runs every timer due at {@code now}. */
@@ -590,6 +590,7 @@ public final class TcpEngine extends EventQueue {
         }
       }
     }
+    snd.onRackTimer(now); // RFC 8985's reordering timer and PTO, after the RTO
   }
 
   private void fire(TcpTimer timer, long now) {

@@ -106,6 +106,14 @@ public final class TcpStats {
     return get(TcpCounter.FAST_RETRANSMITS);
   }
 
+  public long tlpProbes() {
+    return get(TcpCounter.TLP_PROBES);
+  }
+
+  public long rackLosses() {
+    return get(TcpCounter.RACK_LOSSES);
+  }
+
   public long bytesReceived() {
     return get(TcpCounter.BYTES_RECEIVED);
   }

@@ -31,6 +31,13 @@ final class Transmitter {
    */
   int writeSynchronized(byte[] buf, int off, long now) {
     int unsent = snd.unsent(); // SND.NXT never falls below the buffer's first byte here
+    RackTlp rt = snd.rack();
+    if (rt != null && rt.probeOwed) {
+      int written = writeProbe(rt, buf, off, now, unsent);
+      if (written > 0) {
+        return written;
+      }
+    }
     if (unsent > 0 || snd.finQueued || snd.inRecovery()) {
       int written = writeDataOrRetransmission(buf, off, now, unsent);
       if (written > 0) {
@@ -74,14 +81,38 @@ final class Transmitter {
     int flags = TcpFlags.ACK | (finDue ? TcpFlags.FIN : 0) | (length > 0 && length == unsent ? TcpFlags.PSH : 0);
     int seq = snd.nxt;
     int written = writeSegment(buf, off, now, seq, length, flags);
+    boolean newData = !SeqNum.lt(seq, snd.max);
+    sentFromNxt(seq, length, finDue, now);
+    RackTlp rt = snd.rack();
+    if (rt != null && newData) {
+      rt.afterNewData(now); // RFC 8985 §7.2: new data (re)starts the PTO
+    }
+    return written;
+  }
+
+  /**
+   * Bookkeeping for a segment sent from SND.NXT (new data, or a resend after a go-back): counts,
+   * timing, SND.NXT and SND.MAX, RACK's records, the retransmission and user timers.
+   */
+  private void sentFromNxt(int seq, int length, boolean fin, long now) {
     boolean retransmission = SeqNum.lt(seq, snd.max);
+    int end = seq + length + (fin ? 1 : 0);
+    RackTlp rt = snd.rack() != null ? snd.rack() : length > 0 || fin ? snd.rackTlp(now) : null;
     if (retransmission) {
       engine.stats.increment(TcpCounter.RETRANSMITTED_SEGMENTS);
       snd.noteRetransmission(now);
-    } else if (!engine.timestampsOk) {
-      engine.recovery().startTiming(seq, now);
+      if (rt != null) {
+        rt.onRetransmitted(seq, end, now);
+      }
+    } else {
+      if (!engine.timestampsOk) {
+        engine.recovery().startTiming(seq, now);
+      }
+      if (rt != null) {
+        rt.onSentNew(seq, end, now);
+      }
     }
-    snd.nxt = seq + length + (finDue ? 1 : 0);
+    snd.nxt = end;
     if (SeqNum.gt(snd.nxt, snd.max)) {
       snd.max = snd.nxt;
     }
@@ -89,6 +120,46 @@ final class Transmitter {
       engine.timers.set(TcpTimer.RETRANSMIT, now + engine.rtt.rtoNanos());
     }
     snd.startUserTimeout(now);
+  }
+
+  /**
+   * The tail loss probe (RFC 8985 §7.3): new data if there is some the peer's window allows
+   * (even beyond cwnd), else the last segment sent, at most one MSS ending at SND.MAX. Returns the
+   * segment length, or 0 if there is nothing to probe with.
+   */
+  private int writeProbe(RackTlp rt, byte[] buf, int off, long now, int unsent) {
+    rt.probeOwed = false;
+    if (snd.nxt != snd.max || SeqNum.ge(snd.una, snd.max)) {
+      return 0;
+    }
+    int maxPayload = Math.max(1, snd.mssLimit - optionSpace());
+    long room = snd.wnd - SeqNum.distance(snd.una, snd.nxt);
+    if (unsent > 0 && room > 0) {
+      int length = (int) Math.min(Math.min(unsent, maxPayload), room);
+      boolean finDue = snd.finQueued && snd.nxt + length == snd.finSeq();
+      int flags = TcpFlags.ACK | TcpFlags.PSH | (finDue ? TcpFlags.FIN : 0);
+      int seq = snd.nxt;
+      int written = writeSegment(buf, off, now, seq, length, flags);
+      sentFromNxt(seq, length, finDue, now);
+      rt.probeSent(false, now);
+      return written;
+    }
+    boolean finSent = snd.finQueued && snd.max == snd.finSeq() + 1;
+    int dataEnd = finSent ? snd.finSeq() : snd.max;
+    int length = (int) Math.min(maxPayload, SeqNum.distance(snd.una, dataEnd));
+    int seq = dataEnd - length;
+    if (length <= 0 && !finSent) {
+      return 0;
+    }
+    int written = writeSegment(buf, off, now, seq, length, TcpFlags.ACK | (finSent ? TcpFlags.FIN : 0));
+    engine.stats.increment(TcpCounter.RETRANSMITTED_SEGMENTS);
+    snd.noteRetransmission(now);
+    LossRecovery r = engine.recovery;
+    if (r != null) {
+      r.stopTiming(); // Karn
+    }
+    rt.onRetransmitted(seq, seq + length + (finSent ? 1 : 0), now);
+    rt.probeSent(true, now);
     return written;
   }
 
@@ -105,7 +176,9 @@ final class Transmitter {
     if (!r.retransmitDue && r.pipe(snd.una, snd.max, engine.sackOk, snd.mss) >= engine.congestion.cwnd()) {
       return 0;
     }
-    long hole = r.nextHole(snd.una, snd.max, engine.sackOk);
+    RackTlp rt = snd.rack();
+    // RFC 8985 §6.2: with RACK, NextSeg is the first segment RACK marked lost.
+    long hole = rt != null ? rt.nextLost(snd.una) : r.nextHole(snd.una, snd.max, engine.sackOk);
     if (hole < 0) {
       return 0;
     }
@@ -123,7 +196,11 @@ final class Transmitter {
     engine.stats.increment(TcpCounter.RETRANSMITTED_SEGMENTS);
     snd.noteRetransmission(now);
     r.retransmitDue = false;
-    r.highRxt = seq + Math.max(length, 0) + (fin ? 1 : 0);
+    int rxtEnd = seq + Math.max(length, 0) + (fin ? 1 : 0);
+    r.highRxt = rt != null ? SeqNum.max(r.highRxt, rxtEnd) : rxtEnd;
+    if (rt != null) {
+      rt.onRetransmitted(seq, rxtEnd, now);
+    }
     if (!engine.timers.isSet(TcpTimer.RETRANSMIT)) {
       engine.timers.set(TcpTimer.RETRANSMIT, now + engine.rtt.rtoNanos());
     }

@@ -37,6 +37,7 @@ enum Platform {
         b.sendBufferBytes = 32_768;
         b.windowScaleShift = SystemSettings.freeBsdShift(2_097_152);
         b.delayedAckNanos = 100_000_000L;
+        b.rackTlp = false; // the default "freebsd" stack: RFC 6675 recovery; RACK is the optional rack stack
       }
       case LINUX -> {
         b.receiveBufferBytes = 131_072;

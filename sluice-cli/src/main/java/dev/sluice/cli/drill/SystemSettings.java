@@ -177,14 +177,20 @@ final class SystemSettings {
         case "net.ipv4.tcp_keepalive_probes" -> keepAlive(name, v, () -> tcp.keepAliveProbes = intOf(v));
         case "net.ipv4.tcp_dsack" -> same(name, v, 1, "D-SACK (RFC 2883)");
         case "net.ipv4.tcp_fack" -> same(name, v, 0, "no FACK");
-        case "net.ipv4.tcp_reordering" -> same(name, v, 3, "three duplicate ACKs start fast retransmit");
+        case "net.ipv4.tcp_reordering" -> same(name, v, 3,
+            "three duplicate ACKs start fast retransmit without RACK; with it, RACK's reordering window");
         case "net.ipv4.tcp_notsent_lowat" -> same(name, v, 4_294_967_295L, "no unsent-data low-water mark");
         case "net.ipv4.tcp_min_tso_segs", "net.ipv4.tcp_tso_win_divisor", "net.ipv4.tcp_pacing_ss_ratio",
             "net.ipv4.tcp_pacing_ca_ratio", "net.ipv4.tcp_autocorking", "net.ipv4.tcp_tso_rtt_log" ->
             noEffect(name, v, "Sluice has no TSO or pacing");
         case "net.ipv4.tcp_slow_start_after_idle" -> same(name, v, 0, "cwnd is kept across idle periods");
-        case "net.ipv4.tcp_early_retrans", "net.ipv4.tcp_recovery" ->
-            same(name, v, 0, "no RACK or tail-loss probes: loss is found by duplicate ACKs, SACK and the RTO");
+        case "net.ipv4.tcp_recovery" -> {
+          // Linux's bit 0 is RACK loss detection (on by default); Sluice's TLP goes with it.
+          tcp.rackTlp = (intOf(v) & 1) != 0;
+          yield applied(name, v, "RACK-TLP (RFC 8985) " + onOff(tcp.rackTlp)
+              + (tcp.rackTlp ? "" : ": loss is found by duplicate ACKs, SACK and the RTO"));
+        }
+        case "net.ipv4.tcp_early_retrans" -> same(name, v, 3, "tail loss probes (RFC 8985 §7), with RACK");
         case "net.ipv4.tcp_frto" -> same(name, v, 0, "no F-RTO (RFC 5682) recovery after a timeout");
         case "net.ipv4.tcp_rfc1337" -> same(name, v, 1, "TIME-WAIT ignores RSTs (RFC 1337)");
         default -> unknown(name, v);
