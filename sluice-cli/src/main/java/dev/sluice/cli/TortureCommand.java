@@ -189,6 +189,7 @@ final class TortureCommand implements Callable<Integer> {
     row(out, "work stranded in a backlog", r.stranded());
     row(out, "two owners at once", r.ownershipViolations());
     row(out, "retransmitted segments", r.retransmits());
+    row(out, "tail loss probes / RACK losses", r.tlpProbes() + " / " + r.rackLosses());
     row(out, "FINs riding on data / alone", r.finsWithData() + " / " + r.finsAlone());
     row(out, "elapsed", String.format("%.2f s", r.elapsedMs() / 1e3));
     row(out, "doctor", check.summary());

@@ -43,7 +43,7 @@ class DemoSelfCheckTest {
 
   /** A run whose own checks all passed, so that only the doctor can fail it. */
   private static Torture.Report passingRun() {
-    return new Torture.Report(1, 100, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1000, 2, "spray", 1, 0, 0, false);
+    return new Torture.Report(1, 100, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1000, 2, "spray", 1, 0, 0, false);
   }
 
   private static Torture.Config config() {

@@ -27,7 +27,8 @@ class TortureCommandTest {
     assertThat(json).startsWith("{").endsWith("}")
         .contains("\"connections\":300", "\"hangs\":0", "\"corrupted\":0", "\"eofMissing\":0",
             "\"eofDuplicated\":0", "\"finNotSent\":0", "\"workers\":2", "\"mode\":\"spray\"", "\"seed\":3")
-        .containsPattern("\"bytes\":[1-9]").containsPattern("\"elapsedMs\":\\d+");
+        .containsPattern("\"bytes\":[1-9]").containsPattern("\"elapsedMs\":\\d+")
+        .containsPattern("\"tlpProbes\":\\d+").containsPattern("\"rackLosses\":\\d+"); // RFC 8985's counters
     assertThat(out.toString()).contains("PASS");
   }
 

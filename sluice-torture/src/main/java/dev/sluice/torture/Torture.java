@@ -115,10 +115,14 @@ public final class Torture {
     }
   }
 
-  /** What a run found; {@link #failures()} is 0 when every check passed. */
+  /**
+   * What a run found; {@link #failures()} is 0 when every check passed. {@code retransmits},
+   * {@code tlpProbes} and {@code rackLosses} are both hosts' {@code TcpCounter}
+   * RETRANSMITTED_SEGMENTS, TLP_PROBES and RACK_LOSSES (RFC 8985).
+   */
   public record Report(int connections, long bytes, int hangs, int corrupted, int eofMissing,
       int eofDuplicated, int finNotSent, int finBeforeClose, int notClosed, int stranded,
-      long ownershipViolations, long retransmits, long finsWithData, long finsAlone, long elapsedMs,
+      long ownershipViolations, long retransmits, long tlpProbes, long rackLosses, long finsWithData, long finsAlone, long elapsedMs,
       int workers, String mode, long seed, long bulkBytes, long bulkMillis, boolean bulkFailed) {
     public long failures() {
       return hangs + corrupted + eofMissing + eofDuplicated + finNotSent + finBeforeClose + notClosed + stranded
@@ -159,6 +163,10 @@ public final class Torture {
       return (c == null ? 0 : c.tcpTotals().get(dev.sluice.tcp.TcpCounter.RETRANSMITTED_SEGMENTS))
           + (s == null ? 0 : s.tcpTotals().get(dev.sluice.tcp.TcpCounter.RETRANSMITTED_SEGMENTS));
     }
+  }
+
+  private static long bothHosts(Host client, Host server, dev.sluice.tcp.TcpCounter counter) {
+    return client.tcpTotals().get(counter) + server.tcpTotals().get(counter);
   }
 
   private final Config config;
@@ -359,11 +367,13 @@ public final class Torture {
     }
     counters = "client (198.18.0.1):\n" + client.tcpTotals().format() + hostDrops(client)
         + "server (198.18.0.2):\n" + server.tcpTotals().format() + hostDrops(server);
-    long retransmits = client.tcpTotals().get(dev.sluice.tcp.TcpCounter.RETRANSMITTED_SEGMENTS)
-        + server.tcpTotals().get(dev.sluice.tcp.TcpCounter.RETRANSMITTED_SEGMENTS);
+    long retransmits = bothHosts(client, server, dev.sluice.tcp.TcpCounter.RETRANSMITTED_SEGMENTS);
+    long tlpProbes = bothHosts(client, server, dev.sluice.tcp.TcpCounter.TLP_PROBES);
+    long rackLosses = bothHosts(client, server, dev.sluice.tcp.TcpCounter.RACK_LOSSES);
     return new Report(config.connections(), progress.bytes(), hangs.get(), corrupted.get(), eofMissing.get(),
         eofDuplicated, finNotSentCount, finBeforeCloseCount, notClosed, stranded,
-        client.ownershipViolations() + server.ownershipViolations(), retransmits, finsWithData.sum(),
+        client.ownershipViolations() + server.ownershipViolations(), retransmits, tlpProbes, rackLosses,
+        finsWithData.sum(),
         finsAlone.sum(),
         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), config.workers(),
         config.steering().name().toLowerCase(java.util.Locale.ROOT), config.seed(), progress.bulkBytes(),
