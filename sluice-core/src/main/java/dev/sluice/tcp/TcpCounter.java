@@ -23,7 +23,7 @@ public enum TcpCounter {
   RETRANSMITTED_SEGMENTS("TcpRetransSegs"),
   /** Retransmission timer expiries (RFC 6298 §5.4). */
   TIMEOUT_RETRANSMITS("TcpExtTCPTimeouts"),
-  /** Recoveries entered by duplicate ACKs or SACK (RFC 5681 §3.2, RFC 6675). */
+  /** Recoveries entered by duplicate ACKs or SACK (RFC 5681 §3.2, RFC 6675), or by RACK (RFC 8985). */
   FAST_RETRANSMITS("SluiceFastRecoveries"),
   RESETS_SENT("TcpOutRsts"),
   RESETS_RECEIVED("SluiceInRsts"),
