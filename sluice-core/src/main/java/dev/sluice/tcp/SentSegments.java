@@ -17,6 +17,13 @@ final class SentSegments {
   static final int RETRANSMITTED = 1;
   static final int SACKED = 2;
   static final int LOST = 4;
+  /**
+   * At most this many records made by splitting may be held (hostile input 1: SACK blocks crafted
+   * to cut the queue into 1-byte pieces). Beyond it an edge inside a record is rounded to the
+   * record's boundary, conservatively: a SACK block then covers only whole records, and a
+   * retransmission marks the whole record it touches.
+   */
+  static final int MAX_SPLITS = 1024;
 
   /** What RACK wants to hear about each segment an ACK newly delivers (RFC 8985 §6.2 step 2). */
   interface DeliveryListener {
@@ -29,6 +36,8 @@ final class SentSegments {
   private byte[] flags;
   private int head;
   private int count;
+  /** Records made by splitting and perhaps still held (an upper bound: never more than count). */
+  private int splits;
 
   SentSegments(int initialCapacity) {
     int capacity = Integer.highestOneBit(Math.max(4, initialCapacity) - 1) << 1; // a power of two
@@ -98,8 +107,8 @@ final class SentSegments {
    * the range becomes retransmitted, not lost, sent now. Records are split at the range's edges.
    */
   void retransmitted(int seq, int seqEnd, long now) {
-    int from = splitAt(seq);
-    int to = splitAt(seqEnd);
+    int from = splitAt(seq, false);
+    int to = splitAt(seqEnd, true);
     for (int i = from; i < to; i++) {
       int s = slot(i);
       sentAt[s] = now;
@@ -123,6 +132,7 @@ final class SentSegments {
         }
         head = (head + 1) & (start.length - 1);
         count--;
+        splits = Math.min(splits, count);
       } else {
         if (SeqNum.gt(una, start[s])) {
           start[s] = una;
@@ -146,8 +156,8 @@ final class SentSegments {
     if (SeqNum.ge(left, right)) {
       return;
     }
-    int from = splitAt(left);
-    int to = splitAt(right);
+    int from = splitAt(left, true);
+    int to = splitAt(right, false);
     for (int i = from; i < to; i++) {
       int s = slot(i);
       if ((flags[s] & SACKED) == 0) {
@@ -161,13 +171,16 @@ final class SentSegments {
   void clear() {
     head = 0;
     count = 0;
+    splits = 0;
   }
 
   /**
    * Makes {@code seq} a record boundary and returns the position of the record that starts there
-   * ({@link #size()} if {@code seq} is at or past the end, 0 if at or before the start).
+   * ({@link #size()} if {@code seq} is at or past the end, 0 if at or before the start). Past
+   * {@link #MAX_SPLITS} it does not split: it returns the boundary after {@code seq} if {@code
+   * up}, else the one before.
    */
-  private int splitAt(int seq) {
+  private int splitAt(int seq, boolean up) {
     int lo = 0;
     int hi = count;
     while (lo < hi) { // the first record whose end is above seq
@@ -181,6 +194,10 @@ final class SentSegments {
     if (lo == count || SeqNum.le(seq, start(lo))) {
       return lo;
     }
+    if (splits >= MAX_SPLITS) {
+      return up ? lo + 1 : lo;
+    }
+    splits++;
     insertCopyAt(lo); // records lo and lo+1 are now the same range: cut between them
     end[slot(lo)] = seq;
     start[slot(lo + 1)] = seq;

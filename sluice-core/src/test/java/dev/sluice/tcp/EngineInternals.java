@@ -13,6 +13,15 @@ public final class EngineInternals {
   }
 
   /** The ranges the SACK scoreboard holds, or -1 if there is none. */
+  public static final int MAX_SENT_SEGMENT_SPLITS = SentSegments.MAX_SPLITS;
+
+  /** RACK-TLP's records of segments in flight (RFC 8985), or -1 without them. */
+  public static int sentSegments(TcpEngine engine) {
+    RackTlp rt = engine.snd.rack();
+    SentSegments segments = rt == null ? null : rt.segmentsOrNull();
+    return segments == null ? -1 : segments.size();
+  }
+
   public static int scoreboardRanges(TcpEngine engine) {
     SackScoreboard board = engine.recovery == null ? null : engine.recovery.scoreboardOrNull();
     return board == null ? -1 : board.rangeCount();

@@ -81,4 +81,27 @@ class SentSegmentsTest {
     }
     assertThat(s.end(s.size() - 1)).isEqualTo(seq + 2500);
   }
+
+  @Test
+  void splittingBlocks_areCappedAndThenRoundedToWholeRecords() {
+    // Hostile input 1: one-byte SACK blocks cut a 64 KB segment into pieces, at most MAX_SPLITS.
+    SentSegments s = new SentSegments(4);
+    s.sentNew(0, 65_536, 10);
+    s.sentNew(65_536, 65_636, 20);
+    for (int i = 0; i < 30_000; i += 2) {
+      s.sacked(i + 1, i + 2, listener);
+    }
+    assertThat(s.size()).isLessThanOrEqualTo(2 + SentSegments.MAX_SPLITS);
+    int sackedBefore = delivered.size();
+    // Past the cap a block inside a record SACKs nothing (conservative), one covering it all does.
+    s.sacked(60_001, 60_002, listener);
+    assertThat(delivered).hasSize(sackedBefore);
+    s.sacked(65_500, 65_636, listener);
+    assertThat(delivered.getLast()).isEqualTo("65636@20");
+    assertThat(s.has(s.size() - 1, SentSegments.SACKED)).isTrue();
+    // A retransmission inside a record marks the whole record.
+    s.retransmitted(65_540, 65_541, 30);
+    assertThat(s.has(s.size() - 1, SentSegments.RETRANSMITTED)).isTrue();
+    assertThat(s.sentAt(s.size() - 1)).isEqualTo(30);
+  }
 }
