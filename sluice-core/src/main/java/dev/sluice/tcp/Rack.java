@@ -172,6 +172,12 @@ final class Rack implements SentSegments.DeliveryListener {
       }
       long sentAt = segments.sentAt(i);
       if (!sentAfter(xmitTs, endSeq, sentAt, segments.end(i))) {
+        if (!segments.has(i, SentSegments.RETRANSMITTED)) {
+          // Records are in sequence order: every later original went out no earlier than this
+          // one, and every later retransmission later than its original, so none can be lost.
+          // This keeps an ACK in the common case O(1) however many segments are in flight.
+          break;
+        }
         continue;
       }
       long remaining = sentAt + rtt + reoWnd - now;

@@ -132,6 +132,9 @@ final class RackTlp {
       long reoWnd = rack.reorderingWindow(snd.una, snd.max, dsack, inRecovery, wasInRecovery && !inRecovery,
           segmentsSacked(), engine.rtt.srttNanos());
       detectLoss(reoWnd, now);
+      if (wasInRecovery && !snd.inRecovery() && nextLost(snd.una) >= 0) {
+        enterRecovery(now); // segments marked lost during the recovery that just ended, not yet resent
+      }
     }
     boolean dsackCoversProbe = dsack && tlp.probing() && SeqNum.lt(options.sackLeft(0), tlp.endSeq())
         && SeqNum.ge(options.sackRight(0), tlp.endSeq());
@@ -186,16 +189,21 @@ final class RackTlp {
     long timeout = rack.detectLoss(segments, reoWnd, now, newlyLost);
     if (newlyLost[0] > 0) {
       engine.stats.add(TcpCounter.RACK_LOSSES, newlyLost[0]);
-      Sender snd = engine.snd;
-      if (engine.recovery().onRackLoss(snd.una, snd.max)) {
-        engine.stats.increment(TcpCounter.FAST_RETRANSMITS);
-        engine.congestion.onEnterRecovery(SeqNum.distance(snd.una, snd.max), now);
-        tlp.reset(); // TLP_init: fast recovery forgets any probe
-        probeOwed = false;
-        probeDeadline = TimerTable.NEVER;
-      }
+      enterRecovery(now);
     }
     reorderDeadline = timeout > 0 ? now + timeout : TimerTable.NEVER;
+  }
+
+  /** Fast recovery because RACK marked segments lost, unless it is on already (see LossRecovery#onRackLoss). */
+  private void enterRecovery(long now) {
+    Sender snd = engine.snd;
+    if (engine.recovery().onRackLoss(snd.una, snd.max)) {
+      engine.stats.increment(TcpCounter.FAST_RETRANSMITS);
+      engine.congestion.onEnterRecovery(SeqNum.distance(snd.una, snd.max), now);
+      tlp.reset(); // TLP_init: fast recovery forgets any probe
+      probeOwed = false;
+      probeDeadline = TimerTable.NEVER;
+    }
   }
 
   // ------------------------------------------------------------------ timers
