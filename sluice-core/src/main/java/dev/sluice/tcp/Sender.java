@@ -250,7 +250,8 @@ final class Sender {
    */
   boolean onAckSegment(TcpSegment seg, int ack, long now) {
     boolean duplicate = isDuplicateAck(seg, ack);
-    boolean wasInRecovery = inRecovery();
+    RackTlp rt = rack(); // null on a connection that only receives: RACK is not on its path
+    boolean wasInRecovery = rt != null && inRecovery();
     long newlySacked = engine.sackOk && seg.options().sackBlockCount() > 0
         ? engine.recovery().onSackBlocks(seg.options(), una, max, engine.config.maxOutOfOrderRanges(), engine.stats)
         : 0;
@@ -260,7 +261,6 @@ final class Sender {
     } else if (duplicate || (newlySacked > 0 && ack == una)) {
       onDuplicateAck(now);
     }
-    RackTlp rt = rack();
     if (rt != null && (advanced || seg.options().sackBlockCount() > 0)) {
       rt.onAck(seg, ack, advanced, wasInRecovery, now); // RFC 8985 §6.2, §7.4: never for received data alone
     }
