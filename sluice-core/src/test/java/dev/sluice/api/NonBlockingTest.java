@@ -170,17 +170,22 @@ class NonBlockingTest {
       byte[] chunk = new byte[65_536];
       long written = 0;
       long deadline = System.nanoTime() + 20_000_000_000L;
-      // The peer does not read: its window and then our send buffer fill.
+      // The peer does not read: its window and then our send buffer fill. That is steady only once
+      // the peer's receive buffer is full; until then its ACKs keep freeing room here. So wait
+      // until what it holds stops growing while writes are refused.
+      long heldBefore = -1;
       while (true) {
         int n = client.writeNow(chunk, 0, chunk.length);
         written += n;
-        if (n == 0 && client.info().unacknowledgedBytes() > 0
+        long held = server.info().unreadBytes();
+        if (n == 0 && held > 0 && held == heldBefore && client.info().unacknowledgedBytes() > 0
             && (client.readiness() & TcpConnection.WRITABLE) == 0) {
           break;
         }
+        heldBefore = held;
         assertThat(System.nanoTime() - deadline).as("the send buffer fills").isNegative();
         if (n == 0) {
-          Thread.sleep(1);
+          Thread.sleep(20);
         }
       }
       assertThat(client.writeNow(chunk, 0, chunk.length)).isZero();
