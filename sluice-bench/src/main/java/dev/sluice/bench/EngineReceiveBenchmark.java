@@ -101,7 +101,7 @@ public class EngineReceiveBenchmark {
     Bytes.put32(inbound, 4, seq);
     engine.onSegment(segment, now);
     seq += PAYLOAD;
-    int read = engine.read(application, 0, PAYLOAD, now);
+    int read = engine.read(application, 0, PAYLOAD);
     while (engine.pollEvent() != null) { }
     int sent = 0;
     int n;

@@ -243,7 +243,7 @@ abstract sealed class ConnectionDrain extends OwnershipProtocol permits Connecti
     fault = e;
     host.connectionFaulted(self(), e);
     try {
-      engine.abort(now);
+      engine.abort();
     } catch (RuntimeException | LinkageError | AssertionError | StackOverflowError ignored) {
       // the engine is what failed: the peer learns from its next segment, which meets no connection
     }
@@ -368,14 +368,14 @@ abstract sealed class ConnectionDrain extends OwnershipProtocol permits Connecti
   /** Owner only: one application call (or ICMP error) on the engine; see {@link AppCall.Kind}. */
   int run(AppCall.Kind kind, byte[] buf, int off, int len, long now) {
     return switch (kind) {
-      case READ -> engine.read(buf, off, len, now);
+      case READ -> engine.read(buf, off, len);
       case WRITE -> engine.write(buf, off, len, now);
       case SHUTDOWN_INPUT -> {
-        engine.shutdownInput(now);
+        engine.shutdownInput();
         yield 0;
       }
       case SHUTDOWN_OUTPUT -> {
-        engine.shutdownOutput(now);
+        engine.shutdownOutput();
         yield 0;
       }
       case CLOSE -> {
@@ -383,7 +383,7 @@ abstract sealed class ConnectionDrain extends OwnershipProtocol permits Connecti
         yield 0;
       }
       case ABORT -> {
-        engine.abort(now);
+        engine.abort();
         yield 0;
       }
       case SET_NODELAY -> {
@@ -394,8 +394,8 @@ abstract sealed class ConnectionDrain extends OwnershipProtocol permits Connecti
         engine.setKeepAlive(len != 0, now);
         yield 0;
       }
-      case PATH_MTU -> engine.onPathMtu(len, off, now) ? 1 : 0;
-      case ICMP_UNREACHABLE -> engine.onIcmpUnreachable(off, now) ? 1 : 0;
+      case PATH_MTU -> engine.onPathMtu(len, off) ? 1 : 0;
+      case ICMP_UNREACHABLE -> engine.onIcmpUnreachable(off) ? 1 : 0;
       case INFO -> 0; // run through execute, which keeps the snapshot
     };
   }
@@ -403,7 +403,7 @@ abstract sealed class ConnectionDrain extends OwnershipProtocol permits Connecti
   /** Owner only: transmit what the engine owes, deliver its events, re-arm its timer. */
   void flush(OwnerContext ctx, long now) {
     if (listener != null && listener.discards()) {
-      while (engine.read(ctx.sink, 0, ctx.sink.length, now) > 0) {
+      while (engine.read(ctx.sink, 0, ctx.sink.length) > 0) {
         // RFC 863: consumed here, so the window reopens in the ACK this flush sends
       }
     }

@@ -208,7 +208,7 @@ public final class Host {
       TcpEndpoints endpoints =
           new TcpEndpoints(v6, local.high(), local.low(), localPort, remoteHigh, remoteLow, remotePort);
       long now = clock.nanos();
-      TcpEngine engine = TcpEngine.connect(tcp, endpoints, endpoints.isn(isn, now), now);
+      TcpEngine engine = TcpEngine.connect(tcp, endpoints, endpoints.isn(isn, now));
       Connection c = newConnection(engine, null, null);
       c.tryAcquire();
       if (table.putIfAbsent(endpoints, c) != null) {
@@ -299,7 +299,7 @@ public final class Host {
         owned = icmp.receive(decoder, ctx, now);
         packet.release();
       } else if (protocol == IpProtocol.UDP) {
-        udp.receive(packet, decoder, now); // takes the buffer
+        udp.receive(packet, decoder); // takes the buffer
       } else {
         drops.increment(DropReason.UNSUPPORTED_PROTOCOL);
         packet.release();

@@ -31,7 +31,7 @@ final class Udp {
   }
 
   /** A worker's validated datagram; the buffer goes to the endpoint's queue or is released. */
-  void receive(PacketBuffer packet, PacketDecoder d, long now) {
+  void receive(PacketBuffer packet, PacketDecoder d) {
     UdpEndpoint endpoint = bound.get(d.udp().destinationPort());
     if (endpoint == null) {
       host.dropped(DropReason.UDP_NO_SOCKET);

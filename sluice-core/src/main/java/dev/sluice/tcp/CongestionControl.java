@@ -11,7 +11,8 @@ package dev.sluice.tcp;
  * segments that have left the network are already out of pipe and need no window inflation.
  *
  * <p>Like the rest of the engine, implementations are sans-IO and deterministic: time comes in as
- * {@code nowNanos} (any monotonic origin), the same calls give the same windows, and nothing
+ * {@code nowNanos} (any monotonic origin) where an algorithm needs it (CUBIC's window is a
+ * function of the time since the last reduction), the same calls give the same windows, and nothing
  * allocates per ACK. Windows are in bytes. Not thread-safe: the connection's owner drives it.
  */
 public interface CongestionControl {
@@ -22,7 +23,7 @@ public interface CongestionControl {
    *
    * @param smss the sender maximum segment size in bytes, positive
    */
-  void init(int smss, long nowNanos);
+  void init(int smss);
 
   /**
    * Updates SMSS after a path MTU change (RFC 1191, RFC 8201). The window keeps its size in
@@ -62,14 +63,14 @@ public interface CongestionControl {
    * @param bytesInFlight FlightSize when loss was detected, excluding segments sent by Limited
    *     Transmit (RFC 5681 §3.2 step 2)
    */
-  void onEnterRecovery(long bytesInFlight, long nowNanos);
+  void onEnterRecovery(long bytesInFlight);
 
   /**
    * Called when recovery ends because the recovery point was acknowledged (RFC 6582 §3.2 step 3
    * "full acknowledgment", RFC 6675 §5 (4.1)). cwnd is left at ssthresh (RFC 6582 option 2; the
    * engine paces the burst), or lower if a timeout cut it meanwhile.
    */
-  void onExitRecovery(long nowNanos);
+  void onExitRecovery();
 
   /**
    * Called when the retransmission timer expires (RFC 6298 §5). The first expiry for a segment
@@ -77,7 +78,7 @@ public interface CongestionControl {
    * acknowledged hold ssthresh constant. cwnd becomes the loss window, one SMSS, and slow start
    * resumes.
    */
-  void onRetransmitTimeout(long bytesInFlight, long nowNanos);
+  void onRetransmitTimeout(long bytesInFlight);
 
   /** A short lowercase name for logs and configuration, e.g. {@code "cubic"}. */
   String name();

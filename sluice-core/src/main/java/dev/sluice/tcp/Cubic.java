@@ -86,7 +86,7 @@ public final class Cubic implements CongestionControl {
   }
 
   @Override
-  public void init(int smss, long nowNanos) {
+  public void init(int smss) {
     NewReno.requirePositive(smss);
     this.smss = smss;
     cwnd = (long) initialWindowSegments * smss;
@@ -216,7 +216,7 @@ public final class Cubic implements CongestionControl {
 
   /** Multiplicative decrease (§4.6 Figure 5) after fast convergence (§4.7). */
   @Override
-  public void onEnterRecovery(long bytesInFlight, long nowNanos) {
+  public void onEnterRecovery(long bytesInFlight) {
     cwndPrior = cwnd;
     wMax = fastConvergence && cwnd < wMax ? cwnd * (1 + BETA) / 2 : cwnd;
     ssthresh = reducedSsthresh(bytesInFlight);
@@ -225,7 +225,7 @@ public final class Cubic implements CongestionControl {
   }
 
   @Override
-  public void onExitRecovery(long nowNanos) {
+  public void onExitRecovery() {
     // cwnd already equals ssthresh unless a timeout during recovery cut it to the loss window,
     // which stays. The new epoch starts on the first ACK of congestion avoidance.
     cwnd = Math.min(cwnd, ssthresh);
@@ -237,7 +237,7 @@ public final class Cubic implements CongestionControl {
    * cwnd_epoch. Repeated timeouts before new data is acknowledged hold ssthresh (RFC 5681 §3.1).
    */
   @Override
-  public void onRetransmitTimeout(long bytesInFlight, long nowNanos) {
+  public void onRetransmitTimeout(long bytesInFlight) {
     if (!inTimeoutBackoff) {
       cwndPrior = cwnd;
       ssthresh = reducedSsthresh(bytesInFlight);

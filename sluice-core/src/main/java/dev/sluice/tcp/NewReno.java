@@ -49,7 +49,7 @@ public final class NewReno implements CongestionControl {
   }
 
   @Override
-  public void init(int smss, long nowNanos) {
+  public void init(int smss) {
     requirePositive(smss);
     this.smss = smss;
     cwnd = (long) initialWindowSegments * smss;
@@ -114,14 +114,14 @@ public final class NewReno implements CongestionControl {
   }
 
   @Override
-  public void onEnterRecovery(long bytesInFlight, long nowNanos) {
+  public void onEnterRecovery(long bytesInFlight) {
     ssthresh = halfFlightSize(bytesInFlight);
     cwnd = ssthresh;
     avoidanceAcked = 0;
   }
 
   @Override
-  public void onExitRecovery(long nowNanos) {
+  public void onExitRecovery() {
     // cwnd already equals ssthresh unless a timeout during recovery cut it to the loss window,
     // which stays (RFC 6582 §3.2 step 4: the timeout ends fast recovery).
     cwnd = Math.min(cwnd, ssthresh);
@@ -129,7 +129,7 @@ public final class NewReno implements CongestionControl {
   }
 
   @Override
-  public void onRetransmitTimeout(long bytesInFlight, long nowNanos) {
+  public void onRetransmitTimeout(long bytesInFlight) {
     if (!inTimeoutBackoff) {
       ssthresh = halfFlightSize(bytesInFlight);
       inTimeoutBackoff = true;

@@ -140,8 +140,8 @@ final class RackTlp {
         && SeqNum.ge(options.sackRight(0), tlp.endSeq());
     if (tlp.onAck(ack, dsackCoversProbe, false)) {
       // §7.4.2: the probe repaired a loss: the congestion response a fast recovery would make.
-      engine.congestion.onEnterRecovery(SeqNum.distance(snd.una, snd.max), now);
-      engine.congestion.onExitRecovery(now);
+      engine.congestion.onEnterRecovery(SeqNum.distance(snd.una, snd.max));
+      engine.congestion.onExitRecovery();
     }
     if (snd.una == snd.max) {
       stopTimers();
@@ -199,7 +199,7 @@ final class RackTlp {
     Sender snd = engine.snd;
     if (engine.recovery().onRackLoss(snd.una, snd.max)) {
       engine.stats.increment(TcpCounter.FAST_RETRANSMITS);
-      engine.congestion.onEnterRecovery(SeqNum.distance(snd.una, snd.max), now);
+      engine.congestion.onEnterRecovery(SeqNum.distance(snd.una, snd.max));
       tlp.reset(); // TLP_init: fast recovery forgets any probe
       probeOwed = false;
       probeDeadline = TimerTable.NEVER;
@@ -219,7 +219,7 @@ final class RackTlp {
       onReorderTimeout(now);
     }
     if (probeDeadline <= now) {
-      onProbeTimeout(now);
+      onProbeTimeout();
     }
   }
 
@@ -252,7 +252,7 @@ final class RackTlp {
   }
 
   /** The PTO fired (§7.3): a probe is owed if one may go out now. */
-  private void onProbeTimeout(long now) {
+  private void onProbeTimeout() {
     probeDeadline = TimerTable.NEVER;
     Sender snd = engine.snd;
     if (engine.state.isSynchronized() && snd.una != snd.max && snd.nxt == snd.max && !snd.inRecovery()

@@ -281,7 +281,7 @@ final class Sender {
   private void onDuplicateAck(long now) {
     if (engine.recovery().onDuplicateAck(una, max, engine.sackOk, mss, rackOn())) {
       engine.stats.increment(TcpCounter.FAST_RETRANSMITS);
-      engine.congestion.onEnterRecovery(SeqNum.distance(una, max), now);
+      engine.congestion.onEnterRecovery(SeqNum.distance(una, max));
     }
   }
 
@@ -349,7 +349,7 @@ final class Sender {
       nxt = una;
     }
     if (recoveryEnded) {
-      engine.congestion.onExitRecovery(now);
+      engine.congestion.onExitRecovery();
     }
     long sample = -1;
     boolean timestampSample = false;
@@ -464,7 +464,7 @@ final class Sender {
     if (rt != null) {
       rt.onRetransmitTimeout(now);
     }
-    engine.congestion.onRetransmitTimeout(SeqNum.distance(una, max), now);
+    engine.congestion.onRetransmitTimeout(SeqNum.distance(una, max));
     goBackToUna();
   }
 

@@ -78,7 +78,7 @@ public final class TcpEngine extends EventQueue {
   }
 
   /** Active open (RFC 9293 §3.10.1): the engine starts in SYN-SENT and owes a SYN. */
-  public static TcpEngine connect(TcpConfig config, TcpEndpoints endpoints, int iss, long now) {
+  public static TcpEngine connect(TcpConfig config, TcpEndpoints endpoints, int iss) {
     TcpEngine engine = new TcpEngine(config, endpoints, iss, TcpState.SYN_SENT);
     engine.handshake = new Handshake(engine, true);
     engine.stats.increment(TcpCounter.ACTIVE_OPENS);
@@ -124,7 +124,7 @@ public final class TcpEngine extends EventQueue {
    * Copies up to {@code len} readable bytes. Returns how many, 0 if none is ready yet, or -1 once
    * every byte before the peer's FIN has been read (end-of-stream).
    */
-  public int read(byte[] dst, int off, int len, long now) {
+  public int read(byte[] dst, int off, int len) {
     return rcv.read(dst, off, len);
   }
 
@@ -183,7 +183,7 @@ public final class TcpEngine extends EventQueue {
   }
 
   /** Half-close (RFC 9293 §3.10.4): queue our FIN after the data already written. */
-  public void shutdownOutput(long now) {
+  public void shutdownOutput() {
     switch (state) {
       case SYN_SENT -> enterClosed(null);
       // RFC 9293 §3.10.4: in SYN-RECEIVED the FIN is queued until the handshake completes, since
@@ -209,10 +209,10 @@ public final class TcpEngine extends EventQueue {
   public void close(long now) {
     applicationClosed = true;
     if (rcv.buffer.readable() > 0) {
-      abort(now);
+      abort();
       return;
     }
-    shutdownOutput(now);
+    shutdownOutput();
     if (state == TcpState.FIN_WAIT_2) {
       timers.set(TcpTimer.CLOSE, now + config.finWait2TimeoutNanos());
     }
@@ -222,7 +222,7 @@ public final class TcpEngine extends EventQueue {
    * Abort (RFC 9293 §3.10.5): send RST if synchronized (an abort's RST, {@link PendingRst#abort}),
    * drop everything, go to CLOSED.
    */
-  public void abort(long now) {
+  public void abort() {
     applicationClosed = true;
     if (state == TcpState.SYN_RECEIVED || state.isSynchronized() && state != TcpState.TIME_WAIT) {
       pendingRst = PendingRst.abort(snd.acceptableSeq(), rcv.nxt, timestampsOk);
@@ -237,7 +237,7 @@ public final class TcpEngine extends EventQueue {
    * peer that goes on sending fills a buffer nobody reads, and its FIN never arrives.) Reads
    * return end-of-stream from now on.
    */
-  public void shutdownInput(long now) {
+  public void shutdownInput() {
     if (rcv.shutdownInput(state.isSynchronized())) {
       queueEvent(TcpEvent.READABLE); // a blocked reader wakes to its end-of-stream
     }
@@ -536,7 +536,7 @@ public final class TcpEngine extends EventQueue {
    * refused; anywhere else the error is counted and ignored. Returns true if it ended the
    * connection.
    */
-  public boolean onIcmpUnreachable(int quotedSeq, long now) {
+  public boolean onIcmpUnreachable(int quotedSeq) {
     if (state == TcpState.SYN_SENT && quotedSeq == snd.iss) {
       enterClosed(TcpEvent.REFUSED);
       return true;
@@ -549,7 +549,7 @@ public final class TcpEngine extends EventQueue {
    * An ICMP "fragmentation needed" or "packet too big" error quoting our segment {@code quotedSeq}
    * and reporting {@code mtu}: see {@link Sender#onPathMtu}. Returns true if the path MTU shrank.
    */
-  public boolean onPathMtu(int mtu, int quotedSeq, long now) {
+  public boolean onPathMtu(int mtu, int quotedSeq) {
     return snd.onPathMtu(mtu, quotedSeq);
   }
 
@@ -558,7 +558,7 @@ public final class TcpEngine extends EventQueue {
     setState(TcpState.ESTABLISHED);
     snd.onEstablished(now);
     handshake.onEstablished();
-    congestion.init(snd.mss, now);
+    congestion.init(snd.mss);
     if (keepAlive != null) {
       timers.set(TcpTimer.KEEPALIVE, now + KeepAlive.idleNanos(config));
     }

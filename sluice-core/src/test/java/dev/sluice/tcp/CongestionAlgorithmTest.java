@@ -17,10 +17,10 @@ class CongestionAlgorithmTest {
   void create_givesAFreshControllerWithTheRequestedInitialWindow() {
     for (CongestionAlgorithm algorithm : CongestionAlgorithm.values()) {
       CongestionControl first = algorithm.create(4);
-      first.init(1460, 0);
+      first.init(1460);
       assertThat(first.cwnd()).as("%s", algorithm).isEqualTo(4 * 1460);
       CongestionControl byDefault = algorithm.create();
-      byDefault.init(1460, 0);
+      byDefault.init(1460);
       assertThat(byDefault.cwnd()).as("%s: RFC 6928", algorithm).isEqualTo(10 * 1460);
       assertThat(byDefault).isNotSameAs(first);
     }

@@ -20,7 +20,7 @@ class CubicTest {
 
   private static Cubic started(boolean fastConvergence) {
     Cubic cubic = new Cubic(10, fastConvergence);
-    cubic.init(SMSS, 0);
+    cubic.init(SMSS);
     return cubic;
   }
 
@@ -38,8 +38,8 @@ class CubicTest {
       ack(cubic, SMSS, -1, 0);
     }
     assertThat(cubic.cwnd()).isEqualTo((long) segments * SMSS);
-    cubic.onEnterRecovery(cubic.cwnd(), 0);
-    cubic.onExitRecovery(0);
+    cubic.onEnterRecovery(cubic.cwnd());
+    cubic.onExitRecovery();
     return cubic;
   }
 
@@ -73,7 +73,7 @@ class CubicTest {
   @Test
   void init_setsTenSegmentsAndAnArbitrarilyHighSsthresh() {
     Cubic cubic = new Cubic();
-    cubic.init(SMSS, 0);
+    cubic.init(SMSS);
     assertThat(cubic.cwnd()).isEqualTo(10_000);
     assertThat(cubic.ssthresh()).isEqualTo(Long.MAX_VALUE);
     assertThat(cubic.name()).isEqualTo("cubic");
@@ -100,14 +100,14 @@ class CubicTest {
   @Test
   void lossEvent_keepsSevenTenthsOfFlightSizeButNotBelowTwoSmss() {
     Cubic cubic = started(true);
-    cubic.onEnterRecovery(100_001, 0);
+    cubic.onEnterRecovery(100_001);
     assertThat(cubic.ssthresh()).isEqualTo(70_000); // floor(70000.7)
     assertThat(cubic.cwnd()).as("cwnd = ssthresh, no +3 SMSS").isEqualTo(70_000);
-    cubic.onExitRecovery(0);
+    cubic.onExitRecovery();
     assertThat(cubic.cwnd()).isEqualTo(70_000);
-    cubic.onEnterRecovery(10_000, 0);
+    cubic.onEnterRecovery(10_000);
     assertThat(cubic.ssthresh()).as("exactly 0.7, not 6999.999").isEqualTo(7_000);
-    cubic.onEnterRecovery(2_000, 0);
+    cubic.onEnterRecovery(2_000);
     assertThat(cubic.ssthresh()).isEqualTo(2_000);
     assertThat(cubic.cwnd()).isEqualTo(2_000);
   }
@@ -179,13 +179,13 @@ class CubicTest {
   @Test
   void cubic_fastConvergence_lowersWmax() {
     Cubic cubic = afterLossAt(100, true); // W_max 100000, cwnd 70000
-    cubic.onEnterRecovery(70_000, 0); // another loss below W_max: the saturation point fell
+    cubic.onEnterRecovery(70_000); // another loss below W_max: the saturation point fell
     assertThat(cubic.wMax()).as("cwnd (1 + beta) / 2").isCloseTo(59_500, within(1e-6));
     assertThat(cubic.ssthresh()).isEqualTo(49_000);
     assertThat(cubic.cwnd()).isEqualTo(49_000);
 
     Cubic without = afterLossAt(100, false);
-    without.onEnterRecovery(70_000, 0);
+    without.onEnterRecovery(70_000);
     assertThat(without.wMax()).as("fast convergence off: W_max = cwnd").isEqualTo(70_000);
     assertThat(without.ssthresh()).isEqualTo(49_000);
   }
@@ -196,7 +196,7 @@ class CubicTest {
     rounds(cubic, 0, 10 * MS, 40); // Reno-friendly growth carries cwnd past W_max = 10000
     long cwnd = cubic.cwnd();
     assertThat(cwnd).isGreaterThan(10_000);
-    cubic.onEnterRecovery(cwnd, SECOND);
+    cubic.onEnterRecovery(cwnd);
     assertThat(cubic.wMax()).isEqualTo(cwnd);
   }
 
@@ -255,7 +255,7 @@ class CubicTest {
     Cubic cubic = afterLossAt(100, false);
     rounds(cubic, 0, 100 * MS, 5);
     long before = cubic.cwnd();
-    cubic.onRetransmitTimeout(before, SECOND);
+    cubic.onRetransmitTimeout(before);
     assertThat(cubic.cwnd()).isEqualTo(SMSS);
     assertThat(cubic.ssthresh()).isEqualTo(before * 7 / 10);
     assertThat(cubic.epochStarted()).isFalse();
@@ -272,12 +272,12 @@ class CubicTest {
   @Test
   void repeatedTimeout_holdsSsthreshUntilNewDataIsAcked() {
     Cubic cubic = started(true);
-    cubic.onRetransmitTimeout(30_000, 0);
-    cubic.onRetransmitTimeout(1_000, SECOND);
+    cubic.onRetransmitTimeout(30_000);
+    cubic.onRetransmitTimeout(1_000);
     assertThat(cubic.ssthresh()).isEqualTo(21_000);
     assertThat(cubic.cwnd()).isEqualTo(SMSS);
     ack(cubic, SMSS, -1, 2 * SECOND);
-    cubic.onRetransmitTimeout(10_000, 3 * SECOND);
+    cubic.onRetransmitTimeout(10_000);
     assertThat(cubic.ssthresh()).isEqualTo(7_000);
   }
 
@@ -295,7 +295,7 @@ class CubicTest {
     assertThat(cubic.wMax()).isCloseTo(50_000, within(1e-6));
     assertThat(cubic.kSeconds()).isEqualTo(k);
     assertThat(cubic.wCubic(k)).isCloseTo(50_000, within(1e-6));
-    cubic.onRetransmitTimeout(1_000, 0);
+    cubic.onRetransmitTimeout(1_000);
     cubic.setSmss(100);
     assertThat(cubic.cwnd()).isEqualTo(100);
     assertThatThrownBy(() -> new Cubic().setSmss(1000)).isInstanceOf(IllegalStateException.class);
@@ -358,7 +358,7 @@ class CubicTest {
     SplittableRandom random = new SplittableRandom(seed);
     int smss = 500 + random.nextInt(9000);
     Cubic cubic = new Cubic(1 + random.nextInt(10), random.nextBoolean());
-    cubic.init(smss, 0);
+    cubic.init(smss);
     long now = 0;
     for (int step = 0; step < 200; step++) {
       now += random.nextLong(50 * MS);
@@ -379,15 +379,15 @@ class CubicTest {
         }
       } else if (event < 93) {
         long flight = random.nextLong(2 * before + 1);
-        cubic.onEnterRecovery(flight, now);
+        cubic.onEnterRecovery(flight);
         assertThat(cubic.ssthresh()).as("seed %d step %d", seed, step)
             .isEqualTo(Math.max(flight * 7 / 10, 2L * smss));
         assertThat(cubic.cwnd()).isEqualTo(cubic.ssthresh());
         assertThat(cubic.wMax()).as("seed %d step %d", seed, step)
             .isBetween(0.85 * before - 1e-6, before + 1e-6);
-        cubic.onExitRecovery(now);
+        cubic.onExitRecovery();
       } else {
-        cubic.onRetransmitTimeout(random.nextLong(2 * before + 1), now);
+        cubic.onRetransmitTimeout(random.nextLong(2 * before + 1));
         assertThat(cubic.cwnd()).as("seed %d step %d", seed, step).isEqualTo(smss);
       }
       assertThat(cubic.cwnd()).as("seed %d step %d", seed, step).isGreaterThanOrEqualTo(smss);

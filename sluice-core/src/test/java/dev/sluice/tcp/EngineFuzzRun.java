@@ -143,7 +143,7 @@ final class EngineFuzzRun {
     Arrays.fill(b.tx, CANARY);
     Opening opening = script.opening();
     if (!h.passive()) {
-      engine = TcpEngine.connect(config, endpoints, iss, now);
+      engine = TcpEngine.connect(config, endpoints, iss);
       drain(0);
       if (engine.state() != TcpState.SYN_SENT) {
         throw fail("connect must enter SYN-SENT");
@@ -189,7 +189,7 @@ final class EngineFuzzRun {
       case WRITE -> write(step.length());
       case SHUTDOWN -> {
         appShutdown = true;
-        engine.shutdownOutput(now);
+        engine.shutdownOutput();
       }
       case CLOSE -> {
         appShutdown = true;
@@ -199,7 +199,7 @@ final class EngineFuzzRun {
       case ABORT -> {
         appShutdown = true;
         appClosed = true;
-        engine.abort(now);
+        engine.abort();
         if (engine.state() != TcpState.CLOSED) {
           throw fail("abort must close");
         }
@@ -291,7 +291,7 @@ final class EngineFuzzRun {
           throw fail("after close() and a day of silence the connection is still " + engine.state());
         }
         where = "after the steps, the application aborts";
-        engine.abort(now);
+        engine.abort();
         afterStep(true);
         if (engine.state() != TcpState.CLOSED) {
           throw fail("abort must close");
@@ -329,7 +329,7 @@ final class EngineFuzzRun {
   private void read(int length) {
     int readable = engine.readable();
     boolean eosBefore = engine.endOfStreamReached();
-    int n = engine.read(b.app, 0, length, now);
+    int n = engine.read(b.app, 0, length);
     if (n < -1 || n > length) {
       throw fail("read(" + length + ") returned " + n);
     }

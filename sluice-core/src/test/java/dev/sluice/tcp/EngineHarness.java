@@ -76,7 +76,7 @@ final class EngineHarness {
 
   /** Active open: returns the SYN the engine sent. */
   Seg activeOpen() {
-    engine = TcpEngine.connect(config, endpoints, LOCAL_ISS, now);
+    engine = TcpEngine.connect(config, endpoints, LOCAL_ISS);
     return expectOne();
   }
 
@@ -196,7 +196,7 @@ final class EngineHarness {
 
   byte[] readAll() {
     byte[] out = new byte[engine.readable()];
-    int n = engine.read(out, 0, out.length, now);
+    int n = engine.read(out, 0, out.length);
     assertThat(n).isEqualTo(out.length == 0 ? (engine.endOfStreamReached() ? -1 : 0) : out.length);
     return out;
   }

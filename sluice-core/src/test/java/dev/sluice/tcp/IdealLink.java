@@ -29,15 +29,15 @@ final class IdealLink {
       CongestionControl cc, int smss, long capacityBytes, long rttNanos, int rounds) {
     IdealLink link = new IdealLink(capacityBytes, rttNanos);
     long now = 0;
-    cc.init(smss, now);
+    cc.init(smss);
     for (int round = 0; round < rounds; round++) {
       long window = cc.cwnd();
       link.cwndPerRound.add(window);
       if (window > capacityBytes) {
-        cc.onEnterRecovery(window, now);
+        cc.onEnterRecovery(window);
         link.losses.add(new Loss(round, window, cc.cwnd()));
         now += rttNanos;
-        cc.onExitRecovery(now);
+        cc.onExitRecovery();
         continue;
       }
       long acks = (window + smss - 1) / smss;

@@ -14,7 +14,7 @@ class NewRenoTest {
 
   private static NewReno started() {
     NewReno reno = new NewReno();
-    reno.init(SMSS, 0);
+    reno.init(SMSS);
     return reno;
   }
 
@@ -26,8 +26,8 @@ class NewRenoTest {
   /** A reno in congestion avoidance at cwnd = ssthresh = {@code window}, via a loss. */
   private static NewReno inAvoidanceAt(long window) {
     NewReno reno = started();
-    reno.onEnterRecovery(2 * window, 0);
-    reno.onExitRecovery(0);
+    reno.onEnterRecovery(2 * window);
+    reno.onExitRecovery();
     assertThat(reno.cwnd()).isEqualTo(window);
     assertThat(reno.ssthresh()).isEqualTo(window);
     return reno;
@@ -44,10 +44,10 @@ class NewRenoTest {
   @Test
   void initialWindow_isConfigurableInSegments() {
     NewReno reno = new NewReno(4);
-    reno.init(1460, 0);
+    reno.init(1460);
     assertThat(reno.cwnd()).isEqualTo(4 * 1460);
     assertThatThrownBy(() -> new NewReno(0)).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> reno.init(0, 0)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> reno.init(0)).isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
@@ -77,7 +77,7 @@ class NewRenoTest {
   @Test
   void slowStart_stopsAtSsthresh_andTheRestOfTheAckCountsTowardsAvoidance() {
     NewReno reno = started();
-    reno.onRetransmitTimeout(30_000, 0); // ssthresh 15000, cwnd 1000
+    reno.onRetransmitTimeout(30_000); // ssthresh 15000, cwnd 1000
     for (int i = 0; i < 13; i++) {
       ack(reno, SMSS);
     }
@@ -121,11 +121,11 @@ class NewRenoTest {
   @Test
   void lossEvent_halvesFlightSizeButNotBelowTwoSmss() {
     NewReno reno = started();
-    reno.onEnterRecovery(30_001, 0);
+    reno.onEnterRecovery(30_001);
     assertThat(reno.ssthresh()).isEqualTo(15_000);
     assertThat(reno.cwnd()).as("cwnd = ssthresh, no +3 SMSS").isEqualTo(15_000);
-    reno.onExitRecovery(0);
-    reno.onEnterRecovery(3_000, 0);
+    reno.onExitRecovery();
+    reno.onEnterRecovery(3_000);
     assertThat(reno.ssthresh()).isEqualTo(2_000);
     assertThat(reno.cwnd()).isEqualTo(2_000);
   }
@@ -133,7 +133,7 @@ class NewRenoTest {
   @Test
   void lossEvent_usesFlightSizeNotCwnd() {
     NewReno reno = started(); // cwnd 10000 but only 6000 in flight (app-limited sender)
-    reno.onEnterRecovery(6_000, 0);
+    reno.onEnterRecovery(6_000);
     assertThat(reno.ssthresh()).isEqualTo(3_000);
     assertThat(reno.cwnd()).isEqualTo(3_000);
   }
@@ -141,8 +141,8 @@ class NewRenoTest {
   @Test
   void exitRecovery_leavesCwndAtSsthresh() {
     NewReno reno = started();
-    reno.onEnterRecovery(40_000, 0);
-    reno.onExitRecovery(0);
+    reno.onEnterRecovery(40_000);
+    reno.onExitRecovery();
     assertThat(reno.cwnd()).isEqualTo(20_000);
     assertThat(reno.ssthresh()).isEqualTo(20_000);
   }
@@ -150,22 +150,22 @@ class NewRenoTest {
   @Test
   void retransmitTimeout_setsTheLossWindowAndHalvesFlightSize() {
     NewReno reno = started();
-    reno.onRetransmitTimeout(30_000, 0);
+    reno.onRetransmitTimeout(30_000);
     assertThat(reno.cwnd()).isEqualTo(1_000);
     assertThat(reno.ssthresh()).isEqualTo(15_000);
-    reno.onExitRecovery(0); // a timeout during recovery keeps the loss window
+    reno.onExitRecovery(); // a timeout during recovery keeps the loss window
     assertThat(reno.cwnd()).isEqualTo(1_000);
   }
 
   @Test
   void repeatedTimeout_holdsSsthreshUntilNewDataIsAcked() {
     NewReno reno = started();
-    reno.onRetransmitTimeout(30_000, 0);
-    reno.onRetransmitTimeout(1_000, 0);
+    reno.onRetransmitTimeout(30_000);
+    reno.onRetransmitTimeout(1_000);
     assertThat(reno.ssthresh()).as("RFC 5681 §3.1: held on a second timeout").isEqualTo(15_000);
     assertThat(reno.cwnd()).isEqualTo(1_000);
     ack(reno, SMSS);
-    reno.onRetransmitTimeout(8_000, 0);
+    reno.onRetransmitTimeout(8_000);
     assertThat(reno.ssthresh()).isEqualTo(4_000);
   }
 
@@ -184,11 +184,11 @@ class NewRenoTest {
     reno.setSmss(500);
     assertThat(reno.cwnd()).isEqualTo(5_000);
     assertThat(reno.ssthresh()).isEqualTo(Long.MAX_VALUE);
-    reno.onEnterRecovery(30_000, 0);
+    reno.onEnterRecovery(30_000);
     reno.setSmss(1_500);
     assertThat(reno.ssthresh()).isEqualTo(45_000);
     assertThat(reno.cwnd()).isEqualTo(45_000);
-    reno.onRetransmitTimeout(2_000, 0);
+    reno.onRetransmitTimeout(2_000);
     reno.setSmss(100);
     assertThat(reno.cwnd()).as("the loss window is one new SMSS").isEqualTo(100);
     assertThatThrownBy(() -> new NewReno().setSmss(1000)).isInstanceOf(IllegalStateException.class);
@@ -230,7 +230,7 @@ class NewRenoTest {
     SplittableRandom random = new SplittableRandom(seed);
     int smss = 500 + random.nextInt(9000);
     NewReno reno = new NewReno(1 + random.nextInt(10));
-    reno.init(smss, 0);
+    reno.init(smss);
     long now = 0;
     for (int step = 0; step < 200; step++) {
       now += random.nextLong(50 * MS);
@@ -250,13 +250,13 @@ class NewRenoTest {
         }
       } else if (event < 93) {
         long flight = random.nextLong(2 * before + 1);
-        reno.onEnterRecovery(flight, now);
+        reno.onEnterRecovery(flight);
         assertThat(reno.ssthresh()).as("seed %d step %d", seed, step)
             .isEqualTo(Math.max(flight / 2, 2L * smss));
         assertThat(reno.cwnd()).isEqualTo(reno.ssthresh());
-        reno.onExitRecovery(now);
+        reno.onExitRecovery();
       } else {
-        reno.onRetransmitTimeout(random.nextLong(2 * before + 1), now);
+        reno.onRetransmitTimeout(random.nextLong(2 * before + 1));
         assertThat(reno.cwnd()).as("seed %d step %d", seed, step).isEqualTo(smss);
       }
       assertThat(reno.cwnd()).as("seed %d step %d", seed, step).isGreaterThanOrEqualTo(smss);

@@ -38,7 +38,7 @@ class TcpEnginePathMtuTest {
     long cwndBefore = h.engine.cwnd();
     long rtoBefore = h.engine.rtoNanos();
 
-    assertThat(h.engine.onPathMtu(1000, L, h.now)).isTrue();
+    assertThat(h.engine.onPathMtu(1000, L)).isTrue();
 
     assertThat(h.engine.sendMss()).isEqualTo(1000 - 40);
     List<Seg> resent = h.drain();
@@ -54,7 +54,7 @@ class TcpEnginePathMtuTest {
   @Test
   void established_packetTooBig_laterSegmentsUseTheNewMss() {
     EngineHarness h = established();
-    h.engine.onPathMtu(1200, L, h.now);
+    h.engine.onPathMtu(1200, L);
     h.write(bytes(3000, 2));
     assertThat(h.drain()).extracting(Seg::length).containsExactly(1160, 1160, 680);
   }
@@ -62,7 +62,7 @@ class TcpEnginePathMtuTest {
   @Test
   void established_mtuBelow576_isIgnoredAndCounted() {
     EngineHarness h = established();
-    assertThat(h.engine.onPathMtu(68, L, h.now)).isFalse();
+    assertThat(h.engine.onPathMtu(68, L)).isFalse();
     assertThat(h.engine.sendMss()).isEqualTo(1460);
     assertThat(h.engine.stats().drops(DropReason.ICMP_MTU_TOO_SMALL)).isEqualTo(1);
     h.expectNothing();
@@ -73,8 +73,8 @@ class TcpEnginePathMtuTest {
     EngineHarness h = established();
     h.write(bytes(100, 3));
     h.drain();
-    assertThat(h.engine.onPathMtu(1000, L + 5000, h.now)).isFalse();
-    assertThat(h.engine.onPathMtu(1000, L - 1, h.now)).isFalse();
+    assertThat(h.engine.onPathMtu(1000, L + 5000)).isFalse();
+    assertThat(h.engine.onPathMtu(1000, L - 1)).isFalse();
     assertThat(h.engine.sendMss()).isEqualTo(1460);
     assertThat(h.engine.stats().drops(DropReason.ICMP_QUOTE_OUT_OF_WINDOW)).isEqualTo(2);
     h.expectNothing();
@@ -83,14 +83,14 @@ class TcpEnginePathMtuTest {
   @Test
   void established_largerMtu_isIgnored() {
     EngineHarness h = established();
-    assertThat(h.engine.onPathMtu(9000, L, h.now)).isFalse();
+    assertThat(h.engine.onPathMtu(9000, L)).isFalse();
     assertThat(h.engine.sendMss()).isEqualTo(1460);
   }
 
   @Test
   void established_packetTooBigWithNothingInFlight_sendsNothing() {
     EngineHarness h = established();
-    assertThat(h.engine.onPathMtu(1000, L, h.now)).isTrue();
+    assertThat(h.engine.onPathMtu(1000, L)).isTrue();
     h.expectNothing();
   }
 
@@ -98,7 +98,7 @@ class TcpEnginePathMtuTest {
   void synSent_packetTooBig_appliesOnceTheHandshakeCompletes() {
     EngineHarness h = new EngineHarness(EngineHarness.plainConfig());
     h.activeOpen();
-    assertThat(h.engine.onPathMtu(1000, LOCAL_ISS, h.now)).isTrue();
+    assertThat(h.engine.onPathMtu(1000, LOCAL_ISS)).isTrue();
     h.send(SYN | ACK, REMOTE_ISS, L, 65_535, b -> b.mss(1460));
     h.drain();
     assertThat(h.engine.sendMss()).isEqualTo(960);
@@ -107,9 +107,9 @@ class TcpEnginePathMtuTest {
   @Test
   void closed_packetTooBig_isDropped() {
     EngineHarness h = established();
-    h.engine.abort(h.now);
+    h.engine.abort();
     h.drain();
-    assertThat(h.engine.onPathMtu(1000, L, h.now)).isFalse();
+    assertThat(h.engine.onPathMtu(1000, L)).isFalse();
     assertThat(h.engine.stats().drops(DropReason.TCP_NO_CONNECTION)).isEqualTo(1);
   }
 }

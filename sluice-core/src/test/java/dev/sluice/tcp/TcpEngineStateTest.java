@@ -294,7 +294,7 @@ class TcpEngineStateTest {
     assertThat(h.engine.state()).isEqualTo(TcpState.CLOSE_WAIT);
     assertThat(h.events()).containsExactly(TcpEvent.READABLE, TcpEvent.END_OF_STREAM);
     assertThat(h.readAll()).isEqualTo(bytes(50, 5));
-    assertThat(h.engine.read(new byte[1], 0, 1, h.now)).isEqualTo(-1);
+    assertThat(h.engine.read(new byte[1], 0, 1)).isEqualTo(-1);
   }
 
   @Test
@@ -563,7 +563,7 @@ class TcpEngineStateTest {
   @Test
   void finWait2_halfClosed_stillReceivesData() {
     h.establishActive();
-    h.engine.shutdownOutput(h.now);
+    h.engine.shutdownOutput();
     h.drain();
     h.send(ACK, R, L + 1, 65_535, bytes(30, 1));
     assertThat(h.engine.state()).isEqualTo(TcpState.FIN_WAIT_2);
@@ -656,7 +656,7 @@ class TcpEngineStateTest {
   @Test
   void established_abort_sendsRstAndCloses() {
     h.establishActive();
-    h.engine.abort(h.now);
+    h.engine.abort();
     Seg rst = h.expectOne();
     assertThat(rst.flagString()).isEqualTo("R.");
     assertThat(rst.seq()).isEqualTo(L);

@@ -118,7 +118,7 @@ class TcpEngineTeardownConformanceTest {
     assertThat(h.events()).containsExactly(TcpEvent.CONNECTED, TcpEvent.READABLE, TcpEvent.END_OF_STREAM);
     h.expectAck(L, R + 11);
     assertThat(h.readAll()).isEqualTo(bytes(10, 7));
-    assertThat(h.engine.read(new byte[1], 0, 1, h.now)).isEqualTo(-1);
+    assertThat(h.engine.read(new byte[1], 0, 1)).isEqualTo(-1);
   }
 
   @Test
@@ -129,7 +129,7 @@ class TcpEngineTeardownConformanceTest {
     h.send(ACK, R + 1000, L, 65_535, bytes(1000, 2));
     h.fireNextTimer();
     assertThat(h.expectAck(L, R + 2000).window()).isZero();
-    h.engine.shutdownInput(h.now);
+    h.engine.shutdownInput();
     assertThat(h.expectAck(L, R + 2000).window()).as("the discarded bytes reopen the window").isEqualTo(2000);
     for (int i = 2; i < 6; i++) {
       h.send(ACK, R + 1000 * i, L, 65_535, bytes(1000, i));
@@ -142,7 +142,7 @@ class TcpEngineTeardownConformanceTest {
     h.send(FIN | ACK, R + 6000, L, 65_535);
     h.expectAck(L, R + 6001);
     assertThat(h.engine.state()).isEqualTo(TcpState.CLOSE_WAIT);
-    assertThat(h.engine.read(new byte[10], 0, 10, h.now)).isEqualTo(-1);
+    assertThat(h.engine.read(new byte[10], 0, 10)).isEqualTo(-1);
     assertThat(h.engine.stats().get(TcpCounter.BYTES_RECEIVED)).isEqualTo(6000);
   }
 
@@ -152,7 +152,7 @@ class TcpEngineTeardownConformanceTest {
     h.activeOpen();
     h.send(SYN | ACK, REMOTE_ISS, L, 65_535, b -> b.mss(1460).timestamps(777, 0));
     h.drain();
-    h.engine.abort(h.now);
+    h.engine.abort();
     Seg rst = h.expectOne();
     assertThat(rst.flagString()).isEqualTo("R.");
     assertThat(rst.seq()).isEqualTo(L);
@@ -209,8 +209,8 @@ class TcpEngineTeardownConformanceTest {
   void shutdownInput_withNothingUnread_sendsNothing() {
     EngineHarness h = harness(b -> { });
     h.establishActive();
-    h.engine.shutdownInput(h.now);
+    h.engine.shutdownInput();
     h.expectNothing(); // only discarded bytes can open a window worth announcing
-    assertThat(h.engine.read(new byte[1], 0, 1, h.now)).isEqualTo(-1);
+    assertThat(h.engine.read(new byte[1], 0, 1)).isEqualTo(-1);
   }
 }

@@ -60,9 +60,9 @@ class TcpEngineWindowTest {
     h.send(ACK, R + 1460, L, 65_535, bytes(1460, 2));
     h.send(ACK, R + 2920, L, 65_535, bytes(1080, 3));
     h.drain();
-    assertThat(h.engine.read(new byte[100], 0, 100, h.now)).isEqualTo(100);
+    assertThat(h.engine.read(new byte[100], 0, 100)).isEqualTo(100);
     h.expectNothing(); // 100 bytes is less than min(half the buffer, one MSS): no update
-    assertThat(h.engine.read(new byte[2000], 0, 2000, h.now)).isEqualTo(2000);
+    assertThat(h.engine.read(new byte[2000], 0, 2000)).isEqualTo(2000);
     Seg update = h.expectOne();
     assertThat(update.window()).isEqualTo(2100);
   }
@@ -79,7 +79,7 @@ class TcpEngineWindowTest {
         lastEdge = seg.ack() + seg.window();
       }
       if (i % 2 == 1) {
-        h.engine.read(new byte[700], 0, 700, h.now);
+        h.engine.read(new byte[700], 0, 700);
         for (Seg seg : h.drain()) {
           assertThat(SeqNum.ge(seg.ack() + seg.window(), lastEdge)).isTrue();
           lastEdge = seg.ack() + seg.window();

@@ -138,12 +138,12 @@ final class TwoEngineSimulation {
       }
       if (written == bytesEachWay && !closed && engine.state() != TcpState.SYN_SENT
           && engine.state() != TcpState.SYN_RECEIVED) {
-        engine.shutdownOutput(now);
+        engine.shutdownOutput();
         closed = true;
       }
       // Read everything readable.
       while (true) {
-        int n = engine.read(readBuffer, 0, readBuffer.length, now);
+        int n = engine.read(readBuffer, 0, readBuffer.length);
         if (n > 0) {
           received.update(readBuffer, 0, n);
           read += n;
@@ -204,7 +204,7 @@ final class TwoEngineSimulation {
     Side a = new Side(link.a(), HOST_A, HOST_B, seed * 31 + 1, seed * 31 + 2);
     Side b = new Side(link.b(), HOST_B, HOST_A, seed * 31 + 2, seed * 31 + 1);
     long now = 0;
-    a.engine = TcpEngine.connect(config, TcpEndpoints.ipv4(HOST_A, 40_000, HOST_B, 80), isnA, now);
+    a.engine = TcpEngine.connect(config, TcpEndpoints.ipv4(HOST_A, 40_000, HOST_B, 80), isnA);
     boolean completed = false;
     while (now <= virtualLimitNanos) {
       network.advance(now);
