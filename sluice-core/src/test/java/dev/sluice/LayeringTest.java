@@ -45,12 +45,7 @@ class LayeringTest {
    * still public. Only ever remove entries: {@link #everyStillPublicEntryIsStillNeeded} fails on
    * one that is no longer public or is now used elsewhere.
    */
-  static final Map<String, String> STILL_PUBLIC = Map.of(
-      "dev.sluice.tcp.Cubic", "tcp is being split (issue 13, the engine); left to that change",
-      "dev.sluice.tcp.NewReno", "tcp is being split (issue 13, the engine); left to that change",
-      "dev.sluice.tcp.RttEstimator", "tcp is being split (issue 13, the engine); left to that change",
-      "dev.sluice.tcp.SendBuffer", "tcp is being split (issue 13, the engine); left to that change",
-      "dev.sluice.tcp.SeqNum", "tcp is being split (issue 13, the engine); left to that change");
+  static final Map<String, String> STILL_PUBLIC = Map.of(); // the engine split made the last five package-private
 
   /**
    * Every class of the core, tests included (a test in another package that uses a class needs it

@@ -31,7 +31,7 @@ package dev.sluice.tcp;
  * <p>Slow start below ssthresh is {@link NewReno}'s (§4.10 allows RFC 5681 slow start; HyStart++
  * is not implemented). Nothing allocates after construction.
  */
-public final class Cubic implements CongestionControl {
+final class Cubic implements CongestionControl {
   /** C of §5: 0.4 segments / second^3. */
   public static final double C = 0.4;
   /** beta_cubic of §4.6: the fraction of the window kept on a congestion event (7/10 exactly). */

@@ -22,7 +22,7 @@ package dev.sluice.tcp;
  *
  * Everything is integer arithmetic on primitives; nothing allocates after construction.
  */
-public final class NewReno implements CongestionControl {
+final class NewReno implements CongestionControl {
   /** L of RFC 3465: the most slow start grows per ACK, in SMSS. */
   public static final int SLOW_START_LIMIT_SEGMENTS = 2;
 

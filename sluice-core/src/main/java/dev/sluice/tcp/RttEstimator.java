@@ -39,7 +39,7 @@ package dev.sluice.tcp;
  * a fresh estimator if it wants that.
  *
  */
-public final class RttEstimator {
+final class RttEstimator {
   /** RFC 6298 §2.1: the initial RTO before any sample. */
   public static final long RFC6298_INITIAL_RTO_NANOS = 1_000_000_000L;
 

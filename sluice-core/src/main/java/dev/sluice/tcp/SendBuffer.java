@@ -11,7 +11,7 @@ package dev.sluice.tcp;
  * thousand connections that each wrote a few bytes hold a few kilobytes each, not the capacity.
  * Not thread-safe: the connection's owner drives it.
  */
-public final class SendBuffer {
+final class SendBuffer {
   /** The first ring: one page. */
   static final int INITIAL_RING = 4096;
 

@@ -5,7 +5,7 @@ package dev.sluice.tcp;
  * {@code int}s; comparisons use the sign of the 32-bit difference, which is correct whenever the
  * two numbers are less than 2^31 apart, as they always are within one connection's windows.
  */
-public final class SeqNum {
+final class SeqNum {
   private SeqNum() {}
 
   /** a < b modulo 2^32. */
