@@ -432,7 +432,7 @@ final class Receiver {
   private int fullSegmentSize(int length) {
     largestSegmentReceived = Math.max(largestSegmentReceived, length);
     int ceiling = mss - (engine.timestampsOk ? TcpEngine.TIMESTAMP_OPTION_SPACE : 0);
-    return Math.min(ceiling, Math.max(largestSegmentReceived, TcpEngine.DEFAULT_MSS_IPV4));
+    return Math.min(ceiling, Math.max(largestSegmentReceived, Mss.DEFAULT_IPV4));
   }
 
   /** New in-order bytes became readable: signal them, or drop them after {@code SHUT_RD}. */

@@ -124,7 +124,7 @@ final class Sender {
 
   /** MSS from the peer's option and the path MTU (RFC 9293 §3.7.1, RFC 6691). */
   void updateSendMss() {
-    int pathMss = pathMtu - engine.endpoints.ipHeaderLength() - TcpEngine.TCP_HEADER;
+    int pathMss = Mss.offered(pathMtu, engine.endpoints);
     mssLimit = Math.min(peerMss, pathMss);
     // RFC 6691: the MSS counts no options, so room for the options we send comes off it.
     mss = Math.max(1, mssLimit - (engine.timestampsOk ? TcpEngine.TIMESTAMP_OPTION_SPACE : 0));
@@ -436,7 +436,7 @@ final class Sender {
 
   /** RFC 9293 §3.7.1: the MSS to assume when the SYN carries none (needs the engine's endpoints). */
   private int defaultMss() {
-    return engine.endpoints.ipv6() ? TcpEngine.DEFAULT_MSS_IPV6 : TcpEngine.DEFAULT_MSS_IPV4;
+    return Mss.assumed(engine.endpoints);
   }
 
   /**

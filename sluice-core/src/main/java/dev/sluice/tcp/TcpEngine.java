@@ -26,10 +26,6 @@ import dev.sluice.wire.TcpSegment;
  * stack's ownership protocol).
  */
 public final class TcpEngine extends EventQueue {
-  /** RFC 9293 §3.7.1: the MSS to assume when the SYN carries none. */
-  static final int DEFAULT_MSS_IPV4 = 536;
-  static final int DEFAULT_MSS_IPV6 = 1220;
-  static final int TCP_HEADER = 20;
   static final int TIMESTAMP_OPTION_SPACE = 12; // NOP, NOP, kind 8 length 10
   static final long TIMESTAMP_TICK_NANOS = 1_000_000L; // 1 ms (RFC 7323 §5.4: 1 ms–1 s)
   private static final long NEVER = TimerTable.NEVER;
@@ -73,7 +69,7 @@ public final class TcpEngine extends EventQueue {
     this.rtt = new RttEstimator(config.initialRtoNanos(), config.minRtoNanos(), config.maxRtoNanos(),
         TIMESTAMP_TICK_NANOS);
     this.congestion = config.congestion().create(config.initialWindowSegments());
-    this.rcv = new Receiver(this, config, config.mtu() - endpoints.ipHeaderLength() - TCP_HEADER);
+    this.rcv = new Receiver(this, config, Mss.offered(config.mtu(), endpoints));
     this.keepAlive = config.keepAliveIdleNanos() > 0 ? new KeepAlive() : null;
   }
 
