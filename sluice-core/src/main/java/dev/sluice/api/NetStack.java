@@ -161,6 +161,12 @@ public final class NetStack implements AutoCloseable {
     return host.tcpTotals().format();
   }
 
+  /**
+   * Closes the stack: listeners stop accepting, every open connection is reset (its peer gets a
+   * RST rather than waiting for a FIN that would never come), and every blocked or later call on
+   * them throws a {@link SocketException} that says the stack was closed. Closing twice does
+   * nothing.
+   */
   @Override
   public void close() {
     if (closed) {

@@ -171,6 +171,27 @@ public final class Connection extends ConnectionDrain {
     return publishedReadiness | (failure != null || fault != null ? FAILED : 0);
   }
 
+  /**
+   * The stack is closing ({@code NetStack.close}): resets the peer (RFC 9293 §3.10.5, as an
+   * abort) and wakes every waiting call, which then fails saying the stack was closed.
+   */
+  void resetByStack() {
+    if (closed) {
+      return;
+    }
+    try {
+      call(AppCall.Kind.ABORT, null, 0, 0, callDeadline(Long.MAX_VALUE));
+    } catch (java.io.IOException e) {
+      // failed or faulted already: the peer has been told, or learns from its next segment
+    }
+  }
+
+  private void throwIfStackClosed() throws java.net.SocketException {
+    if (host.stopped()) {
+      throw new java.net.SocketException("Socket closed: the stack was closed (NetStack.close): " + this);
+    }
+  }
+
   /** Waits until the handshake completes; throws {@link java.net.ConnectException} if refused. */
   public void awaitConnected(long timeoutNanos) throws java.io.IOException {
     long deadlineNanos = timeoutNanos > 0 ? System.nanoTime() + timeoutNanos : Long.MAX_VALUE;
@@ -180,6 +201,7 @@ public final class Connection extends ConnectionDrain {
         return;
       }
       throwIfFaulted();
+      throwIfStackClosed();
       TcpEvent f = failure;
       if (f == TcpEvent.REFUSED) {
         throw new java.net.ConnectException("Connection refused: " + this);
@@ -193,6 +215,7 @@ public final class Connection extends ConnectionDrain {
 
   private void throwIfFailed() throws java.net.SocketException {
     throwIfFaulted();
+    throwIfStackClosed();
     TcpEvent f = failure;
     if (f == TcpEvent.RESET || f == TcpEvent.REFUSED) {
       throw new java.net.SocketException("Connection reset: " + this);

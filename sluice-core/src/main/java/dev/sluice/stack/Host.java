@@ -63,6 +63,8 @@ public final class Host {
   private final LongAdder ownershipViolations = new LongAdder();
   private final LongAdder connectionFaults = new LongAdder();
   private final LongAdder workerFaults = new LongAdder();
+  /** Set by {@link #stop}; read by application threads. */
+  private volatile boolean stopped;
   private final java.util.concurrent.atomic.AtomicBoolean workerFaultLogged = new java.util.concurrent.atomic.AtomicBoolean();
   /** {@link FaultInjection#throwingPort()}, asked once. */
   private final int throwingPort;
@@ -139,11 +141,28 @@ public final class Host {
     }
   }
 
-  /** Stops the workers; connections are left as they are. */
+  /**
+   * Closes the host: listeners stop accepting, every connection is reset (its peer gets a RST)
+   * and its waiting calls fail with a {@link java.net.SocketException} that says the stack was
+   * closed, then the workers stop.
+   */
   public void stop() throws InterruptedException {
+    stopped = true;
+    demux.closeListeners();
+    for (Connection c : connections()) {
+      c.resetByStack(); // with the workers still running, so a contended connection is reset too
+    }
     for (Worker w : workers) {
       w.stop();
     }
+  }
+
+  /**
+   * True once {@link #stop} began: every connection is being reset, and calls on them fail with a
+   * {@link java.net.SocketException} that says the stack was closed.
+   */
+  boolean stopped() {
+    return stopped;
   }
 
   // ------------------------------------------------------------------ application calls

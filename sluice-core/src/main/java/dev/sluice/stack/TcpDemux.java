@@ -59,6 +59,13 @@ final class TcpDemux {
     listeners.remove(listener.port(), listener);
   }
 
+  /** The stack is closing: every listener stops accepting, and blocked accepts fail. */
+  void closeListeners() {
+    for (Listener l : listeners.values()) {
+      l.close();
+    }
+  }
+
   /**
    * A worker's segment {@code seg}, decoded from {@code packet}, from {@code src} to our address
    * {@code dst}. Returns the connection the worker now owns and must drain, or null. The buffer is
