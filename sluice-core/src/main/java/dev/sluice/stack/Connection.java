@@ -24,6 +24,8 @@ import java.util.concurrent.locks.LockSupport;
 public final class Connection extends ConnectionDrain {
   // Written by application threads.
   private volatile boolean applicationClosed;
+  /** The application aborted (RST): a write that was waiting then reports the reset. */
+  private volatile boolean aborted;
   private volatile boolean noDelay;
   private volatile boolean keepAlive;
   /** When the application first shut down, closed or aborted; 0 if never. */
@@ -115,6 +117,11 @@ public final class Connection extends ConnectionDrain {
       int n = call(AppCall.Kind.WRITE, buf, off, len, callDeadline(deadlineNanos));
       if (n < 0) {
         throwIfFailed();
+        if (aborted) {
+          // The application reset the connection (abort, or SO_LINGER 0 then close) while this
+          // write waited: say so, rather than blame a shutdown that never happened.
+          throw new java.net.SocketException("Connection reset: aborted by the application: " + this);
+        }
         throw new java.net.SocketException("Socket output is shut down: " + this);
       }
       off += n;
@@ -328,6 +335,7 @@ public final class Connection extends ConnectionDrain {
 
   /** Aborts with a RST (RFC 9293 §3.10.5). */
   public void abort() throws java.io.IOException {
+    aborted = true;
     applicationClosed = true;
     call(AppCall.Kind.ABORT, null, 0, 0, callDeadline(Long.MAX_VALUE));
   }

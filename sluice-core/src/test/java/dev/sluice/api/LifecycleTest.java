@@ -10,9 +10,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Issue 14, lifecycle: {@link NetStack#close()} resets every open connection, so the peer is told,
- * and wakes every blocked call with a {@link SocketException} that says the stack was closed.
+ * and wakes every blocked call with a {@link SocketException} that says the stack was closed; an
+ * abort during a blocked write reports the reset.
  */
-class StackCloseTest {
+class LifecycleTest {
   @Test
   void closingTheStack_wakesABlockedReader_andResetsThePeer() throws Exception {
     try (TwoStacks net = new TwoStacks()) {
@@ -76,6 +77,33 @@ class StackCloseTest {
       assertThat(writer.get(5, TimeUnit.SECONDS)).isInstanceOf(SocketException.class)
           .hasMessageContaining("the stack was closed");
       assertThat(accepter.get(5, TimeUnit.SECONDS)).isInstanceOf(SocketException.class);
+    }
+  }
+
+  @Test
+  void abortDuringABlockedWrite_reportsTheReset_notAShutdown() throws Exception {
+    try (TwoStacks net = new TwoStacks()) {
+      TcpServer listener = net.server.listen(43);
+      TcpConnection client = net.client.connect(TwoStacks.server(43));
+      listener.accept(); // and never read: the client's writes fill both buffers
+      CompletableFuture<Throwable> writer = CompletableFuture.supplyAsync(() -> {
+        try {
+          byte[] chunk = new byte[64 * 1024];
+          for (int i = 0; i < 1_000; i++) {
+            client.write(chunk, 0, chunk.length);
+          }
+          return null;
+        } catch (Exception e) {
+          return e;
+        }
+      });
+      Thread.sleep(500);
+      assertThat(writer).as("the writer is blocked on a full send buffer").isNotDone();
+
+      client.abort();
+
+      assertThat(writer.get(5, TimeUnit.SECONDS)).isInstanceOf(SocketException.class)
+          .hasMessageContaining("reset").hasMessageNotContaining("shut down");
     }
   }
 }
