@@ -12,7 +12,7 @@ class DrillRunnerTest {
   private static final String LISTEN = """
       0     socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
       +0    bind(3, ..., ...) = 0
-      +0    listen(3, 1) = 0
+      +0    listen(3, 4) = 0
       """;
 
   private static DrillResult run(String body) {
@@ -22,7 +22,7 @@ class DrillRunnerTest {
   @Test
   void wrongFlags_failAtTheLine_withExpectedAndActual() {
     DrillResult r = run("""
-        +0    < S 0:0(0) win 65535 <mss 1460>
+        +0    < S 0:0(0) win 40000 <mss 1400>
         +0    > S 0:0(0) <...>
         """);
     assertThat(r.passed()).isFalse();
@@ -33,7 +33,7 @@ class DrillRunnerTest {
   @Test
   void packetSentLate_isATimingFailure() {
     DrillResult r = run("""
-        +0    < S 0:0(0) win 65535 <mss 1460>
+        +0    < S 0:0(0) win 40000 <mss 1400>
         +.1   > S. 0:0(0) ack 1 <...>
         """);
     assertThat(r.failure()).contains("sent at 0.000000 s, expected at 0.100000 s");
@@ -49,7 +49,7 @@ class DrillRunnerTest {
 
   @Test
   void unexpectedPacketAtTheEnd_failsInStrictMode_passesLeniently() {
-    String body = "+0    < S 0:0(0) win 65535 <mss 1460>\n";
+    String body = "+0    < S 0:0(0) win 40000 <mss 1400>\n";
     assertThat(run(body).failure()).contains("the stack sent a packet the script does not expect")
         .contains("actual: > S. 0:0(0) ack 1");
     assertThat(DrillRunner.run("t.pkt", LISTEN + body, true, null).passed()).isTrue();
@@ -63,7 +63,7 @@ class DrillRunnerTest {
         0     socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
         +0    fcntl(3, F_SETFL, O_RDWR|O_NONBLOCK) = 0
         +0    bind(3, ..., ...) = 0
-        +0    listen(3, 1) = 0
+        +0    listen(3, 4) = 0
         +0    accept(3, ..., ...) = 4
         """, false, null);
     assertThat(nonBlocking.failure()).contains("line 5").contains("accept() returned -1 EAGAIN, expected 4");
@@ -75,9 +75,9 @@ class DrillRunnerTest {
         .contains("shell command not run: ls /tmp");
     assertThat(run("+0    setsockopt(3, SOL_SOCKET, SO_BINDTODEVICE, [1], 4) = 0\n").failure())
         .contains("line 4").contains("unsupported socket option SO_BINDTODEVICE");
-    assertThat(run("+0    < S 0:0(0) win 65535 <frob 3>\n").failure()).contains("line 4")
+    assertThat(run("+0    < S 0:0(0) win 40000 <frob 3>\n").failure()).contains("line 4")
         .contains("unsupported TCP option");
-    assertThat(run("+0    < S 0:0(0) win 65535 <md5 abc>\n").unsupported()).isEqualTo("TCP_MD5SIG");
+    assertThat(run("+0    < S 0:0(0) win 40000 <md5 abc>\n").unsupported()).isEqualTo("TCP_MD5SIG");
     assertThat(run("+0    frobnicate(3, ...) = 0\n").failure()).contains("unsupported system call frobnicate()");
     assertThat(run("+0    splice(3, ...) = 0\n").unsupported()).isEqualTo("SPLICE");
   }
@@ -85,14 +85,14 @@ class DrillRunnerTest {
   @Test
   void blockingCall_returnsWhenThePacketArrives_atTheScriptedTime() {
     DrillResult r = run("""
-        +0    < S 0:0(0) win 65535 <mss 1460>
+        +0    < S 0:0(0) win 40000 <mss 1400>
         +0    > S. 0:0(0) ack 1 <...>
         +0...0.2 accept(3, ..., ...) = 4
         +.2   < . 1:1(0) ack 1 win 512
         """);
     assertThat(r.failure()).isNull();
     DrillResult early = run("""
-        +0    < S 0:0(0) win 65535 <mss 1460>
+        +0    < S 0:0(0) win 40000 <mss 1400>
         +0    > S. 0:0(0) ack 1 <...>
         +0...0.5 accept(3, ..., ...) = 4
         +.2   < . 1:1(0) ack 1 win 512
@@ -104,7 +104,7 @@ class DrillRunnerTest {
   void lenient_comparesOptionsAsASet_andIgnoresTsValWindowAndPush_butNotTsEcr() {
     // Written as another stack would send it: options in another order, its own TSval and window.
     String foreign = """
-        +0    < S 0:0(0) win 65535 <mss 1460,sackOK,TS val 100 ecr 0,nop,wscale 7>
+        +0    < S 0:0(0) win 40000 <mss 1400,sackOK,TS val 100 ecr 0,nop,wscale 7>
         +0    > S. 0:0(0) ack 1 win 29200 <mss 1460,nop,nop,sackOK,nop,wscale 9,TS val 777 ecr 100>
         """;
     assertThat(run(foreign).failure()).as("strict").contains("win 65535, expected 29200");
@@ -117,7 +117,7 @@ class DrillRunnerTest {
   @Test
   void sameScript_sameVerdict_andSameMessage() {
     String body = """
-        +0    < S 0:0(0) win 65535 <mss 1460,sackOK,TS val 100 ecr 0,nop,wscale 7>
+        +0    < S 0:0(0) win 40000 <mss 1400,sackOK,TS val 100 ecr 0,nop,wscale 7>
         +0    > S. 0:0(0) ack 1 <mss 1460,sackOK,TS val 100 ecr 100,nop,wscale 2>
         """;
     assertThat(run(body).failure()).isEqualTo(run(body).failure()).contains("option 5 is 'wscale 3'");
@@ -147,11 +147,11 @@ class DrillRunnerTest {
 
   /** The handshake, then 100 bytes in at 0.010 s: the stack's delayed ACK leaves 40 ms later, at 0.050 s. */
   private static final String DATA_IN = LISTEN + """
-      +0    < S 0:0(0) win 65535 <mss 1460>
+      +0    < S 0:0(0) win 40000 <mss 1400>
       +0    > S. 0:0(0) ack 1 <...>
-      +.01  < . 1:1(0) ack 1 win 65535
+      +.01  < . 1:1(0) ack 1 win 40000
       +0    accept(3, ..., ...) = 4
-      +0    < P. 1:101(100) ack 1 win 65535
+      +0    < P. 1:101(100) ack 1 win 40000
       """;
 
   /** Runs {@code text} with the verbose trace on; returns the verdict and the trace. */
@@ -214,8 +214,8 @@ class DrillRunnerTest {
   void consecutiveInboundPackets_anchorOnScriptTimes_everyOtherLineOnTheLiveClock() {
     String[] r = traced(DATA_IN + """
         +0~+.1 > . 1:1(0) ack 101
-        0.030 < P. 101:201(100) ack 1 win 65535
-        +.01  < P. 201:301(100) ack 1 win 65535
+        0.030 < P. 101:201(100) ack 1 win 40000
+        +.01  < P. 201:301(100) ack 1 win 40000
         +.01  read(4, ..., 1000) = 300
         """, true);
     assertThat(r[0]).isNull();
@@ -231,7 +231,7 @@ class DrillRunnerTest {
         +0~+.1 > . 1:1(0) ack 101
         +0    read(4, ..., 1000) = 100
         +0...0.1 read(4, ..., 1000) = 100
-        +.1   < P. 101:201(100) ack 1 win 65535
+        +.1   < P. 101:201(100) ack 1 win 40000
         """, true);
     assertThat(r[0]).as("starts at 0.050, returns at 0.050 + 0.1").isNull();
     assertThat(timeOfLine(r[1], 12)).isEqualTo("0.150000");
@@ -239,7 +239,7 @@ class DrillRunnerTest {
         +0~+.1 > . 1:1(0) ack 101
         +0    read(4, ..., 1000) = 100
         +0...0.1 read(4, ..., 1000) = 100
-        +.05  < P. 101:201(100) ack 1 win 65535
+        +.05  < P. 101:201(100) ack 1 win 40000
         """);
     assertThat(absolute.failure()).contains("read() returned at 0.100000 s, expected at 0.150000 s");
   }
@@ -248,7 +248,7 @@ class DrillRunnerTest {
   void tolerancePercent_widensTheToleranceWithTheGap_leniently_orWhenTheScriptAsks() {
     // The SYN-ACK is retransmitted after the initial 1 s RTO; the script says 1.1 s.
     String late = """
-        +0    < S 0:0(0) win 65535 <mss 1460>
+        +0    < S 0:0(0) win 40000 <mss 1400>
         +0    > S. 0:0(0) ack 1 <...>
         +1.1  > S. 0:0(0) ack 1 <...>
         """;
@@ -268,7 +268,7 @@ class DrillRunnerTest {
 
   /** A passive open against a peer that offers window scaling: the SYN-ACK shows the offered shift. */
   private static final String SYN_WITH_WSCALE = LISTEN + """
-      +0    < S 0:0(0) win 65535 <mss 1460,nop,wscale 7>
+      +0    < S 0:0(0) win 40000 <mss 1400,nop,wscale 7>
       """;
 
   @Test
@@ -276,7 +276,7 @@ class DrillRunnerTest {
     String sackOff = """
         0     `sysctl -w net.inet.tcp.sack.enable=0`
         """ + LISTEN + """
-        +0    < S 0:0(0) win 65535 <mss 1460,sackOK>
+        +0    < S 0:0(0) win 40000 <mss 1400,sackOK>
         +0    > S. 0:0(0) ack 1 <mss 1460>
         """;
     assertThat(runWith(sackOff, true, null).failure()).as("SACK off: no sackOK in the SYN-ACK").isNull();
@@ -362,9 +362,9 @@ class DrillRunnerTest {
 
   /** An established connection (fd 4) whose peer offered MSS 1000, so the stack sends 1000-byte segments. */
   private static final String ESTABLISHED_MSS_1000 = LISTEN + """
-      +0    < S 0:0(0) win 65535 <mss 1000>
+      +0    < S 0:0(0) win 40000 <mss 1000>
       +0    > S. 0:0(0) ack 1 <...>
-      +.01  < . 1:1(0) ack 1 win 65535
+      +.01  < . 1:1(0) ack 1 win 40000
       +0    accept(3, ..., ...) = 4
       +0    setsockopt(4, SOL_TCP, TCP_NODELAY, [1], 4) = 0
       """;
@@ -387,7 +387,7 @@ class DrillRunnerTest {
   @Test
   void injectedSegment_largerThanTheMss_goesInWhole_butOneLargerThanTheMtuBlamesTheScript() {
     String gro = ESTABLISHED_MSS_1000 + """
-        +0    < . 1:1401(1400) ack 1 win 65535
+        +0    < . 1:1401(1400) ack 1 win 40000
         +0    read(4, ..., 2000) = 1400
         """;
     assertThat(runWith(gro, true, null).failure()).as("1400 > MSS 1000, fits the MTU").isNull();
@@ -398,7 +398,7 @@ class DrillRunnerTest {
   @Test
   void recvPeek_leavesTheBytes_andNullBuffersFailWithEfault() {
     String body = ESTABLISHED_MSS_1000 + """
-        +0    < P. 1:101(100) ack 1 win 65535
+        +0    < P. 1:101(100) ack 1 win 40000
         +0    recv(4, ..., 1000, MSG_PEEK) = 100
         +0    recv(4, ..., 60, MSG_PEEK) = 60
         +0    read(4, ..., 1000) = 100
@@ -442,7 +442,7 @@ class DrillRunnerTest {
   @Test
   void ipFieldsAndPythonBlocks_areNotedLeniently_refusedStrictly() {
     String body = LISTEN + """
-        +0    < [noecn] S 0:0(0) win 65535 <mss 1460>
+        +0    < [noecn] S 0:0(0) win 40000 <mss 1460>
         +0    > (tos 0x0) S. 0:0(0) ack 1 <...>
         +0    %{ assert tcpi_snd_cwnd == 10 }%
         """;
@@ -467,7 +467,7 @@ class DrillRunnerTest {
   @Test
   void ackNumberWithoutTheAckFlag_isInjectedAndIgnoredByTheStack() {
     String body = ESTABLISHED_MSS_1000 + """
-        +0    < F 1:1(0) ack 1 win 65535
+        +0    < F 1:1(0) ack 1 win 40000
         +0    read(4, ..., 10) = 0
         """;
     // RFC 9293 §3.10.7.4: a segment without ACK is dropped in ESTABLISHED, so the FIN is not taken.
@@ -480,9 +480,9 @@ class DrillRunnerTest {
         0     socket(..., SOCK_STREAM, IPPROTO_TCP) = 5
         +0    bind(5, ..., ...) = 0
         +0    listen(5, 1) = 0
-        +0    < S 0:0(0) win 65535 <mss 1460>
+        +0    < S 0:0(0) win 40000 <mss 1400>
         +0    > S. 0:0(0) ack 1 <...>
-        +.01  < . 1:1(0) ack 1 win 65535
+        +.01  < . 1:1(0) ack 1 win 40000
         +0    accept(5, ..., ...) = 7
         +0    close(7) = 0
         +0    > F. 1:1(0) ack 1 <...>
