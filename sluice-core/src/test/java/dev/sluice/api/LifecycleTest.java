@@ -48,17 +48,7 @@ class LifecycleTest {
       TcpServer listener = net.server.listen(42);
       TcpConnection client = net.client.connect(TwoStacks.server(42));
       listener.accept(); // and never read: the client's writes fill both buffers
-      CompletableFuture<Throwable> writer = CompletableFuture.supplyAsync(() -> {
-        try {
-          byte[] chunk = new byte[64 * 1024];
-          for (int i = 0; i < 1_000; i++) {
-            client.write(chunk, 0, chunk.length);
-          }
-          return null;
-        } catch (Exception e) {
-          return e;
-        }
-      });
+      CompletableFuture<Throwable> writer = writeUntilFailure(client);
       CompletableFuture<Throwable> accepter = CompletableFuture.supplyAsync(() -> {
         try {
           listener.accept();
@@ -86,17 +76,7 @@ class LifecycleTest {
       TcpServer listener = net.server.listen(43);
       TcpConnection client = net.client.connect(TwoStacks.server(43));
       listener.accept(); // and never read: the client's writes fill both buffers
-      CompletableFuture<Throwable> writer = CompletableFuture.supplyAsync(() -> {
-        try {
-          byte[] chunk = new byte[64 * 1024];
-          for (int i = 0; i < 1_000; i++) {
-            client.write(chunk, 0, chunk.length);
-          }
-          return null;
-        } catch (Exception e) {
-          return e;
-        }
-      });
+      CompletableFuture<Throwable> writer = writeUntilFailure(client);
       Thread.sleep(500);
       assertThat(writer).as("the writer is blocked on a full send buffer").isNotDone();
 
@@ -105,5 +85,20 @@ class LifecycleTest {
       assertThat(writer.get(5, TimeUnit.SECONDS)).isInstanceOf(SocketException.class)
           .hasMessageContaining("reset").hasMessageNotContaining("shut down");
     }
+  }
+
+  /** Writes 64 MB in 64 KB chunks on another thread; completes with what the writes threw, or null. */
+  private static CompletableFuture<Throwable> writeUntilFailure(TcpConnection c) {
+    return CompletableFuture.supplyAsync(() -> {
+      try {
+        byte[] chunk = new byte[64 * 1024];
+        for (int i = 0; i < 1_000; i++) {
+          c.write(chunk, 0, chunk.length);
+        }
+        return null;
+      } catch (Exception e) {
+        return e;
+      }
+    });
   }
 }

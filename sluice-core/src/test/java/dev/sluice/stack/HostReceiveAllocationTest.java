@@ -2,14 +2,11 @@ package dev.sluice.stack;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sluice.link.Device;
 import dev.sluice.link.PacketBuffer;
 import dev.sluice.link.PacketPool;
-import dev.sluice.link.PacketTap;
 import dev.sluice.tcp.TcpConfig;
 import dev.sluice.wire.Bytes;
 import dev.sluice.wire.Checksum;
-import dev.sluice.wire.DropCounters;
 import dev.sluice.wire.IpProtocol;
 import dev.sluice.wire.Ipv4Builder;
 import dev.sluice.wire.Ipv4Packet;
@@ -18,7 +15,6 @@ import dev.sluice.wire.TcpFlags;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -30,50 +26,6 @@ class HostReceiveAllocationTest {
   private static final int US = 0xC612_0001;
   private static final int PEER = 0xC612_0002;
   private static final long NOW = 1_000_000_000L;
-
-  /** A device that sends nowhere and remembers the last packet, so the SYN's ISS can be read. */
-  private static final class SinkDevice implements Device {
-    final AtomicReference<byte[]> last = new AtomicReference<>();
-    final DropCounters drops = new DropCounters();
-
-    @Override
-    public String name() {
-      return "sink0";
-    }
-
-    @Override
-    public int mtu() {
-      return 1500;
-    }
-
-    @Override
-    public int receiveQueueCount() {
-      return 1;
-    }
-
-    @Override
-    public PacketBuffer poll(int queue) {
-      return null;
-    }
-
-    @Override
-    public boolean transmit(byte[] buf, int off, int len, long nowNanos) {
-      if (last.get() == null) {
-        last.set(java.util.Arrays.copyOfRange(buf, off, off + len)); // the SYN only
-      }
-      return true;
-    }
-
-    @Override
-    public DropCounters drops() {
-      return drops;
-    }
-
-    @Override
-    public void addTap(PacketTap tap) {
-      throw new UnsupportedOperationException();
-    }
-  }
 
   private static byte[] segment(int port, int seq, int ack, int flags) {
     TcpBuilder tcp = new TcpBuilder().sourcePort(7).destinationPort(port).sequenceNumber(seq)
@@ -100,7 +52,7 @@ class HostReceiveAllocationTest {
 
   @Test
   void anAckForAnEstablishedConnection_allocatesNothing() throws IOException {
-    SinkDevice device = new SinkDevice();
+    RecordingDevice device = new RecordingDevice("dev0"); // it copies only what is sent: the SYN
     Host host = new Host(HostConfig.builder().buildWith(h -> {
       h.workers = 1;
       h.clock = () -> NOW;
@@ -110,7 +62,7 @@ class HostReceiveAllocationTest {
     }));
     host.addInterface(device, "198.18.0.1/24");
     Connection connection = host.connect(new InetSocketAddress(InetAddress.ofLiteral("198.18.0.2"), 7));
-    int iss = Bytes.i32(device.last.get(), Ipv4Packet.MIN_HEADER_LENGTH + 4);
+    int iss = Bytes.i32(device.sent().get(0), Ipv4Packet.MIN_HEADER_LENGTH + 4);
     int port = connection.endpoints().localPort();
     PacketPool pool = new PacketPool(4, 1500);
     OwnerContext ctx = host.workers()[0].context;
