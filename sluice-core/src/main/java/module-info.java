@@ -16,6 +16,7 @@ module dev.sluice.core {
   exports dev.sluice.api;
   exports dev.sluice.wire;
   exports dev.sluice.link;
+  exports dev.sluice.nio;
   exports dev.sluice.api.internal to dev.sluice.cli, dev.sluice.torture;
   exports dev.sluice.tcp to dev.sluice.cli, dev.sluice.torture;
   exports dev.sluice.stack to dev.sluice.cli, dev.sluice.torture;

@@ -38,7 +38,8 @@ import java.util.TreeSet;
 class LayeringTest {
   /** The core's packages that are not exported to everyone: their public classes are for other packages. */
   static final String[] NOT_EXPORTED = {
-      "dev.sluice.stack", "dev.sluice.tcp", "dev.sluice.link.internal", "dev.sluice.api.internal"};
+      "dev.sluice.stack", "dev.sluice.tcp", "dev.sluice.link.internal", "dev.sluice.api.internal",
+      "dev.sluice.nio.internal"};
 
   /**
    * Public classes of those packages that nothing outside their package uses, each with why it is
@@ -177,7 +178,17 @@ class LayeringTest {
   static final ArchRule stackImportsNeitherApiNorTools =
       noClasses().that().resideInAPackage("dev.sluice.stack..")
           .should().dependOnClassesThat().resideInAnyPackage(
-              "dev.sluice.api..", "dev.sluice.cli..", "dev.sluice.bench..");
+              "dev.sluice.api..", "dev.sluice.nio..", "dev.sluice.cli..", "dev.sluice.bench..");
+
+  /**
+   * The NIO provider sits beside the api on the runtime, not on top of the api: the api hands out
+   * its provider ({@code NetStack.selectorProvider()}), so the other direction would be a cycle.
+   */
+  @ArchTest
+  static final ArchRule nioImportsNotTheApi =
+      noClasses().that().resideInAPackage("dev.sluice.nio..")
+          .should().dependOnClassesThat().resideInAnyPackage("dev.sluice.api..", "dev.sluice.cli..",
+              "dev.sluice.torture..", "dev.sluice.bench..");
 
   @ArchTest
   static final ArchRule coreDependsOnTheJdkOnly =

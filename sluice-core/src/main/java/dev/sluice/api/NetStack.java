@@ -1,6 +1,8 @@
 package dev.sluice.api;
 
 import dev.sluice.link.Device;
+import dev.sluice.nio.SluiceSelectorProvider;
+import dev.sluice.nio.internal.NioProviders;
 import dev.sluice.stack.Connection;
 import dev.sluice.stack.Host;
 import dev.sluice.stack.HostConfig;
@@ -16,6 +18,8 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import javax.net.ServerSocketFactory;
+import javax.net.SocketFactory;
 
 /**
  * A running Sluice stack: its devices and addresses, its receive workers, its connections. Build
@@ -36,6 +40,7 @@ public final class NetStack implements AutoCloseable {
   private final int listenBacklog;
   private final ExecutorService asyncCalls = Executors.newVirtualThreadPerTaskExecutor();
   private volatile boolean closed;
+  private volatile SluiceSelectorProvider selectorProvider;
 
   private NetStack(Builder b) {
     TcpConfig tcp = TcpConfig.builder().buildWith(t -> {
@@ -131,6 +136,39 @@ public final class NetStack implements AutoCloseable {
   public UdpSocket openUdp(int port) throws IOException {
     ensureOpen();
     return new UdpSocket(host.bindUdp(port, 1024));
+  }
+
+  /**
+   * A {@link java.nio.channels.spi.SelectorProvider} bound to this stack: its {@code
+   * SocketChannel}s, {@code ServerSocketChannel}s, {@code DatagramChannel}s and selectors behave
+   * as the JDK's do, so NIO code and libraries built on it (Netty's NIO transport, say) run on
+   * Sluice unmodified. One per stack; closing the stack fails its channels.
+   */
+  public SluiceSelectorProvider selectorProvider() {
+    SluiceSelectorProvider p = selectorProvider;
+    if (p == null) {
+      synchronized (this) {
+        p = selectorProvider;
+        if (p == null) {
+          selectorProvider = p = NioProviders.over(host);
+        }
+      }
+    }
+    return p;
+  }
+
+  /**
+   * A {@code javax.net} socket factory over this stack, for code and drivers that take one. Its
+   * sockets are {@link java.net.Socket}s (views of this stack's channels) that an {@code
+   * SSLSocketFactory} can wrap, so TLS runs over Sluice.
+   */
+  public SocketFactory socketFactory() {
+    return selectorProvider().socketFactory();
+  }
+
+  /** A {@code javax.net} server socket factory over this stack. */
+  public ServerSocketFactory serverSocketFactory() {
+    return selectorProvider().serverSocketFactory();
   }
 
   /** How many connections the stack holds, in any state. */

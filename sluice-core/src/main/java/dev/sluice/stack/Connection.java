@@ -122,6 +122,9 @@ public final class Connection extends ConnectionDrain {
           // write waited: say so, rather than blame a shutdown that never happened.
           throw new java.net.SocketException("Connection reset: aborted by the application: " + this);
         }
+        if (applicationClosed) {
+          throw new java.net.SocketException("Socket closed: " + this);
+        }
         throw new java.net.SocketException("Socket output is shut down: " + this);
       }
       off += n;
@@ -209,6 +212,9 @@ public final class Connection extends ConnectionDrain {
       }
       throwIfFaulted();
       throwIfStackClosed();
+      if (applicationClosed) {
+        throw new java.net.SocketException("Socket closed: " + this);
+      }
       TcpEvent f = failure;
       if (f == TcpEvent.REFUSED) {
         throw new java.net.ConnectException("Connection refused: " + this);
@@ -246,7 +252,14 @@ public final class Connection extends ConnectionDrain {
     }
   }
 
-  private void awaitEvent(int seen, long deadlineNanos, Wait what) throws java.net.SocketTimeoutException {
+  /**
+   * Parks until the owner signals an event after {@code seen}, the deadline passes, the application
+   * closes the connection (a close from another thread wakes its blocked callers, which then
+   * re-check and fail), or the thread is interrupted, which fails the call with {@link
+   * java.io.InterruptedIOException} and leaves the interrupt set (a channel's interrupt handler
+   * closes it, as the JDK's do).
+   */
+  private void awaitEvent(int seen, long deadlineNanos, Wait what) throws java.io.InterruptedIOException {
     Thread me = Thread.currentThread();
     boolean writing = what == Wait.WRITE;
     if (writing) {
@@ -255,7 +268,10 @@ public final class Connection extends ConnectionDrain {
       readWaiter = me;
     }
     try {
-      while (eventSequence == seen) {
+      while (eventSequence == seen && !(applicationClosed && what != Wait.LINGER)) {
+        if (me.isInterrupted()) {
+          throw new java.io.InterruptedIOException(what + " interrupted: " + this);
+        }
         long left = deadlineNanos - System.nanoTime();
         if (deadlineNanos != Long.MAX_VALUE && left <= 0) {
           throw new java.net.SocketTimeoutException(what + " timed out: " + this);
@@ -287,6 +303,7 @@ public final class Connection extends ConnectionDrain {
   /** Closes: FIN after the data written, or RST if received data was left unread. */
   public void close() throws java.io.IOException {
     applicationClosed = true;
+    wakeWaiters();
     call(AppCall.Kind.CLOSE, null, 0, 0, callDeadline(Long.MAX_VALUE));
   }
 
@@ -327,7 +344,7 @@ public final class Connection extends ConnectionDrain {
       }
       try {
         awaitEvent(seen, deadlineNanos, Wait.LINGER);
-      } catch (java.net.SocketTimeoutException e) {
+      } catch (java.io.InterruptedIOException e) { // a timeout, or an interrupt: stop lingering
         return false;
       }
     }
@@ -337,7 +354,20 @@ public final class Connection extends ConnectionDrain {
   public void abort() throws java.io.IOException {
     aborted = true;
     applicationClosed = true;
+    wakeWaiters();
     call(AppCall.Kind.ABORT, null, 0, 0, callDeadline(Long.MAX_VALUE));
+  }
+
+  /** The application closed: callers blocked on other threads wake, see it and fail. */
+  private void wakeWaiters() {
+    Thread reader = readWaiter;
+    if (reader != null) {
+      LockSupport.unpark(reader);
+    }
+    Thread writer = writeWaiter;
+    if (writer != null) {
+      LockSupport.unpark(writer);
+    }
   }
 
   /** How long a queued call may wait for the owner: the caller's deadline, capped by the host's. */
@@ -353,6 +383,33 @@ public final class Connection extends ConnectionDrain {
       applicationClosed = true;
     }
     return submit(call, now);
+  }
+
+  // ------------------------------------------------------------------ readiness listeners
+
+  /**
+   * Tells {@code listener} whenever this connection's readiness may have changed (see {@link
+   * ReadinessListener}: it runs on stack threads and must be quick). It is not told of the
+   * readiness now: read {@link #readiness()} after adding it.
+   */
+  public void addReadinessListener(ReadinessListener listener) {
+    ReadinessListeners listeners = readinessListeners;
+    if (listeners == null) {
+      synchronized (ReadinessListeners.class) { // once per connection that is ever selected on
+        listeners = readinessListeners;
+        if (listeners == null) {
+          readinessListeners = listeners = new ReadinessListeners();
+        }
+      }
+    }
+    listeners.add(listener);
+  }
+
+  public void removeReadinessListener(ReadinessListener listener) {
+    ReadinessListeners listeners = readinessListeners;
+    if (listeners != null) {
+      listeners.remove(listener);
+    }
   }
 
   // ------------------------------------------------------------------ observation

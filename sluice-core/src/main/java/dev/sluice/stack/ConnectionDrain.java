@@ -81,6 +81,11 @@ abstract sealed class ConnectionDrain extends OwnershipProtocol permits Connecti
   // Written by application threads, read by the owner to wake them.
   volatile Thread readWaiter;
   volatile Thread writeWaiter;
+  /**
+   * Told when readiness may have changed (selectors, async calls); null until the first is added,
+   * so a connection nobody selects on pays 4 bytes. Set once, by {@link Connection#addReadinessListener}.
+   */
+  volatile ReadinessListeners readinessListeners;
 
   ConnectionDrain(Host host, TcpEngine engine, dev.sluice.link.Device device, Worker home, Listener listener,
       int backlogLimit) {
@@ -430,9 +435,13 @@ abstract sealed class ConnectionDrain extends OwnershipProtocol permits Connecti
       state = current;
       signal = true; // waiters for a state (linger, connect) are woken too
     }
-    publishedReadiness = engineReadiness();
+    int readiness = engineReadiness();
+    boolean readinessChanged = readiness != publishedReadiness;
+    publishedReadiness = readiness;
     if (signal) {
       signalWaiters();
+    } else if (readinessChanged) {
+      fireReadinessListeners();
     }
     if (state == TcpState.CLOSED) {
       engineDeadline = Long.MAX_VALUE;
@@ -460,6 +469,14 @@ abstract sealed class ConnectionDrain extends OwnershipProtocol permits Connecti
     Thread writer = writeWaiter;
     if (writer != null) {
       LockSupport.unpark(writer);
+    }
+    fireReadinessListeners();
+  }
+
+  void fireReadinessListeners() {
+    ReadinessListeners listeners = readinessListeners;
+    if (listeners != null) {
+      listeners.fire();
     }
   }
 

@@ -27,6 +27,7 @@ public final class Listener {
   private final AtomicInteger halfOpen = new AtomicInteger();
   private final ArrayBlockingQueue<Connection> accepted;
   private volatile boolean closed;
+  private final ReadinessListeners readinessListeners = new ReadinessListeners();
 
   Listener(Host host, int port, int cap, boolean discard, dev.sluice.tcp.TcpConfig tcp) {
     this.host = host;
@@ -108,6 +109,23 @@ public final class Listener {
     if (!accepted.offer(connection)) {
       host.dropped(dev.sluice.wire.DropReason.LISTEN_QUEUE_FULL); // cannot happen: admission reserved room
     }
+    readinessListeners.fire();
+  }
+
+  /**
+   * Tells {@code listener} whenever a connection is queued for accept or this listener closes (see
+   * {@link ReadinessListener}); read {@link #queued()} after adding it.
+   */
+  public void addReadinessListener(ReadinessListener listener) {
+    readinessListeners.add(listener);
+  }
+
+  public void removeReadinessListener(ReadinessListener listener) {
+    readinessListeners.remove(listener);
+  }
+
+  public boolean isClosed() {
+    return closed;
   }
 
   /** A half-open connection died before ESTABLISHED. */
@@ -154,5 +172,6 @@ public final class Listener {
   public void close() {
     closed = true;
     host.unlisten(this);
+    readinessListeners.fire();
   }
 }

@@ -42,17 +42,38 @@ final class TcpDemux {
   /** See {@link Host#listen(int, int, TcpConfig)}. */
   Listener listen(int port, int cap, TcpConfig tcp) throws BindException {
     java.util.Objects.requireNonNull(tcp, "tcp");
-    if (port < 1 || port > 65_535) {
-      throw new IllegalArgumentException("port out of range [1, 65535]: " + port);
+    if (port < 0 || port > 65_535) {
+      throw new IllegalArgumentException("port out of range [0, 65535]: " + port);
     }
     if (cap < 1) {
       throw new IllegalArgumentException("listen cap must be positive: " + cap);
+    }
+    if (port == 0) {
+      return listenOnEphemeralPort(cap, tcp);
     }
     Listener listener = new Listener(host, port, cap, host.config().faults().discardReceived(port), tcp);
     if (listeners.putIfAbsent(port, listener) != null) {
       throw new BindException("Address already in use: port " + port + " already has a listener");
     }
     return listener;
+  }
+
+  /**
+   * Port 0: the first free port of the ephemeral range (the one outgoing connections use, IANA's
+   * dynamic ports) from a random start, as {@code bind} to port 0 picks one.
+   */
+  private Listener listenOnEphemeralPort(int cap, TcpConfig tcp) throws BindException {
+    int first = EphemeralPorts.DEFAULT_FIRST;
+    int count = EphemeralPorts.DEFAULT_LAST - first + 1;
+    int start = java.util.concurrent.ThreadLocalRandom.current().nextInt(count);
+    for (int i = 0; i < count; i++) {
+      int port = first + (start + i) % count;
+      Listener listener = new Listener(host, port, cap, host.config().faults().discardReceived(port), tcp);
+      if (listeners.putIfAbsent(port, listener) == null) {
+        return listener;
+      }
+    }
+    throw new BindException("Address already in use: every ephemeral port has a listener");
   }
 
   void unlisten(Listener listener) {

@@ -16,8 +16,20 @@ final class Udp {
   }
 
   UdpEndpoint bind(int port, int queueCapacity) throws BindException {
-    if (port < 1 || port > 65_535) {
-      throw new IllegalArgumentException("port out of range [1, 65535]: " + port);
+    if (port < 0 || port > 65_535) {
+      throw new IllegalArgumentException("port out of range [0, 65535]: " + port);
+    }
+    if (port == 0) { // an ephemeral port, as bind to port 0 picks one
+      int first = EphemeralPorts.DEFAULT_FIRST;
+      int count = EphemeralPorts.DEFAULT_LAST - first + 1;
+      int start = java.util.concurrent.ThreadLocalRandom.current().nextInt(count);
+      for (int i = 0; i < count; i++) {
+        UdpEndpoint endpoint = new UdpEndpoint(host, this, first + (start + i) % count, queueCapacity);
+        if (bound.putIfAbsent(endpoint.port(), endpoint) == null) {
+          return endpoint;
+        }
+      }
+      throw new BindException("Address already in use: every ephemeral UDP port is bound");
     }
     UdpEndpoint endpoint = new UdpEndpoint(host, this, port, queueCapacity);
     if (bound.putIfAbsent(port, endpoint) != null) {

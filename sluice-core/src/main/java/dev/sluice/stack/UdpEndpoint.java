@@ -31,6 +31,7 @@ public final class UdpEndpoint implements AutoCloseable {
   private final PacketDecoder decoder;
   private volatile Thread waiter;
   private volatile boolean closed;
+  private final ReadinessListeners readinessListeners = new ReadinessListeners();
 
   UdpEndpoint(Host host, Udp udp, int port, int queueCapacity) {
     this.host = host;
@@ -52,7 +53,29 @@ public final class UdpEndpoint implements AutoCloseable {
     if (t != null) {
       LockSupport.unpark(t);
     }
+    readinessListeners.fire();
     return true;
+  }
+
+  /**
+   * Tells {@code listener} whenever a datagram is queued or this port closes (see {@link
+   * ReadinessListener}); read {@link #queued()} after adding it.
+   */
+  public void addReadinessListener(ReadinessListener listener) {
+    readinessListeners.add(listener);
+  }
+
+  public void removeReadinessListener(ReadinessListener listener) {
+    readinessListeners.remove(listener);
+  }
+
+  /** Datagrams received and not yet taken. */
+  public int queued() {
+    return queue.size();
+  }
+
+  public boolean isClosed() {
+    return closed;
   }
 
   /**
@@ -79,17 +102,43 @@ public final class UdpEndpoint implements AutoCloseable {
     } finally {
       waiter = null;
     }
+    int n = copyOut(packet, p.getData(), p.getOffset(), p.getData().length - p.getOffset(), p);
+    p.setLength(n);
+  }
+
+  /**
+   * Takes one datagram without waiting: copies up to {@code len} bytes of it (the rest is dropped,
+   * as a {@code recvfrom} into a short buffer does) into {@code b} and returns its sender with the
+   * copied length in {@code copied[0]}; null if none is queued. Throws {@link SocketException} once
+   * closed.
+   */
+  public InetSocketAddress receiveNow(byte[] b, int off, int len, int[] copied) throws IOException {
+    PacketBuffer packet = queue.poll();
+    if (packet == null) {
+      if (closed) {
+        throw new SocketException("Socket closed: UDP port " + port);
+      }
+      return null;
+    }
+    DatagramPacket sender = new DatagramPacket(b, off, 0);
+    copied[0] = copyOut(packet, b, off, len, sender);
+    return (InetSocketAddress) sender.getSocketAddress();
+  }
+
+  /** Copies {@code packet}'s payload out, sets {@code from}'s sender, and releases the packet. */
+  private synchronized int copyOut(PacketBuffer packet, byte[] b, int off, int len, DatagramPacket from)
+      throws IOException {
     try {
       decoder.decodeIp(packet.data(), 0, packet.length()); // validated by the worker already
       UdpDatagram d = decoder.udp();
-      int n = Math.min(d.payloadLength(), p.getData().length - p.getOffset());
-      System.arraycopy(d.buffer(), d.payloadOffset(), p.getData(), p.getOffset(), n);
-      p.setLength(n);
+      int n = Math.min(d.payloadLength(), len);
+      System.arraycopy(d.buffer(), d.payloadOffset(), b, off, n);
       boolean v6 = decoder.ipVersion() == 6;
-      byte[] from = v6
+      byte[] source = v6
           ? ByteBuffer.allocate(16).putLong(decoder.ipv6().sourceHigh()).putLong(decoder.ipv6().sourceLow()).array()
           : ByteBuffer.allocate(4).putInt(decoder.ipv4().source()).array();
-      p.setSocketAddress(new InetSocketAddress(InetAddress.getByAddress(from), d.sourcePort()));
+      from.setSocketAddress(new InetSocketAddress(InetAddress.getByAddress(source), d.sourcePort()));
+      return n;
     } finally {
       packet.release();
     }
@@ -152,5 +201,6 @@ public final class UdpEndpoint implements AutoCloseable {
     if (t != null) {
       LockSupport.unpark(t);
     }
+    readinessListeners.fire();
   }
 }

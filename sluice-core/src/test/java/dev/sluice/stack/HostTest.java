@@ -104,8 +104,20 @@ class HostTest {
     net.server.listen(80, 1);
     assertThatThrownBy(() -> net.server.listen(80, 1)).isInstanceOf(BindException.class)
         .hasMessageContaining("port 80");
-    assertThatThrownBy(() -> net.server.listen(0, 1)).isInstanceOf(IllegalArgumentException.class)
+    assertThatThrownBy(() -> net.server.listen(-1, 1)).isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("port out of range");
+    assertThatThrownBy(() -> net.server.listen(65_536, 1)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("port out of range");
+  }
+
+  @Test
+  void listen_onPortZero_takesAFreeEphemeralPort() throws IOException {
+    TwoHosts net = new TwoHosts(ONE_WORKER);
+    Listener a = net.server.listen(0, 1);
+    Listener b = net.server.listen(0, 1);
+    assertThat(a.port()).isBetween(49_152, 65_535);
+    assertThat(b.port()).isBetween(49_152, 65_535).isNotEqualTo(a.port());
+    assertThatThrownBy(() -> net.server.listen(a.port(), 1)).isInstanceOf(BindException.class);
   }
 
   @Test

@@ -1,0 +1,6 @@
+package dev.sluice.nio;
+
+/** STUB */
+abstract class SluiceDatagramChannel extends java.nio.channels.DatagramChannel {
+  SluiceDatagramChannel(SluiceSelectorProvider p, dev.sluice.stack.Host h) { super(p); }
+}

@@ -1,0 +1,151 @@
+package dev.sluice.nio;
+
+import dev.sluice.nio.internal.NioProviders;
+import dev.sluice.stack.Host;
+import java.io.IOException;
+import java.net.ProtocolFamily;
+import java.net.StandardProtocolFamily;
+import java.nio.channels.DatagramChannel;
+import java.nio.channels.Pipe;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.channels.spi.AbstractSelector;
+import java.nio.channels.spi.SelectorProvider;
+import java.util.Objects;
+
+/**
+ * A {@link SelectorProvider} whose channels and selectors run on a Sluice stack: code written
+ * against NIO ({@link SocketChannel}, {@link ServerSocketChannel}, {@link DatagramChannel}, {@link
+ * java.nio.channels.Selector}), and the libraries built on it, run on Sluice unmodified.
+ *
+ * <p>Two ways to get one:
+ * <ul>
+ *   <li>{@code NetStack.selectorProvider()}, bound to that stack; open channels with its {@code
+ *       open...} methods, or hand it to a library that takes a provider (Netty's {@code
+ *       NioIoHandler.newFactory(provider)}).
+ *   <li>JVM-wide, with no code change: {@code
+ *       -Djava.nio.channels.spi.SelectorProvider=dev.sluice.nio.SluiceSelectorProvider} and the
+ *       {@code sluice.*} system properties described in {@link JvmWideStack}, so that {@link
+ *       SocketChannel#open()}, {@link java.nio.channels.Selector#open()} and everything built on
+ *       them use one stack that the JVM starts on first use.
+ * </ul>
+ *
+ * <p>{@link #socketFactory()} and {@link #serverSocketFactory()} give {@code javax.net} factories
+ * over the same stack, for code and drivers that take one; their sockets are views of this
+ * provider's channels, as the JDK's {@code socket()} adaptors are, and can be wrapped by an {@code
+ * SSLSocketFactory}.
+ *
+ * <p>Behaviour follows the JDK's own channels on Linux, exceptions included; where it differs,
+ * the class that differs says so.
+ */
+public final class SluiceSelectorProvider extends SelectorProvider {
+  static {
+    NioProviders.register(SluiceSelectorProvider::new);
+  }
+
+  /** The stack; for the JVM-wide provider, null until first used. */
+  private volatile Host host;
+
+  /**
+   * The JVM-wide provider, which the JDK makes when {@code java.nio.channels.spi.SelectorProvider}
+   * names this class: its stack starts on first use, from the {@code sluice.*} system properties
+   * ({@link JvmWideStack}).
+   */
+  public SluiceSelectorProvider() {
+    this.host = null;
+  }
+
+  private SluiceSelectorProvider(Host host) {
+    this.host = Objects.requireNonNull(host, "host");
+  }
+
+  /** The stack's host, starting the JVM-wide stack on first use. */
+  Host host() throws IOException {
+    Host h = host;
+    if (h == null) {
+      synchronized (this) {
+        h = host;
+        if (h == null) {
+          host = h = JvmWideStack.start();
+        }
+      }
+    }
+    return h;
+  }
+
+  @Override
+  public SluiceSelector openSelector() {
+    return new SluiceSelector(this);
+  }
+
+  @Override
+  public SocketChannel openSocketChannel() throws IOException {
+    return new SluiceSocketChannel(this, host());
+  }
+
+  @Override
+  public SocketChannel openSocketChannel(ProtocolFamily family) throws IOException {
+    requireInet(family);
+    return openSocketChannel();
+  }
+
+  @Override
+  public ServerSocketChannel openServerSocketChannel() throws IOException {
+    return new SluiceServerSocketChannel(this, host());
+  }
+
+  @Override
+  public ServerSocketChannel openServerSocketChannel(ProtocolFamily family) throws IOException {
+    requireInet(family);
+    return openServerSocketChannel();
+  }
+
+  @Override
+  public DatagramChannel openDatagramChannel() throws IOException {
+    return null; // STUB
+  }
+
+  @Override
+  public DatagramChannel openDatagramChannel(ProtocolFamily family) throws IOException {
+    requireInet(family);
+    return openDatagramChannel();
+  }
+
+  /**
+   * A pipe within this JVM. A pipe never leaves the process, so it needs no stack: where the
+   * platform's provider is reachable (this provider is not the JVM-wide one) its pipe is returned;
+   * the JVM-wide provider returns {@link InProcessPipe}, whose ends this provider's selectors can
+   * select on.
+   */
+  @Override
+  public Pipe openPipe() throws IOException {
+    SelectorProvider system = SelectorProvider.provider();
+    if (!(system instanceof SluiceSelectorProvider)) {
+      return system.openPipe();
+    }
+    return null;
+  }
+
+  /** A {@code javax.net.SocketFactory} whose sockets are this provider's (see the class comment). */
+  public javax.net.SocketFactory socketFactory() {
+    return new SluiceSocketFactory(this);
+  }
+
+  /** A {@code javax.net.ServerSocketFactory} whose server sockets are this provider's. */
+  public javax.net.ServerSocketFactory serverSocketFactory() {
+    return new SluiceServerSocketFactory(this);
+  }
+
+  private static void requireInet(ProtocolFamily family) {
+    Objects.requireNonNull(family, "family");
+    if (family != StandardProtocolFamily.INET && family != StandardProtocolFamily.INET6) {
+      throw new UnsupportedOperationException("Protocol family not supported by Sluice: " + family);
+    }
+  }
+
+  @Override
+  public String toString() {
+    Host h = host;
+    return "SluiceSelectorProvider[" + (h == null ? "JVM-wide, not started" : h) + "]";
+  }
+}
