@@ -5,6 +5,9 @@ module dev.sluice.cli {
   requires info.picocli;
   requires com.fasterxml.jackson.core;
   requires java.management;
+  requires io.netty.transport;
+  requires io.netty.buffer;
+  requires io.netty.common;
 
   opens dev.sluice.cli to info.picocli;
   opens dev.sluice.cli.bench to info.picocli;

@@ -32,7 +32,8 @@ import picocli.CommandLine.Spec;
       "Runs alternate (Sluice, kernel, Sluice, ...); the report gives medians [min-max] and the ratio",
       "Sluice / kernel. Workloads (--only): 1 bulk, 1 flow (MTU 1500 and 65535); 2 16 and 256 flows",
       "with 1 and 2 workers; 3 64-byte ping-pong RTT; 4 64-byte transactions over 1,000 connections;",
-      "5 connections per second; 6 memory per idle connection at 100,000 connections."
+      "5 connections per second; 6 memory per idle connection at 100,000 connections; 7 (netty_echo)",
+      "Netty's NIO transport echoing 16 KB messages over 64 connections."
     })
 public final class BenchCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -40,8 +41,9 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--reps", defaultValue = "5", description = "Runs per side of every measurement (default ${DEFAULT-VALUE}).")
   int reps;
 
-  @Option(names = "--only", split = ",", description = "Workloads to run, by number, like 1,3,5 (default: all).")
-  List<Integer> only = new ArrayList<>();
+  @Option(names = "--only", split = ",",
+      description = "Workloads to run, by number or name, like 1,3,5 or netty_echo (default: all).")
+  List<String> only = new ArrayList<>();
 
   @Option(names = "--json", description = "End with one JSON object on the last line: one entry per row.")
   boolean json;
@@ -69,8 +71,11 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--connections", defaultValue = "100000", hidden = true, description = "Connections of workload 6.")
   int connections;
 
+  @Option(names = "--netty-connections", defaultValue = "64", hidden = true, description = "Connections of workload 7.")
+  int nettyConnections;
+
   @Option(names = "--workers", defaultValue = "1", hidden = true,
-      description = "Sluice receive workers per host in workloads 1, 3, 4, 5, 6.")
+      description = "Sluice receive workers per host in workloads 1, 3, 4, 5, 6, 7.")
   int workers;
 
   @Option(names = "--run-timeout-ms", defaultValue = "120000", hidden = true, description = "Limit of one run.")
@@ -86,7 +91,7 @@ public final class BenchCommand implements Callable<Integer> {
 
   static List<Workload> allWorkloads() {
     return List.of(new BulkWorkload(), new ScalingWorkload(), new RttWorkload(), new TransactionsWorkload(),
-        new ConnectRateWorkload(), new IdleMemoryWorkload());
+        new ConnectRateWorkload(), new IdleMemoryWorkload(), new NettyEchoWorkload());
   }
 
   @Override
@@ -95,7 +100,7 @@ public final class BenchCommand implements Callable<Integer> {
     BenchConfig config;
     try {
       config = new BenchConfig(reps, bytes, durationMs, warmupMs, rttSamples, transactionConnections, connectClients,
-          connections, workers, runTimeoutMs);
+          connections, workers, runTimeoutMs, nettyConnections);
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }
@@ -105,16 +110,17 @@ public final class BenchCommand implements Callable<Integer> {
     if (!kernelMode.equals("auto") && !kernelMode.equals("loopback")) {
       throw new ParameterException(spec.commandLine(), "--kernel must be auto or loopback, not '" + kernelMode + "'");
     }
-    List<Workload> workloads = new ArrayList<>();
-    for (Workload w : allWorkloads()) {
-      if (only.isEmpty() || only.contains(w.number())) {
-        workloads.add(w);
+    for (String name : only) {
+      if (allWorkloads().stream().noneMatch(w -> selects(name, w))) {
+        throw new ParameterException(spec.commandLine(), "--only takes workload numbers 1 to "
+            + allWorkloads().size() + " or names (" + allWorkloads().stream().flatMap(w -> w.aliases().stream())
+            .collect(Collectors.joining(", ")) + "), not " + name);
       }
     }
-    for (int n : only) {
-      if (n < 1 || n > allWorkloads().size()) {
-        throw new ParameterException(spec.commandLine(), "--only takes workload numbers 1 to "
-            + allWorkloads().size() + ", not " + n);
+    List<Workload> workloads = new ArrayList<>();
+    for (Workload w : allWorkloads()) {
+      if (only.isEmpty() || only.stream().anyMatch(name -> selects(name, w))) {
+        workloads.add(w);
       }
     }
     boolean terminal = System.console() != null;
@@ -217,6 +223,11 @@ public final class BenchCommand implements Callable<Integer> {
     }
     out.flush();
     return failed.isEmpty() ? 0 : 1;
+  }
+
+  /** Whether {@code --only}'s {@code name} (a number or an alias) means {@code w}. */
+  private static boolean selects(String name, Workload w) {
+    return name.strip().equals(String.valueOf(w.number())) || w.aliases().contains(name.strip());
   }
 
   static String loadAverage() {

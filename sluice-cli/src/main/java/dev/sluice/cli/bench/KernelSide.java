@@ -7,6 +7,7 @@ import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.nio.channels.spi.SelectorProvider;
 
 /**
  * The Linux kernel's TCP, through Java NIO socket channels in this same JVM. Two flavours:
@@ -88,6 +89,14 @@ final class KernelSide implements StackSide {
       @Override
       public String describe() {
         return description;
+      }
+
+      @Override
+      public NioHosts nio() {
+        SelectorProvider jdk = SelectorProvider.provider();
+        return ns != null
+            ? new NioHosts(jdk, jdk, ns::openSocket, ns::openServer, address, true)
+            : new NioHosts(jdk, jdk, jdk::openSocketChannel, jdk::openServerSocketChannel, address, false);
       }
 
       @Override

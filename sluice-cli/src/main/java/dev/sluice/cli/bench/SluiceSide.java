@@ -83,6 +83,14 @@ final class SluiceSide implements StackSide {
       }
 
       @Override
+      public NioHosts nio() {
+        var clientNio = client.selectorProvider();
+        var serverNio = server.selectorProvider();
+        return new NioHosts(clientNio, serverNio, clientNio::openSocketChannel, serverNio::openServerSocketChannel,
+            serverAddress, true);
+      }
+
+      @Override
       public void close() throws IOException {
         client.close();
         server.close();

@@ -51,6 +51,9 @@ interface StackSide {
     /** One line: what this pair of hosts is. */
     String describe();
 
+    /** The same hosts for Java NIO code: their selector providers and channels (for Netty). */
+    NioHosts nio();
+
     @Override
     void close() throws IOException;
   }

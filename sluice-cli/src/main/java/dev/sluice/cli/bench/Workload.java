@@ -16,6 +16,11 @@ interface Workload {
 
   String title();
 
+  /** Names {@code --only} also selects it by, besides its number (for example {@code netty_echo}). */
+  default List<String> aliases() {
+    return List.of();
+  }
+
   List<Variant> variants(BenchConfig config);
 
   /** Whether {@code side} runs {@code variant} (the plain-loopback kernel column is optional). */

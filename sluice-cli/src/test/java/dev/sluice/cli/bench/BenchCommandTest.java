@@ -95,8 +95,26 @@ class BenchCommandTest {
   }
 
   @Test
+  void nettyEcho_tiny_selectedByName_lastLineIsItsOneEntry() {
+    assertThat(run("bench", "--reps", "1", "--warmup-reps", "0", "--only", "netty_echo", "--json", "--duration-ms",
+        "300", "--warmup-ms", "100", "--netty-connections", "4"))
+        .as(out + "" + err).isZero();
+    Map<String, Entry> entries = lastLineJson();
+    assertThat(entries.keySet()).containsExactly("netty_echo");
+    assertSane(entries);
+    assertThat(entries.get("netty_echo").unit()).isEqualTo("MB/s");
+    assertThat(out.toString()).contains("7. Netty echo", "Workload 7 in messages (16 KB echoed) per second");
+  }
+
+  @Test
   void unknownWorkloadNumber_isAUsageError() {
-    assertThat(run("bench", "--only", "7")).isEqualTo(CommandLine.ExitCode.USAGE);
-    assertThat(err.toString()).contains("--only takes workload numbers 1 to 6, not 7");
+    assertThat(run("bench", "--only", "8")).isEqualTo(CommandLine.ExitCode.USAGE);
+    assertThat(err.toString()).contains("--only takes workload numbers 1 to 7 or names (netty_echo), not 8");
+  }
+
+  @Test
+  void unknownWorkloadName_isAUsageError() {
+    assertThat(run("bench", "--only", "netty")).isEqualTo(CommandLine.ExitCode.USAGE);
+    assertThat(err.toString()).contains("not netty");
   }
 }
