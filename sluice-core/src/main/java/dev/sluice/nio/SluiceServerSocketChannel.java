@@ -91,15 +91,20 @@ final class SluiceServerSocketChannel extends ServerSocketChannel implements Sel
         throw new NotYetBoundException();
       }
       Connection c = null;
+      boolean blocking = isBlocking();
       try {
-        begin();
-        c = isBlocking() ? l.accept(0) : l.poll();
+        if (blocking) {
+          begin(); // only a blocking accept is interruptible, as in the JDK's ServerSocketChannelImpl
+        }
+        c = blocking ? l.accept(0) : l.poll();
       } catch (java.net.SocketException e) {
         if (isOpen()) {
           throw e;
         }
       } finally {
-        end(c != null);
+        if (blocking) {
+          end(c != null);
+        }
       }
       return c == null ? null : new SluiceSocketChannel(provider, host, c);
     }

@@ -14,6 +14,7 @@ import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.AlreadyBoundException;
 import java.nio.channels.AlreadyConnectedException;
+import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ConnectionPendingException;
 import java.nio.channels.NoConnectionPendingException;
@@ -244,13 +245,14 @@ final class SluiceSocketChannel extends SocketChannel implements SelectableSluic
       if (!dst.hasRemaining()) {
         return 0;
       }
+      boolean blocking = isBlocking();
       int n = 0;
       try {
-        begin();
-        n = staging.read(c, dst, isBlocking());
+        beginBlocking(blocking);
+        n = staging.read(c, dst, blocking);
         return n;
       } finally {
-        end(n != 0);
+        endBlocking(blocking, n != 0);
       }
     }
   }
@@ -266,7 +268,7 @@ final class SluiceSocketChannel extends SocketChannel implements SelectableSluic
       long total = 0;
       boolean blocking = isBlocking();
       try {
-        begin();
+        beginBlocking(blocking);
         for (int i = offset; i < offset + length; i++) {
           ByteBuffer dst = dsts[i];
           if (!dst.hasRemaining()) {
@@ -285,7 +287,7 @@ final class SluiceSocketChannel extends SocketChannel implements SelectableSluic
         }
         return total;
       } finally {
-        end(total != 0);
+        endBlocking(blocking, total != 0);
       }
     }
   }
@@ -298,13 +300,14 @@ final class SluiceSocketChannel extends SocketChannel implements SelectableSluic
       if (outputShutdown) {
         throw new ClosedChannelException();
       }
+      boolean blocking = isBlocking();
       int n = 0;
       try {
-        begin();
-        n = staging.write(c, src, isBlocking());
+        beginBlocking(blocking);
+        n = staging.write(c, src, blocking);
         return n;
       } finally {
-        end(n > 0);
+        endBlocking(blocking, n > 0);
       }
     }
   }
@@ -320,7 +323,7 @@ final class SluiceSocketChannel extends SocketChannel implements SelectableSluic
       long total = 0;
       boolean blocking = isBlocking();
       try {
-        begin();
+        beginBlocking(blocking);
         for (int i = offset; i < offset + length; i++) {
           ByteBuffer src = srcs[i];
           int want = src.remaining();
@@ -332,8 +335,28 @@ final class SluiceSocketChannel extends SocketChannel implements SelectableSluic
         }
         return total;
       } finally {
-        end(total > 0);
+        endBlocking(blocking, total > 0);
       }
+    }
+  }
+
+  /**
+   * Marks the start of a read or write that may block, so that an interrupt or an asynchronous
+   * close ends it. A non-blocking call is not interruptible, as in the JDK's {@code
+   * SocketChannelImpl}: it ignores the thread's interrupt status rather than closing the channel
+   * (an event loop whose thread has the status set, by code that restored it after catching
+   * {@link InterruptedException}, would otherwise close whichever channel it touches next).
+   */
+  private void beginBlocking(boolean blocking) {
+    if (blocking) {
+      begin();
+    }
+  }
+
+  /** Ends what {@link #beginBlocking} began. */
+  private void endBlocking(boolean blocking, boolean completed) throws AsynchronousCloseException {
+    if (blocking) {
+      end(completed);
     }
   }
 
