@@ -5,6 +5,7 @@ module dev.sluice.cli {
   requires info.picocli;
   requires com.fasterxml.jackson.core;
   requires java.management;
+  requires jdk.httpserver;
 
   opens dev.sluice.cli to info.picocli;
   opens dev.sluice.cli.bench to info.picocli;

@@ -203,6 +203,19 @@ public final class NetStack implements AutoCloseable {
   }
 
   /**
+   * Makes this stack the one behind the JVM-wide provider, so that code which opens its channels
+   * itself ({@code ServerSocketChannel.open()}, {@code Selector.open()}: the JDK's {@code
+   * HttpServer} and {@code HttpClient}, say) runs on it. The JVM must have been started with
+   * {@code -Djava.nio.channels.spi.SelectorProvider=dev.sluice.nio.SluiceSelectorProvider}; call
+   * this before opening the channels, in place of the {@code sluice.*} properties that would
+   * otherwise start a stack of their own. Channels opened before stay on the stack they were
+   * opened on. Throws {@link IllegalStateException} if the JVM-wide provider is not Sluice's.
+   */
+  public void bindJvmWideProvider() {
+    NioProviders.bindJvmWide(host);
+  }
+
+  /**
    * A {@code javax.net} socket factory over this stack, for code and drivers that take one. Its
    * sockets are {@link java.net.Socket}s (views of this stack's channels) that an {@code
    * SSLSocketFactory} can wrap, so TLS runs over Sluice.

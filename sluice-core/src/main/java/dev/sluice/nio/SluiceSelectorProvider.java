@@ -40,7 +40,17 @@ import java.util.Objects;
  */
 public final class SluiceSelectorProvider extends SelectorProvider {
   static {
-    NioProviders.register(SluiceSelectorProvider::new);
+    NioProviders.register(new NioProviders.Access() {
+      @Override
+      public SluiceSelectorProvider over(Host host) {
+        return new SluiceSelectorProvider(host);
+      }
+
+      @Override
+      public void bind(SluiceSelectorProvider jvmWide, Host host) {
+        jvmWide.bind(host);
+      }
+    });
   }
 
   /** The stack; for the JVM-wide provider, null until first used. */
@@ -57,6 +67,17 @@ public final class SluiceSelectorProvider extends SelectorProvider {
 
   private SluiceSelectorProvider(Host host) {
     this.host = Objects.requireNonNull(host, "host");
+  }
+
+  /**
+   * Makes {@code stack} the one behind this JVM-wide provider, in place of the stack the {@code
+   * sluice.*} properties would start, or of the one bound before: for a program that builds its own
+   * stack (its own devices) and then runs code that opens channels with {@code
+   * SocketChannel.open()}, such as the JDK's {@code HttpServer}. Channels and selectors opened
+   * before stay on their stack; those opened afterwards use {@code stack}.
+   */
+  synchronized void bind(Host stack) {
+    host = Objects.requireNonNull(stack, "stack");
   }
 
   /** The stack's host, starting the JVM-wide stack on first use. */
