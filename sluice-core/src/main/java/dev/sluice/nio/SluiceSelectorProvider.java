@@ -123,7 +123,7 @@ public final class SluiceSelectorProvider extends SelectorProvider {
 
   @Override
   public DatagramChannel openDatagramChannel() throws IOException {
-    return null; // STUB
+    return new SluiceDatagramChannel(this, host());
   }
 
   @Override
@@ -144,7 +144,7 @@ public final class SluiceSelectorProvider extends SelectorProvider {
     if (!(system instanceof SluiceSelectorProvider)) {
       return system.openPipe();
     }
-    return null;
+    return new InProcessPipe(this);
   }
 
   /** A {@code javax.net.SocketFactory} whose sockets are this provider's (see the class comment). */
