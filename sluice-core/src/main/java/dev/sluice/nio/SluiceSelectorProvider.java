@@ -133,17 +133,13 @@ public final class SluiceSelectorProvider extends SelectorProvider {
   }
 
   /**
-   * A pipe within this JVM. A pipe never leaves the process, so it needs no stack: where the
-   * platform's provider is reachable (this provider is not the JVM-wide one) its pipe is returned;
-   * the JVM-wide provider returns {@link InProcessPipe}, whose ends this provider's selectors can
-   * select on.
+   * A pipe within this JVM ({@link InProcessPipe}). A pipe never leaves the process, so it needs no
+   * stack; it is this provider's own rather than the platform's so that its ends, like every
+   * channel a provider opens, can be registered with this provider's selectors and report it as
+   * their {@code provider()}.
    */
   @Override
-  public Pipe openPipe() throws IOException {
-    SelectorProvider system = SelectorProvider.provider();
-    if (!(system instanceof SluiceSelectorProvider)) {
-      return system.openPipe();
-    }
+  public Pipe openPipe() {
     return new InProcessPipe(this);
   }
 
