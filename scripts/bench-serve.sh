@@ -33,7 +33,9 @@ ip netns exec "$ns" ethtool -K lo tso off gso off gro off >/dev/null 2>&1 || tru
 
 java_run=("$JAVA_HOME/bin/java" --enable-native-access=dev.sluice.core
   -p "$here/sluice-cli/target/lib:$here/sluice-cli/target/sluice-cli.jar")
-"${java_run[@]}" -m dev.sluice.cli/dev.sluice.cli.Main serve --netns "$ns" --tun tun0 \
+# serve runs the JDK's HttpServer on the stack through Sluice's JVM-wide SelectorProvider.
+"${java_run[@]}" -Djava.nio.channels.spi.SelectorProvider=dev.sluice.nio.SluiceSelectorProvider \
+  -m dev.sluice.cli/dev.sluice.cli.Main serve --netns "$ns" --tun tun0 \
   --address 198.18.0.2/24 --peer-address 198.18.0.1/24 --echo-port 0 --duration 3600 >/dev/null &
 sluice_pid=$!; pids+=("$sluice_pid")
 sluice_url=http://198.18.0.2

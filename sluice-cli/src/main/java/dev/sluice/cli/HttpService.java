@@ -1,27 +1,37 @@
 package dev.sluice.cli;
 
-import dev.sluice.api.TcpConnection;
-import dev.sluice.api.TcpServer;
-import java.io.BufferedInputStream;
-import java.io.ByteArrayOutputStream;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.sluice.api.NetStack;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.Locale;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
- * A small HTTP/1.1 server (RFC 9112) on a Sluice {@link TcpServer}, one virtual thread per
- * connection, with keep-alive. {@code GET /} returns a short page; {@code GET /bytes/N} returns N
- * bytes of a deterministic pattern (byte i is {@code i % 251}, so a client can check any range);
- * anything else is 404. Request bodies are not supported (411 or 400).
+ * The HTTP service of {@code sluice serve}: the JDK's own {@link HttpServer}, unmodified, running on
+ * a Sluice stack through the JVM-wide {@link java.nio.channels.spi.SelectorProvider} (issue 14): the
+ * server opens its channels with {@code ServerSocketChannel.open()} and {@code Selector.open()},
+ * which the JVM, started with {@code
+ * -Djava.nio.channels.spi.SelectorProvider=dev.sluice.nio.SluiceSelectorProvider} (the {@code
+ * sluice} launcher does that for {@code serve}), hands to the stack bound by {@link
+ * NetStack#bindJvmWideProvider()}.
+ *
+ * <p>{@code GET /} returns a short page; {@code GET /bytes/N} returns N bytes of a deterministic
+ * pattern (byte i is {@code i % 251}, so a client can check any range); {@code HEAD} answers both
+ * without the body; other methods get 405, other paths 404. Each exchange runs on a virtual thread.
+ * The same handlers serve on the kernel's sockets in {@link KernelHttpServer}, the baseline.
  */
 final class HttpService {
   /** The pattern's period: a prime, so it never lines up with buffer sizes. */
   static final int PATTERN_PERIOD = 251;
-  private static final int MAX_HEADER_BYTES = 16 * 1024;
   private static final long MAX_BODY_BYTES = 1L << 40;
   private static final byte[] PATTERN = new byte[PATTERN_PERIOD * 261]; // ≈ 64 KB, whole periods
+  private static final byte[] PAGE = ("<!doctype html><title>Sluice</title><h1>Sluice</h1>"
+      + "<p>A user-space TCP/IP stack for the JVM. Try <a href=\"/bytes/1000000\">/bytes/1000000</a>.\n")
+      .getBytes(StandardCharsets.UTF_8);
 
   static {
     for (int i = 0; i < PATTERN.length; i++) {
@@ -29,190 +39,104 @@ final class HttpService {
     }
   }
 
-  private final TcpServer server;
-  private volatile boolean running = true;
+  private final HttpServer server;
+  private final ExecutorService exchanges = Executors.newVirtualThreadPerTaskExecutor();
 
-  HttpService(TcpServer server) {
-    this.server = server;
+  /**
+   * Serves on {@code port} of {@code stack}, which becomes the stack behind the JVM-wide provider.
+   * Throws {@link IllegalStateException} if the JVM was not started with Sluice's provider.
+   */
+  HttpService(NetStack stack, int port) throws IOException {
+    stack.bindJvmWideProvider();
+    this.server = create(new InetSocketAddress(port));
   }
 
-  /** Accepts until {@link #stop()}; each connection is served on its own virtual thread. */
-  void run() {
-    while (running) {
-      TcpConnection c;
-      try {
-        c = server.accept();
-      } catch (IOException e) {
-        return; // closed
-      }
-      Thread.ofVirtual().start(() -> serve(c));
-    }
+  /** Serves at {@code address} on whatever the JVM-wide provider is (the kernel's, for the baseline). */
+  HttpService(InetSocketAddress address) throws IOException {
+    this.server = create(address);
+  }
+
+  private HttpServer create(InetSocketAddress address) throws IOException {
+    HttpServer s = HttpServer.create(address, 1024);
+    s.createContext("/", HttpService::handle);
+    s.setExecutor(exchanges);
+    s.start();
+    return s;
+  }
+
+  /** The port it listens on (for port 0, the one the stack picked). */
+  int port() {
+    return server.getAddress().getPort();
   }
 
   void stop() {
-    running = false;
-    server.close();
+    server.stop(0);
+    exchanges.shutdownNow();
   }
 
-  static void serve(TcpConnection c) {
-    try (c) {
-      serveStreams(c.getInputStream(), c.getOutputStream(), c::shutdownOutput);
-    } catch (IOException e) {
-      // reset or closed by the peer, a read timeout, or a request that could not be answered
+  private static void handle(HttpExchange exchange) throws IOException {
+    try (exchange) {
+      String method = exchange.getRequestMethod();
+      boolean head = method.equals("HEAD");
+      if (!head && !method.equals("GET")) {
+        text(exchange, 405, "only GET and HEAD\n");
+        return;
+      }
+      String path = exchange.getRequestURI().getPath();
+      if (path.equals("/")) {
+        exchange.getResponseHeaders().set("Content-Type", "text/html; charset=utf-8");
+        send(exchange, head, PAGE.length);
+        if (!head) {
+          exchange.getResponseBody().write(PAGE);
+        }
+      } else if (path.startsWith("/bytes/")) {
+        long n;
+        try {
+          n = Long.parseLong(path.substring(7));
+        } catch (NumberFormatException e) {
+          n = -1;
+        }
+        if (n < 0 || n > MAX_BODY_BYTES) {
+          text(exchange, 400, "N must be a whole number of bytes up to 2^40\n");
+          return;
+        }
+        exchange.getResponseHeaders().set("Content-Type", "application/octet-stream");
+        send(exchange, head, n);
+        if (!head) {
+          writePattern(exchange.getResponseBody(), n);
+        }
+      } else {
+        text(exchange, 404, "not found\n");
+      }
     }
-  }
-
-  /** Something that half-closes a connection. */
-  interface HalfClose {
-    void shutdownOutput() throws IOException;
   }
 
   /**
-   * Serves requests from {@code input} until the client closes or asks to. Written against plain
-   * streams so that the kernel-socket baseline ({@link KernelHttpServer}) runs the same code.
+   * Sends a 200 head for a body of {@code length} bytes. {@link HttpExchange#sendResponseHeaders}
+   * reads a length of 0 as "chunked" and -1 as "no body", so an empty body and a HEAD answer are
+   * sent as -1, with the length a GET would have in the header for HEAD (RFC 9110 §9.3.2).
    */
-  static void serveStreams(InputStream input, OutputStream out, HalfClose halfClose) throws IOException {
-    InputStream in = new BufferedInputStream(input, 8192);
-    while (true) {
-      String head = readHead(in);
-      if (head == null) {
-        return; // the client closed between requests
-      }
-      if (!respond(head, out)) {
-        halfClose.shutdownOutput();
-        drain(in);
-        return;
-      }
+  private static void send(HttpExchange exchange, boolean head, long length) throws IOException {
+    if (head) {
+      exchange.getResponseHeaders().set("Content-Length", Long.toString(length));
     }
+    exchange.sendResponseHeaders(200, head || length == 0 ? -1 : length);
   }
 
-  /** Answers one request; returns whether the connection stays open. */
-  private static boolean respond(String head, OutputStream out) throws IOException {
-    String[] lines = head.split("\r\n");
-    String[] request = lines[0].split(" ");
-    if (request.length != 3 || !request[2].startsWith("HTTP/1.")) {
-      write(out, 400, "text/plain", "bad request line\n".getBytes(StandardCharsets.US_ASCII), false);
-      return false;
-    }
-    boolean http11 = request[2].equals("HTTP/1.1");
-    boolean keepAlive = http11;
-    for (int i = 1; i < lines.length; i++) {
-      String line = lines[i].toLowerCase(Locale.ROOT);
-      if (line.startsWith("connection:")) {
-        keepAlive = line.contains("keep-alive") || (http11 && !line.contains("close"));
-      } else if (line.startsWith("content-length:") && !line.substring(15).trim().equals("0")
-          || line.startsWith("transfer-encoding:")) {
-        write(out, 411, "text/plain", "request bodies are not supported\n".getBytes(StandardCharsets.US_ASCII), false);
-        return false;
-      }
-    }
-    if (!request[0].equals("GET") && !request[0].equals("HEAD")) {
-      write(out, 405, "text/plain", "only GET and HEAD\n".getBytes(StandardCharsets.US_ASCII), keepAlive);
-      return keepAlive;
-    }
-    boolean headOnly = request[0].equals("HEAD");
-    String path = request[1];
-    if (path.equals("/")) {
-      byte[] page = ("<!doctype html><title>Sluice</title><h1>Sluice</h1>"
-          + "<p>A user-space TCP/IP stack for the JVM. Try <a href=\"/bytes/1000000\">/bytes/1000000</a>.\n")
-          .getBytes(StandardCharsets.UTF_8);
-      write(out, 200, "text/html; charset=utf-8", headOnly ? null : page, keepAlive, page.length);
-    } else if (path.startsWith("/bytes/")) {
-      long n;
-      try {
-        n = Long.parseLong(path.substring(7));
-      } catch (NumberFormatException e) {
-        n = -1;
-      }
-      if (n < 0 || n > MAX_BODY_BYTES) {
-        write(out, 400, "text/plain", "N must be a whole number of bytes up to 2^40\n".getBytes(StandardCharsets.US_ASCII), keepAlive);
-        return keepAlive;
-      }
-      byte[] header = header(200, "application/octet-stream", n, keepAlive);
-      if (headOnly) {
-        out.write(header);
-      } else {
-        // The header and the first chunk in one write: two small writes would meet Nagle and the
-        // client's delayed ACK, and wait 40 ms for nothing.
-        int first = (int) Math.min(n, PATTERN.length - header.length);
-        byte[] start = new byte[header.length + first];
-        System.arraycopy(header, 0, start, 0, header.length);
-        System.arraycopy(PATTERN, 0, start, header.length, first);
-        out.write(start);
-        long left = n - first;
-        int at = first % PATTERN_PERIOD; // where the pattern resumes
-        while (left > 0) {
-          int chunk = (int) Math.min(left, PATTERN.length - at);
-          out.write(PATTERN, at, chunk);
-          left -= chunk;
-          at = 0; // PATTERN holds whole periods, so every later chunk starts at its beginning
-        }
-      }
-    } else {
-      write(out, 404, "text/plain", "not found\n".getBytes(StandardCharsets.US_ASCII), keepAlive);
-    }
-    return keepAlive;
+  private static void text(HttpExchange exchange, int status, String message) throws IOException {
+    byte[] body = message.getBytes(StandardCharsets.US_ASCII);
+    exchange.getResponseHeaders().set("Content-Type", "text/plain");
+    exchange.sendResponseHeaders(status, body.length);
+    exchange.getResponseBody().write(body);
   }
 
-  private static void write(OutputStream out, int status, String type, byte[] body, boolean keepAlive) throws IOException {
-    write(out, status, type, body, keepAlive, body.length);
-  }
-
-  private static void write(OutputStream out, int status, String type, byte[] body, boolean keepAlive, long length)
-      throws IOException {
-    byte[] header = header(status, type, length, keepAlive);
-    if (body == null) {
-      out.write(header);
-      return;
-    }
-    byte[] all = new byte[header.length + body.length];
-    System.arraycopy(header, 0, all, 0, header.length);
-    System.arraycopy(body, 0, all, header.length, body.length);
-    out.write(all); // one write: header and small body in one segment
-  }
-
-  private static byte[] header(int status, String type, long length, boolean keepAlive) {
-    String reason = switch (status) {
-      case 200 -> "OK";
-      case 400 -> "Bad Request";
-      case 404 -> "Not Found";
-      case 405 -> "Method Not Allowed";
-      case 411 -> "Length Required";
-      default -> "Error";
-    };
-    return ("HTTP/1.1 " + status + " " + reason + "\r\nServer: sluice\r\nContent-Type: " + type
-        + "\r\nContent-Length: " + length + "\r\nConnection: " + (keepAlive ? "keep-alive" : "close") + "\r\n\r\n")
-        .getBytes(StandardCharsets.US_ASCII);
-  }
-
-  /** The request head up to the blank line, or null at a clean end-of-stream before any byte. */
-  private static String readHead(InputStream in) throws IOException {
-    ByteArrayOutputStream head = new ByteArrayOutputStream(256);
-    int state = 0; // how much of "\r\n\r\n" we have seen
-    while (true) {
-      int b = in.read();
-      if (b < 0) {
-        if (head.size() == 0) {
-          return null;
-        }
-        throw new IOException("end of stream inside a request head");
-      }
-      head.write(b);
-      if (head.size() > MAX_HEADER_BYTES) {
-        throw new IOException("request head longer than " + MAX_HEADER_BYTES + " bytes");
-      }
-      state = (b == '\r' && (state == 0 || state == 2)) ? state + 1
-          : (b == '\n' && (state == 1 || state == 3)) ? state + 1 : (b == '\r' ? 1 : 0);
-      if (state == 4) {
-        return head.toString(StandardCharsets.ISO_8859_1);
-      }
-    }
-  }
-
-  private static void drain(InputStream in) throws IOException {
-    byte[] sink = new byte[4096];
-    while (in.read(sink) >= 0) {
-      // read to the client's FIN so close() sends FIN, not RST (RFC 2525 §2.17)
+  /** {@code n} bytes of the pattern, in chunks of whole periods. */
+  private static void writePattern(OutputStream out, long n) throws IOException {
+    long left = n;
+    while (left > 0) {
+      int chunk = (int) Math.min(left, PATTERN.length);
+      out.write(PATTERN, 0, chunk); // PATTERN holds whole periods, so every chunk starts in phase
+      left -= chunk;
     }
   }
 }

@@ -22,7 +22,8 @@ import picocli.CommandLine.Spec;
     name = "serve",
     mixinStandardHelpOptions = true,
     description = {
-      "Runs Sluice on a TUN device and serves HTTP/1.1 (GET / and GET /bytes/N) and echo (RFC 862).",
+      "Runs Sluice on a TUN device and serves HTTP/1.1 (GET / and GET /bytes/N, with the JDK's own",
+      "HttpServer running on Sluice through its SelectorProvider) and echo (RFC 862).",
       "",
       "Needs CAP_NET_ADMIN (root, or a user and network namespace). A namespace keeps the test",
       "traffic away from everything else; use addresses from 198.18.0.0/15:",
@@ -112,8 +113,14 @@ final class ServeCommand implements Callable<Integer> {
     try (NetStack stack = builder.build()) {
       List<Runnable> stops = new ArrayList<>();
       if (httpPort > 0) {
-        HttpService http = new HttpService(stack.listen(httpPort, 1024));
-        Thread.ofPlatform().daemon(true).name("sluice-http").start(http::run);
+        HttpService http;
+        try {
+          http = new HttpService(stack, httpPort);
+        } catch (IllegalStateException e) { // the JVM was started without Sluice's provider
+          throw new ParameterException(spec.commandLine(), "serve's HTTP service is the JDK's HttpServer on Sluice, "
+              + "which needs -Djava.nio.channels.spi.SelectorProvider=dev.sluice.nio.SluiceSelectorProvider "
+              + "(the sluice launcher sets it); or use --http-port 0");
+        }
         stops.add(http::stop);
       }
       if (echoPort > 0) {

@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
@@ -31,8 +32,11 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Sluice against the Linux kernel as the peer, through a TUN device in a network namespace this
  * test creates (198.18.0.1 is the kernel, 198.18.0.2 is Sluice; no traffic goes anywhere else).
- * Needs root; skips with a message otherwise.
+ * Needs root; skips with a message otherwise. The HTTP server is the JDK's own {@code HttpServer} on
+ * Sluice's JVM-wide provider, so this class runs in the JVM that has it (tag {@value
+ * SluiceProvider#TAG}; see the CLI's pom).
  */
+@Tag(SluiceProvider.TAG)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class KernelInteropTest {
@@ -62,9 +66,8 @@ class KernelInteropTest {
     inside("ip", "addr", "add", KERNEL + "/24", "dev", "tun0");
     inside("ip", "link", "set", "dev", "tun0", "up");
     stack = NetStack.builder().addInterface(device, SLUICE + "/24").workers(2).build();
-    http = new HttpService(stack.listen(80, 1024));
+    http = new HttpService(stack, 80); // the JDK's HttpServer on Sluice (see the class comment)
     echo = new EchoService(stack.listen(7, 64));
-    Thread.ofPlatform().daemon(true).start(http::run);
     Thread.ofPlatform().daemon(true).start(echo::run);
   }
 

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import javax.net.ServerSocketFactory;
@@ -118,9 +119,53 @@ public final class NetStack implements AutoCloseable {
     return new TcpConnection(this, host.connect(remote));
   }
 
-  /** {@link #connect(InetSocketAddress)} on a virtual thread. */
+  /**
+   * Connects as {@link #connect(InetSocketAddress)} does, without a thread waiting: the future
+   * completes with the connection once the handshake completes, or fails with {@link
+   * java.net.ConnectException} if it is refused or times out. Cancelling it aborts the handshake.
+   */
   public CompletableFuture<TcpConnection> connectAsync(InetSocketAddress remote) {
-    return async(() -> connect(remote));
+    Connection connection;
+    try {
+      ensureOpen();
+      connection = host.connect(Objects.requireNonNull(remote, "remote"));
+    } catch (IOException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    TcpConnection c = new TcpConnection(this, connection);
+    CompletableFuture<TcpConnection> result = new ReadinessCall<TcpConnection>(asyncCalls) {
+      @Override
+      boolean tryNow() throws IOException {
+        if (connection.isConnected()) {
+          result(c);
+          return true;
+        }
+        if (connection.failure() != null || connection.isClosed()) {
+          connection.awaitConnected(1); // throws the ConnectException that says why
+        }
+        return false;
+      }
+
+      @Override
+      void listen() {
+        connection.addReadinessListener(this);
+      }
+
+      @Override
+      void unlisten() {
+        connection.removeReadinessListener(this);
+      }
+    }.start();
+    result.whenComplete((connected, failure) -> {
+      if (failure != null) {
+        try {
+          connection.abort(); // cancelled, timed out or refused: no half-open connection is left
+        } catch (IOException e) {
+          // failed already: nothing is left to abort
+        }
+      }
+    });
+    return result;
   }
 
   /**
@@ -155,6 +200,19 @@ public final class NetStack implements AutoCloseable {
       }
     }
     return p;
+  }
+
+  /**
+   * Makes this stack the one behind the JVM-wide provider, so that code which opens its channels
+   * itself ({@code ServerSocketChannel.open()}, {@code Selector.open()}: the JDK's {@code
+   * HttpServer} and {@code HttpClient}, say) runs on it. The JVM must have been started with
+   * {@code -Djava.nio.channels.spi.SelectorProvider=dev.sluice.nio.SluiceSelectorProvider}; call
+   * this before opening the channels, in place of the {@code sluice.*} properties that would
+   * otherwise start a stack of their own. Channels opened before stay on the stack they were
+   * opened on. Throws {@link IllegalStateException} if the JVM-wide provider is not Sluice's.
+   */
+  public void bindJvmWideProvider() {
+    NioProviders.bindJvmWide(host);
   }
 
   /**
@@ -221,40 +279,16 @@ public final class NetStack implements AutoCloseable {
 
   // ------------------------------------------------------------------ for TcpServer, TcpConnection
 
-  interface IoCall<T> {
-    T call() throws IOException;
-  }
-
   /**
-   * {@code call} on a virtual thread of {@code stack}, or, for a connection over a host its caller
-   * runs (no stack), on a virtual thread of its own.
+   * Where the async calls of {@code stack}'s sockets make their attempts after the first: the
+   * stack's virtual threads, or, for a socket over a host its caller runs (no stack), a virtual
+   * thread each.
    */
-  static <T> CompletableFuture<T> async(NetStack stack, IoCall<T> call) {
-    if (stack != null) {
-      return stack.async(call);
-    }
-    CompletableFuture<T> result = new CompletableFuture<>();
-    Thread.ofVirtual().start(() -> complete(result, call));
-    return result;
+  static Executor executor(NetStack stack) {
+    return stack != null ? stack.asyncCalls : VIRTUAL_THREADS;
   }
 
-  private static <T> void complete(CompletableFuture<T> result, IoCall<T> call) {
-    try {
-      result.complete(call.call());
-    } catch (IOException | RuntimeException e) {
-      result.completeExceptionally(e);
-    }
-  }
-
-  private <T> CompletableFuture<T> async(IoCall<T> call) {
-    CompletableFuture<T> result = new CompletableFuture<>();
-    try {
-      asyncCalls.execute(() -> complete(result, call));
-    } catch (java.util.concurrent.RejectedExecutionException e) {
-      result.completeExceptionally(new SocketException("Stack closed"));
-    }
-    return result;
-  }
+  private static final Executor VIRTUAL_THREADS = task -> Thread.ofVirtual().start(task);
 
   private void ensureOpen() throws SocketException {
     if (closed) {

@@ -96,21 +96,69 @@ public final class TcpConnection implements AutoCloseable {
     connection.write(b, off, len, 0);
   }
 
-  /** {@link #read(byte[], int, int)} on a virtual thread. */
+  /**
+   * Reads as {@link #read(byte[], int, int)} does, without a thread waiting: the future completes
+   * with the count, or -1 at end-of-stream, once bytes are readable. Cancelling it, or a timeout
+   * ({@code orTimeout}), never loses data: either the read took bytes and the future completes with
+   * them, or it ends having taken none, and bytes that arrive later go to the next read. {@code b}
+   * must not be touched until the future completes. Built on {@link #readNow} and the stack's
+   * readiness notifications, as a selector loop would be.
+   */
   public CompletableFuture<Integer> readAsync(byte[] b, int off, int len) {
-    return NetStack.async(stack, () -> read(b, off, len));
+    java.util.Objects.checkFromIndexSize(off, len, b.length);
+    return new ReadinessCall<Integer>(NetStack.executor(stack)) {
+      @Override
+      boolean tryNow() throws IOException {
+        int n = readNow(b, off, len);
+        result(n);
+        return n != 0 || len == 0;
+      }
+
+      @Override
+      void listen() {
+        connection.addReadinessListener(this);
+      }
+
+      @Override
+      void unlisten() {
+        connection.removeReadinessListener(this);
+      }
+    }.start();
   }
 
   /**
-   * {@link #write(byte[], int, int)} on a virtual thread: the future completes once every byte
-   * is in the send buffer, so a writer that waits for it before writing more is paced by the
-   * peer (back-pressure).
+   * Writes as {@link #write(byte[], int, int)} does, without a thread waiting: the future completes
+   * once every byte is in the send buffer, so a writer that waits for it before writing more is
+   * paced by the peer (back-pressure). Cancelling it stops further writing; bytes already in the
+   * send buffer are sent. Built on {@link #writeNow} and the stack's readiness notifications.
    */
   public CompletableFuture<Void> writeAsync(byte[] b, int off, int len) {
-    return NetStack.async(stack, () -> {
-      write(b, off, len);
-      return null;
-    });
+    java.util.Objects.checkFromIndexSize(off, len, b.length);
+    return new ReadinessCall<Void>(NetStack.executor(stack)) {
+      private int written;
+
+      @Override
+      boolean tryNow() throws IOException {
+        while (written < len) {
+          int n = writeNow(b, off + written, len - written);
+          if (n == 0) {
+            return false; // the send buffer is full: the next readiness change tries again
+          }
+          written += n;
+        }
+        return true;
+      }
+
+      @Override
+      void listen() {
+        connection.addReadinessListener(this);
+      }
+
+      @Override
+      void unlisten() {
+        connection.removeReadinessListener(this);
+      }
+    }.start();
   }
 
   // ------------------------------------------------------------------ without waiting

@@ -40,9 +40,31 @@ public final class TcpServer implements AutoCloseable {
     return new TcpConnection(stack, listener.accept(acceptTimeout.toNanos()));
   }
 
-  /** {@link #accept()} on a virtual thread. */
+  /**
+   * Accepts as {@link #accept()} does, without a thread waiting: the future completes with the
+   * next established connection. Cancelling it never drops a connection: one it did not take
+   * stays queued for the next accept. Built on {@link #acceptNow()} and the stack's readiness
+   * notifications.
+   */
   public CompletableFuture<TcpConnection> acceptAsync() {
-    return NetStack.async(stack, this::accept);
+    return new ReadinessCall<TcpConnection>(NetStack.executor(stack)) {
+      @Override
+      boolean tryNow() throws IOException {
+        TcpConnection c = acceptNow();
+        result(c);
+        return c != null;
+      }
+
+      @Override
+      void listen() {
+        listener.addReadinessListener(this);
+      }
+
+      @Override
+      void unlisten() {
+        listener.removeReadinessListener(this);
+      }
+    }.start();
   }
 
   /**

@@ -40,7 +40,17 @@ import java.util.Objects;
  */
 public final class SluiceSelectorProvider extends SelectorProvider {
   static {
-    NioProviders.register(SluiceSelectorProvider::new);
+    NioProviders.register(new NioProviders.Access() {
+      @Override
+      public SluiceSelectorProvider over(Host host) {
+        return new SluiceSelectorProvider(host);
+      }
+
+      @Override
+      public void bind(SluiceSelectorProvider jvmWide, Host host) {
+        jvmWide.bind(host);
+      }
+    });
   }
 
   /** The stack; for the JVM-wide provider, null until first used. */
@@ -57,6 +67,17 @@ public final class SluiceSelectorProvider extends SelectorProvider {
 
   private SluiceSelectorProvider(Host host) {
     this.host = Objects.requireNonNull(host, "host");
+  }
+
+  /**
+   * Makes {@code stack} the one behind this JVM-wide provider, in place of the stack the {@code
+   * sluice.*} properties would start, or of the one bound before: for a program that builds its own
+   * stack (its own devices) and then runs code that opens channels with {@code
+   * SocketChannel.open()}, such as the JDK's {@code HttpServer}. Channels and selectors opened
+   * before stay on their stack; those opened afterwards use {@code stack}.
+   */
+  synchronized void bind(Host stack) {
+    host = Objects.requireNonNull(stack, "stack");
   }
 
   /** The stack's host, starting the JVM-wide stack on first use. */
@@ -102,7 +123,7 @@ public final class SluiceSelectorProvider extends SelectorProvider {
 
   @Override
   public DatagramChannel openDatagramChannel() throws IOException {
-    return null; // STUB
+    return new SluiceDatagramChannel(this, host());
   }
 
   @Override
@@ -112,18 +133,14 @@ public final class SluiceSelectorProvider extends SelectorProvider {
   }
 
   /**
-   * A pipe within this JVM. A pipe never leaves the process, so it needs no stack: where the
-   * platform's provider is reachable (this provider is not the JVM-wide one) its pipe is returned;
-   * the JVM-wide provider returns {@link InProcessPipe}, whose ends this provider's selectors can
-   * select on.
+   * A pipe within this JVM ({@link InProcessPipe}). A pipe never leaves the process, so it needs no
+   * stack; it is this provider's own rather than the platform's so that its ends, like every
+   * channel a provider opens, can be registered with this provider's selectors and report it as
+   * their {@code provider()}.
    */
   @Override
-  public Pipe openPipe() throws IOException {
-    SelectorProvider system = SelectorProvider.provider();
-    if (!(system instanceof SluiceSelectorProvider)) {
-      return system.openPipe();
-    }
-    return null;
+  public Pipe openPipe() {
+    return new InProcessPipe(this);
   }
 
   /** A {@code javax.net.SocketFactory} whose sockets are this provider's (see the class comment). */

@@ -149,6 +149,7 @@ public final class Host {
   public void stop() throws InterruptedException {
     stopped = true;
     demux.closeListeners();
+    udp.closeAll(); // and UDP ports close, waking their receivers
     for (Connection c : connections()) {
       c.resetByStack(); // with the workers still running, so a contended connection is reset too
     }

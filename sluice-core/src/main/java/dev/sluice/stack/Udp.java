@@ -38,6 +38,13 @@ final class Udp {
     return endpoint;
   }
 
+  /** Closes every port, waking their receivers: the stack is closing. */
+  void closeAll() {
+    for (UdpEndpoint endpoint : bound.values()) {
+      endpoint.closeByStack();
+    }
+  }
+
   void unbind(UdpEndpoint endpoint) {
     bound.remove(endpoint.port(), endpoint);
   }
@@ -45,7 +52,7 @@ final class Udp {
   /** A worker's validated datagram; the buffer goes to the endpoint's queue or is released. */
   void receive(PacketBuffer packet, PacketDecoder d) {
     UdpEndpoint endpoint = bound.get(d.udp().destinationPort());
-    if (endpoint == null) {
+    if (endpoint == null || !endpoint.accepts(d)) { // a connected port hears its peer only
       host.dropped(DropReason.UDP_NO_SOCKET);
       packet.release();
       return;

@@ -31,7 +31,14 @@ public final class UdpEndpoint implements AutoCloseable {
   private final PacketDecoder decoder;
   private volatile Thread waiter;
   private volatile boolean closed;
+  /** Closed because the stack closed, not by its owner: calls say so. */
+  private volatile boolean closedByStack;
+  /** The only sender accepted once connected ({@link #connect}), or null for any. */
+  private volatile Peer peer;
   private final ReadinessListeners readinessListeners = new ReadinessListeners();
+
+  /** A connected port's peer, as the demultiplexer compares it with a datagram's source. */
+  private record Peer(IpAddress address, int port) {}
 
   UdpEndpoint(Host host, Udp udp, int port, int queueCapacity) {
     this.host = host;
@@ -43,6 +50,50 @@ public final class UdpEndpoint implements AutoCloseable {
 
   public int port() {
     return port;
+  }
+
+  /**
+   * From now on accept datagrams from {@code remote} only, as a connected UDP socket does on Linux:
+   * the lookup skips a connected socket whose peer does not match ({@code compute_score} in {@code
+   * net/ipv4/udp.c}), so a datagram from anyone else is never queued and makes nothing readable.
+   * Datagrams queued before are left for the caller to discard.
+   */
+  public void connect(InetSocketAddress remote) {
+    peer = new Peer(IpAddress.of(remote.getAddress()), remote.getPort());
+  }
+
+  /** Accept datagrams from any sender again. */
+  public void disconnect() {
+    peer = null;
+  }
+
+  /** Whether the datagram {@code d} has decoded may be queued here: from the peer, if connected. */
+  boolean accepts(PacketDecoder d) {
+    Peer p = peer;
+    if (p == null) {
+      return true;
+    }
+    if (d.udp().sourcePort() != p.port()) {
+      return false;
+    }
+    return d.ipVersion() == 6
+        ? p.address().is(true, d.ipv6().sourceHigh(), d.ipv6().sourceLow())
+        : p.address().is(false, 0, Integer.toUnsignedLong(d.ipv4().source()));
+  }
+
+  /**
+   * The local address a datagram to {@code remote} leaves from, or null without a route: what
+   * {@code getsockname} reports for a connected UDP socket.
+   */
+  public InetAddress sourceAddressFor(InetAddress remote) throws IOException {
+    IpAddress local = host.interfaces().sourceFor(IpAddress.of(remote));
+    return local == null ? null : inetAddress(local.ipv6(), local.high(), local.low());
+  }
+
+  private static InetAddress inetAddress(boolean v6, long high, long low) throws IOException {
+    return InetAddress.getByAddress(v6
+        ? ByteBuffer.allocate(16).putLong(high).putLong(low).array()
+        : ByteBuffer.allocate(4).putInt((int) low).array());
   }
 
   boolean offer(PacketBuffer packet) {
@@ -91,7 +142,7 @@ public final class UdpEndpoint implements AutoCloseable {
     try {
       while ((packet = queue.poll()) == null) {
         if (closed) {
-          throw new SocketException("Socket closed: UDP port " + port);
+          throw closedException();
         }
         long left = deadline - System.nanoTime();
         if (left <= 0) {
@@ -116,7 +167,7 @@ public final class UdpEndpoint implements AutoCloseable {
     PacketBuffer packet = queue.poll();
     if (packet == null) {
       if (closed) {
-        throw new SocketException("Socket closed: UDP port " + port);
+        throw closedException();
       }
       return null;
     }
@@ -133,21 +184,25 @@ public final class UdpEndpoint implements AutoCloseable {
       UdpDatagram d = decoder.udp();
       int n = Math.min(d.payloadLength(), len);
       System.arraycopy(d.buffer(), d.payloadOffset(), b, off, n);
-      boolean v6 = decoder.ipVersion() == 6;
-      byte[] source = v6
-          ? ByteBuffer.allocate(16).putLong(decoder.ipv6().sourceHigh()).putLong(decoder.ipv6().sourceLow()).array()
-          : ByteBuffer.allocate(4).putInt(decoder.ipv4().source()).array();
-      from.setSocketAddress(new InetSocketAddress(InetAddress.getByAddress(source), d.sourcePort()));
+      InetAddress source = decoder.ipVersion() == 6
+          ? inetAddress(true, decoder.ipv6().sourceHigh(), decoder.ipv6().sourceLow())
+          : inetAddress(false, 0, Integer.toUnsignedLong(decoder.ipv4().source()));
+      from.setSocketAddress(new InetSocketAddress(source, d.sourcePort()));
       return n;
     } finally {
       packet.release();
     }
   }
 
+  private SocketException closedException() {
+    return new SocketException("Socket closed: " + (closedByStack ? "the stack was closed (NetStack.close): " : "")
+        + "UDP port " + port);
+  }
+
   /** Sends {@code len} bytes of {@code data} to {@code to}. */
   public void send(byte[] data, int off, int len, InetSocketAddress to) throws IOException {
     if (closed) {
-      throw new SocketException("Socket closed: UDP port " + port);
+      throw closedException();
     }
     InetAddress address = to.getAddress();
     if (address == null) {
@@ -186,6 +241,12 @@ public final class UdpEndpoint implements AutoCloseable {
     } finally {
       host.returnContext(ctx);
     }
+  }
+
+  /** The stack is closing: as {@link #close}, and calls then fail saying the stack was closed. */
+  void closeByStack() {
+    closedByStack = true;
+    close();
   }
 
   /** Unbinds the port; datagrams still queued are dropped. */

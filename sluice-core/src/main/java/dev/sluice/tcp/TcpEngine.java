@@ -215,12 +215,16 @@ public final class TcpEngine extends EventQueue {
   }
 
   /**
-   * Abort (RFC 9293 §3.10.5): send RST if synchronized (an abort's RST, {@link PendingRst#abort}),
-   * drop everything, go to CLOSED.
+   * Abort (RFC 9293 §3.10.5): drop everything and go to CLOSED, sending a RST (an abort's RST,
+   * {@link PendingRst#abort}) from SYN-RECEIVED, ESTABLISHED, FIN-WAIT-1, FIN-WAIT-2 and
+   * CLOSE-WAIT only. In CLOSING, LAST-ACK and TIME-WAIT both FINs have been sent and the peer's
+   * acknowledged, so the RFC just deletes the TCB, as Linux's {@code tcp_disconnect} does: a RST
+   * there would turn an orderly end into an error at the peer.
    */
   public void abort() {
     applicationClosed = true;
-    if (state == TcpState.SYN_RECEIVED || state.isSynchronized() && state != TcpState.TIME_WAIT) {
+    if (state == TcpState.SYN_RECEIVED || state == TcpState.ESTABLISHED || state == TcpState.FIN_WAIT_1
+        || state == TcpState.FIN_WAIT_2 || state == TcpState.CLOSE_WAIT) {
       pendingRst = PendingRst.abort(snd.acceptableSeq(), rcv.nxt, timestampsOk);
     }
     enterClosed(null);
