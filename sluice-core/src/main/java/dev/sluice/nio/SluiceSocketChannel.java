@@ -340,26 +340,6 @@ final class SluiceSocketChannel extends SocketChannel implements SelectableSluic
     }
   }
 
-  /**
-   * Marks the start of a read or write that may block, so that an interrupt or an asynchronous
-   * close ends it. A non-blocking call is not interruptible, as in the JDK's {@code
-   * SocketChannelImpl}: it ignores the thread's interrupt status rather than closing the channel
-   * (an event loop whose thread has the status set, by code that restored it after catching
-   * {@link InterruptedException}, would otherwise close whichever channel it touches next).
-   */
-  private void beginBlocking(boolean blocking) {
-    if (blocking) {
-      begin();
-    }
-  }
-
-  /** Ends what {@link #beginBlocking} began. */
-  private void endBlocking(boolean blocking, boolean completed) throws AsynchronousCloseException {
-    if (blocking) {
-      end(completed);
-    }
-  }
-
   // ------------------------------------------------------------------ ending
 
   @Override
@@ -577,6 +557,26 @@ final class SluiceSocketChannel extends SocketChannel implements SelectableSluic
       throw new NotYetConnectedException();
     }
     return connection;
+  }
+
+  /**
+   * Marks the start of a read or write that may block, so that an interrupt or an asynchronous
+   * close ends it. A non-blocking call is not interruptible, as in the JDK's {@code
+   * SocketChannelImpl}: it ignores the thread's interrupt status rather than closing the channel
+   * (an event loop whose thread has the status set, by code that restored it after catching
+   * {@link InterruptedException}, would otherwise close whichever channel it touches next).
+   */
+  private void beginBlocking(boolean blocking) {
+    if (blocking) {
+      begin();
+    }
+  }
+
+  /** Ends what {@link #beginBlocking} began. */
+  private void endBlocking(boolean blocking, boolean completed) throws AsynchronousCloseException {
+    if (blocking) {
+      end(completed);
+    }
   }
 
   @Override
