@@ -17,7 +17,10 @@ import java.util.concurrent.TimeUnit;
  * Netty 4.2's NIO transport, unmodified, on the two stacks of a {@link NioStacks}: an event loop
  * group per stack, made with that stack's {@link SluiceSelectorProvider} ({@code
  * NioIoHandler.newFactory(provider)}), and bootstraps whose channels that provider opens. Netty's
- * own code does the rest, as it would on the JDK's provider.
+ * own code does the rest, as it would on the JDK's provider. Netty asks a channel's {@code
+ * socket()} adaptor whether a server channel is bound (before it accepts anything) and whether a
+ * connection's input or output is shut down, so these tests need {@link SluiceSocket} and {@link
+ * SluiceServerSocket} to answer for their channels.
  *
  * <p>Closing shuts both groups down and fails if they do not terminate within a bound, so a test
  * never leaves event loop threads behind. Made and closed by the test thread.
