@@ -27,6 +27,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -77,6 +78,7 @@ final class NettyEchoWorkload implements Workload {
     List<Channel> channels = new ArrayList<>();
     try {
       AtomicReference<ServerSocketChannel> listening = new AtomicReference<>();
+      Echo echo = new Echo();
       Channel server = new ServerBootstrap().group(serverLoop)
           .channelFactory((ChannelFactory<NioServerSocketChannel>) () -> {
             ServerSocketChannel s = open(nio.openServer());
@@ -85,7 +87,7 @@ final class NettyEchoWorkload implements Workload {
           })
           .option(NioChannelOption.of(StandardSocketOptions.SO_REUSEADDR), true)
           .childOption(NioChannelOption.of(StandardSocketOptions.TCP_NODELAY), true)
-          .childHandler(new Echo())
+          .childHandler(echo)
           .bind(nio.bindAddress(PORT)).sync().channel();
       channels.add(server);
       // The channel's own address, not Netty's (which asks the channel's socket adaptor).
@@ -113,6 +115,12 @@ final class NettyEchoWorkload implements Workload {
           throw new IOException("a Netty client failed to connect: " + f.cause(), f.cause());
         }
       }
+      // Every connection reached the server's handler before any message is sent.
+      while (echo.accepted.get() < variant.parameter()) {
+        Harness.checkDeadline(deadline, "the Netty server accepting " + variant.parameter() + " connections ("
+            + echo.accepted.get() + " so far)");
+        Thread.sleep(1);
+      }
       pingers.forEach(Pinger::start);
       Harness.sleep(config.warmupMs());
       long c0 = echoed.sum();
@@ -125,6 +133,9 @@ final class NettyEchoWorkload implements Workload {
         throw new IOException("a Netty connection failed: " + failure.get(), failure.get());
       }
       Harness.checkDeadline(deadline, "Netty echo");
+      if (c1 == c0) {
+        throw new IllegalStateException("no message was echoed in the measured window");
+      }
       double seconds = (t1 - t0) / 1e9;
       return Map.of("msg/s", (c1 - c0) / seconds, "MB/s", (c1 - c0) * (double) MESSAGE / seconds / 1e6);
     } finally {
@@ -167,9 +178,20 @@ final class NettyEchoWorkload implements Workload {
         "msg/s")) + ", kernel " + Report.cell(r.get("netty", "kernel", "msg/s")) + ".");
   }
 
-  /** The server: writes back what it reads, flushing after each read burst. On the server's loop. */
+  /**
+   * The server: writes back what it reads, flushing after each read burst, and counts the
+   * connections it was given. One instance for every connection, on the server's loop.
+   */
   @ChannelHandler.Sharable
   private static final class Echo extends ChannelInboundHandlerAdapter {
+    final AtomicInteger accepted = new AtomicInteger();
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+      accepted.incrementAndGet();
+      ctx.fireChannelActive();
+    }
+
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
       ctx.write(msg);
