@@ -84,6 +84,14 @@ final class SluiceServerSocketChannel extends ServerSocketChannel implements Sel
    */
   @Override
   public SocketChannel accept() throws IOException {
+    return accept(0);
+  }
+
+  /**
+   * {@link #accept()}, with a blocking wait bounded by {@code timeoutNanos} (0: none) that ends in
+   * {@link java.net.SocketTimeoutException}: the server socket adaptor's {@code SO_TIMEOUT}.
+   */
+  SocketChannel accept(long timeoutNanos) throws IOException {
     synchronized (acceptLock) {
       ensureOpen();
       Listener l = listener;
@@ -93,7 +101,7 @@ final class SluiceServerSocketChannel extends ServerSocketChannel implements Sel
       Connection c = null;
       try {
         begin();
-        c = isBlocking() ? l.accept(0) : l.poll();
+        c = isBlocking() ? l.accept(timeoutNanos) : l.poll();
       } catch (java.net.SocketException e) {
         if (isOpen()) {
           throw e;
@@ -192,7 +200,7 @@ final class SluiceServerSocketChannel extends ServerSocketChannel implements Sel
   public ServerSocket socket() {
     synchronized (stateLock) {
       if (socket == null) {
-        try { socket = new SluiceServerSocket(this); } catch (IOException e) { throw new java.io.UncheckedIOException(e); }
+        socket = new SluiceServerSocket(this);
       }
       return socket;
     }

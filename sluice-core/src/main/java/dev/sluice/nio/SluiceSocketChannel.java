@@ -98,16 +98,21 @@ final class SluiceSocketChannel extends SocketChannel implements SelectableSluic
     return connection;
   }
 
+  /** The lock a reader holds: the socket adaptor's timed reads take it too ({@link SluiceSocket}). */
+  Object readLock() {
+    return readLock;
+  }
+
   // ------------------------------------------------------------------ connecting
 
   @Override
   public SocketChannel bind(SocketAddress local) throws IOException {
     synchronized (stateLock) {
       ensureOpen();
-      if (connection != null) {
-        throw connected ? new AlreadyConnectedException() : new ConnectionPendingException();
+      if (connection != null && !connected) {
+        throw new ConnectionPendingException();
       }
-      if (bound) {
+      if (bound) { // a connected channel is bound: the JDK's says AlreadyBoundException
         throw new AlreadyBoundException();
       }
       InetSocketAddress address = local == null ? new InetSocketAddress(0) : Addresses.check(local);
@@ -534,7 +539,7 @@ final class SluiceSocketChannel extends SocketChannel implements SelectableSluic
   public Socket socket() {
     synchronized (stateLock) {
       if (socket == null) {
-        socket = new SluiceSocket(this);
+        socket = SluiceSocket.of(this);
       }
       return socket;
     }

@@ -93,7 +93,9 @@ public final class Connection extends ConnectionDrain {
     long deadlineNanos = timeoutNanos > 0 ? System.nanoTime() + timeoutNanos : Long.MAX_VALUE;
     while (true) {
       int seen = eventSequence;
-      int n = call(AppCall.Kind.READ, buf, off, len, callDeadline(deadlineNanos));
+      // The caller's timeout bounds only the wait for bytes, never the call itself: a call given up
+      // while queued would still run later and take bytes into a buffer nobody reads (SO_TIMEOUT).
+      int n = call(AppCall.Kind.READ, buf, off, len, callDeadline(Long.MAX_VALUE));
       if (n != 0) {
         return n;
       }
@@ -114,7 +116,8 @@ public final class Connection extends ConnectionDrain {
     long deadlineNanos = timeoutNanos > 0 ? System.nanoTime() + timeoutNanos : Long.MAX_VALUE;
     while (len > 0) {
       int seen = eventSequence;
-      int n = call(AppCall.Kind.WRITE, buf, off, len, callDeadline(deadlineNanos));
+      // As in read: a write given up while queued would still be sent.
+      int n = call(AppCall.Kind.WRITE, buf, off, len, callDeadline(Long.MAX_VALUE));
       if (n < 0) {
         throwIfFailed();
         if (aborted) {
