@@ -218,11 +218,14 @@ public final class Connection extends ConnectionDrain {
       if (applicationClosed) {
         throw new java.net.SocketException("Socket closed: " + this);
       }
+      // closed is read before failure: the owner sets failure before closed, so a connection seen
+      // closed shows its failure too (read the other way round, a refusal could pass for "closed").
+      boolean ended = closed;
       TcpEvent f = failure;
       if (f == TcpEvent.REFUSED) {
         throw new java.net.ConnectException("Connection refused: " + this);
       }
-      if (f != null || closed) {
+      if (f != null || ended) {
         throw new java.net.ConnectException("Connection " + describe(f) + ": " + this);
       }
       awaitEvent(seen, deadlineNanos, Wait.CONNECT);
