@@ -41,7 +41,9 @@ import org.junit.jupiter.params.provider.EnumSource;
  * ProviderUnderTest}). The assertions state what the JDK does on Linux; the JDK run shows they are
  * right, the Sluice runs that Sluice does the same: readiness sets (level-triggered, as epoll),
  * end-of-stream, half-close, resets, refused connects, wakeups, cancellation and the exceptions of
- * misuse. The channels' own calls are in {@link ChannelSemanticsTest}.
+ * misuse. The channels' own calls are in {@link ChannelSemanticsTest} and {@link
+ * ServerChannelSemanticsTest}. Where Sluice differs on purpose, its channel's javadoc says so and
+ * the assertion says why it is not exact.
  *
  * <p>Waits for readiness are bounded ({@link #WAIT_MILLIS}) and nothing asserts an upper bound on
  * time: the machine is shared. A selection that must return at once without a timeout (after a
