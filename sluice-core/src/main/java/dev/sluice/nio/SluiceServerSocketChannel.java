@@ -5,6 +5,7 @@ import dev.sluice.stack.Host;
 import dev.sluice.stack.Listener;
 import dev.sluice.tcp.TcpConfig;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.SocketAddress;
@@ -23,7 +24,8 @@ import java.util.Set;
  * A {@link ServerSocketChannel} on a Sluice stack: a listening port and its accept queue.
  *
  * <p>A Sluice listener takes its port on every address of the stack, so binding to a particular
- * address binds the port on all of them (the stack has only its own addresses). Port 0 takes a
+ * address binds the port on all of them (the stack has only its own addresses), though {@link
+ * #getLocalAddress} reports the address given, as the JDK's does. Port 0 takes a
  * free ephemeral port. The backlog caps half-open plus not-yet-accepted connections; 0 or less
  * means the stack's default, as in the JDK. Options set here are inherited by the connections it
  * accepts, as on Linux.
@@ -42,6 +44,8 @@ final class SluiceServerSocketChannel extends ServerSocketChannel implements Sel
   private final Object stateLock = new Object();
   private final Object acceptLock = new Object();
   private volatile Listener listener;
+  /** The address {@link #bind} was given, which {@link #getLocalAddress} reports, as the JDK's does. */
+  private volatile InetAddress boundAddress;
   private volatile int receiveBuffer;
   private volatile boolean reuseAddress = true; // the JDK's default for a server socket
   private SluiceServerSocket socket; // stateLock
@@ -72,6 +76,7 @@ final class SluiceServerSocketChannel extends ServerSocketChannel implements Sel
           : base.toBuilder().buildWith(b -> b.receiveBufferBytes = buffer);
       Listener l = host.listen(address.getPort(), backlog < 1 ? DEFAULT_BACKLOG : backlog, tcp);
       l.addReadinessListener(keys);
+      boundAddress = address.getAddress();
       listener = l;
     }
     keys.readinessChanged();
@@ -187,7 +192,7 @@ final class SluiceServerSocketChannel extends ServerSocketChannel implements Sel
   public SocketAddress getLocalAddress() throws IOException {
     ensureOpen();
     Listener l = listener;
-    return l == null ? null : Addresses.wildcard(l.port());
+    return l == null ? null : new InetSocketAddress(boundAddress, l.port());
   }
 
   /** The bound port, or -1 before {@link #bind}. */

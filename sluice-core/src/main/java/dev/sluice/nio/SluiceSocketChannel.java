@@ -14,6 +14,7 @@ import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.AlreadyBoundException;
 import java.nio.channels.AlreadyConnectedException;
+import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ConnectionPendingException;
 import java.nio.channels.NoConnectionPendingException;
@@ -26,15 +27,23 @@ import java.util.Set;
 /**
  * A {@link SocketChannel} on a Sluice stack: one TCP connection, blocking or not.
  *
- * <p>Behaviour is the JDK's on Linux: a failed connect closes the channel and throws {@link
- * ConnectException}; a reset makes reads and writes throw {@link java.net.SocketException}
- * ("Connection reset"); writing after {@link #shutdownOutput()} throws {@link
- * ClosedChannelException}; readiness follows {@code tcp_poll} (see {@link #readyOps}).
+ * <p>Behaviour is the JDK's on Linux: a non-blocking connect returns false, as Linux's always
+ * does; a failed connect closes the channel and throws {@link ConnectException}; a reset makes
+ * reads throw {@link java.net.SocketException} ("Connection reset"); writing after {@link
+ * #shutdownOutput()} throws {@link AsynchronousCloseException}, as JDK 25's does; readiness
+ * follows {@code tcp_poll} (see {@link #readyOps}). {@code SelectorSemanticsTest} and {@code
+ * ChannelSemanticsTest} run the same scenarios on the JDK's channels and on these.
  *
  * <p>Differences, on purpose: {@link #bind} takes only port 0 (the stack picks an outgoing
  * connection's port); {@code SO_RCVBUF} and {@code SO_SNDBUF} apply when the connection is made,
- * so setting them afterwards is kept but changes nothing, as on Linux once the window is
- * scaled.
+ * so setting them afterwards is kept but changes nothing, as on Linux once the window is scaled;
+ * a write after a reset throws {@link java.net.SocketException} "Connection reset", where the
+ * JDK's passes on the kernel's errno as a plain {@link IOException} ("Connection reset by peer",
+ * then "Broken pipe").
+ *
+ * <p>A limit of the stack: it has no loopback interface, so a connection to one of its own
+ * addresses sends its SYN out on the link and never completes, and one to the wildcard address
+ * (which the JDK takes as loopback) finds no route unless the stack has one to 127.0.0.1 or ::1.
  *
  * <p><b>Threads.</b> As the JDK's: one reader and one writer at a time ({@code readLock}, {@code
  * writeLock}), connecting and closing under {@code stateLock}. The connection itself is
@@ -150,9 +159,12 @@ final class SluiceSocketChannel extends SocketChannel implements SelectableSluic
         c.setKeepAlive(true);
       }
     }
-    keys.readinessChanged(); // the handshake may be over already (a connection inside the stack)
+    keys.readinessChanged(); // keys registered before connect look again: no longer a hang-up
     if (!isBlocking()) {
-      return finishConnect();
+      // Linux answers a non-blocking TCP connect with EINPROGRESS even on loopback (the SYN-ACK
+      // waits in the socket's backlog until connect returns), so the JDK's returns false and
+      // finishConnect completes it; so does this one, however fast the handshake was.
+      return false;
     }
     awaitHandshake(c);
     return true;
@@ -214,7 +226,7 @@ final class SluiceSocketChannel extends SocketChannel implements SelectableSluic
 
   @Override
   public boolean isConnected() {
-    return connected;
+    return connected && isOpen(); // as the JDK's: a closed channel is no longer connected
   }
 
   @Override
@@ -246,6 +258,7 @@ final class SluiceSocketChannel extends SocketChannel implements SelectableSluic
       if (inputShutdown) {
         return -1;
       }
+      requireWritable(dst);
       if (!dst.hasRemaining()) {
         return 0;
       }
@@ -267,6 +280,9 @@ final class SluiceSocketChannel extends SocketChannel implements SelectableSluic
       Connection c = connectedConnection();
       if (inputShutdown) {
         return -1;
+      }
+      for (int i = offset; i < offset + length; i++) {
+        requireWritable(dsts[i]);
       }
       long total = 0;
       boolean blocking = isBlocking();
@@ -295,19 +311,31 @@ final class SluiceSocketChannel extends SocketChannel implements SelectableSluic
     }
   }
 
+  /**
+   * As the JDK's reads (its {@code IOUtil.read}): a read-only buffer is refused before anything is
+   * read, rather than failing with {@link java.nio.ReadOnlyBufferException} once bytes arrive.
+   */
+  private static void requireWritable(ByteBuffer dst) {
+    if (dst.isReadOnly()) {
+      throw new IllegalArgumentException("Read-only buffer");
+    }
+  }
+
   @Override
   public int write(ByteBuffer src) throws IOException {
     Objects.requireNonNull(src, "src");
     synchronized (writeLock) {
       Connection c = connectedConnection();
       if (outputShutdown) {
-        throw new ClosedChannelException();
+        throw outputShutDown();
       }
       int n = 0;
       try {
         begin();
         n = staging.write(c, src, isBlocking());
         return n;
+      } catch (IOException e) {
+        throw outputShutdown ? outputShutDown() : e;
       } finally {
         end(n > 0);
       }
@@ -320,7 +348,7 @@ final class SluiceSocketChannel extends SocketChannel implements SelectableSluic
     synchronized (writeLock) {
       Connection c = connectedConnection();
       if (outputShutdown) {
-        throw new ClosedChannelException();
+        throw outputShutDown();
       }
       long total = 0;
       boolean blocking = isBlocking();
@@ -336,10 +364,22 @@ final class SluiceSocketChannel extends SocketChannel implements SelectableSluic
           }
         }
         return total;
+      } catch (IOException e) {
+        throw outputShutdown && total == 0 ? outputShutDown() : e;
       } finally {
         end(total > 0);
       }
     }
+  }
+
+  /**
+   * What a write that finds the output shut down throws. The JDK's channel throws {@link
+   * AsynchronousCloseException} (a {@link ClosedChannelException}, as the specification asks),
+   * whether the shutdown came before the write or while it waited: its {@code implWrite} ends with
+   * that exception whenever nothing was written and the output is shut down.
+   */
+  private static AsynchronousCloseException outputShutDown() {
+    return new AsynchronousCloseException();
   }
 
   // ------------------------------------------------------------------ ending
