@@ -41,9 +41,9 @@ import java.util.Set;
  * JDK's passes on the kernel's errno as a plain {@link IOException} ("Connection reset by peer",
  * then "Broken pipe").
  *
- * <p>A limit of the stack: it has no loopback interface, so a connection to one of its own
- * addresses sends its SYN out on the link and never completes, and one to the wildcard address
- * (which the JDK takes as loopback) finds no route unless the stack has one to 127.0.0.1 or ::1.
+ * <p>A connection to one of the stack's own addresses, to 127.0.0.1 or ::1, or to the wildcard
+ * address (which the JDK takes as loopback) is delivered inside the stack through its loopback
+ * device, when the stack has one ({@code NetStack.Builder.loopback}, on by default).
  *
  * <p><b>Threads.</b> As the JDK's: one reader and one writer at a time ({@code readLock}, {@code
  * writeLock}), connecting and closing under {@code stateLock}. The connection itself is
