@@ -93,7 +93,7 @@ class ServicesTest {
       String[] page = response(in);
       assertThat(page[0]).startsWith("HTTP/1.1 200 OK");
       assertThat(page[1]).contains("Sluice");
-      assertThat(response(in)[0]).startsWith("HTTP/1.1 200 OK").contains("Content-Length: 1000000");
+      assertThat(response(in)[0]).startsWith("HTTP/1.1 200 OK").containsIgnoringCase("Content-Length: 1000000");
       assertThat(response(in)[0]).startsWith("HTTP/1.1 404");
     }
   }

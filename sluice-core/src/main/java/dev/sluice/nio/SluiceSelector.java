@@ -29,6 +29,11 @@ import java.util.concurrent.locks.LockSupport;
  * ready leaves the candidates until its next notification. So a selection costs the number of
  * ready or recently changed keys, not the number registered.
  *
+ * <p><b>One difference from the JDK's.</b> An interest set changed while a selection waits is
+ * looked at by that selection (the change queues the key, as a notification does); the JDK's
+ * selectors apply it at the next selection, so a program that changes interest from another
+ * thread calls {@link #wakeup} for it to count, and then sees the same results here.
+ *
  * <p><b>Threads and locks.</b> As the JDK's selectors: selection synchronizes on this selector
  * and then on the selected-key set. {@code candidates} is touched only under the selector's lock;
  * the queue is lock-free, written by stack threads. No lost wake-up: the selecting thread

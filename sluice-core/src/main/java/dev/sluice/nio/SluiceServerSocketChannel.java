@@ -5,6 +5,7 @@ import dev.sluice.stack.Host;
 import dev.sluice.stack.Listener;
 import dev.sluice.tcp.TcpConfig;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.SocketAddress;
@@ -23,7 +24,8 @@ import java.util.Set;
  * A {@link ServerSocketChannel} on a Sluice stack: a listening port and its accept queue.
  *
  * <p>A Sluice listener takes its port on every address of the stack, so binding to a particular
- * address binds the port on all of them (the stack has only its own addresses). Port 0 takes a
+ * address binds the port on all of them (the stack has only its own addresses), though {@link
+ * #getLocalAddress} reports the address given, as the JDK's does. Port 0 takes a
  * free ephemeral port. The backlog caps half-open plus not-yet-accepted connections; 0 or less
  * means the stack's default, as in the JDK. Options set here are inherited by the connections it
  * accepts, as on Linux.
@@ -42,6 +44,8 @@ final class SluiceServerSocketChannel extends ServerSocketChannel implements Sel
   private final Object stateLock = new Object();
   private final Object acceptLock = new Object();
   private volatile Listener listener;
+  /** The address {@link #bind} was given, which {@link #getLocalAddress} reports, as the JDK's does. */
+  private volatile InetAddress boundAddress;
   private volatile int receiveBuffer;
   private volatile boolean reuseAddress = true; // the JDK's default for a server socket
   private SluiceServerSocket socket; // stateLock
@@ -72,6 +76,7 @@ final class SluiceServerSocketChannel extends ServerSocketChannel implements Sel
           : base.toBuilder().buildWith(b -> b.receiveBufferBytes = buffer);
       Listener l = host.listen(address.getPort(), backlog < 1 ? DEFAULT_BACKLOG : backlog, tcp);
       l.addReadinessListener(keys);
+      boundAddress = address.getAddress();
       listener = l;
     }
     keys.readinessChanged();
@@ -84,6 +89,14 @@ final class SluiceServerSocketChannel extends ServerSocketChannel implements Sel
    */
   @Override
   public SocketChannel accept() throws IOException {
+    return accept(0);
+  }
+
+  /**
+   * {@link #accept()}, with a blocking wait bounded by {@code timeoutNanos} (0: none) that ends in
+   * {@link java.net.SocketTimeoutException}: the server socket adaptor's {@code SO_TIMEOUT}.
+   */
+  SocketChannel accept(long timeoutNanos) throws IOException {
     synchronized (acceptLock) {
       ensureOpen();
       Listener l = listener;
@@ -96,7 +109,7 @@ final class SluiceServerSocketChannel extends ServerSocketChannel implements Sel
         if (blocking) {
           begin(); // only a blocking accept is interruptible, as in the JDK's ServerSocketChannelImpl
         }
-        c = blocking ? l.accept(0) : l.poll();
+        c = blocking ? l.accept(timeoutNanos) : l.poll();
       } catch (java.net.SocketException e) {
         if (isOpen()) {
           throw e;
@@ -184,7 +197,7 @@ final class SluiceServerSocketChannel extends ServerSocketChannel implements Sel
   public SocketAddress getLocalAddress() throws IOException {
     ensureOpen();
     Listener l = listener;
-    return l == null ? null : Addresses.wildcard(l.port());
+    return l == null ? null : new InetSocketAddress(boundAddress, l.port());
   }
 
   /** The bound port, or -1 before {@link #bind}. */
@@ -197,7 +210,7 @@ final class SluiceServerSocketChannel extends ServerSocketChannel implements Sel
   public ServerSocket socket() {
     synchronized (stateLock) {
       if (socket == null) {
-        try { socket = new SluiceServerSocket(this); } catch (IOException e) { throw new java.io.UncheckedIOException(e); }
+        socket = new SluiceServerSocket(this);
       }
       return socket;
     }

@@ -27,15 +27,23 @@ import java.util.Set;
 /**
  * A {@link SocketChannel} on a Sluice stack: one TCP connection, blocking or not.
  *
- * <p>Behaviour is the JDK's on Linux: a failed connect closes the channel and throws {@link
- * ConnectException}; a reset makes reads and writes throw {@link java.net.SocketException}
- * ("Connection reset"); writing after {@link #shutdownOutput()} throws {@link
- * ClosedChannelException}; readiness follows {@code tcp_poll} (see {@link #readyOps}).
+ * <p>Behaviour is the JDK's on Linux: a non-blocking connect returns false, as Linux's always
+ * does; a failed connect closes the channel and throws {@link ConnectException}; a reset makes
+ * reads throw {@link java.net.SocketException} ("Connection reset"); writing after {@link
+ * #shutdownOutput()} throws {@link AsynchronousCloseException}, as JDK 25's does; readiness
+ * follows {@code tcp_poll} (see {@link #readyOps}). {@code SelectorSemanticsTest} and {@code
+ * ChannelSemanticsTest} run the same scenarios on the JDK's channels and on these.
  *
  * <p>Differences, on purpose: {@link #bind} takes only port 0 (the stack picks an outgoing
  * connection's port); {@code SO_RCVBUF} and {@code SO_SNDBUF} apply when the connection is made,
- * so setting them afterwards is kept but changes nothing, as on Linux once the window is
- * scaled.
+ * so setting them afterwards is kept but changes nothing, as on Linux once the window is scaled;
+ * a write after a reset throws {@link java.net.SocketException} "Connection reset", where the
+ * JDK's passes on the kernel's errno as a plain {@link IOException} ("Connection reset by peer",
+ * then "Broken pipe").
+ *
+ * <p>A connection to one of the stack's own addresses, to 127.0.0.1 or ::1, or to the wildcard
+ * address (which the JDK takes as loopback) is delivered inside the stack through its loopback
+ * device, when the stack has one ({@code NetStack.Builder.loopback}, on by default).
  *
  * <p><b>Threads.</b> As the JDK's: one reader and one writer at a time ({@code readLock}, {@code
  * writeLock}), connecting and closing under {@code stateLock}. The connection itself is
@@ -99,16 +107,21 @@ final class SluiceSocketChannel extends SocketChannel implements SelectableSluic
     return connection;
   }
 
+  /** The lock a reader holds: the socket adaptor's timed reads take it too ({@link SluiceSocket}). */
+  Object readLock() {
+    return readLock;
+  }
+
   // ------------------------------------------------------------------ connecting
 
   @Override
   public SocketChannel bind(SocketAddress local) throws IOException {
     synchronized (stateLock) {
       ensureOpen();
-      if (connection != null) {
-        throw connected ? new AlreadyConnectedException() : new ConnectionPendingException();
+      if (connection != null && !connected) {
+        throw new ConnectionPendingException();
       }
-      if (bound) {
+      if (bound) { // a connected channel is bound: the JDK's says AlreadyBoundException
         throw new AlreadyBoundException();
       }
       InetSocketAddress address = local == null ? new InetSocketAddress(0) : Addresses.check(local);
@@ -146,9 +159,12 @@ final class SluiceSocketChannel extends SocketChannel implements SelectableSluic
         c.setKeepAlive(true);
       }
     }
-    keys.readinessChanged(); // the handshake may be over already (a connection inside the stack)
+    keys.readinessChanged(); // keys registered before connect look again: no longer a hang-up
     if (!isBlocking()) {
-      return finishConnect();
+      // Linux answers a non-blocking TCP connect with EINPROGRESS even on loopback (the SYN-ACK
+      // waits in the socket's backlog until connect returns), so the JDK's returns false and
+      // finishConnect completes it; so does this one, however fast the handshake was.
+      return false;
     }
     awaitHandshake(c);
     return true;
@@ -210,7 +226,7 @@ final class SluiceSocketChannel extends SocketChannel implements SelectableSluic
 
   @Override
   public boolean isConnected() {
-    return connected;
+    return connected && isOpen(); // as the JDK's: a closed channel is no longer connected
   }
 
   @Override
@@ -242,6 +258,7 @@ final class SluiceSocketChannel extends SocketChannel implements SelectableSluic
       if (inputShutdown) {
         return -1;
       }
+      requireWritable(dst);
       if (!dst.hasRemaining()) {
         return 0;
       }
@@ -264,6 +281,9 @@ final class SluiceSocketChannel extends SocketChannel implements SelectableSluic
       Connection c = connectedConnection();
       if (inputShutdown) {
         return -1;
+      }
+      for (int i = offset; i < offset + length; i++) {
+        requireWritable(dsts[i]);
       }
       long total = 0;
       boolean blocking = isBlocking();
@@ -292,13 +312,23 @@ final class SluiceSocketChannel extends SocketChannel implements SelectableSluic
     }
   }
 
+  /**
+   * As the JDK's reads (its {@code IOUtil.read}): a read-only buffer is refused before anything is
+   * read, rather than failing with {@link java.nio.ReadOnlyBufferException} once bytes arrive.
+   */
+  private static void requireWritable(ByteBuffer dst) {
+    if (dst.isReadOnly()) {
+      throw new IllegalArgumentException("Read-only buffer");
+    }
+  }
+
   @Override
   public int write(ByteBuffer src) throws IOException {
     Objects.requireNonNull(src, "src");
     synchronized (writeLock) {
       Connection c = connectedConnection();
       if (outputShutdown) {
-        throw new ClosedChannelException();
+        throw outputShutDown();
       }
       boolean blocking = isBlocking();
       int n = 0;
@@ -306,6 +336,8 @@ final class SluiceSocketChannel extends SocketChannel implements SelectableSluic
         beginBlocking(blocking);
         n = staging.write(c, src, blocking);
         return n;
+      } catch (IOException e) {
+        throw outputShutdown ? outputShutDown() : e;
       } finally {
         endBlocking(blocking, n > 0);
       }
@@ -318,7 +350,7 @@ final class SluiceSocketChannel extends SocketChannel implements SelectableSluic
     synchronized (writeLock) {
       Connection c = connectedConnection();
       if (outputShutdown) {
-        throw new ClosedChannelException();
+        throw outputShutDown();
       }
       long total = 0;
       boolean blocking = isBlocking();
@@ -334,10 +366,22 @@ final class SluiceSocketChannel extends SocketChannel implements SelectableSluic
           }
         }
         return total;
+      } catch (IOException e) {
+        throw outputShutdown && total == 0 ? outputShutDown() : e;
       } finally {
         endBlocking(blocking, total > 0);
       }
     }
+  }
+
+  /**
+   * What a write that finds the output shut down throws. The JDK's channel throws {@link
+   * AsynchronousCloseException} (a {@link ClosedChannelException}, as the specification asks),
+   * whether the shutdown came before the write or while it waited: its {@code implWrite} ends with
+   * that exception whenever nothing was written and the output is shut down.
+   */
+  private static AsynchronousCloseException outputShutDown() {
+    return new AsynchronousCloseException();
   }
 
   // ------------------------------------------------------------------ ending
@@ -537,7 +581,7 @@ final class SluiceSocketChannel extends SocketChannel implements SelectableSluic
   public Socket socket() {
     synchronized (stateLock) {
       if (socket == null) {
-        socket = new SluiceSocket(this);
+        socket = SluiceSocket.of(this);
       }
       return socket;
     }

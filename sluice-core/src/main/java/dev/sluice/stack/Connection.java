@@ -93,7 +93,9 @@ public final class Connection extends ConnectionDrain {
     long deadlineNanos = timeoutNanos > 0 ? System.nanoTime() + timeoutNanos : Long.MAX_VALUE;
     while (true) {
       int seen = eventSequence;
-      int n = call(AppCall.Kind.READ, buf, off, len, callDeadline(deadlineNanos));
+      // The caller's timeout bounds only the wait for bytes, never the call itself: a call given up
+      // while queued would still run later and take bytes into a buffer nobody reads (SO_TIMEOUT).
+      int n = call(AppCall.Kind.READ, buf, off, len, callDeadline(Long.MAX_VALUE));
       if (n != 0) {
         return n;
       }
@@ -114,7 +116,8 @@ public final class Connection extends ConnectionDrain {
     long deadlineNanos = timeoutNanos > 0 ? System.nanoTime() + timeoutNanos : Long.MAX_VALUE;
     while (len > 0) {
       int seen = eventSequence;
-      int n = call(AppCall.Kind.WRITE, buf, off, len, callDeadline(deadlineNanos));
+      // As in read: a write given up while queued would still be sent.
+      int n = call(AppCall.Kind.WRITE, buf, off, len, callDeadline(Long.MAX_VALUE));
       if (n < 0) {
         throwIfFailed();
         if (aborted) {
@@ -215,11 +218,14 @@ public final class Connection extends ConnectionDrain {
       if (applicationClosed) {
         throw new java.net.SocketException("Socket closed: " + this);
       }
+      // closed is read before failure: the owner sets failure before closed, so a connection seen
+      // closed shows its failure too (read the other way round, a refusal could pass for "closed").
+      boolean ended = closed;
       TcpEvent f = failure;
       if (f == TcpEvent.REFUSED) {
         throw new java.net.ConnectException("Connection refused: " + this);
       }
-      if (f != null || closed) {
+      if (f != null || ended) {
         throw new java.net.ConnectException("Connection " + describe(f) + ": " + this);
       }
       awaitEvent(seen, deadlineNanos, Wait.CONNECT);

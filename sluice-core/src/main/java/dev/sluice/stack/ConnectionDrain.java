@@ -367,7 +367,16 @@ abstract sealed class ConnectionDrain extends OwnershipProtocol permits Connecti
       call.complete(0);
       return;
     }
-    call.complete(run(call.kind, call.buf, call.off, call.len, now));
+    int result = run(call.kind, call.buf, call.off, call.len, now);
+    // Publish what the call changed before its caller goes on, not when this drain ends: a read
+    // that emptied the receive buffer must not leave a selector seeing the connection readable
+    // meanwhile, which poll(2) never does (SelectorSemanticsTest.readingTheLastByteSent...).
+    int readiness = engineReadiness();
+    if (readiness != publishedReadiness) {
+      publishedReadiness = readiness;
+      fireReadinessListeners();
+    }
+    call.complete(result);
   }
 
   /** Owner only: one application call (or ICMP error) on the engine; see {@link AppCall.Kind}. */

@@ -1,6 +1,7 @@
 package dev.sluice.stack;
 
 import dev.sluice.link.Device;
+import dev.sluice.link.LoopbackDevice;
 import dev.sluice.link.internal.MpmcRing;
 import dev.sluice.link.PacketBuffer;
 import dev.sluice.tcp.IsnGenerator;
@@ -103,6 +104,9 @@ public final class Host {
     for (int i = 0; i < workers.length; i++) {
       workers[i] = new Worker(i, this, config, now);
     }
+    if (config.loopback()) {
+      interfaces.addLoopback(new LoopbackDevice(), this::assignQueues);
+    }
   }
 
   // ------------------------------------------------------------------ set-up
@@ -117,6 +121,19 @@ public final class Host {
       throw new IllegalStateException("interfaces are added before start()");
     }
     interfaces.add(device, addressWithPrefix, this::assignQueues);
+    return this;
+  }
+
+  /**
+   * Adds a route to {@code destination} (CIDR: {@code 0.0.0.0/0} is the default route) through
+   * {@code gateway}, which must be on the network of an address already added; see {@link
+   * Interfaces#addGatewayRoute}.
+   */
+  public Host addRoute(String destination, String gateway) {
+    if (started) {
+      throw new IllegalStateException("routes are added before start()");
+    }
+    interfaces.addGatewayRoute(destination, gateway);
     return this;
   }
 
@@ -210,12 +227,12 @@ public final class Host {
     boolean v6 = to.ipv6();
     long remoteHigh = to.high();
     long remoteLow = to.low();
-    Route route = interfaces.routeTo(v6, remoteHigh, remoteLow);
-    if (route == null) {
-      throw new NoRouteToHostException("No route to host: " + remote);
-    }
-    IpAddress local = interfaces.localAddressOn(route.interfaceName(), v6);
+    IpAddress local = interfaces.sourceFor(to);
     if (local == null) {
+      Route route = interfaces.routeTo(v6, remoteHigh, remoteLow);
+      if (route == null) {
+        throw new NoRouteToHostException("No route to host: " + remote);
+      }
       throw new NoRouteToHostException("No " + (v6 ? "IPv6" : "IPv4") + " address on " + route.interfaceName());
     }
     int remotePort = remote.getPort();
@@ -301,14 +318,31 @@ public final class Host {
    * packet allocates nothing here.
    */
   Connection receive(PacketBuffer packet, OwnerContext ctx, long now) {
+    return receive(packet, false, ctx, now);
+  }
+
+  /**
+   * As {@link #receive(PacketBuffer, OwnerContext, long)}, for a packet that arrived on the
+   * loopback device if {@code fromLoopback}: only there may a packet come from one of our own
+   * addresses, and only there may 127/8 or ::1 appear at all.
+   */
+  Connection receive(PacketBuffer packet, boolean fromLoopback, OwnerContext ctx, long now) {
     PacketDecoder decoder = ctx.decoder;
     if (decoder.decodeIp(packet.data(), 0, packet.length()) != null) {
       packet.release(); // malformed: counted by the decoder
       return null;
     }
     boolean v6 = decoder.ipVersion() == 6;
+    if (!fromLoopback && loopbackAddressed(decoder, v6)) {
+      // A martian (RFC 1122 §3.2.1.3 (g), RFC 4291 §2.5.3): loopback addresses never leave a
+      // host, so one arriving on a wire is forged; Linux drops it too (net.ipv4.conf.*.route_localnet
+      // off). Checked before any protocol, so that no reply is ever sent to 127.0.0.1 on a wire.
+      drops.increment(DropReason.LOOPBACK_ON_WIRE);
+      packet.release();
+      return null;
+    }
     if (decoder.isFragment()) {
-      return reassemble(packet, ctx, now);
+      return reassemble(packet, fromLoopback, ctx, now);
     }
     int protocol = decoder.protocol();
     if (protocol != IpProtocol.TCP) {
@@ -335,9 +369,10 @@ public final class Host {
       packet.release();
       return null;
     }
-    if (interfaces.isLocal(v6, srcHigh, srcLow)) {
+    if (!fromLoopback && interfaces.isLocal(v6, srcHigh, srcLow)) {
       // LAND (CVE-1999-0016, hostile input 18): our own address arriving from the wire is a
       // martian source (RFC 1122 §3.2.1.3); answering it loops forever if the path reflects it.
+      // On the loopback device it is simply this host talking to itself.
       drops.increment(v6 ? DropReason.IPV6_BAD_SOURCE : DropReason.IPV4_BAD_SOURCE);
       packet.release();
       return null;
@@ -352,7 +387,7 @@ public final class Host {
    * allocation per datagram is acceptable here, because fragments are rare and Sluice never
    * fragments what it sends.
    */
-  private Connection reassemble(PacketBuffer fragment, OwnerContext ctx, long now) {
+  private Connection reassemble(PacketBuffer fragment, boolean fromLoopback, OwnerContext ctx, long now) {
     PacketDecoder decoder = ctx.decoder;
     boolean v6 = decoder.ipVersion() == 6;
     long dstHigh = v6 ? decoder.ipv6().destinationHigh() : 0;
@@ -368,7 +403,22 @@ public final class Host {
     if (length <= 0) {
       return null; // held until the rest arrives, or dropped and counted by the reassembler
     }
-    return receive(PacketBuffer.copyOf(out, 0, length), ctx, now);
+    return receive(PacketBuffer.copyOf(out, 0, length), fromLoopback, ctx, now);
+  }
+
+  /** Whether the decoded packet's source or destination is 127/8 or ::1. */
+  private static boolean loopbackAddressed(PacketDecoder decoder, boolean v6) {
+    if (v6) {
+      return Interfaces.isLoopbackAddress(true, decoder.ipv6().sourceHigh(), decoder.ipv6().sourceLow())
+          || Interfaces.isLoopbackAddress(true, decoder.ipv6().destinationHigh(), decoder.ipv6().destinationLow());
+    }
+    return Interfaces.isLoopbackAddress(false, 0, Integer.toUnsignedLong(decoder.ipv4().source()))
+        || Interfaces.isLoopbackAddress(false, 0, Integer.toUnsignedLong(decoder.ipv4().destination()));
+  }
+
+  /** Whether {@code device} is this host's loopback device; set up only, so read freely. */
+  boolean isLoopback(Device device) {
+    return interfaces.isLoopback(device);
   }
 
   /** Bytes and datagrams the fragment reassembler holds, for tests and statistics. */

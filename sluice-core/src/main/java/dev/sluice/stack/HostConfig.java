@@ -29,10 +29,14 @@ import java.util.random.RandomGenerator;
  *     default
  * @param maxConnections the most connections the host keeps at once, in every state (hostile input
  *     32): a SYN beyond it is dropped and counted, a connect beyond it fails
+ * @param loopback give the host a loopback device ({@link dev.sluice.link.LoopbackDevice}) with
+ *     127.0.0.1/8 and ::1/128, through which its packets to any of its own addresses go (RFC 1122
+ *     §3.3.4.2); off by default, so that simulations send exactly what they did before
  */
 public record HostConfig(int workers, Steering steering, TcpConfig tcp, int backlogLimit,
     long watchdogNanos, long callTimeoutNanos, long timerTickNanos, int timerSlots, Clock clock,
-    ConnectionObserver observer, RandomGenerator random, FaultInjection faults, int maxConnections) {
+    ConnectionObserver observer, RandomGenerator random, FaultInjection faults, int maxConnections,
+    boolean loopback) {
 
   public HostConfig {
     if (workers < 1) {
@@ -77,6 +81,7 @@ public record HostConfig(int workers, Steering steering, TcpConfig tcp, int back
     b.random = random;
     b.faults = faults;
     b.maxConnections = maxConnections;
+    b.loopback = loopback;
     return b;
   }
 
@@ -103,6 +108,7 @@ public record HostConfig(int workers, Steering steering, TcpConfig tcp, int back
     public RandomGenerator random = new SecureRandom();
     public FaultInjection faults = FaultInjection.NONE;
     public int maxConnections = 1_000_000;
+    public boolean loopback;
 
     private Builder() {}
 
@@ -114,7 +120,7 @@ public record HostConfig(int workers, Steering steering, TcpConfig tcp, int back
 
     public HostConfig build() {
       return new HostConfig(workers, steering, tcp, backlogLimit, watchdogNanos, callTimeoutNanos,
-          timerTickNanos, timerSlots, clock, observer, random, faults, maxConnections);
+          timerTickNanos, timerSlots, clock, observer, random, faults, maxConnections, loopback);
     }
   }
 }

@@ -39,6 +39,8 @@ final class Worker {
   private final List<Integer> queues = new ArrayList<>();
   private Device[] sourceDevices = new Device[0];
   private int[] sourceQueues = new int[0];
+  /** Whether each source is the host's loopback device, whose packets may come from our own addresses. */
+  private boolean[] sourceIsLoopback = new boolean[0];
   private int nextSource;
   /** The connection this worker owns between steps, or null. */
   private Connection owning;
@@ -90,6 +92,8 @@ final class Worker {
     queues.add(queue);
     sourceDevices = devices.toArray(new Device[0]);
     sourceQueues = queues.stream().mapToInt(Integer::intValue).toArray();
+    sourceIsLoopback = java.util.Arrays.copyOf(sourceIsLoopback, sourceDevices.length);
+    sourceIsLoopback[sourceDevices.length - 1] = host.isLoopback(device);
   }
 
   // ------------------------------------------------------------------ one step
@@ -137,7 +141,7 @@ final class Worker {
         if (jitterNanos > 0) {
           jitter();
         }
-        Connection owned = host.receive(packet, context, now);
+        Connection owned = host.receive(packet, sourceIsLoopback[i], context, now);
         if (owned != null) {
           owning = owned;
         }

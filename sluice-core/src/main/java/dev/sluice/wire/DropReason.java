@@ -100,6 +100,7 @@ public enum DropReason {
   HOST_CONNECTION_LIMIT("SYN while the host holds its maximum number of connections [32]"),
   LISTEN_QUEUE_FULL("SYN for a listener whose accept queue and half-open connections are at the cap"),
   NOT_FOR_US("destination address is not one of this host's"),
+  LOOPBACK_ON_WIRE("source or destination 127/8 or ::1 on a device other than loopback (RFC 1122 3.2.1.3 (g))"),
   UNSUPPORTED_PROTOCOL("a transport protocol this host does not serve");
 
   private final String description;
