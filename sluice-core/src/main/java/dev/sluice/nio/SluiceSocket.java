@@ -326,6 +326,11 @@ final class SluiceSocket extends Socket {
     if (!channel.isBlocking()) {
       throw new IllegalBlockingModeException();
     }
+    if (channel.isOutputShutdown()) {
+      // The JDK's adaptor stream checks this itself (ClosedChannelException), where the channel's
+      // own write reports AsynchronousCloseException.
+      throw new ClosedChannelException();
+    }
     ByteBuffer src = ByteBuffer.wrap(b, off, len);
     channel.write(src); // blocking: returns once all of it is in the send buffer
     if (src.hasRemaining()) {
