@@ -33,7 +33,8 @@ import picocli.CommandLine.Spec;
       "Sluice / kernel. Workloads (--only): 1 bulk, 1 flow (MTU 1500 and 65535); 2 16 and 256 flows",
       "with 1 and 2 workers; 3 64-byte ping-pong RTT; 4 64-byte transactions over 1,000 connections;",
       "5 connections per second; 6 memory per idle connection at 100,000 connections; 7 (netty_echo)",
-      "Netty's NIO transport echoing 16 KB messages over 64 connections."
+      "Netty's NIO transport echoing 16 KB messages over 64 connections; 8 (http_server) the JDK's",
+      "HttpServer answering keep-alive requests from 64 connections (each side in a JVM of its own)."
     })
 public final class BenchCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -74,8 +75,11 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--netty-connections", defaultValue = "64", hidden = true, description = "Connections of workload 7.")
   int nettyConnections;
 
+  @Option(names = "--http-connections", defaultValue = "64", hidden = true, description = "Connections of workload 8.")
+  int httpConnections;
+
   @Option(names = "--workers", defaultValue = "1", hidden = true,
-      description = "Sluice receive workers per host in workloads 1, 3, 4, 5, 6, 7.")
+      description = "Sluice receive workers per host in workloads 1, 3, 4, 5, 6, 7, 8.")
   int workers;
 
   @Option(names = "--run-timeout-ms", defaultValue = "120000", hidden = true, description = "Limit of one run.")
@@ -91,7 +95,7 @@ public final class BenchCommand implements Callable<Integer> {
 
   static List<Workload> allWorkloads() {
     return List.of(new BulkWorkload(), new ScalingWorkload(), new RttWorkload(), new TransactionsWorkload(),
-        new ConnectRateWorkload(), new IdleMemoryWorkload(), new NettyEchoWorkload());
+        new ConnectRateWorkload(), new IdleMemoryWorkload(), new NettyEchoWorkload(), new HttpServerWorkload());
   }
 
   @Override
@@ -100,7 +104,7 @@ public final class BenchCommand implements Callable<Integer> {
     BenchConfig config;
     try {
       config = new BenchConfig(reps, bytes, durationMs, warmupMs, rttSamples, transactionConnections, connectClients,
-          connections, workers, runTimeoutMs, nettyConnections);
+          connections, workers, runTimeoutMs, nettyConnections, httpConnections);
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }

@@ -6,7 +6,7 @@ package dev.sluice.cli.bench;
  *
  * @param reps repetitions per side
  * @param bulkBytes bytes sent over the single flow of workload 1
- * @param durationMs measured window of the timed workloads (2, 4, 5, 7)
+ * @param durationMs measured window of the timed workloads (2, 4, 5, 7, 8)
  * @param warmupMs unmeasured time before that window
  * @param rttSamples round trips measured per run of workload 3 (after a tenth as many unmeasured)
  * @param transactionConnections connections of workload 4
@@ -15,14 +15,15 @@ package dev.sluice.cli.bench;
  * @param sluiceWorkers Sluice receive workers per host for workloads 1, 3, 4, 5, 6 and 7
  * @param runTimeoutMs a run that takes longer than this fails the benchmark
  * @param nettyConnections connections of workload 7 (Netty echo)
+ * @param httpConnections keep-alive client connections of workload 8 (the JDK's HttpServer)
  */
 record BenchConfig(int reps, long bulkBytes, long durationMs, long warmupMs, int rttSamples,
     int transactionConnections, int connectClients, int idleConnections, int sluiceWorkers, long runTimeoutMs,
-    int nettyConnections) {
+    int nettyConnections, int httpConnections) {
   BenchConfig {
     if (reps < 1 || bulkBytes < 1 || durationMs < 1 || warmupMs < 0 || rttSamples < 1 || transactionConnections < 1
         || connectClients < 1 || idleConnections < 1 || sluiceWorkers < 1 || runTimeoutMs < 1
-        || nettyConnections < 1) {
+        || nettyConnections < 1 || httpConnections < 1) {
       throw new IllegalArgumentException("--reps, sizes, durations and counts must be positive");
     }
   }

@@ -165,7 +165,11 @@ final class KernelNamespace implements AutoCloseable {
     T get() throws IOException;
   }
 
-  private <T> T onCreator(IoSupplier<T> supplier) throws IOException {
+  /**
+   * Runs {@code supplier} on the thread inside the namespace, so the sockets it opens itself (the
+   * JDK's HttpServer opening its channel, say) are the namespace's.
+   */
+  <T> T onCreator(IoSupplier<T> supplier) throws IOException {
     CompletableFuture<T> result = new CompletableFuture<>();
     tasks.add(() -> {
       try {

@@ -100,6 +100,11 @@ final class KernelSide implements StackSide {
       }
 
       @Override
+      public <T> T onServerHost(NioHosts.Opener<T> code) throws IOException {
+        return ns != null ? ns.onCreator(code::open) : code.open();
+      }
+
+      @Override
       public void close() {}
     };
   }

@@ -91,6 +91,12 @@ final class SluiceSide implements StackSide {
       }
 
       @Override
+      public <T> T onServerHost(NioHosts.Opener<T> code) throws IOException {
+        server.bindJvmWideProvider();
+        return code.open();
+      }
+
+      @Override
       public void close() throws IOException {
         client.close();
         server.close();

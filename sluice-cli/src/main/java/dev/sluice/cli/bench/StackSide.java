@@ -54,6 +54,14 @@ interface StackSide {
     /** The same hosts for Java NIO code: their selector providers and channels (for Netty). */
     NioHosts nio();
 
+    /**
+     * Runs {@code code}, which opens its channels itself through the JVM-wide provider (the JDK's
+     * {@code HttpServer}), so that they are the server host's: on Sluice the server stack becomes
+     * the one behind the JVM-wide provider (which must be Sluice's: a JVM of its own); in the
+     * kernel's namespace the code runs on the thread inside it.
+     */
+    <T> T onServerHost(NioHosts.Opener<T> code) throws IOException;
+
     @Override
     void close() throws IOException;
   }

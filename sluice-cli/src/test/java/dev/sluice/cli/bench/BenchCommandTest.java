@@ -106,10 +106,23 @@ class BenchCommandTest {
     assertThat(out.toString()).contains("7. Netty echo", "Workload 7 in messages (16 KB echoed) per second");
   }
 
+  /** Each run starts a JVM of its own (the JDK's HttpServer takes the JVM-wide provider). */
+  @Test
+  void httpServer_tiny_selectedByName_runsTheJdkServerOnBothSides() {
+    assertThat(run("bench", "--reps", "1", "--warmup-reps", "0", "--only", "http_server", "--json", "--duration-ms",
+        "300", "--warmup-ms", "100", "--http-connections", "4"))
+        .as(out + "" + err).isZero();
+    Map<String, Entry> entries = lastLineJson();
+    assertThat(entries.keySet()).containsExactly("http_server");
+    assertSane(entries);
+    assertThat(entries.get("http_server").unit()).isEqualTo("req/s");
+    assertThat(out.toString()).contains("8. JDK HttpServer");
+  }
+
   @Test
   void unknownWorkloadNumber_isAUsageError() {
-    assertThat(run("bench", "--only", "8")).isEqualTo(CommandLine.ExitCode.USAGE);
-    assertThat(err.toString()).contains("--only takes workload numbers 1 to 7 or names (netty_echo), not 8");
+    assertThat(run("bench", "--only", "9")).isEqualTo(CommandLine.ExitCode.USAGE);
+    assertThat(err.toString()).contains("--only takes workload numbers 1 to 8 or names (netty_echo, http_server), not 9");
   }
 
   @Test
