@@ -3,6 +3,7 @@ package dev.sluice.nio;
 import dev.sluice.link.TunDevice;
 import dev.sluice.stack.Host;
 import dev.sluice.stack.HostConfig;
+import dev.sluice.stack.Steering;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
@@ -35,7 +36,9 @@ import java.util.concurrent.TimeUnit;
  *       address, which must be on the network of a {@code sluice.address}; several separated by
  *       commas (one per family). Without it, only the connected networks are reachable.
  *   <li>{@code sluice.mtu}: the device's MTU, default 1500. {@code sluice.workers}: receive
- *       worker threads, default one per core.
+ *       worker threads, default one per core. {@code sluice.spray}: {@code true} lets every worker
+ *       take every packet, so one connection's packets are processed on several cores at once
+ *       ({@code NetStack.Builder.sprayReceive}); slower, for testing; default {@code false}.
  * </ul>
  *
  * <p>The host also has a loopback device with 127.0.0.1 and ::1, so the application's connections
@@ -70,11 +73,13 @@ final class JvmWideStack {
     List<String> gateways = gatewayList(properties);
     int mtu = number(properties, "sluice.mtu", 1500, 68, 65_535);
     int workers = number(properties, "sluice.workers", Runtime.getRuntime().availableProcessors(), 1, 1024);
+    boolean spray = flag(properties, "sluice.spray");
     Path netns = namespace(properties.getProperty("sluice.netns"));
 
     Host host = new Host(HostConfig.builder().buildWith(h -> {
       h.workers = workers;
       h.loopback = true;
+      h.steering = spray ? Steering.SPRAY : Steering.STEER;
     }));
     TunDevice device = TunDevice.open(netns, tun, 1, mtu);
     try {
@@ -183,6 +188,17 @@ final class JvmWideStack {
           + (ns.contains("/") ? "" : "; create it with ip netns add " + ns) + ")");
     }
     return path;
+  }
+
+  private static boolean flag(Properties properties, String name) throws IOException {
+    String value = properties.getProperty(name);
+    if (value == null || value.isBlank() || value.strip().equals("false")) {
+      return false;
+    }
+    if (value.strip().equals("true")) {
+      return true;
+    }
+    throw new IOException(name + ": '" + value.strip() + "' must be true or false");
   }
 
   private static int number(Properties properties, String name, int fallback, int min, int max) throws IOException {

@@ -15,7 +15,8 @@ import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Timeout;
 
 /**
@@ -37,8 +38,9 @@ class JvmWideModeTest {
   private static final int PORT = 8080;
   private static final long STARTUP_SECONDS = 60;
 
-  @Test
-  void unmodifiedHttpServerAndClient_runOnSluice_andCurlInANamespaceTalksToThem() throws Exception {
+  @ParameterizedTest(name = "spray={0}")
+  @ValueSource(booleans = {false, true})
+  void unmodifiedHttpServerAndClient_runOnSluice_andCurlInANamespaceTalksToThem(boolean spray) throws Exception {
     assumeTrue("0".equals(ScratchNamespace.run("id", "-u").output().strip()),
         "the JVM-wide test needs root (a namespace and a TUN device); skipped");
     assumeTrue(Files.exists(Path.of("/dev/net/tun")), "no /dev/net/tun; skipped");
@@ -50,7 +52,7 @@ class JvmWideModeTest {
     Process java = null;
     try (ScratchNamespace ns = ScratchNamespace.create()) {
       try {
-        java = fork(ns, stderr);
+        java = fork(ns, stderr, spray);
         BlockingQueue<String> lines = linesOf(java);
         List<String> client = new ArrayList<>();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(STARTUP_SECONDS);
@@ -108,14 +110,14 @@ class JvmWideModeTest {
   }
 
   /** Starts the program in a forked JVM of this JDK, on this class path, with the JVM-wide provider. */
-  private static Process fork(ScratchNamespace ns, Path stderr) throws Exception {
+  private static Process fork(ScratchNamespace ns, Path stderr, boolean spray) throws Exception {
     String javaCommand = ProcessHandle.current().info().command().orElseThrow();
     String classPath = codeSource(JvmWideStack.class) + File.pathSeparator + codeSource(JvmWideHttpProgram.class);
     List<String> command = List.of(javaCommand, "--enable-native-access=ALL-UNNAMED", "-Xmx256m",
         "-Djava.nio.channels.spi.SelectorProvider=dev.sluice.nio.SluiceSelectorProvider",
         "-Dsluice.tun=sluicejw0", "-Dsluice.address=" + SLUICE + "/24", "-Dsluice.peerAddress=" + KERNEL + "/24",
         "-Dsluice.gateway=" + KERNEL, "-Dsluice.netns=" + ns.name(), "-Dsluice.workers=2",
-        "-cp", classPath, JvmWideHttpProgram.class.getName(), SLUICE, Integer.toString(PORT), "90");
+        "-Dsluice.spray=" + spray, "-cp", classPath, JvmWideHttpProgram.class.getName(), SLUICE, Integer.toString(PORT), "90");
     return new ProcessBuilder(command).redirectError(stderr.toFile()).start();
   }
 

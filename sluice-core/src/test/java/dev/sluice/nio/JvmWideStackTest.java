@@ -49,7 +49,8 @@ class JvmWideStackTest {
       "sluice.peerAddress|198.18.142.1/-1|sluice.peerAddress: the prefix length of '198.18.142.1/-1' must be a number",
       "sluice.gateway|gw.example|sluice.gateway: 'gw.example' is not an IPv4 or IPv6 address literal",
       "sluice.mtu|9x|sluice.mtu: '9x' must be a number from 68 to 65535",
-      "sluice.workers|0|sluice.workers: '0' must be a number from 1 to 1024"})
+      "sluice.workers|0|sluice.workers: '0' must be a number from 1 to 1024",
+      "sluice.spray|yes|sluice.spray: 'yes' must be true or false"})
   void badValue_isNamed(String property, String value, String message) {
     Properties p = valid();
     p.setProperty(property, value);
