@@ -134,7 +134,7 @@ public final class NetStack implements AutoCloseable {
       return CompletableFuture.failedFuture(e);
     }
     TcpConnection c = new TcpConnection(this, connection);
-    CompletableFuture<TcpConnection> result = new ReadinessCall<TcpConnection>(asyncCalls) {
+    CompletableFuture<TcpConnection> result = new ReadinessCall<TcpConnection>(asyncCalls, ReadinessCall.ReadinessSource.of(connection)) {
       @Override
       boolean tryNow() throws IOException {
         if (connection.isConnected()) {
@@ -145,16 +145,6 @@ public final class NetStack implements AutoCloseable {
           connection.awaitConnected(1); // throws the ConnectException that says why
         }
         return false;
-      }
-
-      @Override
-      void listen() {
-        connection.addReadinessListener(this);
-      }
-
-      @Override
-      void unlisten() {
-        connection.removeReadinessListener(this);
       }
     }.start();
     result.whenComplete((connected, failure) -> {

@@ -1,5 +1,7 @@
 package dev.sluice.api;
 
+import dev.sluice.stack.Connection;
+import dev.sluice.stack.Listener;
 import dev.sluice.stack.ReadinessListener;
 import java.io.IOException;
 import java.lang.invoke.MethodHandles;
@@ -44,13 +46,51 @@ abstract class ReadinessCall<T> extends CompletableFuture<T> implements Readines
   }
 
   private final Executor executor;
+  /** Where readiness notifications come from: a connection's or a listener's listener list. */
+  private final ReadinessSource source;
   @SuppressWarnings("unused") // accessed through STATE
   private volatile int state = WAITING;
   private volatile boolean again;
   private T result; // written by the attempt that returns true, before it completes the future
 
-  ReadinessCall(Executor executor) {
+  /** A connection or a listener, as far as telling a {@link ReadinessListener} goes. */
+  interface ReadinessSource {
+    void add(ReadinessListener listener);
+
+    void remove(ReadinessListener listener);
+
+    static ReadinessSource of(Connection c) {
+      return new ReadinessSource() {
+        @Override
+        public void add(ReadinessListener listener) {
+          c.addReadinessListener(listener);
+        }
+
+        @Override
+        public void remove(ReadinessListener listener) {
+          c.removeReadinessListener(listener);
+        }
+      };
+    }
+
+    static ReadinessSource of(Listener l) {
+      return new ReadinessSource() {
+        @Override
+        public void add(ReadinessListener listener) {
+          l.addReadinessListener(listener);
+        }
+
+        @Override
+        public void remove(ReadinessListener listener) {
+          l.removeReadinessListener(listener);
+        }
+      };
+    }
+  }
+
+  ReadinessCall(Executor executor, ReadinessSource source) {
     this.executor = executor;
+    this.source = source;
   }
 
   /**
@@ -59,15 +99,9 @@ abstract class ReadinessCall<T> extends CompletableFuture<T> implements Readines
    */
   abstract boolean tryNow() throws IOException;
 
-  /** Starts listening for readiness notifications. */
-  abstract void listen();
-
-  /** Stops listening; called once, when the call ends. */
-  abstract void unlisten();
-
   /** Listens, then makes the first attempt on the caller's thread. */
   final ReadinessCall<T> start() {
-    listen();
+    source.add(this);
     attempt();
     return this;
   }
@@ -94,13 +128,13 @@ abstract class ReadinessCall<T> extends CompletableFuture<T> implements Readines
         done = tryNow();
       } catch (IOException | RuntimeException e) {
         STATE.setVolatile(this, DONE);
-        unlisten();
+        source.remove(this);
         super.completeExceptionally(e);
         return;
       }
       if (done) {
         STATE.setVolatile(this, DONE);
-        unlisten();
+        source.remove(this);
         super.complete(result);
         return;
       }
@@ -124,7 +158,7 @@ abstract class ReadinessCall<T> extends CompletableFuture<T> implements Readines
         return false;
       }
       if (s == WAITING && STATE.compareAndSet(this, WAITING, DONE)) {
-        unlisten();
+        source.remove(this);
         return true;
       }
       Thread.onSpinWait(); // an attempt is running; it is non-blocking

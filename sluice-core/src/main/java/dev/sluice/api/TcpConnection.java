@@ -106,22 +106,12 @@ public final class TcpConnection implements AutoCloseable {
    */
   public CompletableFuture<Integer> readAsync(byte[] b, int off, int len) {
     java.util.Objects.checkFromIndexSize(off, len, b.length);
-    return new ReadinessCall<Integer>(NetStack.executor(stack)) {
+    return new ReadinessCall<Integer>(NetStack.executor(stack), ReadinessCall.ReadinessSource.of(connection)) {
       @Override
       boolean tryNow() throws IOException {
         int n = readNow(b, off, len);
         result(n);
         return n != 0 || len == 0;
-      }
-
-      @Override
-      void listen() {
-        connection.addReadinessListener(this);
-      }
-
-      @Override
-      void unlisten() {
-        connection.removeReadinessListener(this);
       }
     }.start();
   }
@@ -134,7 +124,7 @@ public final class TcpConnection implements AutoCloseable {
    */
   public CompletableFuture<Void> writeAsync(byte[] b, int off, int len) {
     java.util.Objects.checkFromIndexSize(off, len, b.length);
-    return new ReadinessCall<Void>(NetStack.executor(stack)) {
+    return new ReadinessCall<Void>(NetStack.executor(stack), ReadinessCall.ReadinessSource.of(connection)) {
       private int written;
 
       @Override
@@ -147,16 +137,6 @@ public final class TcpConnection implements AutoCloseable {
           written += n;
         }
         return true;
-      }
-
-      @Override
-      void listen() {
-        connection.addReadinessListener(this);
-      }
-
-      @Override
-      void unlisten() {
-        connection.removeReadinessListener(this);
       }
     }.start();
   }

@@ -47,22 +47,12 @@ public final class TcpServer implements AutoCloseable {
    * notifications.
    */
   public CompletableFuture<TcpConnection> acceptAsync() {
-    return new ReadinessCall<TcpConnection>(NetStack.executor(stack)) {
+    return new ReadinessCall<TcpConnection>(NetStack.executor(stack), ReadinessCall.ReadinessSource.of(listener)) {
       @Override
       boolean tryNow() throws IOException {
         TcpConnection c = acceptNow();
         result(c);
         return c != null;
-      }
-
-      @Override
-      void listen() {
-        listener.addReadinessListener(this);
-      }
-
-      @Override
-      void unlisten() {
-        listener.removeReadinessListener(this);
       }
     }.start();
   }
