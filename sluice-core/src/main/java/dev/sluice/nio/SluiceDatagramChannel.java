@@ -500,13 +500,7 @@ final class SluiceDatagramChannel extends DatagramChannel implements SelectableS
 
   @Override
   public <T> DatagramChannel setOption(SocketOption<T> name, T value) throws IOException {
-    Objects.requireNonNull(name, "name");
-    if (!OPTIONS.contains(name)) {
-      throw new UnsupportedOperationException("'" + name + "' not supported");
-    }
-    if (value == null) {
-      throw new IllegalArgumentException("Invalid value 'null'");
-    }
+    SocketOptions.checkSettable(OPTIONS, name, value);
     synchronized (stateLock) {
       ensureOpen();
       if (name == StandardSocketOptions.SO_RCVBUF) {
@@ -525,10 +519,7 @@ final class SluiceDatagramChannel extends DatagramChannel implements SelectableS
   @Override
   @SuppressWarnings("unchecked")
   public <T> T getOption(SocketOption<T> name) throws IOException {
-    Objects.requireNonNull(name, "name");
-    if (!OPTIONS.contains(name)) {
-      throw new UnsupportedOperationException("'" + name + "' not supported");
-    }
+    SocketOptions.checkSupported(OPTIONS, name);
     ensureOpen();
     Object value;
     if (name == StandardSocketOptions.SO_RCVBUF) {

@@ -6,6 +6,7 @@ import dev.sluice.stack.Listener;
 import dev.sluice.tcp.TcpConfig;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.SocketAddress;
@@ -17,7 +18,6 @@ import java.nio.channels.NotYetBoundException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
-import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -70,6 +70,10 @@ final class SluiceServerSocketChannel extends ServerSocketChannel implements Sel
         throw new AlreadyBoundException();
       }
       InetSocketAddress address = local == null ? new InetSocketAddress(0) : Addresses.check(local);
+      if (!host.canBindTo(address.getAddress())) {
+        throw new BindException("Cannot assign requested address: " + address.getAddress().getHostAddress()
+            + " is not an address of this stack");
+      }
       TcpConfig base = host.config().tcp();
       int buffer = receiveBuffer;
       TcpConfig tcp = base.receiveBufferBytes() == buffer ? base
@@ -159,10 +163,7 @@ final class SluiceServerSocketChannel extends ServerSocketChannel implements Sel
 
   @Override
   public <T> ServerSocketChannel setOption(SocketOption<T> name, T value) throws IOException {
-    Objects.requireNonNull(name, "name");
-    if (!OPTIONS.contains(name)) {
-      throw new UnsupportedOperationException("'" + name + "' not supported");
-    }
+    SocketOptions.checkSettable(OPTIONS, name, value);
     ensureOpen();
     if (name == StandardSocketOptions.SO_RCVBUF) {
       int bytes = (Integer) value;
@@ -179,10 +180,7 @@ final class SluiceServerSocketChannel extends ServerSocketChannel implements Sel
   @Override
   @SuppressWarnings("unchecked")
   public <T> T getOption(SocketOption<T> name) throws IOException {
-    Objects.requireNonNull(name, "name");
-    if (!OPTIONS.contains(name)) {
-      throw new UnsupportedOperationException("'" + name + "' not supported");
-    }
+    SocketOptions.checkSupported(OPTIONS, name);
     ensureOpen();
     Object value = name == StandardSocketOptions.SO_RCVBUF ? (Object) receiveBuffer : (Object) reuseAddress;
     return (T) value;

@@ -492,10 +492,7 @@ final class SluiceSocketChannel extends SocketChannel implements SelectableSluic
 
   @Override
   public <T> SocketChannel setOption(SocketOption<T> name, T value) throws IOException {
-    Objects.requireNonNull(name, "name");
-    if (!OPTIONS.contains(name)) {
-      throw new UnsupportedOperationException("'" + name + "' not supported");
-    }
+    SocketOptions.checkSettable(OPTIONS, name, value);
     synchronized (stateLock) {
       ensureOpen();
       Connection c = connection;
@@ -526,10 +523,7 @@ final class SluiceSocketChannel extends SocketChannel implements SelectableSluic
   @Override
   @SuppressWarnings("unchecked")
   public <T> T getOption(SocketOption<T> name) throws IOException {
-    Objects.requireNonNull(name, "name");
-    if (!OPTIONS.contains(name)) {
-      throw new UnsupportedOperationException("'" + name + "' not supported");
-    }
+    SocketOptions.checkSupported(OPTIONS, name);
     ensureOpen();
     Object value;
     if (name == StandardSocketOptions.TCP_NODELAY) {

@@ -298,6 +298,19 @@ public final class Host {
     return udp.bind(port, queueCapacity);
   }
 
+  /**
+   * True if {@code address} is one of this host's own (with loopback, also all of 127/8 and ::1)
+   * or the wildcard address: what a socket may be bound to ({@code bind(2)} gives {@code
+   * EADDRNOTAVAIL} for anything else).
+   */
+  public boolean canBindTo(InetAddress address) {
+    if (address.isAnyLocalAddress()) {
+      return true;
+    }
+    IpAddress a = IpAddress.of(address);
+    return interfaces.isLocal(a.ipv6(), a.high(), a.low());
+  }
+
   /** Its interfaces, addresses and routes. */
   Interfaces interfaces() {
     return interfaces;

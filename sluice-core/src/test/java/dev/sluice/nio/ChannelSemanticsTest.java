@@ -65,6 +65,36 @@ class ChannelSemanticsTest {
     }
   }
 
+  /**
+   * The options issue 14 names, set and read back on a connected channel, and the misuse the JDK
+   * rejects: a value of the wrong type or null, an option the channel does not have.
+   */
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(Kind.class)
+  void options_readBackWhatWasSet_andRejectBadValues(Kind kind) throws Exception {
+    try (ProviderUnderTest p = ProviderUnderTest.open(kind); Pair pair = p.connectedPair()) {
+      SocketChannel c = pair.client();
+      c.setOption(StandardSocketOptions.TCP_NODELAY, true);
+      c.setOption(StandardSocketOptions.SO_KEEPALIVE, true);
+      c.setOption(StandardSocketOptions.SO_LINGER, 7);
+      c.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+      assertThat(c.getOption(StandardSocketOptions.TCP_NODELAY)).isTrue();
+      assertThat(c.getOption(StandardSocketOptions.SO_KEEPALIVE)).isTrue();
+      assertThat(c.getOption(StandardSocketOptions.SO_LINGER)).isEqualTo(7);
+      assertThat(c.getOption(StandardSocketOptions.SO_REUSEADDR)).isTrue();
+      assertThat(c.getOption(StandardSocketOptions.SO_RCVBUF)).isPositive();
+      assertThat(c.getOption(StandardSocketOptions.SO_SNDBUF)).isPositive();
+      assertThat(c.supportedOptions()).contains(StandardSocketOptions.TCP_NODELAY, StandardSocketOptions.SO_KEEPALIVE,
+          StandardSocketOptions.SO_RCVBUF, StandardSocketOptions.SO_SNDBUF, StandardSocketOptions.SO_REUSEADDR,
+          StandardSocketOptions.SO_LINGER);
+      assertThatThrownBy(() -> c.setOption(StandardSocketOptions.SO_RCVBUF, null))
+          .isExactlyInstanceOf(IllegalArgumentException.class);
+      assertThatThrownBy(() -> c.setOption(StandardSocketOptions.IP_MULTICAST_TTL, 1))
+          .isExactlyInstanceOf(UnsupportedOperationException.class);
+      assertThatThrownBy(() -> c.getOption(null)).isExactlyInstanceOf(NullPointerException.class);
+    }
+  }
+
   @ParameterizedTest(name = "{0}")
   @EnumSource(Kind.class)
   void blockingConnect_toAPortNobodyListensOn_throwsConnectException_andCloses(Kind kind) throws Exception {

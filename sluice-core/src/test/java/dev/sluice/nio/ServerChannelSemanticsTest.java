@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sluice.nio.ProviderUnderTest.Kind;
 import java.net.BindException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.channels.AlreadyBoundException;
 import java.nio.channels.ClosedChannelException;
@@ -57,6 +58,20 @@ class ServerChannelSemanticsTest {
           .isExactlyInstanceOf(BindException.class).message().startsWith("Address already in use");
       assertThat(second.isOpen()).isTrue();
       assertThat(second.getLocalAddress()).isNull();
+    }
+  }
+
+  /** 198.18.77.77 is an address of neither this machine (the JDK's run) nor the stacks. */
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(Kind.class)
+  void bindingToAnAddressNotOfTheHost_throwsBindException_andLeavesItUnbound(Kind kind) throws Exception {
+    try (ProviderUnderTest p = ProviderUnderTest.open(kind);
+        ServerSocketChannel channel = p.serverProvider().openServerSocketChannel()) {
+      assertThatThrownBy(() -> channel.bind(new InetSocketAddress(InetAddress.ofLiteral("198.18.77.77"), 0)))
+          .isExactlyInstanceOf(BindException.class).message().startsWith("Cannot assign requested address");
+      assertThat(channel.getLocalAddress()).isNull();
+      channel.bind(p.serverAddress(0)); // still usable
+      assertThat(channel.getLocalAddress()).isNotNull();
     }
   }
 
