@@ -33,6 +33,10 @@ final class SluiceSelectionKey extends AbstractSelectionKey {
   private volatile int readyOps;
   @SuppressWarnings("unused") // accessed through QUEUED
   private volatile int queued;
+  /** The next key in its selector's queue (see {@code SluiceSelector.queue}); written before the push's CAS. */
+  SluiceSelectionKey nextQueued;
+  /** Among its selector's candidates; the selector's lock only. */
+  boolean candidate;
 
   SluiceSelectionKey(SelectableChannel channel, SluiceSelector selector) {
     this.channel = channel;

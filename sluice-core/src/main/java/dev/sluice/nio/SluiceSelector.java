@@ -1,6 +1,8 @@
 package dev.sluice.nio;
 
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.IllegalSelectorException;
 import java.nio.channels.SelectionKey;
@@ -12,7 +14,6 @@ import java.util.HashSet;
 import java.util.Iterator;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -45,11 +46,29 @@ final class SluiceSelector extends AbstractSelector {
   private final Set<SelectionKey> publicKeys = Collections.unmodifiableSet(keys);
   private final Set<SelectionKey> selectedKeys = new HashSet<>();
   private final Set<SelectionKey> publicSelectedKeys = new UngrowableSet(selectedKeys);
-  private final ConcurrentLinkedQueue<SluiceSelectionKey> queue = new ConcurrentLinkedQueue<>();
-  /** Keys that may be ready; selector lock only. */
-  private final Set<SluiceSelectionKey> candidates = new HashSet<>();
+  /**
+   * The queue of keys to look at: an intrusive lock-free stack through {@link
+   * SluiceSelectionKey#nextQueued}, so a notification allocates nothing. Notifiers push with a CAS;
+   * selection takes the whole stack at once with {@code getAndSet(null)}. A key is in it at most
+   * once (its {@code queued} flag).
+   */
+  @SuppressWarnings("unused") // accessed through QUEUE
+  private volatile SluiceSelectionKey queue;
+  /** Keys that may be ready, {@code [0, candidateCount)}, each flagged {@code candidate}; selector lock only. */
+  private SluiceSelectionKey[] candidates = new SluiceSelectionKey[16];
+  private int candidateCount;
   private volatile Thread selecting;
   private volatile boolean wakeupPending;
+
+  private static final VarHandle QUEUE;
+
+  static {
+    try {
+      QUEUE = MethodHandles.lookup().findVarHandle(SluiceSelector.class, "queue", SluiceSelectionKey.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
 
   SluiceSelector(SluiceSelectorProvider provider) {
     super(provider);
@@ -97,7 +116,11 @@ final class SluiceSelector extends AbstractSelector {
 
   /** A key to look at: its channel's readiness or its interest changed. Any thread. */
   void enqueue(SluiceSelectionKey key) {
-    queue.offer(key);
+    SluiceSelectionKey head;
+    do {
+      head = queue;
+      key.nextQueued = head; // published by the CAS
+    } while (!QUEUE.compareAndSet(this, head, key));
     Thread t = selecting;
     if (t != null) {
       LockSupport.unpark(t);
@@ -127,8 +150,9 @@ final class SluiceSelector extends AbstractSelector {
           k.cancel();
         }
         deregisterCancelledKeys();
-        queue.clear();
-        candidates.clear();
+        QUEUE.getAndSet(this, (SluiceSelectionKey) null);
+        java.util.Arrays.fill(candidates, 0, candidateCount, null);
+        candidateCount = 0;
       }
     }
   }
@@ -162,7 +186,7 @@ final class SluiceSelector extends AbstractSelector {
             }
             selecting = Thread.currentThread();
             try {
-              if (queue.isEmpty() && !wakeupPending) {
+              if (queue == null && !wakeupPending) {
                 LockSupport.parkNanos(this, left);
               }
             } finally {
@@ -184,23 +208,32 @@ final class SluiceSelector extends AbstractSelector {
    * of keys whose ready sets were updated, shifted left once, with bit 0 set if any key is ready.
    */
   private int collect() {
-    SluiceSelectionKey k;
-    while ((k = queue.poll()) != null) {
+    SluiceSelectionKey k = (SluiceSelectionKey) QUEUE.getAndSet(this, (SluiceSelectionKey) null);
+    while (k != null) {
+      SluiceSelectionKey next = k.nextQueued;
+      k.nextQueued = null; // before dequeued(): once it runs, a notifier may queue k again
       k.dequeued(); // before reading its readiness: a change after the read queues it again
-      if (k.isValid()) {
-        candidates.add(k);
+      if (k.isValid() && !k.candidate) {
+        k.candidate = true;
+        if (candidateCount == candidates.length) {
+          candidates = java.util.Arrays.copyOf(candidates, candidateCount * 2);
+        }
+        candidates[candidateCount++] = k;
       }
+      k = next;
     }
     int updated = 0;
     boolean anyReady = false;
-    for (Iterator<SluiceSelectionKey> it = candidates.iterator(); it.hasNext(); ) {
-      SluiceSelectionKey key = it.next();
+    int kept = 0;
+    for (int i = 0; i < candidateCount; i++) {
+      SluiceSelectionKey key = candidates[i];
       int interest = key.interestOpsUnchecked();
       int ready = key.isValid() && interest != 0 ? key.sluiceChannel().readyOps(interest) : 0;
       if (ready == 0) {
-        it.remove();
+        key.candidate = false; // until its next notification
         continue;
       }
+      candidates[kept++] = key;
       anyReady = true;
       if (!selectedKeys.contains(key)) {
         key.readyOps(ready);
@@ -211,6 +244,8 @@ final class SluiceSelector extends AbstractSelector {
         updated++;
       }
     }
+    java.util.Arrays.fill(candidates, kept, candidateCount, null);
+    candidateCount = kept;
     return updated << 1 | (anyReady ? 1 : 0);
   }
 
@@ -222,7 +257,7 @@ final class SluiceSelector extends AbstractSelector {
         SluiceSelectionKey key = (SluiceSelectionKey) k;
         keys.remove(key);
         selectedKeys.remove(key);
-        candidates.remove(key);
+        // a cancelled key left among the candidates is dropped by the next collect (not valid)
         key.sluiceChannel().keys().remove(key);
         deregister(key);
       }
