@@ -78,6 +78,10 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--http-connections", defaultValue = "64", hidden = true, description = "Connections of workload 8.")
   int httpConnections;
 
+  @Option(names = "--jvm-warmup-ms", defaultValue = "4000", hidden = true,
+      description = "Unmeasured time before the window of a run in a JVM of its own (workload 8), for its JIT.")
+  long jvmWarmupMs;
+
   @Option(names = "--workers", defaultValue = "1", hidden = true,
       description = "Sluice receive workers per host in workloads 1, 3, 4, 5, 6, 7, 8.")
   int workers;
@@ -104,7 +108,7 @@ public final class BenchCommand implements Callable<Integer> {
     BenchConfig config;
     try {
       config = new BenchConfig(reps, bytes, durationMs, warmupMs, rttSamples, transactionConnections, connectClients,
-          connections, workers, runTimeoutMs, nettyConnections, httpConnections);
+          connections, workers, runTimeoutMs, nettyConnections, httpConnections, jvmWarmupMs);
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }

@@ -16,14 +16,17 @@ package dev.sluice.cli.bench;
  * @param runTimeoutMs a run that takes longer than this fails the benchmark
  * @param nettyConnections connections of workload 7 (Netty echo)
  * @param httpConnections keep-alive client connections of workload 8 (the JDK's HttpServer)
+ * @param jvmWarmupMs unmeasured time before the window in a workload that starts a JVM of its own
+ *     for each run (8): that JVM's JIT has compiled nothing yet, which the bench's warm-up round,
+ *     run in another JVM, does not help
  */
 record BenchConfig(int reps, long bulkBytes, long durationMs, long warmupMs, int rttSamples,
     int transactionConnections, int connectClients, int idleConnections, int sluiceWorkers, long runTimeoutMs,
-    int nettyConnections, int httpConnections) {
+    int nettyConnections, int httpConnections, long jvmWarmupMs) {
   BenchConfig {
     if (reps < 1 || bulkBytes < 1 || durationMs < 1 || warmupMs < 0 || rttSamples < 1 || transactionConnections < 1
         || connectClients < 1 || idleConnections < 1 || sluiceWorkers < 1 || runTimeoutMs < 1
-        || nettyConnections < 1 || httpConnections < 1) {
+        || nettyConnections < 1 || httpConnections < 1 || jvmWarmupMs < 0) {
       throw new IllegalArgumentException("--reps, sizes, durations and counts must be positive");
     }
   }

@@ -17,7 +17,9 @@ import java.util.concurrent.TimeUnit;
  * HttpServerProbe}), started with Sluice's provider for the Sluice side and without it for the
  * kernel's, with the bench's flags and {@code sun.net.httpserver.nodelay} on for both (else the
  * server's responses meet Nagle and the clients' delayed ACKs on both sides alike). The JVM's start
- * is outside the measured window.
+ * is outside the measured window, and so is a warm-up of {@code --jvm-warmup-ms} (4 s) under the
+ * same load: a fresh JVM runs its first seconds interpreted, which costs Sluice, whose TCP is Java,
+ * far more than the kernel (0.32x after 0.3 s of warm-up, 0.65x after 4 s, in one measurement).
  */
 final class HttpServerWorkload implements Workload {
   private static final String PROVIDER = "-Djava.nio.channels.spi.SelectorProvider=dev.sluice.nio.SluiceSelectorProvider";
@@ -47,7 +49,8 @@ final class HttpServerWorkload implements Workload {
     List<String> command = javaCommand(side.name().equals("sluice"));
     command.addAll(List.of(side.name(), Integer.toString(variant.setup().mtu()),
         Integer.toString(variant.setup().workers()), Integer.toString(variant.parameter()),
-        Long.toString(config.warmupMs()), Long.toString(config.durationMs()), Long.toString(config.runTimeoutMs())));
+        Long.toString(config.jvmWarmupMs()), Long.toString(config.durationMs()),
+        Long.toString(config.runTimeoutMs())));
     Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.PIPE).start();
     // Read both pipes while it runs: a full pipe would stop the probe.
     var err = Thread.ofVirtual().start(() -> drain(p.getErrorStream()));

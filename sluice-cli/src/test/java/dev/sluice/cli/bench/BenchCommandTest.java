@@ -110,7 +110,7 @@ class BenchCommandTest {
   @Test
   void httpServer_tiny_selectedByName_runsTheJdkServerOnBothSides() {
     assertThat(run("bench", "--reps", "1", "--warmup-reps", "0", "--only", "http_server", "--json", "--duration-ms",
-        "300", "--warmup-ms", "100", "--http-connections", "4"))
+        "300", "--warmup-ms", "100", "--jvm-warmup-ms", "200", "--http-connections", "4"))
         .as(out + "" + err).isZero();
     Map<String, Entry> entries = lastLineJson();
     assertThat(entries.keySet()).containsExactly("http_server");
