@@ -127,7 +127,14 @@ public final class SimulatedLink {
     private final PacketPool pool;
     private final SimulatedInterface destination;
     private final TimedQueue inFlight = new TimedQueue();
-    private Impairments impairments;
+    /** Read without the lock by {@link #send}'s pass-through check; written under it. */
+    private volatile Impairments impairments;
+    /** {@code inFlight}'s size, for the same check: written under the lock. */
+    private volatile int held;
+    // The pass-through path's counts: it takes no lock, so they are adders.
+    private final java.util.concurrent.atomic.LongAdder passedThrough = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder passedDelivered = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder passedExhausted = new java.util.concurrent.atomic.LongAdder();
     private long serialisationFreeAt = Long.MIN_VALUE;
     private long nextOrder;
     private long sent;
@@ -149,7 +156,33 @@ public final class SimulatedLink {
       this.impairments = impairments;
     }
 
-    synchronized void send(byte[] buf, int off, int len, long nowNanos) {
+    /**
+     * Sends one packet. An unimpaired channel with nothing held back is a wire: the packet goes
+     * straight to the destination's receive queue on the sender's thread, without this channel's
+     * lock or its timed queue (which would only hand it on at once), so the senders of one
+     * direction (an application's thread, the workers' ACKs) do not contend. Order is kept: the
+     * pass-through is taken only while no packet is held in the timed queue, and one sender's
+     * packets reach the queue in the order it sent them.
+     */
+    void send(byte[] buf, int off, int len, long nowNanos) {
+      if (held == 0 && impairments.equals(Impairments.NONE)) {
+        passedThrough.increment();
+        PacketBuffer packet = pool.acquire();
+        if (packet == null) {
+          passedExhausted.increment();
+          return;
+        }
+        packet.set(buf, off, len);
+        packet.timeNanos = nowNanos;
+        if (destination.deliver(packet)) {
+          passedDelivered.increment();
+        }
+        return;
+      }
+      sendImpaired(buf, off, len, nowNanos);
+    }
+
+    private synchronized void sendImpaired(byte[] buf, int off, int len, long nowNanos) {
       sent++;
       Impairments imp = impairments;
       if (imp.loss() > 0 && random.nextDouble() < imp.loss()) {
@@ -187,6 +220,7 @@ public final class SimulatedLink {
         packet.timeNanos = departure + imp.delayNanos() + jitter + held;
         packet.order = nextOrder++;
         inFlight.add(packet);
+        held = inFlight.size();
       }
       deliverDue(nowNanos);
     }
@@ -195,6 +229,7 @@ public final class SimulatedLink {
       PacketBuffer next;
       while ((next = inFlight.peek()) != null && next.timeNanos <= nowNanos) {
         inFlight.poll();
+        held = inFlight.size();
         if (destination.deliver(next)) {
           delivered++; // ChannelStats: reached the receive queue, not dropped there as full
         }
@@ -211,7 +246,8 @@ public final class SimulatedLink {
     }
 
     synchronized ChannelStats stats() {
-      return new ChannelStats(sent, delivered, lost, duplicated, corrupted, reordered, bufferExhausted);
+      return new ChannelStats(sent + passedThrough.sum(), delivered + passedDelivered.sum(), lost, duplicated,
+          corrupted, reordered, bufferExhausted + passedExhausted.sum());
     }
   }
 }
