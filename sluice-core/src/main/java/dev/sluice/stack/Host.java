@@ -56,6 +56,8 @@ public final class Host {
   private final OwnershipMutation mutation;
   private final Clock clock;
   private final IsnGenerator isn;
+  /** Takes SYNs to addresses not ours (the gateway role); null: such segments are dropped. Set before start. */
+  private volatile TcpForwarder forwarder;
   private final ConnectionTable<Connection> table = new ConnectionTable<>(1024);
   private final Interfaces interfaces = new Interfaces();
   private final EphemeralPorts ports;
@@ -311,6 +313,54 @@ public final class Host {
     return interfaces.isLocal(a.ipv6(), a.high(), a.low());
   }
 
+  // ------------------------------------------------------------------ forwarding (the gateway role)
+
+  /**
+   * Makes this host take TCP connections to addresses that are not its own, through {@code
+   * forwarder} (see {@link TcpForwarder}): a segment to another address is then no longer dropped
+   * as not ours, but goes to its connection, or, if it is a SYN, to the forwarder, or is answered
+   * with a RST. Call before {@link #start}. Segments from the loopback device are never forwarded.
+   */
+  public void forwardTcp(TcpForwarder forwarder) {
+    this.forwarder = java.util.Objects.requireNonNull(forwarder, "forwarder");
+  }
+
+  TcpForwarder forwarder() {
+    return forwarder;
+  }
+
+  /** {@code syn} was decided: its retransmissions are no longer dropped as pending. */
+  void forwardDecided(ForwardedSyn syn) {
+    demux.forwardDecided(syn);
+  }
+
+  /** See {@link ForwardedSyn#accept}. */
+  Connection acceptForwarded(TcpEndpoints endpoints, byte[] packet, TcpConfig tcp) throws SocketException {
+    long now = clock.nanos();
+    OwnerContext ctx = borrowContext();
+    try {
+      Connection c = demux.acceptForwarded(endpoints, packet, tcp, ctx, now);
+      if (c == null) {
+        throw new SocketException("Too many connections, or this one exists already: " + format(endpoints));
+      }
+      c.drain(ctx, now); // the engine took the SYN: our SYN-ACK goes out
+      return c;
+    } finally {
+      returnContext(ctx);
+    }
+  }
+
+  /** See {@link ForwardedSyn#refuse}. */
+  void refuseForwarded(TcpEndpoints endpoints, byte[] packet) {
+    long now = clock.nanos();
+    OwnerContext ctx = borrowContext();
+    try {
+      demux.refuseForwarded(endpoints, packet, ctx, now);
+    } finally {
+      returnContext(ctx);
+    }
+  }
+
   /** Its interfaces, addresses and routes. */
   Interfaces interfaces() {
     return interfaces;
@@ -377,7 +427,8 @@ public final class Host {
     long dstLow = v6 ? decoder.ipv6().destinationLow() : Integer.toUnsignedLong(decoder.ipv4().destination());
     long srcHigh = v6 ? decoder.ipv6().sourceHigh() : 0;
     long srcLow = v6 ? decoder.ipv6().sourceLow() : Integer.toUnsignedLong(decoder.ipv4().source());
-    if (!interfaces.isLocal(v6, dstHigh, dstLow)) {
+    boolean local = interfaces.isLocal(v6, dstHigh, dstLow);
+    if (!local && (forwarder == null || fromLoopback)) {
       drops.increment(DropReason.NOT_FOR_US);
       packet.release();
       return null;
@@ -390,7 +441,8 @@ public final class Host {
       packet.release();
       return null;
     }
-    return demux.receive(packet, decoder.tcp(), v6, dstHigh, dstLow, srcHigh, srcLow, ctx, now);
+    return local ? demux.receive(packet, decoder.tcp(), v6, dstHigh, dstLow, srcHigh, srcLow, ctx, now)
+        : demux.receiveForwarded(packet, decoder, v6, dstHigh, dstLow, srcHigh, srcLow, ctx, now);
   }
 
   /**

@@ -76,6 +76,23 @@ final class PassiveOpen {
   }
 
   /**
+   * A SYN that the forwarder accepted (see {@link ForwardedSyn}): the half-open connection, which
+   * the caller owns and must drain, or null at the host's connection limit or if it exists
+   * already. It has no listener: the forwarder holds it from the start.
+   */
+  Connection forwarded(TcpEndpoints endpoints, TcpSegment syn, dev.sluice.tcp.TcpConfig tcp, OwnerContext ctx,
+      long now) {
+    if (table.size() >= maxConnections) {
+      totals.drop(DropReason.HOST_CONNECTION_LIMIT);
+      return null;
+    }
+    TcpEngine engine = TcpEngine.accept(tcp, endpoints, syn, endpoints.isn(isn, now), now);
+    Connection c = host.newConnection(engine, null, ctx.worker);
+    c.tryAcquire();
+    return table.putIfAbsent(endpoints, c) == null ? c : null;
+  }
+
+  /**
    * Answers a SYN for a listener at its cap with a SYN-ACK whose ISS is a cookie, and keeps
    * nothing; {@link dev.sluice.tcp.CookieSynAck} says what it offers.
    */

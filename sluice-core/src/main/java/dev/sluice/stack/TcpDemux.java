@@ -31,6 +31,13 @@ final class TcpDemux {
   private final TcpTotals totals;
   private final PassiveOpen passiveOpen;
   private final Map<Integer, Listener> listeners = new ConcurrentHashMap<>();
+  /**
+   * SYNs to addresses not ours, held while the forwarder decides, by their connection's endpoints.
+   * Bounded ({@link #MAX_PENDING_FORWARDS}): a SYN flood to made-up destinations costs at most that
+   * many copies of a SYN (hostile input 10, for the gateway).
+   */
+  private final Map<TcpEndpoints, ForwardedSyn> pendingForwards = new ConcurrentHashMap<>();
+  static final int MAX_PENDING_FORWARDS = 4096;
 
   TcpDemux(Host host, ConnectionTable<Connection> table, TcpTotals totals, PassiveOpen passiveOpen) {
     this.host = host;
@@ -80,6 +87,78 @@ final class TcpDemux {
     listeners.remove(listener.port(), listener);
   }
 
+  /**
+   * A worker's segment to an address that is not ours, with a forwarder installed (see {@link
+   * TcpForwarder}): to its connection if there is one; a SYN is held and offered to the forwarder;
+   * anything else is answered with a RST, as a segment without a connection is.
+   */
+  Connection receiveForwarded(PacketBuffer packet, dev.sluice.wire.PacketDecoder decoder, boolean v6, long dstHigh,
+      long dstLow, long srcHigh, long srcLow, OwnerContext ctx, long now) {
+    TcpSegment seg = decoder.tcp();
+    Connection c = table.get(v6, dstHigh, dstLow, seg.destinationPort(), srcHigh, srcLow, seg.sourcePort());
+    if (c != null) {
+      Connection.Delivery outcome = c.deliver(packet, seg, now);
+      if (outcome == Connection.Delivery.OWNED_DIRECT) {
+        packet.release();
+      }
+      return outcome.owned() ? c : null;
+    }
+    TcpEndpoints endpoints = new TcpEndpoints(v6, dstHigh, dstLow, seg.destinationPort(), srcHigh, srcLow, seg.sourcePort());
+    int control = seg.flags() & (TcpFlags.SYN | TcpFlags.ACK | TcpFlags.RST);
+    if (control != TcpFlags.SYN) {
+      // No listener can take it (they are for our own addresses): answered as a closed port would.
+      resetWithoutConnection(packet, seg, endpoints, ctx, now);
+      return null;
+    }
+    if (pendingForwards.containsKey(endpoints)) {
+      totals.drop(DropReason.TCP_FORWARD_PENDING);
+      packet.release();
+      return null;
+    }
+    if (pendingForwards.size() >= MAX_PENDING_FORWARDS) {
+      totals.drop(DropReason.TCP_FORWARD_LIMIT);
+      packet.release();
+      return null;
+    }
+    ForwardedSyn syn = new ForwardedSyn(host, endpoints, java.util.Arrays.copyOf(packet.data(), packet.length()));
+    packet.release();
+    if (pendingForwards.putIfAbsent(endpoints, syn) != null) {
+      totals.drop(DropReason.TCP_FORWARD_PENDING); // a copy of it, on another worker (spray mode)
+      return null;
+    }
+    try {
+      host.forwarder().onSyn(syn);
+    } catch (RuntimeException e) {
+      syn.forget(); // a broken forwarder must not strand the SYN, nor the worker
+    }
+    return null;
+  }
+
+  void forwardDecided(ForwardedSyn syn) {
+    pendingForwards.remove(syn.endpoints(), syn);
+  }
+
+  /** A held SYN accepted: the half-open connection, owned by the caller, or null if none was made. */
+  Connection acceptForwarded(TcpEndpoints endpoints, byte[] packet, TcpConfig tcp, OwnerContext ctx, long now) {
+    if (ctx.decoder.decodeIp(packet, 0, packet.length) != null) {
+      return null; // cannot happen: the worker validated it before holding it
+    }
+    return passiveOpen.forwarded(endpoints, ctx.decoder.tcp(), tcp, ctx, now);
+  }
+
+  /** A held SYN refused: answered with a RST (RFC 9293 §3.10.7.1), as a closed port answers. */
+  void refuseForwarded(TcpEndpoints endpoints, byte[] packet, OwnerContext ctx, long now) {
+    if (ctx.decoder.decodeIp(packet, 0, packet.length) != null) {
+      return;
+    }
+    int length = ctx.reset.write(ctx.decoder.tcp(), endpoints, ctx.tx, endpoints.ipHeaderLength());
+    if (length > 0) {
+      totals.increment(TcpCounter.RESETS_SENT);
+      totals.increment(TcpCounter.SEGMENTS_OUT);
+      host.transmitTcp(endpoints, host.deviceFor(endpoints), ctx, length, now);
+    }
+  }
+
   /** The stack is closing: every listener stops accepting, and blocked accepts fail. */
   void closeListeners() {
     for (Listener l : listeners.values()) {
@@ -127,7 +206,13 @@ final class TcpDemux {
       packet.release();
       return null;
     }
-    // RFC 9293 §3.10.7.1: no connection, and no listener that takes it: answer with a RST.
+    resetWithoutConnection(packet, seg, endpoints, ctx, now);
+    return null;
+  }
+
+  /** RFC 9293 §3.10.7.1: no connection, and no listener that takes it: answer with a RST. */
+  private void resetWithoutConnection(PacketBuffer packet, TcpSegment seg, TcpEndpoints endpoints, OwnerContext ctx,
+      long now) {
     totals.drop(DropReason.TCP_NO_CONNECTION);
     int ipHeader = endpoints.ipHeaderLength();
     int length = ctx.reset.write(seg, endpoints, ctx.tx, ipHeader);
@@ -137,6 +222,5 @@ final class TcpDemux {
       totals.increment(TcpCounter.SEGMENTS_OUT);
       host.transmitTcp(endpoints, host.deviceFor(endpoints), ctx, length, now);
     }
-    return null;
   }
 }
