@@ -9,8 +9,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * A guest's SYN to an address that is not the host's, held until the {@link TcpForwarder} decides
  * (issue 15): {@link #accept} makes the connection as a listener would (SYN-RECEIVED, our SYN-ACK
  * goes out), {@link #refuse} answers the SYN with a RST (the destination refused, RFC 9293
- * §3.10.7.1), {@link #forget} drops it (the guest's next retransmission asks again). Exactly one of
- * them takes effect; the others then do nothing.
+ * §3.10.7.1), {@link #unreachable} with an ICMP destination unreachable, {@link #forget} drops it
+ * (the guest's next retransmission asks again). Exactly one of them takes effect; the others then
+ * do nothing.
  *
  * <p>It keeps a copy of the SYN's IP packet, which the decision replays: the options (MSS, window
  * scale, SACK, timestamps) are the guest's own, whenever the decision comes. Thread-safe.
@@ -51,6 +52,18 @@ public final class ForwardedSyn {
     if (decided.compareAndSet(false, true)) {
       host.forwardDecided(this);
       host.refuseForwarded(endpoints, packet);
+    }
+  }
+
+  /**
+   * Answers the SYN with an ICMP destination unreachable (host unreachable, or ICMPv6 address
+   * unreachable) from the host's address toward the guest, as a router answers for a destination
+   * it cannot reach: the guest's connect fails with "No route to host" at once.
+   */
+  public void unreachable() {
+    if (decided.compareAndSet(false, true)) {
+      host.forwardDecided(this);
+      host.unreachableForwarded(packet);
     }
   }
 

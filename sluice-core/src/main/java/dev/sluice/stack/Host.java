@@ -350,6 +350,17 @@ public final class Host {
     }
   }
 
+  /** See {@link ForwardedSyn#unreachable}. */
+  void unreachableForwarded(byte[] packet) {
+    long now = clock.nanos();
+    OwnerContext ctx = borrowContext();
+    try {
+      icmp.unreachable(packet, ctx, now);
+    } finally {
+      returnContext(ctx);
+    }
+  }
+
   /** See {@link ForwardedSyn#refuse}. */
   void refuseForwarded(TcpEndpoints endpoints, byte[] packet) {
     long now = clock.nanos();

@@ -170,6 +170,35 @@ final class Icmp {
     return p.rttNanos;
   }
 
+  /**
+   * Tells the sender of {@code packet} (an IP packet we could not deliver onward: a forwarded SYN
+   * whose destination did not answer) that its destination is unreachable, as a router does: ICMP
+   * host unreachable (RFC 792) or ICMPv6 address unreachable (RFC 4443 §3.1), from our address
+   * toward it, quoting as much of the packet as keeps the error within 576 bytes (RFC 1812
+   * §4.3.2.3) or 1280 (RFC 4443 §2.4 (c)).
+   */
+  void unreachable(byte[] packet, OwnerContext ctx, long now) {
+    PacketDecoder d = ctx.decoder;
+    if (d.decodeIp(packet, 0, packet.length) != null) {
+      return;
+    }
+    boolean v6 = d.ipVersion() == 6;
+    long dstHigh = v6 ? d.ipv6().sourceHigh() : 0;
+    long dstLow = v6 ? d.ipv6().sourceLow() : Integer.toUnsignedLong(d.ipv4().source());
+    IpAddress from = host.interfaces().sourceFor(v6 ? IpAddress.ipv6(dstHigh, dstLow) : IpAddress.ipv4((int) dstLow));
+    if (from == null) {
+      host.dropped(DropReason.NOT_FOR_US);
+      return;
+    }
+    int ipHeader = v6 ? 40 : 20;
+    int quoted = Math.min(packet.length, (v6 ? 1280 : 576) - ipHeader - IcmpMessage.HEADER_LENGTH);
+    // The 4 bytes after the type, code and checksum are unused for these two (RFC 792, RFC 4443 §3.1).
+    System.arraycopy(packet, 0, ctx.tx, ipHeader + IcmpMessage.HEADER_LENGTH, quoted);
+    ctx.icmp.type(v6 ? IcmpType.V6_DESTINATION_UNREACHABLE : IcmpType.V4_DESTINATION_UNREACHABLE)
+        .code(v6 ? IcmpType.V6_CODE_ADDRESS_UNREACHABLE : IcmpType.V4_CODE_HOST_UNREACHABLE).restOfHeader(0);
+    send(v6, from.high(), from.low(), dstHigh, dstLow, IcmpMessage.HEADER_LENGTH + quoted, ctx, now);
+  }
+
   /** Writes the ICMP header (its body already in place) and the IP header, and transmits. */
   private void send(boolean v6, long srcHigh, long srcLow, long dstHigh, long dstLow, int icmpLength,
       OwnerContext ctx, long now) {

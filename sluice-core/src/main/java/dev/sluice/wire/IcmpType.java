@@ -9,6 +9,8 @@ public final class IcmpType {
   public static final int V4_TIME_EXCEEDED = 11;
   /** Destination-unreachable code for "fragmentation needed and DF set" (RFC 1191 §4). */
   public static final int V4_CODE_FRAGMENTATION_NEEDED = 4;
+  /** RFC 792: destination unreachable, code 1: host unreachable. */
+  public static final int V4_CODE_HOST_UNREACHABLE = 1;
   public static final int V4_CODE_PORT_UNREACHABLE = 3;
   public static final int V4_CODE_PROTOCOL_UNREACHABLE = 2;
 
@@ -24,6 +26,8 @@ public final class IcmpType {
   public static final int V6_NEIGHBOR_SOLICITATION = 135;
   public static final int V6_NEIGHBOR_ADVERTISEMENT = 136;
   public static final int V6_CODE_PORT_UNREACHABLE = 4;
+  /** RFC 4443 §3.1: destination unreachable, code 3: address unreachable. */
+  public static final int V6_CODE_ADDRESS_UNREACHABLE = 3;
 
   private IcmpType() {}
 

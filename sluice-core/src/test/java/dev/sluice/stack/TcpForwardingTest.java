@@ -87,6 +87,25 @@ class TcpForwardingTest {
         .hasMessageContaining("decided already");
   }
 
+  /**
+   * The ICMP error reaches the guest, well formed and quoting its SYN: the guest's stack matches it
+   * to its connection (else it would count {@code ICMP_NO_SOCKET}). A Linux guest fails its connect
+   * on it at once ({@code tcp_v4_err} in SYN-SENT); a Sluice guest, as here, takes a host
+   * unreachable as the soft error RFC 1122 §4.2.3.9 asks for and keeps retrying.
+   */
+  @Test
+  void unreachable_answersWithAnIcmpHostUnreachable_quotingTheGuestsSyn() throws IOException {
+    TwoHosts net = gateway();
+    Connection guest = net.client.connect(OUTSIDE);
+    net.settleUntil(net.clock[0] + 100 * MS);
+    offered.get(0).unreachable();
+    net.settleUntil(net.clock[0] + 100 * MS);
+    assertThat(net.client.hostDrops()).containsEntry(DropReason.ICMP_SOFT_ERROR, 1L)
+        .doesNotContainKey(DropReason.ICMP_NO_SOCKET);
+    assertThat(guest.isConnected()).isFalse();
+    assertThat(net.server.connectionCount()).isZero();
+  }
+
   @Test
   void whilePending_retransmittedSynsAreDropped_andAfterForget_theNextOneIsOfferedAgain() throws IOException {
     TwoHosts net = gateway();
