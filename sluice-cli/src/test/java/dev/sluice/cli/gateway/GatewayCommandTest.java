@@ -1,0 +1,51 @@
+package dev.sluice.cli.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.cli.MainAccess;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.api.Test;
+
+/** {@code sluice gateway}'s options: help, and one clear line for a bad one (no root needed). */
+class GatewayCommandTest {
+  private final StringWriter out = new StringWriter();
+  private final StringWriter err = new StringWriter();
+
+  private int run(String... args) {
+    var cli = MainAccess.commandLine();
+    cli.setOut(new PrintWriter(out));
+    cli.setErr(new PrintWriter(err));
+    return cli.execute(args);
+  }
+
+  @Test
+  void help_explainsEveryOption() {
+    assertThat(run("gateway", "--help")).isZero();
+    assertThat(out.toString()).contains("--netns", "--cidr", "--tun", "--mtu", "--duration", "--max-flows",
+        "--connect-timeout", "198.18.0.0/24");
+  }
+
+  @Test
+  void aBadCidr_isOneClearLine_notAStackTrace() {
+    assertThat(run("gateway", "--netns", "nowhere", "--cidr", "10.0.0.0/31")).isEqualTo(2);
+    assertThat(err.toString()).contains("--cidr's prefix must be in [1, 30]").doesNotContain("\tat ");
+    assertThat(err.toString().lines().findFirst()).hasValueSatisfying(l -> assertThat(l).contains("--cidr"));
+  }
+
+  @Test
+  void missingNetns_andNegativeDuration_areRejected() {
+    assertThat(run("gateway")).isEqualTo(2);
+    assertThat(err.toString()).contains("--netns").doesNotContain("\tat ");
+    err.getBuffer().setLength(0);
+    assertThat(run("gateway", "--netns", "x", "--duration", "-1")).isEqualTo(2);
+    assertThat(err.toString()).contains("--duration must not be negative").doesNotContain("\tat ");
+  }
+
+  @Test
+  void addresses_guestTakesTheFirstHostAddress_sluiceTheNext() {
+    GatewayAddresses a = GatewayAddresses.parse("198.18.200.77/24");
+    assertThat(a.guestWithPrefix()).isEqualTo("198.18.200.1/24");
+    assertThat(a.hostWithPrefix()).isEqualTo("198.18.200.2/24");
+  }
+}
