@@ -113,7 +113,6 @@ final class Gateway implements AutoCloseable {
             // reset already
           }
         }
-        resetQuietly(outside);
         return;
       }
       TcpConnection guest = HostSockets.wrap(connection);
@@ -128,7 +127,7 @@ final class Gateway implements AutoCloseable {
     } finally {
       if (!relaying) {
         flows.decrementAndGet();
-        closeQuietly(outside);
+        resetQuietly(outside); // connected but not relayed (the gateway is closing): a RST, not a FIN
       }
     }
   }

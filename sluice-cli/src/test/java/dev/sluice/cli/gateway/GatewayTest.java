@@ -18,7 +18,10 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,6 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  * in both namespaces. Needs root; skips with a message otherwise.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class GatewayTest {
   private static final String OUTSIDE_ADDRESS = "198.18.201.2";
   private static final String ROOT_ADDRESS = "198.18.201.1";
@@ -229,6 +233,62 @@ class GatewayTest {
             .isInstanceOf(java.net.SocketException.class).hasMessageContaining("Connection reset");
       } finally {
         client.waitFor(30, TimeUnit.SECONDS);
+        client.destroyForcibly();
+      }
+    }
+  }
+
+  @Test
+  @Order(1)
+  void anUnreachableDestination_isForgotten_theGuestIsNeitherAnsweredNorRefused() throws Exception {
+    // Nobody has 198.18.201.99 on the veth: the gateway's connect fails (no ARP answer, or its
+    // timeout), the SYN is forgotten, and the guest's connect times out rather than being refused.
+    long forgottenBefore = gateway.forgotten.sum();
+    String out = guest("python3", "-c", String.join("\n",
+        "import socket",
+        "try:",
+        "    socket.create_connection(('198.18.201.99', 80), timeout=8); print('connected')",
+        "except OSError as e:",
+        "    print(type(e).__name__)"));
+    assertThat(out.strip()).isIn("TimeoutError", "timeout");
+    assertThat(gateway.forgotten.sum()).isGreaterThan(forgottenBefore);
+  }
+
+  @Test
+  @Order(Integer.MAX_VALUE)
+  void closingTheGateway_resetsEveryFlowBothWays_afterTheFinishedFlowsWereClosed() throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (gateway.flows() != 0 && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertThat(gateway.flows()).as("flows left after the other tests: " + gateway.counters()).isZero();
+    long acceptedBefore = gateway.accepted.sum();
+    try (var server = new java.net.ServerSocket()) {
+      server.bind(new InetSocketAddress(ROOT_ADDRESS, 0));
+      server.setSoTimeout(20_000);
+      Process client = new ProcessBuilder("ip", "netns", "exec", guestNs, "timeout", "30", "python3", "-c",
+          String.join("\n",
+              "import socket",
+              "c = socket.create_connection(('" + ROOT_ADDRESS + "', " + server.getLocalPort() + "), timeout=20)",
+              "try:",
+              "    print(c.recv(100))",
+              "except OSError as e:",
+              "    print(type(e).__name__)"))
+          .redirectErrorStream(true).start();
+      try (Socket accepted = server.accept()) {
+        accepted.setSoTimeout(20_000);
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (gateway.accepted.sum() == acceptedBefore && System.nanoTime() < until) { // relaying
+          Thread.sleep(20);
+        }
+        gateway.close();
+        gateway = null;
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> accepted.getInputStream().read())
+            .isInstanceOf(java.net.SocketException.class).hasMessageContaining("Connection reset");
+        assertThat(client.waitFor(20, TimeUnit.SECONDS)).isTrue();
+        assertThat(new String(client.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip())
+            .isEqualTo("ConnectionResetError");
+      } finally {
         client.destroyForcibly();
       }
     }
