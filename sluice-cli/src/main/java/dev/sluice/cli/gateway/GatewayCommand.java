@@ -86,7 +86,19 @@ public final class GatewayCommand implements Callable<Integer> {
     if (tun.isEmpty() || tun.length() > 15 || tun.contains("/") || tun.isBlank()) {
       throw new ParameterException(spec.commandLine(), "--tun must be a device name of 1 to 15 characters: " + tun);
     }
+    java.nio.file.Path ns = netns.contains("/") ? java.nio.file.Path.of(netns) : java.nio.file.Path.of("/var/run/netns", netns);
+    if (!java.nio.file.Files.exists(ns)) {
+      throw new ParameterException(spec.commandLine(), "--netns: no such network namespace: " + ns
+          + " (create it first, e.g. ip netns add " + ns.getFileName() + ")");
+    }
     PrintWriter out = spec.commandLine().getOut();
+    GuestNetwork guestNetwork;
+    try {
+      guestNetwork = GuestNetwork.open(netns, tun, mtu, addresses);
+    } catch (java.io.IOException e) { // no privilege, a device of that name in use, ip(8) refused
+      spec.commandLine().getErr().println("sluice gateway: " + e.getMessage());
+      return 1;
+    }
     CountDownLatch stop = new CountDownLatch(1);
     CountDownLatch stopped = new CountDownLatch(1);
     Thread hook = new Thread(() -> { // on SIGINT/SIGTERM: let the flows be reset and the device closed first
@@ -98,7 +110,7 @@ public final class GatewayCommand implements Callable<Integer> {
       }
     });
     Runtime.getRuntime().addShutdownHook(hook);
-    try (GuestNetwork guest = GuestNetwork.open(netns, tun, mtu, addresses);
+    try (GuestNetwork guest = guestNetwork;
         Gateway gateway = new Gateway(guest.device(), addresses.hostWithPrefix(), maxFlows,
             Duration.ofSeconds(connectTimeoutSeconds))) {
       out.println("sluice gateway: guest " + addresses.guestWithPrefix() + " in " + netns + " on " + tun

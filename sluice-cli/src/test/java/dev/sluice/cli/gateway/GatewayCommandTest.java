@@ -43,6 +43,12 @@ class GatewayCommandTest {
   }
 
   @Test
+  void aNamespaceThatDoesNotExist_isOneClearLine() {
+    assertThat(run("gateway", "--netns", "sluice-no-such-namespace-" + System.nanoTime())).isEqualTo(2);
+    assertThat(err.toString()).contains("--netns: no such network namespace").doesNotContain("\tat ");
+  }
+
+  @Test
   void addresses_guestTakesTheFirstHostAddress_sluiceTheNext() {
     GatewayAddresses a = GatewayAddresses.parse("198.18.200.77/24");
     assertThat(a.guestWithPrefix()).isEqualTo("198.18.200.1/24");
