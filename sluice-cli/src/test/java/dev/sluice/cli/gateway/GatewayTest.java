@@ -42,6 +42,7 @@ class GatewayTest {
   private static final int HALF_CLOSE_PORT = 9000;
   private static final int RESET_PORT = 9001;
   private static final int CLOSED_PORT = 9002;
+  private static final int MAX_FLOWS = 16;
 
   private static String guestNs;
   private static String outsideNs;
@@ -75,7 +76,7 @@ class GatewayTest {
     run(30, "ip", "-n", outsideNs, "link", "set", vethOutside, "up");
 
     network = GuestNetwork.open(guestNs, "tun0", 1500, GUEST);
-    gateway = new Gateway(network.device(), GUEST.hostWithPrefix(), 64, Duration.ofSeconds(5));
+    gateway = new Gateway(network.device(), GUEST.hostWithPrefix(), MAX_FLOWS, Duration.ofSeconds(5));
 
     // The outside's servers: HTTP over a directory, a half-close server, one that resets.
     Path www = Files.createDirectories(temp.resolve("www"));
@@ -252,6 +253,57 @@ class GatewayTest {
         "    print(type(e).__name__)"));
     assertThat(out.strip()).isIn("TimeoutError", "timeout");
     assertThat(gateway.forgotten.sum()).isGreaterThan(forgottenBefore);
+  }
+
+  @Test
+  @Order(2)
+  void beyondMaxFlows_aNewFlowIsRefused_andOnceTheyCloseFlowsAreTakenAgain() throws Exception {
+    try (var server = new java.net.ServerSocket()) {
+      server.bind(new InetSocketAddress(ROOT_ADDRESS, 0), 64);
+      int port = server.getLocalPort();
+      List<Socket> held = new java.util.concurrent.CopyOnWriteArrayList<>();
+      Thread acceptor = Thread.ofVirtual().start(() -> {
+        try {
+          while (true) {
+            Socket accepted = server.accept();
+            held.add(accepted);
+            Thread.ofVirtual().start(() -> { // holds the flow open until the client's FIN, then closes
+              try (accepted) {
+                accepted.getInputStream().readAllBytes();
+              } catch (IOException e) {
+                // reset
+              }
+            });
+          }
+        } catch (IOException e) {
+          // the server closed
+        }
+      });
+      String out = guest("python3", "-c", String.join("\n",
+          "import socket",
+          "held = [socket.create_connection(('" + ROOT_ADDRESS + "', " + port + "), timeout=10) for _ in range("
+              + MAX_FLOWS + ")]",
+          "try:",
+          "    socket.create_connection(('" + ROOT_ADDRESS + "', " + port + "), timeout=10); print('connected')",
+          "except OSError as e:",
+          "    print(type(e).__name__)",
+          "for c in held: c.close()"));
+      assertThat(out.strip()).isEqualTo("ConnectionRefusedError");
+      assertThat(gateway.overLimit.sum()).isPositive();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (gateway.flows() != 0 && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      assertThat(gateway.flows()).as(gateway.counters()).isZero();
+      String again = guest("python3", "-c", "import socket; socket.create_connection(('" + ROOT_ADDRESS + "', "
+          + port + "), timeout=10).close(); print('ok')");
+      assertThat(again.strip()).isEqualTo("ok");
+      server.close();
+      acceptor.join(5_000);
+      for (Socket s : held) {
+        s.close();
+      }
+    }
   }
 
   @Test
