@@ -49,6 +49,28 @@ class GatewayCommandTest {
   }
 
   @Test
+  void withDuration_itRunsThenStops_andTheDeviceIsGone() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name"))
+        && java.nio.file.Files.exists(java.nio.file.Path.of("/dev/net/tun")), "needs root and /dev/net/tun");
+    String ns = "sluice-gwc-" + Integer.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextInt());
+    assertThat(new ProcessBuilder("ip", "netns", "add", ns).start().waitFor()).isZero();
+    try {
+      long start = System.nanoTime();
+      assertThat(run("gateway", "--netns", ns, "--cidr", "198.18.202.0/24", "--tun", "gw0", "--duration", "2"))
+          .as(err.toString()).isZero();
+      assertThat(System.nanoTime() - start).isGreaterThan(1_900_000_000L);
+      assertThat(out.toString()).contains("guest 198.18.202.1/24 in " + ns + " on gw0, Sluice 198.18.202.2",
+          "stopping; flows 0");
+      Process links = new ProcessBuilder("ip", "-n", ns, "link").redirectErrorStream(true).start();
+      String output = new String(links.getInputStream().readAllBytes());
+      links.waitFor();
+      assertThat(output).doesNotContain("gw0");
+    } finally {
+      new ProcessBuilder("ip", "netns", "del", ns).start().waitFor();
+    }
+  }
+
+  @Test
   void addresses_guestTakesTheFirstHostAddress_sluiceTheNext() {
     GatewayAddresses a = GatewayAddresses.parse("198.18.200.77/24");
     assertThat(a.guestWithPrefix()).isEqualTo("198.18.200.1/24");
