@@ -12,4 +12,5 @@ module dev.sluice.cli {
 
   opens dev.sluice.cli to info.picocli;
   opens dev.sluice.cli.bench to info.picocli;
+  opens dev.sluice.cli.gateway to info.picocli;
 }

@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
       DemoCommand.class,
       TortureCommand.class,
       ServeCommand.class,
+      dev.sluice.cli.gateway.GatewayCommand.class,
       DrillCommand.class,
       dev.sluice.cli.bench.BenchCommand.class,
       DoctorCommand.class,

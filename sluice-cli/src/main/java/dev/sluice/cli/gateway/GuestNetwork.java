@@ -1,0 +1,64 @@
+package dev.sluice.cli.gateway;
+
+import dev.sluice.link.TunDevice;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The guest's side of the gateway: a TUN device created inside the guest's network namespace, its
+ * kernel side given the guest's address and a default route through the device (with ip(8)).
+ * Closing it closes the device, which takes the address and the route with it.
+ */
+final class GuestNetwork implements AutoCloseable {
+  private final TunDevice device;
+
+  private GuestNetwork(TunDevice device) {
+    this.device = device;
+  }
+
+  /**
+   * Opens {@code tun} in namespace {@code netns} (a name under /var/run/netns, or a path) and
+   * configures the guest's side; on failure nothing is left open.
+   */
+  static GuestNetwork open(String netns, String tun, int mtu, GatewayAddresses addresses)
+      throws IOException, InterruptedException {
+    Path ns = netns.contains("/") ? Path.of(netns) : Path.of("/var/run/netns", netns);
+    TunDevice device = TunDevice.open(ns, tun, 1, mtu);
+    try {
+      ip(ns, "addr", "add", addresses.guestWithPrefix(), "dev", tun);
+      ip(ns, "link", "set", "dev", tun, "mtu", Integer.toString(mtu), "up");
+      ip(ns, "route", "replace", "default", "via", addresses.host(), "dev", tun);
+    } catch (IOException | InterruptedException | RuntimeException e) {
+      device.close();
+      throw e;
+    }
+    return new GuestNetwork(device);
+  }
+
+  TunDevice device() {
+    return device;
+  }
+
+  @Override
+  public void close() {
+    device.close();
+  }
+
+  /** Runs ip(8) inside the namespace. */
+  private static void ip(Path ns, String... args) throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>(List.of("ip", "-n", ns.getFileName().toString()));
+    if (ns.getParent() != null && !ns.getParent().equals(Path.of("/var/run/netns"))
+        && !ns.getParent().equals(Path.of("/run/netns"))) {
+      // ip -n takes only names; a namespace given by path is entered with nsenter
+      command = new ArrayList<>(List.of("nsenter", "--net=" + ns, "ip"));
+    }
+    command.addAll(List.of(args));
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String output = new String(p.getInputStream().readAllBytes());
+    if (p.waitFor() != 0) {
+      throw new IOException(String.join(" ", command) + " failed: " + output.strip());
+    }
+  }
+}

@@ -1,0 +1,162 @@
+package dev.sluice.cli.gateway;
+
+import dev.sluice.api.TcpConnection;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One relayed flow (issue 15): the guest's connection on Sluice and a kernel socket to where the
+ * guest connected, joined by two copy loops, each on a virtual thread of its own with a bounded
+ * buffer, so backpressure is just blocking: a slow outside stops the guest-to-outside loop, which
+ * stops reading Sluice, whose window closes; a slow guest stops the other loop, which stops reading
+ * the kernel socket.
+ *
+ * <p>Half-close is carried each way: the guest's FIN (end-of-stream after its last byte) becomes
+ * {@link Socket#shutdownOutput()}, the outside's end-of-stream becomes our FIN to the guest
+ * ({@link TcpConnection#shutdownOutput()}); the flow ends, and both sides close, once both
+ * directions have ended. A reset either way resets the other side: an error on either loop (the
+ * guest's RST, the outside's RST, or the gateway stopping) aborts the guest's connection (RST) and
+ * closes the kernel socket with {@code SO_LINGER} 0 (RST).
+ */
+final class TcpRelay {
+  static final int BUFFER_BYTES = 64 * 1024;
+
+  /** How the flow ended, for the counters. */
+  enum Ending { CLOSED, GUEST_RESET, OUTSIDE_RESET, STOPPED }
+
+  interface Listener {
+    void ended(TcpRelay relay, Ending ending);
+  }
+
+  private final TcpConnection guest;
+  private final Socket outside;
+  private final Listener listener;
+  private final AtomicInteger directionsLeft = new AtomicInteger(2);
+  private final AtomicBoolean ended = new AtomicBoolean();
+
+  TcpRelay(TcpConnection guest, Socket outside, Listener listener) {
+    this.guest = guest;
+    this.outside = outside;
+    this.listener = listener;
+  }
+
+  /** Starts both copy loops. */
+  void start() {
+    String name = "sluice-gateway-" + guest.getRemoteAddress() + "->" + guest.getLocalAddress();
+    Thread.ofVirtual().name(name + "-out").start(this::guestToOutside);
+    Thread.ofVirtual().name(name + "-in").start(this::outsideToGuest);
+  }
+
+  /** Resets both sides (the gateway is stopping). */
+  void reset() {
+    end(Ending.STOPPED, true);
+  }
+
+  private void guestToOutside() {
+    byte[] buf = new byte[BUFFER_BYTES];
+    OutputStream out;
+    try {
+      out = outside.getOutputStream();
+    } catch (IOException e) {
+      end(Ending.OUTSIDE_RESET, true);
+      return;
+    }
+    while (true) {
+      int n;
+      try {
+        n = guest.read(buf, 0, buf.length);
+      } catch (IOException e) { // the guest reset (or the flow is being reset already)
+        end(Ending.GUEST_RESET, true);
+        return;
+      }
+      try {
+        if (n < 0) {
+          outside.shutdownOutput(); // the guest's FIN, after its last byte
+          directionEnded();
+          return;
+        }
+        out.write(buf, 0, n);
+      } catch (IOException e) { // the outside reset
+        end(Ending.OUTSIDE_RESET, true);
+        return;
+      }
+    }
+  }
+
+  private void outsideToGuest() {
+    byte[] buf = new byte[BUFFER_BYTES];
+    InputStream in;
+    try {
+      in = outside.getInputStream();
+    } catch (IOException e) {
+      end(Ending.OUTSIDE_RESET, true);
+      return;
+    }
+    while (true) {
+      int n;
+      try {
+        n = in.read(buf, 0, buf.length);
+      } catch (IOException e) { // "Connection reset" from the outside (or the flow is being reset)
+        end(Ending.OUTSIDE_RESET, true);
+        return;
+      }
+      try {
+        if (n < 0) {
+          guest.shutdownOutput(); // our FIN to the guest, after the outside's last byte
+          directionEnded();
+          return;
+        }
+        guest.write(buf, 0, n);
+      } catch (IOException e) { // the guest reset
+        end(Ending.GUEST_RESET, true);
+        return;
+      }
+    }
+  }
+
+  private void directionEnded() {
+    if (directionsLeft.decrementAndGet() == 0) {
+      end(Ending.CLOSED, false);
+    }
+  }
+
+  /** Ends the flow once: closes both sides, or resets both. */
+  private void end(Ending ending, boolean reset) {
+    if (!ended.compareAndSet(false, true)) {
+      return;
+    }
+    if (reset) {
+      try {
+        outside.setSoLinger(true, 0); // close sends a RST
+      } catch (IOException e) {
+        // closed already
+      }
+      try {
+        guest.abort();
+      } catch (IOException e) {
+        // reset already
+      }
+    } else {
+      try {
+        guest.close();
+      } catch (IOException e) {
+        // ended already
+      }
+    }
+    try {
+      outside.close();
+    } catch (IOException e) {
+      // closed already
+    }
+    listener.ended(this, ending);
+  }
+
+  @Override
+  public String toString() {
+    return "TcpRelay[" + guest.getRemoteAddress() + " -> " + guest.getLocalAddress() + "]";
+  }
+}

@@ -1,0 +1,79 @@
+package dev.sluice.cli.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.cli.MainAccess;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.api.Test;
+
+/** {@code sluice gateway}'s options: help, and one clear line for a bad one (no root needed). */
+class GatewayCommandTest {
+  private final StringWriter out = new StringWriter();
+  private final StringWriter err = new StringWriter();
+
+  private int run(String... args) {
+    var cli = MainAccess.commandLine();
+    cli.setOut(new PrintWriter(out));
+    cli.setErr(new PrintWriter(err));
+    return cli.execute(args);
+  }
+
+  @Test
+  void help_explainsEveryOption() {
+    assertThat(run("gateway", "--help")).isZero();
+    assertThat(out.toString()).contains("--netns", "--cidr", "--tun", "--mtu", "--duration", "--max-flows",
+        "--connect-timeout", "198.18.0.0/24");
+  }
+
+  @Test
+  void aBadCidr_isOneClearLine_notAStackTrace() {
+    assertThat(run("gateway", "--netns", "nowhere", "--cidr", "10.0.0.0/31")).isEqualTo(2);
+    assertThat(err.toString()).contains("--cidr's prefix must be in [1, 30]").doesNotContain("\tat ");
+    assertThat(err.toString().lines().findFirst()).hasValueSatisfying(l -> assertThat(l).contains("--cidr"));
+  }
+
+  @Test
+  void missingNetns_andNegativeDuration_areRejected() {
+    assertThat(run("gateway")).isEqualTo(2);
+    assertThat(err.toString()).contains("--netns").doesNotContain("\tat ");
+    err.getBuffer().setLength(0);
+    assertThat(run("gateway", "--netns", "x", "--duration", "-1")).isEqualTo(2);
+    assertThat(err.toString()).contains("--duration must not be negative").doesNotContain("\tat ");
+  }
+
+  @Test
+  void aNamespaceThatDoesNotExist_isOneClearLine() {
+    assertThat(run("gateway", "--netns", "sluice-no-such-namespace-" + System.nanoTime())).isEqualTo(2);
+    assertThat(err.toString()).contains("--netns: no such network namespace").doesNotContain("\tat ");
+  }
+
+  @Test
+  void withDuration_itRunsThenStops_andTheDeviceIsGone() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name"))
+        && java.nio.file.Files.exists(java.nio.file.Path.of("/dev/net/tun")), "needs root and /dev/net/tun");
+    String ns = "sluice-gwc-" + Integer.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextInt());
+    assertThat(new ProcessBuilder("ip", "netns", "add", ns).start().waitFor()).isZero();
+    try {
+      long start = System.nanoTime();
+      assertThat(run("gateway", "--netns", ns, "--cidr", "198.18.202.0/24", "--tun", "gw0", "--duration", "2"))
+          .as(err.toString()).isZero();
+      assertThat(System.nanoTime() - start).isGreaterThan(1_900_000_000L);
+      assertThat(out.toString()).contains("guest 198.18.202.1/24 in " + ns + " on gw0, Sluice 198.18.202.2",
+          "stopping; flows 0");
+      Process links = new ProcessBuilder("ip", "-n", ns, "link").redirectErrorStream(true).start();
+      String output = new String(links.getInputStream().readAllBytes());
+      links.waitFor();
+      assertThat(output).doesNotContain("gw0");
+    } finally {
+      new ProcessBuilder("ip", "netns", "del", ns).start().waitFor();
+    }
+  }
+
+  @Test
+  void addresses_guestTakesTheFirstHostAddress_sluiceTheNext() {
+    GatewayAddresses a = GatewayAddresses.parse("198.18.200.77/24");
+    assertThat(a.guestWithPrefix()).isEqualTo("198.18.200.1/24");
+    assertThat(a.hostWithPrefix()).isEqualTo("198.18.200.2/24");
+  }
+}

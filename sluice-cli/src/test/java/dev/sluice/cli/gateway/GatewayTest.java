@@ -1,0 +1,419 @@
+package dev.sluice.cli.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The gateway end to end against Linux (issue 15). A guest namespace gets its network from the
+ * gateway, run in this JVM; the "outside" is a second namespace joined to the root namespace by a
+ * veth pair (198.18.201.1 root side, 198.18.201.2 outside), so the gateway's kernel sockets, in
+ * the root namespace, reach its servers. Only addresses from 198.18.0.0/15 are used; IPv6 is off
+ * in both namespaces. Needs root; skips with a message otherwise.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class GatewayTest {
+  private static final String OUTSIDE_ADDRESS = "198.18.201.2";
+  private static final String ROOT_ADDRESS = "198.18.201.1";
+  private static final GatewayAddresses GUEST = GatewayAddresses.parse("198.18.200.0/24");
+  private static final int HTTP_PORT = 8080;
+  private static final int HALF_CLOSE_PORT = 9000;
+  private static final int RESET_PORT = 9001;
+  private static final int CLOSED_PORT = 9002;
+  private static final int MAX_FLOWS = 16;
+
+  private static String guestNs;
+  private static String outsideNs;
+  private static String vethRoot;
+  private static GuestNetwork network;
+  private static Gateway gateway;
+  private static final List<Process> servers = new ArrayList<>();
+
+  @TempDir static Path temp;
+
+  @BeforeAll
+  static void start() throws Exception {
+    Assumptions.assumeTrue("root".equals(System.getProperty("user.name")) && Files.exists(Path.of("/dev/net/tun")),
+        "gateway tests need root and /dev/net/tun (they create namespaces, a veth pair and a TUN device)");
+    String id = Integer.toHexString(ThreadLocalRandom.current().nextInt(0x100000, 0xffffff));
+    guestNs = "sluice-gw-g-" + id;
+    outsideNs = "sluice-gw-o-" + id;
+    vethRoot = "sgw" + id + "a";
+    String vethOutside = "sgw" + id + "b";
+    run(30, "ip", "netns", "add", guestNs);
+    run(30, "ip", "netns", "add", outsideNs);
+    for (String ns : List.of(guestNs, outsideNs)) {
+      run(30, "ip", "netns", "exec", ns, "sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1");
+      run(30, "ip", "netns", "exec", ns, "sysctl", "-q", "-w", "net.ipv6.conf.default.disable_ipv6=1");
+      run(30, "ip", "-n", ns, "link", "set", "lo", "up");
+    }
+    run(30, "ip", "link", "add", vethRoot, "type", "veth", "peer", "name", vethOutside, "netns", outsideNs);
+    run(30, "ip", "addr", "add", ROOT_ADDRESS + "/24", "dev", vethRoot);
+    run(30, "ip", "link", "set", vethRoot, "up");
+    run(30, "ip", "-n", outsideNs, "addr", "add", OUTSIDE_ADDRESS + "/24", "dev", vethOutside);
+    run(30, "ip", "-n", outsideNs, "link", "set", vethOutside, "up");
+
+    network = GuestNetwork.open(guestNs, "tun0", 1500, GUEST);
+    gateway = new Gateway(network.device(), GUEST.hostWithPrefix(), MAX_FLOWS, Duration.ofSeconds(5));
+
+    // The outside's servers: HTTP over a directory, a half-close server, one that resets.
+    Path www = Files.createDirectories(temp.resolve("www"));
+    byte[] file = new byte[5 << 20];
+    ThreadLocalRandom.current().nextBytes(file);
+    Files.write(www.resolve("file"), file);
+    servers.add(outside("python3", "-m", "http.server", Integer.toString(HTTP_PORT), "--bind", OUTSIDE_ADDRESS,
+        "--directory", www.toString()));
+    // Reads the request to its end-of-stream (the client's FIN), then answers: the request's sha256
+    // and length, then 2 MB of pattern, then closes.
+    servers.add(outside("python3", "-c", String.join("\n",
+        "import socket, hashlib",
+        "s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)",
+        "s.bind(('" + OUTSIDE_ADDRESS + "', " + HALF_CLOSE_PORT + ")); s.listen(8)",
+        "while True:",
+        "    c, _ = s.accept(); h = hashlib.sha256(); n = 0",
+        "    try:",
+        "        while True:",
+        "            b = c.recv(65536)",
+        "            if not b: break",
+        "            h.update(b); n += len(b)",
+        "        c.sendall((h.hexdigest() + ' ' + str(n) + '\\n').encode() + bytes(i % 251 for i in range(2000000)))",
+        "    except OSError:",
+        "        pass  # the test's readiness probe goes away without reading",
+        "    c.close()")));
+    // Sends a greeting, then closes with SO_LINGER 0: a RST.
+    servers.add(outside("python3", "-c", String.join("\n",
+        "import socket, struct, time",
+        "s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)",
+        "s.bind(('" + OUTSIDE_ADDRESS + "', " + RESET_PORT + ")); s.listen(8)",
+        "while True:",
+        "    c, _ = s.accept()",
+        "    try:",
+        "        c.sendall(b'hello\\n'); time.sleep(0.5)",
+        "        c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))",
+        "    except OSError:",
+        "        pass",
+        "    c.close()")));
+    for (int port : List.of(HTTP_PORT, HALF_CLOSE_PORT, RESET_PORT)) {
+      awaitListening(port);
+    }
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (guestNs == null) {
+      return;
+    }
+    try {
+      for (Process p : servers) {
+        p.destroyForcibly();
+        p.waitFor(5, TimeUnit.SECONDS);
+      }
+      if (gateway != null) {
+        gateway.close();
+      }
+      if (network != null) {
+        network.close();
+      }
+    } finally {
+      runQuietly("ip", "link", "del", vethRoot);
+      runQuietly("ip", "netns", "del", guestNs);
+      runQuietly("ip", "netns", "del", outsideNs);
+    }
+  }
+
+  @Test
+  void curl_inTheGuest_downloads5Megabytes_throughTheGateway_andTheSha256Matches() throws Exception {
+    String expected = sha256(Files.readAllBytes(temp.resolve("www/file")));
+    String out = run(60, "sh", "-c", "ip netns exec " + guestNs + " curl -sS --max-time 50 http://"
+        + OUTSIDE_ADDRESS + ":" + HTTP_PORT + "/file | sha256sum");
+    assertThat(out.split(" ")[0]).isEqualTo(expected);
+  }
+
+  @Test
+  void halfClose_theGuestShutsDownItsWriteSide_andStillReceivesTheWholeReply() throws Exception {
+    // The server answers only after the guest's FIN reached it (as shutdownOutput on the gateway's
+    // socket), and its own FIN comes back as ours: the client reads to end-of-stream.
+    String out = guest("python3", "-c", String.join("\n",
+        "import socket, hashlib",
+        "c = socket.create_connection(('" + OUTSIDE_ADDRESS + "', " + HALF_CLOSE_PORT + "), timeout=20)",
+        "req = bytes(i % 253 for i in range(300000)); c.sendall(req); c.shutdown(socket.SHUT_WR)",
+        "data = b''",
+        "while True:",
+        "    b = c.recv(65536)",
+        "    if not b: break",
+        "    data += b",
+        "line, _, rest = data.partition(b'\\n')",
+        "print(hashlib.sha256(req).hexdigest() + ' ' + str(len(req)))",
+        "print(line.decode())",
+        "print(len(rest), rest == bytes(i % 251 for i in range(2000000)))"));
+    String[] lines = out.strip().split("\n");
+    assertThat(lines).hasSize(3);
+    assertThat(lines[1]).as("the server's digest of what it read to end-of-stream").isEqualTo(lines[0]);
+    assertThat(lines[2]).isEqualTo("2000000 True");
+  }
+
+  @Test
+  void aRefusedDestination_isRefusedToTheGuest_quickly() throws Exception {
+    String out = guest("python3", "-c", String.join("\n",
+        "import socket, time",
+        "t = time.monotonic()",
+        "try:",
+        "    socket.create_connection(('" + OUTSIDE_ADDRESS + "', " + CLOSED_PORT + "), timeout=20); print('connected')",
+        "except OSError as e:",
+        "    print(type(e).__name__, e.strerror)",
+        "print('%.3f' % (time.monotonic() - t))"));
+    String[] lines = out.strip().split("\n");
+    assertThat(lines[0]).isEqualTo("ConnectionRefusedError Connection refused");
+    assertThat(Double.parseDouble(lines[1])).as("seconds to the refusal").isLessThan(2.0);
+  }
+
+  @Test
+  void aResetFromTheOutside_reachesTheGuestAsAReset() throws Exception {
+    String out = guest("python3", "-c", String.join("\n",
+        "import socket",
+        "c = socket.create_connection(('" + OUTSIDE_ADDRESS + "', " + RESET_PORT + "), timeout=20)",
+        "got = b''",
+        "try:",
+        "    while True:",
+        "        b = c.recv(65536)",
+        "        if not b:",
+        "            print('eof'); break",
+        "        got += b",
+        "except OSError as e:",
+        "    print(type(e).__name__)"));
+    assertThat(out.strip()).isEqualTo("ConnectionResetError");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (gateway.outsideResets.sum() == 0 && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertThat(gateway.outsideResets.sum()).isPositive();
+  }
+
+  @Test
+  void aResetFromTheGuest_reachesTheOutsideAsAReset() throws Exception {
+    // The gateway's own listener in the root namespace plays the outside here, so the test sees
+    // what arrives: the guest connects, then closes with SO_LINGER 0.
+    try (var server = new java.net.ServerSocket()) {
+      server.bind(new InetSocketAddress(ROOT_ADDRESS, 0));
+      server.setSoTimeout(20_000);
+      int port = server.getLocalPort();
+      Process client = new ProcessBuilder("ip", "netns", "exec", guestNs, "timeout", "30", "python3", "-c",
+          String.join("\n",
+              "import socket, struct, time",
+              "c = socket.create_connection(('" + ROOT_ADDRESS + "', " + port + "), timeout=20)",
+              "c.sendall(b'before the reset'); time.sleep(1)",
+              "c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0)); c.close()"))
+          .redirectErrorStream(true).start();
+      try (Socket accepted = server.accept()) {
+        accepted.setSoTimeout(20_000);
+        byte[] first = accepted.getInputStream().readNBytes(16);
+        assertThat(new String(first, StandardCharsets.US_ASCII)).isEqualTo("before the reset");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> accepted.getInputStream().read())
+            .isInstanceOf(java.net.SocketException.class).hasMessageContaining("Connection reset");
+      } finally {
+        client.waitFor(30, TimeUnit.SECONDS);
+        client.destroyForcibly();
+      }
+    }
+  }
+
+  @Test
+  @Order(1)
+  void anUnreachableDestination_isForgotten_theGuestIsNeitherAnsweredNorRefused() throws Exception {
+    // Nobody has 198.18.201.99 on the veth: the gateway's connect fails (no ARP answer, or its
+    // timeout), the SYN is forgotten, and the guest's connect times out rather than being refused.
+    long forgottenBefore = gateway.forgotten.sum();
+    String out = guest("python3", "-c", String.join("\n",
+        "import socket",
+        "try:",
+        "    socket.create_connection(('198.18.201.99', 80), timeout=8); print('connected')",
+        "except OSError as e:",
+        "    print(type(e).__name__)"));
+    assertThat(out.strip()).isIn("TimeoutError", "timeout");
+    assertThat(gateway.forgotten.sum()).isGreaterThan(forgottenBefore);
+  }
+
+  @Test
+  @Order(2)
+  void beyondMaxFlows_aNewFlowIsRefused_andOnceTheyCloseFlowsAreTakenAgain() throws Exception {
+    awaitNoFlows(); // a SYN still being decided counts (the unreachable test's last retransmission, say)
+    try (var server = new java.net.ServerSocket()) {
+      server.bind(new InetSocketAddress(ROOT_ADDRESS, 0), 64);
+      int port = server.getLocalPort();
+      List<Socket> held = new java.util.concurrent.CopyOnWriteArrayList<>();
+      Thread acceptor = Thread.ofVirtual().start(() -> {
+        try {
+          while (true) {
+            Socket accepted = server.accept();
+            held.add(accepted);
+            Thread.ofVirtual().start(() -> { // holds the flow open until the client's FIN, then closes
+              try (accepted) {
+                accepted.getInputStream().readAllBytes();
+              } catch (IOException e) {
+                // reset
+              }
+            });
+          }
+        } catch (IOException e) {
+          // the server closed
+        }
+      });
+      String out = guest("python3", "-c", String.join("\n",
+          "import socket",
+          "held = [socket.create_connection(('" + ROOT_ADDRESS + "', " + port + "), timeout=10) for _ in range("
+              + MAX_FLOWS + ")]",
+          "try:",
+          "    socket.create_connection(('" + ROOT_ADDRESS + "', " + port + "), timeout=10); print('connected')",
+          "except OSError as e:",
+          "    print(type(e).__name__)",
+          "for c in held: c.close()"));
+      assertThat(out.strip()).isEqualTo("ConnectionRefusedError");
+      assertThat(gateway.overLimit.sum()).isPositive();
+      awaitNoFlows();
+      String again = guest("python3", "-c", "import socket; socket.create_connection(('" + ROOT_ADDRESS + "', "
+          + port + "), timeout=10).close(); print('ok')");
+      assertThat(again.strip()).isEqualTo("ok");
+      server.close();
+      acceptor.join(5_000);
+      for (Socket s : held) {
+        s.close();
+      }
+    }
+  }
+
+  @Test
+  @Order(Integer.MAX_VALUE)
+  void closingTheGateway_resetsEveryFlowBothWays_afterTheFinishedFlowsWereClosed() throws Exception {
+    awaitNoFlows();
+    long acceptedBefore = gateway.accepted.sum();
+    try (var server = new java.net.ServerSocket()) {
+      server.bind(new InetSocketAddress(ROOT_ADDRESS, 0));
+      server.setSoTimeout(20_000);
+      Process client = new ProcessBuilder("ip", "netns", "exec", guestNs, "timeout", "30", "python3", "-c",
+          String.join("\n",
+              "import socket",
+              "c = socket.create_connection(('" + ROOT_ADDRESS + "', " + server.getLocalPort() + "), timeout=20)",
+              "try:",
+              "    print(c.recv(100))",
+              "except OSError as e:",
+              "    print(type(e).__name__)"))
+          .redirectErrorStream(true).start();
+      try (Socket accepted = server.accept()) {
+        accepted.setSoTimeout(20_000);
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (gateway.accepted.sum() == acceptedBefore && System.nanoTime() < until) { // relaying
+          Thread.sleep(20);
+        }
+        gateway.close();
+        gateway = null;
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> accepted.getInputStream().read())
+            .isInstanceOf(java.net.SocketException.class).hasMessageContaining("Connection reset");
+        assertThat(client.waitFor(20, TimeUnit.SECONDS)).isTrue();
+        assertThat(new String(client.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip())
+            .isEqualTo("ConnectionResetError");
+      } finally {
+        client.destroyForcibly();
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  /** Waits until every flow has ended (a pending connect ends within the 5 s connect timeout). */
+  private static void awaitNoFlows() throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (gateway.flows() != 0 && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertThat(gateway.flows()).as("flows left: " + gateway.counters()).isZero();
+  }
+
+  private static Process outside(String... command) throws IOException {
+    List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", outsideNs));
+    full.addAll(List.of(command));
+    return new ProcessBuilder(full).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+        .start();
+  }
+
+  private static String guest(String... command) throws Exception {
+    List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", guestNs, "timeout", "40"));
+    full.addAll(List.of(command));
+    return run(60, full.toArray(new String[0]));
+  }
+
+  /** Waits until the outside listens on {@code port}, connecting from the root namespace over the veth. */
+  private static void awaitListening(int port) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (true) {
+      try (Socket s = new Socket()) {
+        s.connect(new InetSocketAddress(OUTSIDE_ADDRESS, port), 1000);
+        return;
+      } catch (IOException e) {
+        if (System.nanoTime() > deadline) {
+          throw new AssertionError("the outside never listened on " + port, e);
+        }
+        Thread.sleep(100);
+      }
+    }
+  }
+
+  private static String sha256(byte[] bytes) throws Exception {
+    return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+  }
+
+  private static String run(long seconds, String... command) throws Exception {
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    var output = new java.io.ByteArrayOutputStream();
+    Thread reader = Thread.ofVirtual().start(() -> {
+      try {
+        p.getInputStream().transferTo(output);
+      } catch (IOException e) {
+        // the process was killed
+      }
+    });
+    if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new AssertionError(String.join(" ", command) + " did not finish in " + seconds + " s");
+    }
+    reader.join(5_000);
+    String out = output.toString(StandardCharsets.UTF_8);
+    if (p.exitValue() != 0) {
+      throw new AssertionError(String.join(" ", command) + " exited " + p.exitValue() + ": " + out);
+    }
+    return out;
+  }
+
+  private static void runQuietly(String... command) {
+    try {
+      Process p = new ProcessBuilder(command).redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      if (!p.waitFor(30, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+      }
+    } catch (IOException | InterruptedException e) {
+      // best effort
+    }
+  }
+}
