@@ -41,6 +41,7 @@ final class Gateway implements AutoCloseable {
   final LongAdder accepted = new LongAdder();
   final LongAdder refused = new LongAdder();
   final LongAdder forgotten = new LongAdder();
+  final LongAdder unreachable = new LongAdder();
   final LongAdder overLimit = new LongAdder();
   final LongAdder closedFlows = new LongAdder();
   final LongAdder guestResets = new LongAdder();
@@ -84,13 +85,17 @@ final class Gateway implements AutoCloseable {
       } catch (ConnectException e) {
         if (e.getMessage() != null && e.getMessage().contains("refused")) {
           refused.increment();
-          syn.refuse();
-        } else { // unreachable: ICMP unreachable to the guest comes later
-          forgotten.increment();
-          syn.forget();
+          syn.refuse(); // a RST, as the outside answered us
+        } else { // network unreachable: an ICMP unreachable, as a router would send
+          unreachable.increment();
+          syn.unreachable();
         }
         return;
-      } catch (IOException e) { // timed out, no route
+      } catch (java.net.NoRouteToHostException e) { // EHOSTUNREACH: nobody answered ARP, or a router said so
+        unreachable.increment();
+        syn.unreachable();
+        return;
+      } catch (IOException e) { // timed out: the guest's own SYN retries give up in their time
         forgotten.increment();
         syn.forget();
         return;
@@ -156,7 +161,7 @@ final class Gateway implements AutoCloseable {
 
   String counters() {
     return "flows " + flows.get() + ", accepted " + accepted.sum() + ", refused " + refused.sum()
-        + ", forgotten " + forgotten.sum() + ", over the limit " + overLimit.sum() + ", closed " + closedFlows.sum()
+        + ", unreachable " + unreachable.sum() + ", forgotten " + forgotten.sum() + ", over the limit " + overLimit.sum() + ", closed " + closedFlows.sum()
         + ", reset by the guest " + guestResets.sum() + ", reset by the outside " + outsideResets.sum();
   }
 
