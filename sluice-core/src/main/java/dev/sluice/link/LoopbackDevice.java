@@ -32,7 +32,7 @@ public final class LoopbackDevice implements Device {
   private final MpmcRing<PacketBuffer> queue = new MpmcRing<>(QUEUE_CAPACITY);
   private final ArrivalHooks arrivals = new ArrivalHooks(1);
   private final DropCounters drops = new DropCounters();
-  private volatile PacketTap[] taps = new PacketTap[0];
+  private final PacketTaps taps = new PacketTaps();
   /** Made on first use; see the class comment. */
   private volatile PacketPool pool;
 
@@ -104,9 +104,7 @@ public final class LoopbackDevice implements Device {
   }
 
   private void tap(Direction direction, byte[] buf, int off, int len, long timeNanos) {
-    for (PacketTap tap : taps) {
-      tap.onPacket(this, direction, buf, off, len, timeNanos);
-    }
+    taps.tap(this, direction, buf, off, len, timeNanos);
   }
 
   @Override
@@ -115,10 +113,8 @@ public final class LoopbackDevice implements Device {
   }
 
   @Override
-  public synchronized void addTap(PacketTap tap) {
-    PacketTap[] next = java.util.Arrays.copyOf(taps, taps.length + 1);
-    next[taps.length] = tap;
-    taps = next;
+  public void addTap(PacketTap tap) {
+    taps.add(tap);
   }
 
   @Override

@@ -17,7 +17,7 @@ public final class SimulatedInterface implements Device {
   private final int mtu;
   private final MpmcRing<PacketBuffer>[] queues;
   private final DropCounters drops = new DropCounters();
-  private volatile PacketTap[] taps = new PacketTap[0];
+  private final PacketTaps taps = new PacketTaps();
   private final ArrivalHooks arrivals;
   private SimulatedLink.Channel outgoing;
 
@@ -95,9 +95,7 @@ public final class SimulatedInterface implements Device {
   }
 
   private void tap(Direction direction, byte[] buf, int off, int len, long timeNanos) {
-    for (PacketTap tap : taps) {
-      tap.onPacket(this, direction, buf, off, len, timeNanos);
-    }
+    taps.tap(this, direction, buf, off, len, timeNanos);
   }
 
   @Override
@@ -106,10 +104,8 @@ public final class SimulatedInterface implements Device {
   }
 
   @Override
-  public synchronized void addTap(PacketTap tap) {
-    PacketTap[] next = java.util.Arrays.copyOf(taps, taps.length + 1);
-    next[taps.length] = tap;
-    taps = next;
+  public void addTap(PacketTap tap) {
+    taps.add(tap);
   }
 
   @Override

@@ -90,7 +90,7 @@ public final class TunDevice implements Device, AutoCloseable {
   private final LongAdder receiveErrors = new LongAdder();
   private final LongAdder transmitErrors = new LongAdder();
   private volatile int lastTransmitErrno;
-  private volatile PacketTap[] taps = new PacketTap[0];
+  private final PacketTaps taps = new PacketTaps();
 
   /**
    * Transmit buffers. Why a pool and not a ThreadLocal: transmitters may be application threads,
@@ -442,9 +442,7 @@ public final class TunDevice implements Device, AutoCloseable {
   }
 
   private void tap(Direction direction, byte[] buf, int off, int len, long timeNanos) {
-    for (PacketTap tap : taps) {
-      tap.onPacket(this, direction, buf, off, len, timeNanos);
-    }
+    taps.tap(this, direction, buf, off, len, timeNanos);
   }
 
   @Override
@@ -463,10 +461,8 @@ public final class TunDevice implements Device, AutoCloseable {
   }
 
   @Override
-  public synchronized void addTap(PacketTap tap) {
-    PacketTap[] next = Arrays.copyOf(taps, taps.length + 1);
-    next[taps.length] = tap;
-    taps = next;
+  public void addTap(PacketTap tap) {
+    taps.add(tap);
   }
 
   /** The reader thread of {@code queue}, for tests. */
