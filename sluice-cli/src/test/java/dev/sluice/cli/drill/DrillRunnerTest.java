@@ -10,13 +10,45 @@ import org.junit.jupiter.api.Test;
  */
 class DrillRunnerTest {
   private static final String LISTEN = """
-      0     socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
-      +0    bind(3, ..., ...) = 0
-      +0    listen(3, 4) = 0
+      @listen 3 4
       """;
 
   private static DrillResult run(String body) {
-    return DrillRunner.run("test.pkt", LISTEN + body, false, null);
+    return drill("test.pkt", LISTEN + body, false, null);
+  }
+
+  /**
+   * Runs a script written with this test's shorthand, each line of which stands for the lines a
+   * packetdrill script spells out every time (so the tests show only what they are about):
+   * {@code @listen FD BACKLOG} (socket, bind and listen on FD), {@code @handshake} (the peer's
+   * SYN with MSS 1400 and window 40000 at once, our SYN-ACK at once), {@code @accept LFD FD} (the
+   * peer's ACK 10 ms later, then accept on LFD returning FD). Line numbers in verdicts count the
+   * expanded lines, as the runner sees them.
+   */
+  private static DrillResult drill(String name, String text, boolean lenient, java.io.PrintStream trace) {
+    return DrillRunner.run(name, expand(text), lenient, trace);
+  }
+
+  private static DrillResult drill(String name, String text, DrillOptions options) {
+    return DrillRunner.run(name, expand(text), options);
+  }
+
+  private static String expand(String text) {
+    StringBuilder out = new StringBuilder();
+    for (String line : text.split("\n", -1)) {
+      String[] w = line.strip().split("\\s+");
+      switch (w[0]) {
+        case "@listen" -> out.append("0     socket(..., SOCK_STREAM, IPPROTO_TCP) = ").append(w[1]).append('\n')
+            .append("+0    bind(").append(w[1]).append(", ..., ...) = 0\n")
+            .append("+0    listen(").append(w[1]).append(", ").append(w[2]).append(") = 0\n");
+        case "@handshake" -> out.append("+0    < S 0:0(0) win 40000 <mss 1400>\n")
+            .append("+0    > S. 0:0(0) ack 1 <...>\n");
+        case "@accept" -> out.append("+.01  < . 1:1(0) ack 1 win 40000\n")
+            .append("+0    accept(").append(w[1]).append(", ..., ...) = ").append(w[2]).append('\n');
+        default -> out.append(line).append('\n');
+      }
+    }
+    return out.substring(0, out.length() - 1); // split kept the text's own last line ending
   }
 
   @Test
@@ -52,14 +84,14 @@ class DrillRunnerTest {
     String body = "+0    < S 0:0(0) win 40000 <mss 1400>\n";
     assertThat(run(body).failure()).contains("the stack sent a packet the script does not expect")
         .contains("actual: > S. 0:0(0) ack 1");
-    assertThat(DrillRunner.run("t.pkt", LISTEN + body, true, null).passed()).isTrue();
+    assertThat(drill("t.pkt", LISTEN + body, true, null).passed()).isTrue();
   }
 
   @Test
   void wrongSyscallResult_names_theCallAndBothResults() {
     DrillResult r = run("+0    accept(3, ..., ...) = -1 EAGAIN\n");
     assertThat(r.failure()).contains("line 4").contains("accept() would block here");
-    DrillResult nonBlocking = DrillRunner.run("t.pkt", """
+    DrillResult nonBlocking = drill("t.pkt", """
         0     socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
         +0    fcntl(3, F_SETFL, O_RDWR|O_NONBLOCK) = 0
         +0    bind(3, ..., ...) = 0
@@ -85,15 +117,13 @@ class DrillRunnerTest {
   @Test
   void blockingCall_returnsWhenThePacketArrives_atTheScriptedTime() {
     DrillResult r = run("""
-        +0    < S 0:0(0) win 40000 <mss 1400>
-        +0    > S. 0:0(0) ack 1 <...>
+        @handshake
         +0...0.2 accept(3, ..., ...) = 4
         +.2   < . 1:1(0) ack 1 win 512
         """);
     assertThat(r.failure()).isNull();
     DrillResult early = run("""
-        +0    < S 0:0(0) win 40000 <mss 1400>
-        +0    > S. 0:0(0) ack 1 <...>
+        @handshake
         +0...0.5 accept(3, ..., ...) = 4
         +.2   < . 1:1(0) ack 1 win 512
         """);
@@ -108,10 +138,10 @@ class DrillRunnerTest {
         +0    > S. 0:0(0) ack 1 win 29200 <mss 1460,nop,nop,sackOK,nop,wscale 9,TS val 777 ecr 100>
         """;
     assertThat(run(foreign).failure()).as("strict").contains("win 65535, expected 29200");
-    assertThat(DrillRunner.run("t.pkt", LISTEN + foreign.replace("wscale 9", "wscale 3"), true, null).failure())
+    assertThat(drill("t.pkt", LISTEN + foreign.replace("wscale 9", "wscale 3"), true, null).failure())
         .as("lenient").isNull();
     String wrongEcr = foreign.replace("wscale 9", "wscale 3").replace("ecr 100>", "ecr 99>");
-    assertThat(DrillRunner.run("t.pkt", LISTEN + wrongEcr, true, null).failure()).contains("compared as a set");
+    assertThat(drill("t.pkt", LISTEN + wrongEcr, true, null).failure()).contains("compared as a set");
   }
 
   @Test
@@ -132,7 +162,7 @@ class DrillRunnerTest {
         0        > S 0:0(0) <...>
         1        > S 0:0(0) <...>
         """;
-    assertThat(DrillRunner.run("t.pkt", script, false, null).failure()).isNull();
+    assertThat(drill("t.pkt", script, false, null).failure()).isNull();
     String late = """
         0        socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
         0        fcntl(3, F_SETFL, O_RDWR|O_NONBLOCK) = 0
@@ -140,24 +170,22 @@ class DrillRunnerTest {
         0        > S 0:0(0) <...>
         0        setsockopt(3, IPPROTO_TCP, TCP_SYNCNT, [1], 4) = 0
         """;
-    assertThat(DrillRunner.run("t.pkt", late, false, null).failure()).contains("TCP_SYNCNT is fixed");
+    assertThat(drill("t.pkt", late, false, null).failure()).contains("TCP_SYNCNT is fixed");
   }
 
   // ------------------------------------------------------------------ packetdrill's timing model
 
   /** The handshake, then 100 bytes in at 0.010 s: the stack's delayed ACK leaves 40 ms later, at 0.050 s. */
   private static final String DATA_IN = LISTEN + """
-      +0    < S 0:0(0) win 40000 <mss 1400>
-      +0    > S. 0:0(0) ack 1 <...>
-      +.01  < . 1:1(0) ack 1 win 40000
-      +0    accept(3, ..., ...) = 4
+      @handshake
+      @accept 3 4
       +0    < P. 1:101(100) ack 1 win 40000
       """;
 
   /** Runs {@code text} with the verbose trace on; returns the verdict and the trace. */
   private static String[] traced(String text, boolean lenient) {
     java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-    DrillResult r = DrillRunner.run("t.pkt", text, lenient,
+    DrillResult r = drill("t.pkt", text, lenient,
         new java.io.PrintStream(bytes, true, java.nio.charset.StandardCharsets.UTF_8));
     return new String[] {r.failure(), bytes.toString(java.nio.charset.StandardCharsets.UTF_8)};
   }
@@ -248,22 +276,21 @@ class DrillRunnerTest {
   void tolerancePercent_widensTheToleranceWithTheGap_leniently_orWhenTheScriptAsks() {
     // The SYN-ACK is retransmitted after the initial 1 s RTO; the script says 1.1 s.
     String late = """
-        +0    < S 0:0(0) win 40000 <mss 1400>
-        +0    > S. 0:0(0) ack 1 <...>
+        @handshake
         +1.1  > S. 0:0(0) ack 1 <...>
         """;
     assertThat(run(late).failure()).as("strict: 4 ms").contains("expected at 1.100000 s (tolerance 4000 us)");
-    assertThat(DrillRunner.run("t.pkt", LISTEN + late, true, null).failure()).as("lenient: 12.5 % of 1.1 s").isNull();
-    assertThat(DrillRunner.run("t.pkt", "--tolerance_percent=10\n" + LISTEN + late, false, null).failure())
+    assertThat(drill("t.pkt", LISTEN + late, true, null).failure()).as("lenient: 12.5 % of 1.1 s").isNull();
+    assertThat(drill("t.pkt", "--tolerance_percent=10\n" + LISTEN + late, false, null).failure())
         .as("strict, widened by the script").isNull();
-    assertThat(DrillRunner.run("t.pkt", "--tolerance_percent=0\n" + LISTEN + late, true, null).failure())
+    assertThat(drill("t.pkt", "--tolerance_percent=0\n" + LISTEN + late, true, null).failure())
         .as("lenient, narrowed by the script").contains("tolerance 4000 us");
   }
 
   // ------------------------------------------------------------------ shell lines, sysctls, profiles
 
   private static DrillResult runWith(String text, boolean lenient, String profile) {
-    return DrillRunner.run("t.pkt", text, new DrillOptions(lenient, profile, java.util.Set.of(), null));
+    return drill("t.pkt", text, new DrillOptions(lenient, profile, java.util.Set.of(), null));
   }
 
   /** A passive open against a peer that offers window scaling: the SYN-ACK shows the offered shift. */
@@ -316,7 +343,7 @@ class DrillRunnerTest {
     java.nio.file.Path script = java.nio.file.Files.createDirectories(dir.resolve("tests")).resolve("t.pkt");
     String text = "`../common/defaults.sh`\n" + SYN_WITH_WSCALE + "+0    > S. 0:0(0) ack 1 <mss 1460,nop,wscale 8>\n";
     java.io.ByteArrayOutputStream trace = new java.io.ByteArrayOutputStream();
-    DrillResult r = DrillRunner.run(script.toString(), text, new DrillOptions(true, null, java.util.Set.of(),
+    DrillResult r = drill(script.toString(), text, new DrillOptions(true, null, java.util.Set.of(),
         new java.io.PrintStream(trace, true, java.nio.charset.StandardCharsets.UTF_8)));
     assertThat(r.failure()).as("linux profile, shift 8, SACK off").isNull();
     assertThat(r.notes()).containsExactly("line 1: shell command not run: ip route flush cache");
@@ -364,8 +391,7 @@ class DrillRunnerTest {
   private static final String ESTABLISHED_MSS_1000 = LISTEN + """
       +0    < S 0:0(0) win 40000 <mss 1000>
       +0    > S. 0:0(0) ack 1 <...>
-      +.01  < . 1:1(0) ack 1 win 40000
-      +0    accept(3, ..., ...) = 4
+      @accept 3 4
       +0    setsockopt(4, SOL_TCP, TCP_NODELAY, [1], 4) = 0
       """;
 
@@ -477,13 +503,9 @@ class DrillRunnerTest {
   @Test
   void scriptDescriptorNumbers_nameTheSockets_asPacketdrillMapsThem() {
     String text = """
-        0     socket(..., SOCK_STREAM, IPPROTO_TCP) = 5
-        +0    bind(5, ..., ...) = 0
-        +0    listen(5, 1) = 0
-        +0    < S 0:0(0) win 40000 <mss 1400>
-        +0    > S. 0:0(0) ack 1 <...>
-        +.01  < . 1:1(0) ack 1 win 40000
-        +0    accept(5, ..., ...) = 7
+        @listen 5 1
+        @handshake
+        @accept 5 7
         +0    close(7) = 0
         +0    > F. 1:1(0) ack 1 <...>
         """;
