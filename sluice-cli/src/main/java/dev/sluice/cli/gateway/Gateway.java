@@ -15,7 +15,6 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
-import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -25,16 +24,16 @@ import java.util.concurrent.atomic.LongAdder;
  * The gateway's core (issue 15): a Sluice host on the guest's device that takes every TCP flow
  * the guest opens ({@link Host#forwardTcp}) and relays it over a kernel socket of this process.
  *
- * <p>For each held SYN, on a virtual thread: connect a {@link Socket} to the guest's destination
- * with a timeout; on success accept the SYN and relay ({@link TcpRelay}); refused: refuse the SYN
- * (the guest gets a RST); a timeout or an unreachable destination: forget it for now (the guest's
- * next retransmission asks again; ICMP unreachable comes later). At most {@code maxFlows} flows,
- * counting the SYNs still being decided, exist at once; beyond that a SYN is refused.
+ * <p>For each held SYN the {@link DestinationPolicy} decides first (refused: a RST); then, on a
+ * virtual thread, the {@link OutsideConnector} connects to the guest's destination with a timeout;
+ * on success the SYN is accepted and relayed ({@link TcpRelay}); refused: refuse the SYN (the guest
+ * gets a RST); unreachable: an ICMP unreachable; a timeout: forget it (the guest's next
+ * retransmission asks again). At most {@code maxFlows} flows, counting the SYNs still being
+ * decided, exist at once; beyond that a SYN is refused.
  */
 final class Gateway implements AutoCloseable {
   private final Host host;
-  private final int maxFlows;
-  private final Duration connectTimeout;
+  private final GatewayConfig config;
   private final AtomicInteger flows = new AtomicInteger();
   private final Set<TcpRelay> relays = ConcurrentHashMap.newKeySet();
   private volatile boolean closing;
@@ -43,16 +42,16 @@ final class Gateway implements AutoCloseable {
   final LongAdder forgotten = new LongAdder();
   final LongAdder unreachable = new LongAdder();
   final LongAdder overLimit = new LongAdder();
+  final LongAdder denied = new LongAdder();
   final LongAdder closedFlows = new LongAdder();
   final LongAdder guestResets = new LongAdder();
   final LongAdder outsideResets = new LongAdder();
 
-  /** Starts a gateway host on {@code device} with {@code hostAddress} (address/prefix). */
-  Gateway(Device device, String hostAddress, int maxFlows, Duration connectTimeout) {
-    this.maxFlows = maxFlows;
-    this.connectTimeout = connectTimeout;
+  /** Starts a gateway host on {@code device}, configured by {@code config}. */
+  Gateway(Device device, GatewayConfig config) {
+    this.config = config;
     this.host = new Host(HostConfig.builder().build());
-    host.addInterface(device, hostAddress);
+    host.addInterface(device, config.hostAddress);
     host.forwardTcp(this::onSyn);
     host.start();
   }
@@ -67,21 +66,27 @@ final class Gateway implements AutoCloseable {
       syn.refuse();
       return;
     }
-    if (flows.incrementAndGet() > maxFlows) {
+    InetSocketAddress destination = config.policy.route(destination(syn.endpoints()));
+    if (destination == null) {
+      denied.increment();
+      syn.refuse(); // as a firewall's REJECT with tcp-reset
+      return;
+    }
+    if (flows.incrementAndGet() > config.maxFlows) {
       flows.decrementAndGet();
       overLimit.increment();
       syn.refuse();
       return;
     }
-    Thread.ofVirtual().name("sluice-gateway-connect").start(() -> decide(syn));
+    Thread.ofVirtual().name("sluice-gateway-connect").start(() -> decide(syn, destination));
   }
 
-  private void decide(ForwardedSyn syn) {
+  private void decide(ForwardedSyn syn, InetSocketAddress destination) {
     boolean relaying = false;
-    Socket outside = new Socket();
+    Socket outside = null;
     try {
       try {
-        outside.connect(destination(syn.endpoints()), Math.toIntExact(connectTimeout.toMillis()));
+        outside = config.outside.connect(destination, config.connectTimeout);
       } catch (ConnectException e) {
         if (e.getMessage() != null && e.getMessage().contains("refused")) {
           refused.increment();
@@ -107,7 +112,7 @@ final class Gateway implements AutoCloseable {
       Connection connection = null;
       try {
         connection = syn.accept(host.config().tcp());
-        connection.awaitConnected(connectTimeout.toNanos());
+        connection.awaitConnected(config.connectTimeout.toNanos());
         connection.setNoDelay(true);
         outside.setTcpNoDelay(true);
       } catch (IOException e) { // at the host's limit, or the guest went away during the handshake
@@ -132,7 +137,9 @@ final class Gateway implements AutoCloseable {
     } finally {
       if (!relaying) {
         flows.decrementAndGet();
-        resetQuietly(outside); // connected but not relayed (the gateway is closing): a RST, not a FIN
+        if (outside != null) {
+          resetQuietly(outside);
+        } // connected but not relayed (the gateway is closing): a RST, not a FIN
       }
     }
   }
@@ -161,7 +168,7 @@ final class Gateway implements AutoCloseable {
 
   String counters() {
     return "flows " + flows.get() + ", accepted " + accepted.sum() + ", refused " + refused.sum()
-        + ", unreachable " + unreachable.sum() + ", forgotten " + forgotten.sum() + ", over the limit " + overLimit.sum() + ", closed " + closedFlows.sum()
+        + ", unreachable " + unreachable.sum() + ", forgotten " + forgotten.sum() + ", over the limit " + overLimit.sum() + ", denied " + denied.sum() + ", closed " + closedFlows.sum()
         + ", reset by the guest " + guestResets.sum() + ", reset by the outside " + outsideResets.sum();
   }
 

@@ -111,8 +111,10 @@ public final class GatewayCommand implements Callable<Integer> {
     });
     Runtime.getRuntime().addShutdownHook(hook);
     try (GuestNetwork guest = guestNetwork;
-        Gateway gateway = new Gateway(guest.device(), addresses.hostWithPrefix(), maxFlows,
-            Duration.ofSeconds(connectTimeoutSeconds))) {
+        Gateway gateway = new Gateway(guest.device(), GatewayConfig.builder(addresses.hostWithPrefix())
+            .maxFlows(maxFlows)
+            .connectTimeout(Duration.ofSeconds(connectTimeoutSeconds))
+            .build())) {
       out.println("sluice gateway: guest " + addresses.guestWithPrefix() + " in " + netns + " on " + tun
           + ", Sluice " + addresses.host() + "; TCP relayed through this host's sockets");
       out.flush();

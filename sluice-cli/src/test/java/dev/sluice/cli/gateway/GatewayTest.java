@@ -35,59 +35,35 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class GatewayTest {
-  private static final String OUTSIDE_ADDRESS = "198.18.201.2";
-  private static final String ROOT_ADDRESS = "198.18.201.1";
-  private static final GatewayAddresses GUEST = GatewayAddresses.parse("198.18.200.0/24");
+  private static final String OUTSIDE_ADDRESS = "198.18.201.2"; // GatewayTestbed's for subnet 200;
+  private static final String ROOT_ADDRESS = "198.18.201.1"; // and its root side
   private static final int HTTP_PORT = 8080;
   private static final int HALF_CLOSE_PORT = 9000;
   private static final int RESET_PORT = 9001;
   private static final int CLOSED_PORT = 9002;
   private static final int MAX_FLOWS = 16;
 
-  private static String guestNs;
-  private static String outsideNs;
-  private static String vethRoot;
-  private static GuestNetwork network;
+  private static GatewayTestbed bed;
   private static Gateway gateway;
-  private static final List<Process> servers = new ArrayList<>();
 
   @TempDir static Path temp;
 
   @BeforeAll
   static void start() throws Exception {
-    Assumptions.assumeTrue("root".equals(System.getProperty("user.name")) && Files.exists(Path.of("/dev/net/tun")),
-        "gateway tests need root and /dev/net/tun (they create namespaces, a veth pair and a TUN device)");
-    String id = Integer.toHexString(ThreadLocalRandom.current().nextInt(0x100000, 0xffffff));
-    guestNs = "sluice-gw-g-" + id;
-    outsideNs = "sluice-gw-o-" + id;
-    vethRoot = "sgw" + id + "a";
-    String vethOutside = "sgw" + id + "b";
-    run(30, "ip", "netns", "add", guestNs);
-    run(30, "ip", "netns", "add", outsideNs);
-    for (String ns : List.of(guestNs, outsideNs)) {
-      run(30, "ip", "netns", "exec", ns, "sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1");
-      run(30, "ip", "netns", "exec", ns, "sysctl", "-q", "-w", "net.ipv6.conf.default.disable_ipv6=1");
-      run(30, "ip", "-n", ns, "link", "set", "lo", "up");
-    }
-    run(30, "ip", "link", "add", vethRoot, "type", "veth", "peer", "name", vethOutside, "netns", outsideNs);
-    run(30, "ip", "addr", "add", ROOT_ADDRESS + "/24", "dev", vethRoot);
-    run(30, "ip", "link", "set", vethRoot, "up");
-    run(30, "ip", "-n", outsideNs, "addr", "add", OUTSIDE_ADDRESS + "/24", "dev", vethOutside);
-    run(30, "ip", "-n", outsideNs, "link", "set", vethOutside, "up");
-
-    network = GuestNetwork.open(guestNs, "tun0", 1500, GUEST);
-    gateway = new Gateway(network.device(), GUEST.hostWithPrefix(), MAX_FLOWS, Duration.ofSeconds(5));
+    Assumptions.assumeTrue(GatewayTestbed.AVAILABLE, GatewayTestbed.NEEDS);
+    bed = GatewayTestbed.start(200, 1500, config -> config.maxFlows(MAX_FLOWS).connectTimeout(Duration.ofSeconds(5)));
+    gateway = bed.gateway();
 
     // The outside's servers: HTTP over a directory, a half-close server, one that resets.
     Path www = Files.createDirectories(temp.resolve("www"));
     byte[] file = new byte[5 << 20];
     ThreadLocalRandom.current().nextBytes(file);
     Files.write(www.resolve("file"), file);
-    servers.add(outside("python3", "-m", "http.server", Integer.toString(HTTP_PORT), "--bind", OUTSIDE_ADDRESS,
-        "--directory", www.toString()));
+    bed.outside("python3", "-m", "http.server", Integer.toString(HTTP_PORT), "--bind", OUTSIDE_ADDRESS,
+        "--directory", www.toString());
     // Reads the request to its end-of-stream (the client's FIN), then answers: the request's sha256
     // and length, then 2 MB of pattern, then closes.
-    servers.add(outside("python3", "-c", String.join("\n",
+    bed.outside("python3", "-c", String.join("\n",
         "import socket, hashlib",
         "s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)",
         "s.bind(('" + OUTSIDE_ADDRESS + "', " + HALF_CLOSE_PORT + ")); s.listen(8)",
@@ -101,9 +77,9 @@ class GatewayTest {
         "        c.sendall((h.hexdigest() + ' ' + str(n) + '\\n').encode() + bytes(i % 251 for i in range(2000000)))",
         "    except OSError:",
         "        pass  # the test's readiness probe goes away without reading",
-        "    c.close()")));
+        "    c.close()"));
     // Sends a greeting, then closes with SO_LINGER 0: a RST.
-    servers.add(outside("python3", "-c", String.join("\n",
+    bed.outside("python3", "-c", String.join("\n",
         "import socket, struct, time",
         "s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)",
         "s.bind(('" + OUTSIDE_ADDRESS + "', " + RESET_PORT + ")); s.listen(8)",
@@ -114,39 +90,23 @@ class GatewayTest {
         "        c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))",
         "    except OSError:",
         "        pass",
-        "    c.close()")));
+        "    c.close()"));
     for (int port : List.of(HTTP_PORT, HALF_CLOSE_PORT, RESET_PORT)) {
-      awaitListening(port);
+      bed.awaitListening(port);
     }
   }
 
   @AfterAll
   static void stop() throws Exception {
-    if (guestNs == null) {
-      return;
-    }
-    try {
-      for (Process p : servers) {
-        p.destroyForcibly();
-        p.waitFor(5, TimeUnit.SECONDS);
-      }
-      if (gateway != null) {
-        gateway.close();
-      }
-      if (network != null) {
-        network.close();
-      }
-    } finally {
-      runQuietly("ip", "link", "del", vethRoot);
-      runQuietly("ip", "netns", "del", guestNs);
-      runQuietly("ip", "netns", "del", outsideNs);
+    if (bed != null) {
+      bed.close();
     }
   }
 
   @Test
   void curl_inTheGuest_downloads5Megabytes_throughTheGateway_andTheSha256Matches() throws Exception {
     String expected = sha256(Files.readAllBytes(temp.resolve("www/file")));
-    String out = run(60, "sh", "-c", "ip netns exec " + guestNs + " curl -sS --max-time 50 http://"
+    String out = run(60, "sh", "-c", "ip netns exec " + bed.guestNs + " curl -sS --max-time 50 http://"
         + OUTSIDE_ADDRESS + ":" + HTTP_PORT + "/file | sha256sum");
     assertThat(out.split(" ")[0]).isEqualTo(expected);
   }
@@ -219,7 +179,7 @@ class GatewayTest {
       server.bind(new InetSocketAddress(ROOT_ADDRESS, 0));
       server.setSoTimeout(20_000);
       int port = server.getLocalPort();
-      Process client = new ProcessBuilder("ip", "netns", "exec", guestNs, "timeout", "30", "python3", "-c",
+      Process client = new ProcessBuilder("ip", "netns", "exec", bed.guestNs, "timeout", "30", "python3", "-c",
           String.join("\n",
               "import socket, struct, time",
               "c = socket.create_connection(('" + ROOT_ADDRESS + "', " + port + "), timeout=20)",
@@ -312,7 +272,7 @@ class GatewayTest {
     try (var server = new java.net.ServerSocket()) {
       server.bind(new InetSocketAddress(ROOT_ADDRESS, 0));
       server.setSoTimeout(20_000);
-      Process client = new ProcessBuilder("ip", "netns", "exec", guestNs, "timeout", "30", "python3", "-c",
+      Process client = new ProcessBuilder("ip", "netns", "exec", bed.guestNs, "timeout", "30", "python3", "-c",
           String.join("\n",
               "import socket",
               "c = socket.create_connection(('" + ROOT_ADDRESS + "', " + server.getLocalPort() + "), timeout=20)",
@@ -327,8 +287,7 @@ class GatewayTest {
         while (gateway.accepted.sum() == acceptedBefore && System.nanoTime() < until) { // relaying
           Thread.sleep(20);
         }
-        gateway.close();
-        gateway = null;
+        bed.stopGateway();
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> accepted.getInputStream().read())
             .isInstanceOf(java.net.SocketException.class).hasMessageContaining("Connection reset");
         assertThat(client.waitFor(20, TimeUnit.SECONDS)).isTrue();
@@ -344,40 +303,11 @@ class GatewayTest {
 
   /** Waits until every flow has ended (a pending connect ends within the 5 s connect timeout). */
   private static void awaitNoFlows() throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (gateway.flows() != 0 && System.nanoTime() < deadline) {
-      Thread.sleep(20);
-    }
-    assertThat(gateway.flows()).as("flows left: " + gateway.counters()).isZero();
-  }
-
-  private static Process outside(String... command) throws IOException {
-    List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", outsideNs));
-    full.addAll(List.of(command));
-    return new ProcessBuilder(full).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
-        .start();
+    bed.awaitNoFlows(10);
   }
 
   private static String guest(String... command) throws Exception {
-    List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", guestNs, "timeout", "40"));
-    full.addAll(List.of(command));
-    return run(60, full.toArray(new String[0]));
-  }
-
-  /** Waits until the outside listens on {@code port}, connecting from the root namespace over the veth. */
-  private static void awaitListening(int port) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (true) {
-      try (Socket s = new Socket()) {
-        s.connect(new InetSocketAddress(OUTSIDE_ADDRESS, port), 1000);
-        return;
-      } catch (IOException e) {
-        if (System.nanoTime() > deadline) {
-          throw new AssertionError("the outside never listened on " + port, e);
-        }
-        Thread.sleep(100);
-      }
-    }
+    return bed.inGuest(command);
   }
 
   private static String sha256(byte[] bytes) throws Exception {
@@ -385,36 +315,6 @@ class GatewayTest {
   }
 
   private static String run(long seconds, String... command) throws Exception {
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-    var output = new java.io.ByteArrayOutputStream();
-    Thread reader = Thread.ofVirtual().start(() -> {
-      try {
-        p.getInputStream().transferTo(output);
-      } catch (IOException e) {
-        // the process was killed
-      }
-    });
-    if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new AssertionError(String.join(" ", command) + " did not finish in " + seconds + " s");
-    }
-    reader.join(5_000);
-    String out = output.toString(StandardCharsets.UTF_8);
-    if (p.exitValue() != 0) {
-      throw new AssertionError(String.join(" ", command) + " exited " + p.exitValue() + ": " + out);
-    }
-    return out;
-  }
-
-  private static void runQuietly(String... command) {
-    try {
-      Process p = new ProcessBuilder(command).redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-      if (!p.waitFor(30, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-      }
-    } catch (IOException | InterruptedException e) {
-      // best effort
-    }
+    return GatewayTestbed.run(seconds, command);
   }
 }

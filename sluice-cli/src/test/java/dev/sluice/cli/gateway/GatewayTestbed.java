@@ -1,0 +1,203 @@
+package dev.sluice.cli.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+
+/**
+ * A guest namespace behind a {@link Gateway} run in this JVM, and an "outside" namespace joined to
+ * the root namespace by a veth pair, so the gateway's kernel sockets (in the root namespace) reach
+ * the outside's servers. Given a subnet number {@code s}, the guest's network is 198.18.s.0/24 and
+ * the veth's 198.18.(s+1).0/24 ({@link #rootAddress} .1 on the root side, {@link #outsideAddress}
+ * .2 in the outside namespace): each test class takes subnets of its own, so classes can run at
+ * once. IPv6 is off in both namespaces. Needs root and /dev/net/tun ({@link #AVAILABLE}); closing
+ * stops the servers and the gateway and deletes everything it created.
+ */
+final class GatewayTestbed implements AutoCloseable {
+  /** Whether this machine can run a testbed: root, with a TUN driver. */
+  static final boolean AVAILABLE = "root".equals(System.getProperty("user.name"))
+      && Files.exists(Path.of("/dev/net/tun"));
+  /** Why a test is skipped when it cannot. */
+  static final String NEEDS = "gateway tests need root and /dev/net/tun (they create namespaces, a veth pair "
+      + "and a TUN device)";
+
+  final String guestNs;
+  final String outsideNs;
+  final GatewayAddresses guest;
+  final String rootAddress;
+  final String outsideAddress;
+  private final String vethRoot;
+  private final List<Process> servers = new ArrayList<>();
+  private GuestNetwork network;
+  private Gateway gateway;
+
+  private GatewayTestbed(int subnet) {
+    String id = Integer.toHexString(ThreadLocalRandom.current().nextInt(0x100000, 0xffffff));
+    guestNs = "sluice-gw-g-" + id;
+    outsideNs = "sluice-gw-o-" + id;
+    vethRoot = "sgw" + id + "a";
+    guest = GatewayAddresses.parse("198.18." + subnet + ".0/24");
+    rootAddress = "198.18." + (subnet + 1) + ".1";
+    outsideAddress = "198.18." + (subnet + 1) + ".2";
+  }
+
+  /**
+   * Builds the namespaces, the veth pair and a gateway for guest network 198.18.{@code subnet}.0/24,
+   * configured by {@code configure} from the defaults; on failure nothing is left behind.
+   */
+  static GatewayTestbed start(int subnet, int mtu, UnaryOperator<GatewayConfig.Builder> configure) throws Exception {
+    GatewayTestbed bed = new GatewayTestbed(subnet);
+    try {
+      bed.build(mtu, configure);
+      return bed;
+    } catch (Exception | AssertionError e) {
+      bed.close();
+      throw e;
+    }
+  }
+
+  private void build(int mtu, UnaryOperator<GatewayConfig.Builder> configure) throws Exception {
+    String vethOutside = vethRoot.substring(0, vethRoot.length() - 1) + "b";
+    run(30, "ip", "netns", "add", guestNs);
+    run(30, "ip", "netns", "add", outsideNs);
+    for (String ns : List.of(guestNs, outsideNs)) {
+      run(30, "ip", "netns", "exec", ns, "sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1");
+      run(30, "ip", "netns", "exec", ns, "sysctl", "-q", "-w", "net.ipv6.conf.default.disable_ipv6=1");
+      run(30, "ip", "-n", ns, "link", "set", "lo", "up");
+    }
+    run(30, "ip", "link", "add", vethRoot, "type", "veth", "peer", "name", vethOutside, "netns", outsideNs);
+    run(30, "ip", "addr", "add", rootAddress + "/24", "dev", vethRoot);
+    run(30, "ip", "link", "set", vethRoot, "up");
+    run(30, "ip", "-n", outsideNs, "addr", "add", outsideAddress + "/24", "dev", vethOutside);
+    run(30, "ip", "-n", outsideNs, "link", "set", vethOutside, "up");
+    network = GuestNetwork.open(guestNs, "tun0", mtu, guest);
+    gateway = new Gateway(network.device(), configure.apply(GatewayConfig.builder(guest.hostWithPrefix())).build());
+  }
+
+  /** The gateway; {@link #stopGateway} ends it before the testbed closes. */
+  Gateway gateway() {
+    return gateway;
+  }
+
+  /** Closes the gateway (resetting its flows) and leaves the namespaces for the test to look at. */
+  void stopGateway() throws InterruptedException {
+    if (gateway != null) {
+      gateway.close();
+      gateway = null;
+    }
+  }
+
+  /** Starts {@code command} in the outside namespace, in the background; it is killed on close. */
+  Process outside(String... command) throws IOException {
+    List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", outsideNs));
+    full.addAll(List.of(command));
+    Process p = new ProcessBuilder(full).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+        .start();
+    servers.add(p);
+    return p;
+  }
+
+  /** Runs {@code command} in the guest namespace (at most 40 s) and answers what it printed. */
+  String inGuest(String... command) throws Exception {
+    List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", guestNs, "timeout", "40"));
+    full.addAll(List.of(command));
+    return run(60, full.toArray(new String[0]));
+  }
+
+  /** Starts {@code command} in the guest namespace, in the background (at most 60 s). */
+  Process startInGuest(String... command) throws IOException {
+    List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", guestNs, "timeout", "60"));
+    full.addAll(List.of(command));
+    return new ProcessBuilder(full).redirectErrorStream(true).start();
+  }
+
+  /** Waits until the outside listens on TCP {@code port}, connecting from the root namespace over the veth. */
+  void awaitListening(int port) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (true) {
+      try (Socket s = new Socket()) {
+        s.connect(new InetSocketAddress(outsideAddress, port), 1000);
+        return;
+      } catch (IOException e) {
+        if (System.nanoTime() > deadline) {
+          throw new AssertionError("the outside never listened on " + port, e);
+        }
+        Thread.sleep(100);
+      }
+    }
+  }
+
+  /** Waits up to {@code seconds} until every flow has ended, and asserts it. */
+  void awaitNoFlows(int seconds) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    while (gateway.flows() != 0 && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertThat(gateway.flows()).as("flows left: " + gateway.counters()).isZero();
+  }
+
+  /** Runs {@code command}, failing the test if it does not finish in time or exits non-zero. */
+  static String run(long seconds, String... command) throws Exception {
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    var output = new ByteArrayOutputStream();
+    Thread reader = Thread.ofVirtual().start(() -> {
+      try {
+        p.getInputStream().transferTo(output);
+      } catch (IOException e) {
+        // the process was killed
+      }
+    });
+    if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new AssertionError(String.join(" ", command) + " did not finish in " + seconds + " s");
+    }
+    reader.join(5_000);
+    String out = output.toString(StandardCharsets.UTF_8);
+    if (p.exitValue() != 0) {
+      throw new AssertionError(String.join(" ", command) + " exited " + p.exitValue() + ": " + out);
+    }
+    return out;
+  }
+
+  static void runQuietly(String... command) {
+    try {
+      Process p = new ProcessBuilder(command).redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      if (!p.waitFor(30, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+      }
+    } catch (IOException | InterruptedException e) {
+      // best effort
+    }
+  }
+
+  @Override
+  public void close() throws Exception {
+    try {
+      for (Process p : servers) {
+        p.descendants().forEach(ProcessHandle::destroyForcibly);
+        p.destroyForcibly();
+        p.waitFor(5, TimeUnit.SECONDS);
+      }
+      stopGateway();
+      if (network != null) {
+        network.close();
+      }
+    } finally {
+      runQuietly("ip", "link", "del", vethRoot);
+      runQuietly("ip", "netns", "del", guestNs);
+      runQuietly("ip", "netns", "del", outsideNs);
+    }
+  }
+}
