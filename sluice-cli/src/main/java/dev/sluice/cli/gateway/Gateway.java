@@ -7,6 +7,7 @@ import dev.sluice.stack.Connection;
 import dev.sluice.stack.ForwardedSyn;
 import dev.sluice.stack.Host;
 import dev.sluice.stack.HostConfig;
+import dev.sluice.tcp.TcpConfig;
 import dev.sluice.tcp.TcpEndpoints;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -17,6 +18,7 @@ import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -27,13 +29,18 @@ import java.util.concurrent.atomic.LongAdder;
  * <p>For each held SYN the {@link DestinationPolicy} decides first (refused: a RST); then, on a
  * virtual thread, the {@link OutsideConnector} connects to the guest's destination with a timeout;
  * on success the SYN is accepted and relayed ({@link TcpRelay}); refused: refuse the SYN (the guest
- * gets a RST); unreachable: an ICMP unreachable; a timeout: forget it (the guest's next
- * retransmission asks again). At most {@code maxFlows} flows, counting the SYNs still being
+ * gets a RST); unreachable: an ICMP unreachable; timed out: a RST (by then the guest's own SYN
+ * retries have given up, with the default timeout); any other failure: forget it (the guest's next
+ * retransmission asks again). A relayed flow that moves nothing for its idle or half-closed
+ * timeout is reset both ways; a guest that vanishes is found by the TCP user timeout and keepalive
+ * of its connection ({@link GatewayConfig.Builder#guestTimeout}). At most {@code maxFlows} flows, counting the SYNs still being
  * decided, exist at once; beyond that a SYN is refused.
  */
 final class Gateway implements AutoCloseable {
   private final Host host;
   private final GatewayConfig config;
+  private final TcpConfig guestTcp;
+  private final Thread sweeper;
   private final AtomicInteger flows = new AtomicInteger();
   private final Set<TcpRelay> relays = ConcurrentHashMap.newKeySet();
   private volatile boolean closing;
@@ -46,14 +53,26 @@ final class Gateway implements AutoCloseable {
   final LongAdder closedFlows = new LongAdder();
   final LongAdder guestResets = new LongAdder();
   final LongAdder outsideResets = new LongAdder();
+  final LongAdder timedOut = new LongAdder();
+  final LongAdder connectTimeouts = new LongAdder();
 
   /** Starts a gateway host on {@code device}, configured by {@code config}. */
   Gateway(Device device, GatewayConfig config) {
     this.config = config;
     this.host = new Host(HostConfig.builder().build());
     host.addInterface(device, config.hostAddress);
+    long guestTimeout = config.guestTimeout.toNanos();
+    this.guestTcp = host.config().tcp().toBuilder().buildWith(b -> {
+      b.mtu = device.mtu(); // the guest's MSS from the device: 65,480 bytes at slirp4netns's MTU 65520
+      b.nagle = false; // the relay writes what it read at once; the guest's own Nagle still holds its side
+      b.userTimeoutNanos = guestTimeout; // data the guest leaves unacknowledged this long: it vanished
+      b.keepAliveIdleNanos = guestTimeout; // a quiet guest is probed, and reset if it never answers
+      b.keepAliveIntervalNanos = Math.max(TimeUnit.SECONDS.toNanos(1), guestTimeout / 3);
+      b.keepAliveProbes = 3;
+    });
     host.forwardTcp(this::onSyn);
     host.start();
+    sweeper = Thread.ofVirtual().name("sluice-gateway-sweep").start(this::sweep);
   }
 
   /** Flows now (relayed, or SYNs being decided). */
@@ -88,7 +107,10 @@ final class Gateway implements AutoCloseable {
       try {
         outside = config.outside.connect(destination, config.connectTimeout);
       } catch (ConnectException e) {
-        if (e.getMessage() != null && e.getMessage().contains("refused")) {
+        if (timedOut(e)) { // the kernel's own SYN retries gave up first: "Connection timed out"
+          connectTimeouts.increment();
+          syn.refuse();
+        } else if (e.getMessage() != null && e.getMessage().contains("refused")) {
           refused.increment();
           syn.refuse(); // a RST, as the outside answered us
         } else { // network unreachable: an ICMP unreachable, as a router would send
@@ -100,9 +122,14 @@ final class Gateway implements AutoCloseable {
         unreachable.increment();
         syn.unreachable();
         return;
-      } catch (IOException e) { // timed out: the guest's own SYN retries give up in their time
-        forgotten.increment();
-        syn.forget();
+      } catch (IOException e) {
+        if (timedOut(e)) { // by now the guest's own SYN retries have given up, or learn of it
+          connectTimeouts.increment();
+          syn.refuse();
+        } else { // the outside (a proxy, say) could not be asked: the guest's next SYN asks again
+          forgotten.increment();
+          syn.forget();
+        }
         return;
       }
       if (closing) {
@@ -111,7 +138,7 @@ final class Gateway implements AutoCloseable {
       }
       Connection connection = null;
       try {
-        connection = syn.accept(host.config().tcp());
+        connection = syn.accept(guestTcp);
         connection.awaitConnected(config.connectTimeout.toNanos());
         connection.setNoDelay(true);
         outside.setTcpNoDelay(true);
@@ -152,14 +179,43 @@ final class Gateway implements AutoCloseable {
       case CLOSED -> closedFlows.increment();
       case GUEST_RESET -> guestResets.increment();
       case OUTSIDE_RESET -> outsideResets.increment();
+      case TIMED_OUT -> timedOut.increment();
       case STOPPED -> { }
     }
+  }
+
+  /**
+   * Resets the flows that moved nothing for longer than their timeout. Runs on its own virtual
+   * thread, a few times per shortest timeout (at most once per 100 ms), until the gateway closes.
+   */
+  private void sweep() {
+    long idle = config.idleTimeout.toNanos();
+    long halfClosed = config.halfClosedTimeout.toNanos();
+    long period = Math.max(TimeUnit.MILLISECONDS.toNanos(100), Math.min(idle, halfClosed) / 4);
+    while (!closing) {
+      try {
+        TimeUnit.NANOSECONDS.sleep(period);
+      } catch (InterruptedException e) {
+        return; // closing
+      }
+      long now = System.nanoTime();
+      for (TcpRelay relay : relays) {
+        relay.expire(now, idle, halfClosed);
+      }
+    }
+  }
+
+  /** Whether a failed connect means nobody answered in time (ETIMEDOUT, or our own timeout). */
+  private static boolean timedOut(IOException e) {
+    return e instanceof java.net.SocketTimeoutException
+        || (e.getMessage() != null && e.getMessage().contains("timed out"));
   }
 
   /** Resets every flow and stops the host; the caller closes the device. */
   @Override
   public void close() throws InterruptedException {
     closing = true;
+    sweeper.interrupt();
     for (TcpRelay relay : relays) {
       relay.reset();
     }
@@ -169,7 +225,8 @@ final class Gateway implements AutoCloseable {
   String counters() {
     return "flows " + flows.get() + ", accepted " + accepted.sum() + ", refused " + refused.sum()
         + ", unreachable " + unreachable.sum() + ", forgotten " + forgotten.sum() + ", over the limit " + overLimit.sum() + ", denied " + denied.sum() + ", closed " + closedFlows.sum()
-        + ", reset by the guest " + guestResets.sum() + ", reset by the outside " + outsideResets.sum();
+        + ", reset by the guest " + guestResets.sum() + ", reset by the outside " + outsideResets.sum()
+        + ", timed out " + timedOut.sum() + ", connects timed out " + connectTimeouts.sum();
   }
 
   /** Where the guest connected: the held connection's local address and port. */

@@ -22,7 +22,9 @@ import picocli.CommandLine.Spec;
       "",
       "Creates a TUN device in the namespace, gives the guest the first host address of --cidr and a",
       "default route through the device; Sluice takes the next address. A destination that refuses",
-      "is refused to the guest (RST); one that cannot be reached is not answered yet. TCP only so far.",
+      "is refused to the guest (RST), one with no route is answered with an ICMP unreachable, and",
+      "one that does not answer within --connect-timeout with a RST. Flows that move nothing for",
+      "their timeout are reset both ways.",
       "Needs CAP_NET_ADMIN (root). Use addresses from 198.18.0.0/15:",
       "",
       "  ip netns add guest",
@@ -46,7 +48,9 @@ public final class GatewayCommand implements Callable<Integer> {
       description = "Name of the TUN device created in the namespace (default ${DEFAULT-VALUE}).")
   String tun;
 
-  @Option(names = "--mtu", defaultValue = "1500", description = "The device's MTU (default ${DEFAULT-VALUE}).")
+  @Option(names = "--mtu", defaultValue = "65520",
+      description = "The device's MTU (default ${DEFAULT-VALUE}, as slirp4netns's; the guest's TCP segments "
+          + "are then up to 64 KB).")
   int mtu;
 
   @Option(names = "--max-flows", defaultValue = "4096",
@@ -54,10 +58,26 @@ public final class GatewayCommand implements Callable<Integer> {
           + "a SYN beyond it is refused.")
   int maxFlows;
 
-  @Option(names = "--connect-timeout", defaultValue = "10",
-      description = "Seconds to wait for the outside to accept a flow (default ${DEFAULT-VALUE}); then the "
-          + "guest's SYN goes unanswered and its retransmission tries again.")
+  @Option(names = "--connect-timeout", defaultValue = "127",
+      description = "Seconds to wait for the outside to accept a flow (default ${DEFAULT-VALUE}, Linux's own "
+          + "SYN timeout); then the guest's SYN is answered with a RST.")
   int connectTimeoutSeconds;
+
+  @Option(names = "--idle-timeout", defaultValue = "7440",
+      description = "Seconds a flow may move no byte either way before it is reset both ways (default "
+          + "${DEFAULT-VALUE}, 2 h 4 min, RFC 5382's least for a NAT).")
+  int idleTimeoutSeconds;
+
+  @Option(names = "--half-closed-timeout", defaultValue = "240",
+      description = "The same, once one direction has closed (default ${DEFAULT-VALUE}, RFC 5382's "
+          + "transitory timeout).")
+  int halfClosedTimeoutSeconds;
+
+  @Option(names = "--guest-timeout", defaultValue = "60",
+      description = "Seconds the guest may leave data unacknowledged, or keepalive probes unanswered once "
+          + "quiet, before its flow is reset: how a guest that vanished without a RST is noticed "
+          + "(default ${DEFAULT-VALUE}).")
+  int guestTimeoutSeconds;
 
   @Option(names = "--duration", defaultValue = "0",
       description = "Stop after N seconds (resetting every flow); 0 runs until interrupted (default ${DEFAULT-VALUE}).")
@@ -77,9 +97,10 @@ public final class GatewayCommand implements Callable<Integer> {
     if (maxFlows < 1) {
       throw new ParameterException(spec.commandLine(), "--max-flows must be positive: " + maxFlows);
     }
-    if (connectTimeoutSeconds < 1) {
-      throw new ParameterException(spec.commandLine(), "--connect-timeout must be at least 1 second");
-    }
+    requireSeconds("--connect-timeout", connectTimeoutSeconds);
+    requireSeconds("--idle-timeout", idleTimeoutSeconds);
+    requireSeconds("--half-closed-timeout", halfClosedTimeoutSeconds);
+    requireSeconds("--guest-timeout", guestTimeoutSeconds);
     if (durationSeconds < 0) {
       throw new ParameterException(spec.commandLine(), "--duration must not be negative: " + durationSeconds);
     }
@@ -114,6 +135,9 @@ public final class GatewayCommand implements Callable<Integer> {
         Gateway gateway = new Gateway(guest.device(), GatewayConfig.builder(addresses.hostWithPrefix())
             .maxFlows(maxFlows)
             .connectTimeout(Duration.ofSeconds(connectTimeoutSeconds))
+            .idleTimeout(Duration.ofSeconds(idleTimeoutSeconds))
+            .halfClosedTimeout(Duration.ofSeconds(halfClosedTimeoutSeconds))
+            .guestTimeout(Duration.ofSeconds(guestTimeoutSeconds))
             .build())) {
       out.println("sluice gateway: guest " + addresses.guestWithPrefix() + " in " + netns + " on " + tun
           + ", Sluice " + addresses.host() + "; TCP relayed through this host's sockets");
@@ -134,5 +158,12 @@ public final class GatewayCommand implements Callable<Integer> {
       }
     }
     return 0;
+  }
+
+  /** A timeout option: at least a second, at most 30 days. */
+  private void requireSeconds(String option, int seconds) {
+    if (seconds < 1 || seconds > 30 * 24 * 3600) {
+      throw new ParameterException(spec.commandLine(), option + " must be in [1, 2592000] seconds: " + seconds);
+    }
   }
 }

@@ -11,6 +11,9 @@ final class GatewayConfig {
   final String hostAddress;
   final int maxFlows;
   final Duration connectTimeout;
+  final Duration idleTimeout;
+  final Duration halfClosedTimeout;
+  final Duration guestTimeout;
   final OutsideConnector outside;
   final DestinationPolicy policy;
 
@@ -18,6 +21,9 @@ final class GatewayConfig {
     this.hostAddress = Objects.requireNonNull(b.hostAddress, "hostAddress");
     this.maxFlows = b.maxFlows;
     this.connectTimeout = b.connectTimeout;
+    this.idleTimeout = b.idleTimeout;
+    this.halfClosedTimeout = b.halfClosedTimeout;
+    this.guestTimeout = b.guestTimeout;
     this.outside = b.outside;
     this.policy = b.policy;
   }
@@ -31,7 +37,15 @@ final class GatewayConfig {
   static final class Builder {
     private final String hostAddress;
     private int maxFlows = 4096;
-    private Duration connectTimeout = Duration.ofSeconds(10);
+    // Linux's own SYN timeout (tcp_syn_retries 6: 1+2+4+...+64 s), which slirp4netns inherits from
+    // the host's connect: the guest has given up by then, so the RST that follows changes nothing
+    // for it, and a guest with longer retries learns the outcome instead of waiting on.
+    private Duration connectTimeout = Duration.ofSeconds(127);
+    // RFC 5382 REQ-5: a NAT's established-flow idle timeout MUST NOT be less than 2 h 4 min.
+    private Duration idleTimeout = Duration.ofSeconds(7440);
+    // RFC 5382 REQ-5's "transitory" timeout (at least 4 minutes), for flows with one direction closed.
+    private Duration halfClosedTimeout = Duration.ofMinutes(4);
+    private Duration guestTimeout = Duration.ofSeconds(60);
     private OutsideConnector outside = new DirectConnector();
     private DestinationPolicy policy = DestinationPolicy.ALLOW_ALL;
 
@@ -45,9 +59,31 @@ final class GatewayConfig {
       return this;
     }
 
-    /** How long the outside has to accept a flow. */
+    /** How long the outside has to accept a flow; then the guest's SYN is answered with a RST. */
     Builder connectTimeout(Duration connectTimeout) {
       this.connectTimeout = connectTimeout;
+      return this;
+    }
+
+    /** A flow that moves no byte either way for this long, both directions open, is reset both ways. */
+    Builder idleTimeout(Duration idleTimeout) {
+      this.idleTimeout = idleTimeout;
+      return this;
+    }
+
+    /** A flow with one direction closed that moves no byte for this long is reset both ways. */
+    Builder halfClosedTimeout(Duration halfClosedTimeout) {
+      this.halfClosedTimeout = halfClosedTimeout;
+      return this;
+    }
+
+    /**
+     * How long a guest may leave our data unacknowledged (TCP user timeout, RFC 5482), or leave
+     * keepalive probes unanswered after it went quiet, before its flow is reset: how a guest that
+     * vanished without a RST (killed with its namespace, its link down) is noticed.
+     */
+    Builder guestTimeout(Duration guestTimeout) {
+      this.guestTimeout = guestTimeout;
       return this;
     }
 

@@ -20,13 +20,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  * ({@link TcpConnection#shutdownOutput()}); the flow ends, and both sides close, once both
  * directions have ended. A reset either way resets the other side: an error on either loop (the
  * guest's RST, the outside's RST, or the gateway stopping) aborts the guest's connection (RST) and
- * closes the kernel socket with {@code SO_LINGER} 0 (RST).
+ * closes the kernel socket with {@code SO_LINGER} 0 (RST). So does {@link #expire}, the gateway's
+ * sweep of flows that moved nothing for too long: a NAT that times a flow out just forgets it (RFC
+ * 5382 §5), but a relay holds both ends and tells each.
  */
 final class TcpRelay {
   static final int BUFFER_BYTES = 64 * 1024;
 
   /** How the flow ended, for the counters. */
-  enum Ending { CLOSED, GUEST_RESET, OUTSIDE_RESET, STOPPED }
+  enum Ending { CLOSED, GUEST_RESET, OUTSIDE_RESET, TIMED_OUT, STOPPED }
 
   interface Listener {
     void ended(TcpRelay relay, Ending ending);
@@ -37,6 +39,10 @@ final class TcpRelay {
   private final Listener listener;
   private final AtomicInteger directionsLeft = new AtomicInteger(2);
   private final AtomicBoolean ended = new AtomicBoolean();
+  private final long startedNanos = System.nanoTime();
+  // Written by the copy loops, read by the gateway's sweep: plain volatile stores, one per copy.
+  private volatile long lastActivityNanos = startedNanos;
+  private volatile boolean halfClosed; // one direction has ended
 
   TcpRelay(TcpConnection guest, Socket outside, Listener listener) {
     this.guest = guest;
@@ -56,6 +62,18 @@ final class TcpRelay {
     end(Ending.STOPPED, true);
   }
 
+  /**
+   * Resets both sides if the flow has moved no byte, either way, for {@code idleNanos} while both
+   * directions are open, or for {@code halfClosedNanos} once one has ended; answers whether it did.
+   */
+  boolean expire(long nowNanos, long idleNanos, long halfClosedNanos) {
+    long limit = halfClosed ? halfClosedNanos : idleNanos;
+    if (nowNanos - lastActivityNanos < limit) {
+      return false;
+    }
+    return end(Ending.TIMED_OUT, true);
+  }
+
   private void guestToOutside() {
     byte[] buf = new byte[BUFFER_BYTES];
     OutputStream out;
@@ -69,6 +87,7 @@ final class TcpRelay {
       int n;
       try {
         n = guest.read(buf, 0, buf.length);
+        lastActivityNanos = System.nanoTime();
       } catch (IOException e) { // the guest reset (or the flow is being reset already)
         end(Ending.GUEST_RESET, true);
         return;
@@ -100,6 +119,7 @@ final class TcpRelay {
       int n;
       try {
         n = in.read(buf, 0, buf.length);
+        lastActivityNanos = System.nanoTime();
       } catch (IOException e) { // "Connection reset" from the outside (or the flow is being reset)
         end(Ending.OUTSIDE_RESET, true);
         return;
@@ -119,15 +139,17 @@ final class TcpRelay {
   }
 
   private void directionEnded() {
+    lastActivityNanos = System.nanoTime(); // the half-closed timeout counts from the FIN
+    halfClosed = true;
     if (directionsLeft.decrementAndGet() == 0) {
       end(Ending.CLOSED, false);
     }
   }
 
-  /** Ends the flow once: closes both sides, or resets both. */
-  private void end(Ending ending, boolean reset) {
+  /** Ends the flow once: closes both sides, or resets both; answers whether this call ended it. */
+  private boolean end(Ending ending, boolean reset) {
     if (!ended.compareAndSet(false, true)) {
-      return;
+      return false;
     }
     if (reset) {
       try {
@@ -153,6 +175,7 @@ final class TcpRelay {
       // closed already
     }
     listener.ended(this, ending);
+    return true;
   }
 
   @Override

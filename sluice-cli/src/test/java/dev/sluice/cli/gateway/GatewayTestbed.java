@@ -85,6 +85,11 @@ final class GatewayTestbed implements AutoCloseable {
     gateway = new Gateway(network.device(), configure.apply(GatewayConfig.builder(guest.hostWithPrefix())).build());
   }
 
+  /** The root namespace's end of the veth pair. */
+  String vethRoot() {
+    return vethRoot;
+  }
+
   /** The gateway; {@link #stopGateway} ends it before the testbed closes. */
   Gateway gateway() {
     return gateway;
