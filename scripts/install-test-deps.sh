@@ -14,6 +14,7 @@ declare -A needs=(
   [curl]=curl            # HTTP downloads from sluice serve (interop)
   [wrk]=wrk              # HTTP load against sluice serve (interop)
   [ping]=iputils-ping    # ICMP echo towards Sluice (interop)
+  [iperf3]=iperf3        # bulk through the gateway (GatewayLoadTest)
 )
 missing=()
 for cmd in "${!needs[@]}"; do

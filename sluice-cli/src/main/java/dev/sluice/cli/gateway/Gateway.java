@@ -40,6 +40,10 @@ final class Gateway implements AutoCloseable {
   private final Host host;
   private final GatewayConfig config;
   private final TcpConfig guestTcp;
+  /** A flow's most buffered bytes: Sluice's two buffers and the relay's two. */
+  private final long flowMemoryBytes;
+  /** {@code maxFlows}, lowered if that many flows' buffers would not fit {@code maxMemoryBytes}. */
+  private final int flowLimit;
   private final Thread sweeper;
   private final AtomicInteger flows = new AtomicInteger();
   private final Set<TcpRelay> relays = ConcurrentHashMap.newKeySet();
@@ -69,7 +73,11 @@ final class Gateway implements AutoCloseable {
       b.keepAliveIdleNanos = guestTimeout; // a quiet guest is probed, and reset if it never answers
       b.keepAliveIntervalNanos = Math.max(TimeUnit.SECONDS.toNanos(1), guestTimeout / 3);
       b.keepAliveProbes = 3;
+      b.receiveBufferBytes = config.flowBufferBytes;
+      b.sendBufferBytes = config.flowBufferBytes;
     });
+    this.flowMemoryBytes = 2L * config.flowBufferBytes + 2L * TcpRelay.BUFFER_BYTES;
+    this.flowLimit = (int) Math.min(config.maxFlows, config.maxMemoryBytes / flowMemoryBytes);
     host.forwardTcp(this::onSyn);
     host.start();
     sweeper = Thread.ofVirtual().name("sluice-gateway-sweep").start(this::sweep);
@@ -78,6 +86,30 @@ final class Gateway implements AutoCloseable {
   /** Flows now (relayed, or SYNs being decided). */
   int flows() {
     return flows.get();
+  }
+
+  /** The most flows at once: {@code maxFlows}, or fewer if their buffers would pass the memory cap. */
+  int flowLimit() {
+    return flowLimit;
+  }
+
+  /** The most one flow buffers: Sluice's two buffers and the relay's two. */
+  long flowMemoryBytes() {
+    return flowMemoryBytes;
+  }
+
+  /**
+   * Bytes the flows hold now: what Sluice's connections hold (received and not yet relayed, sent
+   * and not yet acknowledged by the guest) plus the relays' buffers, counted whole. At most
+   * {@code flowLimit() * flowMemoryBytes()}, so at most the memory cap.
+   */
+  long bufferedBytes() {
+    long bytes = 2L * TcpRelay.BUFFER_BYTES * relays.size();
+    for (Connection c : host.connections()) {
+      var info = c.info();
+      bytes += info.receiveQueue() + info.sendQueue();
+    }
+    return bytes;
   }
 
   private void onSyn(ForwardedSyn syn) {
@@ -91,7 +123,7 @@ final class Gateway implements AutoCloseable {
       syn.refuse(); // as a firewall's REJECT with tcp-reset
       return;
     }
-    if (flows.incrementAndGet() > config.maxFlows) {
+    if (flows.incrementAndGet() > flowLimit) {
       flows.decrementAndGet();
       overLimit.increment();
       syn.refuse();

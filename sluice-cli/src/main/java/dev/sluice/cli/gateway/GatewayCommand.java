@@ -79,6 +79,17 @@ public final class GatewayCommand implements Callable<Integer> {
           + "(default ${DEFAULT-VALUE}).")
   int guestTimeoutSeconds;
 
+  @Option(names = "--flow-buffer", defaultValue = "256k",
+      description = "Sluice's buffer for each direction of a flow, in bytes (suffix k, m or g; default "
+          + "${DEFAULT-VALUE}): the window the guest may fill before the outside reads, and what waits for "
+          + "the guest's acknowledgement. With the relay's own 2 x 64 KiB, a flow's most.")
+  String flowBuffer;
+
+  @Option(names = "--max-memory", defaultValue = "1g",
+      description = "The most all flows buffer together (suffix k, m or g; default ${DEFAULT-VALUE}): fewer "
+          + "flows than --max-flows are admitted if their buffers would not fit.")
+  String maxMemory;
+
   @Option(names = "--duration", defaultValue = "0",
       description = "Stop after N seconds (resetting every flow); 0 runs until interrupted (default ${DEFAULT-VALUE}).")
   int durationSeconds;
@@ -93,6 +104,16 @@ public final class GatewayCommand implements Callable<Integer> {
     }
     if (mtu < 576 || mtu > 65_535) {
       throw new ParameterException(spec.commandLine(), "--mtu must be in [576, 65535]: " + mtu);
+    }
+    long flowBufferBytes = bytes("--flow-buffer", flowBuffer);
+    long maxMemoryBytes = bytes("--max-memory", maxMemory);
+    if (flowBufferBytes < 4096 || flowBufferBytes > (1 << 30)) {
+      throw new ParameterException(spec.commandLine(), "--flow-buffer must be in [4k, 1g]: " + flowBuffer);
+    }
+    long flowMemory = 2 * flowBufferBytes + 2L * TcpRelay.BUFFER_BYTES;
+    if (maxMemoryBytes < flowMemory) {
+      throw new ParameterException(spec.commandLine(), "--max-memory must hold at least one flow ("
+          + flowMemory + " bytes with --flow-buffer " + flowBuffer + "): " + maxMemory);
     }
     if (maxFlows < 1) {
       throw new ParameterException(spec.commandLine(), "--max-flows must be positive: " + maxFlows);
@@ -138,9 +159,12 @@ public final class GatewayCommand implements Callable<Integer> {
             .idleTimeout(Duration.ofSeconds(idleTimeoutSeconds))
             .halfClosedTimeout(Duration.ofSeconds(halfClosedTimeoutSeconds))
             .guestTimeout(Duration.ofSeconds(guestTimeoutSeconds))
+            .flowBufferBytes((int) flowBufferBytes)
+            .maxMemoryBytes(maxMemoryBytes)
             .build())) {
       out.println("sluice gateway: guest " + addresses.guestWithPrefix() + " in " + netns + " on " + tun
-          + ", Sluice " + addresses.host() + "; TCP relayed through this host's sockets");
+          + ", Sluice " + addresses.host() + "; TCP relayed through this host's sockets; at most "
+          + gateway.flowLimit() + " flows of at most " + gateway.flowMemoryBytes() / 1024 + " KiB buffered each");
       out.flush();
       if (durationSeconds > 0) {
         stop.await(durationSeconds, TimeUnit.SECONDS);
@@ -158,6 +182,23 @@ public final class GatewayCommand implements Callable<Integer> {
       }
     }
     return 0;
+  }
+
+  /** A size option: bytes, or a number with suffix k, m or g (powers of 1024). */
+  private long bytes(String option, String value) {
+    String v = value.strip().toLowerCase(java.util.Locale.ROOT);
+    int shift = v.endsWith("k") ? 10 : v.endsWith("m") ? 20 : v.endsWith("g") ? 30 : 0;
+    String digits = shift == 0 ? v : v.substring(0, v.length() - 1);
+    try {
+      long n = Long.parseLong(digits);
+      if (n < 0 || n > (Long.MAX_VALUE >> shift)) {
+        throw new NumberFormatException();
+      }
+      return n << shift;
+    } catch (NumberFormatException e) {
+      throw new ParameterException(spec.commandLine(), option + " must be a size in bytes, like 262144, 256k, "
+          + "64m or 1g: " + value);
+    }
   }
 
   /** A timeout option: at least a second, at most 30 days. */

@@ -14,6 +14,8 @@ final class GatewayConfig {
   final Duration idleTimeout;
   final Duration halfClosedTimeout;
   final Duration guestTimeout;
+  final int flowBufferBytes;
+  final long maxMemoryBytes;
   final OutsideConnector outside;
   final DestinationPolicy policy;
 
@@ -24,6 +26,8 @@ final class GatewayConfig {
     this.idleTimeout = b.idleTimeout;
     this.halfClosedTimeout = b.halfClosedTimeout;
     this.guestTimeout = b.guestTimeout;
+    this.flowBufferBytes = b.flowBufferBytes;
+    this.maxMemoryBytes = b.maxMemoryBytes;
     this.outside = b.outside;
     this.policy = b.policy;
   }
@@ -46,6 +50,8 @@ final class GatewayConfig {
     // RFC 5382 REQ-5's "transitory" timeout (at least 4 minutes), for flows with one direction closed.
     private Duration halfClosedTimeout = Duration.ofMinutes(4);
     private Duration guestTimeout = Duration.ofSeconds(60);
+    private int flowBufferBytes = 256 * 1024;
+    private long maxMemoryBytes = 1L << 30;
     private OutsideConnector outside = new DirectConnector();
     private DestinationPolicy policy = DestinationPolicy.ALLOW_ALL;
 
@@ -84,6 +90,21 @@ final class GatewayConfig {
      */
     Builder guestTimeout(Duration guestTimeout) {
       this.guestTimeout = guestTimeout;
+      return this;
+    }
+
+    /**
+     * Sluice's buffer for each direction of a flow (its receive window toward the guest, and what it
+     * holds for the guest to acknowledge); with the relay's own buffers, a flow's most.
+     */
+    Builder flowBufferBytes(int flowBufferBytes) {
+      this.flowBufferBytes = flowBufferBytes;
+      return this;
+    }
+
+    /** The most all flows may buffer together; a flow is admitted only if its most still fits. */
+    Builder maxMemoryBytes(long maxMemoryBytes) {
+      this.maxMemoryBytes = maxMemoryBytes;
       return this;
     }
 

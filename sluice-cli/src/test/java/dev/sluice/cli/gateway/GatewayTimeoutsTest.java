@@ -39,7 +39,7 @@ class GatewayTimeoutsTest {
   private static final Duration CONNECT = Duration.ofSeconds(2);
   private static final Duration GUEST = Duration.ofSeconds(2);
   /** An address of the veth's network whose (made-up) link-layer address nobody has: SYNs vanish. */
-  private static final String SILENT_ADDRESS = "198.18.203.77";
+  private static final String SILENT_ADDRESS = "198.18.209.77";
 
   private static GatewayTestbed bed;
   private static Gateway gateway;
@@ -47,7 +47,7 @@ class GatewayTimeoutsTest {
   @BeforeAll
   static void start() throws Exception {
     Assumptions.assumeTrue(GatewayTestbed.AVAILABLE, GatewayTestbed.NEEDS);
-    bed = GatewayTestbed.start(202, 1500, config -> config.idleTimeout(IDLE).halfClosedTimeout(HALF_CLOSED)
+    bed = GatewayTestbed.start(208, 1500, config -> config.idleTimeout(IDLE).halfClosedTimeout(HALF_CLOSED)
         .connectTimeout(CONNECT).guestTimeout(GUEST));
     gateway = bed.gateway();
     GatewayTestbed.run(30, "ip", "neigh", "replace", SILENT_ADDRESS, "lladdr", "02:00:5e:00:53:77", "nud",
