@@ -2,6 +2,8 @@ package dev.sluice.cli.gateway;
 
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -25,6 +27,8 @@ import picocli.CommandLine.Spec;
       "is refused to the guest (RST), one with no route is answered with an ICMP unreachable, and",
       "one that does not answer within --connect-timeout with a RST. Flows that move nothing for",
       "their timeout are reset both ways.",
+      "The guest never reaches this host itself: neither its loopback nor its interfaces' addresses",
+      "(see --allow-host-loopback); --allow and --deny narrow where else it may go.",
       "Needs CAP_NET_ADMIN (root). Use addresses from 198.18.0.0/15:",
       "",
       "  ip netns add guest",
@@ -94,6 +98,22 @@ public final class GatewayCommand implements Callable<Integer> {
       description = "Stop after N seconds (resetting every flow); 0 runs until interrupted (default ${DEFAULT-VALUE}).")
   int durationSeconds;
 
+  @Option(names = "--allow-host-loopback",
+      description = "Let the guest reach this host's loopback (127.0.0.1, same port) at the fourth address of "
+          + "--cidr (198.18.0.3 for the default). This host's other addresses stay out of reach.")
+  boolean allowHostLoopback;
+
+  @Option(names = "--allow", paramLabel = "CIDR",
+      description = "Repeatable, IPv4 or IPv6: the guest may reach only destinations inside these networks. "
+          + "The guest never reaches this host itself (its loopback, its interfaces' addresses), whatever "
+          + "--allow says.")
+  List<String> allow = new ArrayList<>();
+
+  @Option(names = "--deny", paramLabel = "CIDR",
+      description = "Repeatable, IPv4 or IPv6: the guest may not reach these networks, even inside an --allow. "
+          + "A refused flow gets a RST.")
+  List<String> deny = new ArrayList<>();
+
   @Override
   public Integer call() throws Exception {
     GatewayAddresses addresses;
@@ -128,6 +148,16 @@ public final class GatewayCommand implements Callable<Integer> {
     if (tun.isEmpty() || tun.length() > 15 || tun.contains("/") || tun.isBlank()) {
       throw new ParameterException(spec.commandLine(), "--tun must be a device name of 1 to 15 characters: " + tun);
     }
+    DestinationRules rules;
+    try {
+      rules = DestinationRules.fromCommandLine(addresses, allowHostLoopback, allow, deny);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage());
+    } catch (java.io.IOException e) {
+      spec.commandLine().getErr().println("sluice gateway: cannot read this host's interface addresses: "
+          + e.getMessage());
+      return 1;
+    }
     java.nio.file.Path ns = netns.contains("/") ? java.nio.file.Path.of(netns) : java.nio.file.Path.of("/var/run/netns", netns);
     if (!java.nio.file.Files.exists(ns)) {
       throw new ParameterException(spec.commandLine(), "--netns: no such network namespace: " + ns
@@ -161,10 +191,12 @@ public final class GatewayCommand implements Callable<Integer> {
             .guestTimeout(Duration.ofSeconds(guestTimeoutSeconds))
             .flowBufferBytes((int) flowBufferBytes)
             .maxMemoryBytes(maxMemoryBytes)
+            .policy(rules)
             .build())) {
       out.println("sluice gateway: guest " + addresses.guestWithPrefix() + " in " + netns + " on " + tun
           + ", Sluice " + addresses.host() + "; TCP relayed through this host's sockets; at most "
           + gateway.flowLimit() + " flows of at most " + gateway.flowMemoryBytes() / 1024 + " KiB buffered each");
+      out.println("sluice gateway: " + rules.describe());
       out.flush();
       if (durationSeconds > 0) {
         stop.await(durationSeconds, TimeUnit.SECONDS);
