@@ -14,6 +14,7 @@ declare -A needs=(
   [curl]=curl            # HTTP downloads from sluice serve (interop)
   [wrk]=wrk              # HTTP load against sluice serve (interop)
   [ping]=iputils-ping    # ICMP echo towards Sluice (interop)
+  [danted]=dante-server  # a real SOCKS5 proxy, CONNECT and UDP ASSOCIATE (GatewaySocks5Test)
 )
 missing=()
 for cmd in "${!needs[@]}"; do

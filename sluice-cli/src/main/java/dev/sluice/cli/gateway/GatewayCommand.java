@@ -59,6 +59,13 @@ public final class GatewayCommand implements Callable<Integer> {
           + "guest's SYN goes unanswered and its retransmission tries again.")
   int connectTimeoutSeconds;
 
+  @Option(names = "--socks5", paramLabel = "[USER:PASSWORD@]HOST:PORT",
+      description = "Send every flow through this SOCKS5 proxy (RFC 1928) instead of this host's sockets: TCP as "
+          + "CONNECT, UDP as UDP ASSOCIATE, to the address the guest asked for. With USER:PASSWORD the proxy may "
+          + "ask for them (RFC 1929; note that other users can see a command line). HOST is a name, an IPv4 "
+          + "address or a bracketed IPv6 one.")
+  String socks5;
+
   @Option(names = "--duration", defaultValue = "0",
       description = "Stop after N seconds (resetting every flow); 0 runs until interrupted (default ${DEFAULT-VALUE}).")
   int durationSeconds;
@@ -85,6 +92,22 @@ public final class GatewayCommand implements Callable<Integer> {
     }
     if (tun.isEmpty() || tun.length() > 15 || tun.contains("/") || tun.isBlank()) {
       throw new ParameterException(spec.commandLine(), "--tun must be a device name of 1 to 15 characters: " + tun);
+    }
+    OutsideConnector outside = new DirectConnector();
+    if (socks5 != null) {
+      Socks5Proxy proxy;
+      try {
+        proxy = Socks5Proxy.parse(socks5);
+      } catch (IllegalArgumentException e) {
+        throw new ParameterException(spec.commandLine(), "--socks5: " + e.getMessage());
+      }
+      PrintWriter err = spec.commandLine().getErr();
+      outside = new Socks5Connector(proxy, Duration.ofSeconds(connectTimeoutSeconds), line -> {
+        synchronized (err) {
+          err.println("sluice gateway: " + line);
+          err.flush();
+        }
+      });
     }
     java.nio.file.Path ns = netns.contains("/") ? java.nio.file.Path.of(netns) : java.nio.file.Path.of("/var/run/netns", netns);
     if (!java.nio.file.Files.exists(ns)) {
@@ -114,9 +137,10 @@ public final class GatewayCommand implements Callable<Integer> {
         Gateway gateway = new Gateway(guest.device(), GatewayConfig.builder(addresses.hostWithPrefix())
             .maxFlows(maxFlows)
             .connectTimeout(Duration.ofSeconds(connectTimeoutSeconds))
+            .outside(outside)
             .build())) {
       out.println("sluice gateway: guest " + addresses.guestWithPrefix() + " in " + netns + " on " + tun
-          + ", Sluice " + addresses.host() + "; TCP relayed through this host's sockets");
+          + ", Sluice " + addresses.host() + "; TCP relayed through " + outside.describe());
       out.flush();
       if (durationSeconds > 0) {
         stop.await(durationSeconds, TimeUnit.SECONDS);
