@@ -1,6 +1,5 @@
 package dev.sluice.cli.gateway;
 
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -136,7 +135,7 @@ final class Socks5Handshake {
     }
     int reply = head[1] & 0xff;
     InetSocketAddress bound = readBound(head[3] & 0xff); // the whole reply is read, also on failure
-    replied = reply <= 8; // a reply RFC 1928 defines, success or not: the proxy works
+    replied = reply <= 8 && reply != 7; // a reply RFC 1928 defines, to a command it knows: the proxy works
     if (reply != 0) {
       throw failure(reply, address);
     }

@@ -3,7 +3,10 @@ package dev.sluice.cli.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.sluice.cli.MainAccess;
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -21,6 +24,9 @@ import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -38,7 +44,7 @@ import org.junit.jupiter.api.io.TempDir;
  * the proxy's rules block (both refused to the guest), an unreachable address (ICMP unreachable at
  * the guest), what a reset by the destination becomes, UDP echo through a UDP ASSOCIATE, and
  * username/password against a second Dante that wants them (a system user the test creates and
- * deletes). Needs root, /dev/net/tun and danted (scripts/install-test-deps.sh); skips with a message
+ * deletes); and the command with a proxy that is down. Needs root, /dev/net/tun and danted (scripts/install-test-deps.sh); skips with a message
  * otherwise.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
@@ -285,6 +291,50 @@ class GatewaySocks5Test {
       assertThat(authLog).hasSize(2);
     } finally {
       GatewayTestbed.runQuietly("userdel", user);
+    }
+  }
+
+  @Test
+  void theCommand_withAProxyThatIsDown_saysSoOnce_andLeavesTheGuestsSynsUnanswered() throws Exception {
+    // The command itself, on a namespace of its own (198.18.222.0/24), with a proxy that is not
+    // there: the guest's SYNs are forgotten (no RST: its destination did not refuse), and the log
+    // says once that the proxy cannot be reached, not once per SYN.
+    String ns = "sluice-gw-s5c-" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x100000, 0xffffff));
+    GatewayTestbed.run(30, "ip", "netns", "add", ns);
+    try {
+      StringWriter out = new StringWriter();
+      StringWriter err = new StringWriter();
+      var cli = MainAccess.commandLine();
+      cli.setOut(new PrintWriter(out, true));
+      cli.setErr(new PrintWriter(err, true));
+      int deadPort = freePort();
+      try (ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor()) {
+        Future<Integer> command = executor.submit(() -> cli.execute("gateway", "--netns", ns, "--cidr",
+            "198.18.222.0/24", "--tun", "s5c0", "--socks5", "127.0.0.1:" + deadPort, "--connect-timeout", "1",
+            "--duration", "8"));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!out.toString().contains("relayed through") && System.nanoTime() < deadline && !command.isDone()) {
+          Thread.sleep(50);
+        }
+        assertThat(out.toString()).contains("TCP relayed through the SOCKS5 proxy at 127.0.0.1:" + deadPort);
+        String guest = GatewayTestbed.run(30, "ip", "netns", "exec", ns, "timeout", "20", "python3", "-c",
+            String.join("\n",
+                "import socket, threading",
+                "def go():",
+                "    try:",
+                "        socket.create_connection(('198.18.223.5', 80), timeout=3); print('connected')",
+                "    except OSError as e:",
+                "        print(type(e).__name__)",
+                "ts = [threading.Thread(target=go) for _ in range(3)]",
+                "[t.start() for t in ts]; [t.join() for t in ts]"));
+        assertThat(guest.strip().split("\n")).containsExactly("TimeoutError", "TimeoutError", "TimeoutError");
+        assertThat(command.get(30, TimeUnit.SECONDS)).as(err.toString()).isZero();
+      }
+      assertThat(err.toString().lines().filter(l -> l.contains("cannot be reached"))).singleElement().asString()
+          .startsWith("sluice gateway: the SOCKS5 proxy at 127.0.0.1:" + deadPort + " cannot be reached");
+      assertThat(out.toString()).containsPattern("refused 0, unreachable 0, forgotten [1-9]");
+    } finally {
+      GatewayTestbed.runQuietly("ip", "netns", "del", ns);
     }
   }
 
