@@ -15,6 +15,7 @@ declare -A needs=(
   [wrk]=wrk              # HTTP load against sluice serve (interop)
   [ping]=iputils-ping    # ICMP echo towards Sluice (interop)
   [iperf3]=iperf3        # bulk through the gateway (GatewayLoadTest)
+  [danted]=dante-server  # a real SOCKS5 proxy, CONNECT and UDP ASSOCIATE (GatewaySocks5Test)
 )
 missing=()
 for cmd in "${!needs[@]}"; do

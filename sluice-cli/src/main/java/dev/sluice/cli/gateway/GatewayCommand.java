@@ -94,6 +94,13 @@ public final class GatewayCommand implements Callable<Integer> {
           + "flows than --max-flows are admitted if their buffers would not fit.")
   String maxMemory;
 
+  @Option(names = "--socks5", paramLabel = "[USER:PASSWORD@]HOST:PORT",
+      description = "Send every flow through this SOCKS5 proxy (RFC 1928) instead of this host's sockets: TCP as "
+          + "CONNECT, UDP as UDP ASSOCIATE, to the address the guest asked for. With USER:PASSWORD the proxy may "
+          + "ask for them (RFC 1929; note that other users can see a command line). HOST is a name, an IPv4 "
+          + "address or a bracketed IPv6 one.")
+  String socks5;
+
   @Option(names = "--duration", defaultValue = "0",
       description = "Stop after N seconds (resetting every flow); 0 runs until interrupted (default ${DEFAULT-VALUE}).")
   int durationSeconds;
@@ -158,6 +165,22 @@ public final class GatewayCommand implements Callable<Integer> {
           + e.getMessage());
       return 1;
     }
+    OutsideConnector outside = new DirectConnector();
+    if (socks5 != null) {
+      Socks5Proxy proxy;
+      try {
+        proxy = Socks5Proxy.parse(socks5);
+      } catch (IllegalArgumentException e) {
+        throw new ParameterException(spec.commandLine(), "--socks5: " + e.getMessage());
+      }
+      PrintWriter err = spec.commandLine().getErr();
+      outside = new Socks5Connector(proxy, Duration.ofSeconds(connectTimeoutSeconds), line -> {
+        synchronized (err) {
+          err.println("sluice gateway: " + line);
+          err.flush();
+        }
+      });
+    }
     java.nio.file.Path ns = netns.contains("/") ? java.nio.file.Path.of(netns) : java.nio.file.Path.of("/var/run/netns", netns);
     if (!java.nio.file.Files.exists(ns)) {
       throw new ParameterException(spec.commandLine(), "--netns: no such network namespace: " + ns
@@ -192,9 +215,10 @@ public final class GatewayCommand implements Callable<Integer> {
             .flowBufferBytes((int) flowBufferBytes)
             .maxMemoryBytes(maxMemoryBytes)
             .policy(rules)
+            .outside(outside)
             .build())) {
       out.println("sluice gateway: guest " + addresses.guestWithPrefix() + " in " + netns + " on " + tun
-          + ", Sluice " + addresses.host() + "; TCP relayed through this host's sockets; at most "
+          + ", Sluice " + addresses.host() + "; TCP relayed through " + outside.describe() + "; at most "
           + gateway.flowLimit() + " flows of at most " + gateway.flowMemoryBytes() / 1024 + " KiB buffered each");
       out.println("sluice gateway: " + rules.describe());
       out.flush();
