@@ -112,13 +112,13 @@ class GatewayTest {
   }
 
   @Test
-  void halfClose_theGuestShutsDownItsWriteSide_andStillReceivesTheWholeReply() throws Exception {
+  void halfClose_theGuestSends4MegabytesAndShutsDownItsWriteSide_andStillReceivesTheWholeReply() throws Exception {
     // The server answers only after the guest's FIN reached it (as shutdownOutput on the gateway's
     // socket), and its own FIN comes back as ours: the client reads to end-of-stream.
     String out = guest("python3", "-c", String.join("\n",
         "import socket, hashlib",
         "c = socket.create_connection(('" + OUTSIDE_ADDRESS + "', " + HALF_CLOSE_PORT + "), timeout=20)",
-        "req = bytes(i % 253 for i in range(300000)); c.sendall(req); c.shutdown(socket.SHUT_WR)",
+        "req = bytes(i % 253 for i in range(4 * 1024 * 1024)); c.sendall(req); c.shutdown(socket.SHUT_WR)",
         "data = b''",
         "while True:",
         "    b = c.recv(65536)",
@@ -132,6 +132,7 @@ class GatewayTest {
     assertThat(lines).hasSize(3);
     assertThat(lines[1]).as("the server's digest of what it read to end-of-stream").isEqualTo(lines[0]);
     assertThat(lines[2]).isEqualTo("2000000 True");
+    awaitNoFlows(); // both ends finished, and the gateway holds nothing of the flow
   }
 
   @Test
