@@ -51,6 +51,7 @@ public enum DropReason {
   // --- ICMP (RFC 792, RFC 4443)
   ICMP_TRUNCATED("shorter than the ICMP message type requires"),
   ICMP_BAD_CHECKSUM("ICMP checksum mismatch [17]"),
+  ICMP_NOT_HANDLED("ICMP message this host does not act on: router or neighbour discovery, MLD, timestamps"),
 
   // --- Ethernet and ARP
   ETHERNET_TRUNCATED("shorter than an Ethernet header"),

@@ -52,6 +52,9 @@ final class Gateway implements AutoCloseable {
     this.config = config;
     this.host = new Host(HostConfig.builder().build());
     host.addInterface(device, config.hostAddress);
+    if (config.hostAddress6 != null) {
+      host.addInterface(device, config.hostAddress6); // the same device, a second address
+    }
     host.forwardTcp(this::onSyn);
     host.start();
   }
@@ -164,6 +167,11 @@ final class Gateway implements AutoCloseable {
       relay.reset();
     }
     host.stop();
+  }
+
+  /** The gateway host's drops by reason: what arrived from the guest that it did not act on. */
+  java.util.Map<dev.sluice.wire.DropReason, Long> drops() {
+    return host.hostDrops();
   }
 
   String counters() {

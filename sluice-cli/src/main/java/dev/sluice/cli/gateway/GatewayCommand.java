@@ -21,7 +21,8 @@ import picocli.CommandLine.Spec;
       "socket of this process, with half-close (FIN) and reset (RST) carried end to end.",
       "",
       "Creates a TUN device in the namespace, gives the guest the first host address of --cidr and a",
-      "default route through the device; Sluice takes the next address. A destination that refuses",
+      "default route through the device; Sluice takes the next address (with --cidr6 the same for",
+      "IPv6, beside IPv4). A destination that refuses",
       "is refused to the guest (RST); one that cannot be reached is not answered yet. TCP only so far.",
       "Needs CAP_NET_ADMIN (root). Use addresses from 198.18.0.0/15:",
       "",
@@ -41,6 +42,11 @@ public final class GatewayCommand implements Callable<Integer> {
       description = "The guest's IPv4 network (default ${DEFAULT-VALUE}): the guest takes its first host "
           + "address, Sluice the next.")
   String cidr;
+
+  @Option(names = "--cidr6",
+      description = "Also give the guest IPv6 from this network (like 2001:2:0:1::/64, prefix at most 126): "
+          + "the guest takes its first host address, Sluice the next. Without it the guest has IPv4 only.")
+  String cidr6;
 
   @Option(names = "--tun", defaultValue = "sluice0",
       description = "Name of the TUN device created in the namespace (default ${DEFAULT-VALUE}).")
@@ -71,8 +77,19 @@ public final class GatewayCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }
+    GatewayAddresses addresses6 = null;
+    if (cidr6 != null) {
+      try {
+        addresses6 = GatewayAddresses.parseIpv6(cidr6);
+      } catch (IllegalArgumentException e) {
+        throw new ParameterException(spec.commandLine(), e.getMessage());
+      }
+    }
     if (mtu < 576 || mtu > 65_535) {
       throw new ParameterException(spec.commandLine(), "--mtu must be in [576, 65535]: " + mtu);
+    }
+    if (addresses6 != null && mtu < 1280) { // IPv6 needs links of at least 1280 (RFC 8200 §5); Linux turns it off below
+      throw new ParameterException(spec.commandLine(), "--mtu must be at least 1280 with --cidr6: " + mtu);
     }
     if (maxFlows < 1) {
       throw new ParameterException(spec.commandLine(), "--max-flows must be positive: " + maxFlows);
@@ -94,7 +111,7 @@ public final class GatewayCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     GuestNetwork guestNetwork;
     try {
-      guestNetwork = GuestNetwork.open(netns, tun, mtu, addresses);
+      guestNetwork = GuestNetwork.open(netns, tun, mtu, addresses, addresses6);
     } catch (java.io.IOException e) { // no privilege, a device of that name in use, ip(8) refused
       spec.commandLine().getErr().println("sluice gateway: " + e.getMessage());
       return 1;
@@ -112,11 +129,14 @@ public final class GatewayCommand implements Callable<Integer> {
     Runtime.getRuntime().addShutdownHook(hook);
     try (GuestNetwork guest = guestNetwork;
         Gateway gateway = new Gateway(guest.device(), GatewayConfig.builder(addresses.hostWithPrefix())
+            .hostAddress6(addresses6 == null ? null : addresses6.hostWithPrefix())
             .maxFlows(maxFlows)
             .connectTimeout(Duration.ofSeconds(connectTimeoutSeconds))
             .build())) {
-      out.println("sluice gateway: guest " + addresses.guestWithPrefix() + " in " + netns + " on " + tun
-          + ", Sluice " + addresses.host() + "; TCP relayed through this host's sockets");
+      out.println("sluice gateway: guest " + addresses.guestWithPrefix()
+          + (addresses6 == null ? "" : " and " + addresses6.guestWithPrefix()) + " in " + netns + " on " + tun
+          + ", Sluice " + addresses.host() + (addresses6 == null ? "" : " and " + addresses6.host())
+          + "; TCP relayed through this host's sockets");
       out.flush();
       if (durationSeconds > 0) {
         stop.await(durationSeconds, TimeUnit.SECONDS);

@@ -9,6 +9,8 @@ import java.util.Objects;
  */
 final class GatewayConfig {
   final String hostAddress;
+  /** Sluice's IPv6 address/prefix on the guest's device beside {@link #hostAddress}, or null (IPv4 only). */
+  final String hostAddress6;
   final int maxFlows;
   final Duration connectTimeout;
   final OutsideConnector outside;
@@ -16,6 +18,7 @@ final class GatewayConfig {
 
   private GatewayConfig(Builder b) {
     this.hostAddress = Objects.requireNonNull(b.hostAddress, "hostAddress");
+    this.hostAddress6 = b.hostAddress6;
     this.maxFlows = b.maxFlows;
     this.connectTimeout = b.connectTimeout;
     this.outside = b.outside;
@@ -30,6 +33,7 @@ final class GatewayConfig {
   /** Builds a {@link GatewayConfig}; the defaults are the command's. */
   static final class Builder {
     private final String hostAddress;
+    private String hostAddress6;
     private int maxFlows = 4096;
     private Duration connectTimeout = Duration.ofSeconds(10);
     private OutsideConnector outside = new DirectConnector();
@@ -37,6 +41,12 @@ final class GatewayConfig {
 
     private Builder(String hostAddress) {
       this.hostAddress = hostAddress;
+    }
+
+    /** Sluice's IPv6 address/prefix on the guest's device too (--cidr6): the guest is dual-stack. */
+    Builder hostAddress6(String hostAddress6) {
+      this.hostAddress6 = hostAddress6;
+      return this;
     }
 
     /** Most TCP flows at once, counting SYNs still being decided; a SYN beyond it is refused. */
