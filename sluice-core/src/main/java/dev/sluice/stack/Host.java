@@ -421,10 +421,13 @@ public final class Host {
     int protocol = decoder.protocol();
     if (protocol != IpProtocol.TCP) {
       Connection owned = null;
-      if ((protocol == IpProtocol.ICMP || protocol == IpProtocol.ICMPV6)
-          && interfaces.isLocal(v6, v6 ? decoder.ipv6().destinationHigh() : 0,
-              v6 ? decoder.ipv6().destinationLow() : Integer.toUnsignedLong(decoder.ipv4().destination()))) {
-        owned = icmp.receive(decoder, ctx, now);
+      if (protocol == IpProtocol.ICMP || protocol == IpProtocol.ICMPV6) {
+        if (interfaces.isLocal(v6, v6 ? decoder.ipv6().destinationHigh() : 0,
+            v6 ? decoder.ipv6().destinationLow() : Integer.toUnsignedLong(decoder.ipv4().destination()))) {
+          owned = icmp.receive(decoder, ctx, now);
+        } else { // another host's, or a multicast group (a Linux guest's router solicitations to ff02::2)
+          drops.increment(DropReason.NOT_FOR_US);
+        }
         packet.release();
       } else if (protocol == IpProtocol.UDP) {
         udp.receive(packet, decoder); // takes the buffer

@@ -73,7 +73,10 @@ final class Icmp {
     } else if (m.isError()) {
       return error(m, ctx, now);
     }
-    // Router solicitations and the rest of neighbour discovery mean nothing on a TUN link.
+    // Router and neighbour discovery and MLD (RFC 4861, RFC 3810) are not served: on a TUN link,
+    // point-to-point without link-layer addresses, Linux never solicits a neighbour (the device is
+    // IFF_NOARP) and a host without routers has nothing to advertise. Counted, so a user sees them.
+    host.dropped(DropReason.ICMP_NOT_HANDLED);
     return null;
   }
 

@@ -65,6 +65,9 @@ final class Gateway implements AutoCloseable {
     this.config = config;
     this.host = new Host(HostConfig.builder().build());
     host.addInterface(device, config.hostAddress);
+    if (config.hostAddress6 != null) {
+      host.addInterface(device, config.hostAddress6); // the same device, a second address
+    }
     long guestTimeout = config.guestTimeout.toNanos();
     this.guestTcp = host.config().tcp().toBuilder().buildWith(b -> {
       b.mtu = device.mtu(); // the guest's MSS from the device: 65,480 bytes at slirp4netns's MTU 65520
@@ -252,6 +255,11 @@ final class Gateway implements AutoCloseable {
       relay.reset();
     }
     host.stop();
+  }
+
+  /** The gateway host's drops by reason: what arrived from the guest that it did not act on. */
+  java.util.Map<dev.sluice.wire.DropReason, Long> drops() {
+    return host.hostDrops();
   }
 
   String counters() {

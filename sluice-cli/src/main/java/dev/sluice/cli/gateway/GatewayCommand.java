@@ -23,7 +23,8 @@ import picocli.CommandLine.Spec;
       "socket of this process, with half-close (FIN) and reset (RST) carried end to end.",
       "",
       "Creates a TUN device in the namespace, gives the guest the first host address of --cidr and a",
-      "default route through the device; Sluice takes the next address. A destination that refuses",
+      "default route through the device; Sluice takes the next address (with --cidr6 the same for",
+      "IPv6, beside IPv4). A destination that refuses",
       "is refused to the guest (RST), one with no route is answered with an ICMP unreachable, and",
       "one that does not answer within --connect-timeout with a RST. Flows that move nothing for",
       "their timeout are reset both ways.",
@@ -47,6 +48,11 @@ public final class GatewayCommand implements Callable<Integer> {
       description = "The guest's IPv4 network (default ${DEFAULT-VALUE}): the guest takes its first host "
           + "address, Sluice the next.")
   String cidr;
+
+  @Option(names = "--cidr6",
+      description = "Also give the guest IPv6 from this network (like 2001:2:0:1::/64, prefix at most 126): "
+          + "the guest takes its first host address, Sluice the next. Without it the guest has IPv4 only.")
+  String cidr6;
 
   @Option(names = "--tun", defaultValue = "sluice0",
       description = "Name of the TUN device created in the namespace (default ${DEFAULT-VALUE}).")
@@ -129,6 +135,14 @@ public final class GatewayCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }
+    GatewayAddresses addresses6 = null;
+    if (cidr6 != null) {
+      try {
+        addresses6 = GatewayAddresses.parseIpv6(cidr6);
+      } catch (IllegalArgumentException e) {
+        throw new ParameterException(spec.commandLine(), e.getMessage());
+      }
+    }
     if (mtu < 576 || mtu > 65_535) {
       throw new ParameterException(spec.commandLine(), "--mtu must be in [576, 65535]: " + mtu);
     }
@@ -141,6 +155,9 @@ public final class GatewayCommand implements Callable<Integer> {
     if (maxMemoryBytes < flowMemory) {
       throw new ParameterException(spec.commandLine(), "--max-memory must hold at least one flow ("
           + flowMemory + " bytes with --flow-buffer " + flowBuffer + "): " + maxMemory);
+    }
+    if (addresses6 != null && mtu < 1280) { // IPv6 needs links of at least 1280 (RFC 8200 §5); Linux turns it off below
+      throw new ParameterException(spec.commandLine(), "--mtu must be at least 1280 with --cidr6: " + mtu);
     }
     if (maxFlows < 1) {
       throw new ParameterException(spec.commandLine(), "--max-flows must be positive: " + maxFlows);
@@ -189,7 +206,7 @@ public final class GatewayCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     GuestNetwork guestNetwork;
     try {
-      guestNetwork = GuestNetwork.open(netns, tun, mtu, addresses);
+      guestNetwork = GuestNetwork.open(netns, tun, mtu, addresses, addresses6);
     } catch (java.io.IOException e) { // no privilege, a device of that name in use, ip(8) refused
       spec.commandLine().getErr().println("sluice gateway: " + e.getMessage());
       return 1;
@@ -207,6 +224,7 @@ public final class GatewayCommand implements Callable<Integer> {
     Runtime.getRuntime().addShutdownHook(hook);
     try (GuestNetwork guest = guestNetwork;
         Gateway gateway = new Gateway(guest.device(), GatewayConfig.builder(addresses.hostWithPrefix())
+            .hostAddress6(addresses6 == null ? null : addresses6.hostWithPrefix())
             .maxFlows(maxFlows)
             .connectTimeout(Duration.ofSeconds(connectTimeoutSeconds))
             .idleTimeout(Duration.ofSeconds(idleTimeoutSeconds))
@@ -217,8 +235,10 @@ public final class GatewayCommand implements Callable<Integer> {
             .policy(rules)
             .outside(outside)
             .build())) {
-      out.println("sluice gateway: guest " + addresses.guestWithPrefix() + " in " + netns + " on " + tun
-          + ", Sluice " + addresses.host() + "; TCP relayed through " + outside.describe() + "; at most "
+      out.println("sluice gateway: guest " + addresses.guestWithPrefix()
+          + (addresses6 == null ? "" : " and " + addresses6.guestWithPrefix()) + " in " + netns + " on " + tun
+          + ", Sluice " + addresses.host() + (addresses6 == null ? "" : " and " + addresses6.host())
+          + "; TCP relayed through " + outside.describe() + "; at most "
           + gateway.flowLimit() + " flows of at most " + gateway.flowMemoryBytes() / 1024 + " KiB buffered each");
       out.println("sluice gateway: " + rules.describe());
       out.flush();

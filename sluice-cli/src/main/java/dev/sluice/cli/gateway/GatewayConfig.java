@@ -9,6 +9,8 @@ import java.util.Objects;
  */
 final class GatewayConfig {
   final String hostAddress;
+  /** Sluice's IPv6 address/prefix on the guest's device beside {@link #hostAddress}, or null (IPv4 only). */
+  final String hostAddress6;
   final int maxFlows;
   final Duration connectTimeout;
   final Duration idleTimeout;
@@ -21,6 +23,7 @@ final class GatewayConfig {
 
   private GatewayConfig(Builder b) {
     this.hostAddress = Objects.requireNonNull(b.hostAddress, "hostAddress");
+    this.hostAddress6 = b.hostAddress6;
     this.maxFlows = b.maxFlows;
     this.connectTimeout = b.connectTimeout;
     this.idleTimeout = b.idleTimeout;
@@ -40,6 +43,7 @@ final class GatewayConfig {
   /** Builds a {@link GatewayConfig}; the defaults are the command's. */
   static final class Builder {
     private final String hostAddress;
+    private String hostAddress6;
     private int maxFlows = 4096;
     // Linux's own SYN timeout (tcp_syn_retries 6: 1+2+4+...+64 s), which slirp4netns inherits from
     // the host's connect: the guest has given up by then, so the RST that follows changes nothing
@@ -57,6 +61,12 @@ final class GatewayConfig {
 
     private Builder(String hostAddress) {
       this.hostAddress = hostAddress;
+    }
+
+    /** Sluice's IPv6 address/prefix on the guest's device too (--cidr6): the guest is dual-stack. */
+    Builder hostAddress6(String hostAddress6) {
+      this.hostAddress6 = hostAddress6;
+      return this;
     }
 
     /** Most TCP flows at once, counting SYNs still being decided; a SYN beyond it is refused. */

@@ -21,8 +21,11 @@ import java.util.function.UnaryOperator;
  * the outside's servers. Given a subnet number {@code s}, the guest's network is 198.18.s.0/24 and
  * the veth's 198.18.(s+1).0/24 ({@link #rootAddress} .1 on the root side, {@link #outsideAddress}
  * .2 in the outside namespace): each test class takes subnets of its own, so classes can run at
- * once. IPv6 is off in both namespaces. Needs root and /dev/net/tun ({@link #AVAILABLE}); closing
- * stops the servers and the gateway and deletes everything it created.
+ * once. IPv6 is off in both namespaces, unless the testbed is {@link #startDualStack dual-stack}:
+ * then the guest's IPv6 network is 2001:2:0:s::/64 and the veth's 2001:2:0:(s+1)::/64 (::1 root
+ * side, ::2 outside), the subnet numbers written as hexadecimal groups. Needs root and
+ * /dev/net/tun ({@link #AVAILABLE}); closing stops the servers and the gateway and deletes
+ * everything it created.
  */
 final class GatewayTestbed implements AutoCloseable {
   /** Whether this machine can run a testbed: root, with a TUN driver. */
@@ -37,12 +40,16 @@ final class GatewayTestbed implements AutoCloseable {
   final GatewayAddresses guest;
   final String rootAddress;
   final String outsideAddress;
+  /** The guest's IPv6 network, Sluice's IPv6 address, and the veth's IPv6 ends; null unless dual-stack. */
+  final GatewayAddresses guest6;
+  final String rootAddress6;
+  final String outsideAddress6;
   private final String vethRoot;
   private final List<Process> servers = new ArrayList<>();
   private GuestNetwork network;
   private Gateway gateway;
 
-  private GatewayTestbed(int subnet) {
+  private GatewayTestbed(int subnet, boolean ipv6) {
     String id = Integer.toHexString(ThreadLocalRandom.current().nextInt(0x100000, 0xffffff));
     guestNs = "sluice-gw-g-" + id;
     outsideNs = "sluice-gw-o-" + id;
@@ -50,6 +57,9 @@ final class GatewayTestbed implements AutoCloseable {
     guest = GatewayAddresses.parse("198.18." + subnet + ".0/24");
     rootAddress = "198.18." + (subnet + 1) + ".1";
     outsideAddress = "198.18." + (subnet + 1) + ".2";
+    guest6 = ipv6 ? GatewayAddresses.parseIpv6("2001:2:0:" + subnet + "::/64") : null;
+    rootAddress6 = ipv6 ? "2001:2:0:" + (subnet + 1) + "::1" : null;
+    outsideAddress6 = ipv6 ? "2001:2:0:" + (subnet + 1) + "::2" : null;
   }
 
   /**
@@ -57,7 +67,20 @@ final class GatewayTestbed implements AutoCloseable {
    * configured by {@code configure} from the defaults; on failure nothing is left behind.
    */
   static GatewayTestbed start(int subnet, int mtu, UnaryOperator<GatewayConfig.Builder> configure) throws Exception {
-    GatewayTestbed bed = new GatewayTestbed(subnet);
+    return start(new GatewayTestbed(subnet, false), mtu, configure);
+  }
+
+  /**
+   * As {@link #start}, with IPv6 on in both namespaces as well: the veth pair gets 2001:2:0:(s+1)::1
+   * and ::2, and the guest and the gateway 2001:2:0:s::/64 (as {@code --cidr6}).
+   */
+  static GatewayTestbed startDualStack(int subnet, int mtu, UnaryOperator<GatewayConfig.Builder> configure)
+      throws Exception {
+    return start(new GatewayTestbed(subnet, true), mtu, configure);
+  }
+
+  private static GatewayTestbed start(GatewayTestbed bed, int mtu, UnaryOperator<GatewayConfig.Builder> configure)
+      throws Exception {
     try {
       bed.build(mtu, configure);
       return bed;
@@ -71,18 +94,27 @@ final class GatewayTestbed implements AutoCloseable {
     String vethOutside = vethRoot.substring(0, vethRoot.length() - 1) + "b";
     run(30, "ip", "netns", "add", guestNs);
     run(30, "ip", "netns", "add", outsideNs);
+    String ipv6Off = guest6 == null ? "1" : "0";
     for (String ns : List.of(guestNs, outsideNs)) {
-      run(30, "ip", "netns", "exec", ns, "sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1");
-      run(30, "ip", "netns", "exec", ns, "sysctl", "-q", "-w", "net.ipv6.conf.default.disable_ipv6=1");
+      run(30, "ip", "netns", "exec", ns, "sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=" + ipv6Off);
+      run(30, "ip", "netns", "exec", ns, "sysctl", "-q", "-w", "net.ipv6.conf.default.disable_ipv6=" + ipv6Off);
       run(30, "ip", "-n", ns, "link", "set", "lo", "up");
     }
     run(30, "ip", "link", "add", vethRoot, "type", "veth", "peer", "name", vethOutside, "netns", outsideNs);
     run(30, "ip", "addr", "add", rootAddress + "/24", "dev", vethRoot);
     run(30, "ip", "link", "set", vethRoot, "up");
     run(30, "ip", "-n", outsideNs, "addr", "add", outsideAddress + "/24", "dev", vethOutside);
+    if (guest6 != null) { // nodad: the addresses are usable at once (nobody else is on the pair)
+      run(30, "ip", "-6", "addr", "add", rootAddress6 + "/64", "dev", vethRoot, "nodad");
+      run(30, "ip", "-n", outsideNs, "-6", "addr", "add", outsideAddress6 + "/64", "dev", vethOutside, "nodad");
+    }
     run(30, "ip", "-n", outsideNs, "link", "set", vethOutside, "up");
-    network = GuestNetwork.open(guestNs, "tun0", mtu, guest);
-    gateway = new Gateway(network.device(), configure.apply(GatewayConfig.builder(guest.hostWithPrefix())).build());
+    network = GuestNetwork.open(guestNs, "tun0", mtu, guest, guest6);
+    GatewayConfig.Builder config = GatewayConfig.builder(guest.hostWithPrefix());
+    if (guest6 != null) {
+      config.hostAddress6(guest6.hostWithPrefix());
+    }
+    gateway = new Gateway(network.device(), configure.apply(config).build());
   }
 
   /** The root namespace's end of the veth pair. */
@@ -129,10 +161,15 @@ final class GatewayTestbed implements AutoCloseable {
 
   /** Waits until the outside listens on TCP {@code port}, connecting from the root namespace over the veth. */
   void awaitListening(int port) throws Exception {
+    awaitListening(outsideAddress, port);
+  }
+
+  /** As {@link #awaitListening(int)}, on the outside's {@code address} (its IPv4 or IPv6 one). */
+  void awaitListening(String address, int port) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     while (true) {
       try (Socket s = new Socket()) {
-        s.connect(new InetSocketAddress(outsideAddress, port), 1000);
+        s.connect(new InetSocketAddress(address, port), 1000);
         return;
       } catch (IOException e) {
         if (System.nanoTime() > deadline) {

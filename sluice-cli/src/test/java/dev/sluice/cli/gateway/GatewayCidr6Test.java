@@ -1,0 +1,111 @@
+package dev.sluice.cli.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.sluice.cli.MainAccess;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code sluice gateway --cidr6}: how the IPv6 network is read ({@link GatewayAddresses#parseIpv6}),
+ * one clear line for a bad one, and (as root) a run of the command that gives a namespace whose
+ * IPv6 is off by default a dual-stack TUN device, whose Sluice answers pings over IPv6.
+ */
+class GatewayCidr6Test {
+  private final StringWriter out = new StringWriter();
+  private final StringWriter err = new StringWriter();
+
+  private int run(String... args) {
+    var cli = MainAccess.commandLine();
+    cli.setOut(new PrintWriter(out));
+    cli.setErr(new PrintWriter(err));
+    return cli.execute(args);
+  }
+
+  @Test
+  void theGuestTakesTheFirstHostAddress_sluiceTheNext_andHostBitsAreIgnored() {
+    GatewayAddresses a = GatewayAddresses.parseIpv6("2001:2:0:236::77/64");
+    assertThat(a.network()).isEqualTo("2001:2:0:236::");
+    assertThat(a.guestWithPrefix()).isEqualTo("2001:2:0:236::1/64");
+    assertThat(a.hostWithPrefix()).isEqualTo("2001:2:0:236::2/64");
+  }
+
+  @Test
+  void prefixesAcrossTheWholeRange_keepTheNetworkBits_only() {
+    assertThat(GatewayAddresses.parseIpv6("2001:2:0:236:ffff:ffff:ffff:ffff/126").hostWithPrefix())
+        .isEqualTo("2001:2:0:236:ffff:ffff:ffff:fffe/126");
+    assertThat(GatewayAddresses.parseIpv6("2001:2:0:236:ffff::/72").guestWithPrefix())
+        .isEqualTo("2001:2:0:236:ff00::1/72");
+    assertThat(GatewayAddresses.parseIpv6("2001:2:abcd:1::/40").network()).isEqualTo("2001:2:ab00::");
+    assertThat(GatewayAddresses.parseIpv6("2001:2:0:1:2:3:4:0/112").guestWithPrefix())
+        .isEqualTo("2001:2:0:1:2:3:4:1/112");
+    assertThat(GatewayAddresses.parseIpv6("2001:0:0:1:0:0:0:0/64").host()).as("the longest zero run is the one cut")
+        .isEqualTo("2001:0:0:1::2");
+  }
+
+  @Test
+  void notIpv6_tooLongAPrefix_orNoPrefix_areRefused_sayingWhy() {
+    assertThatThrownBy(() -> GatewayAddresses.parseIpv6("198.18.0.0/24")).hasMessage(
+        "--cidr6 must be IPv6 (IPv4 goes in --cidr): 198.18.0.0/24");
+    assertThatThrownBy(() -> GatewayAddresses.parseIpv6("2001:2::/127")).hasMessageContaining("[1, 126]");
+    assertThatThrownBy(() -> GatewayAddresses.parseIpv6("2001:2::")).hasMessageContaining("like 2001:2:0:1::/64");
+    assertThatThrownBy(() -> GatewayAddresses.parseIpv6("2001:zz::/64")).hasMessageContaining("not an IPv6 network");
+    assertThatThrownBy(() -> GatewayAddresses.parse("2001:2::/24")).hasMessageContaining("IPv6 goes in --cidr6");
+  }
+
+  @Test
+  void aBadCidr6_isOneClearLine_notAStackTrace() {
+    assertThat(run("gateway", "--netns", "nowhere", "--cidr6", "2001:2::/127")).isEqualTo(2);
+    assertThat(err.toString().lines().findFirst()).hasValueSatisfying(
+        l -> assertThat(l).contains("--cidr6's prefix must be in [1, 126]"));
+    assertThat(err.toString()).doesNotContain("\tat ");
+    err.getBuffer().setLength(0);
+    assertThat(run("gateway", "--netns", "nowhere", "--cidr6", "2001:2::/64", "--mtu", "1200")).isEqualTo(2);
+    assertThat(err.toString()).contains("--mtu must be at least 1280 with --cidr6").doesNotContain("\tat ");
+  }
+
+  @Test
+  void help_showsCidr6() {
+    assertThat(run("gateway", "--help")).isZero();
+    assertThat(out.toString()).contains("--cidr6");
+  }
+
+  @Test
+  void theCommand_givesANamespaceWithIpv6OffByDefault_aDualStackDevice_andSluiceAnswersPing6() throws Exception {
+    Assumptions.assumeTrue(GatewayTestbed.AVAILABLE, GatewayTestbed.NEEDS);
+    String ns = "sluice-gw6-" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x100000, 0xffffff));
+    GatewayTestbed.run(30, "ip", "netns", "add", ns);
+    Thread gateway = null;
+    try {
+      // As a container runtime may leave it: IPv6 off for every new device in the namespace.
+      GatewayTestbed.run(30, "ip", "netns", "exec", ns, "sysctl", "-q", "-w", "net.ipv6.conf.default.disable_ipv6=1");
+      int[] exit = {-1};
+      gateway = Thread.ofPlatform().start(() -> exit[0] = run("gateway", "--netns", ns, "--cidr", "198.18.238.0/24",
+          "--cidr6", "2001:2:0:238::/64", "--tun", "gw6", "--duration", "8"));
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+      String addresses = "";
+      while (!addresses.contains("2001:2:0:238::1/64") && System.nanoTime() < deadline && gateway.isAlive()) {
+        Thread.sleep(100);
+        addresses = GatewayTestbed.run(30, "ip", "-n", ns, "-6", "addr", "show");
+      }
+      assertThat(addresses).as(err.toString()).contains("inet6 2001:2:0:238::1/64");
+      String ping = GatewayTestbed.run(30, "ip", "netns", "exec", ns, "ping", "-6", "-c", "1", "-W", "5",
+          "2001:2:0:238::2");
+      assertThat(ping).contains("1 received");
+      gateway.join(30_000);
+      assertThat(exit[0]).as(err.toString()).isZero();
+      assertThat(out.toString()).contains("guest 198.18.238.1/24 and 2001:2:0:238::1/64 in " + ns
+          + " on gw6, Sluice 198.18.238.2 and 2001:2:0:238::2");
+    } finally {
+      if (gateway != null) {
+        gateway.join(30_000);
+      }
+      GatewayTestbed.runQuietly("ip", "netns", "del", ns);
+    }
+  }
+}
