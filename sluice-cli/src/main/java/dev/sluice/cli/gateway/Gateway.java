@@ -16,6 +16,8 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -34,7 +36,8 @@ import java.util.concurrent.atomic.LongAdder;
  * retransmission asks again). A relayed flow that moves nothing for its idle or half-closed
  * timeout is reset both ways; a guest that vanishes is found by the TCP user timeout and keepalive
  * of its connection ({@link GatewayConfig.Builder#guestTimeout}). At most {@code maxFlows} flows, counting the SYNs still being
- * decided, exist at once; beyond that a SYN is refused.
+ * decided, exist at once; beyond that a SYN is refused. Flows that outside clients open through
+ * the {@link PortForwarder}s (one per {@code --forward}) count too.
  */
 final class Gateway implements AutoCloseable {
   private final Host host;
@@ -47,6 +50,7 @@ final class Gateway implements AutoCloseable {
   private final Thread sweeper;
   private final AtomicInteger flows = new AtomicInteger();
   private final Set<TcpRelay> relays = ConcurrentHashMap.newKeySet();
+  private final List<PortForwarder> forwarders = new ArrayList<>();
   private volatile boolean closing;
   final LongAdder accepted = new LongAdder();
   final LongAdder refused = new LongAdder();
@@ -60,10 +64,16 @@ final class Gateway implements AutoCloseable {
   final LongAdder timedOut = new LongAdder();
   final LongAdder connectTimeouts = new LongAdder();
 
-  /** Starts a gateway host on {@code device}, configured by {@code config}. */
-  Gateway(Device device, GatewayConfig config) {
+  /**
+   * Starts a gateway host on {@code device}, configured by {@code config}, and its port forwards;
+   * throws (with nothing left running) if a forward cannot listen.
+   */
+  Gateway(Device device, GatewayConfig config) throws IOException, InterruptedException {
     this.config = config;
     this.host = new Host(HostConfig.builder().build());
+    if (config.capture != null) {
+      config.capture.attach(device); // before the host starts, so the capture has every packet
+    }
     host.addInterface(device, config.hostAddress);
     if (config.hostAddress6 != null) {
       host.addInterface(device, config.hostAddress6); // the same device, a second address
@@ -84,6 +94,14 @@ final class Gateway implements AutoCloseable {
     host.forwardTcp(this::onSyn);
     host.start();
     sweeper = Thread.ofVirtual().name("sluice-gateway-sweep").start(this::sweep);
+    try {
+      for (PortForwarder.Rule rule : config.forwards) {
+        forwarders.add(PortForwarder.start(rule, this, config));
+      }
+    } catch (IOException | RuntimeException e) {
+      close();
+      throw e;
+    }
   }
 
   /** Flows now (relayed, or SYNs being decided). */
@@ -126,9 +144,7 @@ final class Gateway implements AutoCloseable {
       syn.refuse(); // as a firewall's REJECT with tcp-reset
       return;
     }
-    if (flows.incrementAndGet() > flowLimit) {
-      flows.decrementAndGet();
-      overLimit.increment();
+    if (!takeFlow()) {
       syn.refuse();
       return;
     }
@@ -187,15 +203,9 @@ final class Gateway implements AutoCloseable {
         }
         return;
       }
-      TcpConnection guest = HostSockets.wrap(connection);
-      TcpRelay relay = new TcpRelay(guest, outside, this::ended);
-      relays.add(relay);
       accepted.increment();
       relaying = true;
-      relay.start();
-      if (closing) {
-        relay.reset();
-      }
+      relay(HostSockets.wrap(connection), outside, TcpRelay.Origin.GUEST);
     } finally {
       if (!relaying) {
         flows.decrementAndGet();
@@ -204,6 +214,74 @@ final class Gateway implements AutoCloseable {
         } // connected but not relayed (the gateway is closing): a RST, not a FIN
       }
     }
+  }
+
+  /** Takes a flow slot, or counts one over the limit and answers false. */
+  boolean takeFlow() {
+    if (flows.incrementAndGet() > flowLimit) {
+      flows.decrementAndGet();
+      overLimit.increment();
+      return false;
+    }
+    return true;
+  }
+
+  /** Gives back a slot from {@link #takeFlow} whose flow never reached {@link #relay}. */
+  void releaseFlow() {
+    flows.decrementAndGet();
+  }
+
+  /** Whether the gateway is closing: a flow that connects now is reset instead of relayed. */
+  boolean closing() {
+    return closing;
+  }
+
+  /**
+   * Relays a connected flow whose slot {@link #takeFlow} took; the slot is given back when the flow
+   * ends. If the gateway is closing, the flow is reset at once.
+   */
+  void relay(TcpConnection guest, Socket outside, TcpRelay.Origin origin) {
+    TcpRelay relay = new TcpRelay(guest, outside, origin, this::ended);
+    relays.add(relay);
+    relay.start();
+    if (closing) {
+      relay.reset();
+    }
+  }
+
+  /**
+   * Opens a connection from Sluice's address to {@code guest} and waits for the handshake, at most
+   * the connect timeout: ConnectException if the guest refuses (its RST), SocketTimeoutException
+   * if it does not answer (the connection is aborted, so its SYN retransmissions stop).
+   */
+  TcpConnection connectToGuest(InetSocketAddress guest) throws IOException {
+    Connection connection = host.connect(guest);
+    try {
+      connection.awaitConnected(config.connectTimeout.toNanos());
+      connection.setNoDelay(true);
+    } catch (IOException e) {
+      try {
+        connection.abort();
+      } catch (IOException ignored) {
+        // reset already
+      }
+      throw e;
+    }
+    return HostSockets.wrap(connection);
+  }
+
+  /** Every flow being relayed now, in no order (each a moment old). */
+  List<TcpRelay.Snapshot> flowTable() {
+    List<TcpRelay.Snapshot> table = new ArrayList<>();
+    for (TcpRelay relay : relays) {
+      table.add(relay.snapshot());
+    }
+    return table;
+  }
+
+  /** The port forwards, in --forward order. */
+  List<PortForwarder> forwarders() {
+    return List.copyOf(forwarders);
   }
 
   private void ended(TcpRelay relay, TcpRelay.Ending ending) {
@@ -251,6 +329,9 @@ final class Gateway implements AutoCloseable {
   public void close() throws InterruptedException {
     closing = true;
     sweeper.interrupt();
+    for (PortForwarder forwarder : forwarders) {
+      forwarder.close(); // no new clients: a client connecting now is refused by this host's kernel
+    }
     for (TcpRelay relay : relays) {
       relay.reset();
     }

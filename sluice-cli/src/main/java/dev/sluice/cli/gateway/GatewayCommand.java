@@ -1,6 +1,9 @@
 package dev.sluice.cli.gateway;
 
+import dev.sluice.link.PcapngWriter;
 import java.io.PrintWriter;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.NoSuchFileException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,11 +33,13 @@ import picocli.CommandLine.Spec;
       "their timeout are reset both ways.",
       "The guest never reaches this host itself: neither its loopback nor its interfaces' addresses",
       "(see --allow-host-loopback); --allow and --deny narrow where else it may go.",
-      "Needs CAP_NET_ADMIN (root). Use addresses from 198.18.0.0/15:",
+      "From outside, only --forward ports reach the guest. Needs CAP_NET_ADMIN (root). Use addresses",
+      "from 198.18.0.0/15:",
       "",
       "  ip netns add guest",
-      "  sluice gateway --netns guest --cidr 198.18.0.0/24",
+      "  sluice gateway --netns guest --cidr 198.18.0.0/24 --forward tcp:8080:80 --stats 5",
       "  ip netns exec guest curl http://<an address this host reaches>/",
+      "  curl http://127.0.0.1:8080/     (reaches port 80 in the guest)",
       ""
     })
 public final class GatewayCommand implements Callable<Integer> {
@@ -127,6 +132,23 @@ public final class GatewayCommand implements Callable<Integer> {
           + "A refused flow gets a RST.")
   List<String> deny = new ArrayList<>();
 
+  @Option(names = "--forward", paramLabel = "tcp:[HOSTADDR:]HOSTPORT:GUESTPORT",
+      description = "Listens on this host's HOSTPORT (on HOSTADDR, default 0.0.0.0; port 0 takes a free one, "
+          + "printed at start) and relays each client into the guest's GUESTPORT, from Sluice's address. A guest "
+          + "port where nothing listens, or a guest that does not answer within --connect-timeout, resets the "
+          + "client. Repeatable; TCP only (udp is not supported yet).")
+  List<String> forwards = new ArrayList<>();
+
+  @Option(names = "--stats", paramLabel = "SECONDS", defaultValue = "0",
+      description = "Every N seconds print the flow table, as ss -tn does (both halves' states, bytes each way, "
+          + "age, who connected to whom), then the counters; 0 never (default ${DEFAULT-VALUE}).")
+  int statsSeconds;
+
+  @Option(names = "--capture", paramLabel = "FILE",
+      description = "Write every packet to and from the guest (the TUN side) to FILE as pcapng, which Wireshark, "
+          + "tshark and 'sluice doctor' read. Replaced if it exists; flushed and closed on stop.")
+  java.nio.file.Path capture;
+
   @Override
   public Integer call() throws Exception {
     GatewayAddresses addresses;
@@ -169,6 +191,17 @@ public final class GatewayCommand implements Callable<Integer> {
     if (durationSeconds < 0) {
       throw new ParameterException(spec.commandLine(), "--duration must not be negative: " + durationSeconds);
     }
+    if (statsSeconds < 0) {
+      throw new ParameterException(spec.commandLine(), "--stats must not be negative: " + statsSeconds);
+    }
+    List<PortForwarder.Rule> forwardRules = new ArrayList<>();
+    for (String forward : forwards) {
+      try {
+        forwardRules.add(PortForwarder.Rule.parse(forward));
+      } catch (IllegalArgumentException e) {
+        throw new ParameterException(spec.commandLine(), e.getMessage());
+      }
+    }
     if (tun.isEmpty() || tun.length() > 15 || tun.contains("/") || tun.isBlank()) {
       throw new ParameterException(spec.commandLine(), "--tun must be a device name of 1 to 15 characters: " + tun);
     }
@@ -203,7 +236,55 @@ public final class GatewayCommand implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(), "--netns: no such network namespace: " + ns
           + " (create it first, e.g. ip netns add " + ns.getFileName() + ")");
     }
+    GatewayConfig.Builder config = GatewayConfig.builder(addresses.hostWithPrefix())
+        .hostAddress6(addresses6 == null ? null : addresses6.hostWithPrefix())
+        .maxFlows(maxFlows)
+        .connectTimeout(Duration.ofSeconds(connectTimeoutSeconds))
+        .idleTimeout(Duration.ofSeconds(idleTimeoutSeconds))
+        .halfClosedTimeout(Duration.ofSeconds(halfClosedTimeoutSeconds))
+        .guestTimeout(Duration.ofSeconds(guestTimeoutSeconds))
+        .flowBufferBytes((int) flowBufferBytes)
+        .maxMemoryBytes(maxMemoryBytes)
+        .policy(rules)
+        .outside(outside)
+        .forwards(forwardRules);
     PrintWriter out = spec.commandLine().getOut();
+    PcapngWriter writer = capture == null ? null : openCapture();
+    try {
+      return run(out, addresses, addresses6, config.capture(writer), rules.describe() + "; TCP relayed through "
+          + outside.describe());
+    } finally {
+      if (writer != null) { // after the device is closed: no tap writes any more
+        try {
+          writer.close();
+          out.println("sluice gateway: " + writer.packets() + " packets written to " + capture);
+        } catch (java.io.IOException e) {
+          spec.commandLine().getErr().println("sluice gateway: --capture " + capture + ": " + e.getMessage());
+        }
+        out.flush();
+      }
+    }
+  }
+
+  /** Creates the capture file now, so that a path that cannot be written is one line before anything starts. */
+  private PcapngWriter openCapture() {
+    try {
+      return PcapngWriter.realTime(capture, PcapngWriter.SNAPLEN_ALL); // stamped as written: see PcapngWriter
+    } catch (NoSuchFileException e) {
+      throw new ParameterException(spec.commandLine(), "--capture " + capture + ": cannot write: no such directory");
+    } catch (AccessDeniedException e) {
+      throw new ParameterException(spec.commandLine(), "--capture " + capture + ": cannot write: permission denied");
+    } catch (java.io.IOException e) { // a directory, a read-only file system: the reason without the path again
+      String reason = e instanceof java.nio.file.FileSystemException f && f.getReason() != null ? f.getReason()
+          : String.valueOf(e.getMessage());
+      throw new ParameterException(spec.commandLine(), "--capture " + capture + ": cannot write: "
+          + reason.substring(0, 1).toLowerCase(java.util.Locale.ROOT) + reason.substring(1));
+    }
+  }
+
+  private int run(PrintWriter out, GatewayAddresses addresses, GatewayAddresses addresses6,
+      GatewayConfig.Builder config, String policy)
+      throws Exception {
     GuestNetwork guestNetwork;
     try {
       guestNetwork = GuestNetwork.open(netns, tun, mtu, addresses, addresses6);
@@ -223,32 +304,22 @@ public final class GatewayCommand implements Callable<Integer> {
     });
     Runtime.getRuntime().addShutdownHook(hook);
     try (GuestNetwork guest = guestNetwork;
-        Gateway gateway = new Gateway(guest.device(), GatewayConfig.builder(addresses.hostWithPrefix())
-            .hostAddress6(addresses6 == null ? null : addresses6.hostWithPrefix())
-            .maxFlows(maxFlows)
-            .connectTimeout(Duration.ofSeconds(connectTimeoutSeconds))
-            .idleTimeout(Duration.ofSeconds(idleTimeoutSeconds))
-            .halfClosedTimeout(Duration.ofSeconds(halfClosedTimeoutSeconds))
-            .guestTimeout(Duration.ofSeconds(guestTimeoutSeconds))
-            .flowBufferBytes((int) flowBufferBytes)
-            .maxMemoryBytes(maxMemoryBytes)
-            .policy(rules)
-            .outside(outside)
-            .build())) {
+        Gateway gateway = new Gateway(guest.device(), config.build())) {
       out.println("sluice gateway: guest " + addresses.guestWithPrefix()
           + (addresses6 == null ? "" : " and " + addresses6.guestWithPrefix()) + " in " + netns + " on " + tun
-          + ", Sluice " + addresses.host() + (addresses6 == null ? "" : " and " + addresses6.host())
-          + "; TCP relayed through " + outside.describe() + "; at most "
+          + ", Sluice " + addresses.host() + (addresses6 == null ? "" : " and " + addresses6.host()) + "; at most "
           + gateway.flowLimit() + " flows of at most " + gateway.flowMemoryBytes() / 1024 + " KiB buffered each");
-      out.println("sluice gateway: " + rules.describe());
-      out.flush();
-      if (durationSeconds > 0) {
-        stop.await(durationSeconds, TimeUnit.SECONDS);
-      } else {
-        stop.await();
+      out.println("sluice gateway: " + policy);
+      for (PortForwarder forwarder : gateway.forwarders()) {
+        out.println("sluice gateway: " + forwarder.counters());
       }
+      out.flush();
+      awaitStop(stop, gateway, out);
       out.println("sluice gateway: stopping; " + gateway.counters());
       out.flush();
+    } catch (java.net.BindException e) { // a --forward's host port is taken: nothing was left running
+      spec.commandLine().getErr().println("sluice gateway: " + e.getMessage());
+      return 1;
     } finally {
       stopped.countDown();
       try {
@@ -281,6 +352,40 @@ public final class GatewayCommand implements Callable<Integer> {
   private void requireSeconds(String option, int seconds) {
     if (seconds < 1 || seconds > 30 * 24 * 3600) {
       throw new ParameterException(spec.commandLine(), option + " must be in [1, 2592000] seconds: " + seconds);
+    }
+  }
+
+  /** Waits for a signal or the end of --duration, printing the stats every --stats seconds meanwhile. */
+  private void awaitStop(CountDownLatch stop, Gateway gateway, PrintWriter out) throws InterruptedException {
+    long start = System.nanoTime();
+    long durationNanos = TimeUnit.SECONDS.toNanos(durationSeconds);
+    long statsNanos = TimeUnit.SECONDS.toNanos(statsSeconds);
+    long nextStats = statsNanos;
+    while (true) {
+      long elapsed = System.nanoTime() - start;
+      long wait = Long.MAX_VALUE;
+      if (durationSeconds > 0) {
+        if (elapsed >= durationNanos) {
+          return;
+        }
+        wait = durationNanos - elapsed;
+      }
+      if (statsSeconds > 0) {
+        wait = Math.min(wait, Math.max(0, nextStats - elapsed));
+      }
+      if (stop.await(wait, TimeUnit.NANOSECONDS)) {
+        return;
+      }
+      if (statsSeconds > 0 && System.nanoTime() - start >= nextStats) {
+        nextStats += statsNanos;
+        out.print(FlowTable.format(gateway.flowTable()));
+        out.println("counters: " + gateway.counters());
+        for (PortForwarder forwarder : gateway.forwarders()) {
+          out.println("counters: " + forwarder.counters());
+        }
+        out.println();
+        out.flush();
+      }
     }
   }
 }

@@ -1,6 +1,8 @@
 package dev.sluice.cli.gateway;
 
+import dev.sluice.link.PcapngWriter;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -20,6 +22,8 @@ final class GatewayConfig {
   final long maxMemoryBytes;
   final OutsideConnector outside;
   final DestinationPolicy policy;
+  final List<PortForwarder.Rule> forwards;
+  final PcapngWriter capture;
 
   private GatewayConfig(Builder b) {
     this.hostAddress = Objects.requireNonNull(b.hostAddress, "hostAddress");
@@ -33,6 +37,8 @@ final class GatewayConfig {
     this.maxMemoryBytes = b.maxMemoryBytes;
     this.outside = b.outside;
     this.policy = b.policy;
+    this.forwards = List.copyOf(b.forwards);
+    this.capture = b.capture;
   }
 
   /** A gateway whose Sluice host has {@code hostAddress} (address/prefix) on the guest's device. */
@@ -58,6 +64,8 @@ final class GatewayConfig {
     private long maxMemoryBytes = 1L << 30;
     private OutsideConnector outside = new DirectConnector();
     private DestinationPolicy policy = DestinationPolicy.ALLOW_ALL;
+    private List<PortForwarder.Rule> forwards = List.of();
+    private PcapngWriter capture;
 
     private Builder(String hostAddress) {
       this.hostAddress = hostAddress;
@@ -127,6 +135,21 @@ final class GatewayConfig {
     /** Which destinations the guest may reach. */
     Builder policy(DestinationPolicy policy) {
       this.policy = policy;
+      return this;
+    }
+
+    /** Host ports that outside clients reach the guest through ({@code --forward}). */
+    Builder forwards(List<PortForwarder.Rule> forwards) {
+      this.forwards = forwards;
+      return this;
+    }
+
+    /**
+     * Where the TUN side's packets are written ({@code --capture}); the caller keeps it, and closes
+     * it once the device is closed.
+     */
+    Builder capture(PcapngWriter capture) {
+      this.capture = capture;
       return this;
     }
 

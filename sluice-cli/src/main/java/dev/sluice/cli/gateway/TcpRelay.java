@@ -4,9 +4,11 @@ import dev.sluice.api.TcpConnection;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One relayed flow (issue 15): the guest's connection on Sluice and a kernel socket to where the
@@ -23,6 +25,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * closes the kernel socket with {@code SO_LINGER} 0 (RST). So does {@link #expire}, the gateway's
  * sweep of flows that moved nothing for too long: a NAT that times a flow out just forgets it (RFC
  * 5382 §5), but a relay holds both ends and tells each.
+ *
+ *
+ * <p>Each loop counts the bytes it has passed on; {@link #snapshot} reads them, with both halves'
+ * states, from any thread (values may be a moment old, as {@code ss} shows them).
  */
 final class TcpRelay {
   static final int BUFFER_BYTES = 64 * 1024;
@@ -30,23 +36,47 @@ final class TcpRelay {
   /** How the flow ended, for the counters. */
   enum Ending { CLOSED, GUEST_RESET, OUTSIDE_RESET, TIMED_OUT, STOPPED }
 
+  /** Who opened the flow: the guest (to the outside), or an outside client through a {@link PortForwarder}. */
+  enum Origin { GUEST, FORWARD }
+
+  /** The outside socket's half, as the copy loops left it. */
+  enum OutsideState { OPEN, OUTPUT_SHUT_DOWN, INPUT_AT_END, BOTH_SHUT_DOWN, CLOSED }
+
+  /**
+   * One flow at a moment, for the flow table.
+   *
+   * @param guest the guest's end of the Sluice connection (its address and port)
+   * @param outsidePeer the far end of the kernel socket: the destination, or the forward's client
+   * @param guestState the Sluice connection's RFC 9293 state, as {@code ESTABLISHED}
+   * @param bytesFromGuest read from the guest and written to the outside
+   * @param bytesToGuest read from the outside and written to the guest
+   */
+  record Snapshot(Origin origin, InetSocketAddress guest, InetSocketAddress outsidePeer, String guestState,
+      OutsideState outsideState, long bytesFromGuest, long bytesToGuest, long ageNanos) {
+  }
+
   interface Listener {
     void ended(TcpRelay relay, Ending ending);
   }
 
   private final TcpConnection guest;
   private final Socket outside;
+  private final Origin origin;
   private final Listener listener;
   private final AtomicInteger directionsLeft = new AtomicInteger(2);
   private final AtomicBoolean ended = new AtomicBoolean();
-  private final long startedNanos = System.nanoTime();
+  private final long startNanos = System.nanoTime();
   // Written by the copy loops, read by the gateway's sweep: plain volatile stores, one per copy.
-  private volatile long lastActivityNanos = startedNanos;
+  private volatile long lastActivityNanos = startNanos;
   private volatile boolean halfClosed; // one direction has ended
+  private final AtomicLong bytesFromGuest = new AtomicLong();
+  private final AtomicLong bytesToGuest = new AtomicLong();
+  private volatile boolean outsideInputAtEnd;
 
-  TcpRelay(TcpConnection guest, Socket outside, Listener listener) {
+  TcpRelay(TcpConnection guest, Socket outside, Origin origin, Listener listener) {
     this.guest = guest;
     this.outside = outside;
+    this.origin = origin;
     this.listener = listener;
   }
 
@@ -99,6 +129,7 @@ final class TcpRelay {
           return;
         }
         out.write(buf, 0, n);
+        bytesFromGuest.addAndGet(n);
       } catch (IOException e) { // the outside reset
         end(Ending.OUTSIDE_RESET, true);
         return;
@@ -126,11 +157,13 @@ final class TcpRelay {
       }
       try {
         if (n < 0) {
+          outsideInputAtEnd = true;
           guest.shutdownOutput(); // our FIN to the guest, after the outside's last byte
           directionEnded();
           return;
         }
         guest.write(buf, 0, n);
+        bytesToGuest.addAndGet(n);
       } catch (IOException e) { // the guest reset
         end(Ending.GUEST_RESET, true);
         return;
@@ -176,6 +209,29 @@ final class TcpRelay {
     }
     listener.ended(this, ending);
     return true;
+  }
+
+  /**
+   * The flow now. Asks the Sluice connection for its state, which waits at most as long as its
+   * owner takes to finish a step.
+   */
+  Snapshot snapshot() {
+    OutsideState outsideState;
+    boolean outputShutDown = outside.isOutputShutdown();
+    if (outside.isClosed()) {
+      outsideState = OutsideState.CLOSED;
+    } else if (outputShutDown && outsideInputAtEnd) {
+      outsideState = OutsideState.BOTH_SHUT_DOWN;
+    } else if (outputShutDown) {
+      outsideState = OutsideState.OUTPUT_SHUT_DOWN;
+    } else if (outsideInputAtEnd) {
+      outsideState = OutsideState.INPUT_AT_END;
+    } else {
+      outsideState = OutsideState.OPEN;
+    }
+    InetSocketAddress peer = outside.getRemoteSocketAddress() instanceof InetSocketAddress a ? a : null;
+    return new Snapshot(origin, guest.getRemoteAddress(), peer, guest.info().state(), outsideState,
+        bytesFromGuest.get(), bytesToGuest.get(), System.nanoTime() - startNanos);
   }
 
   @Override

@@ -320,13 +320,15 @@ class GatewaySocks5Test {
         String guest = GatewayTestbed.run(30, "ip", "netns", "exec", ns, "timeout", "20", "python3", "-c",
             String.join("\n",
                 "import socket, threading",
+                "outcomes = []  # printed after the joins: threads printing at once interleave their lines",
                 "def go():",
                 "    try:",
-                "        socket.create_connection(('198.18.223.5', 80), timeout=3); print('connected')",
+                "        socket.create_connection(('198.18.223.5', 80), timeout=3); outcomes.append('connected')",
                 "    except OSError as e:",
-                "        print(type(e).__name__)",
+                "        outcomes.append(type(e).__name__)",
                 "ts = [threading.Thread(target=go) for _ in range(3)]",
-                "[t.start() for t in ts]; [t.join() for t in ts]"));
+                "[t.start() for t in ts]; [t.join() for t in ts]",
+                "print('\\n'.join(outcomes))"));
         assertThat(guest.strip().split("\n")).containsExactly("TimeoutError", "TimeoutError", "TimeoutError");
         assertThat(command.get(30, TimeUnit.SECONDS)).as(err.toString()).isZero();
       }
