@@ -14,6 +14,8 @@ declare -A needs=(
   [curl]=curl            # HTTP downloads from sluice serve (interop)
   [wrk]=wrk              # HTTP load against sluice serve (interop)
   [ping]=iputils-ping    # ICMP echo towards Sluice (interop)
+  [iperf3]=iperf3        # throughput through sluice gateway (scripts/bench-gateway.sh)
+  [slirp4netns]=slirp4netns # the baseline of scripts/bench-gateway.sh
 )
 missing=()
 for cmd in "${!needs[@]}"; do

@@ -7,6 +7,7 @@ import dev.sluice.stack.Connection;
 import dev.sluice.stack.ForwardedSyn;
 import dev.sluice.stack.Host;
 import dev.sluice.stack.HostConfig;
+import dev.sluice.tcp.TcpConfig;
 import dev.sluice.tcp.TcpEndpoints;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -51,7 +52,10 @@ final class Gateway implements AutoCloseable {
   Gateway(Device device, String hostAddress, int maxFlows, Duration connectTimeout) {
     this.maxFlows = maxFlows;
     this.connectTimeout = connectTimeout;
-    this.host = new Host(HostConfig.builder().build());
+    // The guest's MSS follows the device's MTU, as Linux derives it from the route's: with the
+    // default TcpConfig (MTU 1500) a 65520-byte device carried 1460-byte segments only.
+    this.host = new Host(HostConfig.builder().buildWith(h ->
+        h.tcp = TcpConfig.builder().buildWith(t -> t.mtu = device.mtu())));
     host.addInterface(device, hostAddress);
     host.forwardTcp(this::onSyn);
     host.start();

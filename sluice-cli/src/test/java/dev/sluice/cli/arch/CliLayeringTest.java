@@ -41,6 +41,8 @@ class CliLayeringTest {
           "an accepted SYN's connection, awaited then wrapped with HostSockets.wrap for the relay"),
       Map.entry("cli.gateway.Gateway -> tcp.TcpEndpoints",
           "ForwardedSyn.endpoints: the guest's destination (local address and port) to connect outside to"),
+      Map.entry("cli.gateway.Gateway -> tcp.TcpConfig",
+          "ForwardedSyn.accept takes the forwarded connection's TcpConfig: its MTU (so the MSS) is the device's"),
       Map.entry("cli.drill.DrillRunner -> stack.Host",
           "drill steps one Host on a virtual clock, packet by packet (sockets via api.internal.HostSockets)"),
       Map.entry("cli.drill.DrillRunner -> stack.HostConfig",
