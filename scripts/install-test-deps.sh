@@ -14,8 +14,9 @@ declare -A needs=(
   [curl]=curl            # HTTP downloads from sluice serve (interop)
   [wrk]=wrk              # HTTP load against sluice serve (interop)
   [ping]=iputils-ping    # ICMP echo towards Sluice (interop)
-  [iperf3]=iperf3        # bulk through the gateway (GatewayLoadTest)
+  [iperf3]=iperf3        # bulk through the gateway (GatewayLoadTest, scripts/bench-gateway.sh)
   [danted]=dante-server  # a real SOCKS5 proxy, CONNECT and UDP ASSOCIATE (GatewaySocks5Test)
+  [slirp4netns]=slirp4netns # the baseline of scripts/bench-gateway.sh
 )
 missing=()
 for cmd in "${!needs[@]}"; do
