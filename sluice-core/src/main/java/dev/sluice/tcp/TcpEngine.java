@@ -61,6 +61,10 @@ public final class TcpEngine extends EventQueue {
   /** RFC 5961 §7: made at the first challenge ACK. */
   private ChallengeAckLimiter challengeAcks;
 
+  /** The latest time handed to the engine, once {@link #clockRead}; see {@link #actAt}. */
+  private long latestNow;
+  private boolean clockRead;
+
   private TcpEngine(TcpConfig config, TcpEndpoints endpoints, int iss, TcpState initial) {
     this.config = config;
     this.endpoints = endpoints;
@@ -87,6 +91,7 @@ public final class TcpEngine extends EventQueue {
    */
   public static TcpEngine accept(TcpConfig config, TcpEndpoints endpoints, TcpSegment syn, int iss, long now) {
     TcpEngine engine = new TcpEngine(config, endpoints, iss, TcpState.SYN_RECEIVED);
+    engine.actAt(now);
     engine.stats.increment(TcpCounter.PASSIVE_OPENS);
     engine.stats.increment(TcpCounter.SEGMENTS_IN);
     engine.handshake = new Handshake(engine, true);
@@ -140,6 +145,7 @@ public final class TcpEngine extends EventQueue {
    * no longer send (shut down, closed or reset).
    */
   public int write(byte[] src, int off, int len, long now) {
+    now = actAt(now);
     if (snd.finQueued || !(state == TcpState.ESTABLISHED || state == TcpState.CLOSE_WAIT
         || state == TcpState.SYN_SENT || state == TcpState.SYN_RECEIVED)) {
       return -1;
@@ -170,6 +176,7 @@ public final class TcpEngine extends EventQueue {
    * after {@link TcpConfig#DEFAULT_KEEPALIVE_IDLE_NANOS} if the configuration has none.
    */
   public void setKeepAlive(boolean on, long now) {
+    now = actAt(now);
     keepAlive = on ? new KeepAlive() : null;
     timers.set(TcpTimer.KEEPALIVE, on && state == TcpState.ESTABLISHED ? now + KeepAlive.idleNanos(config) : NEVER);
   }
@@ -203,6 +210,7 @@ public final class TcpEngine extends EventQueue {
    * FIN-WAIT-2, starts the timer that ends that state.
    */
   public void close(long now) {
+    now = actAt(now);
     applicationClosed = true;
     if (rcv.buffer.readable() > 0) {
       abort();
@@ -248,6 +256,25 @@ public final class TcpEngine extends EventQueue {
     return rcv.inputShutdown;
   }
 
+  /**
+   * The time the engine acts at: {@code now}, or the latest time it has acted at already if {@code
+   * now} is earlier. The engine's callers read their clocks at different moments (a receive worker
+   * once per burst of steps, an application thread at its call), so across an ownership hand-off
+   * the times handed in need not rise. The engine's own records must: RACK (RFC 8985 §6.2) marks a
+   * segment lost when one sent after it was delivered, so a retransmission stamped earlier than a
+   * segment already delivered would be marked lost again at once and resent in a loop (the demo
+   * showed one segment resent ten times in a millisecond, in spray mode); a timestamp value below
+   * one already sent would fail the peer's PAWS test (RFC 7323 §5).
+   */
+  private long actAt(long now) {
+    if (clockRead && now - latestNow < 0) {
+      return latestNow;
+    }
+    clockRead = true;
+    latestNow = now;
+    return now;
+  }
+
   // ------------------------------------------------------------------ segment arrival
 
   /**
@@ -255,6 +282,7 @@ public final class TcpEngine extends EventQueue {
    * counted in {@link #stats()} by reason; nothing is thrown.
    */
   public void onSegment(TcpSegment seg, long now) {
+    now = actAt(now);
     stats.increment(TcpCounter.SEGMENTS_IN);
     if (keepAlive != null) {
       keepAlive.onSegment(this, now);
@@ -582,6 +610,7 @@ public final class TcpEngine extends EventQueue {
 
   /** Runs every timer due at {@code now}. */
   public void onTimer(long now) {
+    now = actAt(now);
     for (TcpTimer timer : TcpTimer.all()) {
       if (timers.expired(timer, now)) {
         fire(timer, now);
@@ -661,6 +690,7 @@ public final class TcpEngine extends EventQueue {
    * needs room for {@link #maxSegmentLength()} bytes.
    */
   public int pollTransmit(byte[] buf, int off, long now) {
+    now = actAt(now);
     if (pendingRst == null && state.isSynchronized()) {
       return tx().writeSynchronized(buf, off, now);
     }

@@ -37,6 +37,13 @@ final class TwoEngineSimulation {
   private final int isnB;
   /** Optional extra tap for debugging a seed. */
   PacketTap debugTrace;
+  /**
+   * When positive, the packet steps (receive, transmit) hand each engine a time up to this much earlier than
+   * the clock's (drawn from the seed), while the application steps hand it the clock's own: as a
+   * receive worker does, which reads its clock once per burst of steps, beside application threads
+   * that read theirs at each call.
+   */
+  long staleClockNanos;
 
   TwoEngineSimulation(long seed, long bytesEachWay, Impairments impairments, TcpConfig config) {
     this.seed = seed;
@@ -71,6 +78,7 @@ final class TwoEngineSimulation {
     int pendingOffset;
     int endOfStream;
     boolean closed;
+    long lag; // how far behind the clock this step's engine time is (staleClockNanos)
 
     Side(SimulatedInterface device, int address, int peerAddress, long outSeed, long inSeed) {
       this.device = device;
@@ -92,7 +100,7 @@ final class TwoEngineSimulation {
             if (engine == null) {
               if (decoder.tcp().flags() == TcpFlags.SYN) {
                 engine = TcpEngine.accept(config, TcpEndpoints.ipv4(address, 80, peerAddress, 40_000),
-                    decoder.tcp(), isnB, now);
+                    decoder.tcp(), isnB, now - lag);
               }
               continue;
             }
@@ -106,7 +114,7 @@ final class TwoEngineSimulation {
               }
               continue;
             }
-            engine.onSegment(decoder.tcp(), now);
+            engine.onSegment(decoder.tcp(), now - lag);
           } finally {
             packet.release();
           }
@@ -164,7 +172,7 @@ final class TwoEngineSimulation {
         return;
       }
       int length;
-      while ((length = engine.pollTransmit(frame, 20, now)) > 0) {
+      while ((length = engine.pollTransmit(frame, 20, now - lag)) > 0) {
         ip.protocol(IpProtocol.TCP).source(address).destination(peerAddress);
         ip.write(frame, 0, length);
         device.transmit(frame, 0, 20 + length, now);
@@ -206,7 +214,12 @@ final class TwoEngineSimulation {
     long now = 0;
     a.engine = TcpEngine.connect(config, TcpEndpoints.ipv4(HOST_A, 40_000, HOST_B, 80), isnA);
     boolean completed = false;
+    SplittableRandom staleness = new SplittableRandom(seed ^ 0x5eed);
     while (now <= virtualLimitNanos) {
+      if (staleClockNanos > 0) {
+        a.lag = Math.min(now, staleness.nextLong(staleClockNanos + 1));
+        b.lag = Math.min(now, staleness.nextLong(staleClockNanos + 1));
+      }
       network.advance(now);
       a.receive(now);
       b.receive(now);
