@@ -101,6 +101,9 @@ public enum DropReason {
   LISTEN_QUEUE_FULL("SYN for a listener whose accept queue and half-open connections are at the cap"),
   TCP_FORWARD_PENDING("retransmitted SYN whose forwarding is still being decided (the gateway role)"),
   TCP_FORWARD_LIMIT("SYN to forward while the most SYNs waiting for a decision are held"),
+  FORWARD_NOT_UNICAST("datagram or echo to a multicast, broadcast or unspecified address: never forwarded"),
+  FORWARD_FAILED("the UDP or echo forwarder threw on a datagram: dropped, the worker goes on"),
+  FORWARD_REPLY_UNSENDABLE("a forwarder's datagram to the guest with no route, or beyond the link MTU"),
   NOT_FOR_US("destination address is not one of this host's"),
   LOOPBACK_ON_WIRE("source or destination 127/8 or ::1 on a device other than loopback (RFC 1122 3.2.1.3 (g))"),
   UNSUPPORTED_PROTOCOL("a transport protocol this host does not serve");

@@ -11,18 +11,22 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-/** {@code sluice gateway}: gives a network namespace its TCP through Sluice (issue 15). */
+/** {@code sluice gateway}: gives a network namespace its TCP, UDP and ping through Sluice (issue 15). */
 @Command(
     name = "gateway",
     mixinStandardHelpOptions = true,
     description = {
       "Gives a network namespace its network through Sluice, as slirp4netns and pasta do: every TCP",
       "flow the namespace (the guest) opens, to any destination, ends in Sluice and is relayed over a",
-      "socket of this process, with half-close (FIN) and reset (RST) carried end to end.",
+      "socket of this process, with half-close (FIN) and reset (RST) carried end to end. UDP is relayed",
+      "per flow (guest address and port, destination address and port) over a connected datagram",
+      "socket, closed after --udp-timeout idle seconds; pings go out through a ping socket (or a raw",
+      "one, as root) and their replies come back.",
       "",
       "Creates a TUN device in the namespace, gives the guest the first host address of --cidr and a",
       "default route through the device; Sluice takes the next address. A destination that refuses",
-      "is refused to the guest (RST); one that cannot be reached is not answered yet. TCP only so far.",
+      "is refused to the guest (RST, or ICMP port unreachable for UDP); one that cannot be reached",
+      "gets an ICMP unreachable.",
       "Needs CAP_NET_ADMIN (root). Use addresses from 198.18.0.0/15:",
       "",
       "  ip netns add guest",
@@ -59,6 +63,15 @@ public final class GatewayCommand implements Callable<Integer> {
           + "guest's SYN goes unanswered and its retransmission tries again.")
   int connectTimeoutSeconds;
 
+  @Option(names = "--udp-timeout", defaultValue = "60",
+      description = "Seconds a UDP flow lives without a datagram either way (default ${DEFAULT-VALUE}).")
+  int udpTimeoutSeconds;
+
+  @Option(names = "--max-udp-flows", defaultValue = "4096",
+      description = "Most UDP flows at once (default ${DEFAULT-VALUE}); a datagram that would open one more "
+          + "is dropped.")
+  int maxUdpFlows;
+
   @Option(names = "--duration", defaultValue = "0",
       description = "Stop after N seconds (resetting every flow); 0 runs until interrupted (default ${DEFAULT-VALUE}).")
   int durationSeconds;
@@ -79,6 +92,12 @@ public final class GatewayCommand implements Callable<Integer> {
     }
     if (connectTimeoutSeconds < 1) {
       throw new ParameterException(spec.commandLine(), "--connect-timeout must be at least 1 second");
+    }
+    if (udpTimeoutSeconds < 1) {
+      throw new ParameterException(spec.commandLine(), "--udp-timeout must be at least 1 second");
+    }
+    if (maxUdpFlows < 1) {
+      throw new ParameterException(spec.commandLine(), "--max-udp-flows must be positive: " + maxUdpFlows);
     }
     if (durationSeconds < 0) {
       throw new ParameterException(spec.commandLine(), "--duration must not be negative: " + durationSeconds);
@@ -114,9 +133,11 @@ public final class GatewayCommand implements Callable<Integer> {
         Gateway gateway = new Gateway(guest.device(), GatewayConfig.builder(addresses.hostWithPrefix())
             .maxFlows(maxFlows)
             .connectTimeout(Duration.ofSeconds(connectTimeoutSeconds))
+            .udpIdleTimeout(Duration.ofSeconds(udpTimeoutSeconds))
+            .maxUdpFlows(maxUdpFlows)
             .build())) {
       out.println("sluice gateway: guest " + addresses.guestWithPrefix() + " in " + netns + " on " + tun
-          + ", Sluice " + addresses.host() + "; TCP relayed through this host's sockets");
+          + ", Sluice " + addresses.host() + "; TCP, UDP and ping relayed through this host's sockets");
       out.flush();
       if (durationSeconds > 0) {
         stop.await(durationSeconds, TimeUnit.SECONDS);

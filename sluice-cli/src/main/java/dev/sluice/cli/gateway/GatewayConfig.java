@@ -13,6 +13,8 @@ final class GatewayConfig {
   final Duration connectTimeout;
   final OutsideConnector outside;
   final DestinationPolicy policy;
+  final Duration udpIdleTimeout;
+  final int maxUdpFlows;
 
   private GatewayConfig(Builder b) {
     this.hostAddress = Objects.requireNonNull(b.hostAddress, "hostAddress");
@@ -20,6 +22,8 @@ final class GatewayConfig {
     this.connectTimeout = b.connectTimeout;
     this.outside = b.outside;
     this.policy = b.policy;
+    this.udpIdleTimeout = b.udpIdleTimeout;
+    this.maxUdpFlows = b.maxUdpFlows;
   }
 
   /** A gateway whose Sluice host has {@code hostAddress} (address/prefix) on the guest's device. */
@@ -34,6 +38,8 @@ final class GatewayConfig {
     private Duration connectTimeout = Duration.ofSeconds(10);
     private OutsideConnector outside = new DirectConnector();
     private DestinationPolicy policy = DestinationPolicy.ALLOW_ALL;
+    private Duration udpIdleTimeout = Duration.ofSeconds(60);
+    private int maxUdpFlows = 4096;
 
     private Builder(String hostAddress) {
       this.hostAddress = hostAddress;
@@ -60,6 +66,18 @@ final class GatewayConfig {
     /** Which destinations the guest may reach. */
     Builder policy(DestinationPolicy policy) {
       this.policy = policy;
+      return this;
+    }
+
+    /** How long a UDP flow lives without a datagram either way. */
+    Builder udpIdleTimeout(Duration udpIdleTimeout) {
+      this.udpIdleTimeout = udpIdleTimeout;
+      return this;
+    }
+
+    /** Most UDP flows at once; a datagram that would open one more is dropped. */
+    Builder maxUdpFlows(int maxUdpFlows) {
+      this.maxUdpFlows = maxUdpFlows;
       return this;
     }
 
