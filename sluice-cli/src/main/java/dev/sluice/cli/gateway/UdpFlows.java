@@ -33,7 +33,8 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p>Threads: {@link #onDatagram} runs on the host's receive workers and never blocks (the outside
  * path's send does not); each flow's reader is a virtual thread; the sweep is one more. The table
- * is a concurrent map and the counters are adders.
+ * is a concurrent map and the counters are adders. Each flow's reader holds a 64 KB buffer (the
+ * largest datagram), so {@code maxUdpFlows} bounds that memory too: 4,096 flows, 256 MB.
  */
 final class UdpFlows implements AutoCloseable {
   /** Datagrams a flow holds while its outside path opens; more are dropped, as a full socket buffer drops. */
@@ -251,6 +252,7 @@ final class UdpFlows implements AutoCloseable {
       OutsideDatagrams path;
       synchronized (this) {
         path = outside;
+        dropped.add(waiting.size()); // their path never opened
         waiting.clear();
       }
       if (path != null) {
