@@ -15,7 +15,7 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 
 /**
- * The few Linux libc functions {@link TunDevice} needs, bound with the Foreign Function & Memory
+ * The few Linux libc functions {@link TunDevice} and {@link IcmpEchoSocket} need, bound with the Foreign Function & Memory
  * API (no JNI, no native library of ours). Constants are those of the Linux generic ABI, which
  * x86_64 and aarch64 share.
  *
@@ -43,6 +43,15 @@ final class Libc {
   static final short POLLNVAL = 0x20;
   // sched.h
   static final int CLONE_NEWNET = 0x40000000;
+  // sys/socket.h, netinet/in.h: for IcmpEchoSocket
+  static final int AF_INET = 2;
+  static final int AF_INET6 = 10;
+  static final int SOCK_DGRAM = 2;
+  static final int SOCK_RAW = 3;
+  static final int SOCK_CLOEXEC = O_CLOEXEC;
+  static final int IPPROTO_ICMP = 1;
+  static final int IPPROTO_ICMPV6 = 58;
+  static final int MSG_DONTWAIT = 0x40;
 
   // errno.h (asm-generic/errno-base.h, asm-generic/errno.h)
   static final int EPERM = 1;
@@ -68,6 +77,9 @@ final class Libc {
   static final int EOPNOTSUPP = 95;
   static final int ENETDOWN = 100;
   static final int ENOBUFS = 105;
+  static final int EPROTONOSUPPORT = 93;
+  static final int EHOSTUNREACH = 113;
+  static final int ENETUNREACH = 101;
 
   /** Where a downcall leaves {@code errno}; allocate one per thread that makes calls. */
   static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
@@ -103,6 +115,12 @@ final class Libc {
       FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
   private static final MethodHandle SETNS = bind("setns",
       FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+  private static final MethodHandle SOCKET = bind("socket",
+      FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+  private static final MethodHandle SENDTO = bind("sendto",
+      FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
+  private static final MethodHandle RECVFROM = bind("recvfrom",
+      FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS));
 
   private Libc() {}
 
@@ -189,6 +207,32 @@ final class Libc {
     }
   }
 
+  static int socket(MemorySegment state, int domain, int type, int protocol) {
+    try {
+      return (int) SOCKET.invokeExact(state, domain, type, protocol);
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  static long sendto(MemorySegment state, int fd, MemorySegment buf, long len, int flags, MemorySegment to, int toLen) {
+    try {
+      return (long) SENDTO.invokeExact(state, fd, buf, len, flags, to, toLen);
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  /** {@code fromLen} is an {@code int} holding the room in {@code from}, and then the length written. */
+  static long recvfrom(MemorySegment state, int fd, MemorySegment buf, long len, int flags, MemorySegment from,
+      MemorySegment fromLen) {
+    try {
+      return (long) RECVFROM.invokeExact(state, fd, buf, len, flags, from, fromLen);
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
   /** Fills entry {@code index} of a {@code struct pollfd} array to wait for {@code events} on {@code fd}. */
   static void pollFd(MemorySegment fds, int index, int fd, short events) {
     long base = index * POLLFD.byteSize();
@@ -228,6 +272,9 @@ final class Libc {
       case EOPNOTSUPP -> "EOPNOTSUPP";
       case ENETDOWN -> "ENETDOWN";
       case ENOBUFS -> "ENOBUFS";
+      case EPROTONOSUPPORT -> "EPROTONOSUPPORT";
+      case EHOSTUNREACH -> "EHOSTUNREACH";
+      case ENETUNREACH -> "ENETUNREACH";
       default -> "errno " + errno;
     };
   }

@@ -6,7 +6,9 @@
  * dev.sluice.link.PacketTap}) and what implementing a {@link dev.sluice.link.Device} of its own
  * takes: {@link dev.sluice.link.PacketBuffer}, which {@code Device.poll} returns, and the {@link
  * dev.sluice.link.PacketPool} that lends buffers without allocating (the drill's scripted interface
- * is such a device). The ring behind queues and pools is in the non-exported {@code
+ * is such a device). {@link dev.sluice.link.IcmpEchoSocket} is here too, though not a device: a
+ * kernel ping (or raw ICMP) socket through FFM, for the gateway's relay of a guest's pings, which
+ * reuses this package's libc bindings. The ring behind queues and pools is in the non-exported {@code
  * dev.sluice.link.internal}; the helpers only devices use (the simulated link's timed queue and
  * channel counters, arrival hooks, {@code Libc}, the TUN queue opener) are package-private here.
  *

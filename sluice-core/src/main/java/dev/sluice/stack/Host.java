@@ -40,6 +40,7 @@ import java.util.concurrent.atomic.LongAdder;
  *   <li>{@link TcpDemux}: a segment to its connection, a listener ({@link PassiveOpen}: SYNs and
  *       SYN cookies) or a RST;
  *   <li>{@link Icmp}, {@link Udp}, {@link FragmentReassembler}: the other protocols;
+ *   <li>{@link DatagramForwarding}: UDP and echo requests to other addresses, for the gateway role;
  *   <li>{@link Housekeeping}: the idle sweep, fragment expiry and stuck-connection watchdog.
  * </ul>
  *
@@ -75,6 +76,8 @@ public final class Host {
   private final Worker[] workers;
   private final Icmp icmp;
   private final Udp udp = new Udp(this);
+  /** UDP datagrams and echo requests to addresses not ours, to their forwarders (the gateway role). */
+  private final DatagramForwarding datagrams;
   /**
    * IP fragments waiting for the rest of their datagram. One for the host, locked inside, because
    * fragments of one datagram may reach different workers (they carry no ports to steer by) and
@@ -100,6 +103,7 @@ public final class Host {
     this.demux = new TcpDemux(this, table, totals, new PassiveOpen(this, table, totals, isn, cookies));
     this.ports = new EphemeralPorts(49_152, 65_535, random.nextLong());
     this.icmp = new Icmp(this, table, random.nextInt());
+    this.datagrams = new DatagramForwarding(this, icmp);
     this.housekeeping = new Housekeeping(table, fragments, clock, config.watchdogNanos());
     long now = clock.nanos();
     this.workers = new Worker[config.workers()];
@@ -329,6 +333,37 @@ public final class Host {
     return forwarder;
   }
 
+  /**
+   * Makes this host take UDP datagrams to addresses that are not its own, through {@code
+   * forwarder} (see {@link UdpForwarder}), instead of dropping them as not ours; datagrams from the
+   * loopback device, or to multicast or broadcast addresses, are never forwarded. Call before
+   * {@link #start}.
+   */
+  public void forwardUdp(UdpForwarder forwarder) {
+    datagrams.udpForwarder(java.util.Objects.requireNonNull(forwarder, "forwarder"));
+  }
+
+  /**
+   * Makes this host take ICMP and ICMPv6 echo requests to addresses that are not its own, through
+   * {@code forwarder} (see {@link IcmpEchoForwarder}); echo requests to its own addresses are still
+   * answered by the host. Call before {@link #start}.
+   */
+  public void forwardIcmpEcho(IcmpEchoForwarder forwarder) {
+    datagrams.echoForwarder(java.util.Objects.requireNonNull(forwarder, "forwarder"));
+  }
+
+  /**
+   * Sends a UDP datagram of {@code payload} (position to limit, left unchanged) from {@code from},
+   * any address and port (the outside's, for a forwarded flow's answer), to {@code to} on a
+   * connected network: the gateway's answers to its guest. An IPv4 datagram larger than the link is
+   * fragmented. Any thread. Returns false if it was not sent: no route, too long for IPv6's link or
+   * for UDP (counted as {@code FORWARD_REPLY_UNSENDABLE}), or the device dropped it. Throws {@link
+   * IllegalArgumentException} for an unresolved address or a mix of families.
+   */
+  public boolean sendUdp(InetSocketAddress from, InetSocketAddress to, java.nio.ByteBuffer payload) {
+    return datagrams.sendUdp(from, to, payload);
+  }
+
   /** {@code syn} was decided: its retransmissions are no longer dropped as pending. */
   void forwardDecided(ForwardedSyn syn) {
     demux.forwardDecided(syn);
@@ -419,15 +454,20 @@ public final class Host {
       return reassemble(packet, fromLoopback, ctx, now);
     }
     int protocol = decoder.protocol();
+    long dstHigh = v6 ? decoder.ipv6().destinationHigh() : 0;
+    long dstLow = v6 ? decoder.ipv6().destinationLow() : Integer.toUnsignedLong(decoder.ipv4().destination());
+    boolean local = interfaces.isLocal(v6, dstHigh, dstLow);
     if (protocol != IpProtocol.TCP) {
       Connection owned = null;
-      if (protocol == IpProtocol.ICMP || protocol == IpProtocol.ICMPV6) {
-        if (interfaces.isLocal(v6, v6 ? decoder.ipv6().destinationHigh() : 0,
-            v6 ? decoder.ipv6().destinationLow() : Integer.toUnsignedLong(decoder.ipv4().destination()))) {
-          owned = icmp.receive(decoder, ctx, now);
-        } else { // another host's, or a multicast group (a Linux guest's router solicitations to ff02::2)
+      if (!local) { // forwarded, or NOT_FOR_US: never from the loopback device
+        if (fromLoopback) {
           drops.increment(DropReason.NOT_FOR_US);
+          packet.release();
+        } else {
+          datagrams.receive(packet, decoder); // takes the buffer
         }
+      } else if (protocol == IpProtocol.ICMP || protocol == IpProtocol.ICMPV6) {
+        owned = icmp.receive(decoder, ctx, now);
         packet.release();
       } else if (protocol == IpProtocol.UDP) {
         udp.receive(packet, decoder); // takes the buffer
@@ -437,11 +477,8 @@ public final class Host {
       }
       return owned;
     }
-    long dstHigh = v6 ? decoder.ipv6().destinationHigh() : 0;
-    long dstLow = v6 ? decoder.ipv6().destinationLow() : Integer.toUnsignedLong(decoder.ipv4().destination());
     long srcHigh = v6 ? decoder.ipv6().sourceHigh() : 0;
     long srcLow = v6 ? decoder.ipv6().sourceLow() : Integer.toUnsignedLong(decoder.ipv4().source());
-    boolean local = interfaces.isLocal(v6, dstHigh, dstLow);
     if (!local && (forwarder == null || fromLoopback)) {
       drops.increment(DropReason.NOT_FOR_US);
       packet.release();
@@ -462,16 +499,18 @@ public final class Host {
   /**
    * Files a fragment addressed to this host (RFC 791 §3.2, RFC 8200 §4.5); when it completes its
    * datagram, receives the whole datagram as if it had arrived so. Fragments for other hosts are
-   * dropped before they take any memory. The reassembled packet is a copy outside every pool:
-   * allocation per datagram is acceptable here, because fragments are rare and Sluice never
-   * fragments what it sends.
+   * dropped before they take any memory, unless this host forwards (then the whole datagram goes to
+   * its forwarder, within the reassembler's bounds). The reassembled packet is a copy outside every
+   * pool: allocation per datagram is acceptable here, because fragments are rare (Sluice fragments
+   * nothing it sends but a forwarder's IPv4 answers larger than the link).
    */
   private Connection reassemble(PacketBuffer fragment, boolean fromLoopback, OwnerContext ctx, long now) {
     PacketDecoder decoder = ctx.decoder;
     boolean v6 = decoder.ipVersion() == 6;
     long dstHigh = v6 ? decoder.ipv6().destinationHigh() : 0;
     long dstLow = v6 ? decoder.ipv6().destinationLow() : Integer.toUnsignedLong(decoder.ipv4().destination());
-    if (!interfaces.isLocal(v6, dstHigh, dstLow)) {
+    boolean forwarding = !fromLoopback && (forwarder != null || datagrams.any());
+    if (!forwarding && !interfaces.isLocal(v6, dstHigh, dstLow)) {
       drops.increment(DropReason.NOT_FOR_US);
       fragment.release();
       return null;

@@ -17,7 +17,9 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * ICMP for a host: answers echo requests (RFC 792, RFC 4443 §4.1), sends pings and matches their
  * replies, and hands errors that quote one of our TCP segments to that connection (path MTU,
- * RFC 1191 §6.4 and RFC 8201 §5.4; hard errors, RFC 1122 §4.2.3.9 with RFC 5927).
+ * RFC 1191 §6.4 and RFC 8201 §5.4; hard errors, RFC 1122 §4.2.3.9 with RFC 5927). For a
+ * forwarding host it also sends, on the forwarder's behalf, destination unreachables quoting what
+ * could not be delivered and echo replies from the address the guest pinged.
  *
  * <p>Threads: workers call {@link #receive}; any thread may {@link #ping}. An error is read through
  * the owner context's {@link IcmpQuote}, so receiving one allocates nothing. Outstanding pings sit
@@ -176,34 +178,57 @@ final class Icmp {
   /**
    * Tells the sender of {@code packet} (an IP packet we could not deliver onward: a forwarded SYN
    * whose destination did not answer) that its destination is unreachable, as a router does: ICMP
-   * host unreachable (RFC 792) or ICMPv6 address unreachable (RFC 4443 §3.1), from our address
-   * toward it, quoting as much of the packet as keeps the error within 576 bytes (RFC 1812
-   * §4.3.2.3) or 1280 (RFC 4443 §2.4 (c)).
+   * host unreachable (RFC 792) or ICMPv6 address unreachable (RFC 4443 §3.1).
    */
   void unreachable(byte[] packet, OwnerContext ctx, long now) {
+    unreachable(packet, Unreachable.HOST, ctx, now);
+  }
+
+  /**
+   * Tells the sender of {@code packet} (an IP packet we could not deliver onward) that its
+   * destination is unreachable, with {@code why}'s code, from our address toward it (or from the
+   * packet's destination, for a port unreachable), quoting as much of the packet as keeps the error
+   * within 576 bytes (RFC 1812 §4.3.2.3) or 1280 (RFC 4443 §2.4 (c)). Returns whether it was sent.
+   */
+  boolean unreachable(byte[] packet, Unreachable why, OwnerContext ctx, long now) {
     PacketDecoder d = ctx.decoder;
     if (d.decodeIp(packet, 0, packet.length) != null) {
-      return;
+      return false;
     }
     boolean v6 = d.ipVersion() == 6;
     long dstHigh = v6 ? d.ipv6().sourceHigh() : 0;
     long dstLow = v6 ? d.ipv6().sourceLow() : Integer.toUnsignedLong(d.ipv4().source());
-    IpAddress from = host.interfaces().sourceFor(v6 ? IpAddress.ipv6(dstHigh, dstLow) : IpAddress.ipv4((int) dstLow));
+    IpAddress from = why.fromDestination()
+        ? (v6 ? IpAddress.ipv6(d.ipv6().destinationHigh(), d.ipv6().destinationLow()) : IpAddress.ipv4(d.ipv4().destination()))
+        : host.interfaces().sourceFor(v6 ? IpAddress.ipv6(dstHigh, dstLow) : IpAddress.ipv4((int) dstLow));
     if (from == null) {
       host.dropped(DropReason.NOT_FOR_US);
-      return;
+      return false;
     }
     int ipHeader = v6 ? 40 : 20;
     int quoted = Math.min(packet.length, (v6 ? 1280 : 576) - ipHeader - IcmpMessage.HEADER_LENGTH);
-    // The 4 bytes after the type, code and checksum are unused for these two (RFC 792, RFC 4443 §3.1).
+    // The 4 bytes after the type, code and checksum are unused for these (RFC 792, RFC 4443 §3.1).
     System.arraycopy(packet, 0, ctx.tx, ipHeader + IcmpMessage.HEADER_LENGTH, quoted);
     ctx.icmp.type(v6 ? IcmpType.V6_DESTINATION_UNREACHABLE : IcmpType.V4_DESTINATION_UNREACHABLE)
-        .code(v6 ? IcmpType.V6_CODE_ADDRESS_UNREACHABLE : IcmpType.V4_CODE_HOST_UNREACHABLE).restOfHeader(0);
-    send(v6, from.high(), from.low(), dstHigh, dstLow, IcmpMessage.HEADER_LENGTH + quoted, ctx, now);
+        .code(why.code(v6)).restOfHeader(0);
+    return send(v6, from.high(), from.low(), dstHigh, dstLow, IcmpMessage.HEADER_LENGTH + quoted, ctx, now);
+  }
+
+  /**
+   * Sends an echo reply from {@code src} to {@code dst} with {@code identifier}, {@code sequence}
+   * and {@code data} (position to limit, left unchanged): a forwarded ping's answer, as if from the
+   * address the guest pinged. The caller has checked that it fits the link.
+   */
+  boolean echoReply(boolean v6, long srcHigh, long srcLow, long dstHigh, long dstLow, int identifier, int sequence,
+      java.nio.ByteBuffer data, OwnerContext ctx, long now) {
+    int body = data.remaining();
+    data.get(data.position(), ctx.tx, (v6 ? 40 : 20) + IcmpMessage.HEADER_LENGTH, body);
+    ctx.icmp.echo(v6 ? IcmpType.V6_ECHO_REPLY : IcmpType.V4_ECHO_REPLY, identifier, sequence);
+    return send(v6, srcHigh, srcLow, dstHigh, dstLow, IcmpMessage.HEADER_LENGTH + body, ctx, now);
   }
 
   /** Writes the ICMP header (its body already in place) and the IP header, and transmits. */
-  private void send(boolean v6, long srcHigh, long srcLow, long dstHigh, long dstLow, int icmpLength,
+  private boolean send(boolean v6, long srcHigh, long srcLow, long dstHigh, long dstLow, int icmpLength,
       OwnerContext ctx, long now) {
     int ipHeader;
     if (v6) {
@@ -219,8 +244,8 @@ final class Icmp {
     Device device = host.interfaces().deviceFor(v6, dstHigh, dstLow);
     if (device == null) {
       host.dropped(DropReason.NOT_FOR_US);
-      return;
+      return false;
     }
-    device.transmit(ctx.tx, 0, ipHeader + icmpLength, now);
+    return device.transmit(ctx.tx, 0, ipHeader + icmpLength, now);
   }
 }

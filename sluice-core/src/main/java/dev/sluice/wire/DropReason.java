@@ -102,6 +102,9 @@ public enum DropReason {
   TCP_FORWARD_PENDING("retransmitted SYN whose forwarding is still being decided (the gateway role)"),
   TCP_FORWARD_LIMIT("SYN to forward while the most SYNs waiting for a decision are held"),
   ICMP_NOT_HANDLED("ICMP message this host does not act on: router or neighbour discovery, MLD, timestamps"),
+  FORWARD_NOT_UNICAST("datagram or echo to a multicast, broadcast or unspecified address: never forwarded"),
+  FORWARD_FAILED("the UDP or echo forwarder threw on a datagram: dropped, the worker goes on"),
+  FORWARD_REPLY_UNSENDABLE("a forwarder's datagram to the guest with no route, or beyond the link MTU"),
   NOT_FOR_US("destination address is not one of this host's"),
   LOOPBACK_ON_WIRE("source or destination 127/8 or ::1 on a device other than loopback (RFC 1122 3.2.1.3 (g))"),
   UNSUPPORTED_PROTOCOL("a transport protocol this host does not serve");

@@ -26,7 +26,8 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The gateway's core (issue 15): a Sluice host on the guest's device that takes every TCP flow
- * the guest opens ({@link Host#forwardTcp}) and relays it over a kernel socket of this process.
+ * the guest opens ({@link Host#forwardTcp}) and relays it over a kernel socket of this process;
+ * UDP datagrams go to {@link UdpFlows} and pings to {@link IcmpEchoRelay} the same way.
  *
  * <p>For each held SYN the {@link DestinationPolicy} decides first (refused: a RST); then, on a
  * virtual thread, the {@link OutsideConnector} connects to the guest's destination with a timeout;
@@ -52,6 +53,8 @@ final class Gateway implements AutoCloseable {
   private final Set<TcpRelay> relays = ConcurrentHashMap.newKeySet();
   private final List<PortForwarder> forwarders = new ArrayList<>();
   private volatile boolean closing;
+  private final UdpFlows udp;
+  private final IcmpEchoRelay echo;
   final LongAdder accepted = new LongAdder();
   final LongAdder refused = new LongAdder();
   final LongAdder forgotten = new LongAdder();
@@ -92,6 +95,10 @@ final class Gateway implements AutoCloseable {
     this.flowMemoryBytes = 2L * config.flowBufferBytes + 2L * TcpRelay.BUFFER_BYTES;
     this.flowLimit = (int) Math.min(config.maxFlows, config.maxMemoryBytes / flowMemoryBytes);
     host.forwardTcp(this::onSyn);
+    this.udp = new UdpFlows(host, config);
+    this.echo = new IcmpEchoRelay(config.policy);
+    host.forwardUdp(udp::onDatagram);
+    host.forwardIcmpEcho(echo::onEcho);
     host.start();
     sweeper = Thread.ofVirtual().name("sluice-gateway-sweep").start(this::sweep);
     try {
@@ -102,6 +109,15 @@ final class Gateway implements AutoCloseable {
       close();
       throw e;
     }
+  }
+
+  /** The UDP flows (their table, counters). */
+  UdpFlows udp() {
+    return udp;
+  }
+
+  IcmpEchoRelay echo() {
+    return echo;
   }
 
   /** Flows now (relayed, or SYNs being decided). */
@@ -335,6 +351,8 @@ final class Gateway implements AutoCloseable {
     for (TcpRelay relay : relays) {
       relay.reset();
     }
+    udp.close();
+    echo.close();
     host.stop();
   }
 
@@ -347,7 +365,8 @@ final class Gateway implements AutoCloseable {
     return "flows " + flows.get() + ", accepted " + accepted.sum() + ", refused " + refused.sum()
         + ", unreachable " + unreachable.sum() + ", forgotten " + forgotten.sum() + ", over the limit " + overLimit.sum() + ", denied " + denied.sum() + ", closed " + closedFlows.sum()
         + ", reset by the guest " + guestResets.sum() + ", reset by the outside " + outsideResets.sum()
-        + ", timed out " + timedOut.sum() + ", connects timed out " + connectTimeouts.sum();
+        + ", timed out " + timedOut.sum() + ", connects timed out " + connectTimeouts.sum()
+        + "; " + udp.counters() + "; " + echo.counters();
   }
 
   /** Where the guest connected: the held connection's local address and port. */

@@ -16,21 +16,23 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-/** {@code sluice gateway}: gives a network namespace its TCP through Sluice (issue 15). */
+/** {@code sluice gateway}: gives a network namespace its TCP, UDP and ping through Sluice (issue 15). */
 @Command(
     name = "gateway",
     mixinStandardHelpOptions = true,
     description = {
       "Gives a network namespace its network through Sluice, as slirp4netns and pasta do: every TCP",
       "flow the namespace (the guest) opens, to any destination, ends in Sluice and is relayed over a",
-      "socket of this process, with half-close (FIN) and reset (RST) carried end to end.",
+      "socket of this process, with half-close (FIN) and reset (RST) carried end to end. UDP is relayed",
+      "per flow (guest address and port, destination address and port) over a connected datagram",
+      "socket, closed after --udp-timeout idle seconds; pings go out through a ping socket (or a raw",
+      "one, as root) and their replies come back.",
       "",
       "Creates a TUN device in the namespace, gives the guest the first host address of --cidr and a",
       "default route through the device; Sluice takes the next address (with --cidr6 the same for",
-      "IPv6, beside IPv4). A destination that refuses",
-      "is refused to the guest (RST), one with no route is answered with an ICMP unreachable, and",
-      "one that does not answer within --connect-timeout with a RST. Flows that move nothing for",
-      "their timeout are reset both ways.",
+      "IPv6, beside IPv4). A destination that refuses is refused to the guest (RST, or ICMP port",
+      "unreachable for UDP), one with no route gets an ICMP unreachable, and one that does not answer",
+      "within --connect-timeout a RST. TCP flows that move nothing for their timeout are reset both ways.",
       "The guest never reaches this host itself: neither its loopback nor its interfaces' addresses",
       "(see --allow-host-loopback); --allow and --deny narrow where else it may go.",
       "From outside, only --forward ports reach the guest. Needs CAP_NET_ADMIN (root). Use addresses",
@@ -112,6 +114,15 @@ public final class GatewayCommand implements Callable<Integer> {
           + "address or a bracketed IPv6 one.")
   String socks5;
 
+  @Option(names = "--udp-timeout", defaultValue = "60",
+      description = "Seconds a UDP flow lives without a datagram either way (default ${DEFAULT-VALUE}).")
+  int udpTimeoutSeconds;
+
+  @Option(names = "--max-udp-flows", defaultValue = "4096",
+      description = "Most UDP flows at once (default ${DEFAULT-VALUE}); a datagram that would open one more "
+          + "is dropped.")
+  int maxUdpFlows;
+
   @Option(names = "--duration", defaultValue = "0",
       description = "Stop after N seconds (resetting every flow); 0 runs until interrupted (default ${DEFAULT-VALUE}).")
   int durationSeconds;
@@ -188,6 +199,10 @@ public final class GatewayCommand implements Callable<Integer> {
     requireSeconds("--idle-timeout", idleTimeoutSeconds);
     requireSeconds("--half-closed-timeout", halfClosedTimeoutSeconds);
     requireSeconds("--guest-timeout", guestTimeoutSeconds);
+    requireSeconds("--udp-timeout", udpTimeoutSeconds);
+    if (maxUdpFlows < 1) {
+      throw new ParameterException(spec.commandLine(), "--max-udp-flows must be positive: " + maxUdpFlows);
+    }
     if (durationSeconds < 0) {
       throw new ParameterException(spec.commandLine(), "--duration must not be negative: " + durationSeconds);
     }
@@ -247,11 +262,13 @@ public final class GatewayCommand implements Callable<Integer> {
         .maxMemoryBytes(maxMemoryBytes)
         .policy(rules)
         .outside(outside)
-        .forwards(forwardRules);
+        .forwards(forwardRules)
+        .udpIdleTimeout(Duration.ofSeconds(udpTimeoutSeconds))
+        .maxUdpFlows(maxUdpFlows);
     PrintWriter out = spec.commandLine().getOut();
     PcapngWriter writer = capture == null ? null : openCapture();
     try {
-      return run(out, addresses, addresses6, config.capture(writer), rules.describe() + "; TCP relayed through "
+      return run(out, addresses, addresses6, config.capture(writer), rules.describe() + "; TCP and UDP relayed through "
           + outside.describe());
     } finally {
       if (writer != null) { // after the device is closed: no tap writes any more

@@ -24,6 +24,8 @@ final class GatewayConfig {
   final DestinationPolicy policy;
   final List<PortForwarder.Rule> forwards;
   final PcapngWriter capture;
+  final Duration udpIdleTimeout;
+  final int maxUdpFlows;
 
   private GatewayConfig(Builder b) {
     this.hostAddress = Objects.requireNonNull(b.hostAddress, "hostAddress");
@@ -39,6 +41,8 @@ final class GatewayConfig {
     this.policy = b.policy;
     this.forwards = List.copyOf(b.forwards);
     this.capture = b.capture;
+    this.udpIdleTimeout = b.udpIdleTimeout;
+    this.maxUdpFlows = b.maxUdpFlows;
   }
 
   /** A gateway whose Sluice host has {@code hostAddress} (address/prefix) on the guest's device. */
@@ -66,6 +70,8 @@ final class GatewayConfig {
     private DestinationPolicy policy = DestinationPolicy.ALLOW_ALL;
     private List<PortForwarder.Rule> forwards = List.of();
     private PcapngWriter capture;
+    private Duration udpIdleTimeout = Duration.ofSeconds(60);
+    private int maxUdpFlows = 4096;
 
     private Builder(String hostAddress) {
       this.hostAddress = hostAddress;
@@ -150,6 +156,18 @@ final class GatewayConfig {
      */
     Builder capture(PcapngWriter capture) {
       this.capture = capture;
+      return this;
+    }
+
+    /** How long a UDP flow lives without a datagram either way. */
+    Builder udpIdleTimeout(Duration udpIdleTimeout) {
+      this.udpIdleTimeout = udpIdleTimeout;
+      return this;
+    }
+
+    /** Most UDP flows at once; a datagram that would open one more is dropped. */
+    Builder maxUdpFlows(int maxUdpFlows) {
+      this.maxUdpFlows = maxUdpFlows;
       return this;
     }
 

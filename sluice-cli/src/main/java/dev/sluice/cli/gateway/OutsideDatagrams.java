@@ -21,7 +21,10 @@ interface OutsideDatagrams extends Closeable {
   /**
    * Blocks until a datagram arrives, puts it in {@code into} (position to limit; a longer one is
    * cut) and answers who sent it; a {@link java.nio.channels.ClosedChannelException} (or another
-   * {@link IOException}) once closed.
+   * {@link IOException}) once closed. {@link UdpFlows} takes a {@link
+   * java.net.PortUnreachableException} (from either method) as the destination's port being closed
+   * (the guest gets an ICMP port unreachable and the flow goes on), and any other exception from
+   * this method as the end of the flow.
    */
   InetSocketAddress receive(ByteBuffer into) throws IOException;
 }

@@ -23,7 +23,16 @@ class GatewayCommandTest {
   void help_explainsEveryOption() {
     assertThat(run("gateway", "--help")).isZero();
     assertThat(out.toString()).contains("--netns", "--cidr", "--tun", "--mtu", "--duration", "--max-flows",
-        "--connect-timeout", "198.18.0.0/24");
+        "--connect-timeout", "--udp-timeout", "--max-udp-flows", "198.18.0.0/24");
+  }
+
+  @Test
+  void aZeroUdpTimeout_andZeroUdpFlows_areOneClearLineEach() {
+    assertThat(run("gateway", "--netns", "x", "--udp-timeout", "0")).isEqualTo(2);
+    assertThat(err.toString()).contains("--udp-timeout must be in [1, 2592000] seconds: 0").doesNotContain("\tat ");
+    err.getBuffer().setLength(0);
+    assertThat(run("gateway", "--netns", "x", "--max-udp-flows", "0")).isEqualTo(2);
+    assertThat(err.toString()).contains("--max-udp-flows must be positive").doesNotContain("\tat ");
   }
 
   @Test

@@ -316,7 +316,7 @@ class GatewaySocks5Test {
         while (!out.toString().contains("relayed through") && System.nanoTime() < deadline && !command.isDone()) {
           Thread.sleep(50);
         }
-        assertThat(out.toString()).contains("TCP relayed through the SOCKS5 proxy at 127.0.0.1:" + deadPort);
+        assertThat(out.toString()).contains("TCP and UDP relayed through the SOCKS5 proxy at 127.0.0.1:" + deadPort);
         String guest = GatewayTestbed.run(30, "ip", "netns", "exec", ns, "timeout", "20", "python3", "-c",
             String.join("\n",
                 "import socket, threading",

@@ -1,0 +1,294 @@
+package dev.sluice.link;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.NoRouteToHostException;
+import java.net.SocketException;
+import java.nio.ByteBuffer;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * A kernel socket that sends ICMP or ICMPv6 echo requests and receives their replies, which Java
+ * has no API for: an unprivileged "ping" socket ({@code socket(AF_INET, SOCK_DGRAM, IPPROTO_ICMP)},
+ * allowed when the process's group is in {@code net.ipv4.ping_group_range}) or, failing that, a raw
+ * ICMP socket (needs {@code CAP_NET_RAW}). Bound with FFM through {@link Libc}; it lives in this
+ * package because the package's native access and libc bindings are here (it is not a device).
+ *
+ * <p>The identifier is the socket's: a ping socket's is chosen by the kernel, which rewrites it in
+ * every request and delivers only replies that carry it back; a raw socket's is a random one
+ * written here, and replies with another (other processes' pings) are skipped. Callers therefore
+ * match replies by sequence number alone.
+ *
+ * <p>Threads: any thread may {@link #send}; one thread at a time {@link #receive}s, and it blocks in
+ * {@code poll(2)} (on a platform thread, since a native call pins a virtual thread's carrier).
+ * {@link #close} wakes it through an {@code eventfd(2)} and releases the descriptors once it has
+ * left.
+ */
+public final class IcmpEchoSocket implements Closeable {
+  /** Which kind of kernel socket carries the echoes. */
+  public enum Kind {
+    /** {@code SOCK_DGRAM} with {@code IPPROTO_ICMP}: unprivileged, the kernel owns the identifier. */
+    PING,
+    /** {@code SOCK_RAW}: needs CAP_NET_RAW, sees every ICMP message the host receives. */
+    RAW
+  }
+
+  /** A reply: who answered and the sequence number it carries; its data went to the caller's buffer. */
+  public record Reply(InetAddress from, int sequence) {}
+
+  private static final int POLL_MILLIS = 1_000; // a safety net: close wakes the reader through the eventfd
+  private static final int RECEIVE_BUFFER = 65_536;
+  private static final int SOCKADDR_IN6 = 28;
+
+  private final Kind kind;
+  private final boolean ipv6;
+  private final int fd;
+  private final int eventFd;
+  private final int identifier;
+  private final Arena arena = Arena.ofShared();
+  private final MemorySegment receiveBuffer;
+  private final MemorySegment receiveFrom;
+  private final MemorySegment receiveFromLength;
+  private final MemorySegment receiveState;
+  private final MemorySegment pollFds;
+  /** Readers (send, receive) hold it shared; close takes it exclusively before closing the descriptors. */
+  private final ReentrantReadWriteLock lifetime = new ReentrantReadWriteLock();
+  private final ReentrantLock receiving = new ReentrantLock();
+  private volatile boolean closed;
+
+  private IcmpEchoSocket(Kind kind, boolean ipv6, int fd, int eventFd) {
+    this.kind = kind;
+    this.ipv6 = ipv6;
+    this.fd = fd;
+    this.eventFd = eventFd;
+    this.identifier = kind == Kind.RAW ? ThreadLocalRandom.current().nextInt(1, 0x10000) : -1;
+    this.receiveBuffer = arena.allocate(RECEIVE_BUFFER, 8);
+    this.receiveFrom = arena.allocate(SOCKADDR_IN6, 8);
+    this.receiveFromLength = arena.allocate(JAVA_INT);
+    this.receiveState = arena.allocate(Libc.CALL_STATE);
+    this.pollFds = arena.allocate(Libc.POLLFD, 2);
+    Libc.pollFd(pollFds, 0, fd, Libc.POLLIN);
+    Libc.pollFd(pollFds, 1, eventFd, Libc.POLLIN);
+  }
+
+  /**
+   * Opens a ping socket for IPv6 if {@code ipv6}, else IPv4; if the kernel refuses it (the group is
+   * not in {@code ping_group_range}), a raw socket. Throws an {@link IOException} that names both
+   * errors if neither can be had.
+   */
+  public static IcmpEchoSocket open(boolean ipv6) throws IOException {
+    try {
+      return open(ipv6, Kind.PING);
+    } catch (IOException ping) {
+      try {
+        return open(ipv6, Kind.RAW);
+      } catch (IOException raw) {
+        raw.addSuppressed(ping);
+        throw new SocketException("cannot send ICMP echo: " + ping.getMessage() + "; " + raw.getMessage()
+            + " (allow the process's group in net.ipv4.ping_group_range, or give it CAP_NET_RAW)");
+      }
+    }
+  }
+
+  /** Opens a socket of the given kind; see {@link #open(boolean)}. */
+  public static IcmpEchoSocket open(boolean ipv6, Kind kind) throws IOException {
+    Libc.load();
+    try (Arena call = Arena.ofConfined()) {
+      MemorySegment state = call.allocate(Libc.CALL_STATE);
+      int type = (kind == Kind.PING ? Libc.SOCK_DGRAM : Libc.SOCK_RAW) | Libc.SOCK_CLOEXEC;
+      int fd = Libc.socket(state, ipv6 ? Libc.AF_INET6 : Libc.AF_INET, type,
+          ipv6 ? Libc.IPPROTO_ICMPV6 : Libc.IPPROTO_ICMP);
+      if (fd < 0) {
+        throw new SocketException((kind == Kind.PING ? "ping" : "raw") + " socket refused ("
+            + Libc.describe(Libc.errno(state)) + ")");
+      }
+      int eventFd = Libc.eventfd(state, 0, Libc.EFD_NONBLOCK | Libc.EFD_CLOEXEC);
+      if (eventFd < 0) {
+        int errno = Libc.errno(state);
+        Libc.close(state, fd);
+        throw new IOException("eventfd failed (" + Libc.describe(errno) + ")");
+      }
+      return new IcmpEchoSocket(kind, ipv6, fd, eventFd);
+    }
+  }
+
+  public Kind kind() {
+    return kind;
+  }
+
+  public boolean ipv6() {
+    return ipv6;
+  }
+
+  /**
+   * Sends an echo request to {@code destination} with {@code sequence} and {@code data} (position
+   * to limit, left unchanged). Never blocks: a request the kernel cannot take now fails. Throws
+   * {@link NoRouteToHostException} for EHOSTUNREACH or ENETUNREACH, a {@link SocketException} once
+   * closed or for another error.
+   */
+  public void send(InetAddress destination, int sequence, ByteBuffer data) throws IOException {
+    if ((destination instanceof Inet6Address) != ipv6) {
+      throw new IllegalArgumentException("an " + (ipv6 ? "IPv6" : "IPv4") + " socket cannot reach " + destination);
+    }
+    lifetime.readLock().lock();
+    try (Arena call = Arena.ofConfined()) {
+      if (closed) {
+        throw new SocketException("Socket closed");
+      }
+      int length = 8 + data.remaining();
+      MemorySegment message = call.allocate(length, 8);
+      message.set(JAVA_BYTE, 0, (byte) (ipv6 ? 128 : 8)); // echo request (RFC 4443 §4.1, RFC 792)
+      message.set(JAVA_BYTE, 1, (byte) 0);
+      putU16(message, 4, identifier < 0 ? 0 : identifier); // a ping socket writes its own
+      putU16(message, 6, sequence);
+      MemorySegment.copy(MemorySegment.ofBuffer(data), 0, message, 8, data.remaining());
+      if (!ipv6) { // the kernel sums ICMPv6 itself (RFC 3542 §3.1), and a ping socket sums both
+        putU16(message, 2, checksum(message, length));
+      }
+      MemorySegment to = sockaddr(call, destination);
+      MemorySegment state = call.allocate(Libc.CALL_STATE);
+      long sent = Libc.sendto(state, fd, message, length, Libc.MSG_DONTWAIT, to, (int) to.byteSize());
+      if (sent < 0) {
+        int errno = Libc.errno(state);
+        String what = "echo to " + destination.getHostAddress() + " failed (" + Libc.describe(errno) + ")";
+        throw errno == Libc.EHOSTUNREACH || errno == Libc.ENETUNREACH ? new NoRouteToHostException(what)
+            : new SocketException(what);
+      }
+    } finally {
+      lifetime.readLock().unlock();
+    }
+  }
+
+  /**
+   * Blocks until an echo reply for this socket arrives, copies its data into {@code into} (from its
+   * position; what does not fit is cut) and answers who sent it and its sequence number. Throws a
+   * {@link SocketException} once closed.
+   */
+  public Reply receive(ByteBuffer into) throws IOException {
+    receiving.lock();
+    lifetime.readLock().lock();
+    try {
+      while (true) {
+        if (closed) {
+          throw new SocketException("Socket closed");
+        }
+        int ready = Libc.poll(receiveState, pollFds, 2, POLL_MILLIS);
+        if (ready < 0) {
+          int errno = Libc.errno(receiveState);
+          if (errno == Libc.EINTR) {
+            continue;
+          }
+          throw new SocketException("poll failed (" + Libc.describe(errno) + ")");
+        }
+        if (ready == 0 || Libc.revents(pollFds, 1) != 0) {
+          continue; // timed out, or woken by close: the loop looks at the flag
+        }
+        receiveFromLength.set(JAVA_INT, 0, SOCKADDR_IN6);
+        long n = Libc.recvfrom(receiveState, fd, receiveBuffer, RECEIVE_BUFFER, Libc.MSG_DONTWAIT, receiveFrom,
+            receiveFromLength);
+        if (n < 0) {
+          int errno = Libc.errno(receiveState);
+          if (errno == Libc.EBADF) {
+            throw new SocketException("recvfrom failed (" + Libc.describe(errno) + ")");
+          }
+          continue; // EAGAIN, EINTR, or an earlier request's error (EHOSTUNREACH...): it was read, and is gone
+        }
+        Reply reply = parse((int) n, into);
+        if (reply != null) {
+          return reply;
+        }
+      }
+    } finally {
+      lifetime.readLock().unlock();
+      receiving.unlock();
+    }
+  }
+
+  /** The reply in the receive buffer, its data copied out; null if it is not an echo reply of ours. */
+  private Reply parse(int n, ByteBuffer into) throws IOException {
+    // A raw IPv4 socket hands over the IP header too; IPv6 and ping sockets start at the ICMP header.
+    int icmp = kind == Kind.RAW && !ipv6 ? (receiveBuffer.get(JAVA_BYTE, 0) & 0x0F) * 4 : 0;
+    if (n < icmp + 8) {
+      return null;
+    }
+    int type = receiveBuffer.get(JAVA_BYTE, icmp) & 0xFF;
+    if (type != (ipv6 ? 129 : 0) || (identifier >= 0 && u16(receiveBuffer, icmp + 4) != identifier)) {
+      return null;
+    }
+    int sequence = u16(receiveBuffer, icmp + 6);
+    int length = Math.min(n - icmp - 8, into.remaining());
+    MemorySegment.copy(receiveBuffer, icmp + 8, MemorySegment.ofBuffer(into), 0, length);
+    into.position(into.position() + length);
+    byte[] address = new byte[ipv6 ? 16 : 4];
+    MemorySegment.copy(receiveFrom, JAVA_BYTE, ipv6 ? 8 : 4, address, 0, address.length);
+    return new Reply(InetAddress.getByAddress(address), sequence);
+  }
+
+  /** Wakes a blocked {@link #receive}, waits for it to leave, and closes the descriptors. Idempotent. */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    try (Arena call = Arena.ofConfined()) {
+      MemorySegment one = call.allocate(JAVA_LONG);
+      one.set(JAVA_LONG, 0, 1L);
+      MemorySegment state = call.allocate(Libc.CALL_STATE);
+      Libc.write(state, eventFd, one, 8);
+      lifetime.writeLock().lock();
+      try {
+        Libc.close(state, fd);
+        Libc.close(state, eventFd);
+      } finally {
+        lifetime.writeLock().unlock();
+      }
+    }
+    arena.close();
+  }
+
+  /** {@code struct sockaddr_in} or {@code sockaddr_in6} for {@code address}, port 0. */
+  private static MemorySegment sockaddr(Arena arena, InetAddress address) {
+    byte[] bytes = address.getAddress();
+    boolean v6 = bytes.length == 16;
+    MemorySegment s = arena.allocate(v6 ? SOCKADDR_IN6 : 16, 8); // zeroed: port, flow info, scope
+    s.set(JAVA_SHORT, 0, (short) (v6 ? Libc.AF_INET6 : Libc.AF_INET)); // sa_family: host order
+    MemorySegment.copy(bytes, 0, s, JAVA_BYTE, v6 ? 8 : 4, bytes.length);
+    return s;
+  }
+
+  /** The Internet checksum (RFC 1071) over {@code length} bytes, the checksum field being zero. */
+  private static int checksum(MemorySegment m, int length) {
+    long sum = 0;
+    for (int i = 0; i + 1 < length; i += 2) {
+      sum += u16(m, i);
+    }
+    if ((length & 1) != 0) {
+      sum += (m.get(JAVA_BYTE, length - 1) & 0xFF) << 8;
+    }
+    while ((sum >>> 16) != 0) {
+      sum = (sum & 0xFFFF) + (sum >>> 16);
+    }
+    return (int) ~sum & 0xFFFF;
+  }
+
+  private static int u16(MemorySegment m, long offset) {
+    return ((m.get(JAVA_BYTE, offset) & 0xFF) << 8) | (m.get(JAVA_BYTE, offset + 1) & 0xFF);
+  }
+
+  private static void putU16(MemorySegment m, long offset, int value) {
+    m.set(JAVA_BYTE, offset, (byte) (value >>> 8));
+    m.set(JAVA_BYTE, offset + 1, (byte) value);
+  }
+}

@@ -1,0 +1,149 @@
+package dev.sluice.link;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.SocketException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * {@link IcmpEchoSocket} against this machine's own kernel over loopback (127.0.0.1 and ::1, which
+ * the kernel answers itself): both kinds of socket send a request and read its reply, with the
+ * sequence and data carried back; close wakes a blocked reader.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class IcmpEchoSocketTest {
+  private static final InetAddress LOOPBACK = InetAddress.ofLiteral("127.0.0.1");
+
+  private static final boolean ROOT = "root".equals(System.getProperty("user.name"));
+  private static String namespace;
+
+  /**
+   * As root the sockets are opened inside a namespace of the test's own, whose loopback is up and
+   * whose {@code net.ipv4.ping_group_range} admits every group (the sysctl is per namespace), so
+   * both kinds are tried whatever this machine's own setting is; a socket stays in the namespace
+   * it was made in.
+   */
+  @BeforeAll
+  static void namespace() throws Exception {
+    if (!ROOT) {
+      return;
+    }
+    namespace = "sluice-icmp-" + Long.toHexString(System.nanoTime() & 0xffffff);
+    run("ip", "netns", "add", namespace);
+    run("ip", "-n", namespace, "link", "set", "lo", "up");
+    run("ip", "netns", "exec", namespace, "sysctl", "-q", "-w", "net.ipv4.ping_group_range=0 2147483647");
+  }
+
+  @AfterAll
+  static void deleteNamespace() throws Exception {
+    if (namespace != null) {
+      run("ip", "netns", "del", namespace);
+    }
+  }
+
+  private static IcmpEchoSocket openOrSkip(boolean ipv6, IcmpEchoSocket.Kind kind) throws Exception {
+    assumeTrue(ROOT, "ICMP sockets need root here (a namespace of the test's own, CAP_NET_RAW); skipped");
+    CompletableFuture<IcmpEchoSocket> opened = new CompletableFuture<>();
+    Thread.ofPlatform().start(() -> { // setns(2) moves only the calling thread
+      try {
+        TunDevice.enterNetworkNamespace(Path.of("/var/run/netns", namespace));
+        opened.complete(IcmpEchoSocket.open(ipv6, kind));
+      } catch (Throwable e) {
+        opened.completeExceptionally(e);
+      }
+    }).join();
+    return opened.get();
+  }
+
+  private static void run(String... command) throws Exception {
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor()).as(String.join(" ", command) + ": " + out).isZero();
+  }
+
+  private static void echoes(IcmpEchoSocket socket, InetAddress address) throws Exception {
+    byte[] data = "sluice echo".getBytes(StandardCharsets.US_ASCII);
+    socket.send(address, 4242, ByteBuffer.wrap(data));
+    ByteBuffer into = ByteBuffer.allocate(100);
+    CompletableFuture<IcmpEchoSocket.Reply> reply = new CompletableFuture<>();
+    Thread reader = Thread.ofPlatform().daemon().start(() -> {
+      try {
+        reply.complete(socket.receive(into));
+      } catch (IOException e) {
+        reply.completeExceptionally(e);
+      }
+    });
+    IcmpEchoSocket.Reply r = reply.get(20, TimeUnit.SECONDS);
+    reader.join(5_000);
+    assertThat(r.from()).isEqualTo(address);
+    assertThat(r.sequence()).isEqualTo(4242);
+    into.flip();
+    byte[] got = new byte[into.remaining()];
+    into.get(got);
+    assertThat(got).isEqualTo(data);
+  }
+
+  @Test
+  void aPingSocket_getsItsReply_withSequenceAndData() throws Exception {
+    try (IcmpEchoSocket socket = openOrSkip(false, IcmpEchoSocket.Kind.PING)) {
+      assertThat(socket.kind()).isEqualTo(IcmpEchoSocket.Kind.PING);
+      echoes(socket, LOOPBACK);
+    }
+  }
+
+  @Test
+  void aRawSocket_getsItsReply_withSequenceAndData() throws Exception {
+    try (IcmpEchoSocket socket = openOrSkip(false, IcmpEchoSocket.Kind.RAW)) {
+      echoes(socket, LOOPBACK);
+    }
+  }
+
+  @Test
+  void ipv6_bothKinds() throws Exception {
+    for (IcmpEchoSocket.Kind kind : IcmpEchoSocket.Kind.values()) {
+      try (IcmpEchoSocket socket = openOrSkip(true, kind)) {
+        echoes(socket, InetAddress.ofLiteral("::1"));
+      }
+    }
+  }
+
+  @Test
+  void close_wakesABlockedReceive_andLaterCallsFail() throws Exception {
+    IcmpEchoSocket socket = IcmpEchoSocket.open(false);
+    CompletableFuture<Throwable> failure = new CompletableFuture<>();
+    Thread reader = Thread.ofPlatform().daemon().start(() -> {
+      try {
+        socket.receive(ByteBuffer.allocate(10));
+        failure.complete(null);
+      } catch (IOException e) {
+        failure.complete(e);
+      }
+    });
+    Thread.sleep(200); // let it block in poll(2); the test holds either way
+    socket.close();
+    assertThat(failure.get(20, TimeUnit.SECONDS)).isInstanceOf(SocketException.class).hasMessageContaining("closed");
+    reader.join(5_000);
+    assertThatThrownBy(() -> socket.send(LOOPBACK, 1, ByteBuffer.allocate(1))).isInstanceOf(SocketException.class);
+    socket.close(); // idempotent
+  }
+
+  @Test
+  void theWrongFamily_isRefused() throws Exception {
+    try (IcmpEchoSocket socket = IcmpEchoSocket.open(false)) {
+      assertThatThrownBy(() -> socket.send(InetAddress.ofLiteral("::1"), 1, ByteBuffer.allocate(1)))
+          .isInstanceOf(IllegalArgumentException.class);
+    }
+  }
+}
