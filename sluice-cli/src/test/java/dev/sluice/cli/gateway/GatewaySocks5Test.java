@@ -224,6 +224,30 @@ class GatewaySocks5Test {
   private static final String DANTE_PASSES_A_RESET_AS = "eof b'hello\\n'";
 
   @Test
+  void theGuestsUdp_goesThroughTheGateway_andAUdpAssociateOfTheRealProxy() throws Exception {
+    // The guest's own datagrams: the gateway's UDP flow opens its outside path with the connector's
+    // openDatagrams, a UDP ASSOCIATE of Dante's, and the echo comes back from the echo server.
+    long opened = bed.gateway().udp().opened.sum();
+    String out = bed.inGuest("python3", "-c", String.join("\n",
+        "import socket, os",
+        "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(3)",
+        "s.connect(('" + OUTSIDE_ADDRESS + "', " + UDP_ECHO_PORT + "))",
+        "ok = 0",
+        "for size in (1, 512, 1400):",
+        "    p = os.urandom(size)",
+        "    for attempt in range(5):  # UDP: resend a lost one",
+        "        s.send(p)",
+        "        try:",
+        "            if s.recv(2000) == p: ok += 1",
+        "            break",
+        "        except socket.timeout:",
+        "            pass",
+        "print(ok)"));
+    assertThat(out.strip()).isEqualTo("3");
+    assertThat(bed.gateway().udp().opened.sum()).isGreaterThan(opened);
+  }
+
+  @Test
   void udpEcho_throughAUdpAssociateOfTheRealProxy() throws Exception {
     InetSocketAddress echo = new InetSocketAddress(InetAddress.getByName(OUTSIDE_ADDRESS), UDP_ECHO_PORT);
     try (Socks5Datagrams datagrams = (Socks5Datagrams) connector.openDatagrams(echo)) {

@@ -84,8 +84,12 @@ final class GatewayTestbed implements AutoCloseable {
     try {
       bed.build(mtu, configure);
       return bed;
-    } catch (Exception | AssertionError e) {
-      bed.close();
+    } catch (Throwable e) { // a linkage error too: never leave namespaces and a veth behind
+      try {
+        bed.close();
+      } catch (Exception suppressed) {
+        e.addSuppressed(suppressed);
+      }
       throw e;
     }
   }
