@@ -52,6 +52,7 @@ final class Gateway implements AutoCloseable {
   private final AtomicInteger flows = new AtomicInteger();
   private final Set<TcpRelay> relays = ConcurrentHashMap.newKeySet();
   private final List<PortForwarder> forwarders = new ArrayList<>();
+  private final List<UdpPortForwarder> udpForwarders = new ArrayList<>();
   private volatile boolean closing;
   private final UdpFlows udp;
   private final IcmpEchoRelay echo;
@@ -103,7 +104,11 @@ final class Gateway implements AutoCloseable {
     sweeper = Thread.ofVirtual().name("sluice-gateway-sweep").start(this::sweep);
     try {
       for (PortForwarder.Rule rule : config.forwards) {
-        forwarders.add(PortForwarder.start(rule, this, config));
+        if (rule.udp()) {
+          udpForwarders.add(UdpPortForwarder.start(rule, host, config));
+        } else {
+          forwarders.add(PortForwarder.start(rule, this, config));
+        }
       }
     } catch (IOException | RuntimeException e) {
       close();
@@ -300,6 +305,11 @@ final class Gateway implements AutoCloseable {
     return List.copyOf(forwarders);
   }
 
+  /** The UDP forwards ({@code --forward udp:}), in the order given. */
+  List<UdpPortForwarder> udpForwarders() {
+    return List.copyOf(udpForwarders);
+  }
+
   private void ended(TcpRelay relay, TcpRelay.Ending ending) {
     if (relays.remove(relay)) {
       flows.decrementAndGet();
@@ -345,6 +355,9 @@ final class Gateway implements AutoCloseable {
   public void close() throws InterruptedException {
     closing = true;
     sweeper.interrupt();
+    for (UdpPortForwarder forwarder : udpForwarders) {
+      forwarder.close();
+    }
     for (PortForwarder forwarder : forwarders) {
       forwarder.close(); // no new clients: a client connecting now is refused by this host's kernel
     }

@@ -143,11 +143,12 @@ public final class GatewayCommand implements Callable<Integer> {
           + "A refused flow gets a RST.")
   List<String> deny = new ArrayList<>();
 
-  @Option(names = "--forward", paramLabel = "tcp:[HOSTADDR:]HOSTPORT:GUESTPORT",
+  @Option(names = "--forward", paramLabel = "tcp|udp:[HOSTADDR:]HOSTPORT:GUESTPORT",
       description = "Listens on this host's HOSTPORT (on HOSTADDR, default 0.0.0.0; port 0 takes a free one, "
-          + "printed at start) and relays each client into the guest's GUESTPORT, from Sluice's address. A guest "
-          + "port where nothing listens, or a guest that does not answer within --connect-timeout, resets the "
-          + "client. Repeatable; TCP only (udp is not supported yet).")
+          + "printed at start) and relays each client into the guest's GUESTPORT, from Sluice's address. TCP: a "
+          + "guest port where nothing listens, or a guest that does not answer within --connect-timeout, resets "
+          + "the client. UDP: each client's datagrams go from a Sluice port of their own, so the guest's answers "
+          + "go back to that client, until --udp-timeout idle seconds. Repeatable.")
   List<String> forwards = new ArrayList<>();
 
   @Option(names = "--stats", paramLabel = "SECONDS", defaultValue = "0",
@@ -330,6 +331,9 @@ public final class GatewayCommand implements Callable<Integer> {
       for (PortForwarder forwarder : gateway.forwarders()) {
         out.println("sluice gateway: " + forwarder.counters());
       }
+      for (UdpPortForwarder forwarder : gateway.udpForwarders()) {
+        out.println("sluice gateway: " + forwarder.counters());
+      }
       out.flush();
       awaitStop(stop, gateway, out);
       out.println("sluice gateway: stopping; " + gateway.counters());
@@ -398,6 +402,9 @@ public final class GatewayCommand implements Callable<Integer> {
         out.print(FlowTable.format(gateway.flowTable()));
         out.println("counters: " + gateway.counters());
         for (PortForwarder forwarder : gateway.forwarders()) {
+          out.println("counters: " + forwarder.counters());
+        }
+        for (UdpPortForwarder forwarder : gateway.udpForwarders()) {
           out.println("counters: " + forwarder.counters());
         }
         out.println();

@@ -30,26 +30,24 @@ final class PortForwarder implements AutoCloseable {
    * What one {@code --forward} asks for: listen on {@code hostAddress:hostPort} (port 0: any free
    * port), connect to the guest's {@code guestPort}.
    */
-  record Rule(InetAddress hostAddress, int hostPort, int guestPort) {
+  record Rule(boolean udp, InetAddress hostAddress, int hostPort, int guestPort) {
     /** All of this host's IPv4 addresses, slirp4netns's default for a forward. */
     static final InetAddress ANY = InetAddress.ofLiteral("0.0.0.0");
 
     /**
-     * Parses {@code tcp:HOSTPORT:GUESTPORT} or {@code tcp:HOSTADDR:HOSTPORT:GUESTPORT} (HOSTADDR an
-     * IPv4 literal); IllegalArgumentException says, in one line, what is wrong.
+     * Parses {@code PROTO:HOSTPORT:GUESTPORT} or {@code PROTO:HOSTADDR:HOSTPORT:GUESTPORT} (PROTO
+     * tcp or udp, HOSTADDR an IPv4 literal); IllegalArgumentException says, in one line, what is
+     * wrong.
      */
     static Rule parse(String spec) {
       String[] parts = spec.split(":", -1);
-      if (parts[0].equals("udp")) {
-        throw new IllegalArgumentException("--forward " + spec + ": udp is not supported yet, only tcp");
-      }
-      if (!parts[0].equals("tcp")) {
+      if (!parts[0].equals("tcp") && !parts[0].equals("udp")) {
         throw new IllegalArgumentException("--forward " + spec + ": unknown protocol '" + parts[0]
-            + "'; expected tcp:HOSTPORT:GUESTPORT or tcp:HOSTADDR:HOSTPORT:GUESTPORT");
+            + "'; expected tcp or udp, as tcp:HOSTPORT:GUESTPORT or udp:HOSTADDR:HOSTPORT:GUESTPORT");
       }
       if (parts.length != 3 && parts.length != 4) {
         throw new IllegalArgumentException("--forward " + spec
-            + ": expected tcp:HOSTPORT:GUESTPORT or tcp:HOSTADDR:HOSTPORT:GUESTPORT");
+            + ": expected " + parts[0] + ":HOSTPORT:GUESTPORT or " + parts[0] + ":HOSTADDR:HOSTPORT:GUESTPORT");
       }
       InetAddress address = ANY;
       if (parts.length == 4) {
@@ -64,7 +62,7 @@ final class PortForwarder implements AutoCloseable {
       }
       int hostPort = port(spec, "HOSTPORT", parts[parts.length - 2], 0);
       int guestPort = port(spec, "GUESTPORT", parts[parts.length - 1], 1);
-      return new Rule(address, hostPort, guestPort);
+      return new Rule(parts[0].equals("udp"), address, hostPort, guestPort);
     }
 
     private static int port(String spec, String name, String text, int lowest) {
@@ -83,7 +81,7 @@ final class PortForwarder implements AutoCloseable {
 
     @Override
     public String toString() {
-      return "tcp:" + hostAddress.getHostAddress() + ":" + hostPort + ":" + guestPort;
+      return (udp ? "udp:" : "tcp:") + hostAddress.getHostAddress() + ":" + hostPort + ":" + guestPort;
     }
   }
 

@@ -36,16 +36,19 @@ class GatewayForwardOptionsTest {
   @Test
   void rules_takeAPortPairOrAnAddressAndAPortPair_defaultAddressIsEveryIpv4Address() {
     assertThat(PortForwarder.Rule.parse("tcp:8080:80"))
-        .isEqualTo(new PortForwarder.Rule(InetAddress.ofLiteral("0.0.0.0"), 8080, 80));
+        .isEqualTo(new PortForwarder.Rule(false, InetAddress.ofLiteral("0.0.0.0"), 8080, 80));
     assertThat(PortForwarder.Rule.parse("tcp:198.18.250.7:0:22"))
-        .isEqualTo(new PortForwarder.Rule(InetAddress.ofLiteral("198.18.250.7"), 0, 22));
+        .isEqualTo(new PortForwarder.Rule(false, InetAddress.ofLiteral("198.18.250.7"), 0, 22));
     assertThat(PortForwarder.Rule.parse("tcp:127.0.0.1:65535:1")).hasToString("tcp:127.0.0.1:65535:1");
+    assertThat(PortForwarder.Rule.parse("udp:5353:53"))
+        .isEqualTo(new PortForwarder.Rule(true, InetAddress.ofLiteral("0.0.0.0"), 5353, 53));
+    assertThat(PortForwarder.Rule.parse("udp:127.0.0.1:0:53")).hasToString("udp:127.0.0.1:0:53");
   }
 
   @Test
   void badRules_sayWhatIsWrong() {
-    assertThatThrownBy(() -> PortForwarder.Rule.parse("udp:53:53")).hasMessage(
-        "--forward udp:53:53: udp is not supported yet, only tcp");
+    assertThatThrownBy(() -> PortForwarder.Rule.parse("udp:53")).hasMessage(
+        "--forward udp:53: expected udp:HOSTPORT:GUESTPORT or udp:HOSTADDR:HOSTPORT:GUESTPORT");
     assertThatThrownBy(() -> PortForwarder.Rule.parse("sctp:1:2")).hasMessageContaining("unknown protocol 'sctp'");
     assertThatThrownBy(() -> PortForwarder.Rule.parse("tcp:80")).hasMessage(
         "--forward tcp:80: expected tcp:HOSTPORT:GUESTPORT or tcp:HOSTADDR:HOSTPORT:GUESTPORT");
@@ -63,14 +66,14 @@ class GatewayForwardOptionsTest {
   @Test
   void help_explainsTheNewOptions() {
     assertThat(run("gateway", "--help")).isZero();
-    assertThat(out.toString().replaceAll("\\s+", " ")).contains("--forward=tcp:[HOSTADDR:]HOSTPORT:GUESTPORT",
-        "--stats=SECONDS", "--capture=FILE", "udp is not supported yet", "pcapng", "sluice doctor");
+    assertThat(out.toString().replaceAll("\\s+", " ")).contains("--forward=tcp|udp:[HOSTADDR:]HOSTPORT:GUESTPORT",
+        "--stats=SECONDS", "--capture=FILE", "UDP: each client's datagrams", "pcapng", "sluice doctor");
   }
 
   @Test
   void commandLineMistakes_areOneClearLine() {
-    assertRejected("--forward udp:5353:53: udp is not supported yet, only tcp",
-        "gateway", "--netns", "x", "--forward", "udp:5353:53");
+    assertRejected("--forward udp:5353: expected udp:HOSTPORT:GUESTPORT or udp:HOSTADDR:HOSTPORT:GUESTPORT",
+        "gateway", "--netns", "x", "--forward", "udp:5353");
     assertRejected("--forward tcp:1:99999: GUESTPORT must be in [1, 65535]: 99999",
         "gateway", "--netns", "x", "--forward", "tcp:8080:80", "--forward", "tcp:1:99999");
     assertRejected("--stats must not be negative: -5", "gateway", "--netns", "x", "--stats", "-5");

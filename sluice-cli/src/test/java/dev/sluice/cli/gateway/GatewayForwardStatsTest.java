@@ -50,6 +50,8 @@ class GatewayForwardStatsTest {
   private static final int CLOSED_PORT = 7001; // nothing listens there in the guest
   private static final int FULL_PORT = 7002; // a listener whose accept queue is full: SYNs are dropped
   private static final int HTTP_PORT = 8080;
+  private static final int UDP_ECHO_PORT = 7053;
+  private static final Duration UDP_IDLE = Duration.ofSeconds(2);
   private static final int FILE_BYTES = 1 << 20;
   private static final int MAX_FLOWS = 16;
 
@@ -73,8 +75,11 @@ class GatewayForwardStatsTest {
     InetAddress root = InetAddress.ofLiteral(ROOT_ADDRESS);
     bed = GatewayTestbed.start(250, 1500, config -> config.maxFlows(MAX_FLOWS).connectTimeout(Duration.ofSeconds(3))
         .capture(capture)
-        .forwards(List.of(new PortForwarder.Rule(root, 0, ECHO_PORT), new PortForwarder.Rule(root, 0, CLOSED_PORT),
-            new PortForwarder.Rule(root, 0, FULL_PORT), new PortForwarder.Rule(root, 0, HTTP_PORT))));
+        .forwards(List.of(new PortForwarder.Rule(false, root, 0, ECHO_PORT),
+            new PortForwarder.Rule(false, root, 0, CLOSED_PORT),
+            new PortForwarder.Rule(false, root, 0, FULL_PORT), new PortForwarder.Rule(false, root, 0, HTTP_PORT),
+            new PortForwarder.Rule(true, root, 0, UDP_ECHO_PORT)))
+        .udpIdleTimeout(UDP_IDLE));
     gateway = bed.gateway();
     List<PortForwarder> forwarders = gateway.forwarders();
     echoForward = forwarders.get(0).port();
@@ -117,6 +122,13 @@ class GatewayForwardStatsTest {
     for (int port : List.of(HTTP_PORT, ECHO_PORT, FULL_PORT)) {
       awaitGuestListening(port);
     }
+    // Answers each datagram with its sender's address and port, then the datagram itself.
+    inGuestBackground("python3", "-c", String.join("\n",
+        "import socket",
+        "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)",
+        "s.bind(('" + GUEST_ADDRESS + "', " + UDP_ECHO_PORT + "))",
+        "while True:",
+        "    b, a = s.recvfrom(65535); s.sendto(('%s:%d ' % a).encode() + b, a)"));
   }
 
   @AfterAll
@@ -262,6 +274,46 @@ class GatewayForwardStatsTest {
       }
     }
     bed.awaitNoFlows(10);
+  }
+
+  @Test
+  void aUdpForward_givesEachClientItsOwnSluicePort_andTheGuestsAnswersGoBackToIt_untilIdle() throws Exception {
+    UdpPortForwarder udp = gateway.udpForwarders().get(0);
+    long idleBefore = udp.idleClosed.sum();
+    // Two clients of the root namespace: each gets its own datagrams back, seen by the guest as
+    // coming from a Sluice port of its own on the gateway's address.
+    List<String> senders = new ArrayList<>();
+    try (java.net.DatagramSocket a = new java.net.DatagramSocket(0, InetAddress.ofLiteral(ROOT_ADDRESS));
+        java.net.DatagramSocket b = new java.net.DatagramSocket(0, InetAddress.ofLiteral(ROOT_ADDRESS))) {
+      for (java.net.DatagramSocket client : List.of(a, b, a)) {
+        client.setSoTimeout(3_000);
+        byte[] payload = ("from " + client.getLocalPort()).getBytes(StandardCharsets.US_ASCII);
+        String answer = null;
+        for (int attempt = 0; attempt < 5 && answer == null; attempt++) { // UDP: resend a lost one
+          client.send(new java.net.DatagramPacket(payload, payload.length, InetAddress.ofLiteral(ROOT_ADDRESS),
+              udp.port()));
+          java.net.DatagramPacket reply = new java.net.DatagramPacket(new byte[200], 200);
+          try {
+            client.receive(reply);
+            answer = new String(reply.getData(), 0, reply.getLength(), StandardCharsets.US_ASCII);
+          } catch (java.net.SocketTimeoutException e) {
+            // resend
+          }
+        }
+        assertThat(answer).as("the echo of " + client.getLocalPort()).isNotNull()
+            .startsWith(bed.guest.host() + ":").endsWith(" from " + client.getLocalPort());
+        senders.add(answer.substring(0, answer.indexOf(' ')));
+      }
+      assertThat(senders.get(0)).as("one client, one Sluice port").isEqualTo(senders.get(2))
+          .isNotEqualTo(senders.get(1));
+      assertThat(udp.flows()).isEqualTo(2);
+      long deadline = System.nanoTime() + UDP_IDLE.toNanos() * 5;
+      while (udp.flows() > 0 && System.nanoTime() < deadline) {
+        Thread.sleep(50);
+      }
+      assertThat(udp.flows()).as("idle flows are closed").isZero();
+      assertThat(udp.idleClosed.sum()).isEqualTo(idleBefore + 2);
+    }
   }
 
   @Test
