@@ -120,7 +120,7 @@ class TunDeviceTest {
   @Test
   void multiQueueDeviceUsesBothQueuesAndCloseWakesBlockedReaders() throws Exception {
     // Readers wait up to a minute in poll(2): only the eventfd can make close() prompt.
-    device = TunDevice.open(ns.path(), DEVICE, 2, MTU, 60_000);
+    device = TunDevice.open(ns.path(), DEVICE, 2, MTU, TunOffload.AUTO, 60_000);
     configure();
     assertThat(device.receiveQueueCount()).isEqualTo(2);
     assertThat(ns.execChecked("ip", "-d", "link", "show", "dev", DEVICE))
@@ -343,7 +343,7 @@ class TunDeviceTest {
     return matched;
   }
 
-  private static boolean isRoot() {
+  static boolean isRoot() {
     try {
       for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
         if (line.startsWith("Uid:")) {
