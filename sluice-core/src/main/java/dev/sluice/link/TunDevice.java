@@ -32,17 +32,13 @@ import java.util.concurrent.locks.LockSupport;
  * attaches one file descriptor per queue to the same device; the kernel spreads the packets it
  * sends across the queues by flow.
  *
- * <p><b>Offloads.</b> Unless opened with {@link TunOffload#OFF}, the device adds {@code
- * IFF_VNET_HDR}, so every read and write starts with a {@link VirtioNetHeader}, and asks with
- * {@code TUNSETOFFLOAD} for checksum offload and TCP segmentation (TSO, both families), plus UDP
- * segmentation where the kernel has it, each flag probed ({@link #offloads()}). The kernel then
- * hands over TCP segments of up to 64 KB whose checksums are unfinished; the readers cut them
- * into MTU-sized packets with complete checksums ({@link GsoSegmenter}), so the stack sees what
- * it always saw and the receive pools keep MTU-sized buffers. In the other direction {@link
- * #transmitSegmented} writes a 64 KB TCP segment in one call and the kernel segments it, or, when
- * the receiver is local, takes it whole as GRO would ({@link TcpCoalescer} builds them). A kernel
- * without virtio headers gets the plain path: one packet per call, as before. docs/tun-offloads.md
- * says why this shape.
+ * <p><b>Offloads</b> (docs/tun-offloads.md). Unless opened with {@link TunOffload#OFF}, every
+ * read and write starts with a {@link VirtioNetHeader} ({@code IFF_VNET_HDR}), and {@code
+ * TUNSETOFFLOAD} asks for checksum offload and TSO, plus USO where the kernel has it ({@link
+ * #offloads()}). Readers cut the kernel's 64 KB segments into complete MTU-sized packets ({@link
+ * GsoSegmenter}), so the stack sees what it always saw; {@link #transmitSegmented} writes 64 KB
+ * that the kernel segments ({@link TcpCoalescer} builds them). A kernel without virtio headers
+ * gets the plain path: one packet per call.
  *
  * <p><b>Threads.</b> Each queue has one receiving <i>platform</i> thread. Never a virtual thread:
  * a virtual thread inside a native call pins its carrier for the whole call, so readers waiting in
@@ -88,8 +84,6 @@ public final class TunDevice implements Device, AutoCloseable {
    * (GSO_LEGACY_MAX_SIZE; it never enables BIG TCP).
    */
   private static final int READ_BUFFER = VirtioNetHeader.LENGTH + 65_536;
-  /** {@code csum_offset} of the TCP checksum: its offset in the TCP header (RFC 9293 §3.1). */
-  private static final int TCP_CHECKSUM_OFFSET = 16;
   /** Reads per wake-up before the reader polls again (and so sees a close). */
   private static final int READ_BATCH = 64;
   /**
@@ -459,29 +453,17 @@ public final class TunDevice implements Device, AutoCloseable {
    */
   private void tapLargeSegment(byte[] buf, int off, int len, long nowNanos) {
     int ipHeader = (buf[off] & 0xF0) == 0x60 ? 40 : 20;
-    int at = off + ipHeader + TCP_CHECKSUM_OFFSET;
+    int at = off + ipHeader + VirtioNetHeader.TCP_CHECKSUM_OFFSET;
     byte high = buf[at];
     byte low = buf[at + 1];
-    GsoSegmenter.finishChecksum(buf, off + ipHeader, TCP_CHECKSUM_OFFSET, off + len);
+    GsoSegmenter.finishChecksum(buf, off + ipHeader, VirtioNetHeader.TCP_CHECKSUM_OFFSET, off + len);
     tap(Direction.OUTBOUND, buf, off, len, nowNanos);
     buf[at] = high;
     buf[at + 1] = low;
   }
 
   private boolean write(TxSlot slot, int fd, byte[] buf, int off, int len, int segmentSize) {
-    int header = 0;
-    if (vnetHeader) {
-      header = VirtioNetHeader.LENGTH;
-      if (segmentSize > 0) {
-        int ipHeader = (buf[off] & 0xF0) == 0x60 ? 40 : 20;
-        boolean v6 = ipHeader == 40;
-        VirtioNetHeader.put(slot.data(), VirtioNetHeader.F_NEEDS_CSUM,
-            v6 ? VirtioNetHeader.GSO_TCPV6 : VirtioNetHeader.GSO_TCPV4,
-            GsoSegmenter.tcpHeaders(buf, off, len), segmentSize, ipHeader, TCP_CHECKSUM_OFFSET);
-      } else {
-        VirtioNetHeader.put(slot.data(), 0, VirtioNetHeader.GSO_NONE, 0, 0, 0, 0); // complete as it is
-      }
-    }
+    int header = vnetHeader ? VirtioNetHeader.putFor(slot.data(), buf, off, len, segmentSize) : 0;
     MemorySegment.copy(buf, off, slot.data(), JAVA_BYTE, header, len);
     // A TUN write takes exactly one whole packet (tun(4)): anything but all of it is a failure.
     long written = Libc.write(slot.state(), fd, slot.data(), header + len);
@@ -503,7 +485,7 @@ public final class TunDevice implements Device, AutoCloseable {
     // long as the thread, and are freed when it leaves, whatever the reason.
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment packet = arena.allocate(READ_BUFFER, 8);
-      Receiving receiving = vnetHeader ? new Receiving(new byte[READ_BUFFER], new GsoSegmenter()) : null;
+      Receiving receiving = vnetHeader ? Receiving.allocate() : null;
       MemorySegment pollFds = arena.allocate(Libc.POLLFD, 2);
       MemorySegment state = arena.allocate(Libc.CALL_STATE);
       Libc.pollFd(pollFds, 0, fd, Libc.POLLIN);
@@ -544,7 +526,14 @@ public final class TunDevice implements Device, AutoCloseable {
   }
 
   /** A reader's scratch space for reads with virtio headers: a heap copy, and what cuts it up. */
-  private record Receiving(byte[] read, GsoSegmenter segmenter) {}
+  private record Receiving(byte[] read, MemorySegment readSegment, GsoSegmenter segmenter) {
+    static Receiving allocate() {
+      byte[] read = new byte[READ_BUFFER];
+      // A segment over the array made once: copying into it makes no wrapper per packet, which
+      // the JIT does not always manage to elide.
+      return new Receiving(read, MemorySegment.ofArray(read), new GsoSegmenter());
+    }
+  }
 
   /** Reads up to {@link #READ_BATCH} packets; returns why the reader must stop, or null. */
   private String drain(int queue, int fd, MemorySegment packet, MemorySegment state, Receiving receiving) {
@@ -577,7 +566,7 @@ public final class TunDevice implements Device, AutoCloseable {
   /** A read with a virtio header: judged, and delivered as the complete packets it stands for. */
   private void deliverOffloaded(int queue, MemorySegment packet, int len, Receiving receiving) {
     byte[] read = receiving.read();
-    MemorySegment.copy(packet, JAVA_BYTE, 0, read, 0, len);
+    MemorySegment.copy(packet, 0, receiving.readSegment(), 0, len);
     GsoSegmenter segmenter = receiving.segmenter();
     int count = segmenter.prepare(read, 0, len, mtu);
     if (count < 0) {
