@@ -3,12 +3,16 @@
 # sockets, side by side in one run, in a network namespace this script creates and deletes.
 # Runs alternate (ABAB...). Reports medians, ratios (Sluice / kernel) and server CPU per GB and
 # per request. Needs root. Usage: scripts/bench-serve.sh [REPS] [MEGABYTES]
+# Environment: SLUICE_BENCH_NET, the first three octets of the /24 to use (default 198.18.0);
+# SLUICE_SERVE_ARGS, extra `sluice serve` options (say --tun-offload off, or --queues 2).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$here/scripts/jdk25.sh"
 reps=${1:-3}
 megabytes=${2:-500}
 bytes=$((megabytes * 1024 * 1024))
+net=${SLUICE_BENCH_NET:-198.18.0}
+read -r -a serve_args <<<"${SLUICE_SERVE_ARGS:-}"
 [ "$(id -u)" -eq 0 ] || { echo "bench-serve: needs root (network namespace and TUN device)" >&2; exit 1; }
 for tool in ip curl wrk ethtool; do
   command -v "$tool" >/dev/null || { echo "bench-serve: needs $tool (scripts/install-test-deps.sh)" >&2; exit 1; }
@@ -23,7 +27,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$here/mvnw" -q -B -DskipTests -pl sluice-cli -am package
+"$here/mvnw" -q -B ${SLUICE_BENCH_OFFLINE:+-o} -DskipTests -pl sluice-cli -am package
 ip netns add "$ns"
 ip netns exec "$ns" sysctl -q -w net.ipv6.conf.all.disable_ipv6=1
 # The kernel baseline goes over the namespace's loopback: give it the same 1500-byte MTU and no
@@ -36,10 +40,10 @@ java_run=("$JAVA_HOME/bin/java" --enable-native-access=dev.sluice.core
 # serve runs the JDK's HttpServer on the stack through Sluice's JVM-wide SelectorProvider.
 "${java_run[@]}" -Djava.nio.channels.spi.SelectorProvider=dev.sluice.nio.SluiceSelectorProvider \
   -m dev.sluice.cli/dev.sluice.cli.Main serve --netns "$ns" --tun tun0 \
-  --address 198.18.0.2/24 --peer-address 198.18.0.1/24 --echo-port 0 --duration 3600 >/dev/null &
+  --address "$net.2/24" --peer-address "$net.1/24" --echo-port 0 --duration 3600 "${serve_args[@]}" >/dev/null &
 sluice_pid=$!; pids+=("$sluice_pid")
-sluice_url=http://198.18.0.2
-kernel_url=http://198.18.0.1:8080
+sluice_url=http://$net.2
+kernel_url=http://$net.1:8080
 wait_for() {
   for _ in $(seq 1 150); do
     ip netns exec "$ns" curl -s -o /dev/null --max-time 1 "$1/" && return 0
@@ -47,8 +51,8 @@ wait_for() {
   done
   echo "bench-serve: $1 never answered" >&2; exit 1
 }
-wait_for "$sluice_url" # serve has configured 198.18.0.1 on the kernel side by now
-ip netns exec "$ns" "${java_run[@]}" -m dev.sluice.cli/dev.sluice.cli.KernelHttpServer 198.18.0.1 8080 >/dev/null &
+wait_for "$sluice_url" # serve has configured $net.1 on the kernel side by now
+ip netns exec "$ns" "${java_run[@]}" -m dev.sluice.cli/dev.sluice.cli.KernelHttpServer "$net.1" 8080 >/dev/null &
 kernel_pid=$!; pids+=("$kernel_pid")
 wait_for "$kernel_url"
 

@@ -31,6 +31,28 @@ public interface Device {
    */
   boolean transmit(byte[] buf, int off, int len, long nowNanos);
 
+  /**
+   * The longest TCP packet, IP header included, that {@link #transmitSegmented} takes; 0 when the
+   * device cannot segment (the default). A TUN device with TSO says 65,535.
+   */
+  default int segmentationLimit() {
+    return 0;
+  }
+
+  /**
+   * Sends the large TCP segment in {@code buf[off, off + len)} to be cut into segments of {@code
+   * segmentSize} payload bytes each (the last may be shorter), as TCP segmentation offload does.
+   * Its TCP checksum field holds only the pseudo-header's sum, over the whole length; the device
+   * completes each piece's. The device copies the packet before returning. Only for a device
+   * whose {@link #segmentationLimit()} is positive; see {@link TcpCoalescer}, which builds them.
+   *
+   * @return true if the device took it; false if it was dropped (and counted)
+   * @throws UnsupportedOperationException if the device cannot segment
+   */
+  default boolean transmitSegmented(byte[] buf, int off, int len, int segmentSize, long nowNanos) {
+    throw new UnsupportedOperationException(name() + " does not segment TCP on transmit");
+  }
+
   /** Drops at this device (MTU, full queue) and, once a stack reads from it, malformed packets. */
   DropCounters drops();
 

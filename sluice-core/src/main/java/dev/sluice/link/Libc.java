@@ -103,6 +103,9 @@ final class Libc {
       FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2));
   private static final MethodHandle IOCTL = bind("ioctl",
       FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), Linker.Option.firstVariadicArg(2));
+  /** ioctl(2) whose argument is a value, not a pointer (TUNSETOFFLOAD takes the flags themselves). */
+  private static final MethodHandle IOCTL_VALUE = bind("ioctl",
+      FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(2));
   private static final MethodHandle READ = bind("read",
       FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
   private static final MethodHandle WRITE = bind("write",
@@ -154,6 +157,14 @@ final class Libc {
   static int ioctl(MemorySegment state, int fd, long request, MemorySegment arg) {
     try {
       return (int) IOCTL.invokeExact(state, fd, request, arg);
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  static int ioctlValue(MemorySegment state, int fd, long request, long value) {
+    try {
+      return (int) IOCTL_VALUE.invokeExact(state, fd, request, value);
     } catch (Throwable t) {
       throw unexpected(t);
     }

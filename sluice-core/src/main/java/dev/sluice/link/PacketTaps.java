@@ -18,6 +18,11 @@ final class PacketTaps {
     taps = next;
   }
 
+  /** Whether any tap is attached, for a device that must prepare what it shows them. */
+  boolean any() {
+    return taps.length > 0;
+  }
+
   /** Shows one packet of {@code device} to every tap. */
   void tap(Device device, Direction direction, byte[] buf, int off, int len, long timeNanos) {
     for (PacketTap tap : taps) {

@@ -32,6 +32,14 @@ import java.util.concurrent.locks.LockSupport;
  * attaches one file descriptor per queue to the same device; the kernel spreads the packets it
  * sends across the queues by flow.
  *
+ * <p><b>Offloads</b> (docs/tun-offloads.md). Unless opened with {@link TunOffload#OFF}, every
+ * read and write starts with a {@link VirtioNetHeader} ({@code IFF_VNET_HDR}), and {@code
+ * TUNSETOFFLOAD} asks for checksum offload and TSO, plus USO where the kernel has it ({@link
+ * #offloads()}). Readers cut the kernel's 64 KB segments into complete MTU-sized packets ({@link
+ * GsoSegmenter}), so the stack sees what it always saw; {@link #transmitSegmented} writes 64 KB
+ * that the kernel segments ({@link TcpCoalescer} builds them). A kernel without virtio headers
+ * gets the plain path: one packet per call.
+ *
  * <p><b>Threads.</b> Each queue has one receiving <i>platform</i> thread. Never a virtual thread:
  * a virtual thread inside a native call pins its carrier for the whole call, so readers waiting in
  * {@code poll(2)} would take carriers from everyone else. A reader waits in {@code poll(2)} on its
@@ -43,7 +51,12 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p><b>Memory.</b> Steady state allocates nothing per packet: each reader owns a confined arena
  * (read buffer, {@code pollfd} array, errno slot) for its life, and transmissions borrow a native
- * buffer from a small pool (see {@link #transmit}).
+ * buffer from a small pool (see {@link #transmit}). What a receive queue holds is bounded by its
+ * pool: {@link #POOL_BUFFERS} buffers of {@code mtu} bytes (1.5 MB at MTU 1500, of which the ring
+ * holds at most {@link #RECEIVE_QUEUE_CAPACITY} packets, 768 KB), plus one 64 KB read buffer and,
+ * with offloads, one 64 KB array the reader segments from; a large segment that finds the pool
+ * empty loses its remaining pieces, counted as {@link DropReason#RX_QUEUE_FULL}. Transmit slots
+ * are MTU-sized, or 64 KB with offloads.
  *
  * <p><b>Time.</b> Received packets are stamped with {@link System#nanoTime()}, the real clock a
  * host driving a kernel device runs on.
@@ -65,8 +78,12 @@ public final class TunDevice implements Device, AutoCloseable {
    * stack. A power of two, as the pool rounds up to one. At MTU 1500, 1.5 MB per queue.
    */
   static final int POOL_BUFFERS = 2 * RECEIVE_QUEUE_CAPACITY;
-  /** Readers read into a buffer that fits any IP packet, so an oversized one is seen whole and counted. */
-  private static final int READ_BUFFER = 65_536;
+  /**
+   * Readers read into a buffer that fits any IP packet, so an oversized one is seen whole and
+   * counted, behind a virtio header: a TUN device's largest GSO packet is 64 KB
+   * (GSO_LEGACY_MAX_SIZE; it never enables BIG TCP).
+   */
+  private static final int READ_BUFFER = VirtioNetHeader.LENGTH + 65_536;
   /** Reads per wake-up before the reader polls again (and so sees a close). */
   private static final int READ_BATCH = 64;
   /**
@@ -91,6 +108,13 @@ public final class TunDevice implements Device, AutoCloseable {
   private final LongAdder transmitErrors = new LongAdder();
   private volatile int lastTransmitErrno;
   private final PacketTaps taps = new PacketTaps();
+  /** Every read and write carries a {@link VirtioNetHeader}. */
+  private final boolean vnetHeader;
+  /** The TUN_F_ flags the kernel accepted. */
+  private final int offloads;
+  private final LongAdder largeSegmentsReceived = new LongAdder();
+  private final LongAdder largeSegmentsSent = new LongAdder();
+  private final LongAdder badVirtioHeaders = new LongAdder();
 
   /**
    * Transmit buffers. Why a pool and not a ThreadLocal: transmitters may be application threads,
@@ -132,7 +156,7 @@ public final class TunDevice implements Device, AutoCloseable {
    *     errno
    */
   public static TunDevice open(String name, int queues, int mtu) throws IOException {
-    return open((Path) null, name, queues, mtu, DEFAULT_POLL_TIMEOUT_MILLIS);
+    return open((Path) null, name, queues, mtu, TunOffload.AUTO, DEFAULT_POLL_TIMEOUT_MILLIS);
   }
 
   /**
@@ -149,12 +173,22 @@ public final class TunDevice implements Device, AutoCloseable {
    *     #open(String, int, int)})
    */
   public static TunDevice open(Path netns, String name, int queues, int mtu) throws IOException {
-    return open(netns, name, queues, mtu, DEFAULT_POLL_TIMEOUT_MILLIS);
+    return open(netns, name, queues, mtu, TunOffload.AUTO, DEFAULT_POLL_TIMEOUT_MILLIS);
+  }
+
+  /**
+   * As {@link #open(Path, String, int, int)}, choosing whether to use offloads: {@link
+   * TunOffload#OFF} forces the plain path (one packet per system call) on any kernel.
+   */
+  public static TunDevice open(Path netns, String name, int queues, int mtu, TunOffload offload)
+      throws IOException {
+    return open(netns, name, queues, mtu, offload, DEFAULT_POLL_TIMEOUT_MILLIS);
   }
 
   /** As the public overloads; tests choose the poll timeout. */
-  static TunDevice open(Path netns, String name, int queues, int mtu, int pollTimeoutMillis)
+  static TunDevice open(Path netns, String name, int queues, int mtu, TunOffload offload, int pollTimeoutMillis)
       throws IOException {
+    Objects.requireNonNull(offload, "offload");
     Objects.requireNonNull(name, "name");
     if (name.getBytes(StandardCharsets.UTF_8).length >= TunQueues.IFNAMSIZ || name.indexOf('\0') >= 0) {
       throw new IllegalArgumentException("interface name must be at most 15 bytes: \"" + name + "\"");
@@ -169,7 +203,8 @@ public final class TunDevice implements Device, AutoCloseable {
       throw new IllegalArgumentException("poll timeout must be positive: " + pollTimeoutMillis);
     }
     loadLibc();
-    TunQueues opened = netns == null ? TunQueues.open(name, queues) : TunQueues.openIn(netns, name, queues);
+    TunQueues opened = netns == null ? TunQueues.open(name, queues, offload)
+        : TunQueues.openIn(netns, name, queues, offload);
     TunDevice device;
     try {
       device = new TunDevice(opened, mtu, pollTimeoutMillis);
@@ -209,6 +244,8 @@ public final class TunDevice implements Device, AutoCloseable {
     this.name = queues.name();
     this.mtu = mtu;
     this.fds = queues.fds();
+    this.vnetHeader = queues.vnetHeader();
+    this.offloads = queues.offloads();
     this.pollTimeoutMillis = pollTimeoutMillis;
     int count = fds.length;
     this.rings = new MpmcRing[count];
@@ -222,7 +259,7 @@ public final class TunDevice implements Device, AutoCloseable {
     this.txSlots = new MpmcRing<>(slots);
     this.txArena = Arena.ofShared(); // slots are used by whichever thread transmits
     for (int i = 0; i < txSlots.capacity(); i++) {
-      txSlots.offer(TxSlot.allocate(txArena, mtu));
+      txSlots.offer(TxSlot.allocate(txArena, slotSize()));
     }
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment state = arena.allocate(Libc.CALL_STATE);
@@ -274,6 +311,50 @@ public final class TunDevice implements Device, AutoCloseable {
     return fds.length;
   }
 
+  /** Native bytes one write may need: a virtio header and the largest packet this device sends. */
+  private int slotSize() {
+    return vnetHeader ? VirtioNetHeader.LENGTH + Math.max(mtu, TcpCoalescer.MAX_BATCH) : mtu;
+  }
+
+  /**
+   * The TUN_F_ offload flags the kernel accepted ({@code include/uapi/linux/if_tun.h}: CSUM 0x01,
+   * TSO4 0x02, TSO6 0x04, USO4 0x20, USO6 0x40); 0 on the plain path.
+   */
+  public int offloads() {
+    return offloads;
+  }
+
+  /** Whether reads and writes carry virtio headers (false on the plain path). */
+  public boolean usesVirtioHeaders() {
+    return vnetHeader;
+  }
+
+  /** 65,535 when the kernel segments TCP for us (TSO for both families), else 0. */
+  @Override
+  public int segmentationLimit() {
+    int tso = TunQueues.TUN_F_TSO4 | TunQueues.TUN_F_TSO6;
+    return (offloads & tso) == tso ? TcpCoalescer.MAX_BATCH : 0;
+  }
+
+  /** Large segments (gso_type set) the kernel handed over and the readers cut into packets. */
+  public long largeSegmentsReceived() {
+    return largeSegmentsReceived.sum();
+  }
+
+  /** Large segments written with {@link #transmitSegmented}, for the kernel to segment. */
+  public long largeSegmentsSent() {
+    return largeSegmentsSent.sum();
+  }
+
+  /**
+   * Reads dropped because their virtio header was nonsense or contradicted the packet (see {@link
+   * GsoSegmenter}). Packets that were merely too large are counted in {@link #drops()} as {@link
+   * DropReason#LINK_MTU_EXCEEDED} instead.
+   */
+  public long badVirtioHeaders() {
+    return badVirtioHeaders.sum();
+  }
+
   @Override
   public PacketBuffer poll(int queue) {
     return rings[queue].poll();
@@ -302,35 +383,94 @@ public final class TunDevice implements Device, AutoCloseable {
       drops.increment(DropReason.LINK_MTU_EXCEEDED);
       return false;
     }
+    return send(buf, off, len, 0, nowNanos);
+  }
+
+  /**
+   * Writes a large TCP segment for the kernel to cut into {@code segmentSize}-byte pieces (see
+   * {@link Device#transmitSegmented}): one write with a virtio header saying TCPV4 or TCPV6,
+   * gso_size, and NEEDS_CSUM at the TCP checksum, as a virtio-net driver sends a TSO frame
+   * (virtio 1.2 §5.1.6.2). The kernel checks the header (virtio_net_hdr_to_skb) and segments in
+   * software if the packet leaves through a device without TSO; a local receiver takes it whole.
+   *
+   * @return false, counted, if the device does not segment ({@link #segmentationLimit()} is 0),
+   *     the packet is not a plain TCP segment, a piece would exceed the MTU, or the write failed
+   */
+  @Override
+  public boolean transmitSegmented(byte[] buf, int off, int len, int segmentSize, long nowNanos) {
+    Objects.checkFromIndexSize(off, len, buf.length);
+    if (segmentationLimit() == 0) {
+      throw new UnsupportedOperationException(name + " was opened without TCP segmentation offload");
+    }
+    if (segmentSize <= 0 || len > segmentationLimit()) {
+      throw new IllegalArgumentException("segment size " + segmentSize + " or length " + len + " out of range");
+    }
+    int headers = GsoSegmenter.tcpHeaders(buf, off, len);
+    if (headers < 0) {
+      throw new IllegalArgumentException("not a TCP segment without IP options or extension headers");
+    }
+    if (headers + segmentSize > mtu) {
+      drops.increment(DropReason.LINK_MTU_EXCEEDED);
+      return false;
+    }
+    return send(buf, off, len, segmentSize, nowNanos);
+  }
+
+  /** Writes one packet; with offloads, behind a virtio header (a GSO one if segmentSize > 0). */
+  private boolean send(byte[] buf, int off, int len, int segmentSize, long nowNanos) {
     if (transmitters.getAndIncrement() < 0) {
       transmitters.getAndDecrement();
       transmitErrors.increment();
       return false;
     }
     try {
-      tap(Direction.OUTBOUND, buf, off, len, nowNanos);
+      if (segmentSize > 0 && taps.any()) {
+        tapLargeSegment(buf, off, len, nowNanos);
+      } else {
+        tap(Direction.OUTBOUND, buf, off, len, nowNanos);
+      }
       int fd = fds.length == 1 ? fds[0] : fds[Math.floorMod(FlowHash.of(buf, off, len), fds.length)];
       TxSlot slot = txSlots.poll();
       if (slot != null) {
         try {
-          return write(slot, fd, buf, off, len);
+          return write(slot, fd, buf, off, len, segmentSize);
         } finally {
           txSlots.offer(slot); // cannot fail: the ring has room for every slot
         }
       }
       try (Arena overflow = Arena.ofConfined()) {
-        return write(TxSlot.allocate(overflow, len), fd, buf, off, len);
+        return write(TxSlot.allocate(overflow, VirtioNetHeader.LENGTH + len), fd, buf, off, len, segmentSize);
       }
     } finally {
       transmitters.getAndDecrement();
     }
   }
 
-  private boolean write(TxSlot slot, int fd, byte[] buf, int off, int len) {
-    MemorySegment.copy(buf, off, slot.data(), JAVA_BYTE, 0, len);
-    // A TUN write takes exactly one whole packet (tun(4)): anything but len is a failure.
-    long written = Libc.write(slot.state(), fd, slot.data(), len);
-    if (written == len) {
+  /**
+   * Shows taps a large segment with its TCP checksum complete, then puts the pseudo-header sum
+   * back for the kernel: a capture should not be full of "bad checksum" warnings (what tcpdump
+   * shows on a Linux TSO device) for segments that will go out with correct ones.
+   */
+  private void tapLargeSegment(byte[] buf, int off, int len, long nowNanos) {
+    int ipHeader = (buf[off] & 0xF0) == 0x60 ? 40 : 20;
+    int at = off + ipHeader + VirtioNetHeader.TCP_CHECKSUM_OFFSET;
+    byte high = buf[at];
+    byte low = buf[at + 1];
+    GsoSegmenter.finishChecksum(buf, off + ipHeader, VirtioNetHeader.TCP_CHECKSUM_OFFSET, off + len);
+    tap(Direction.OUTBOUND, buf, off, len, nowNanos);
+    buf[at] = high;
+    buf[at + 1] = low;
+  }
+
+  private boolean write(TxSlot slot, int fd, byte[] buf, int off, int len, int segmentSize) {
+    int header = vnetHeader ? VirtioNetHeader.putFor(slot.data(), buf, off, len, segmentSize) : 0;
+    MemorySegment.copy(buf, off, slot.data(), JAVA_BYTE, header, len);
+    // A TUN write takes exactly one whole packet (tun(4)): anything but all of it is a failure.
+    long written = Libc.write(slot.state(), fd, slot.data(), header + len);
+    if (written == header + len) {
+      if (segmentSize > 0) {
+        largeSegmentsSent.increment();
+      }
       return true;
     }
     lastTransmitErrno = written < 0 ? Libc.errno(slot.state()) : 0;
@@ -345,6 +485,7 @@ public final class TunDevice implements Device, AutoCloseable {
     // long as the thread, and are freed when it leaves, whatever the reason.
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment packet = arena.allocate(READ_BUFFER, 8);
+      Receiving receiving = vnetHeader ? Receiving.allocate() : null;
       MemorySegment pollFds = arena.allocate(Libc.POLLFD, 2);
       MemorySegment state = arena.allocate(Libc.CALL_STATE);
       Libc.pollFd(pollFds, 0, fd, Libc.POLLIN);
@@ -365,7 +506,7 @@ public final class TunDevice implements Device, AutoCloseable {
         }
         int revents = Libc.revents(pollFds, 0);
         if ((revents & Libc.POLLIN) != 0) {
-          String failure = drain(queue, fd, packet, state);
+          String failure = drain(queue, fd, packet, state, receiving);
           if (failure != null) {
             stopped(queue, failure);
             return;
@@ -384,8 +525,18 @@ public final class TunDevice implements Device, AutoCloseable {
     }
   }
 
+  /** A reader's scratch space for reads with virtio headers: a heap copy, and what cuts it up. */
+  private record Receiving(byte[] read, MemorySegment readSegment, GsoSegmenter segmenter) {
+    static Receiving allocate() {
+      byte[] read = new byte[READ_BUFFER];
+      // A segment over the array made once: copying into it makes no wrapper per packet, which
+      // the JIT does not always manage to elide.
+      return new Receiving(read, MemorySegment.ofArray(read), new GsoSegmenter());
+    }
+  }
+
   /** Reads up to {@link #READ_BATCH} packets; returns why the reader must stop, or null. */
-  private String drain(int queue, int fd, MemorySegment packet, MemorySegment state) {
+  private String drain(int queue, int fd, MemorySegment packet, MemorySegment state, Receiving receiving) {
     for (int i = 0; i < READ_BATCH && !closing; i++) {
       long n = Libc.read(state, fd, packet, packet.byteSize());
       if (n < 0) {
@@ -403,9 +554,41 @@ public final class TunDevice implements Device, AutoCloseable {
       if (n == 0) {
         return null;
       }
-      deliver(queue, packet, (int) n);
+      if (receiving != null) {
+        deliverOffloaded(queue, packet, (int) n, receiving);
+      } else {
+        deliver(queue, packet, (int) n);
+      }
     }
     return null;
+  }
+
+  /** A read with a virtio header: judged, and delivered as the complete packets it stands for. */
+  private void deliverOffloaded(int queue, MemorySegment packet, int len, Receiving receiving) {
+    byte[] read = receiving.read();
+    MemorySegment.copy(packet, 0, receiving.readSegment(), 0, len);
+    GsoSegmenter segmenter = receiving.segmenter();
+    int count = segmenter.prepare(read, 0, len, mtu);
+    if (count < 0) {
+      if (count == GsoSegmenter.OVERSIZED) {
+        drops.increment(DropReason.LINK_MTU_EXCEEDED);
+      } else {
+        badVirtioHeaders.increment();
+      }
+      return;
+    }
+    if (segmenter.segmenting()) {
+      largeSegmentsReceived.increment();
+    }
+    for (int i = 0; i < count; i++) {
+      PacketBuffer buffer = pools[queue].acquire();
+      if (buffer == null) {
+        drops.increment(DropReason.RX_QUEUE_FULL);
+        continue;
+      }
+      int length = segmenter.segment(i, buffer.data());
+      enqueue(queue, buffer, length);
+    }
   }
 
   private void deliver(int queue, MemorySegment packet, int len) {
@@ -419,6 +602,11 @@ public final class TunDevice implements Device, AutoCloseable {
       return;
     }
     MemorySegment.copy(packet, JAVA_BYTE, 0, buffer.data(), 0, len);
+    enqueue(queue, buffer, len);
+  }
+
+  /** Stamps, taps and queues a received packet already in {@code buffer}. */
+  private void enqueue(int queue, PacketBuffer buffer, int len) {
     buffer.setLength(len);
     buffer.timeNanos = System.nanoTime();
     tap(Direction.INBOUND, buffer.data(), 0, len, buffer.timeNanos);
@@ -532,6 +720,7 @@ public final class TunDevice implements Device, AutoCloseable {
   public String toString() {
     int errno = lastTransmitErrno;
     return "TunDevice[" + name + ", queues=" + fds.length + ", mtu=" + mtu
+        + (vnetHeader ? ", offloads=0x" + Integer.toHexString(offloads) : ", plain")
         + (closing ? ", closed" : "")
         + (errno != 0 ? ", last transmit error " + Libc.describe(errno) : "") + "]";
   }

@@ -1,6 +1,7 @@
 package dev.sluice.link;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import java.io.IOException;
@@ -17,7 +18,8 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * The descriptors of a TUN device's queues, before a {@link TunDevice} takes them over, and how
  * they are opened: {@code open(2)} on {@code /dev/net/tun} and {@code ioctl(TUNSETIFF)} with
- * {@code IFF_TUN | IFF_NO_PI}, plus {@code IFF_MULTI_QUEUE} for more than one queue (tun(4); the
+ * {@code IFF_TUN | IFF_NO_PI}, plus {@code IFF_MULTI_QUEUE} for more than one queue and {@code
+ * IFF_VNET_HDR} with the offloads {@code TUNSETOFFLOAD} accepts unless told not to (tun(4); the
  * kernel's {@code Documentation/networking/tuntap.rst}), in the caller's network namespace or, on a
  * short-lived thread, in another one ({@code setns(2)}). Failures become {@link IOException}s that
  * say what to do about them.
@@ -29,13 +31,37 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * @param name the device's name, as the kernel reported it
  * @param fds one descriptor per queue
+ * @param vnetHeader every read and write starts with a {@link VirtioNetHeader}
+ * @param offloads the TUN_F_ flags the kernel accepted (0 without a virtio header)
  */
-record TunQueues(String name, int[] fds) {
+record TunQueues(String name, int[] fds, boolean vnetHeader, int offloads) {
   /** {@code TUNSETIFF = _IOW('T', 202, int)} (include/uapi/linux/if_tun.h). */
   static final long TUNSETIFF = 0x400454caL;
+  /** {@code TUNGETFEATURES = _IOR('T', 207, unsigned int)}: the IFF_ flags this kernel knows. */
+  static final long TUNGETFEATURES = 0x800454cfL;
+  /** {@code TUNSETOFFLOAD = _IOW('T', 208, unsigned int)}, whose argument is the TUN_F_ flags. */
+  static final long TUNSETOFFLOAD = 0x400454d0L;
   static final short IFF_TUN = 0x0001;
   static final short IFF_MULTI_QUEUE = 0x0100;
   static final short IFF_NO_PI = 0x1000;
+  static final short IFF_VNET_HDR = 0x4000;
+  // TUNSETOFFLOAD flags: what the device may hand us unfinished (if_tun.h)
+  static final int TUN_F_CSUM = 0x01;
+  static final int TUN_F_TSO4 = 0x02;
+  static final int TUN_F_TSO6 = 0x04;
+  static final int TUN_F_USO4 = 0x20;
+  static final int TUN_F_USO6 = 0x40;
+  /**
+   * What to ask for, most first; the kernel answers EINVAL to any flag it does not know
+   * (tun_set_offload), so each refusal drops the newest flags: USO needs Linux 6.2 and both
+   * families at once, TSO needs CSUM (and came for both families together, in 2.6.27). The
+   * last entry, no offload at all, always succeeds.
+   */
+  private static final int[] OFFLOAD_PROBES = {
+      TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_USO4 | TUN_F_USO6,
+      TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6,
+      TUN_F_CSUM,
+      0};
   /** Interface names are at most 15 bytes plus the terminating NUL (include/uapi/linux/if.h). */
   static final int IFNAMSIZ = 16;
   /**
@@ -55,6 +81,10 @@ record TunQueues(String name, int[] fds) {
 
   /** Closes every descriptor; for queues no {@link TunDevice} has taken over. */
   void close() {
+    close(fds);
+  }
+
+  private static void close(int[] fds) {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment state = arena.allocate(Libc.CALL_STATE);
       for (int fd : fds) {
@@ -69,8 +99,7 @@ record TunQueues(String name, int[] fds) {
    * with {@code IFF_MULTI_QUEUE} the others attach further queues to it, by the name the kernel
    * reported, which matters when it chose the name.
    */
-  static TunQueues open(String name, int queues) throws IOException {
-    short flags = (short) (IFF_TUN | IFF_NO_PI | (queues > 1 ? IFF_MULTI_QUEUE : 0));
+  static TunQueues open(String name, int queues, TunOffload offload) throws IOException {
     int[] fds = new int[queues];
     int opened = 0;
     String actual = name;
@@ -78,6 +107,8 @@ record TunQueues(String name, int[] fds) {
       MemorySegment state = arena.allocate(Libc.CALL_STATE);
       MemorySegment path = arena.allocateFrom("/dev/net/tun");
       MemorySegment ifr = arena.allocate(IFREQ);
+      boolean vnet = offload == TunOffload.AUTO && supportsVnetHeader(state, path, arena);
+      short flags = (short) (IFF_TUN | IFF_NO_PI | (queues > 1 ? IFF_MULTI_QUEUE : 0) | (vnet ? IFF_VNET_HDR : 0));
       try {
         for (; opened < queues; opened++) {
           int fd = Libc.open(state, path, Libc.O_RDWR | Libc.O_NONBLOCK | Libc.O_CLOEXEC);
@@ -96,16 +127,42 @@ record TunQueues(String name, int[] fds) {
           fds[opened] = fd;
           actual = ifr.getString(0); // the kernel NUL-terminates within IFNAMSIZ
         }
+        // Offloads are the device's (they set its netdev features), so one descriptor suffices.
+        return new TunQueues(actual, fds, vnet, vnet ? probeOffloads(state, fds[0]) : 0);
       } catch (IOException | RuntimeException | Error e) {
-        new TunQueues(actual, Arrays.copyOf(fds, opened)).close();
+        close(Arrays.copyOf(fds, opened));
         throw e;
       }
     }
-    return new TunQueues(actual, fds);
   }
 
-  /** Runs {@link #open(String, int)} on a platform thread that first enters {@code netns}. */
-  static TunQueues openIn(Path netns, String name, int queues) throws IOException {
+  /** Whether this kernel's TUN driver knows IFF_VNET_HDR (Linux 2.6.27 on; TUNGETFEATURES). */
+  private static boolean supportsVnetHeader(MemorySegment state, MemorySegment path, Arena arena) {
+    int fd = Libc.open(state, path, Libc.O_RDWR | Libc.O_CLOEXEC);
+    if (fd < 0) {
+      return false; // the open proper fails again, with the message that says why
+    }
+    try {
+      MemorySegment features = arena.allocate(JAVA_INT);
+      return Libc.ioctl(state, fd, TUNGETFEATURES, features) == 0
+          && (features.get(JAVA_INT, 0) & IFF_VNET_HDR) != 0;
+    } finally {
+      Libc.close(state, fd);
+    }
+  }
+
+  /** Asks for the most offloads the kernel accepts (see {@link #OFFLOAD_PROBES}); returns them. */
+  private static int probeOffloads(MemorySegment state, int fd) {
+    for (int flags : OFFLOAD_PROBES) {
+      if (Libc.ioctlValue(state, fd, TUNSETOFFLOAD, flags) == 0) {
+        return flags;
+      }
+    }
+    return 0;
+  }
+
+  /** Runs {@link #open(String, int, TunOffload)} on a platform thread that first enters {@code netns}. */
+  static TunQueues openIn(Path netns, String name, int queues, TunOffload offload) throws IOException {
     // The outcome is settled by one compare-and-set: if the caller gave up waiting first, the
     // opener finds ABANDONED there and closes what it opened, so no descriptor leaks.
     Object abandoned = new Object();
@@ -114,7 +171,7 @@ record TunQueues(String name, int[] fds) {
       Object result;
       try {
         enterNetworkNamespace(netns);
-        result = open(name, queues);
+        result = open(name, queues, offload);
       } catch (Throwable t) {
         result = t;
       }

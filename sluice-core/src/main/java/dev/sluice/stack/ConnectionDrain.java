@@ -423,15 +423,24 @@ abstract sealed class ConnectionDrain extends OwnershipProtocol permits Connecti
     }
     TcpEndpoints endpoints = engine.endpoints();
     int ipHeader = endpoints.ipHeaderLength();
-    for (int guard = 0; guard < 100_000; guard++) {
-      int length = engine.pollTransmit(ctx.tx, ipHeader, now);
-      if (length == 0) {
-        break;
+    // On a device that segments (TSO), the burst goes out as few large segments; the engine still
+    // builds and accounts for MSS-sized ones (docs/tun-offloads.md).
+    dev.sluice.link.TcpCoalescer coalescer = device != null && device.segmentationLimit() > 0 ? ctx.coalescer() : null;
+    try {
+      for (int guard = 0; guard < 100_000; guard++) {
+        int length = engine.pollTransmit(ctx.tx, ipHeader, now);
+        if (length == 0) {
+          break;
+        }
+        if (finSentAtNanos == 0 && (ctx.tx[ipHeader + 13] & dev.sluice.wire.TcpFlags.FIN) != 0) {
+          finSentAtNanos = host.clock().nanos(); // read when it goes out, not when the drain began
+        }
+        host.transmitTcp(endpoints, device, ctx, length, now, coalescer);
       }
-      if (finSentAtNanos == 0 && (ctx.tx[ipHeader + 13] & dev.sluice.wire.TcpFlags.FIN) != 0) {
-        finSentAtNanos = host.clock().nanos(); // read when it goes out, not when the drain began
+    } finally {
+      if (coalescer != null) {
+        coalescer.flush(device, now); // even after a failure: a context never carries a batch to its next user
       }
-      host.transmitTcp(endpoints, device, ctx, length, now);
     }
     TcpEvent event;
     boolean signal = false;

@@ -550,6 +550,12 @@ public final class Host {
 
   /** Writes the IP header in front of the TCP segment at {@code ctx.tx[ipHeader...]} and sends it. */
   void transmitTcp(TcpEndpoints e, Device device, OwnerContext ctx, int tcpLength, long now) {
+    transmitTcp(e, device, ctx, tcpLength, now, null);
+  }
+
+  /** As above, through {@code coalescer} unless it is null; its owner flushes it after the burst. */
+  void transmitTcp(TcpEndpoints e, Device device, OwnerContext ctx, int tcpLength, long now,
+      dev.sluice.link.TcpCoalescer coalescer) {
     if (device == null) {
       drops.increment(DropReason.NOT_FOR_US);
       return;
@@ -562,7 +568,11 @@ public final class Host {
       ipHeader = ctx.ipv4.protocol(IpProtocol.TCP).ttl(64).dontFragment(true)
           .source((int) e.localLow()).destination((int) e.remoteLow()).write(ctx.tx, 0, tcpLength);
     }
-    device.transmit(ctx.tx, 0, ipHeader + tcpLength, now);
+    if (coalescer != null) {
+      coalescer.transmit(device, ctx.tx, 0, ipHeader + tcpLength, now);
+    } else {
+      device.transmit(ctx.tx, 0, ipHeader + tcpLength, now);
+    }
   }
 
   // ------------------------------------------------------------------ called by connections

@@ -46,6 +46,16 @@ final class OwnerContext {
     this.worker = worker;
   }
 
+  /** Joins a connection's burst for a device that segments; made on first use, since most devices do not. */
+  private dev.sluice.link.TcpCoalescer coalescer;
+
+  dev.sluice.link.TcpCoalescer coalescer() {
+    if (coalescer == null) {
+      coalescer = new dev.sluice.link.TcpCoalescer();
+    }
+    return coalescer;
+  }
+
   byte[] reassemblyBuffer() {
     if (reassembled == null) {
       reassembled = new byte[FragmentReassembler.MAX_REASSEMBLED_LENGTH];
