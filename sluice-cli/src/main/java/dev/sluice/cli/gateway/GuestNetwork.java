@@ -36,7 +36,8 @@ final class GuestNetwork implements AutoCloseable {
   static GuestNetwork open(String netns, String tun, int mtu, GatewayAddresses addresses,
       GatewayAddresses addresses6) throws IOException, InterruptedException {
     Path ns = netns.contains("/") ? Path.of(netns) : Path.of("/var/run/netns", netns);
-    TunDevice device = TunDevice.open(ns, tun, 1, mtu);
+    // One queue per receive worker (the Host defaults to one worker per core): each reads its own.
+    TunDevice device = TunDevice.open(ns, tun, Runtime.getRuntime().availableProcessors(), mtu);
     try {
       if (addresses6 != null) {
         // The namespace may have IPv6 off by default (net.ipv6.conf.default.disable_ipv6=1), which
