@@ -65,23 +65,7 @@ class GatewayIpv6Test {
         "--directory", www.toString());
     bed.outside("python3", "-m", "http.server", Integer.toString(HTTP_PORT), "--bind", OUTSIDE4,
         "--directory", www.toString());
-    // Reads the request to its end-of-stream (the client's FIN), then answers: the request's sha256
-    // and length, then 1 MB of pattern, then closes.
-    bed.outside("python3", "-c", String.join("\n",
-        "import socket, hashlib",
-        "s = socket.socket(socket.AF_INET6); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)",
-        "s.bind(('" + OUTSIDE6 + "', " + HALF_CLOSE_PORT + ")); s.listen(8)",
-        "while True:",
-        "    c, _ = s.accept(); h = hashlib.sha256(); n = 0",
-        "    try:",
-        "        while True:",
-        "            b = c.recv(65536)",
-        "            if not b: break",
-        "            h.update(b); n += len(b)",
-        "        c.sendall((h.hexdigest() + ' ' + str(n) + '\\n').encode() + bytes(i % 251 for i in range(1000000)))",
-        "    except OSError:",
-        "        pass  # the test's readiness probe goes away without reading",
-        "    c.close()"));
+    bed.outside(PythonPeers.halfCloseServer(OUTSIDE6, HALF_CLOSE_PORT, 1_000_000)); // an AF_INET6 socket
     bed.awaitListening(OUTSIDE6, HTTP_PORT);
     bed.awaitListening(OUTSIDE4, HTTP_PORT);
     bed.awaitListening(OUTSIDE6, HALF_CLOSE_PORT);
@@ -119,25 +103,9 @@ class GatewayIpv6Test {
 
   @Test
   void halfCloseOverIpv6_theGuestShutsDownItsWriteSide_andStillReceivesTheWholeReply() throws Exception {
-    String out = bed.inGuest("python3", "-c", String.join("\n",
-        "import socket, hashlib",
-        "c = socket.create_connection(('" + OUTSIDE6 + "', " + HALF_CLOSE_PORT + "), timeout=20)",
-        "print(c.family == socket.AF_INET6)",
-        "req = bytes(i % 253 for i in range(300000)); c.sendall(req); c.shutdown(socket.SHUT_WR)",
-        "data = b''",
-        "while True:",
-        "    b = c.recv(65536)",
-        "    if not b: break",
-        "    data += b",
-        "line, _, rest = data.partition(b'\\n')",
-        "print(hashlib.sha256(req).hexdigest() + ' ' + str(len(req)))",
-        "print(line.decode())",
-        "print(len(rest), rest == bytes(i % 251 for i in range(1000000)))"));
-    String[] lines = out.strip().split("\n");
-    assertThat(lines).hasSize(4);
-    assertThat(lines[0]).isEqualTo("True");
-    assertThat(lines[2]).as("the server's digest of what it read to end-of-stream").isEqualTo(lines[1]);
-    assertThat(lines[3]).isEqualTo("1000000 True");
+    // The address is an IPv6 literal, so the guest's socket is AF_INET6, and so is the server's.
+    PythonPeers.assertHalfClosed(bed.inGuest(PythonPeers.halfCloseClient(OUTSIDE6, HALF_CLOSE_PORT, 300_000,
+        1_000_000)), 1_000_000);
   }
 
   @Test

@@ -87,41 +87,9 @@ class GatewaySocks5Test {
       bed.outside("python3", "-m", "http.server", Integer.toString(port), "--bind", OUTSIDE_ADDRESS,
           "--directory", www.toString());
     }
-    // Reads the request to its end-of-stream, then answers its sha256 and length and 2 MB of pattern.
-    bed.outside("python3", "-c", String.join("\n",
-        "import socket, hashlib",
-        "s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)",
-        "s.bind(('" + OUTSIDE_ADDRESS + "', " + HALF_CLOSE_PORT + ")); s.listen(8)",
-        "while True:",
-        "    c, _ = s.accept(); h = hashlib.sha256(); n = 0",
-        "    try:",
-        "        while True:",
-        "            b = c.recv(65536)",
-        "            if not b: break",
-        "            h.update(b); n += len(b)",
-        "        c.sendall((h.hexdigest() + ' ' + str(n) + '\\n').encode() + bytes(i % 251 for i in range(2000000)))",
-        "    except OSError:",
-        "        pass  # the readiness probe goes away without reading",
-        "    c.close()"));
-    // Sends a greeting, then closes with SO_LINGER 0: a RST.
-    bed.outside("python3", "-c", String.join("\n",
-        "import socket, struct, time",
-        "s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)",
-        "s.bind(('" + OUTSIDE_ADDRESS + "', " + RESET_PORT + ")); s.listen(8)",
-        "while True:",
-        "    c, _ = s.accept()",
-        "    try:",
-        "        c.sendall(b'hello\\n'); time.sleep(0.5)",
-        "        c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))",
-        "    except OSError:",
-        "        pass",
-        "    c.close()"));
-    bed.outside("python3", "-c", String.join("\n",
-        "import socket",
-        "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)",
-        "s.bind(('" + OUTSIDE_ADDRESS + "', " + UDP_ECHO_PORT + "))",
-        "while True:",
-        "    b, a = s.recvfrom(65535); s.sendto(b, a)"));
+    bed.outside(PythonPeers.halfCloseServer(OUTSIDE_ADDRESS, HALF_CLOSE_PORT, 2_000_000));
+    bed.outside(PythonPeers.resettingServer(OUTSIDE_ADDRESS, RESET_PORT));
+    bed.outside(PythonPeers.udpEchoServer(OUTSIDE_ADDRESS, UDP_ECHO_PORT));
     for (int port : List.of(HTTP_PORT, BLOCKED_PORT, HALF_CLOSE_PORT, RESET_PORT)) {
       bed.awaitListening(port);
     }
@@ -156,23 +124,8 @@ class GatewaySocks5Test {
 
   @Test
   void halfClose_throughTheProxy_theServerAnswersAfterTheGuestsFin_andItsFinComesBack() throws Exception {
-    String out = bed.inGuest("python3", "-c", String.join("\n",
-        "import socket, hashlib",
-        "c = socket.create_connection(('" + OUTSIDE_ADDRESS + "', " + HALF_CLOSE_PORT + "), timeout=20)",
-        "req = bytes(i % 253 for i in range(300000)); c.sendall(req); c.shutdown(socket.SHUT_WR)",
-        "data = b''",
-        "while True:",
-        "    b = c.recv(65536)",
-        "    if not b: break",
-        "    data += b",
-        "line, _, rest = data.partition(b'\\n')",
-        "print(hashlib.sha256(req).hexdigest() + ' ' + str(len(req)))",
-        "print(line.decode())",
-        "print(len(rest), rest == bytes(i % 251 for i in range(2000000)))"));
-    String[] lines = out.strip().split("\n");
-    assertThat(lines).hasSize(3);
-    assertThat(lines[1]).as("the server's digest of what it read to end-of-stream").isEqualTo(lines[0]);
-    assertThat(lines[2]).isEqualTo("2000000 True");
+    PythonPeers.assertHalfClosed(bed.inGuest(PythonPeers.halfCloseClient(OUTSIDE_ADDRESS, HALF_CLOSE_PORT, 300_000,
+        2_000_000)), 2_000_000);
   }
 
   @Test

@@ -61,36 +61,8 @@ class GatewayTest {
     Files.write(www.resolve("file"), file);
     bed.outside("python3", "-m", "http.server", Integer.toString(HTTP_PORT), "--bind", OUTSIDE_ADDRESS,
         "--directory", www.toString());
-    // Reads the request to its end-of-stream (the client's FIN), then answers: the request's sha256
-    // and length, then 2 MB of pattern, then closes.
-    bed.outside("python3", "-c", String.join("\n",
-        "import socket, hashlib",
-        "s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)",
-        "s.bind(('" + OUTSIDE_ADDRESS + "', " + HALF_CLOSE_PORT + ")); s.listen(8)",
-        "while True:",
-        "    c, _ = s.accept(); h = hashlib.sha256(); n = 0",
-        "    try:",
-        "        while True:",
-        "            b = c.recv(65536)",
-        "            if not b: break",
-        "            h.update(b); n += len(b)",
-        "        c.sendall((h.hexdigest() + ' ' + str(n) + '\\n').encode() + bytes(i % 251 for i in range(2000000)))",
-        "    except OSError:",
-        "        pass  # the test's readiness probe goes away without reading",
-        "    c.close()"));
-    // Sends a greeting, then closes with SO_LINGER 0: a RST.
-    bed.outside("python3", "-c", String.join("\n",
-        "import socket, struct, time",
-        "s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)",
-        "s.bind(('" + OUTSIDE_ADDRESS + "', " + RESET_PORT + ")); s.listen(8)",
-        "while True:",
-        "    c, _ = s.accept()",
-        "    try:",
-        "        c.sendall(b'hello\\n'); time.sleep(0.5)",
-        "        c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))",
-        "    except OSError:",
-        "        pass",
-        "    c.close()"));
+    bed.outside(PythonPeers.halfCloseServer(OUTSIDE_ADDRESS, HALF_CLOSE_PORT, 2_000_000));
+    bed.outside(PythonPeers.resettingServer(OUTSIDE_ADDRESS, RESET_PORT));
     for (int port : List.of(HTTP_PORT, HALF_CLOSE_PORT, RESET_PORT)) {
       bed.awaitListening(port);
     }
@@ -115,23 +87,8 @@ class GatewayTest {
   void halfClose_theGuestSends4MegabytesAndShutsDownItsWriteSide_andStillReceivesTheWholeReply() throws Exception {
     // The server answers only after the guest's FIN reached it (as shutdownOutput on the gateway's
     // socket), and its own FIN comes back as ours: the client reads to end-of-stream.
-    String out = guest("python3", "-c", String.join("\n",
-        "import socket, hashlib",
-        "c = socket.create_connection(('" + OUTSIDE_ADDRESS + "', " + HALF_CLOSE_PORT + "), timeout=20)",
-        "req = bytes(i % 253 for i in range(4 * 1024 * 1024)); c.sendall(req); c.shutdown(socket.SHUT_WR)",
-        "data = b''",
-        "while True:",
-        "    b = c.recv(65536)",
-        "    if not b: break",
-        "    data += b",
-        "line, _, rest = data.partition(b'\\n')",
-        "print(hashlib.sha256(req).hexdigest() + ' ' + str(len(req)))",
-        "print(line.decode())",
-        "print(len(rest), rest == bytes(i % 251 for i in range(2000000)))"));
-    String[] lines = out.strip().split("\n");
-    assertThat(lines).hasSize(3);
-    assertThat(lines[1]).as("the server's digest of what it read to end-of-stream").isEqualTo(lines[0]);
-    assertThat(lines[2]).isEqualTo("2000000 True");
+    PythonPeers.assertHalfClosed(guest(PythonPeers.halfCloseClient(OUTSIDE_ADDRESS, HALF_CLOSE_PORT, 4 << 20,
+        2_000_000)), 2_000_000);
     awaitNoFlows(); // both ends finished, and the gateway holds nothing of the flow
   }
 
