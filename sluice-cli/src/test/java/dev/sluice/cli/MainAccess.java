@@ -9,4 +9,12 @@ public final class MainAccess {
   public static CommandLine commandLine() {
     return Main.commandLine();
   }
+
+  /** Runs {@code sluice args...} in this JVM, its output and errors into {@code out} and {@code err}. */
+  public static int run(java.io.StringWriter out, java.io.StringWriter err, String... args) {
+    CommandLine cli = Main.commandLine();
+    cli.setOut(new java.io.PrintWriter(out));
+    cli.setErr(new java.io.PrintWriter(err));
+    return cli.execute(args);
+  }
 }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sluice.cli.MainAccess;
-import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -21,10 +20,7 @@ class GatewayCidr6Test {
   private final StringWriter err = new StringWriter();
 
   private int run(String... args) {
-    var cli = MainAccess.commandLine();
-    cli.setOut(new PrintWriter(out));
-    cli.setErr(new PrintWriter(err));
-    return cli.execute(args);
+    return MainAccess.run(out, err, args);
   }
 
   @Test

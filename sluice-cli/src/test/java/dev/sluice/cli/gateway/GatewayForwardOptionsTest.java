@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sluice.cli.MainAccess;
-import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetAddress;
 import java.nio.file.Path;
@@ -19,10 +18,7 @@ class GatewayForwardOptionsTest {
   @TempDir Path temp;
 
   private int run(String... args) {
-    var cli = MainAccess.commandLine();
-    cli.setOut(new PrintWriter(out));
-    cli.setErr(new PrintWriter(err));
-    return cli.execute(args);
+    return MainAccess.run(out, err, args);
   }
 
   /** Exit 2 and a first line of standard error that is exactly {@code line}; no stack trace. */

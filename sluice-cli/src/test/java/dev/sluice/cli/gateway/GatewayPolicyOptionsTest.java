@@ -3,7 +3,6 @@ package dev.sluice.cli.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.cli.MainAccess;
-import java.io.PrintWriter;
 import java.io.StringWriter;
 import org.junit.jupiter.api.Test;
 
@@ -17,10 +16,7 @@ class GatewayPolicyOptionsTest {
   private final StringWriter err = new StringWriter();
 
   private int run(String... args) {
-    var cli = MainAccess.commandLine();
-    cli.setOut(new PrintWriter(out));
-    cli.setErr(new PrintWriter(err));
-    return cli.execute(args);
+    return MainAccess.run(out, err, args);
   }
 
   @Test
