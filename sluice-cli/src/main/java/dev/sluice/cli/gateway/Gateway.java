@@ -264,7 +264,7 @@ final class Gateway implements AutoCloseable {
   void relay(TcpConnection guest, Socket outside, TcpRelay.Origin origin) {
     TcpRelay relay = new TcpRelay(guest, outside, origin, this::ended);
     relays.add(relay);
-    relay.start();
+    relay.start(config.relayThreads);
     if (closing) {
       relay.reset();
     }

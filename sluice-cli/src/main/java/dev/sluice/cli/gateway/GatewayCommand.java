@@ -107,6 +107,11 @@ public final class GatewayCommand implements Callable<Integer> {
           + "flows than --max-flows are admitted if their buffers would not fit.")
   String maxMemory;
 
+  @Option(names = "--relay-threads", defaultValue = "platform",
+      description = "Which threads copy each TCP flow's bytes: platform (default: one wake-up per blocked "
+          + "socket read, the lower latency) or virtual (nearly free to hold, for very many flows).")
+  String relayThreads;
+
   @Option(names = "--socks5", paramLabel = "[USER:PASSWORD@]HOST:PORT",
       description = "Send every flow through this SOCKS5 proxy (RFC 1928) instead of this host's sockets: TCP as "
           + "CONNECT, UDP as UDP ASSOCIATE, to the address the guest asked for. With USER:PASSWORD the proxy may "
@@ -193,6 +198,12 @@ public final class GatewayCommand implements Callable<Integer> {
     if (addresses6 != null && mtu < 1280) { // IPv6 needs links of at least 1280 (RFC 8200 §5); Linux turns it off below
       throw new ParameterException(spec.commandLine(), "--mtu must be at least 1280 with --cidr6: " + mtu);
     }
+    TcpRelay.Threads threads = switch (relayThreads) {
+      case "platform" -> TcpRelay.Threads.PLATFORM;
+      case "virtual" -> TcpRelay.Threads.VIRTUAL;
+      default -> throw new ParameterException(spec.commandLine(),
+          "--relay-threads must be platform or virtual: " + relayThreads);
+    };
     if (maxFlows < 1) {
       throw new ParameterException(spec.commandLine(), "--max-flows must be positive: " + maxFlows);
     }
@@ -260,6 +271,7 @@ public final class GatewayCommand implements Callable<Integer> {
         .halfClosedTimeout(Duration.ofSeconds(halfClosedTimeoutSeconds))
         .guestTimeout(Duration.ofSeconds(guestTimeoutSeconds))
         .flowBufferBytes((int) flowBufferBytes)
+        .relayThreads(threads)
         .maxMemoryBytes(maxMemoryBytes)
         .policy(rules)
         .outside(outside)

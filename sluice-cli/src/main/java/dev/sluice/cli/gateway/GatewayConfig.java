@@ -19,6 +19,7 @@ final class GatewayConfig {
   final Duration halfClosedTimeout;
   final Duration guestTimeout;
   final int flowBufferBytes;
+  final TcpRelay.Threads relayThreads;
   final long maxMemoryBytes;
   final OutsideConnector outside;
   final DestinationPolicy policy;
@@ -36,6 +37,7 @@ final class GatewayConfig {
     this.halfClosedTimeout = b.halfClosedTimeout;
     this.guestTimeout = b.guestTimeout;
     this.flowBufferBytes = b.flowBufferBytes;
+    this.relayThreads = b.relayThreads;
     this.maxMemoryBytes = b.maxMemoryBytes;
     this.outside = b.outside;
     this.policy = b.policy;
@@ -65,6 +67,7 @@ final class GatewayConfig {
     private Duration halfClosedTimeout = Duration.ofMinutes(4);
     private Duration guestTimeout = Duration.ofSeconds(60);
     private int flowBufferBytes = 256 * 1024;
+    private TcpRelay.Threads relayThreads = TcpRelay.Threads.PLATFORM;
     private long maxMemoryBytes = 1L << 30;
     private OutsideConnector outside = new DirectConnector();
     private DestinationPolicy policy = DestinationPolicy.ALLOW_ALL;
@@ -123,6 +126,12 @@ final class GatewayConfig {
      */
     Builder flowBufferBytes(int flowBufferBytes) {
       this.flowBufferBytes = flowBufferBytes;
+      return this;
+    }
+
+    /** Which threads run each flow's two copy loops. */
+    Builder relayThreads(TcpRelay.Threads relayThreads) {
+      this.relayThreads = relayThreads;
       return this;
     }
 

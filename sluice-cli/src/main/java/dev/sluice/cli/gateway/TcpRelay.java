@@ -12,8 +12,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One relayed flow (issue 15): the guest's connection on Sluice and a kernel socket to where the
- * guest connected, joined by two copy loops, each on a virtual thread of its own with a bounded
- * buffer, so backpressure is just blocking: a slow outside stops the guest-to-outside loop, which
+ * guest connected, joined by two copy loops, each on a thread of its own ({@link Threads}) with a
+ * bounded buffer, so backpressure is just blocking: a slow outside stops the guest-to-outside loop, which
  * stops reading Sluice, whose window closes; a slow guest stops the other loop, which stops reading
  * the kernel socket.
  *
@@ -80,11 +80,33 @@ final class TcpRelay {
     this.listener = listener;
   }
 
-  /** Starts both copy loops. */
-  void start() {
+  /** Which threads run the copy loops. */
+  enum Threads {
+    /**
+     * A platform thread per loop, with a small stack (the loops are shallow; their buffers are on
+     * the heap). A blocked socket read is woken by the kernel directly: one wake-up per read.
+     * Measured with scripts/bench-gateway.sh, the 64-byte round trip's median fell from 158 to
+     * 116 µs against virtual threads, and the p99 from 292 to 228 µs.
+     */
+    PLATFORM,
+    /**
+     * A virtual thread per loop: nearly free to hold, for very many flows; a blocked socket read
+     * is woken by the JDK's poller thread, which then schedules the loop on a carrier: two.
+     */
+    VIRTUAL;
+
+    static final long PLATFORM_STACK_BYTES = 256 * 1024;
+
+    Thread.Builder builder() {
+      return this == PLATFORM ? Thread.ofPlatform().daemon().stackSize(PLATFORM_STACK_BYTES) : Thread.ofVirtual();
+    }
+  }
+
+  /** Starts both copy loops on {@code threads}. */
+  void start(Threads threads) {
     String name = "sluice-gateway-" + guest.getRemoteAddress() + "->" + guest.getLocalAddress();
-    Thread.ofVirtual().name(name + "-out").start(this::guestToOutside);
-    Thread.ofVirtual().name(name + "-in").start(this::outsideToGuest);
+    threads.builder().name(name + "-out").start(this::guestToOutside);
+    threads.builder().name(name + "-in").start(this::outsideToGuest);
   }
 
   /** Resets both sides (the gateway is stopping). */

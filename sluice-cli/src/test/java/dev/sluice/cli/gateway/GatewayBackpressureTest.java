@@ -36,7 +36,9 @@ class GatewayBackpressureTest {
   static void start() throws Exception {
     Assumptions.assumeTrue(GatewayTestbed.AVAILABLE, GatewayTestbed.NEEDS);
     long flowMemory = 2L * FLOW_BUFFER + 2L * TcpRelay.BUFFER_BYTES;
+    // Virtual relay threads here (platform ones everywhere else): backpressure is blocking either way.
     bed = GatewayTestbed.start(206, 65520, config -> config.flowBufferBytes(FLOW_BUFFER)
+        .relayThreads(TcpRelay.Threads.VIRTUAL)
         .maxMemoryBytes(FLOWS_IN_BUDGET * flowMemory));
     gateway = bed.gateway();
   }

@@ -19,7 +19,14 @@ class GatewayCommandTest {
   void help_explainsEveryOption() {
     assertThat(run("gateway", "--help")).isZero();
     assertThat(out.toString()).contains("--netns", "--cidr", "--tun", "--mtu", "--duration", "--max-flows",
-        "--connect-timeout", "--udp-timeout", "--max-udp-flows", "198.18.0.0/24");
+        "--connect-timeout", "--udp-timeout", "--max-udp-flows", "--relay-threads", "198.18.0.0/24");
+  }
+
+  @Test
+  void anUnknownRelayThreadKind_isOneClearLine() {
+    assertThat(run("gateway", "--netns", "x", "--relay-threads", "green")).isEqualTo(2);
+    assertThat(err.toString()).contains("--relay-threads must be platform or virtual: green")
+        .doesNotContain("\tat ");
   }
 
   @Test
