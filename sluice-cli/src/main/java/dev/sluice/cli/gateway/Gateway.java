@@ -36,7 +36,8 @@ import java.util.concurrent.atomic.LongAdder;
  * retries have given up, with the default timeout); any other failure: forget it (the guest's next
  * retransmission asks again). A relayed flow that moves nothing for its idle or half-closed
  * timeout is reset both ways; a guest that vanishes is found by the TCP user timeout and keepalive
- * of its connection ({@link GatewayConfig.Builder#guestTimeout}). At most {@code maxFlows} flows, counting the SYNs still being
+ * of its connection ({@link GatewayConfig.Builder#guestTimeout}). At most {@code maxFlows} flows
+ * (fewer if their buffers would pass {@code maxMemoryBytes}), counting the SYNs still being
  * decided, exist at once; beyond that a SYN is refused. Flows that outside clients open through
  * the {@link PortForwarder}s (one per {@code --forward}) count too.
  */
@@ -121,6 +122,7 @@ final class Gateway implements AutoCloseable {
     return udp;
   }
 
+  /** The ICMP echo relay (its counters). */
   IcmpEchoRelay echo() {
     return echo;
   }
