@@ -22,7 +22,8 @@ class DrillRunnerTest {
    * packetdrill script spells out every time (so the tests show only what they are about):
    * {@code @listen FD BACKLOG} (socket, bind and listen on FD), {@code @handshake} (the peer's
    * SYN with MSS 1400 and window 40000 at once, our SYN-ACK at once), {@code @accept LFD FD} (the
-   * peer's ACK 10 ms later, then accept on LFD returning FD). Line numbers in verdicts count the
+   * peer's ACK 10 ms later, then accept on LFD returning FD), {@code @socket FD} (a TCP socket at
+   * time 0) and {@code @nonblock FD} (O_NONBLOCK on FD). Line numbers in verdicts count the
    * expanded lines, as the runner sees them.
    */
   private static DrillResult drill(String name, String text, boolean lenient, java.io.PrintStream trace) {
@@ -38,7 +39,9 @@ class DrillRunnerTest {
     for (String line : text.split("\n", -1)) {
       String[] w = line.strip().split("\\s+");
       switch (w[0]) {
-        case "@listen" -> out.append("0     socket(..., SOCK_STREAM, IPPROTO_TCP) = ").append(w[1]).append('\n')
+        case "@socket" -> out.append(socket(w[1]));
+        case "@nonblock" -> out.append("+0    fcntl(").append(w[1]).append(", F_SETFL, O_RDWR|O_NONBLOCK) = 0\n");
+        case "@listen" -> out.append(socket(w[1]))
             .append("+0    bind(").append(w[1]).append(", ..., ...) = 0\n")
             .append("+0    listen(").append(w[1]).append(", ").append(w[2]).append(") = 0\n");
         case "@handshake" -> out.append("+0    < S 0:0(0) win 40000 <mss 1400>\n")
@@ -49,6 +52,10 @@ class DrillRunnerTest {
       }
     }
     return out.substring(0, out.length() - 1); // split kept the text's own last line ending
+  }
+
+  private static String socket(String fd) {
+    return "0     socket(..., SOCK_STREAM, IPPROTO_TCP) = " + fd + "\n";
   }
 
   @Test
@@ -92,8 +99,8 @@ class DrillRunnerTest {
     DrillResult r = run("+0    accept(3, ..., ...) = -1 EAGAIN\n");
     assertThat(r.failure()).contains("line 4").contains("accept() would block here");
     DrillResult nonBlocking = drill("t.pkt", """
-        0     socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
-        +0    fcntl(3, F_SETFL, O_RDWR|O_NONBLOCK) = 0
+        @socket 3
+        @nonblock 3
         +0    bind(3, ..., ...) = 0
         +0    listen(3, 4) = 0
         +0    accept(3, ..., ...) = 4
@@ -156,7 +163,7 @@ class DrillRunnerTest {
   @Test
   void tcpSyncnt_limitsSynRetransmissions_andIsFixedOnceConnecting() {
     String script = """
-        0        socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+        @socket 3
         0        setsockopt(3, IPPROTO_TCP, TCP_SYNCNT, [1], 4) = 0
         0...3    connect(3, ..., ...) = -1 ETIMEDOUT
         0        > S 0:0(0) <...>
@@ -164,8 +171,8 @@ class DrillRunnerTest {
         """;
     assertThat(drill("t.pkt", script, false, null).failure()).isNull();
     String late = """
-        0        socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
-        0        fcntl(3, F_SETFL, O_RDWR|O_NONBLOCK) = 0
+        @socket 3
+        @nonblock 3
         0        connect(3, ..., ...) = -1 EINPROGRESS
         0        > S 0:0(0) <...>
         0        setsockopt(3, IPPROTO_TCP, TCP_SYNCNT, [1], 4) = 0
@@ -377,7 +384,7 @@ class DrillRunnerTest {
   @Test
   void linuxProfile_doublesSocketBuffers_asLinuxReportsThem() {
     String text = """
-        0     socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+        @socket 3
         +0    setsockopt(3, SOL_SOCKET, SO_SNDBUF, [21000], 4) = 0
         +0    getsockopt(3, SOL_SOCKET, SO_SNDBUF, [42000], [4]) = 0
         """;
@@ -438,7 +445,7 @@ class DrillRunnerTest {
   @Test
   void keepaliveOptions_readBackAtTcpLevel_underEitherName() {
     String body = """
-        0     socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+        @socket 3
         +0    setsockopt(3, SOL_TCP, TCP_KEEPIDLE, [30], 4) = 0
         +0    getsockopt(3, IPPROTO_TCP, TCP_KEEPIDLE, [30], [4]) = 0
         +0    getsockopt(3, SOL_TCP, TCP_KEEPINTVL, [75], [4]) = 0
