@@ -127,7 +127,6 @@ final class TcpRelay {
   }
 
   private void guestToOutside() {
-    byte[] buf = new byte[BUFFER_BYTES];
     OutputStream out;
     try {
       out = outside.getOutputStream();
@@ -135,32 +134,11 @@ final class TcpRelay {
       end(Ending.OUTSIDE_RESET, true);
       return;
     }
-    while (true) {
-      int n;
-      try {
-        n = guest.read(buf, 0, buf.length);
-        lastActivityNanos = System.nanoTime();
-      } catch (IOException e) { // the guest reset (or the flow is being reset already)
-        end(Ending.GUEST_RESET, true);
-        return;
-      }
-      try {
-        if (n < 0) {
-          outside.shutdownOutput(); // the guest's FIN, after its last byte
-          directionEnded();
-          return;
-        }
-        out.write(buf, 0, n);
-        bytesFromGuest.addAndGet(n);
-      } catch (IOException e) { // the outside reset
-        end(Ending.OUTSIDE_RESET, true);
-        return;
-      }
-    }
+    // The guest's FIN, after its last byte, becomes shutdownOutput on the host socket.
+    copy(guest::read, Ending.GUEST_RESET, out::write, Ending.OUTSIDE_RESET, outside::shutdownOutput, bytesFromGuest);
   }
 
   private void outsideToGuest() {
-    byte[] buf = new byte[BUFFER_BYTES];
     InputStream in;
     try {
       in = outside.getInputStream();
@@ -168,26 +146,53 @@ final class TcpRelay {
       end(Ending.OUTSIDE_RESET, true);
       return;
     }
+    // The outside's end-of-stream, after its last byte, becomes our FIN to the guest.
+    copy(in::read, Ending.OUTSIDE_RESET, guest::write, Ending.GUEST_RESET, () -> {
+      outsideInputAtEnd = true;
+      guest.shutdownOutput();
+    }, bytesToGuest);
+  }
+
+  private interface Source {
+    int read(byte[] b, int off, int len) throws IOException;
+  }
+
+  private interface Sink {
+    void write(byte[] b, int off, int len) throws IOException;
+  }
+
+  private interface EndOfStream {
+    void pass() throws IOException;
+  }
+
+  /**
+   * One direction's loop: reads {@code from} and writes {@code to} until end-of-stream, which it
+   * passes on with {@code atEnd}; a read that fails ends the flow as {@code readFailure} (that side
+   * reset, or the flow is being reset already), a write or {@code atEnd} that fails as {@code
+   * writeFailure}, both sides reset.
+   */
+  private void copy(Source from, Ending readFailure, Sink to, Ending writeFailure, EndOfStream atEnd,
+      AtomicLong moved) {
+    byte[] buf = new byte[BUFFER_BYTES];
     while (true) {
       int n;
       try {
-        n = in.read(buf, 0, buf.length);
+        n = from.read(buf, 0, buf.length);
         lastActivityNanos = System.nanoTime();
-      } catch (IOException e) { // "Connection reset" from the outside (or the flow is being reset)
-        end(Ending.OUTSIDE_RESET, true);
+      } catch (IOException e) {
+        end(readFailure, true);
         return;
       }
       try {
         if (n < 0) {
-          outsideInputAtEnd = true;
-          guest.shutdownOutput(); // our FIN to the guest, after the outside's last byte
+          atEnd.pass();
           directionEnded();
           return;
         }
-        guest.write(buf, 0, n);
-        bytesToGuest.addAndGet(n);
-      } catch (IOException e) { // the guest reset
-        end(Ending.GUEST_RESET, true);
+        to.write(buf, 0, n);
+        moved.addAndGet(n);
+      } catch (IOException e) {
+        end(writeFailure, true);
         return;
       }
     }
