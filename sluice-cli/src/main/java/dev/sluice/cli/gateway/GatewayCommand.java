@@ -168,20 +168,8 @@ public final class GatewayCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    GatewayAddresses addresses;
-    try {
-      addresses = GatewayAddresses.parse(cidr);
-    } catch (IllegalArgumentException e) {
-      throw new ParameterException(spec.commandLine(), e.getMessage());
-    }
-    GatewayAddresses addresses6 = null;
-    if (cidr6 != null) {
-      try {
-        addresses6 = GatewayAddresses.parseIpv6(cidr6);
-      } catch (IllegalArgumentException e) {
-        throw new ParameterException(spec.commandLine(), e.getMessage());
-      }
-    }
+    GatewayAddresses addresses = parsed(() -> GatewayAddresses.parse(cidr));
+    GatewayAddresses addresses6 = cidr6 == null ? null : parsed(() -> GatewayAddresses.parseIpv6(cidr6));
     if (mtu < 576 || mtu > 65_535) {
       throw new ParameterException(spec.commandLine(), "--mtu must be in [576, 65535]: " + mtu);
     }
@@ -223,11 +211,7 @@ public final class GatewayCommand implements Callable<Integer> {
     }
     List<PortForwarder.Rule> forwardRules = new ArrayList<>();
     for (String forward : forwards) {
-      try {
-        forwardRules.add(PortForwarder.Rule.parse(forward));
-      } catch (IllegalArgumentException e) {
-        throw new ParameterException(spec.commandLine(), e.getMessage());
-      }
+      forwardRules.add(parsed(() -> PortForwarder.Rule.parse(forward)));
     }
     if (tun.isEmpty() || tun.length() > 15 || tun.contains("/") || tun.isBlank()) {
       throw new ParameterException(spec.commandLine(), "--tun must be a device name of 1 to 15 characters: " + tun);
@@ -244,12 +228,7 @@ public final class GatewayCommand implements Callable<Integer> {
     }
     OutsideConnector outside = new DirectConnector();
     if (socks5 != null) {
-      Socks5Proxy proxy;
-      try {
-        proxy = Socks5Proxy.parse(socks5);
-      } catch (IllegalArgumentException e) {
-        throw new ParameterException(spec.commandLine(), "--socks5: " + e.getMessage());
-      }
+      Socks5Proxy proxy = parsed("--socks5: ", () -> Socks5Proxy.parse(socks5)); // its messages omit the option
       PrintWriter err = spec.commandLine().getErr();
       outside = new Socks5Connector(proxy, Duration.ofSeconds(connectTimeoutSeconds), line -> {
         synchronized (err) {
@@ -362,6 +341,19 @@ public final class GatewayCommand implements Callable<Integer> {
       }
     }
     return 0;
+  }
+
+  /** What {@code parse} answers; its IllegalArgumentException becomes the one usage line it says. */
+  private <T> T parsed(java.util.function.Supplier<T> parse) {
+    return parsed("", parse);
+  }
+
+  private <T> T parsed(String prefix, java.util.function.Supplier<T> parse) {
+    try {
+      return parse.get();
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), prefix + e.getMessage());
+    }
   }
 
   /** A size option: bytes, or a number with suffix k, m or g (powers of 1024). */
