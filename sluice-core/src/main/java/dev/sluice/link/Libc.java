@@ -23,6 +23,15 @@ import java.lang.invoke.VarHandle;
  * Java caller could ask libc for it, the JVM may have made other calls that overwrote it. The
  * caller passes a segment laid out as {@link #CALL_STATE}, and reads it with {@link #errno}.
  *
+ * <p>The per-packet calls ({@code read}, {@code write}, {@code poll}) are bound a second time
+ * without it. A capturing downcall slices the state segment on every call
+ * ({@code SharedUtils.checkCaptureSegment}, which the JDK does not force-inline): a 40-byte object
+ * per call that only escape analysis removes, and in a JVM whose profiles are polluted it does
+ * not, for good. The uncaptured calls allocate nothing whatever the JIT does. Their callers read
+ * {@link #errnoUncaptured()} only to take a failure's harmless road (EAGAIN: go back to poll;
+ * EINTR: poll again), and repeat any other failure with the capturing binding, whose errno is the
+ * one they act on. A wrong guess therefore costs one extra call, never a wrong decision.
+ *
  * <p>Calls return the raw C result (negative on failure); the callers decide what an error means.
  * Loading this class needs native access: {@code --enable-native-access=dev.sluice.core} on the
  * module path, {@code ALL-UNNAMED} on the class path.
@@ -125,6 +134,22 @@ final class Libc {
   private static final MethodHandle RECVFROM = bind("recvfrom",
       FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS));
 
+  // The hot path's bindings, without errno capture (see the class comment).
+  private static final MethodHandle READ_UNCAPTURED = bindUncaptured("read",
+      FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+  private static final MethodHandle WRITE_UNCAPTURED = bindUncaptured("write",
+      FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+  private static final MethodHandle POLL_UNCAPTURED = bindUncaptured("poll",
+      FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+  /**
+   * {@code int *__errno_location(void)}, the calling thread's errno (glibc and musl both export
+   * it), returned as a plain address: an ADDRESS return would wrap it in a segment per call.
+   */
+  private static final MethodHandle ERRNO_LOCATION = bindUncaptured("__errno_location",
+      FunctionDescriptor.of(JAVA_LONG));
+  /** All of memory, to read errno at the address {@link #ERRNO_LOCATION} gives. */
+  private static final MemorySegment EVERYWHERE = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
+
   private Libc() {}
 
   private static MethodHandle bind(String name, FunctionDescriptor descriptor, Linker.Option... extra) {
@@ -134,6 +159,12 @@ final class Libc {
     options[0] = Linker.Option.captureCallState("errno");
     System.arraycopy(extra, 0, options, 1, extra.length);
     return LINKER.downcallHandle(symbol, descriptor, options);
+  }
+
+  private static MethodHandle bindUncaptured(String name, FunctionDescriptor descriptor) {
+    MemorySegment symbol = LIBC.find(name)
+        .orElseThrow(() -> new UnsatisfiedLinkError("libc has no symbol " + name));
+    return LINKER.downcallHandle(symbol, descriptor);
   }
 
   /** Forces the bindings to load; throws a {@link LinkageError} if they cannot. */
@@ -239,6 +270,46 @@ final class Libc {
       MemorySegment fromLen) {
     try {
       return (long) RECVFROM.invokeExact(state, fd, buf, len, flags, from, fromLen);
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  /** read(2) without errno capture: allocates nothing; see the class comment for errno. */
+  static long readUncaptured(int fd, MemorySegment buf, long count) {
+    try {
+      return (long) READ_UNCAPTURED.invokeExact(fd, buf, count);
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  /** write(2) without errno capture: allocates nothing; see the class comment for errno. */
+  static long writeUncaptured(int fd, MemorySegment buf, long count) {
+    try {
+      return (long) WRITE_UNCAPTURED.invokeExact(fd, buf, count);
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  /** poll(2) without errno capture: allocates nothing; see the class comment for errno. */
+  static int pollUncaptured(MemorySegment fds, long count, int timeoutMillis) {
+    try {
+      return (int) POLL_UNCAPTURED.invokeExact(fds, count, timeoutMillis);
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+  }
+
+  /**
+   * The calling thread's errno as it is now: after an uncaptured call on a platform thread, what
+   * that call left, unless the JVM has overwritten it since (which is why it is only a guess, fit
+   * for choosing a road that a wrong guess cannot make wrong). Allocates nothing.
+   */
+  static int errnoUncaptured() {
+    try {
+      return EVERYWHERE.get(JAVA_INT, (long) ERRNO_LOCATION.invokeExact());
     } catch (Throwable t) {
       throw unexpected(t);
     }

@@ -466,7 +466,11 @@ public final class TunDevice implements Device, AutoCloseable {
     int header = vnetHeader ? VirtioNetHeader.putFor(slot.data(), buf, off, len, segmentSize) : 0;
     MemorySegment.copy(buf, off, slot.data(), JAVA_BYTE, header, len);
     // A TUN write takes exactly one whole packet (tun(4)): anything but all of it is a failure.
-    long written = Libc.write(slot.state(), fd, slot.data(), header + len);
+    long written = Libc.writeUncaptured(fd, slot.data(), header + len);
+    if (written < 0) {
+      // Rare: try once more, capturing errno this time (Libc's class comment says why not always).
+      written = Libc.write(slot.state(), fd, slot.data(), header + len);
+    }
     if (written == header + len) {
       if (segmentSize > 0) {
         largeSegmentsSent.increment();
@@ -492,7 +496,14 @@ public final class TunDevice implements Device, AutoCloseable {
       Libc.pollFd(pollFds, 1, eventFd, Libc.POLLIN);
       while (!closing) {
         // poll(2) rewrites every revents field, so the array needs no reset between calls.
-        int ready = Libc.poll(state, pollFds, 2, pollTimeoutMillis);
+        int ready = Libc.pollUncaptured(pollFds, 2, pollTimeoutMillis);
+        if (ready < 0) {
+          if (Libc.errnoUncaptured() == Libc.EINTR) {
+            continue; // the usual failure: a signal; were the guess wrong, the next poll says so
+          }
+          // Anything else: ask again, capturing errno, and act on that one (see Libc).
+          ready = Libc.poll(state, pollFds, 2, pollTimeoutMillis);
+        }
         if (ready < 0) {
           int errno = Libc.errno(state);
           if (errno == Libc.EINTR) {
@@ -538,7 +549,13 @@ public final class TunDevice implements Device, AutoCloseable {
   /** Reads up to {@link #READ_BATCH} packets; returns why the reader must stop, or null. */
   private String drain(int queue, int fd, MemorySegment packet, MemorySegment state, Receiving receiving) {
     for (int i = 0; i < READ_BATCH && !closing; i++) {
-      long n = Libc.read(state, fd, packet, packet.byteSize());
+      long n = Libc.readUncaptured(fd, packet, packet.byteSize());
+      if (n < 0) {
+        if (Libc.errnoUncaptured() == Libc.EAGAIN) {
+          return null; // drained, as every burst ends; were the guess wrong, poll(2) would say so
+        }
+        n = Libc.read(state, fd, packet, packet.byteSize()); // anything else: ask again, capturing errno
+      }
       if (n < 0) {
         int errno = Libc.errno(state);
         if (errno == Libc.EAGAIN) {
