@@ -40,7 +40,8 @@ final class TortureCommand implements Callable<Integer> {
   int workers;
 
   @Option(names = "--mode", defaultValue = "spray",
-      description = "steer: a flow stays on one worker; spray: every worker takes every queue (default ${DEFAULT-VALUE}).")
+      description = "steer: a flow stays on one worker; spray: every worker takes every queue; inline: the thread "
+          + "that delivers a packet processes it, no worker does (default ${DEFAULT-VALUE}).")
   String mode;
 
   @Option(names = "--loss", defaultValue = "0.02", description = "Loss probability per packet (default ${DEFAULT-VALUE}).")
@@ -95,7 +96,7 @@ final class TortureCommand implements Callable<Integer> {
     try {
       steering = Steering.valueOf(mode.toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
-      throw new ParameterException(spec.commandLine(), "--mode must be steer or spray, not '" + mode + "'");
+      throw new ParameterException(spec.commandLine(), "--mode must be steer, spray or inline, not '" + mode + "'");
     }
     Torture.Config config;
     try {

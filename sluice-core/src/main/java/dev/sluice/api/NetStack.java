@@ -50,8 +50,9 @@ public final class NetStack implements AutoCloseable {
     });
     HostConfig config = HostConfig.builder().buildWith(h -> {
       h.workers = b.workers;
+      h.idleSpinNanos = b.idleStrategy.spinNanos();
       h.maxConnections = b.maxConnections;
-      h.steering = b.spray ? Steering.SPRAY : Steering.STEER;
+      h.steering = b.inline ? Steering.INLINE : b.spray ? Steering.SPRAY : Steering.STEER;
       h.tcp = tcp;
       h.loopback = b.loopback;
     });
@@ -292,12 +293,14 @@ public final class NetStack implements AutoCloseable {
     private final List<Object[]> interfaces = new ArrayList<>();
     private int workers = Runtime.getRuntime().availableProcessors();
     private boolean spray;
+    private boolean inline;
     private int receiveBufferBytes = 256 * 1024;
     private int sendBufferBytes = 256 * 1024;
     private Duration connectTimeout = Duration.ofSeconds(30);
     private int listenBacklog = 128;
     private int maxConnections = 1_000_000;
     private boolean loopback = true;
+    private IdleStrategy idleStrategy = IdleStrategy.backoff();
 
     private Builder() {}
 
@@ -329,12 +332,36 @@ public final class NetStack implements AutoCloseable {
     }
 
     /**
+     * What a receive worker does when it has no work (default {@link IdleStrategy#backoff()}: a
+     * short adaptive spin after traffic, then a park until its next timer or packet). See {@link
+     * IdleStrategy} for the trade between idle CPU and latency.
+     */
+    public Builder idleStrategy(IdleStrategy strategy) {
+      idleStrategy = Objects.requireNonNull(strategy, "strategy");
+      return this;
+    }
+
+    /**
      * Lets every worker take packets from every receive queue, so one connection's packets are
      * processed on several cores at once. Slower; for testing that correctness never depends on
      * flow steering.
      */
     public Builder sprayReceive(boolean on) {
       spray = on;
+      return this;
+    }
+
+    /**
+     * Processes each received packet on the thread that delivers it to the device's receive queue,
+     * instead of on a receive worker (default off). On an in-process link that is the sender's
+     * own thread, as Linux's loopback runs the receive path on the sending CPU; on a TUN device,
+     * the queue's reader. A request and its reply cross two thread hand-offs instead of four, so
+     * round trips are shorter; but a sender then does its peer's receive work too, so one bulk
+     * flow uses one core instead of several. The workers keep the timers. Overrides {@link
+     * #sprayReceive}.
+     */
+    public Builder receiveInline(boolean on) {
+      inline = on;
       return this;
     }
 

@@ -78,15 +78,50 @@ public final class SimulatedInterface implements Device {
    * @return true if it was queued, false if its receive queue was full (dropped and counted)
    */
   boolean deliver(PacketBuffer packet) {
+    int queue = enqueue(packet);
+    if (queue < 0) {
+      return false;
+    }
+    arrivals.arrived(queue);
+    return true;
+  }
+
+  /**
+   * The first half of {@link #deliver}, for a link that delivers under its lock: queues the packet
+   * and returns its queue, or -1 if the queue was full (dropped and counted). The caller runs
+   * {@link #arrived} once it holds no lock (see {@link Device#onArrival}).
+   */
+  int enqueue(PacketBuffer packet) {
     tap(Direction.INBOUND, packet.data(), 0, packet.length(), packet.timeNanos);
     int queue = Math.floorMod(FlowHash.of(packet.data(), 0, packet.length()), queues.length);
     if (!queues[queue].offer(packet)) {
       drops.increment(DropReason.RX_QUEUE_FULL);
       packet.release();
-      return false;
+      return -1;
     }
-    arrivals.arrived(queue);
-    return true;
+    return queue;
+  }
+
+  /**
+   * The second half of {@link #deliver}: runs the arrival hooks of every queue in {@code queues}
+   * (bit q for queue q; the last bit stands for all queues from 63 on).
+   */
+  void arrived(long queues) {
+    for (long left = queues; left != 0; left &= left - 1) {
+      int q = Long.numberOfTrailingZeros(left);
+      if (q < 63) {
+        arrivals.arrived(q);
+      } else {
+        for (int rest = 63; rest < this.queues.length; rest++) {
+          arrivals.arrived(rest);
+        }
+      }
+    }
+  }
+
+  /** The bit {@link #arrived} takes for {@code queue}. */
+  static long queueBit(int queue) {
+    return 1L << Math.min(queue, 63);
   }
 
   @Override

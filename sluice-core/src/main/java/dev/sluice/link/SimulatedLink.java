@@ -72,11 +72,12 @@ public final class SimulatedLink {
   private final Channel aToB;
   private final Channel bToA;
 
-  SimulatedLink(String nameA, String nameB, Config config, long seedAToB, long seedBToA) {
+  /** {@code onHeld} runs, on the sender's thread, each time a packet is held back for later delivery. */
+  SimulatedLink(String nameA, String nameB, Config config, long seedAToB, long seedBToA, Runnable onHeld) {
     a = new SimulatedInterface(nameA, config.mtu(), config.receiveQueues(), config.queueCapacity());
     b = new SimulatedInterface(nameB, config.mtu(), config.receiveQueues(), config.queueCapacity());
-    aToB = new Channel(config.aToB(), seedAToB, new PacketPool(config.buffers(), config.mtu()), b);
-    bToA = new Channel(config.bToA(), seedBToA, new PacketPool(config.buffers(), config.mtu()), a);
+    aToB = new Channel(config.aToB(), seedAToB, new PacketPool(config.buffers(), config.mtu()), b, onHeld);
+    bToA = new Channel(config.bToA(), seedBToA, new PacketPool(config.buffers(), config.mtu()), a, onHeld);
     a.connect(aToB);
     b.connect(bToA);
   }
@@ -127,6 +128,7 @@ public final class SimulatedLink {
     private final PacketPool pool;
     private final SimulatedInterface destination;
     private final TimedQueue inFlight = new TimedQueue();
+    private final Runnable onHeld;
     /** Read without the lock by {@link #send}'s pass-through check; written under it. */
     private volatile Impairments impairments;
     /** {@code inFlight}'s size, for the same check: written under the lock. */
@@ -145,7 +147,8 @@ public final class SimulatedLink {
     private long reordered;
     private long bufferExhausted;
 
-    Channel(Impairments impairments, long seed, PacketPool pool, SimulatedInterface destination) {
+    Channel(Impairments impairments, long seed, PacketPool pool, SimulatedInterface destination, Runnable onHeld) {
+      this.onHeld = onHeld;
       this.impairments = impairments;
       this.random = new SplittableRandom(seed);
       this.pool = pool;
@@ -179,15 +182,20 @@ public final class SimulatedLink {
         }
         return;
       }
-      sendImpaired(buf, off, len, nowNanos);
+      long arrivedQueues = sendImpaired(buf, off, len, nowNanos);
+      if (held > 0) {
+        onHeld.run();
+      }
+      destination.arrived(arrivedQueues); // with the lock released: see Device.onArrival
     }
 
-    private synchronized void sendImpaired(byte[] buf, int off, int len, long nowNanos) {
+    /** Returns the queues that packets reached, for {@link SimulatedInterface#arrived}. */
+    private synchronized long sendImpaired(byte[] buf, int off, int len, long nowNanos) {
       sent++;
       Impairments imp = impairments;
       if (imp.loss() > 0 && random.nextDouble() < imp.loss()) {
         lost++;
-        return;
+        return 0;
       }
       long departure = nowNanos;
       if (imp.bitsPerSecond() > 0) {
@@ -213,27 +221,37 @@ public final class SimulatedLink {
           corrupted++;
         }
         long jitter = imp.jitterNanos() > 0 ? random.nextLong(imp.jitterNanos() + 1) : 0;
-        long held = imp.reorder() > 0 && random.nextDouble() < imp.reorder() ? imp.reorderDelayNanos() : 0;
-        if (held > 0) {
+        long reorderHold = imp.reorder() > 0 && random.nextDouble() < imp.reorder() ? imp.reorderDelayNanos() : 0;
+        if (reorderHold > 0) {
           reordered++;
         }
-        packet.timeNanos = departure + imp.delayNanos() + jitter + held;
+        packet.timeNanos = departure + imp.delayNanos() + jitter + reorderHold;
         packet.order = nextOrder++;
         inFlight.add(packet);
-        held = inFlight.size();
+        held = inFlight.size(); // the field: send's pass-through must not overtake this packet
       }
-      deliverDue(nowNanos);
+      return queueDue(nowNanos);
     }
 
-    synchronized void deliverDue(long nowNanos) {
+    /** Delivers every packet due: queued in order under the lock, announced once it is released. */
+    void deliverDue(long nowNanos) {
+      destination.arrived(queueDue(nowNanos));
+    }
+
+    /** Returns the queues that packets reached, for {@link SimulatedInterface#arrived}. */
+    private synchronized long queueDue(long nowNanos) {
+      long queues = 0;
       PacketBuffer next;
       while ((next = inFlight.peek()) != null && next.timeNanos <= nowNanos) {
         inFlight.poll();
         held = inFlight.size();
-        if (destination.deliver(next)) {
+        int queue = destination.enqueue(next);
+        if (queue >= 0) {
           delivered++; // ChannelStats: reached the receive queue, not dropped there as full
+          queues |= SimulatedInterface.queueBit(queue);
         }
       }
+      return queues;
     }
 
     synchronized long nextDueNanos() {

@@ -3,6 +3,7 @@ package dev.sluice.link;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * A set of simulated links whose impairments all derive from one seed. Links created in the same
@@ -17,6 +18,8 @@ public final class SimulatedNetwork {
   private final SplittableRandom seeds;
   private final long seed;
   private final List<SimulatedLink> links = new ArrayList<>();
+  /** The thread of {@link #runInRealTime}, or null: woken when a link holds a packet back. */
+  private volatile Thread pump;
 
   public SimulatedNetwork(long seed) {
     this.seed = seed;
@@ -29,7 +32,7 @@ public final class SimulatedNetwork {
 
   /** Creates a link between two new interfaces named {@code nameA} and {@code nameB}. */
   public SimulatedLink connect(String nameA, String nameB, SimulatedLink.Config config) {
-    SimulatedLink link = new SimulatedLink(nameA, nameB, config, seeds.nextLong(), seeds.nextLong());
+    SimulatedLink link = new SimulatedLink(nameA, nameB, config, seeds.nextLong(), seeds.nextLong(), this::packetHeld);
     links.add(link);
     return link;
   }
@@ -56,24 +59,39 @@ public final class SimulatedNetwork {
 
   /**
    * Drives the network on the real clock ({@link System#nanoTime()}) from a daemon platform
-   * thread, for hosts that run on real threads too. Closing the handle stops the thread; links
-   * must all be created before this is called.
+   * thread, for hosts that run on real threads too. The thread sleeps until the next packet held
+   * in flight is due, or until a link holds one back (an unimpaired link passes packets straight
+   * through and never needs it), so an idle network costs no CPU. Closing the handle stops the
+   * thread; links must all be created before this is called.
    */
   public AutoCloseable runInRealTime() {
-    Thread pump = Thread.ofPlatform().name("sluice-simulated-network").daemon(true).start(() -> {
+    Thread thread = Thread.ofPlatform().name("sluice-simulated-network").daemon(true).unstarted(() -> {
       while (!Thread.currentThread().isInterrupted()) {
         long now = System.nanoTime();
         advance(now);
         long next = nextDueNanos();
-        long wait = next == Long.MAX_VALUE ? 100_000 : Math.min(100_000, next - now);
+        // A packet held back after nextDueNanos looked unparks us (packetHeld): the permit makes
+        // this park return at once, so it is not missed. The bound only limits the damage of a bug.
+        long wait = next == Long.MAX_VALUE ? 1_000_000_000L : Math.min(1_000_000_000L, next - now);
         if (wait > 0) {
-          java.util.concurrent.locks.LockSupport.parkNanos(wait);
+          LockSupport.parkNanos(this, wait);
         }
       }
     });
+    pump = thread;
+    thread.start();
     return () -> {
-      pump.interrupt();
-      pump.join(5_000);
+      pump = null;
+      thread.interrupt();
+      thread.join(5_000);
     };
+  }
+
+  /** A link has just held a packet back for later delivery: the pump must recompute its sleep. */
+  private void packetHeld() {
+    Thread t = pump;
+    if (t != null) {
+      LockSupport.unpark(t);
+    }
   }
 }

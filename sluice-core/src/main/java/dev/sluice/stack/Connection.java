@@ -268,11 +268,7 @@ public final class Connection extends ConnectionDrain {
   private void awaitEvent(int seen, long deadlineNanos, Wait what) throws java.io.InterruptedIOException {
     Thread me = Thread.currentThread();
     boolean writing = what == Wait.WRITE;
-    if (writing) {
-      writeWaiter = me;
-    } else {
-      readWaiter = me;
-    }
+    boolean woken = claimWaiterSlot(writing, me);
     try {
       while (eventSequence == seen && !(applicationClosed && what != Wait.LINGER)) {
         if (me.isInterrupted()) {
@@ -282,13 +278,26 @@ public final class Connection extends ConnectionDrain {
         if (deadlineNanos != Long.MAX_VALUE && left <= 0) {
           throw new java.net.SocketTimeoutException(what + " timed out: " + this);
         }
-        LockSupport.parkNanos(this, deadlineNanos == Long.MAX_VALUE ? 100_000_000L : Math.min(left, 100_000_000L));
+        // The slot's holder needs no safety period: every waker unparks it (the owner after bumping
+        // eventSequence, a closing thread after setting applicationClosed, Thread.interrupt), and
+        // each writes its field before it reads the slot, as this thread fills the slot before it
+        // re-reads the fields. So a blocked reader of an idle connection costs no wake-ups at all.
+        // A second thread waiting at once has no slot, and re-checks every 100 ms.
+        if (!woken) {
+          LockSupport.parkNanos(this, deadlineNanos == Long.MAX_VALUE ? 100_000_000L : Math.min(left, 100_000_000L));
+        } else if (deadlineNanos == Long.MAX_VALUE) {
+          LockSupport.park(this);
+        } else {
+          LockSupport.parkNanos(this, left);
+        }
       }
     } finally {
-      if (writing) {
-        writeWaiter = null;
-      } else {
-        readWaiter = null;
+      if (woken) {
+        if (writing) {
+          writeWaiter = null;
+        } else {
+          readWaiter = null;
+        }
       }
     }
   }

@@ -29,11 +29,15 @@ import java.util.concurrent.locks.LockSupport;
  */
 abstract sealed class ConnectionDrain extends OwnershipProtocol permits Connection {
   private static final VarHandle TIMER_REQUEST_QUEUED;
+  private static final VarHandle READ_WAITER;
+  private static final VarHandle WRITE_WAITER;
 
   static {
     try {
-      TIMER_REQUEST_QUEUED = MethodHandles.lookup()
-          .findVarHandle(ConnectionDrain.class, "timerRequestQueued", int.class);
+      MethodHandles.Lookup lookup = MethodHandles.lookup();
+      TIMER_REQUEST_QUEUED = lookup.findVarHandle(ConnectionDrain.class, "timerRequestQueued", int.class);
+      READ_WAITER = lookup.findVarHandle(ConnectionDrain.class, "readWaiter", Thread.class);
+      WRITE_WAITER = lookup.findVarHandle(ConnectionDrain.class, "writeWaiter", Thread.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -78,7 +82,12 @@ abstract sealed class ConnectionDrain extends OwnershipProtocol permits Connecti
   @SuppressWarnings("unused") // accessed through TIMER_REQUEST_QUEUED
   private volatile int timerRequestQueued;
 
-  // Written by application threads, read by the owner to wake them.
+  /**
+   * The application threads blocked waiting for an event, read by the owner to wake them. A slot
+   * holds one thread: the first to wait claims it ({@link #claimWaiterSlot}); another waiting at
+   * the same time (two threads reading one connection, which nothing forbids) re-checks on a
+   * period instead.
+   */
   volatile Thread readWaiter;
   volatile Thread writeWaiter;
   /**
@@ -475,6 +484,11 @@ abstract sealed class ConnectionDrain extends OwnershipProtocol permits Connecti
         home.requestTimer(self());
       }
     }
+  }
+
+  /** Claims the read or write waiter slot for {@code me}; false if another thread holds it. */
+  final boolean claimWaiterSlot(boolean writing, Thread me) {
+    return (writing ? WRITE_WAITER : READ_WAITER).compareAndSet(this, (Thread) null, me);
   }
 
   /** Owner only: a state change happened; blocked callers re-check (see {@code eventSequence}). */

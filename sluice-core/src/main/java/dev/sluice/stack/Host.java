@@ -146,7 +146,9 @@ public final class Host {
   private void assignQueues(Device device) {
     int queues = device.receiveQueueCount();
     for (int q = 0; q < queues; q++) {
-      if (config.steering() == Steering.STEER) {
+      if (config.steering() == Steering.INLINE) {
+        device.onArrival(q, new InlineReceiver(this, device, q, isLoopback(device)));
+      } else if (config.steering() == Steering.STEER) {
         workers[q % workers.length].addSource(device, q);
       } else {
         for (Worker w : workers) {
@@ -639,10 +641,15 @@ public final class Host {
    * with its trace the first time only, so a bug hit by every packet cannot flood the log.
    */
   void workerFaulted(Worker worker, Throwable fault) {
+    receiveFaulted("receive worker " + worker.index, fault);
+  }
+
+  /** As {@link #workerFaulted}, for any thread that receives: {@code where} names it. */
+  void receiveFaulted(String where, Throwable fault) {
     workerFaults.increment();
     if (!workerFaultLogged.getAndSet(true)) {
-      LOG.log(System.Logger.Level.ERROR, "internal error in receive worker " + worker.index
-          + ": the packet was dropped and the worker goes on (further errors are only counted)", fault);
+      LOG.log(System.Logger.Level.ERROR, "internal error in " + where
+          + ": the packet was dropped and the receive path goes on (further errors are only counted)", fault);
     }
   }
 

@@ -32,11 +32,14 @@ import java.util.random.RandomGenerator;
  * @param loopback give the host a loopback device ({@link dev.sluice.link.LoopbackDevice}) with
  *     127.0.0.1/8 and ::1/128, through which its packets to any of its own addresses go (RFC 1122
  *     §3.3.4.2); off by default, so that simulations send exactly what they did before
+ * @param idleSpinNanos how long a worker spins after work before it parks, at most (it adapts
+ *     below that; see {@code dev.sluice.api.IdleStrategy}): 0 parks at once, {@link Long#MAX_VALUE}
+ *     never parks
  */
 public record HostConfig(int workers, Steering steering, TcpConfig tcp, int backlogLimit,
     long watchdogNanos, long callTimeoutNanos, long timerTickNanos, int timerSlots, Clock clock,
     ConnectionObserver observer, RandomGenerator random, FaultInjection faults, int maxConnections,
-    boolean loopback) {
+    boolean loopback, long idleSpinNanos) {
 
   public HostConfig {
     if (workers < 1) {
@@ -48,6 +51,9 @@ public record HostConfig(int workers, Steering steering, TcpConfig tcp, int back
     if (timerTickNanos <= 0 || Integer.bitCount(timerSlots) != 1) {
       throw new IllegalArgumentException("timer tick must be positive and slots a power of two: "
           + timerTickNanos + ", " + timerSlots);
+    }
+    if (idleSpinNanos < 0) {
+      throw new IllegalArgumentException("idleSpinNanos must not be negative: " + idleSpinNanos);
     }
     if (maxConnections < 1) {
       throw new IllegalArgumentException("maxConnections must be positive: " + maxConnections);
@@ -82,6 +88,7 @@ public record HostConfig(int workers, Steering steering, TcpConfig tcp, int back
     b.faults = faults;
     b.maxConnections = maxConnections;
     b.loopback = loopback;
+    b.idleSpinNanos = idleSpinNanos;
     return b;
   }
 
@@ -109,6 +116,7 @@ public record HostConfig(int workers, Steering steering, TcpConfig tcp, int back
     public FaultInjection faults = FaultInjection.NONE;
     public int maxConnections = 1_000_000;
     public boolean loopback;
+    public long idleSpinNanos = 20_000L;
 
     private Builder() {}
 
@@ -120,7 +128,7 @@ public record HostConfig(int workers, Steering steering, TcpConfig tcp, int back
 
     public HostConfig build() {
       return new HostConfig(workers, steering, tcp, backlogLimit, watchdogNanos, callTimeoutNanos,
-          timerTickNanos, timerSlots, clock, observer, random, faults, maxConnections, loopback);
+          timerTickNanos, timerSlots, clock, observer, random, faults, maxConnections, loopback, idleSpinNanos);
     }
   }
 }

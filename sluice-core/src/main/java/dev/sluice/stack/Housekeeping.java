@@ -60,6 +60,11 @@ final class Housekeeping {
     }
   }
 
+  /** When {@code worker} next has housekeeping to do: for worker 0 the next round, for others never. */
+  long nextRunNanos(Worker worker) {
+    return worker.index == 0 ? nextRun : Long.MAX_VALUE;
+  }
+
   /** Frees the buffers of every connection idle for {@code idleNanos}, owning each in turn. */
   void sweepIdle(OwnerContext ctx, long now, long idleNanos) {
     table.forEach((endpoints, c) -> {

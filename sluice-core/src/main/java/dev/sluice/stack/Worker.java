@@ -25,7 +25,13 @@ import java.util.function.Consumer;
  * drains. The wheel itself is single-threaded.
  */
 final class Worker {
-  private static final long IDLE_PARK_NANOS = 50_000L;
+  /**
+   * The longest park, whatever the wheel says: a bound on the cost of a wake-up that was somehow
+   * missed, and on how stale a frozen test clock can leave a worker.
+   */
+  private static final long MAX_PARK_NANOS = 1_000_000_000L;
+  /** The adaptive spin never drops below this once it has any budget (finer is below the clock's grain). */
+  private static final long MIN_SPIN_NANOS = 1_000L;
 
   final int index;
   private final Host host;
@@ -47,6 +53,17 @@ final class Worker {
   private long lastAdvance;
   private final long jitterNanos;
   private final long tickNanos;
+  /** The configured spin after work ({@link HostConfig#idleSpinNanos}). */
+  private final long maxSpinNanos;
+  /**
+   * The spin the next idle moment may take, at most {@link #maxSpinNanos}: halved after a spin that
+   * found nothing, doubled when work follows the last within {@link #maxSpinNanos}.
+   */
+  private long spinNanos;
+  /** When this worker last did work; it spins only within {@link #spinNanos} of it. */
+  private long lastWorkNanos;
+  /** Parks since start, for the idle-cost tests. */
+  private long parks;
   private volatile boolean running;
   private Thread thread;
 
@@ -58,6 +75,8 @@ final class Worker {
     this.lastAdvance = now;
     this.jitterNanos = config.faults().workerJitterNanos();
     this.tickNanos = config.timerTickNanos();
+    this.maxSpinNanos = config.idleSpinNanos();
+    this.spinNanos = maxSpinNanos;
   }
 
   /**
@@ -77,7 +96,13 @@ final class Worker {
    */
   private volatile boolean parked;
 
-  /** Run by a device when a packet arrives on one of this worker's queues. */
+  /**
+   * Run by a device when a packet arrives on one of this worker's queues, and by {@link
+   * #requestTimer}. The waker publishes its work first (a queue's offer, a ring's offer: both
+   * atomic read-modify-writes), then reads {@link #parked}; the worker writes {@link #parked},
+   * then looks for work once more before it parks. Of two such orderings one always sees the
+   * other's write, so work is never left waiting for a parked worker.
+   */
   private void wakeUp() {
     if (parked) {
       parked = false;
@@ -173,6 +198,7 @@ final class Worker {
       if (!timerRequests.offer(connection)) {
         timerOverflow.add(connection);
       }
+      wakeUp(); // the worker may be parked until a later deadline
     }
   }
 
@@ -235,29 +261,77 @@ final class Worker {
 
   private void run() {
     Clock clock = host.clock();
+    lastWorkNanos = clock.nanos();
+    boolean spun = false;
     while (running) {
-      boolean worked = false;
       // One clock read serves a burst of steps: a few microseconds of staleness is nothing to TCP's
       // timers, and reading the clock for every step would cost more than some steps do.
       long now = clock.nanos();
-      for (int i = 0; i < 64 && step(now); i++) {
-        worked = true;
-      }
-      if (!worked) {
-        host.housekeeping().idle(this);
-        if (!hasTimerRequests()) {
-          // An arrival after the last poll and before the park is seen at the timeout at worst.
-          parked = true;
-          LockSupport.parkNanos(IDLE_PARK_NANOS);
-          parked = false;
+      if (burst(now)) {
+        if (now - lastWorkNanos < maxSpinNanos) {
+          // Work came within the longest spin of the last: found while spinning, or soon after a
+          // park that a longer spin would have saved. Spin longer next time.
+          spinNanos = Math.min(maxSpinNanos, Math.max(MIN_SPIN_NANOS, spinNanos * 2));
         }
+        lastWorkNanos = now;
+        spun = false;
+        continue;
       }
+      host.housekeeping().idle(this);
+      if (now - lastWorkNanos < spinNanos) {
+        spun = true;
+        Thread.onSpinWait();
+        continue;
+      }
+      if (maxSpinNanos == Long.MAX_VALUE) {
+        continue; // busy spin: never park
+      }
+      if (spun) {
+        spinNanos /= 2; // a whole spin passed without work: spin less next time
+        spun = false;
+      }
+      park(now);
     }
     // Finish any ownership in progress, so no connection is left owned by a dead thread.
     long now = clock.nanos();
     while (owning != null) {
       step(now);
     }
+  }
+
+  /** Up to 64 steps; whether any of them found work. */
+  private boolean burst(long now) {
+    boolean worked = false;
+    for (int i = 0; i < 64 && step(now); i++) {
+      worked = true;
+    }
+    return worked;
+  }
+
+  /**
+   * Parks until a packet arrives, another thread asks for an earlier timer, or the wheel's next
+   * deadline (for worker 0, also the next housekeeping round), at most {@link #MAX_PARK_NANOS}.
+   * See {@link #wakeUp} for why no arrival is missed.
+   */
+  private void park(long now) {
+    parked = true;
+    if (burst(now) || hasTimerRequests()) {
+      parked = false; // work came in while we were deciding
+      lastWorkNanos = now;
+      return;
+    }
+    long wakeAt = Math.min(wheel.nextDeadlineHint(), host.housekeeping().nextRunNanos(this));
+    long parkNanos = Math.min(MAX_PARK_NANOS, wakeAt - now);
+    if (parkNanos > 0) {
+      parks++;
+      LockSupport.parkNanos(this, parkNanos);
+    }
+    parked = false;
+  }
+
+  /** How many times this worker has parked since it started; only its own thread writes it. */
+  long parks() {
+    return parks;
   }
 
   void stop() throws InterruptedException {

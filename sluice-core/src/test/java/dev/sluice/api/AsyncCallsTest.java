@@ -64,7 +64,9 @@ class AsyncCallsTest {
           for (int off = 0; off < sent.length; off += 1024) {
             c[0].write(sent, off, 1024);
             if (pauses.nextInt(8) == 0) {
-              Thread.sleep(1);
+              // Longer than any read's timeout (0 to 2 ms), so that reads do time out while the
+              // writer pauses, however quickly the stacks move the bytes between pauses.
+              Thread.sleep(5);
             }
           }
           c[0].shutdownOutput();

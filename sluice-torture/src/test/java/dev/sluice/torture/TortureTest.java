@@ -17,7 +17,11 @@ class TortureTest {
   private static final int CONNECTIONS = Integer.getInteger("sluice.torture.connections", 20_000);
 
   private static Torture.Config config(int connections, long seed, long timeoutMillis) {
-    return new Torture.Config(connections, 4, Steering.SPRAY, 0.02, 0.02, 0.0, 0.0, 20, seed, 3000, 256, timeoutMillis);
+    return config(Steering.SPRAY, connections, seed, timeoutMillis);
+  }
+
+  private static Torture.Config config(Steering steering, int connections, long seed, long timeoutMillis) {
+    return new Torture.Config(connections, 4, steering, 0.02, 0.02, 0.0, 0.0, 20, seed, 3000, 256, timeoutMillis);
   }
 
   @Test
@@ -30,6 +34,19 @@ class TortureTest {
     assertThat(report.bytes()).as("both directions of every connection were verified").isPositive();
     assertThat(report.finsWithData()).as("some FINs ride on the last data segment").isPositive();
     assertThat(report.finsAlone()).as("and some go alone").isPositive();
+  }
+
+  @Test
+  @Timeout(300)
+  void inline_receiveOnTheDeliveringThreads_lossReorderJitter_noFailures() throws InterruptedException {
+    // Steering.INLINE: no worker takes packets; each is processed by the thread that delivered it
+    // (the link's pump for held packets, the senders' own threads for the rest), nested into the
+    // sender's ownership of its own connection whenever the peer answers at once.
+    Torture.Report report = new Torture(config(Steering.INLINE, CONNECTIONS / 4, 11, 60_000)).run();
+    System.out.println("torture inline: " + report);
+    assertThat(report.failures()).as(report.toString()).isZero();
+    assertThat(report.connections()).isEqualTo(CONNECTIONS / 4);
+    assertThat(report.bytes()).as("both directions of every connection were verified").isPositive();
   }
 
   @Test

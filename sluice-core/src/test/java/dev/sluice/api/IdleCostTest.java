@@ -1,0 +1,151 @@
+package dev.sluice.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.link.Impairments;
+import dev.sluice.link.SimulatedLink;
+import dev.sluice.link.SimulatedNetwork;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Issue 16's "idle costs nothing", as the operating system sees it: two stacks of two workers
+ * each, holding established connections with no traffic, make their threads switch in fewer than
+ * 200 times a second in all and use under 1% of a core; and the parked workers still answer at
+ * once when traffic comes back (a lost wake-up would cost each round trip a whole park).
+ */
+class IdleCostTest {
+  private static final int CONNECTIONS = 200;
+  private static final long WINDOW_MILLIS = 2_000;
+
+  @Test
+  @Timeout(value = 60, unit = TimeUnit.SECONDS)
+  void idleStacksHoldingConnectionsNeitherWakeNorSpin() throws Exception {
+    try (Pair pair = new Pair(IdleStrategy.backoff())) {
+      List<TcpConnection> held = pair.connect(CONNECTIONS);
+      Thread.sleep(2_500); // the last spins end and the idle sweep frees the buffers
+      Cost cost = pair.measure(WINDOW_MILLIS);
+      assertThat(cost.switchesPerSecond()).as("context switches per second of %s", cost).isLessThan(200);
+      assertThat(cost.cpuPercent()).as("CPU, %% of one core, of %s", cost).isLessThan(1.0);
+
+      // Traffic after the long idle: each round trip needs two parked workers woken by arrivals.
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+      byte[] b = new byte[1];
+      for (int i = 0; i < 200; i++) {
+        TcpConnection c = held.get(i % held.size());
+        c.write(new byte[] {(byte) i}, 0, 1);
+        assertThat(pair.accepted.get(i % held.size()).read(b, 0, 1)).isEqualTo(1);
+        assertThat(b[0]).isEqualTo((byte) i);
+      }
+      assertThat(System.nanoTime() - deadline)
+          .as("200 round trips after a long idle took longer than 20 s: parked workers were not woken by arrivals")
+          .isNegative();
+      for (TcpConnection c : held) {
+        c.close();
+      }
+    }
+  }
+
+  @Test
+  @Timeout(value = 60, unit = TimeUnit.SECONDS)
+  void busySpinIsWhatTheMeasurementWouldCatch() throws Exception {
+    // The measurement's own check: workers that never park use most of a core each.
+    try (Pair pair = new Pair(IdleStrategy.busySpin())) {
+      pair.connect(10);
+      Cost cost = pair.measure(1_000);
+      assertThat(cost.cpuPercent()).as("CPU of busy-spinning workers, %s", cost).isGreaterThan(10.0);
+    }
+  }
+
+  /** What the stacks' threads cost over a window. */
+  record Cost(double switchesPerSecond, double cpuPercent, int threads) {}
+
+  /** Two stacks, two workers each, over an unimpaired simulated link run in real time. */
+  private static final class Pair implements AutoCloseable {
+    final NetStack client;
+    final NetStack server;
+    final TcpServer listener;
+    final List<TcpConnection> accepted = new ArrayList<>();
+    private final AutoCloseable pump;
+
+    Pair(IdleStrategy idle) throws IOException {
+      SimulatedNetwork network = new SimulatedNetwork(16);
+      SimulatedLink link = network.connect("c0", "s0", SimulatedLink.Config.defaults().withReceiveQueues(2)
+          .withImpairments(Impairments.NONE));
+      client = NetStack.builder().addInterface(link.a(), "198.18.0.1/24").workers(2).idleStrategy(idle).build();
+      server = NetStack.builder().addInterface(link.b(), "198.18.0.2/24").workers(2).idleStrategy(idle).build();
+      pump = network.runInRealTime();
+      listener = server.listen(80, 1_000);
+    }
+
+    List<TcpConnection> connect(int n) throws IOException {
+      List<TcpConnection> out = new ArrayList<>();
+      InetSocketAddress to = new InetSocketAddress(InetAddress.ofLiteral("198.18.0.2"), 80);
+      for (int i = 0; i < n; i++) {
+        out.add(client.connect(to, Duration.ofSeconds(10)));
+        accepted.add(listener.accept());
+      }
+      return out;
+    }
+
+    /**
+     * Context switches (voluntary and not, from /proc/self/task/TID/status) and time on a CPU
+     * (/proc/self/task/TID/schedstat, in nanoseconds) of every thread the stacks and the link run,
+     * over {@code millis}: what the kernel's scheduler saw, not what the JVM thinks.
+     */
+    Cost measure(long millis) throws Exception {
+      long[] before = threadCosts();
+      long t0 = System.nanoTime();
+      Thread.sleep(millis);
+      long[] after = threadCosts();
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      assertThat(after[2]).as("the stacks' four workers and the link's pump").isEqualTo(5);
+      return new Cost((after[0] - before[0]) / seconds, (after[1] - before[1]) / 1e9 / seconds * 100, (int) after[2]);
+    }
+
+    /** Switches, CPU nanoseconds and count of the OS threads whose name (comm, 15 characters at most) marks them as the stacks'. */
+    private static long[] threadCosts() throws IOException {
+      long switches = 0;
+      long cpu = 0;
+      long threads = 0;
+      try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
+        for (Path task : tasks.toList()) {
+          try {
+            String comm = Files.readString(task.resolve("comm")).strip();
+            if (!comm.startsWith("sluice-worker-") && !comm.startsWith("sluice-simulat")) {
+              continue;
+            }
+            for (String line : Files.readAllLines(task.resolve("status"))) {
+              if (line.startsWith("voluntary_ctxt_switches:") || line.startsWith("nonvoluntary_ctxt_switches:")) {
+                switches += Long.parseLong(line.substring(line.indexOf(':') + 1).strip());
+              }
+            }
+            cpu += Long.parseLong(Files.readString(task.resolve("schedstat")).strip().split(" ")[0]);
+            threads++;
+          } catch (IOException gone) {
+            // a thread that ended meanwhile
+          }
+        }
+      }
+      return new long[] {switches, cpu, threads};
+    }
+
+    @Override
+    public void close() throws Exception {
+      listener.close();
+      client.close();
+      server.close();
+      pump.close();
+    }
+  }
+}
