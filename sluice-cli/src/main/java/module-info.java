@@ -5,6 +5,7 @@ module dev.sluice.cli {
   requires info.picocli;
   requires com.fasterxml.jackson.core;
   requires java.management;
+  requires jdk.management; // the process CPU time (bench workload 9)
   requires jdk.httpserver;
   requires io.netty.transport;
   requires io.netty.buffer;

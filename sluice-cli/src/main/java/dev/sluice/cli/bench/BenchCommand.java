@@ -34,7 +34,10 @@ import picocli.CommandLine.Spec;
       "with 1 and 2 workers; 3 64-byte ping-pong RTT; 4 64-byte transactions over 1,000 connections;",
       "5 connections per second; 6 memory per idle connection at 100,000 connections; 7 (netty_echo)",
       "Netty's NIO transport echoing 16 KB messages over 64 connections; 8 (http_server) the JDK's",
-      "HttpServer answering keep-alive requests from 64 connections (each side in a JVM of its own)."
+      "HttpServer answering keep-alive requests from 64 connections (each side in a JVM of its own);",
+      "9 (million, Sluice only, NOT in the default run: --only million) 1,000,000 idle connections",
+      "between two stacks: heap per end, connections per second, RTT p99 among them against alone, idle",
+      "CPU; one run, whatever --reps; 1.5 to 2.5 minutes on 2 vCPUs; it needs a heap of 3.3 GB."
     })
 public final class BenchCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -43,7 +46,7 @@ public final class BenchCommand implements Callable<Integer> {
   int reps;
 
   @Option(names = "--only", split = ",",
-      description = "Workloads to run, by number or name, like 1,3,5 or netty_echo (default: all).")
+      description = "Workloads to run, by number or name, like 1,3,5 or netty_echo (default: 1 to 8).")
   List<String> only = new ArrayList<>();
 
   @Option(names = "--json", description = "End with one JSON object on the last line: one entry per row.")
@@ -82,8 +85,16 @@ public final class BenchCommand implements Callable<Integer> {
       description = "Unmeasured time before the window of a run in a JVM of its own (workload 8), for its JIT.")
   long jvmWarmupMs;
 
+  @Option(names = "--million-connections", defaultValue = "1000000", hidden = true,
+      description = "Connections of workload 9.")
+  int millionConnections;
+
+  @Option(names = "--million-idle-ms", defaultValue = "10000", hidden = true,
+      description = "How long workload 9 measures CPU while its connections sit idle.")
+  long millionIdleMs;
+
   @Option(names = "--workers", defaultValue = "1", hidden = true,
-      description = "Sluice receive workers per host in workloads 1, 3, 4, 5, 6, 7, 8.")
+      description = "Sluice receive workers per host in workloads 1, 3, 4, 5, 6, 7, 8, 9.")
   int workers;
 
   @Option(names = "--run-timeout-ms", defaultValue = "120000", hidden = true, description = "Limit of one run.")
@@ -99,7 +110,19 @@ public final class BenchCommand implements Callable<Integer> {
 
   static List<Workload> allWorkloads() {
     return List.of(new BulkWorkload(), new ScalingWorkload(), new RttWorkload(), new TransactionsWorkload(),
-        new ConnectRateWorkload(), new IdleMemoryWorkload(), new NettyEchoWorkload(), new HttpServerWorkload());
+        new ConnectRateWorkload(), new IdleMemoryWorkload(), new NettyEchoWorkload(), new HttpServerWorkload(),
+        new MillionWorkload());
+  }
+
+  /** The workloads {@code --only} names, in order; without it, those of the default run. */
+  static List<Workload> selected(List<String> only) {
+    List<Workload> workloads = new ArrayList<>();
+    for (Workload w : allWorkloads()) {
+      if (only.isEmpty() ? w.inDefaultRun() : only.stream().anyMatch(name -> selects(name, w))) {
+        workloads.add(w);
+      }
+    }
+    return workloads;
   }
 
   @Override
@@ -108,7 +131,8 @@ public final class BenchCommand implements Callable<Integer> {
     BenchConfig config;
     try {
       config = new BenchConfig(reps, bytes, durationMs, warmupMs, rttSamples, transactionConnections, connectClients,
-          connections, workers, runTimeoutMs, nettyConnections, httpConnections, jvmWarmupMs);
+          connections, workers, runTimeoutMs, nettyConnections, httpConnections, jvmWarmupMs, millionConnections,
+          millionIdleMs);
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }
@@ -125,12 +149,7 @@ public final class BenchCommand implements Callable<Integer> {
             .collect(Collectors.joining(", ")) + "), not " + name);
       }
     }
-    List<Workload> workloads = new ArrayList<>();
-    for (Workload w : allWorkloads()) {
-      if (only.isEmpty() || only.stream().anyMatch(name -> selects(name, w))) {
-        workloads.add(w);
-      }
-    }
+    List<Workload> workloads = selected(only);
     boolean terminal = System.console() != null;
     PrintWriter progress = terminal ? spec.commandLine().getErr() : null;
     List<String> notes = new ArrayList<>();
@@ -147,7 +166,7 @@ public final class BenchCommand implements Callable<Integer> {
       }
       int total = 0;
       for (Workload w : workloads) {
-        for (var run : Abab.schedule(w.variants(config), sides, config.reps(), w.warmsUp() ? warmupReps : 0)) {
+        for (var run : Abab.schedule(w.variants(config), sides, w.reps(config), w.warmsUp() ? warmupReps : 0)) {
           total += w.runs(run.variant(), run.side()) ? 1 : 0;
         }
       }
@@ -156,7 +175,7 @@ public final class BenchCommand implements Callable<Integer> {
         Workload.Results results = new Workload.Results();
         String load = loadAverage();
         try {
-          for (var run : Abab.schedule(w.variants(config), sides, config.reps(), w.warmsUp() ? warmupReps : 0)) {
+          for (var run : Abab.schedule(w.variants(config), sides, w.reps(config), w.warmsUp() ? warmupReps : 0)) {
             if (!w.runs(run.variant(), run.side())) {
               continue;
             }

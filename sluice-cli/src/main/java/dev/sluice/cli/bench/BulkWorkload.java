@@ -97,6 +97,6 @@ final class BulkWorkload implements Workload {
 
   static Report.Row withMet(Report.Row row, boolean met) {
     return new Report.Row(row.key(), row.label(), row.unit(), row.lowerIsBetter(), row.sluice(), row.kernel(),
-        row.kernelLoopback(), row.target(), met);
+        row.kernelLoopback(), row.target(), met, row.extra());
   }
 }

@@ -19,15 +19,25 @@ final class Report {
    * @param unit unit of {@code sluice} and {@code kernel}
    * @param lowerIsBetter how to read the ratio
    * @param sluice the Sluice figure (for scaling rows: Sluice with 2 workers)
-   * @param kernel the kernel figure (for scaling rows: Sluice with 1 worker)
+   * @param kernel the kernel figure (for scaling rows: Sluice with 1 worker); null for a row with no
+   *     kernel side (workload 9), whose kernel and ratio are then written as null
    * @param kernelLoopback the kernel on plain loopback (offloads on), for information; may be null
    * @param target the target, in words
    * @param met whether it was met; null if the row has no target
+   * @param extra further members of the row's JSON object, after {@code unit}, in this map's order
+   *     (workload 9's {@code connections}, {@code establishedPerSecond}, ...)
    */
   record Row(String key, String label, String unit, boolean lowerIsBetter, Stats.Summary sluice,
-      Stats.Summary kernel, Stats.Summary kernelLoopback, String target, Boolean met) {
+      Stats.Summary kernel, Stats.Summary kernelLoopback, String target, Boolean met, Map<String, Double> extra) {
+    /** A row with no further members. */
+    Row(String key, String label, String unit, boolean lowerIsBetter, Stats.Summary sluice, Stats.Summary kernel,
+        Stats.Summary kernelLoopback, String target, Boolean met) {
+      this(key, label, unit, lowerIsBetter, sluice, kernel, kernelLoopback, target, met, Map.of());
+    }
+
+    /** NaN when there is no kernel figure. */
     double ratio() {
-      return round(sluice.median(), 3) / round(kernel.median(), 3);
+      return kernel == null ? Double.NaN : round(sluice.median(), 3) / round(kernel.median(), 3);
     }
   }
 
@@ -40,9 +50,9 @@ final class Report {
     for (Row r : rows) {
       b.append("| ").append(r.label()).append(" (").append(r.unit()).append(")")
           .append(" | ").append(cell(r.sluice()))
-          .append(" | ").append(cell(r.kernel()))
-          .append(" | ").append(String.format(Locale.ROOT, "%.2f", r.ratio()))
-          .append(r.lowerIsBetter() ? " (lower is better)" : "")
+          .append(" | ").append(r.kernel() == null ? "–" : cell(r.kernel()))
+          .append(" | ").append(r.kernel() == null ? "–" : String.format(Locale.ROOT, "%.2f", r.ratio()))
+          .append(r.lowerIsBetter() && r.kernel() != null ? " (lower is better)" : "")
           .append(" | ").append(r.target() == null ? "" : r.target())
           .append(" | ").append(r.met() == null ? "" : r.met() ? "yes" : "**no**")
           .append(" |");
@@ -70,16 +80,17 @@ final class Report {
   /**
    * One line: {@code {"bulk_mtu1500":{"sluice":..,"kernel":..,"ratio":..,"unit":".."},...}}, written by
    * {@link CliJson}: figures rounded (3 decimals, the ratio 4), integral ones without a fraction, and
-   * a figure that is not a finite number as {@code null}.
+   * a figure that is not a finite number, or missing, as {@code null}; then a row's extra members.
    */
   static String json(List<Row> rows) {
     Map<String, Object> entries = new LinkedHashMap<>();
     for (Row r : rows) {
       Map<String, Object> entry = new LinkedHashMap<>();
       entry.put("sluice", round(r.sluice().median(), 3));
-      entry.put("kernel", round(r.kernel().median(), 3));
+      entry.put("kernel", r.kernel() == null ? null : round(r.kernel().median(), 3));
       entry.put("ratio", round(r.ratio(), 4));
       entry.put("unit", r.unit());
+      r.extra().forEach((name, value) -> entry.put(name, round(value, 3)));
       entries.put(r.key(), entry);
     }
     return CliJson.write(entries);

@@ -36,6 +36,14 @@ final class SluiceSide implements StackSide {
 
   @Override
   public Endpoints open(Setup setup) {
+    return open(setup, 0);
+  }
+
+  /**
+   * As {@link #open(Setup)}, each host keeping at most {@code maxConnections} connections (0: the
+   * builder's default, a million), for workload 9, which holds a million and then some.
+   */
+  Endpoints open(Setup setup, int maxConnections) {
     SimulatedNetwork network = new SimulatedNetwork(7);
     // Queues and buffers large enough that nothing is dropped for lack of room: 256 flows with
     // 256 KB windows can have 64 MB in flight. Jumbo packets get fewer buffers (each is 64 KB).
@@ -43,9 +51,15 @@ final class SluiceSide implements StackSide {
     SimulatedLink link = network.connect("client0", "server0", SimulatedLink.Config.defaults()
         .withMtu(setup.mtu()).withReceiveQueues(setup.workers()).withQueueCapacity(65_536).withBuffers(buffers)
         .withImpairments(Impairments.NONE));
-    NetStack client = NetStack.builder().addInterface(link.a(), CLIENT + "/24").workers(setup.workers()).build();
-    NetStack server = NetStack.builder().addInterface(link.b(), SERVER + "/24").workers(setup.workers())
-        .listenBacklog(4_096).build();
+    NetStack.Builder clientBuilder = NetStack.builder().addInterface(link.a(), CLIENT + "/24").workers(setup.workers());
+    NetStack.Builder serverBuilder = NetStack.builder().addInterface(link.b(), SERVER + "/24").workers(setup.workers())
+        .listenBacklog(4_096);
+    if (maxConnections > 0) {
+      clientBuilder.maxConnections(maxConnections);
+      serverBuilder.maxConnections(maxConnections);
+    }
+    NetStack client = clientBuilder.build();
+    NetStack server = serverBuilder.build();
     AutoCloseable pump = network.runInRealTime();
     InetAddress serverAddress = InetAddress.ofLiteral(SERVER);
     String description = "Sluice: 2 NetStacks, simulated link MTU " + setup.mtu() + ", " + setup.workers()

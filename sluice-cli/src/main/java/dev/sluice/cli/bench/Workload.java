@@ -28,6 +28,16 @@ interface Workload {
     return true;
   }
 
+  /** Whether a run without {@code --only} includes it (not workload 9: minutes and gigabytes). */
+  default boolean inDefaultRun() {
+    return true;
+  }
+
+  /** Measured rounds: {@code --reps}, unless one run is too long to repeat (workload 9). */
+  default int reps(BenchConfig config) {
+    return config.reps();
+  }
+
   /** Whether a warm-up round (discarded) precedes the measured ones. */
   default boolean warmsUp() {
     return true;

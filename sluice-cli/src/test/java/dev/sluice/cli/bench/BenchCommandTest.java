@@ -7,6 +7,7 @@ import dev.sluice.cli.MainAccess;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -119,10 +120,42 @@ class BenchCommandTest {
     assertThat(out.toString()).contains("8. JDK HttpServer");
   }
 
+  /**
+   * Workload 9 scaled down from a million to 20,000 connections: its one JSON object carries the
+   * heap per end as {@code sluice}, no kernel figure, and the extra members, all positive and finite.
+   */
+  @Test
+  void million_tiny_selectedByName_lastLineIsItsOneObjectWithTheExtraMembers() {
+    assertThat(run("bench", "--only", "million", "--json", "--million-connections", "20000", "--million-idle-ms", "300",
+        "--rtt-samples", "300"))
+        .as(out + "" + err).isZero();
+    String[] lines = out.toString().strip().split("\n");
+    String json = lines[lines.length - 1];
+    Matcher m = Pattern.compile("\\{\"million\":\\{\"sluice\":([-0-9.eE]+),\"kernel\":null,\"ratio\":null,"
+        + "\"unit\":\"bytes\",\"connections\":(\\d+),\"establishedPerSecond\":([-0-9.eE]+),"
+        + "\"rttP99Ratio\":([-0-9.eE]+),\"idleCpuPercent\":([-0-9.eE]+)}}").matcher(json);
+    assertThat(m.matches()).as(json).isTrue();
+    assertThat(Integer.parseInt(m.group(2))).isEqualTo(20_000);
+    for (int g : new int[] {1, 3, 4, 5}) {
+      double v = Double.parseDouble(m.group(g));
+      assertThat(Double.isFinite(v) && v > 0).as("figure " + g + " of " + json).isTrue();
+    }
+    assertThat(out.toString()).contains("9. a million idle connections", "Workload 9: 20,000 connections (40,000 ends)",
+        "No kernel side");
+  }
+
+  @Test
+  void million_isSelectedByNameOrNumber_butNotByTheDefaultRun() {
+    assertThat(BenchCommand.selected(List.of()).stream().map(Workload::number)).containsExactly(1, 2, 3, 4, 5, 6, 7, 8);
+    assertThat(BenchCommand.selected(List.of("million")).stream().map(Workload::number)).containsExactly(9);
+    assertThat(BenchCommand.selected(List.of("3", "9")).stream().map(Workload::number)).containsExactly(3, 9);
+  }
+
   @Test
   void unknownWorkloadNumber_isAUsageError() {
-    assertThat(run("bench", "--only", "9")).isEqualTo(CommandLine.ExitCode.USAGE);
-    assertThat(err.toString()).contains("--only takes workload numbers 1 to 8 or names (netty_echo, http_server), not 9");
+    assertThat(run("bench", "--only", "10")).isEqualTo(CommandLine.ExitCode.USAGE);
+    assertThat(err.toString())
+        .contains("--only takes workload numbers 1 to 9 or names (netty_echo, http_server, million), not 10");
   }
 
   @Test
