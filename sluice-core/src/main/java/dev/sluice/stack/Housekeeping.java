@@ -3,7 +3,8 @@ package dev.sluice.stack;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * The host's periodic chores, run by an idle worker once a second: the idle sweep frees the
+ * The host's periodic chores, run by an idle worker once a second, each round over a slice of the
+ * connection table ({@link #SLICE_SLOTS}) so a large table costs no more per round: the idle sweep frees the
  * buffers of connections idle for a second (so an idle connection costs about a kilobyte), the
  * fragment reassembler drops datagrams past their timeout (RFC 791 §3.2, RFC 8200 §4.5), and the
  * stuck-connection watchdog reports connections whose peer's FIN was delivered but whose
@@ -23,6 +24,13 @@ final class Housekeeping {
   private static final long PERIOD_NANOS = 1_000_000_000L;
   /** How long a connection must be idle before the sweep frees its buffers. */
   private static final long IDLE_NANOS = 1_000_000_000L;
+  /**
+   * Slots of the connection table one round visits. A walk of the whole table every second would
+   * cost a million-connection host a fifth of a core for nothing (issue 16); a slice bounds each
+   * round to about a millisecond. A table of up to this many slots (about 130,000 connections)
+   * is still visited whole every round; a million connections' 2^21 slots, every 8 rounds.
+   */
+  static final int SLICE_SLOTS = 1 << 18;
 
   private final ConnectionTable<Connection> table;
   private final FragmentReassembler fragments;
@@ -32,6 +40,8 @@ final class Housekeeping {
   private final LongAdder watchdogReports = new LongAdder();
   /** When the chores run next. Worker 0's thread only. */
   private long nextRun;
+  /** Where the next round's slice of the connection table starts. Worker 0's thread only. */
+  private int cursor;
 
   Housekeeping(ConnectionTable<Connection> table, FragmentReassembler fragments, Clock clock, long watchdogNanos) {
     this.table = table;
@@ -53,11 +63,14 @@ final class Housekeeping {
       return;
     }
     nextRun = now + PERIOD_NANOS;
-    sweepIdle(worker.context, now, IDLE_NANOS);
+    OwnerContext ctx = worker.context;
+    cursor = table.forEachValueInSlice(cursor, SLICE_SLOTS, c -> {
+      releaseIfIdle(c, ctx, now, IDLE_NANOS);
+      if (watchdogNanos > 0) {
+        checkStuck(c, now);
+      }
+    });
     fragments.expire(now);
-    if (watchdogNanos > 0) {
-      watchdogScan(now);
-    }
   }
 
   /** When {@code worker} next has housekeeping to do: for worker 0 the next round, for others never. */
@@ -65,29 +78,35 @@ final class Housekeeping {
     return worker.index == 0 ? nextRun : Long.MAX_VALUE;
   }
 
-  /** Frees the buffers of every connection idle for {@code idleNanos}, owning each in turn. */
+  /** Frees the buffers of every connection idle for {@code idleNanos}, owning each in turn: the whole table. */
   void sweepIdle(OwnerContext ctx, long now, long idleNanos) {
-    table.forEach((endpoints, c) -> {
-      if (c.requestIdleRelease(now, idleNanos)) {
-        c.drain(ctx, now);
-      }
-    });
+    table.forEach((endpoints, c) -> releaseIfIdle(c, ctx, now, idleNanos));
   }
 
-  /** See {@link Host#watchdogScan}. */
+  private static void releaseIfIdle(Connection c, OwnerContext ctx, long now, long idleNanos) {
+    if (c.requestIdleRelease(now, idleNanos)) {
+      c.drain(ctx, now);
+    }
+  }
+
+  /** See {@link Host#watchdogScan}: the whole table. */
   int watchdogScan(long now) {
     int[] reported = {0};
-    table.forEach((endpoints, c) -> {
-      if (c.endOfStreamDelivered() && !c.applicationClosed() && !c.watchdogReported
-          && now - c.endOfStreamAtNanos() > watchdogNanos) {
-        c.watchdogReported = true;
-        watchdogReports.increment();
-        reported[0]++;
-        LOG.log(System.Logger.Level.WARNING, "stuck connection " + c + ": the peer's FIN was delivered "
-            + (now - c.endOfStreamAtNanos()) / 1_000_000 + " ms ago and the application has not closed");
-      }
-    });
+    table.forEach((endpoints, c) -> reported[0] += checkStuck(c, now) ? 1 : 0);
     return reported[0];
+  }
+
+  /** Reports {@code c} if it is stuck and not yet reported; true if it did. */
+  private boolean checkStuck(Connection c, long now) {
+    if (c.endOfStreamDelivered() && !c.applicationClosed() && !c.watchdogReported
+        && now - c.endOfStreamAtNanos() > watchdogNanos) {
+      c.watchdogReported = true;
+      watchdogReports.increment();
+      LOG.log(System.Logger.Level.WARNING, "stuck connection " + c + ": the peer's FIN was delivered "
+          + (now - c.endOfStreamAtNanos()) / 1_000_000 + " ms ago and the application has not closed");
+      return true;
+    }
+    return false;
   }
 
   long watchdogReports() {

@@ -104,6 +104,10 @@ public final class BenchCommand implements Callable<Integer> {
       description = "Discarded rounds before the measured ones (not for workload 6).")
   int warmupReps;
 
+  @Option(names = "--receive", defaultValue = "workers", hidden = true,
+      description = "workers: receive workers take the packets; inline: the delivering thread processes them.")
+  String receive;
+
   @Option(names = "--kernel", defaultValue = "auto", hidden = true,
       description = "auto: a namespace when root, else plain loopback; loopback: plain loopback only.")
   String kernelMode;
@@ -139,6 +143,9 @@ public final class BenchCommand implements Callable<Integer> {
     if (warmupReps < 0) {
       throw new ParameterException(spec.commandLine(), "--warmup-reps must not be negative");
     }
+    if (!receive.equals("workers") && !receive.equals("inline")) {
+      throw new ParameterException(spec.commandLine(), "--receive must be workers or inline, not '" + receive + "'");
+    }
     if (!kernelMode.equals("auto") && !kernelMode.equals("loopback")) {
       throw new ParameterException(spec.commandLine(), "--kernel must be auto or loopback, not '" + kernelMode + "'");
     }
@@ -160,7 +167,8 @@ public final class BenchCommand implements Callable<Integer> {
     List<String> details = new ArrayList<>();
     long started = System.nanoTime();
     try {
-      List<StackSide> sides = new ArrayList<>(List.of(new SluiceSide(), new KernelSide("kernel", namespace)));
+      List<StackSide> sides = new ArrayList<>(List.of(new SluiceSide(receive.equals("inline")),
+          new KernelSide("kernel", namespace)));
       if (namespace != null) {
         sides.add(new KernelSide("kernel-lo", null));
       }

@@ -21,6 +21,17 @@ final class SluiceSide implements StackSide {
   static final String CLIENT = "198.18.0.1";
   static final String SERVER = "198.18.0.2";
 
+  /** Whether the hosts receive on the delivering thread ({@code NetStack.Builder#receiveInline}). */
+  private final boolean inline;
+
+  SluiceSide() {
+    this(false);
+  }
+
+  SluiceSide(boolean inline) {
+    this.inline = inline;
+  }
+
   /** Summed over every pair of stacks this side opened, as each closes. */
   private final java.util.concurrent.atomic.LongAdder ownershipViolations = new java.util.concurrent.atomic.LongAdder();
 
@@ -51,9 +62,10 @@ final class SluiceSide implements StackSide {
     SimulatedLink link = network.connect("client0", "server0", SimulatedLink.Config.defaults()
         .withMtu(setup.mtu()).withReceiveQueues(setup.workers()).withQueueCapacity(65_536).withBuffers(buffers)
         .withImpairments(Impairments.NONE));
-    NetStack.Builder clientBuilder = NetStack.builder().addInterface(link.a(), CLIENT + "/24").workers(setup.workers());
+    NetStack.Builder clientBuilder = NetStack.builder().addInterface(link.a(), CLIENT + "/24").workers(setup.workers())
+        .receiveInline(inline);
     NetStack.Builder serverBuilder = NetStack.builder().addInterface(link.b(), SERVER + "/24").workers(setup.workers())
-        .listenBacklog(4_096);
+        .receiveInline(inline).listenBacklog(4_096);
     if (maxConnections > 0) {
       clientBuilder.maxConnections(maxConnections);
       serverBuilder.maxConnections(maxConnections);
