@@ -62,8 +62,6 @@ final class Worker {
   private long spinNanos;
   /** When this worker last did work; it spins only within {@link #spinNanos} of it. */
   private long lastWorkNanos;
-  /** Parks since start, for the idle-cost tests. */
-  private long parks;
   private volatile boolean running;
   private Thread thread;
 
@@ -321,17 +319,15 @@ final class Worker {
       return;
     }
     long wakeAt = Math.min(wheel.nextDeadlineHint(), host.housekeeping().nextRunNanos(this));
+    // The wheel advances once a tick (stepUnguarded): a deadline already due waits for that, and
+    // waking before it would find nothing to do, again and again, spinning on the CPU the
+    // application threads need.
+    wakeAt = Math.max(wakeAt, lastAdvance + tickNanos);
     long parkNanos = Math.min(MAX_PARK_NANOS, wakeAt - now);
     if (parkNanos > 0) {
-      parks++;
       LockSupport.parkNanos(this, parkNanos);
     }
     parked = false;
-  }
-
-  /** How many times this worker has parked since it started; only its own thread writes it. */
-  long parks() {
-    return parks;
   }
 
   void stop() throws InterruptedException {

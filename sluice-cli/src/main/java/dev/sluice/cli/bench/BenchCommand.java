@@ -1,5 +1,6 @@
 package dev.sluice.cli.bench;
 
+import dev.sluice.api.IdleStrategy;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -108,6 +109,10 @@ public final class BenchCommand implements Callable<Integer> {
       description = "workers: receive workers take the packets; inline: the delivering thread processes them.")
   String receive;
 
+  @Option(names = "--idle-spin-us", defaultValue = "20", hidden = true,
+      description = "Sluice workers' idle strategy: the longest spin after work in µs (0: park at once; -1: busy spin).")
+  long idleSpinMicros;
+
   @Option(names = "--kernel", defaultValue = "auto", hidden = true,
       description = "auto: a namespace when root, else plain loopback; loopback: plain loopback only.")
   String kernelMode;
@@ -167,7 +172,7 @@ public final class BenchCommand implements Callable<Integer> {
     List<String> details = new ArrayList<>();
     long started = System.nanoTime();
     try {
-      List<StackSide> sides = new ArrayList<>(List.of(new SluiceSide(receive.equals("inline")),
+      List<StackSide> sides = new ArrayList<>(List.of(new SluiceSide(receive.equals("inline"), idleStrategy()),
           new KernelSide("kernel", namespace)));
       if (namespace != null) {
         sides.add(new KernelSide("kernel-lo", null));
@@ -258,6 +263,17 @@ public final class BenchCommand implements Callable<Integer> {
     }
     out.flush();
     return failed.isEmpty() ? 0 : 1;
+  }
+
+  private IdleStrategy idleStrategy() {
+    if (idleSpinMicros == -1) {
+      return IdleStrategy.busySpin();
+    }
+    if (idleSpinMicros < 0 || idleSpinMicros > 1_000_000) {
+      throw new ParameterException(spec.commandLine(), "--idle-spin-us must be -1 (busy spin) or 0 to 1000000, not "
+          + idleSpinMicros);
+    }
+    return IdleStrategy.backoff(java.time.Duration.ofNanos(idleSpinMicros * 1_000));
   }
 
   /** Whether {@code --only}'s {@code name} (a number or an alias) means {@code w}. */

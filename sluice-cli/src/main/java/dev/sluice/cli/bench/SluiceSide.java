@@ -1,5 +1,6 @@
 package dev.sluice.cli.bench;
 
+import dev.sluice.api.IdleStrategy;
 import dev.sluice.api.NetStack;
 import dev.sluice.api.TcpConnection;
 import dev.sluice.api.TcpServer;
@@ -23,13 +24,16 @@ final class SluiceSide implements StackSide {
 
   /** Whether the hosts receive on the delivering thread ({@code NetStack.Builder#receiveInline}). */
   private final boolean inline;
+  /** What the hosts' idle workers do. */
+  private final IdleStrategy idle;
 
   SluiceSide() {
-    this(false);
+    this(false, IdleStrategy.backoff());
   }
 
-  SluiceSide(boolean inline) {
+  SluiceSide(boolean inline, IdleStrategy idle) {
     this.inline = inline;
+    this.idle = idle;
   }
 
   /** Summed over every pair of stacks this side opened, as each closes. */
@@ -63,9 +67,9 @@ final class SluiceSide implements StackSide {
         .withMtu(setup.mtu()).withReceiveQueues(setup.workers()).withQueueCapacity(65_536).withBuffers(buffers)
         .withImpairments(Impairments.NONE));
     NetStack.Builder clientBuilder = NetStack.builder().addInterface(link.a(), CLIENT + "/24").workers(setup.workers())
-        .receiveInline(inline);
+        .receiveInline(inline).idleStrategy(idle);
     NetStack.Builder serverBuilder = NetStack.builder().addInterface(link.b(), SERVER + "/24").workers(setup.workers())
-        .receiveInline(inline).listenBacklog(4_096);
+        .receiveInline(inline).idleStrategy(idle).listenBacklog(4_096);
     if (maxConnections > 0) {
       clientBuilder.maxConnections(maxConnections);
       serverBuilder.maxConnections(maxConnections);
