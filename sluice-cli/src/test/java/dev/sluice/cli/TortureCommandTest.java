@@ -35,7 +35,7 @@ class TortureCommandTest {
   @Test
   void badMode_isAUsageError() {
     assertThat(run("torture", "--mode", "sideways")).isEqualTo(CommandLine.ExitCode.USAGE);
-    assertThat(err.toString()).contains("--mode must be steer or spray, not 'sideways'");
+    assertThat(err.toString()).contains("--mode must be steer, spray or inline, not 'sideways'");
   }
 
   @Test

@@ -38,7 +38,8 @@ import picocli.CommandLine.Spec;
       "HttpServer answering keep-alive requests from 64 connections (each side in a JVM of its own);",
       "9 (million, Sluice only, NOT in the default run: --only million) 1,000,000 idle connections",
       "between two stacks: heap per end, connections per second, RTT p99 among them against alone, idle",
-      "CPU; one run, whatever --reps; 1.5 to 2.5 minutes on 2 vCPUs; it needs a heap of 3.3 GB."
+      "CPU; one run, whatever --reps; 1.5 to 2.5 minutes on 2 vCPUs; it needs a heap of 3.3 GB.",
+      "10 (idle_cpu) this process's CPU while two stacks hold 1,000 idle connections (kernel: NIO sockets)."
     })
 public final class BenchCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -120,7 +121,7 @@ public final class BenchCommand implements Callable<Integer> {
   static List<Workload> allWorkloads() {
     return List.of(new BulkWorkload(), new ScalingWorkload(), new RttWorkload(), new TransactionsWorkload(),
         new ConnectRateWorkload(), new IdleMemoryWorkload(), new NettyEchoWorkload(), new HttpServerWorkload(),
-        new MillionWorkload());
+        new MillionWorkload(), new IdleCpuWorkload());
   }
 
   /** The workloads {@code --only} names, in order; without it, those of the default run. */

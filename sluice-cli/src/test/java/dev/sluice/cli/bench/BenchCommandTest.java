@@ -144,18 +144,32 @@ class BenchCommandTest {
         "No kernel side");
   }
 
+  /** Workload 10: one row, idle_cpu_percent, with both columns measured and finite. */
+  @Test
+  void idleCpu_tiny_selectedByName_lastLineIsItsOneEntry() {
+    assertThat(run("bench", "--reps", "1", "--only", "idle_cpu", "--json", "--duration-ms", "200"))
+        .as(out + "" + err).isZero();
+    Map<String, Entry> entries = lastLineJson();
+    assertThat(entries.keySet()).containsExactly("idle_cpu_percent");
+    assertThat(entries.get("idle_cpu_percent").unit()).isEqualTo("percent");
+    assertThat(entries.get("idle_cpu_percent").sluice()).isFinite().isNotNegative();
+    assertThat(entries.get("idle_cpu_percent").kernel()).isFinite().isNotNegative();
+    assertThat(out.toString()).contains("10. CPU of two idle stacks holding 1,000 connections", "Workload 10:");
+  }
+
   @Test
   void million_isSelectedByNameOrNumber_butNotByTheDefaultRun() {
-    assertThat(BenchCommand.selected(List.of()).stream().map(Workload::number)).containsExactly(1, 2, 3, 4, 5, 6, 7, 8);
+    assertThat(BenchCommand.selected(List.of()).stream().map(Workload::number))
+        .containsExactly(1, 2, 3, 4, 5, 6, 7, 8, 10);
     assertThat(BenchCommand.selected(List.of("million")).stream().map(Workload::number)).containsExactly(9);
     assertThat(BenchCommand.selected(List.of("3", "9")).stream().map(Workload::number)).containsExactly(3, 9);
   }
 
   @Test
   void unknownWorkloadNumber_isAUsageError() {
-    assertThat(run("bench", "--only", "10")).isEqualTo(CommandLine.ExitCode.USAGE);
+    assertThat(run("bench", "--only", "11")).isEqualTo(CommandLine.ExitCode.USAGE);
     assertThat(err.toString())
-        .contains("--only takes workload numbers 1 to 9 or names (netty_echo, http_server, million), not 10");
+        .contains("--only takes workload numbers 1 to 10 or names (netty_echo, http_server, million, idle_cpu), not 11");
   }
 
   @Test
