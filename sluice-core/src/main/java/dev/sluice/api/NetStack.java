@@ -51,6 +51,7 @@ public final class NetStack implements AutoCloseable {
     HostConfig config = HostConfig.builder().buildWith(h -> {
       h.workers = b.workers;
       h.idleSpinNanos = b.idleStrategy.spinNanos();
+      h.busyPollNanos = b.busyPoll.toNanos();
       h.maxConnections = b.maxConnections;
       h.steering = b.inline ? Steering.INLINE : b.spray ? Steering.SPRAY : Steering.STEER;
       h.tcp = tcp;
@@ -301,6 +302,7 @@ public final class NetStack implements AutoCloseable {
     private int maxConnections = 1_000_000;
     private boolean loopback = true;
     private IdleStrategy idleStrategy = IdleStrategy.backoff();
+    private Duration busyPoll = Duration.ZERO;
 
     private Builder() {}
 
@@ -338,6 +340,24 @@ public final class NetStack implements AutoCloseable {
      */
     public Builder idleStrategy(IdleStrategy strategy) {
       idleStrategy = Objects.requireNonNull(strategy, "strategy");
+      return this;
+    }
+
+    /**
+     * How long an application thread blocked in a read, write or connect spins, watching for the
+     * event, before it parks, as Linux's {@code SO_BUSY_POLL} (default zero: park at once). A reply
+     * that comes within the spin is taken without a thread wake-up, the round trip's largest cost;
+     * the price is a core spinning while the thread waits. Platform threads only: a virtual thread
+     * never spins (it would hold the carrier other virtual threads need).
+     *
+     * @throws IllegalArgumentException if negative or longer than a second
+     */
+    public Builder busyPoll(Duration spin) {
+      Objects.requireNonNull(spin, "spin");
+      if (spin.isNegative() || spin.compareTo(Duration.ofSeconds(1)) > 0) {
+        throw new IllegalArgumentException("busy poll must be between 0 and 1 s: " + spin);
+      }
+      busyPoll = spin;
       return this;
     }
 

@@ -269,7 +269,16 @@ public final class Connection extends ConnectionDrain {
     Thread me = Thread.currentThread();
     boolean writing = what == Wait.WRITE;
     boolean woken = claimWaiterSlot(writing, me);
+    long busyPoll = me.isVirtual() ? 0 : host.config().busyPollNanos();
     try {
+      if (busyPoll > 0) {
+        // SO_BUSY_POLL: watch for the event a while before paying for a park and a wake-up.
+        long start = System.nanoTime();
+        long until = start + (deadlineNanos == Long.MAX_VALUE ? busyPoll : Math.min(busyPoll, Math.max(0, deadlineNanos - start)));
+        while (eventSequence == seen && !applicationClosed && !me.isInterrupted() && System.nanoTime() - until < 0) {
+          Thread.onSpinWait();
+        }
+      }
       while (eventSequence == seen && !(applicationClosed && what != Wait.LINGER)) {
         if (me.isInterrupted()) {
           throw new java.io.InterruptedIOException(what + " interrupted: " + this);

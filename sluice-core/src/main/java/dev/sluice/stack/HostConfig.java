@@ -35,11 +35,15 @@ import java.util.random.RandomGenerator;
  * @param idleSpinNanos how long a worker spins after work before it parks, at most (it adapts
  *     below that; see {@code dev.sluice.api.IdleStrategy}): 0 parks at once, {@link Long#MAX_VALUE}
  *     never parks
+ * @param busyPollNanos how long an application thread blocked in a read, a write or a connect
+ *     spins, watching for the event, before it parks (Linux's {@code SO_BUSY_POLL}); 0 (the
+ *     default, as Linux's {@code net.core.busy_read}) parks at once. Platform threads only: a
+ *     virtual thread never spins, it would hold its carrier
  */
 public record HostConfig(int workers, Steering steering, TcpConfig tcp, int backlogLimit,
     long watchdogNanos, long callTimeoutNanos, long timerTickNanos, int timerSlots, Clock clock,
     ConnectionObserver observer, RandomGenerator random, FaultInjection faults, int maxConnections,
-    boolean loopback, long idleSpinNanos) {
+    boolean loopback, long idleSpinNanos, long busyPollNanos) {
 
   public HostConfig {
     if (workers < 1) {
@@ -51,6 +55,9 @@ public record HostConfig(int workers, Steering steering, TcpConfig tcp, int back
     if (timerTickNanos <= 0 || Integer.bitCount(timerSlots) != 1) {
       throw new IllegalArgumentException("timer tick must be positive and slots a power of two: "
           + timerTickNanos + ", " + timerSlots);
+    }
+    if (busyPollNanos < 0) {
+      throw new IllegalArgumentException("busyPollNanos must not be negative: " + busyPollNanos);
     }
     if (idleSpinNanos < 0) {
       throw new IllegalArgumentException("idleSpinNanos must not be negative: " + idleSpinNanos);
@@ -89,6 +96,7 @@ public record HostConfig(int workers, Steering steering, TcpConfig tcp, int back
     b.maxConnections = maxConnections;
     b.loopback = loopback;
     b.idleSpinNanos = idleSpinNanos;
+    b.busyPollNanos = busyPollNanos;
     return b;
   }
 
@@ -117,6 +125,7 @@ public record HostConfig(int workers, Steering steering, TcpConfig tcp, int back
     public int maxConnections = 1_000_000;
     public boolean loopback;
     public long idleSpinNanos = 20_000L;
+    public long busyPollNanos;
 
     private Builder() {}
 
@@ -128,7 +137,8 @@ public record HostConfig(int workers, Steering steering, TcpConfig tcp, int back
 
     public HostConfig build() {
       return new HostConfig(workers, steering, tcp, backlogLimit, watchdogNanos, callTimeoutNanos,
-          timerTickNanos, timerSlots, clock, observer, random, faults, maxConnections, loopback, idleSpinNanos);
+          timerTickNanos, timerSlots, clock, observer, random, faults, maxConnections, loopback, idleSpinNanos,
+          busyPollNanos);
     }
   }
 }

@@ -114,6 +114,10 @@ public final class BenchCommand implements Callable<Integer> {
       description = "Sluice workers' idle strategy: the longest spin after work in µs (0: park at once; -1: busy spin).")
   long idleSpinMicros;
 
+  @Option(names = "--busy-poll-us", defaultValue = "0", hidden = true,
+      description = "Sluice: how long a blocked application thread spins before it parks, in µs (SO_BUSY_POLL).")
+  long busyPollMicros;
+
   @Option(names = "--kernel", defaultValue = "auto", hidden = true,
       description = "auto: a namespace when root, else plain loopback; loopback: plain loopback only.")
   String kernelMode;
@@ -173,7 +177,8 @@ public final class BenchCommand implements Callable<Integer> {
     List<String> details = new ArrayList<>();
     long started = System.nanoTime();
     try {
-      List<StackSide> sides = new ArrayList<>(List.of(new SluiceSide(receive.equals("inline"), idleStrategy()),
+      List<StackSide> sides = new ArrayList<>(List.of(new SluiceSide(receive.equals("inline"), idleStrategy(),
+          busyPoll()),
           new KernelSide("kernel", namespace)));
       if (namespace != null) {
         sides.add(new KernelSide("kernel-lo", null));
@@ -264,6 +269,13 @@ public final class BenchCommand implements Callable<Integer> {
     }
     out.flush();
     return failed.isEmpty() ? 0 : 1;
+  }
+
+  private java.time.Duration busyPoll() {
+    if (busyPollMicros < 0 || busyPollMicros > 1_000_000) {
+      throw new ParameterException(spec.commandLine(), "--busy-poll-us must be 0 to 1000000, not " + busyPollMicros);
+    }
+    return java.time.Duration.ofNanos(busyPollMicros * 1_000);
   }
 
   private IdleStrategy idleStrategy() {

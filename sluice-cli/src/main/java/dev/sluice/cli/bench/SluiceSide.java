@@ -27,13 +27,17 @@ final class SluiceSide implements StackSide {
   /** What the hosts' idle workers do. */
   private final IdleStrategy idle;
 
+  /** How long a blocked application thread spins before it parks ({@code NetStack.Builder#busyPoll}). */
+  private final java.time.Duration busyPoll;
+
   SluiceSide() {
-    this(false, IdleStrategy.backoff());
+    this(false, IdleStrategy.backoff(), java.time.Duration.ZERO);
   }
 
-  SluiceSide(boolean inline, IdleStrategy idle) {
+  SluiceSide(boolean inline, IdleStrategy idle, java.time.Duration busyPoll) {
     this.inline = inline;
     this.idle = idle;
+    this.busyPoll = busyPoll;
   }
 
   /** Summed over every pair of stacks this side opened, as each closes. */
@@ -67,9 +71,9 @@ final class SluiceSide implements StackSide {
         .withMtu(setup.mtu()).withReceiveQueues(setup.workers()).withQueueCapacity(65_536).withBuffers(buffers)
         .withImpairments(Impairments.NONE));
     NetStack.Builder clientBuilder = NetStack.builder().addInterface(link.a(), CLIENT + "/24").workers(setup.workers())
-        .receiveInline(inline).idleStrategy(idle);
+        .receiveInline(inline).idleStrategy(idle).busyPoll(busyPoll);
     NetStack.Builder serverBuilder = NetStack.builder().addInterface(link.b(), SERVER + "/24").workers(setup.workers())
-        .receiveInline(inline).idleStrategy(idle).listenBacklog(4_096);
+        .receiveInline(inline).idleStrategy(idle).busyPoll(busyPoll).listenBacklog(4_096);
     if (maxConnections > 0) {
       clientBuilder.maxConnections(maxConnections);
       serverBuilder.maxConnections(maxConnections);

@@ -1,0 +1,190 @@
+package dev.sluice.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.sluice.link.Impairments;
+import dev.sluice.link.SimulatedLink;
+import dev.sluice.link.SimulatedNetwork;
+import java.io.ByteArrayOutputStream;
+import java.io.InterruptedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The round-trip options change who waits and where, never what arrives: {@link
+ * NetStack.Builder#receiveInline} (the delivering thread receives) and {@link
+ * NetStack.Builder#busyPoll} (a blocked thread spins before it parks), alone and together. Bytes
+ * and end-of-stream arrive whole and in order; a wait longer than the spin still ends when its
+ * event comes; timeouts and interrupts still end a wait inside the spin.
+ */
+class LatencyOptionsTest {
+
+  @ParameterizedTest(name = "inline={0}, busyPollMicros={1}")
+  @CsvSource({"true, 0", "false, 50", "true, 50"})
+  @Timeout(value = 60, unit = TimeUnit.SECONDS)
+  void pingPongAndBulkBothWays_arriveWholeAndInOrder(boolean inline, long busyPollMicros) throws Exception {
+    try (Pair pair = new Pair(inline, Duration.ofNanos(busyPollMicros * 1_000))) {
+      TcpConnection client = pair.client();
+      TcpConnection server = pair.server();
+      byte[] one = new byte[64];
+      for (int i = 0; i < 500; i++) {
+        one[0] = (byte) i;
+        client.write(one, 0, one.length);
+        readFully(server, one);
+        assertThat(one[0]).isEqualTo((byte) i);
+        server.write(one, 0, one.length);
+        readFully(client, one);
+        assertThat(one[0]).isEqualTo((byte) i);
+      }
+      // Bulk both ways at once, then half-close: the sender also runs the peer's receive path.
+      byte[] up = random(3 << 20, 1);
+      byte[] down = random(2 << 20, 2);
+      CompletableFuture<byte[]> atServer = CompletableFuture.supplyAsync(() -> drain(server));
+      CompletableFuture<byte[]> atClient = CompletableFuture.supplyAsync(() -> drain(client));
+      Thread upWriter = Thread.ofPlatform().start(() -> send(client, up));
+      send(server, down);
+      upWriter.join(30_000);
+      assertThat(Arrays.equals(atServer.get(30, TimeUnit.SECONDS), up)).as("client to server, then FIN").isTrue();
+      assertThat(Arrays.equals(atClient.get(30, TimeUnit.SECONDS), down)).as("server to client, then FIN").isTrue();
+    }
+  }
+
+  @Test
+  @Timeout(value = 30, unit = TimeUnit.SECONDS)
+  void aWaitLongerThanTheSpin_endsWithItsEvent_andTimeoutsAndInterruptsStillEndIt() throws Exception {
+    try (Pair pair = new Pair(true, Duration.ofMillis(20))) {
+      TcpConnection client = pair.client();
+      TcpConnection server = pair.server();
+      CompletableFuture<Integer> late = CompletableFuture.supplyAsync(() -> {
+        try {
+          byte[] b = new byte[1];
+          return server.read(b, 0, 1) == 1 ? b[0] & 0xFF : -1;
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      }, r -> Thread.ofPlatform().start(r));
+      Thread.sleep(300); // far past the 20 ms spin: the reader has parked
+      client.write(new byte[] {42}, 0, 1);
+      assertThat(late.get(10, TimeUnit.SECONDS)).isEqualTo(42);
+
+      server.setSoTimeout(Duration.ofMillis(5)); // shorter than the spin
+      long t0 = System.nanoTime();
+      assertThatThrownBy(() -> server.read(new byte[1], 0, 1)).isInstanceOf(SocketTimeoutException.class);
+      assertThat(System.nanoTime() - t0).as("not before its timeout").isGreaterThanOrEqualTo(5_000_000L);
+      server.setSoTimeout(Duration.ZERO);
+
+      AtomicReference<Throwable> outcome = new AtomicReference<>();
+      Thread reader = Thread.ofPlatform().start(() -> {
+        try {
+          server.read(new byte[1], 0, 1);
+        } catch (Throwable t) {
+          outcome.set(t);
+        }
+      });
+      reader.interrupt(); // most likely while it spins
+      reader.join(10_000);
+      assertThat(outcome.get()).isInstanceOf(InterruptedIOException.class);
+    }
+  }
+
+  @Test
+  void busyPoll_outsideZeroToOneSecond_isRefused() {
+    assertThatThrownBy(() -> NetStack.builder().busyPoll(Duration.ofNanos(-1)))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> NetStack.builder().busyPoll(Duration.ofSeconds(2)))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  private static void readFully(TcpConnection c, byte[] b) throws Exception {
+    for (int off = 0; off < b.length; ) {
+      int n = c.read(b, off, b.length - off);
+      assertThat(n).as("bytes before end-of-stream").isPositive();
+      off += n;
+    }
+  }
+
+  private static byte[] drain(TcpConnection c) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    byte[] b = new byte[8192];
+    try {
+      int n;
+      while ((n = c.read(b, 0, b.length)) > 0) {
+        out.write(b, 0, n);
+      }
+      return out.toByteArray();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static void send(TcpConnection c, byte[] data) {
+    try {
+      for (int off = 0; off < data.length; off += 10_000) {
+        c.write(data, off, Math.min(10_000, data.length - off));
+      }
+      c.shutdownOutput();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static byte[] random(int size, long seed) {
+    byte[] b = new byte[size];
+    new SplittableRandom(seed).nextBytes(b);
+    return b;
+  }
+
+  /** Two stacks over an unimpaired link (the sender's thread reaches the peer's queue directly). */
+  private static final class Pair implements AutoCloseable {
+    final NetStack clientStack;
+    final NetStack serverStack;
+    private final TcpServer listener;
+    private final TcpConnection client;
+    private final TcpConnection server;
+    private final AutoCloseable pump;
+
+    Pair(boolean inline, Duration busyPoll) throws Exception {
+      SimulatedNetwork network = new SimulatedNetwork(5);
+      SimulatedLink link = network.connect("c0", "s0", SimulatedLink.Config.defaults().withReceiveQueues(2)
+          .withImpairments(Impairments.NONE));
+      clientStack = NetStack.builder().addInterface(link.a(), "198.18.0.1/24").workers(2).receiveInline(inline)
+          .busyPoll(busyPoll).build();
+      serverStack = NetStack.builder().addInterface(link.b(), "198.18.0.2/24").workers(2).receiveInline(inline)
+          .busyPoll(busyPoll).build();
+      pump = network.runInRealTime();
+      listener = serverStack.listen(80);
+      client = clientStack.connect(new InetSocketAddress(InetAddress.ofLiteral("198.18.0.2"), 80), Duration.ofSeconds(10));
+      server = listener.accept();
+    }
+
+    TcpConnection client() {
+      return client;
+    }
+
+    TcpConnection server() {
+      return server;
+    }
+
+    @Override
+    public void close() throws Exception {
+      client.close();
+      server.close();
+      listener.close();
+      clientStack.close();
+      serverStack.close();
+      pump.close();
+    }
+  }
+}
