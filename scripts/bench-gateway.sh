@@ -121,8 +121,10 @@ pids+=($!)
 # The guests. The gateway is the CLI as ./sluice runs it; $! is the JVM itself (sluice execs it).
 java_env=()
 [ -n "${SLUICE_GATEWAY_JAVA_OPTIONS:-}" ] && java_env=(JAVA_TOOL_OPTIONS="$SLUICE_GATEWAY_JAVA_OPTIONS")
+# SLUICE_GATEWAY_ARGS: more options for the gateway (for example --receive inline), word-split.
+# shellcheck disable=SC2086
 env "${java_env[@]}" "$here/sluice" gateway --netns "$ns_a" \
-  --cidr 198.18.232.0/24 --mtu 65520 >"$work/gateway.log" 2>&1 &
+  --cidr 198.18.232.0/24 --mtu 65520 ${SLUICE_GATEWAY_ARGS:-} >"$work/gateway.log" 2>&1 &
 gateway_pid=$!
 slirp4netns --configure --mtu=65520 --cidr=198.18.233.0/24 --disable-host-loopback \
   --netns-type=path "/var/run/netns/$ns_b" tap0 >"$work/slirp4netns.log" 2>&1 &

@@ -75,7 +75,11 @@ final class Gateway implements AutoCloseable {
    */
   Gateway(Device device, GatewayConfig config) throws IOException, InterruptedException {
     this.config = config;
-    this.host = new Host(HostConfig.builder().build());
+    this.host = new Host(HostConfig.builder().buildWith(h -> {
+      if (config.receiveInline) {
+        h.steering = dev.sluice.stack.Steering.INLINE;
+      }
+    }));
     if (config.capture != null) {
       config.capture.attach(device); // before the host starts, so the capture has every packet
     }

@@ -112,6 +112,12 @@ public final class GatewayCommand implements Callable<Integer> {
           + "socket read, the lower latency) or virtual (nearly free to hold, for very many flows).")
   String relayThreads;
 
+  @Option(names = "--receive", defaultValue = "workers",
+      description = "Which threads process the guest's packets: workers (default: the TUN readers hand them to "
+          + "receive workers, one per core) or inline (each TUN queue's reader processes what it read: one thread "
+          + "hand-off fewer per packet).")
+  String receive;
+
   @Option(names = "--socks5", paramLabel = "[USER:PASSWORD@]HOST:PORT",
       description = "Send every flow through this SOCKS5 proxy (RFC 1928) instead of this host's sockets: TCP as "
           + "CONNECT, UDP as UDP ASSOCIATE, to the address the guest asked for. With USER:PASSWORD the proxy may "
@@ -192,6 +198,9 @@ public final class GatewayCommand implements Callable<Integer> {
       default -> throw new ParameterException(spec.commandLine(),
           "--relay-threads must be platform or virtual: " + relayThreads);
     };
+    if (!receive.equals("workers") && !receive.equals("inline")) {
+      throw new ParameterException(spec.commandLine(), "--receive must be workers or inline: " + receive);
+    }
     if (maxFlows < 1) {
       throw new ParameterException(spec.commandLine(), "--max-flows must be positive: " + maxFlows);
     }
@@ -251,6 +260,7 @@ public final class GatewayCommand implements Callable<Integer> {
         .guestTimeout(Duration.ofSeconds(guestTimeoutSeconds))
         .flowBufferBytes((int) flowBufferBytes)
         .relayThreads(threads)
+        .receiveInline(receive.equals("inline"))
         .maxMemoryBytes(maxMemoryBytes)
         .policy(rules)
         .outside(outside)

@@ -20,6 +20,8 @@ final class GatewayConfig {
   final Duration guestTimeout;
   final int flowBufferBytes;
   final TcpRelay.Threads relayThreads;
+  /** Whether the TUN readers process packets themselves ({@code Steering.INLINE}) instead of the workers. */
+  final boolean receiveInline;
   final long maxMemoryBytes;
   final OutsideConnector outside;
   final DestinationPolicy policy;
@@ -38,6 +40,7 @@ final class GatewayConfig {
     this.guestTimeout = b.guestTimeout;
     this.flowBufferBytes = b.flowBufferBytes;
     this.relayThreads = b.relayThreads;
+    this.receiveInline = b.receiveInline;
     this.maxMemoryBytes = b.maxMemoryBytes;
     this.outside = b.outside;
     this.policy = b.policy;
@@ -68,6 +71,7 @@ final class GatewayConfig {
     private Duration guestTimeout = Duration.ofSeconds(60);
     private int flowBufferBytes = 256 * 1024;
     private TcpRelay.Threads relayThreads = TcpRelay.Threads.PLATFORM;
+    private boolean receiveInline;
     private long maxMemoryBytes = 1L << 30;
     private OutsideConnector outside = new DirectConnector();
     private DestinationPolicy policy = DestinationPolicy.ALLOW_ALL;
@@ -132,6 +136,12 @@ final class GatewayConfig {
     /** Which threads run each flow's two copy loops. */
     Builder relayThreads(TcpRelay.Threads relayThreads) {
       this.relayThreads = relayThreads;
+      return this;
+    }
+
+    /** Whether each TUN queue's reader processes its packets itself (see {@code Steering.INLINE}). */
+    Builder receiveInline(boolean on) {
+      this.receiveInline = on;
       return this;
     }
 
