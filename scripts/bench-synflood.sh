@@ -1,0 +1,216 @@
+#!/usr/bin/env bash
+# `sluice serve` under a SYN flood (issue 16, point 6). Sluice serves HTTP on a TUN device in one
+# network namespace; a second namespace, joined to it by a veth pair (the first one routes between
+# the veth and the TUN device), holds the curl clients and the attacker. The clients fetch a small
+# file in a loop bounded by count and time, first without a flood, then while hping3 floods port
+# 80 with SYNs from spoofed addresses of our own /24 (never --rand-source, which would pick
+# addresses anywhere on the internet). Reports the clients' success rate and latency (p50, p99,
+# max) in both phases, the serve JVM's live heap (jcmd GC.run, then GC.heap_info) before, during
+# and after the flood, Sluice's TCP and drop counters (serve --counters), and how many SYNs the
+# kernel sent Sluice and dropped on the way. Needs root. Cleans up everything it makes.
+#
+# Usage: scripts/bench-synflood.sh [FETCHES] [CLIENTS] [FLOOD_SECONDS] [ATTACKERS]
+#   FETCHES        fetches per phase, shared by the clients (default 400)
+#   CLIENTS        parallel curl loops (default 4)
+#   FLOOD_SECONDS  how long each hping3 floods (default 20); the flooded phase's fetches stop
+#                  when the flood does, even if fewer than FETCHES were made
+#   ATTACKERS      hping3 processes, each with its own spoofed source address (default 2)
+# Environment: SLUICE_SYNFLOOD_NET, the first three octets of a /22-aligned block (default
+#   198.18.160): .0/24 the TUN link, .1/24 the veth link, .2/24 the spoofed sources;
+#   SLUICE_SYNFLOOD_MODE=count floods with `--faster -c 100000` (bounded by count, about 25,000
+#   SYNs per second per process) instead of `--flood` (as fast as the process can send; hping3
+#   ignores -c in flood mode, so that mode is bounded by time alone, through timeout(1));
+#   SLUICE_SERVE_ARGS, extra `sluice serve` options.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+. "$here/scripts/jdk25.sh"
+fetches=${1:-400}
+clients=${2:-4}
+flood_seconds=${3:-20}
+attackers=${4:-2}
+net=${SLUICE_SYNFLOOD_NET:-198.18.160}
+mode=${SLUICE_SYNFLOOD_MODE:-flood}
+read -r -a serve_args <<<"${SLUICE_SERVE_ARGS:-}"
+[ "$(id -u)" -eq 0 ] || { echo "bench-synflood: needs root (namespaces, TUN, raw sockets)" >&2; exit 1; }
+for tool in ip curl hping3 python3 timeout; do
+  command -v "$tool" >/dev/null || { echo "bench-synflood: needs $tool (scripts/install-test-deps.sh)" >&2; exit 1; }
+done
+prefix=${net%.*}
+third=${net##*.}
+[ $((third % 4)) -eq 0 ] || { echo "bench-synflood: SLUICE_SYNFLOOD_NET must end in a multiple of 4" >&2; exit 1; }
+tun_net=$prefix.$third
+link_net=$prefix.$((third + 1))
+spoof_net=$prefix.$((third + 2))
+sluice=$tun_net.2
+
+id=$(printf '%04x' $((RANDOM % 65536)))
+ns_serve="sluice-syn-s-$id"
+ns_clients="sluice-syn-c-$id"
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  ip netns del "$ns_clients" 2>/dev/null || true
+  ip netns del "$ns_serve" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+"$here/mvnw" -q -B ${SLUICE_BENCH_OFFLINE:+-o} -DskipTests -pl sluice-cli -am package
+ip netns add "$ns_serve"
+ip netns add "$ns_clients"
+for ns in "$ns_serve" "$ns_clients"; do
+  ip netns exec "$ns" sysctl -q -w net.ipv6.conf.all.disable_ipv6=1
+  ip -n "$ns" link set lo up
+done
+# The serve namespace routes between the veth and the TUN device. Spoofed sources arrive on the
+# veth without a route back there: no reverse-path filter, and their SYN-ACKs go to a blackhole
+# (as SYN-ACKs to forged addresses vanish: nobody answers them, not even with a RST).
+ip netns exec "$ns_serve" sysctl -q -w net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0 \
+  net.ipv4.conf.default.rp_filter=0
+ip link add "vs-$id" type veth peer name "vc-$id"
+ip link set "vs-$id" netns "$ns_serve"
+ip link set "vc-$id" netns "$ns_clients"
+ip -n "$ns_serve" addr add "$link_net.1/24" dev "vs-$id"
+ip -n "$ns_serve" link set "vs-$id" up
+ip -n "$ns_serve" route add blackhole "$spoof_net.0/24"
+ip -n "$ns_clients" addr add "$link_net.2/24" dev "vc-$id"
+ip -n "$ns_clients" link set "vc-$id" up
+ip -n "$ns_clients" route add "$tun_net.0/24" via "$link_net.1"
+
+java_run=("$JAVA_HOME/bin/java" -XX:+UseCompactObjectHeaders --enable-native-access=dev.sluice.core
+  -p "$here/sluice-cli/target/lib:$here/sluice-cli/target/sluice-cli.jar")
+# Sluice's /22 puts the clients' and the spoofed /24s on its link: every reply goes to the TUN
+# device, and the kernel in the serve namespace routes it on.
+"${java_run[@]}" -Djava.nio.channels.spi.SelectorProvider=dev.sluice.nio.SluiceSelectorProvider \
+  -m dev.sluice.cli/dev.sluice.cli.Main serve --netns "$ns_serve" --tun tun0 \
+  --address "$sluice/22" --peer-address "$tun_net.1/24" --echo-port 0 --duration 3600 --counters 1 \
+  "${serve_args[@]}" >"$work/counters" 2>"$work/serve.err" &
+serve_pid=$!; pids+=("$serve_pid")
+for _ in $(seq 1 150); do
+  ip netns exec "$ns_clients" curl -s -o /dev/null --max-time 1 "http://$sluice/" && break
+  kill -0 "$serve_pid" 2>/dev/null || { cat "$work/serve.err" >&2; exit 1; }
+  sleep 0.2
+done
+ip netns exec "$ns_clients" curl -s -o /dev/null --max-time 2 "http://$sluice/" \
+  || { echo "bench-synflood: sluice serve never answered" >&2; exit 1; }
+
+# The live heap: what a full collection leaves (kilobytes).
+live_heap_kb() {
+  jcmd "$serve_pid" GC.run >/dev/null
+  jcmd "$serve_pid" GC.heap_info | grep -o 'used [0-9]*K' | head -n 1 | tr -dc '0-9'
+}
+# The latest counters line serve printed.
+counters() { sleep 1.1; grep '^{' "$work/counters" | tail -n 1; }
+# The kernel's side of the TUN device: packets it handed Sluice, and those it dropped because
+# Sluice's queue (the device's ring in the kernel) was full.
+tun_stat() { ip netns exec "$ns_serve" cat "/sys/class/net/tun0/statistics/$1"; }
+
+# One phase: CLIENTS loops fetch /bytes/1000 until FETCHES in all, or until the file $2 exists
+# (the flood is over); each fetch writes "HTTP-CODE SECONDS". curl retransmits its SYN as the
+# kernel does (1 s, 3 s, ...); --max-time 10 bounds a fetch.
+phase() {
+  local name=$1 stop_file=$2 per=$(( (fetches + clients - 1) / clients ))
+  local loop_pids=()
+  for c in $(seq 1 "$clients"); do
+    (
+      for _ in $(seq 1 "$per"); do
+        [ -n "$stop_file" ] && [ -e "$stop_file" ] && break
+        ip netns exec "$ns_clients" curl -s -o /dev/null --max-time 10 -w '%{http_code} %{time_total}\n' \
+          "http://$sluice/bytes/1000" || true
+      done >"$work/$name.$c"
+    ) &
+    loop_pids+=("$!")
+  done
+  wait "${loop_pids[@]}"
+  cat "$work/$name".* >"$work/$name"
+}
+summary() { # file -> "ok/total rate p50 p99 max slow", slow: fetches of 1 s or more (a retransmitted SYN)
+  python3 - "$1" <<'EOF'
+import sys
+rows = [line.split() for line in open(sys.argv[1]) if line.strip()]
+ok = sorted(float(t) * 1000 for code, t in rows if code == "200")
+def pct(p):
+    return ok[min(len(ok) - 1, int(p * len(ok)))] if ok else float("nan")
+rate = 100.0 * len(ok) / len(rows) if rows else float("nan")
+slow = sum(1 for t in ok if t >= 1000)
+print(f"{len(ok)}/{len(rows)} {rate:.1f}% {pct(0.50):.1f} {pct(0.99):.1f} {ok[-1] if ok else float('nan'):.1f} {slow}")
+EOF
+}
+
+heap_before=$(live_heap_kb)
+counters_before=$(counters)
+tun_tx0=$(tun_stat tx_packets); tun_drop0=$(tun_stat tx_dropped)
+phase quiet ""
+
+echo "bench-synflood: flooding $sluice:80 from $attackers spoofed address(es) of $spoof_net.0/24 ($mode mode)" >&2
+flood_pids=()
+for a in $(seq 1 "$attackers"); do
+  if [ "$mode" = count ]; then how=(--faster -c 100000); else how=(--flood); fi
+  ip netns exec "$ns_clients" timeout "$flood_seconds" hping3 -q -S -p 80 -a "$spoof_net.$((a + 9))" "${how[@]}" \
+    "$sluice" >"$work/hping.$a" 2>&1 &
+  flood_pids+=("$!")
+done
+flood_end=$work/flood-over
+( while :; do
+    alive=0
+    for p in "${flood_pids[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
+    [ "$alive" -eq 1 ] || { touch "$flood_end"; exit 0; }
+    sleep 0.2
+  done ) &
+watcher=$!; pids+=("$watcher")
+sleep 1 # let the flood fill the listener's half-open places first
+phase flood "$flood_end"
+heap_during=$(live_heap_kb)
+counters_during=$(counters)
+peak=$(grep '^{' "$work/counters" | python3 -c '
+import json, sys
+rows = [json.loads(l) for l in sys.stdin]
+print(max(r["connections"] for r in rows), max(r["heapUsedBytes"] for r in rows) // 1024)')
+wait "${flood_pids[@]}" 2>/dev/null || true
+wait "$watcher" 2>/dev/null || true
+sent=0
+for a in $(seq 1 "$attackers"); do
+  n=$(grep -o '^[0-9]* packets transmitted' "$work/hping.$a" | cut -d' ' -f1 || true)
+  sent=$((sent + ${n:-0}))
+done
+tun_tx1=$(tun_stat tx_packets); tun_drop1=$(tun_stat tx_dropped)
+sleep 2
+counters_after=$(counters)
+heap_after=$(live_heap_kb)
+
+echo
+echo "sluice serve under a SYN flood: $(nproc) CPUs; $clients curl clients, /bytes/1000, $fetches fetches per phase;"
+echo "$attackers x hping3 ($mode mode, ${flood_seconds}s) from $spoof_net.0/24 to $sluice:80"
+echo
+echo "| Phase | Fetches OK | Success | p50 ms | p99 ms | max ms | Fetches of 1 s or more |"
+echo "|---|---:|---:|---:|---:|---:|---:|"
+read -r okq rateq p50q p99q maxq slowq <<<"$(summary "$work/quiet")"
+read -r okf ratef p50f p99f maxf slowf <<<"$(summary "$work/flood")"
+echo "| no flood | $okq | $rateq | $p50q | $p99q | $maxq | $slowq |"
+echo "| SYN flood | $okf | $ratef | $p50f | $p99f | $maxf | $slowf |"
+echo
+echo "Live heap (after a full GC): before $((heap_before / 1024)) MB, during the flood $((heap_during / 1024)) MB," \
+  "after $((heap_after / 1024)) MB; peak heap in use (garbage included) $(( ${peak#* } / 1024 )) MB;" \
+  "peak connections ${peak% *}"
+echo "SYNs sent by hping3: $sent; the kernel handed the TUN device $((tun_tx1 - tun_tx0)) packets and dropped" \
+  "$((tun_drop1 - tun_drop0)) (Sluice's queue in the kernel full)"
+python3 - "$counters_before" "$counters_during" "$counters_after" <<'EOF'
+import json, sys
+before, during, after = (json.loads(a) for a in sys.argv[1:])
+def flat(row):
+    values = dict(row["tcp"])
+    values.update({"device " + k: v for k, v in row["device"]["drops"].items()})
+    values["device transmitErrors"] = row["device"]["transmitErrors"]
+    values["connections"] = row["connections"]
+    return values
+b, d, a = flat(before), flat(during), flat(after)
+print("\nCounters (serve --counters): before, end of the flooded phase, 2 s after the flood")
+print("| Counter | Before | During | After |\n|---|---:|---:|---:|")
+keep = ("TcpPassiveOpens", "TcpExtSyncookiesSent", "TcpExtSyncookiesRecv", "TcpExtSyncookiesFailed",
+        "TcpOutRsts", "TcpRetransSegs", "TcpExtTCPAbortOnTimeout", "connections")
+for key in sorted(set(b) | set(d) | set(a)):
+    if key in keep or key.startswith("Drop") or key.startswith("device"):
+        print(f"| {key} | {b.get(key, 0)} | {d.get(key, 0)} | {a.get(key, 0)} |")
+EOF
