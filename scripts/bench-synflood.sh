@@ -101,6 +101,25 @@ live_heap_kb() {
   jcmd "$serve_pid" GC.run >/dev/null
   jcmd "$serve_pid" GC.heap_info | grep -o 'used [0-9]*K' | head -n 1 | tr -dc '0-9'
 }
+# CPU seconds (user + system) of the serve JVM's threads, grouped: TUN readers, receive workers, the
+# rest (HTTP server, GC, JIT).
+thread_cpu() {
+  python3 - "$serve_pid" <<'EOF'
+import glob, os, sys
+tick = os.sysconf("SC_CLK_TCK")
+groups = {"readers": 0.0, "workers": 0.0, "other": 0.0}
+for task in glob.glob(f"/proc/{sys.argv[1]}/task/*"):
+    try:
+        name = open(task + "/comm").read().strip()
+        fields = open(task + "/stat").read().rsplit(")", 1)[1].split()
+    except OSError:
+        continue
+    seconds = (int(fields[11]) + int(fields[12])) / tick
+    key = "readers" if name.startswith("sluice-tun") else "workers" if name.startswith("sluice-worker") else "other"
+    groups[key] += seconds
+print(" ".join(f"{groups[k]:.2f}" for k in ("readers", "workers", "other")))
+EOF
+}
 # The latest counters line serve printed.
 counters() { sleep 1.1; grep '^{' "$work/counters" | tail -n 1; }
 # The kernel's side of the TUN device: packets it handed Sluice, and those it dropped because
@@ -108,8 +127,12 @@ counters() { sleep 1.1; grep '^{' "$work/counters" | tail -n 1; }
 tun_stat() { ip netns exec "$ns_serve" cat "/sys/class/net/tun0/statistics/$1"; }
 
 # One phase: CLIENTS loops fetch /bytes/1000 until FETCHES in all, or until the file $2 exists
-# (the flood is over); each fetch writes "HTTP-CODE SECONDS". curl retransmits its SYN as the
-# kernel does (1 s, 3 s, ...); --max-time 10 bounds a fetch.
+# (the flood is over); each fetch writes "HTTP-CODE SECONDS". Meanwhile one more client downloads
+# /bytes/$bulk_bytes over and over (an established connection moving data through the same
+# queues), until the small fetches are done or $max_bulk downloads. curl retransmits its SYN as
+# the kernel does (1 s, 3 s, ...); --max-time bounds each fetch.
+bulk_bytes=$((10 * 1024 * 1024))
+max_bulk=20
 phase() {
   local name=$1 stop_file=$2 per=$(( (fetches + clients - 1) / clients ))
   local loop_pids=()
@@ -123,8 +146,26 @@ phase() {
     ) &
     loop_pids+=("$!")
   done
+  (
+    for _ in $(seq 1 "$max_bulk"); do
+      [ -e "$work/$name.done" ] && break
+      ip netns exec "$ns_clients" curl -s -o /dev/null --max-time 30 \
+        -w '%{http_code} %{time_total} %{size_download}\n' "http://$sluice/bytes/$bulk_bytes" || true
+    done >"$work/$name.bulk"
+  ) &
+  local bulk_pid=$!
   wait "${loop_pids[@]}"
-  cat "$work/$name".* >"$work/$name"
+  touch "$work/$name.done"
+  wait "$bulk_pid"
+  cat "$work/$name".[0-9]* >"$work/$name"
+}
+bulk_summary() { # file -> "ok/total median-MB/s"
+  python3 - "$1" "$bulk_bytes" <<'EOF'
+import statistics, sys
+rows = [line.split() for line in open(sys.argv[1]) if line.strip()]
+ok = [int(size) / float(t) / 1e6 for code, t, size in rows if code == "200" and int(size) == int(sys.argv[2])]
+print(f"{len(ok)}/{len(rows)} {statistics.median(ok) if ok else float('nan'):.1f}")
+EOF
 }
 summary() { # file -> "ok/total rate p50 p99 max slow", slow: fetches of 1 s or more (a retransmitted SYN)
   python3 - "$1" <<'EOF'
@@ -161,7 +202,9 @@ flood_end=$work/flood-over
   done ) &
 watcher=$!; pids+=("$watcher")
 sleep 1 # let the flood fill the listener's half-open places first
+cpu0=$(thread_cpu); t0=$(date +%s.%N)
 phase flood "$flood_end"
+cpu1=$(thread_cpu); t1=$(date +%s.%N)
 heap_during=$(live_heap_kb)
 counters_during=$(counters)
 peak=$(grep '^{' "$work/counters" | python3 -c '
@@ -191,9 +234,17 @@ read -r okf ratef p50f p99f maxf slowf <<<"$(summary "$work/flood")"
 echo "| no flood | $okq | $rateq | $p50q | $p99q | $maxq | $slowq |"
 echo "| SYN flood | $okf | $ratef | $p50f | $p99f | $maxf | $slowf |"
 echo
+read -r bokq bmbq <<<"$(bulk_summary "$work/quiet.bulk")"
+read -r bokf bmbf <<<"$(bulk_summary "$work/flood.bulk")"
+echo "Meanwhile, 10 MB downloads (one client): $bokq complete at a median $bmbq MB/s without the flood," \
+  "$bokf at $bmbf MB/s during it"
+echo
 echo "Live heap (after a full GC): before $((heap_before / 1024)) MB, during the flood $((heap_during / 1024)) MB," \
   "after $((heap_after / 1024)) MB; peak heap in use (garbage included) $(( ${peak#* } / 1024 )) MB;" \
   "peak connections ${peak% *}"
+read -r r0 w0 o0 <<<"$cpu0"; read -r r1 w1 o1 <<<"$cpu1"
+echo "The serve JVM's CPU during the flooded phase, in cores: $(awk -v a="$r0" -v b="$r1" -v c="$w0" -v d="$w1" \
+  -v e="$o0" -v f="$o1" -v s="$t0" -v t="$t1" 'BEGIN { w = t - s; printf "TUN readers %.2f, workers %.2f, other %.2f", (b - a) / w, (d - c) / w, (f - e) / w }')"
 echo "SYNs sent by hping3: $sent; the kernel handed the TUN device $((tun_tx1 - tun_tx0)) packets and dropped" \
   "$((tun_drop1 - tun_drop0)) (Sluice's queue in the kernel full)"
 python3 - "$counters_before" "$counters_during" "$counters_after" <<'EOF'
