@@ -1,30 +1,34 @@
 #!/usr/bin/env bash
 # `sluice serve` under a SYN flood (issue 16, point 6). Sluice serves HTTP on a TUN device in one
 # network namespace; a second namespace, joined to it by a veth pair (the first one routes between
-# the veth and the TUN device), holds the curl clients and the attacker. The clients fetch a small
-# file in a loop bounded by count and time, first without a flood, then while hping3 floods port
-# 80 with SYNs from spoofed addresses of our own /24 (never --rand-source, which would pick
-# addresses anywhere on the internet). Reports the clients' success rate and latency (p50, p99,
-# max) in both phases, the serve JVM's live heap (jcmd GC.run, then GC.heap_info) before, during
-# and after the flood, Sluice's TCP and drop counters (serve --counters), and how many SYNs the
-# kernel sent Sluice and dropped on the way. Needs root. Cleans up everything it makes.
+# the veth and the TUN device), holds the curl clients and the attacker. Two phases, first without
+# a flood, then while hping3 floods port 80 with SYNs from spoofed addresses of our own /24 (never
+# --rand-source, which would pick addresses anywhere on the internet). In each, CLIENTS curl loops
+# fetch a 1000-byte file (bounded by count, and in the flooded phase by the flood's end) while one
+# more client downloads 10 MB over and over (an established connection moving data through the
+# same queues). Reports the small fetches' success rate and latency (p50, p99, max, and how many
+# took 1 s or more: a retransmitted SYN), the downloads' median throughput, the serve JVM's live
+# heap (jcmd GC.run, then GC.heap_info) before, during and after the flood, its CPU by thread
+# group, Sluice's TCP and drop counters (serve --counters), and how many SYNs the kernel handed
+# Sluice and dropped on the way. Needs root. Cleans up everything it makes.
 #
 # Usage: scripts/bench-synflood.sh [FETCHES] [CLIENTS] [FLOOD_SECONDS] [ATTACKERS]
-#   FETCHES        fetches per phase, shared by the clients (default 400)
+#   FETCHES        small fetches per phase, shared by the clients (default 200)
 #   CLIENTS        parallel curl loops (default 4)
 #   FLOOD_SECONDS  how long each hping3 floods (default 20); the flooded phase's fetches stop
 #                  when the flood does, even if fewer than FETCHES were made
 #   ATTACKERS      hping3 processes, each with its own spoofed source address (default 2)
-# Environment: SLUICE_SYNFLOOD_NET, the first three octets of a /22-aligned block (default
-#   198.18.160): .0/24 the TUN link, .1/24 the veth link, .2/24 the spoofed sources;
-#   SLUICE_SYNFLOOD_MODE=count floods with `--faster -c 100000` (bounded by count, about 25,000
-#   SYNs per second per process) instead of `--flood` (as fast as the process can send; hping3
-#   ignores -c in flood mode, so that mode is bounded by time alone, through timeout(1));
-#   SLUICE_SERVE_ARGS, extra `sluice serve` options.
+# Environment: SLUICE_SYNFLOOD_NET, A.B.C with C a multiple of 4 (default 198.18.160): A.B.C.0/24
+#   is the TUN link, A.B.(C+1).0/24 the veth link, A.B.(C+2).0/24 the spoofed sources;
+#   SLUICE_SYNFLOOD_MODE=count floods with `--faster -c 100000` (bounded by count as well as by
+#   time, about 25,000 SYNs per second per process) instead of `--flood` (as fast as the process
+#   can send; hping3 ignores -c in flood mode, so that mode is bounded by time alone, through
+#   timeout(1)); SLUICE_SERVE_ARGS, extra `sluice serve` options; SLUICE_BENCH_OFFLINE=1 builds
+#   with Maven offline; SLUICE_SYNFLOOD_RAW=DIR keeps every fetch's time and serve's counters there.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$here/scripts/jdk25.sh"
-fetches=${1:-400}
+fetches=${1:-200}
 clients=${2:-4}
 flood_seconds=${3:-20}
 attackers=${4:-2}
@@ -51,6 +55,9 @@ pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
+  if [ -n "${SLUICE_SYNFLOOD_RAW:-}" ]; then
+    mkdir -p "$SLUICE_SYNFLOOD_RAW" && cp "$work"/* "$SLUICE_SYNFLOOD_RAW"/ 2>/dev/null || true
+  fi
   ip netns del "$ns_clients" 2>/dev/null || true
   ip netns del "$ns_serve" 2>/dev/null || true
   rm -rf "$work"
@@ -125,6 +132,14 @@ counters() { sleep 1.1; grep '^{' "$work/counters" | tail -n 1; }
 # The kernel's side of the TUN device: packets it handed Sluice, and those it dropped because
 # Sluice's queue (the device's ring in the kernel) was full.
 tun_stat() { ip netns exec "$ns_serve" cat "/sys/class/net/tun0/statistics/$1"; }
+# Packets the kernel dropped at its per-CPU input backlog (netdev_max_backlog), where veth and TUN
+# writes queue: the second column of /proc/net/softnet_stat, in hex, summed over CPUs (the whole
+# machine's, not only our namespaces').
+backlog_drops() {
+  local n=0 _first dropped _rest
+  while read -r _first dropped _rest; do n=$((n + 16#$dropped)); done </proc/net/softnet_stat
+  echo "$n"
+}
 
 # One phase: CLIENTS loops fetch /bytes/1000 until FETCHES in all, or until the file $2 exists
 # (the flood is over); each fetch writes "HTTP-CODE SECONDS". Meanwhile one more client downloads
@@ -154,9 +169,13 @@ phase() {
     done >"$work/$name.bulk"
   ) &
   local bulk_pid=$!
+  # And pings (not SYNs: they use the whole receive queue): the round trip through the queues.
+  ip netns exec "$ns_clients" ping -n -q -c 20 -i 0.2 -W 2 "$sluice" >"$work/$name.ping" 2>&1 &
+  local ping_pid=$!
   wait "${loop_pids[@]}"
   touch "$work/$name.done"
   wait "$bulk_pid"
+  wait "$ping_pid" || true
   cat "$work/$name".[0-9]* >"$work/$name"
 }
 bulk_summary() { # file -> "ok/total median-MB/s"
@@ -182,8 +201,8 @@ EOF
 
 heap_before=$(live_heap_kb)
 counters_before=$(counters)
-tun_tx0=$(tun_stat tx_packets); tun_drop0=$(tun_stat tx_dropped)
 phase quiet ""
+tun_tx0=$(tun_stat tx_packets); tun_drop0=$(tun_stat tx_dropped); backlog0=$(backlog_drops)
 
 echo "bench-synflood: flooding $sluice:80 from $attackers spoofed address(es) of $spoof_net.0/24 ($mode mode)" >&2
 flood_pids=()
@@ -202,9 +221,9 @@ flood_end=$work/flood-over
   done ) &
 watcher=$!; pids+=("$watcher")
 sleep 1 # let the flood fill the listener's half-open places first
-cpu0=$(thread_cpu); t0=$(date +%s.%N)
+cpu0=$(thread_cpu); t0=$(date +%s.%N); cookies0=$(counters | python3 -c 'import json, sys; print(json.load(sys.stdin)["tcp"].get("TcpExtSyncookiesSent", 0))')
 phase flood "$flood_end"
-cpu1=$(thread_cpu); t1=$(date +%s.%N)
+cpu1=$(thread_cpu); t1=$(date +%s.%N); cookies1=$(counters | python3 -c 'import json, sys; print(json.load(sys.stdin)["tcp"].get("TcpExtSyncookiesSent", 0))')
 heap_during=$(live_heap_kb)
 counters_during=$(counters)
 peak=$(grep '^{' "$work/counters" | python3 -c '
@@ -218,7 +237,7 @@ for a in $(seq 1 "$attackers"); do
   n=$(grep -o '^[0-9]* packets transmitted' "$work/hping.$a" | cut -d' ' -f1 || true)
   sent=$((sent + ${n:-0}))
 done
-tun_tx1=$(tun_stat tx_packets); tun_drop1=$(tun_stat tx_dropped)
+tun_tx1=$(tun_stat tx_packets); tun_drop1=$(tun_stat tx_dropped); backlog1=$(backlog_drops)
 sleep 2
 counters_after=$(counters)
 heap_after=$(live_heap_kb)
@@ -237,16 +256,20 @@ echo
 read -r bokq bmbq <<<"$(bulk_summary "$work/quiet.bulk")"
 read -r bokf bmbf <<<"$(bulk_summary "$work/flood.bulk")"
 echo "Meanwhile, 10 MB downloads (one client): $bokq complete at a median $bmbq MB/s without the flood," \
-  "$bokf at $bmbf MB/s during it"
+  "$bokf at $bmbf MB/s during it; 20 pings: $(grep -o '[0-9]*% packet loss' "$work/quiet.ping"), rtt" \
+  "min/avg/max $(grep -o '= [0-9./]*' "$work/quiet.ping" | cut -d/ -f1-3 | tr -d '= ') ms without the flood," \
+  "$(grep -o '[0-9]*% packet loss' "$work/flood.ping"), $(grep -o '= [0-9./]*' "$work/flood.ping" | cut -d/ -f1-3 | tr -d '= ') ms during it"
 echo
 echo "Live heap (after a full GC): before $((heap_before / 1024)) MB, during the flood $((heap_during / 1024)) MB," \
   "after $((heap_after / 1024)) MB; peak heap in use (garbage included) $(( ${peak#* } / 1024 )) MB;" \
   "peak connections ${peak% *}"
 read -r r0 w0 o0 <<<"$cpu0"; read -r r1 w1 o1 <<<"$cpu1"
 echo "The serve JVM's CPU during the flooded phase, in cores: $(awk -v a="$r0" -v b="$r1" -v c="$w0" -v d="$w1" \
-  -v e="$o0" -v f="$o1" -v s="$t0" -v t="$t1" 'BEGIN { w = t - s; printf "TUN readers %.2f, workers %.2f, other %.2f", (b - a) / w, (d - c) / w, (f - e) / w }')"
+  -v e="$o0" -v f="$o1" -v s="$t0" -v t="$t1" 'BEGIN { w = t - s; printf "TUN readers %.2f, workers %.2f, other %.2f", (b - a) / w, (d - c) / w, (f - e) / w }');" \
+  "SYN cookies sent per second of worker CPU: $(awk -v n=$((cookies1 - cookies0)) -v c="$w0" -v d="$w1" 'BEGIN { printf "%.0f", n / (d - c) }')"
 echo "SYNs sent by hping3: $sent; the kernel handed the TUN device $((tun_tx1 - tun_tx0)) packets and dropped" \
-  "$((tun_drop1 - tun_drop0)) (Sluice's queue in the kernel full)"
+  "$((tun_drop1 - tun_drop0)) (Sluice's queue in the kernel full); the kernel's per-CPU input backlogs dropped" \
+  "$((backlog1 - backlog0))"
 python3 - "$counters_before" "$counters_during" "$counters_after" <<'EOF'
 import json, sys
 before, during, after = (json.loads(a) for a in sys.argv[1:])

@@ -79,16 +79,16 @@ class SynSheddingTest {
   }
 
   @Test
-  void synsAreShedFromHalfFullOn_andOtherPacketsNever() {
+  void synsAreShedFromThreeQuartersFullOn_andOtherPacketsNever() {
     MpmcRing<Object> ring = new MpmcRing<>(8);
     byte[] syn = ipv4Tcp(SYN);
     byte[] ack = ipv4Tcp(ACK);
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < 5; i++) {
       ring.offer(i);
     }
-    assertThat(SynShedding.shed(syn, 40, ring)).as("3 of 8").isFalse();
-    ring.offer(3);
-    assertThat(SynShedding.shed(syn, 40, ring)).as("4 of 8").isTrue();
+    assertThat(SynShedding.shed(syn, 40, ring)).as("5 of 8").isFalse();
+    ring.offer(5);
+    assertThat(SynShedding.shed(syn, 40, ring)).as("6 of 8").isTrue();
     assertThat(SynShedding.shed(ack, 40, ring)).isFalse();
     while (ring.offer(0)) {
       // fill it
