@@ -163,25 +163,39 @@ final class ServeCommand implements Callable<Integer> {
           + (device.segmentationLimit() > 0 ? "; TUN offloads 0x" + Integer.toHexString(device.offloads())
               : "; TUN offloads off"));
       out.flush();
+      // Deadlines in System.nanoTime(), compared by difference (it may wrap); one second at most
+      // between looks at them.
       long start = System.nanoTime();
-      long end = durationSeconds > 0 ? start + TimeUnit.SECONDS.toNanos(durationSeconds) : Long.MAX_VALUE;
-      long nextStats = statsSeconds > 0 ? start + TimeUnit.SECONDS.toNanos(statsSeconds) : Long.MAX_VALUE;
-      long nextCounters = countersSeconds > 0 ? start : Long.MAX_VALUE; // a first line at once: the baseline
+      long nextStats = start + TimeUnit.SECONDS.toNanos(statsSeconds);
+      long nextCounters = start; // a first line at once: the baseline
       while (true) {
         long now = System.nanoTime();
-        if (now - nextCounters >= 0) {
+        if (countersSeconds > 0 && now - nextCounters >= 0) {
           out.println(ServeCounters.line(stack, device, (now - start) / 1e9));
           out.flush();
           nextCounters += TimeUnit.SECONDS.toNanos(countersSeconds);
         }
-        if (now - nextStats >= 0) {
+        if (statsSeconds > 0 && now - nextStats >= 0) {
           out.print(stack.connectionTable());
           out.print(stack.tcpCounters());
           out.flush();
           nextStats += TimeUnit.SECONDS.toNanos(statsSeconds);
         }
-        long wait = Math.min(TimeUnit.SECONDS.toNanos(1), Math.min(end, Math.min(nextStats, nextCounters)) - now);
-        if (end - now <= 0 || stop.await(Math.max(0, wait), TimeUnit.NANOSECONDS)) {
+        long wait = TimeUnit.SECONDS.toNanos(1);
+        if (countersSeconds > 0) {
+          wait = Math.min(wait, nextCounters - now);
+        }
+        if (statsSeconds > 0) {
+          wait = Math.min(wait, nextStats - now);
+        }
+        if (durationSeconds > 0) {
+          long left = start + TimeUnit.SECONDS.toNanos(durationSeconds) - now;
+          if (left <= 0) {
+            break;
+          }
+          wait = Math.min(wait, left);
+        }
+        if (stop.await(Math.max(0, wait), TimeUnit.NANOSECONDS)) {
           break;
         }
       }
