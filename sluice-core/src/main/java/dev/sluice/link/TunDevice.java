@@ -56,9 +56,9 @@ import java.util.concurrent.locks.LockSupport;
  * holds at most {@link #RECEIVE_QUEUE_CAPACITY} packets, 768 KB), plus one 64 KB read buffer and,
  * with offloads, one 64 KB array the reader segments from; a large segment that finds the pool
  * empty loses its remaining pieces, counted as {@link DropReason#RX_QUEUE_FULL}. Transmit slots
- * are MTU-sized, or 64 KB with offloads. Once a ring is three quarters full, bare SYNs are dropped before
- * anything else ({@link SynShedding}, {@link DropReason#RX_SYN_SHED}): a SYN flood cannot take the
- * room that established connections and completing handshakes need.
+ * are MTU-sized, or 64 KB with offloads. Once a ring is three quarters full, bare SYNs are
+ * dropped before anything else ({@link SynShedding}, {@link DropReason#RX_SYN_SHED}): a SYN flood
+ * cannot take the room that established connections and completing handshakes need.
  *
  * <p><b>Time.</b> Received packets are stamped with {@link System#nanoTime()}, the real clock a
  * host driving a kernel device runs on.
