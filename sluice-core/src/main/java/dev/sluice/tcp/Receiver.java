@@ -75,7 +75,7 @@ final class Receiver {
   }
 
   /** The window scale we offer (RFC 7323 §2.3): configured, or the least that covers the buffer. */
-  private static int offeredShift(TcpConfig config) {
+  static int offeredShift(TcpConfig config) {
     int shift = config.windowScaleShift();
     if (shift >= 0) {
       return shift;
@@ -112,12 +112,21 @@ final class Receiver {
 
   /**
    * The handshake a SYN cookie completed ({@link TcpEngine#acceptCookie}): the peer's SYN was at
-   * {@code seq}, and our SYN-ACK offered at most 65,535 bytes, unscaled.
+   * {@code seq}, and our SYN-ACK offered at most 65,535 bytes, unscaled; it offered our window
+   * scale too if {@code windowScaleAgreed}, and timestamps if {@code ack} (the segment that
+   * returned the cookie) carries one, whose TSval is then TS.Recent.
    */
-  void synchronizeFromCookie(int seq) {
+  void synchronizeFromCookie(int seq, boolean windowScaleAgreed, TcpSegment ack, long now) {
     synchronize(seq);
     advertisedEdge = nxt + Math.min(buffer.window(), 0xFFFF);
-    shift = 0;
+    if (!windowScaleAgreed) {
+      shift = 0;
+    }
+    if (engine.timestampsOk) {
+      tsRecent = ack.options().tsVal();
+      tsRecentTime = now;
+      tsRecentValid = true;
+    }
   }
 
   /** See {@link TcpEngine#read}. */

@@ -214,6 +214,11 @@ final class Sender {
   }
 
   int timestampNow(long now) {
+    return timestamp(iss, now);
+  }
+
+  /** The timestamp clock of a connection whose ISS is {@code iss} (also a cookie SYN-ACK's: {@link CookieOptions}). */
+  static int timestamp(int iss, long now) {
     // The offset hides our uptime (RFC 7323 §7.1) and is derived from the ISS, not stored.
     return (int) (now / TcpEngine.TIMESTAMP_TICK_NANOS) + (Integer.rotateLeft(iss, 13) ^ 0x5A5A_5A5A);
   }
@@ -440,12 +445,13 @@ final class Sender {
   }
 
   /**
-   * The handshake a SYN cookie completed: our SYN-ACK (ISS) went out without options but the MSS,
-   * the peer's SYN was at {@code irs}, and {@code cookieMss} is the MSS the cookie carries.
+   * The handshake a SYN cookie completed: our SYN-ACK (ISS) went out with the cookie, the peer's
+   * SYN was at {@code irs}, {@code cookieMss} is the MSS the cookie carries, and {@code peerShift}
+   * the window scale its timestamp kept ({@link CookieOptions}; 0 if none was agreed).
    */
-  void synchronizeFromCookie(int cookieMss, int irs) {
+  void synchronizeFromCookie(int cookieMss, int irs, int peerShift) {
     peerMss = Math.max(cookieMss, engine.config.minPeerMss());
-    shift = 0;
+    shift = (byte) peerShift;
     updateSendMss();
     wl1 = irs;
     nxt = iss + 1;

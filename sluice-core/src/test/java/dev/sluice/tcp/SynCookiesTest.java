@@ -76,4 +76,92 @@ class SynCookiesTest {
     int n = engine.pollTransmit(out, 0, 0);
     assertThat(n).as("a segment without options: 20-byte header plus at most the 1000-byte window").isEqualTo(20 + 1000);
   }
+
+  /** The pseudo-header sum of a segment from us to the peer. */
+  private static int outgoing(int length) {
+    return dev.sluice.wire.Checksum.pseudoHeaderIpv4(0xC612_0002, 0xC612_0001, dev.sluice.wire.IpProtocol.TCP, length);
+  }
+
+  /** The client's segment: a SYN (with MSS, SACK-permitted, timestamps, window scale 7) or an ACK. */
+  private static dev.sluice.wire.TcpSegment fromClient(int flags, int seq, int ack, int tsVal, int tsEcr,
+      boolean timestamps) {
+    dev.sluice.wire.TcpBuilder b = new dev.sluice.wire.TcpBuilder().sourcePort(40_000).destinationPort(80)
+        .sequenceNumber(seq).acknowledgmentNumber(ack).flags(flags).window(1000);
+    if ((flags & dev.sluice.wire.TcpFlags.SYN) != 0) {
+      b.mss(1460).sackPermitted().nop().windowScale(7);
+    }
+    if (timestamps) {
+      b.nop().nop().timestamps(tsVal, tsEcr);
+    }
+    byte[] bytes = new byte[b.headerLength()];
+    b.write(bytes, 0, 0, incoming(bytes.length));
+    dev.sluice.wire.TcpSegment seg = new dev.sluice.wire.TcpSegment();
+    assertThat(seg.wrap(bytes, 0, bytes.length, incoming(bytes.length))).isNull();
+    return seg;
+  }
+
+  /** Sends {@code n} bytes on {@code engine} and returns how many the first flight carried. */
+  private static int firstFlight(TcpEngine engine, int n, long now) {
+    assertThat(engine.write(new byte[n], 0, n, now)).isEqualTo(n);
+    byte[] out = new byte[70_000];
+    int payload = 0;
+    for (int len; (len = engine.pollTransmit(out, 0, now)) > 0; ) {
+      dev.sluice.wire.TcpSegment seg = new dev.sluice.wire.TcpSegment();
+      assertThat(seg.wrap(out, 0, len, outgoing(len))).isNull();
+      assertThat(seg.options().hasTimestamps()).as("every segment carries a timestamp once agreed")
+          .isEqualTo(engine.timestampsOk);
+      payload += seg.payloadLength();
+    }
+    return payload;
+  }
+
+  @Test
+  void withTimestamps_theCookieSynAckKeepsTheSynsOptionsInItsTsval_andTheConnectionUsesThem() {
+    TcpConfig config = TcpConfig.defaults();
+    long now = 7 * S;
+    int irs = 5000;
+    byte[] synAck = new byte[60];
+    int length = new CookieSynAck().write(cookies, config, e,
+        fromClient(dev.sluice.wire.TcpFlags.SYN, irs, 0, 777, 0, true), now, synAck, 0);
+    dev.sluice.wire.TcpSegment answer = new dev.sluice.wire.TcpSegment();
+    assertThat(answer.wrap(synAck, 0, length, outgoing(length))).isNull();
+    dev.sluice.wire.TcpOptions offered = answer.options();
+    int iss = answer.sequenceNumber();
+    assertThat(cookies.mss(e, irs + 1, iss + 1, now)).as("still a cookie").isEqualTo(1460);
+    assertThat(offered.sackPermitted()).isTrue();
+    assertThat(offered.hasWindowScale()).isTrue();
+    assertThat(offered.hasTimestamps()).isTrue();
+    assertThat(offered.tsEcr()).isEqualTo(777);
+    assertThat(offered.tsVal() & 0x3F).as("window scale 7, SACK").isEqualTo(7 | 0x10);
+    int clock = Sender.timestamp(iss, now);
+    assertThat(clock - offered.tsVal()).as("never ahead of the connection's clock").isBetween(0, 63);
+
+    TcpEngine engine = TcpEngine.acceptCookie(config, e,
+        fromClient(dev.sluice.wire.TcpFlags.ACK, irs + 1, iss + 1, 778, offered.tsVal(), true), 1460, now);
+    assertThat(engine.state()).isEqualTo(TcpState.ESTABLISHED);
+    assertThat(engine.timestampsOk).isTrue();
+    assertThat(engine.sackOk).isTrue();
+    assertThat(engine.sendMss()).as("1460 less the timestamp option").isEqualTo(1448);
+    assertThat(firstFlight(engine, 4 * 1448, now)).as("the window, 1000 << 7, takes four full segments")
+        .isEqualTo(4 * 1448);
+  }
+
+  @Test
+  void withoutTimestamps_orWithAnEchoThatIsNotOurs_theConnectionGoesWithoutOptions() {
+    TcpConfig config = TcpConfig.defaults();
+    long now = 7 * S;
+    int irs = 5000;
+    byte[] synAck = new byte[60];
+    int length = new CookieSynAck().write(cookies, config, e,
+        fromClient(dev.sluice.wire.TcpFlags.SYN, irs, 0, 0, 0, false), now, synAck, 0);
+    assertThat(length).as("a SYN-ACK with the MSS alone: nowhere to keep the rest").isEqualTo(24);
+    int iss = cookies.iss(e, irs, 1460, now);
+
+    int future = Sender.timestamp(iss, now) + 1000;
+    TcpEngine engine = TcpEngine.acceptCookie(config, e,
+        fromClient(dev.sluice.wire.TcpFlags.ACK, irs + 1, iss + 1, 778, future | 0x17, true), 1460, now);
+    assertThat(engine.timestampsOk).isFalse();
+    assertThat(engine.sackOk).isFalse();
+    assertThat(firstFlight(engine, 4 * 1448, now)).as("an unscaled window of 1000").isEqualTo(1000);
+  }
 }
