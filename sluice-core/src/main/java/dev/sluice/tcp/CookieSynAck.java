@@ -2,16 +2,13 @@ package dev.sluice.tcp;
 
 import dev.sluice.wire.TcpBuilder;
 import dev.sluice.wire.TcpFlags;
-import dev.sluice.wire.TcpOptions;
 import dev.sluice.wire.TcpSegment;
 
 /**
  * The SYN-ACK a listener at its cap sends instead of keeping state (RFC 4987 §3.6; hostile input
- * 10): its ISS is a {@link SynCookies SYN cookie}. It offers the MSS, and when the SYN carries
- * timestamps, also SACK, timestamps and window scaling as the engine's SYN-ACK would, keeping what
- * the SYN offered in the low bits of its TSval ({@link CookieOptions}); without timestamps there
- * is nowhere to keep them, and it offers the MSS alone. The stateless counterpart of the engine's
- * SYN-ACK, as {@link TcpReset} is of its RST.
+ * 10): its ISS is a {@link SynCookies SYN cookie}, and it offers only the MSS, because window
+ * scaling, SACK and timestamps need state that a cookie does not hold. The stateless counterpart
+ * of the engine's SYN-ACK, as {@link TcpReset} is of its RST.
  *
  * <p>Not thread-safe: one per owner context, reused, so answering a SYN allocates nothing.
  */
@@ -31,22 +28,6 @@ public final class CookieSynAck {
         .sequenceNumber(iss).acknowledgmentNumber(syn.sequenceNumber() + 1).flags(TcpFlags.SYN | TcpFlags.ACK)
         .window(Math.min(tcp.receiveBufferBytes(), 0xFFFF)).urgentPointer(0)
         .mss(Mss.offered(tcp.mtu(), reply));
-    TcpOptions offered = syn.options();
-    if (tcp.timestamps() && offered.hasTimestamps()) {
-      // The same options, in the same order, as the engine's SYN-ACK (Transmitter.writeSyn).
-      boolean sack = tcp.sack() && offered.sackPermitted();
-      boolean scale = tcp.windowScaling() && offered.hasWindowScale();
-      if (sack) {
-        builder.sackPermitted();
-      } else {
-        builder.nop().nop();
-      }
-      builder.timestamps(CookieOptions.tsVal(iss, nowNanos, scale ? offered.effectiveWindowScale() : -1, sack),
-          offered.tsVal());
-      if (scale) {
-        builder.nop().windowScale(Receiver.offeredShift(tcp));
-      }
-    }
     return builder.write(buf, off, 0, reply.outgoingPseudoHeaderSum(builder.headerLength()));
   }
 }

@@ -75,7 +75,7 @@ final class Receiver {
   }
 
   /** The window scale we offer (RFC 7323 §2.3): configured, or the least that covers the buffer. */
-  static int offeredShift(TcpConfig config) {
+  private static int offeredShift(TcpConfig config) {
     int shift = config.windowScaleShift();
     if (shift >= 0) {
       return shift;
@@ -112,21 +112,12 @@ final class Receiver {
 
   /**
    * The handshake a SYN cookie completed ({@link TcpEngine#acceptCookie}): the peer's SYN was at
-   * {@code seq}, and our SYN-ACK offered at most 65,535 bytes, unscaled; it offered our window
-   * scale too if {@code windowScaleAgreed}, and timestamps if {@code ack} (the segment that
-   * returned the cookie) carries one, whose TSval is then TS.Recent.
+   * {@code seq}, and our SYN-ACK offered at most 65,535 bytes, unscaled.
    */
-  void synchronizeFromCookie(int seq, boolean windowScaleAgreed, TcpSegment ack, long now) {
+  void synchronizeFromCookie(int seq) {
     synchronize(seq);
     advertisedEdge = nxt + Math.min(buffer.window(), 0xFFFF);
-    if (!windowScaleAgreed) {
-      shift = 0;
-    }
-    if (engine.timestampsOk) {
-      tsRecent = ack.options().tsVal();
-      tsRecentTime = now;
-      tsRecentValid = true;
-    }
+    shift = 0;
   }
 
   /** See {@link TcpEngine#read}. */

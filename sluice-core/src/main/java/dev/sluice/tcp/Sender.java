@@ -214,11 +214,6 @@ final class Sender {
   }
 
   int timestampNow(long now) {
-    return timestamp(iss, now);
-  }
-
-  /** The timestamp clock of a connection whose ISS is {@code iss} (also a cookie SYN-ACK's: {@link CookieOptions}). */
-  static int timestamp(int iss, long now) {
     // The offset hides our uptime (RFC 7323 §7.1) and is derived from the ISS, not stored.
     return (int) (now / TcpEngine.TIMESTAMP_TICK_NANOS) + (Integer.rotateLeft(iss, 13) ^ 0x5A5A_5A5A);
   }
@@ -445,13 +440,12 @@ final class Sender {
   }
 
   /**
-   * The handshake a SYN cookie completed: our SYN-ACK (ISS) went out with the cookie, the peer's
-   * SYN was at {@code irs}, {@code cookieMss} is the MSS the cookie carries, and {@code peerShift}
-   * the window scale its timestamp kept ({@link CookieOptions}; 0 if none was agreed).
+   * The handshake a SYN cookie completed: our SYN-ACK (ISS) went out without options but the MSS,
+   * the peer's SYN was at {@code irs}, and {@code cookieMss} is the MSS the cookie carries.
    */
-  void synchronizeFromCookie(int cookieMss, int irs, int peerShift) {
+  void synchronizeFromCookie(int cookieMss, int irs) {
     peerMss = Math.max(cookieMss, engine.config.minPeerMss());
-    shift = (byte) peerShift;
+    shift = 0;
     updateSendMss();
     wl1 = irs;
     nxt = iss + 1;

@@ -2,7 +2,6 @@ package dev.sluice.tcp;
 
 import dev.sluice.wire.DropReason;
 import dev.sluice.wire.TcpFlags;
-import dev.sluice.wire.TcpOptions;
 import dev.sluice.wire.TcpSegment;
 
 /**
@@ -114,18 +113,8 @@ public final class TcpEngine extends EventQueue {
     TcpEngine engine = new TcpEngine(config, endpoints, ack.acknowledgmentNumber() - 1, TcpState.SYN_RECEIVED);
     engine.stats.increment(TcpCounter.PASSIVE_OPENS);
     engine.handshake = new Handshake(engine, false); // the cookie SYN-ACK went out
-    // The options the SYN offered, if the cookie SYN-ACK could keep them in its timestamp.
-    TcpOptions options = ack.options();
-    int iss = ack.acknowledgmentNumber() - 1;
-    int peerShift = -1;
-    if (config.timestamps() && options.hasTimestamps() && CookieOptions.echoesOurs(options.tsEcr(), iss, now)) {
-      engine.timestampsOk = true;
-      engine.sackOk = config.sack() && CookieOptions.sack(options.tsEcr());
-      peerShift = config.windowScaling() ? CookieOptions.peerShift(options.tsEcr()) : -1;
-    }
-    engine.handshake.windowScaleAgreed = peerShift >= 0;
-    engine.rcv.synchronizeFromCookie(ack.sequenceNumber() - 1, peerShift >= 0, ack, now);
-    engine.snd.synchronizeFromCookie(peerMss, engine.rcv.irs, Math.max(peerShift, 0));
+    engine.rcv.synchronizeFromCookie(ack.sequenceNumber() - 1);
+    engine.snd.synchronizeFromCookie(peerMss, engine.rcv.irs);
     engine.onSegment(ack, now);
     return engine;
   }
