@@ -142,10 +142,12 @@ backlog_drops() {
 }
 
 # One phase: CLIENTS loops fetch /bytes/1000 until FETCHES in all, or until the file $2 exists
-# (the flood is over); each fetch writes "HTTP-CODE SECONDS". Meanwhile one more client downloads
-# /bytes/$bulk_bytes over and over (an established connection moving data through the same
-# queues), until the small fetches are done or $max_bulk downloads. curl retransmits its SYN as
-# the kernel does (1 s, 3 s, ...); --max-time bounds each fetch.
+# (the flood is over); each fetch writes "HTTP-CODE SECONDS CONNECTED-AT FIRST-BYTE-AT".
+# Meanwhile one more client downloads /bytes/$bulk_bytes over and over (an established
+# connection moving data through the same queues), until the small fetches are done or $max_bulk
+# downloads. curl's kernel retransmits a lost SYN after 1 s, then (Linux 6.5 and later,
+# tcp_syn_linear_timeouts) once a second up to four times before backing off; --max-time bounds
+# each fetch.
 bulk_bytes=$((10 * 1024 * 1024))
 max_bulk=20
 phase() {
@@ -155,8 +157,8 @@ phase() {
     (
       for _ in $(seq 1 "$per"); do
         [ -n "$stop_file" ] && [ -e "$stop_file" ] && break
-        ip netns exec "$ns_clients" curl -s -o /dev/null --max-time 10 -w '%{http_code} %{time_total}\n' \
-          "http://$sluice/bytes/1000" || true
+        ip netns exec "$ns_clients" curl -s -o /dev/null --max-time 10 \
+          -w '%{http_code} %{time_total} %{time_connect} %{time_starttransfer}\n' "http://$sluice/bytes/1000" || true
       done >"$work/$name.$c"
     ) &
     loop_pids+=("$!")
@@ -190,7 +192,7 @@ summary() { # file -> "ok/total rate p50 p99 max slow", slow: fetches of 1 s or 
   python3 - "$1" <<'EOF'
 import sys
 rows = [line.split() for line in open(sys.argv[1]) if line.strip()]
-ok = sorted(float(t) * 1000 for code, t in rows if code == "200")
+ok = sorted(float(row[1]) * 1000 for row in rows if row[0] == "200")
 def pct(p):
     return ok[min(len(ok) - 1, int(p * len(ok)))] if ok else float("nan")
 rate = 100.0 * len(ok) / len(rows) if rows else float("nan")
