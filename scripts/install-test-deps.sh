@@ -17,6 +17,7 @@ declare -A needs=(
   [iperf3]=iperf3        # bulk through the gateway (GatewayLoadTest, scripts/bench-gateway.sh)
   [danted]=dante-server  # a real SOCKS5 proxy, CONNECT and UDP ASSOCIATE (GatewaySocks5Test)
   [slirp4netns]=slirp4netns # the baseline of scripts/bench-gateway.sh
+  [hping3]=hping3        # SYN floods against sluice serve (SynFloodServeTest, scripts/bench-synflood.sh)
 )
 missing=()
 for cmd in "${!needs[@]}"; do

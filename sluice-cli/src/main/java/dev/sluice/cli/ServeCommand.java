@@ -85,6 +85,11 @@ final class ServeCommand implements Callable<Integer> {
       description = "Print the connection table (like ss -ti) and the TCP counters every N seconds; 0 for never.")
   int statsSeconds;
 
+  @Option(names = "--counters", defaultValue = "0",
+      description = "Print one JSON line every N seconds: connections, TCP counters and drops, the TUN device's "
+          + "drops, heap in use; 0 for never.")
+  int countersSeconds;
+
   @Option(names = "--duration", defaultValue = "0", description = "Stop after N seconds; 0 runs until interrupted.")
   int durationSeconds;
 
@@ -103,9 +108,9 @@ final class ServeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     if (httpPort < 0 || httpPort > 65_535 || echoPort < 0 || echoPort > 65_535 || queues < 0 || statsSeconds < 0
-        || durationSeconds < 0 || workers < 0) {
-      throw new ParameterException(spec.commandLine(),
-          "ports must be in [0, 65535]; --queues, --stats, --duration and --workers must not be negative");
+        || durationSeconds < 0 || workers < 0 || countersSeconds < 0) {
+      throw new ParameterException(spec.commandLine(), "ports must be in [0, 65535]; "
+          + "--queues, --stats, --counters, --duration and --workers must not be negative");
     }
     PrintWriter out = spec.commandLine().getOut();
     Path ns = netns == null ? null : netns.contains("/") ? Path.of(netns) : Path.of("/var/run/netns", netns);
@@ -158,17 +163,40 @@ final class ServeCommand implements Callable<Integer> {
           + (device.segmentationLimit() > 0 ? "; TUN offloads 0x" + Integer.toHexString(device.offloads())
               : "; TUN offloads off"));
       out.flush();
-      long end = durationSeconds > 0 ? System.nanoTime() + TimeUnit.SECONDS.toNanos(durationSeconds) : Long.MAX_VALUE;
+      // Deadlines in System.nanoTime(), compared by difference (it may wrap); one second at most
+      // between looks at them.
+      long start = System.nanoTime();
+      long nextStats = start + TimeUnit.SECONDS.toNanos(statsSeconds);
+      long nextCounters = start; // a first line at once: the baseline
       while (true) {
-        long wait = statsSeconds > 0 ? TimeUnit.SECONDS.toNanos(statsSeconds) : TimeUnit.SECONDS.toNanos(1);
-        wait = Math.min(wait, end - System.nanoTime());
-        if (wait <= 0 || stop.await(wait, TimeUnit.NANOSECONDS)) {
-          break;
+        long now = System.nanoTime();
+        if (countersSeconds > 0 && now - nextCounters >= 0) {
+          out.println(ServeCounters.line(stack, device, (now - start) / 1e9));
+          out.flush();
+          nextCounters += TimeUnit.SECONDS.toNanos(countersSeconds);
         }
-        if (statsSeconds > 0) {
+        if (statsSeconds > 0 && now - nextStats >= 0) {
           out.print(stack.connectionTable());
           out.print(stack.tcpCounters());
           out.flush();
+          nextStats += TimeUnit.SECONDS.toNanos(statsSeconds);
+        }
+        long wait = TimeUnit.SECONDS.toNanos(1);
+        if (countersSeconds > 0) {
+          wait = Math.min(wait, nextCounters - now);
+        }
+        if (statsSeconds > 0) {
+          wait = Math.min(wait, nextStats - now);
+        }
+        if (durationSeconds > 0) {
+          long left = start + TimeUnit.SECONDS.toNanos(durationSeconds) - now;
+          if (left <= 0) {
+            break;
+          }
+          wait = Math.min(wait, left);
+        }
+        if (stop.await(Math.max(0, wait), TimeUnit.NANOSECONDS)) {
+          break;
         }
       }
       stops.forEach(Runnable::run);

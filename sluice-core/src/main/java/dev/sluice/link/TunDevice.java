@@ -56,7 +56,9 @@ import java.util.concurrent.locks.LockSupport;
  * holds at most {@link #RECEIVE_QUEUE_CAPACITY} packets, 768 KB), plus one 64 KB read buffer and,
  * with offloads, one 64 KB array the reader segments from; a large segment that finds the pool
  * empty loses its remaining pieces, counted as {@link DropReason#RX_QUEUE_FULL}. Transmit slots
- * are MTU-sized, or 64 KB with offloads.
+ * are MTU-sized, or 64 KB with offloads. Once a ring is three quarters full, bare SYNs are
+ * dropped before anything else ({@link SynShedding}, {@link DropReason#RX_SYN_SHED}): a SYN flood
+ * cannot take the room that established connections and completing handshakes need.
  *
  * <p><b>Time.</b> Received packets are stamped with {@link System#nanoTime()}, the real clock a
  * host driving a kernel device runs on.
@@ -627,6 +629,11 @@ public final class TunDevice implements Device, AutoCloseable {
     buffer.setLength(len);
     buffer.timeNanos = System.nanoTime();
     tap(Direction.INBOUND, buffer.data(), 0, len, buffer.timeNanos);
+    if (SynShedding.shed(buffer.data(), len, rings[queue])) {
+      drops.increment(DropReason.RX_SYN_SHED); // a SYN flood: keep room for connections
+      buffer.release();
+      return;
+    }
     if (!rings[queue].offer(buffer)) {
       drops.increment(DropReason.RX_QUEUE_FULL);
       buffer.release();

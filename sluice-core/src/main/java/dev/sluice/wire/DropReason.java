@@ -85,6 +85,7 @@ public enum DropReason {
   // --- Links and queues
   LINK_MTU_EXCEEDED("larger than the link MTU"),
   RX_QUEUE_FULL("receive queue full"),
+  RX_SYN_SHED("bare SYN dropped by a receive queue three quarters full: the rest is for connections [10]"),
 
   // --- IP fragment reassembly (RFC 791 3.2, RFC 8200 4.5, RFC 5722) [4]
   FRAGMENT_OVERLAP("fragment overlapping another: the whole datagram is dropped (RFC 5722 4) [4]"),
