@@ -3,7 +3,7 @@ package dev.sluice.stack;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -138,23 +138,42 @@ public final class Listener {
    * {@link SocketTimeoutException} on timeout and {@link SocketException} once closed.
    */
   public Connection accept(long timeoutNanos) throws SocketException, SocketTimeoutException {
+    Connection c = accepted.poll();
+    if (c != null) {
+      return c;
+    }
+    // Parked until a connection is queued or the listener closes, both of which fire the
+    // readiness listeners after their change: no periodic re-check, so a thread blocked in accept
+    // costs nothing while nobody connects. The wake-up is added before the queue is looked at
+    // again, and the queue's lock orders that look against the worker's offer, so none is missed.
+    Thread me = Thread.currentThread();
+    ReadinessListener wake = () -> LockSupport.unpark(me);
+    readinessListeners.add(wake);
     try {
+      long deadline = timeoutNanos > 0 ? System.nanoTime() + timeoutNanos : 0;
       while (true) {
-        if (closed && accepted.isEmpty()) {
-          throw new SocketException("Socket closed: listener on port " + port);
-        }
-        long wait = timeoutNanos > 0 ? timeoutNanos : TimeUnit.MILLISECONDS.toNanos(100);
-        Connection c = accepted.poll(wait, TimeUnit.NANOSECONDS);
+        c = accepted.poll();
         if (c != null) {
           return c;
         }
+        if (closed) {
+          throw new SocketException("Socket closed: listener on port " + port);
+        }
+        if (me.isInterrupted()) {
+          throw new SocketException("Accept interrupted: listener on port " + port); // the interrupt stays set
+        }
         if (timeoutNanos > 0) {
-          throw new SocketTimeoutException("Accept timed out: listener on port " + port);
+          long left = deadline - System.nanoTime();
+          if (left <= 0) {
+            throw new SocketTimeoutException("Accept timed out: listener on port " + port);
+          }
+          LockSupport.parkNanos(this, left);
+        } else {
+          LockSupport.park(this);
         }
       }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new SocketException("Accept interrupted: listener on port " + port);
+    } finally {
+      readinessListeners.remove(wake);
     }
   }
 

@@ -132,8 +132,9 @@ public final class UdpEndpoint implements AutoCloseable {
   /**
    * Receives one datagram into {@code p} (data, length, sender), as
    * {@link java.net.DatagramSocket#receive} does; a datagram longer than the buffer is truncated.
-   * Throws {@link SocketTimeoutException} after {@code timeoutNanos} (0: forever) and
-   * {@link SocketException} once closed.
+   * Throws {@link SocketTimeoutException} after {@code timeoutNanos} (0: forever), {@link
+   * SocketException} once closed, and {@link java.io.InterruptedIOException} if the thread is
+   * interrupted while it waits.
    */
   public synchronized void receive(DatagramPacket p, long timeoutNanos) throws IOException {
     long deadline = timeoutNanos > 0 ? System.nanoTime() + timeoutNanos : Long.MAX_VALUE;
@@ -144,11 +145,20 @@ public final class UdpEndpoint implements AutoCloseable {
         if (closed) {
           throw closedException();
         }
+        if (Thread.currentThread().isInterrupted()) {
+          throw new java.io.InterruptedIOException("Receive interrupted: UDP port " + port); // the interrupt stays set
+        }
         long left = deadline - System.nanoTime();
         if (left <= 0) {
           throw new SocketTimeoutException("Receive timed out: UDP port " + port);
         }
-        LockSupport.parkNanos(this, Math.min(left, 100_000_000L));
+        // No periodic re-check: a datagram's arrival and close() unpark the waiter after their
+        // change, and the waiter is published before the queue is looked at again.
+        if (deadline == Long.MAX_VALUE) {
+          LockSupport.park(this);
+        } else {
+          LockSupport.parkNanos(this, left);
+        }
       }
     } finally {
       waiter = null;

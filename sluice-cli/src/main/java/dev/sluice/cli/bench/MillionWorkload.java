@@ -34,7 +34,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       After 2.5 s idle (the idle sweep frees the buffers of connections idle for a second), the
  *       heap again; divided by 2 × connections ends. Counted: Sluice's state and the
  *       {@code TcpConnection} an application holds for each end.
- *   <li><b>Idle CPU</b>: the process's CPU time ({@code getProcessCpuTime}) per second of wall
+ *   <li><b>Idle CPU</b>: the process's CPU time (the threads' schedstat (see {@link IdleCpuWorkload#cpuPercent})) per second of wall
  *       time over {@code --million-idle-ms}, a second after the collections, as a percentage of one
  *       core: the receive workers' idle strategy and the once-a-second idle sweep over the table.
  *   <li><b>RTT among the million</b>: {@link #RTT_RUNS} ping-pong runs, each on one more
@@ -153,8 +153,8 @@ final class MillionWorkload implements Workload {
       Harness.connectAll(e, listeners, first, 1, deadline);
       clients[n] = first[0].handle();
       awaitAccepted(accepted, 1, deadline);
-      Harness.sleep(1_000);
-      double baselineCpu = idleCpuPercent(config.millionIdleMs());
+      Harness.sleep(3_000); // the RTT runs' aftermath (compilation, collection) is not idle cost
+      double baselineCpu = IdleCpuWorkload.cpuPercent(config.millionIdleMs());
       notes.put("cpu-baseline", String.format(Locale.ROOT,
           "the same two stacks with 1 connection: %.2f%% of a core", baselineCpu));
       long heapBefore = Harness.usedHeapAfterGc();
@@ -175,8 +175,8 @@ final class MillionWorkload implements Workload {
       Harness.sleep(2_500); // the idle sweep, once a second, frees buffers of connections idle for a second
       long heapAfter = Harness.usedHeapAfterGc();
       double perEnd = (heapAfter - heapBefore) / (2.0 * n);
-      Harness.sleep(1_000); // the collections' own aftermath is not the connections' cost
-      double cpu = idleCpuPercent(config.millionIdleMs());
+      Harness.sleep(3_000); // the collections' own aftermath is not the connections' cost
+      double cpu = IdleCpuWorkload.cpuPercent(config.millionIdleMs());
 
       double amongP99 = rttP99(e, config, deadline, "among");
       Reference.reachabilityFence(clients);
@@ -216,17 +216,6 @@ final class MillionWorkload implements Workload {
     }
     notes.put("rtt-" + what, what + " (p50/p99 us per run) " + runs);
     return Stats.Summary.of(p99s).median();
-  }
-
-  /** The process's CPU time per second of wall time over {@code millis}, as a percentage of one core. */
-  private static double idleCpuPercent(long millis) throws InterruptedException {
-    var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
-    long cpu0 = os.getProcessCpuTime();
-    long t0 = System.nanoTime();
-    Thread.sleep(millis);
-    long cpu1 = os.getProcessCpuTime();
-    long t1 = System.nanoTime();
-    return 100.0 * (cpu1 - cpu0) / (t1 - t0);
   }
 
   private static void awaitAccepted(AtomicInteger accepted, int n, long deadline)
