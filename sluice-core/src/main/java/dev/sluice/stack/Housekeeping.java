@@ -27,10 +27,11 @@ final class Housekeeping {
   /**
    * Slots of the connection table one round visits. A walk of the whole table every second would
    * cost a million-connection host a fifth of a core for nothing (issue 16); a slice bounds each
-   * round to about a millisecond. A table of up to this many slots (about 130,000 connections)
-   * is still visited whole every round; a million connections' 2^21 slots, every 8 rounds.
+   * round to a fraction of a millisecond. A table of up to this many slots (about 30,000
+   * connections) is still visited whole every round; a million connections' 2^21 slots in 32
+   * rounds, so their idle buffers are freed, and a stuck one reported, up to half a minute later.
    */
-  static final int SLICE_SLOTS = 1 << 18;
+  static final int SLICE_SLOTS = 1 << 16;
 
   private final ConnectionTable<Connection> table;
   private final FragmentReassembler fragments;
