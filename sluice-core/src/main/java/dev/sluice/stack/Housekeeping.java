@@ -74,6 +74,16 @@ final class Housekeeping {
     fragments.expire(now);
   }
 
+  /**
+   * How long after a host's {@code connections} fell idle its idle sweep has surely reached every
+   * one of them (a second of idleness, then as many rounds as slices in a table that size: the
+   * table is at most half full and a power of two). See {@link Host#fullIdleSweepNanos}.
+   */
+  static long fullSweepNanos(int connections) {
+    long slots = Long.highestOneBit(Math.max(1, 4L * connections));
+    return (IDLE_NANOS + PERIOD_NANOS) + PERIOD_NANOS * ((slots + SLICE_SLOTS - 1) / SLICE_SLOTS);
+  }
+
   /** When {@code worker} next has housekeeping to do: for worker 0 the next round, for others never. */
   long nextRunNanos(Worker worker) {
     return worker.index == 0 ? nextRun : Long.MAX_VALUE;

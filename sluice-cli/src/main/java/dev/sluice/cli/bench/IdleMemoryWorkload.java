@@ -114,7 +114,9 @@ final class IdleMemoryWorkload implements Workload {
       }
       rest = null;
       awaitAccepted(accepted, n + 1, deadline);
-      Harness.sleep(2_500); // idle: Sluice's sweep (once a second) frees buffers of connections idle for a second
+      // idle: Sluice's sweep frees the buffers of connections idle for a second, a slice of the
+      // connection table a second; wait until it has been over the whole table (2.5 s at least).
+      Harness.sleep(Math.max(2_500, dev.sluice.stack.Host.fullIdleSweepNanos(n + 2) / 1_000_000));
       double perEnd;
       if (kernel) {
         long[] slabAfter = slab();

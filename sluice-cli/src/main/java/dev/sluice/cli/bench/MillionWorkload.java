@@ -172,7 +172,9 @@ final class MillionWorkload implements Workload {
         throw new IllegalStateException("connections missing");
       }
 
-      Harness.sleep(2_500); // the idle sweep, once a second, frees buffers of connections idle for a second
+      // idle: Sluice's sweep frees the buffers of connections idle for a second, a slice of the
+      // connection table a second; wait until it has been over the whole table (2.5 s at least).
+      Harness.sleep(Math.max(2_500, dev.sluice.stack.Host.fullIdleSweepNanos(n + 2) / 1_000_000));
       long heapAfter = Harness.usedHeapAfterGc();
       double perEnd = (heapAfter - heapBefore) / (2.0 * n);
       Harness.sleep(3_000); // the collections' own aftermath is not the connections' cost
