@@ -281,6 +281,16 @@ public final class NetStack implements AutoCloseable {
     return stack != null ? stack.asyncCalls : VIRTUAL_THREADS;
   }
 
+  /**
+   * How long after {@code connections} connections of a stack fell idle their buffers are surely
+   * freed: the idle sweep frees a connection's buffers once it has been idle a second, and visits a
+   * slice of the connection table a second, so a large table takes a while to cover (about half a
+   * minute for a million connections). For measuring a stack's idle memory.
+   */
+  public static Duration idleBuffersFreedWithin(int connections) {
+    return Duration.ofNanos(Host.fullIdleSweepNanos(connections));
+  }
+
   private static final Executor VIRTUAL_THREADS = task -> Thread.ofVirtual().start(task);
 
   private void ensureOpen() throws SocketException {

@@ -33,6 +33,8 @@ class CliLayeringTest {
           "--mode steer|spray picks the runtime's steering; api has no steering setting"),
       Map.entry("cli.gateway.Gateway -> stack.Host",
           "the gateway forwards TCP to addresses not its own (Host.forwardTcp, issue 15); api has no forwarding"),
+      Map.entry("cli.gateway.Gateway -> stack.Steering",
+          "--receive inline picks the gateway host's steering (Steering.INLINE); the api's receiveInline builds a NetStack, not a Host"),
       Map.entry("cli.gateway.Gateway -> stack.HostConfig",
           "the gateway builds and runs its own Host (api's NetStack cannot forward)"),
       Map.entry("cli.gateway.Gateway -> stack.ForwardedSyn",

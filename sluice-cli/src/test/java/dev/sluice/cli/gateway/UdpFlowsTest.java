@@ -195,6 +195,8 @@ class UdpFlowsTest {
       private final int port;
       private final LinkedBlockingQueue<byte[]> answers = new LinkedBlockingQueue<>();
       private volatile boolean refusedOnce;
+      /** A kernel reports a port unreachable only for a datagram it sent: the fake waits for one. */
+      private final java.util.concurrent.CountDownLatch sentOne = new java.util.concurrent.CountDownLatch(1);
       private volatile boolean pathClosed;
 
       Path(int port) {
@@ -206,6 +208,7 @@ class UdpFlowsTest {
         byte[] b = new byte[payload.remaining()];
         payload.get(b);
         sent.add(new String(b, StandardCharsets.US_ASCII));
+        sentOne.countDown();
         if (port == ECHO) {
           answers.add(b);
         }
@@ -214,6 +217,11 @@ class UdpFlowsTest {
       @Override
       public InetSocketAddress receive(ByteBuffer into) throws IOException {
         if (port == REFUSES && !refusedOnce) {
+          try {
+            sentOne.await(); // the ICMP error answers a datagram, as ECONNREFUSED on a connected socket does
+          } catch (InterruptedException e) {
+            throw new IOException(e);
+          }
           refusedOnce = true;
           throw new PortUnreachableException("ICMP Port Unreachable");
         }
