@@ -323,7 +323,7 @@ final class Worker {
     // waking before it would find nothing to do, again and again, spinning on the CPU the
     // application threads need.
     wakeAt = Math.max(wakeAt, lastAdvance + tickNanos);
-    long parkNanos = Math.min(MAX_PARK_NANOS, wakeAt - now);
+    long parkNanos = wakeAt == Long.MAX_VALUE ? MAX_PARK_NANOS : Math.min(MAX_PARK_NANOS, wakeAt - now);
     if (parkNanos > 0) {
       LockSupport.parkNanos(this, parkNanos);
     }
