@@ -94,9 +94,12 @@ final class UdpFlows implements AutoCloseable {
       Flow created = new Flow(key, route);
       flow = flows.putIfAbsent(key, created);
       if (flow == null) {
-        flow = created;
         opened.increment();
+        // The first datagram is queued, and becomes what an ICMP error quotes, before the thread
+        // that opens the path starts: an open that fails at once (no route) must have it to quote.
+        created.send(datagram);
         Thread.ofVirtual().name("sluice-gateway-udp").start(created::run);
+        return;
       } else {
         count.decrementAndGet(); // another worker made it a moment ago
       }
