@@ -142,12 +142,12 @@ class DrillRunnerTest {
     // Written as another stack would send it: options in another order, its own TSval and window.
     String foreign = """
         +0    < S 0:0(0) win 40000 <mss 1400,sackOK,TS val 100 ecr 0,nop,wscale 7>
-        +0    > S. 0:0(0) ack 1 win 29200 <mss 1460,nop,nop,sackOK,nop,wscale 9,TS val 777 ecr 100>
+        +0    > S. 0:0(0) ack 1 win 26883 <nop,wscale 6,mss 1460,sackOK,TS val 4242 ecr 100>
         """;
-    assertThat(run(foreign).failure()).as("strict").contains("win 65535, expected 29200");
-    assertThat(drill("t.pkt", LISTEN + foreign.replace("wscale 9", "wscale 3"), true, null).failure())
+    assertThat(run(foreign).failure()).as("strict").contains("win 65535, expected 26883");
+    assertThat(drill("t.pkt", LISTEN + foreign.replace("wscale 6", "wscale 3"), true, null).failure())
         .as("lenient").isNull();
-    String wrongEcr = foreign.replace("wscale 9", "wscale 3").replace("ecr 100>", "ecr 99>");
+    String wrongEcr = foreign.replace("wscale 6", "wscale 3").replace("ecr 100>", "ecr 99>");
     assertThat(drill("t.pkt", LISTEN + wrongEcr, true, null).failure()).contains("compared as a set");
   }
 
