@@ -114,9 +114,7 @@ final class IdleMemoryWorkload implements Workload {
       }
       rest = null;
       awaitAccepted(accepted, n + 1, deadline);
-      // idle: Sluice's sweep frees the buffers of connections idle for a second, a slice of the
-      // connection table a second; wait until it has been over the whole table (2.5 s at least).
-      Harness.sleep(Math.max(2_500, dev.sluice.api.NetStack.idleBuffersFreedWithin(n + 2).toMillis()));
+      Harness.awaitIdleSweep(n + 2);
       double perEnd;
       if (kernel) {
         long[] slabAfter = slab();

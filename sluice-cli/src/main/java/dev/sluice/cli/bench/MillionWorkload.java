@@ -172,9 +172,7 @@ final class MillionWorkload implements Workload {
         throw new IllegalStateException("connections missing");
       }
 
-      // idle: Sluice's sweep frees the buffers of connections idle for a second, a slice of the
-      // connection table a second; wait until it has been over the whole table (2.5 s at least).
-      Harness.sleep(Math.max(2_500, dev.sluice.api.NetStack.idleBuffersFreedWithin(n + 2).toMillis()));
+      Harness.awaitIdleSweep(n + 2);
       long heapAfter = Harness.usedHeapAfterGc();
       double perEnd = (heapAfter - heapBefore) / (2.0 * n);
       Harness.sleep(3_000); // the collections' own aftermath is not the connections' cost

@@ -6,8 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.HexFormat;
-import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -38,17 +36,7 @@ class GatewayInlineReceiveTest {
   static void start() throws Exception {
     Assumptions.assumeTrue(GatewayTestbed.AVAILABLE, GatewayTestbed.NEEDS);
     bed = GatewayTestbed.start(214, 65520, config -> config.receiveInline(true));
-    Path www = Files.createDirectories(temp.resolve("www"));
-    byte[] file = new byte[20 << 20];
-    ThreadLocalRandom.current().nextBytes(file);
-    Files.write(www.resolve("file"), file);
-    bed.outside("python3", "-m", "http.server", Integer.toString(HTTP_PORT), "--bind", OUTSIDE_ADDRESS,
-        "--directory", www.toString());
-    bed.outside(PythonPeers.halfCloseServer(OUTSIDE_ADDRESS, HALF_CLOSE_PORT, 2_000_000));
-    bed.outside(PythonPeers.resettingServer(OUTSIDE_ADDRESS, RESET_PORT));
-    for (int port : List.of(HTTP_PORT, HALF_CLOSE_PORT, RESET_PORT)) {
-      bed.awaitListening(port);
-    }
+    bed.startUsualServers(OUTSIDE_ADDRESS, temp.resolve("www"), 20 << 20, HTTP_PORT, HALF_CLOSE_PORT, RESET_PORT);
   }
 
   @AfterAll

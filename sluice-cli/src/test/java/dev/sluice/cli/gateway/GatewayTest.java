@@ -10,10 +10,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -55,17 +53,7 @@ class GatewayTest {
     gateway = bed.gateway();
 
     // The outside's servers: HTTP over a directory, a half-close server, one that resets.
-    Path www = Files.createDirectories(temp.resolve("www"));
-    byte[] file = new byte[5 << 20];
-    ThreadLocalRandom.current().nextBytes(file);
-    Files.write(www.resolve("file"), file);
-    bed.outside("python3", "-m", "http.server", Integer.toString(HTTP_PORT), "--bind", OUTSIDE_ADDRESS,
-        "--directory", www.toString());
-    bed.outside(PythonPeers.halfCloseServer(OUTSIDE_ADDRESS, HALF_CLOSE_PORT, 2_000_000));
-    bed.outside(PythonPeers.resettingServer(OUTSIDE_ADDRESS, RESET_PORT));
-    for (int port : List.of(HTTP_PORT, HALF_CLOSE_PORT, RESET_PORT)) {
-      bed.awaitListening(port);
-    }
+    bed.startUsualServers(OUTSIDE_ADDRESS, temp.resolve("www"), 5 << 20, HTTP_PORT, HALF_CLOSE_PORT, RESET_PORT);
   }
 
   @AfterAll

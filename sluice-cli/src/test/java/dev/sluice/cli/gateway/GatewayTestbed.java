@@ -150,6 +150,24 @@ final class GatewayTestbed implements AutoCloseable {
   }
 
   /** Runs {@code command} in the guest namespace (at most 40 s) and answers what it printed. */
+  /**
+   * The usual outside at {@code address}: an HTTP server over {@code www}, which gets a file
+   * named "file" of {@code fileBytes} random bytes, a half-close server answering 2,000,000 bytes,
+   * and a server that resets; returns once all three listen.
+   */
+  void startUsualServers(String address, Path www, int fileBytes, int httpPort, int halfClosePort, int resetPort)
+      throws Exception {
+    byte[] file = new byte[fileBytes];
+    java.util.concurrent.ThreadLocalRandom.current().nextBytes(file);
+    java.nio.file.Files.write(java.nio.file.Files.createDirectories(www).resolve("file"), file);
+    outside("python3", "-m", "http.server", Integer.toString(httpPort), "--bind", address, "--directory", www.toString());
+    outside(PythonPeers.halfCloseServer(address, halfClosePort, 2_000_000));
+    outside(PythonPeers.resettingServer(address, resetPort));
+    for (int port : java.util.List.of(httpPort, halfClosePort, resetPort)) {
+      awaitListening(port);
+    }
+  }
+
   String inGuest(String... command) throws Exception {
     List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", guestNs, "timeout", "40"));
     full.addAll(List.of(command));
