@@ -23,6 +23,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -202,8 +203,9 @@ class GatewayForwardStatsTest {
       client.getOutputStream().write(hello);
       assertThat(client.getInputStream().readNBytes(hello.length)).isEqualTo(hello);
       String clientText = ROOT_ADDRESS + ":" + client.getLocalPort() + " -> " + GUEST_ADDRESS + ":" + ECHO_PORT;
-      // The relay counts a chunk once its write returned, which may be a moment after the client read it.
-      String line = awaitTableLine(clientText, "1234  ");
+      // The relay counts a chunk once its write returned, which may be a moment after the client read
+      // it: the line is awaited until both directions show the whole chunk.
+      String line = awaitTableLine(clientText, l -> l.matches("\\S+ +\\S+ +\\S+ +1234 +1234 .*"));
       assertThat(line.split(" +")).containsExactly("forward", "ESTAB", "open", "1234", "1234",
           line.split(" +")[5], ROOT_ADDRESS + ":" + client.getLocalPort(), "->", GUEST_ADDRESS + ":" + ECHO_PORT);
       assertThat(line.split(" +")[5]).matches("[0-9]+\\.[0-9]s");
@@ -475,20 +477,20 @@ class GatewayForwardStatsTest {
     return b;
   }
 
-  /** The first line of the flow table that contains {@code flow} and {@code also}, waiting up to 10 s. */
-  private static String awaitTableLine(String flow, String also) throws InterruptedException {
+  /** The first line of the flow table that contains {@code flow} and satisfies {@code also}, waiting up to 10 s. */
+  private static String awaitTableLine(String flow, Predicate<String> also) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     String table = "";
     while (System.nanoTime() < deadline) {
       table = FlowTable.format(gateway.flowTable());
       for (String line : table.lines().toList()) {
-        if (line.contains(flow) && line.contains(also)) {
+        if (line.contains(flow) && also.test(line)) {
           return line;
         }
       }
       Thread.sleep(20);
     }
-    throw new AssertionError("no line with " + flow + " and '" + also + "' in:\n" + table);
+    throw new AssertionError("no line with " + flow + " and both byte counts in:\n" + table);
   }
 
   /**
