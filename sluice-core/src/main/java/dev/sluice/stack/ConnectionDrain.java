@@ -311,6 +311,13 @@ abstract sealed class ConnectionDrain extends OwnershipProtocol permits Connecti
       throw new IllegalStateException("injected fault (FaultInjection.throwingPort)");
     }
     if (batch != null) {
+      if (dirty && engine.outputDue()) {
+        // What the last segment asked for goes out before the next is processed: a duplicate ACK
+        // per out-of-order segment, a state change at once (TcpEngine.outputDue).
+        dirty = false;
+        flush(ctx, now);
+        return true;
+      }
       PacketBuffer buffer = batch;
       batch = buffer.next();
       buffer.next(null);
@@ -353,6 +360,14 @@ abstract sealed class ConnectionDrain extends OwnershipProtocol permits Connecti
       return true;
     }
     return release();
+  }
+
+  /**
+   * Owner only: true if this connection must be drained now, not after the rest of the receive
+   * burst its segment came in (see {@link Worker}'s gathering and {@link TcpEngine#outputDue}).
+   */
+  boolean drainDueNow() {
+    return fault != null || closed || engine.outputDue();
   }
 
   /** Owner only: runs every step until ownership is released. */

@@ -32,6 +32,8 @@ final class Worker {
   private static final long MAX_PARK_NANOS = 1_000_000_000L;
   /** The adaptive spin never drops below this once it has any budget (finer is below the clock's grain). */
   private static final long MIN_SPIN_NANOS = 1_000L;
+  /** See {@link #gatherLimit}. */
+  private static final int MAX_GATHER = 64;
 
   final int index;
   private final Host host;
@@ -48,8 +50,17 @@ final class Worker {
   /** Whether each source is the host's loopback device, whose packets may come from our own addresses. */
   private boolean[] sourceIsLoopback = new boolean[0];
   private int nextSource;
-  /** The connection this worker owns between steps, or null. */
+  /** The connection this worker is draining between steps, or null. */
   private Connection owning;
+  /**
+   * Connections a received packet gave this worker to own, not yet drained: ownership taken, the
+   * packet processed, the flush (ACK, new data, events) still to come. See {@link #gather}.
+   */
+  private final ArrayDeque<Connection> gathered = new ArrayDeque<>();
+  /** Packets taken in the burst now being gathered; 0 when none is. */
+  private int gatheredPackets;
+  /** The most packets a burst gathers before its connections are drained. */
+  private final int gatherLimit;
   private long lastAdvance;
   private final long jitterNanos;
   private final long tickNanos;
@@ -75,6 +86,8 @@ final class Worker {
     this.tickNanos = config.timerTickNanos();
     this.maxSpinNanos = config.idleSpinNanos();
     this.spinNanos = maxSpinNanos;
+    // A connection's later packets in a burst wait in its backlog: never more than it holds.
+    this.gatherLimit = Math.min(MAX_GATHER, config.backlogLimit());
   }
 
   /**
@@ -144,6 +157,10 @@ final class Worker {
       }
       return true;
     }
+    if (gatheredPackets == 0 && !gathered.isEmpty()) {
+      owning = gathered.poll(); // the burst is over: drain what it gave us, one connection at a time
+      return true;
+    }
     if (takeTimerRequests(now)) {
       return true;
     }
@@ -165,18 +182,41 @@ final class Worker {
           jitter();
         }
         Connection owned = host.receive(packet, sourceIsLoopback[i], context, now);
-        if (owned != null) {
-          owning = owned;
-        }
+        gather(owned);
         return true;
       }
+    }
+    if (gatheredPackets > 0) {
+      gatheredPackets = 0; // the queues ran dry: the burst ends, and its connections drain next
+      return true;
     }
     return false;
   }
 
-  /** True if this worker is in the middle of owning a connection. */
-  boolean isOwning() {
-    return owning != null;
+  /**
+   * Ends a received packet's step. The connection it gave us (if any) joins the burst, whose
+   * connections drain only once the receive queues run dry or the burst reaches {@link
+   * #gatherLimit} packets or connections; meanwhile the connection's later packets find it owned
+   * and wait in its backlog, so one drain processes them all and then flushes once. For a bulk
+   * receiver that is one ACK per burst instead of one per two full-sized segments, and for its
+   * sender one transmit burst for a run of ACKs. This stretches RFC 5681 §4.2's "SHOULD ACK at
+   * least every second full-sized segment" exactly as Linux does when GRO hands TCP one coalesced
+   * segment per burst, and it keeps what GRO keeps: a segment that needs its own answer (out of
+   * order, duplicate, a state change: {@link dev.sluice.tcp.TcpEngine#outputDue}) is drained at
+   * once. Ownership held undrained is what a slow owner does anyway: other threads' work waits
+   * in the backlog and the call stack, and the protocol misses none of it.
+   */
+  private void gather(Connection owned) {
+    if (owned != null) {
+      if (owned.drainDueNow()) {
+        owning = owned; // a duplicate ACK, a state change: out before the next packet
+      } else {
+        gathered.add(owned);
+      }
+    }
+    if (++gatheredPackets >= gatherLimit || gathered.size() >= gatherLimit) {
+      gatheredPackets = 0;
+    }
   }
 
   /** The earliest time the wheel may have work; a hint for how long to park. */
@@ -292,7 +332,8 @@ final class Worker {
     }
     // Finish any ownership in progress, so no connection is left owned by a dead thread.
     long now = clock.nanos();
-    while (owning != null) {
+    gatheredPackets = 0;
+    while (owning != null || !gathered.isEmpty()) {
       step(now);
     }
   }

@@ -38,6 +38,23 @@ abstract class EventQueue {
     return event;
   }
 
+  /**
+   * True if an event other than {@link TcpEvent#READABLE} or {@link TcpEvent#WRITABLE} is pending:
+   * a change of the connection's state, which the stack acts on at once.
+   */
+  final boolean stateEventPending() {
+    if (overflow != null) {
+      return true;
+    }
+    for (long codes = pending; codes != 0; codes >>>= 4) {
+      int ordinal = (int) (codes & 0xF) - 1;
+      if (ordinal != TcpEvent.READABLE.ordinal() && ordinal != TcpEvent.WRITABLE.ordinal()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   final void queueEvent(TcpEvent event) {
     long codes = pending;
     int used = (Long.SIZE + 3 - Long.numberOfLeadingZeros(codes)) >>> 2; // the highest slot in use, + 1

@@ -45,8 +45,17 @@ final class Receiver {
   private byte fullSegmentsUnacked;
   /** Data segments still to be ACKed at once in quick-ACK mode ({@link TcpConfig#quickAck()}). */
   private byte quickAcks;
-  /** An ACK is owed now (set by arrivals, reads and timers; cleared by any segment with ACK). */
+  /**
+   * An ACK is owed now (set by arrivals, reads and timers; cleared by any segment with ACK). Set
+   * it with {@link #ackAtOnce} or {@link #ackWithBurst}.
+   */
   boolean ackNow;
+  /**
+   * The ACK owed now is owed only for in-order data (every second full-sized segment, or quick-ACK
+   * mode), so it may wait for the rest of a receive burst and cover it too; see {@link
+   * TcpEngine#outputDue}. Meaningful only while {@link #ackNow}.
+   */
+  boolean ackStretchable;
   private boolean readableSignalled;
   /** {@code shutdown(SHUT_RD)}: in-order data is acknowledged and discarded (BSD semantics). */
   boolean inputShutdown;
@@ -131,7 +140,7 @@ final class Receiver {
         readableSignalled = false;
       }
       if (windowUpdateWorthSending()) {
-        ackNow = true; // RFC 9293 §3.8.6.2.2: the window opened by a worthwhile amount
+        ackAtOnce(); // RFC 9293 §3.8.6.2.2: the window opened by a worthwhile amount
       }
       return n;
     }
@@ -153,7 +162,7 @@ final class Receiver {
     buffer.discardReadable();
     readableSignalled = false;
     if (freed && synchronizedState && windowUpdateWorthSending()) {
-      ackNow = true; // the discarded bytes opened the window: tell a sender that may be waiting
+      ackAtOnce(); // the discarded bytes opened the window: tell a sender that may be waiting
     }
     return true;
   }
@@ -213,7 +222,7 @@ final class Receiver {
     int advanced = buffer.write(offset, seg.buffer(), seg.payloadOffset(), length);
     if (advanced == ReceiveBuffer.REFUSED) {
       engine.drop(DropReason.TCP_REASSEMBLY_FULL);
-      ackNow = true;
+      ackAtOnce();
     } else if (advanced > 0) {
       boolean filledHole = advanced > Math.max(0, offset + length);
       nxt += advanced;
@@ -221,15 +230,15 @@ final class Receiver {
       deliverOrDiscard();
       noteDataArrival(now);
       if (filledHole || !buffer.outOfOrder().isEmpty()) {
-        ackNow = true; // RFC 5681 §4.2: ACK at once when a gap fills
+        ackAtOnce(); // RFC 5681 §4.2: ACK at once when a gap fills
       } else {
         scheduleAck(length, now);
       }
     } else if (offset > 0) {
       lastOutOfOrderOffset = offset;
-      ackNow = true; // RFC 5681 §4.2: an out-of-order segment gets an immediate duplicate ACK
+      ackAtOnce(); // RFC 5681 §4.2: an out-of-order segment gets an immediate duplicate ACK
     } else {
-      ackNow = true; // a pure duplicate: tell the peer where we are (it may have lost our ACK)
+      ackAtOnce(); // a pure duplicate: tell the peer where we are (it may have lost our ACK)
     }
   }
 
@@ -239,12 +248,12 @@ final class Receiver {
    */
   private void scheduleAck(int length, long now) {
     if (dsackPending) {
-      ackNow = true; // part of it was a duplicate: the sender may be retransmitting needlessly
+      ackAtOnce(); // part of it was a duplicate: the sender may be retransmitting needlessly
     } else if (quickAcks > 0) {
       quickAcks--;
-      ackNow = true; // quick-ACK mode: the sender is in slow start, so do not hold it back
+      ackWithBurst(); // quick-ACK mode: the sender is in slow start, so do not hold it back
     } else if (length >= fullSegmentSize(length) && ++fullSegmentsUnacked >= 2) {
-      ackNow = true; // RFC 9293 §3.8.6.3: at least every second full-size segment
+      ackWithBurst(); // RFC 9293 §3.8.6.3: at least every second full-size segment
     } else if (!engine.timers.isSet(TcpTimer.DELAYED_ACK)) {
       engine.timers.set(TcpTimer.DELAYED_ACK, now + engine.config.delayedAckNanos());
     }
@@ -258,7 +267,7 @@ final class Receiver {
       finSeq = seq;
     }
     if (peerFin != PeerFin.CONSUMED && SeqNum.gt(seq, nxt)) {
-      ackNow = true; // an out-of-order FIN: tell the peer what is missing
+      ackAtOnce(); // an out-of-order FIN: tell the peer what is missing
     }
   }
 
@@ -277,7 +286,7 @@ final class Receiver {
     // old RCV.NXT: drop them, as Linux's tcp_fin() purges its out-of-order queue.
     buffer.discardOutOfOrder();
     lastOutOfOrderOffset = -1;
-    ackNow = true;
+    ackAtOnce();
     engine.timers.stop(TcpTimer.DELAYED_ACK);
     return true;
   }
@@ -298,8 +307,25 @@ final class Receiver {
       peerFin = PeerFin.KNOWN;
       finSeq = nxt;
     }
-    ackNow = true;
+    ackAtOnce();
     return held.fin();
+  }
+
+  /** An ACK is owed, and must go out before the next segment is processed. */
+  void ackAtOnce() {
+    ackNow = true;
+    ackStretchable = false;
+  }
+
+  /**
+   * An ACK is owed for in-order data: it may cover the rest of a receive burst (one ACK per
+   * burst, as Linux sends one per GRO-coalesced segment), unless one is owed at once already.
+   */
+  private void ackWithBurst() {
+    if (!ackNow) {
+      ackNow = true;
+      ackStretchable = true;
+    }
   }
 
   /** A segment carrying ACK = {@code ack} went out: no ACK is owed any more. */
@@ -313,7 +339,7 @@ final class Receiver {
   /** The delayed-ACK timer fired. */
   void onDelayedAckTimeout() {
     engine.timers.stop(TcpTimer.DELAYED_ACK);
-    ackNow = true;
+    ackAtOnce();
   }
 
   /** Bytes of SACK option the next non-SYN segment will carry. */
@@ -352,6 +378,7 @@ final class Receiver {
    */
   void onUnacceptable(TcpSegment seg) {
     ackNow = !staleInTimeWait(seg);
+    ackStretchable = false;
     int payload = seg.payloadLength();
     int seq = seg.sequenceNumber();
     if (engine.sackOk && payload > 0 && (seg.flags() & TcpFlags.SYN) == 0 && SeqNum.le(seq + payload, nxt)) {
@@ -379,19 +406,19 @@ final class Receiver {
    */
   void onSegmentInTimeWait(TcpSegment seg, boolean arrivedInTimeWait) {
     if ((seg.flags() & TcpFlags.FIN) != 0) {
-      ackNow = true; // the peer lost our ACK of its FIN (RFC 9293 §3.10.7.4, eighth)
+      ackAtOnce(); // the peer lost our ACK of its FIN (RFC 9293 §3.10.7.4, eighth)
     } else if (!arrivedInTimeWait) {
       return; // the ACK that ended CLOSING: nothing to answer
     } else if (seg.payloadLength() > 0) {
       // Text after the FIN, inside the window: §3.10.7.4 (seventh) says to ignore it, and Linux
       // and FreeBSD answer with an ACK that shows the peer where the stream ended.
       engine.drop(DropReason.TCP_DATA_AFTER_FIN);
-      ackNow = true;
+      ackAtOnce();
     } else if (seg.sequenceNumber() != nxt) {
       // An empty segment inside the window but not at RCV.NXT is no duplicate of anything we
       // expect: Linux (tcp_timewait_state_process) and FreeBSD ACK it, which shows the peer
       // where we are. Only an empty segment exactly at RCV.NXT, a mere ACK, goes unanswered.
-      ackNow = true;
+      ackAtOnce();
     }
   }
 

@@ -336,7 +336,7 @@ public final class TcpEngine extends EventQueue {
       case SYN_ACK -> {
         acknowledge(seg.acknowledgmentNumber(), seg, now);
         establish(now);
-        rcv.ackNow = true;
+        rcv.ackAtOnce();
         processText(seg, now, 1, false); // data or FIN riding on the SYN-ACK
       }
       case SYN -> setState(TcpState.SYN_RECEIVED); // simultaneous open: our SYN-ACK is owed
@@ -353,6 +353,7 @@ public final class TcpEngine extends EventQueue {
     // RFC 7323 §5.3 (PAWS) comes before the sequence check; RSTs are exempt (§5.3 R1).
     if (!rst && rcv.pawsRejects(seg, now)) {
       rcv.ackNow = !rcv.staleInTimeWait(seg);
+      rcv.ackStretchable = false;
       drop(DropReason.TCP_PAWS_REJECTED);
       return;
     }
@@ -361,7 +362,7 @@ public final class TcpEngine extends EventQueue {
     // before RCV.NXT; its ACK of our SYN is what completes the handshake.
     if (state == TcpState.SYN_RECEIVED && !rst && seg.hasFlags(TcpFlags.SYN | TcpFlags.ACK) && seq == rcv.irs) {
       if (completeHandshake(seg, false, now)) {
-        rcv.ackNow = true;
+        rcv.ackAtOnce();
       }
       return;
     }
@@ -420,7 +421,7 @@ public final class TcpEngine extends EventQueue {
     }
     int ack = seg.acknowledgmentNumber();
     if (!snd.ackAcceptable(ack)) {
-      rcv.ackNow = true;
+      rcv.ackAtOnce();
       drop(DropReason.TCP_ACK_NOT_ACCEPTABLE);
       return;
     }
@@ -459,7 +460,7 @@ public final class TcpEngine extends EventQueue {
       // CLOSE-WAIT, CLOSING, LAST-ACK: the peer's FIN was consumed, so nothing can follow it, not
       // even a second FIN: count it, and tell the peer with an ACK where its stream ended.
       drop(DropReason.TCP_DATA_AFTER_FIN);
-      rcv.ackNow = true;
+      rcv.ackAtOnce();
       return;
     }
     if (payload > 0 && applicationClosed && SeqNum.gt(dataSeq + payload, rcv.nxt)) {
@@ -601,6 +602,19 @@ public final class TcpEngine extends EventQueue {
     }
   }
 
+  /**
+   * True if what the segments processed since the last {@link #pollTransmit} drain produced must
+   * go out before the next segment is processed: an ACK owed for anything but in-order data (an
+   * out-of-order segment's duplicate ACK, which the peer's fast retransmit counts one by one (RFC
+   * 5681 §4.2, §3.2); a filled gap; a challenge ACK; a FIN), a change of state, or any state but
+   * ESTABLISHED. Otherwise the stack may process the rest of a receive burst first and send one
+   * ACK for all of it, as Linux does for a GRO-coalesced segment; in-order data's every-second-
+   * segment ACK and readiness are all that wait.
+   */
+  public boolean outputDue() {
+    return state != TcpState.ESTABLISHED || (rcv.ackNow && !rcv.ackStretchable) || stateEventPending();
+  }
+
   // ------------------------------------------------------------------ timers
 
   /** The earliest time {@link #onTimer} has work, or {@link Long#MAX_VALUE}. */
@@ -716,7 +730,7 @@ public final class TcpEngine extends EventQueue {
     }
     if (challengeAcks.tryAcquire(now, config.challengeAcksPerSecond())) {
       stats.increment(TcpCounter.CHALLENGE_ACKS);
-      rcv.ackNow = true;
+      rcv.ackAtOnce();
     } else {
       drop(DropReason.TCP_CHALLENGE_ACK_LIMITED);
     }
