@@ -146,7 +146,7 @@ final class DemoCommand implements Callable<Integer> {
       out.println("wrote " + report);
     }
     if (json) {
-      out.println(check.addTo(r));
+      out.println(check.json(r, status == 0));
     }
     out.flush();
     return status;

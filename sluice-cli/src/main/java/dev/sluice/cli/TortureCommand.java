@@ -150,7 +150,7 @@ final class TortureCommand implements Callable<Integer> {
       out.print(torture.counters());
     }
     if (json) {
-      out.println(check.addTo(r));
+      out.println(check.json(r, status == 0));
     }
     out.flush();
     return status;

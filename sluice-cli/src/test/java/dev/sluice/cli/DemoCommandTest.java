@@ -39,9 +39,9 @@ class DemoCommandTest {
         .contains("PASS: every byte arrived once and in order")
         .contains("; the doctor found no problem on the wire.");
     List<String> lines = text.lines().toList();
-    assertThat(lines.getLast()).startsWith("{\"connections\":300,").contains("\"hangs\":0")
+    assertThat(lines.getLast()).startsWith("{\"schema\":1,\"passed\":true,\"connections\":300,").contains("\"hangs\":0")
         .contains("\"bulkBytes\":2097152").contains("\"bulkFailed\":false")
-        .endsWith(",\"doctor\":{\"connections\":301,\"sickConnections\":0,\"problems\":{}}}");
+        .endsWith(",\"doctor\":{\"connections\":301,\"sickConnections\":0,\"problems\":[]}}");
 
     assertThat(CaptureReader.read(Files.readAllBytes(capture)).packets()).hasSizeGreaterThan(1000);
     String html = Files.readString(report);

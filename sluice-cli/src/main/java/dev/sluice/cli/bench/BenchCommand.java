@@ -265,7 +265,7 @@ public final class BenchCommand implements Callable<Integer> {
       out.println(d);
     }
     if (json) {
-      out.println(Report.json(rows));
+      out.println(Report.json(rows, failed));
     }
     out.flush();
     return failed.isEmpty() ? 0 : 1;
