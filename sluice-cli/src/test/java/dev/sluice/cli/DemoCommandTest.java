@@ -8,6 +8,8 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -47,6 +49,31 @@ class DemoCommandTest {
     String html = Files.readString(report);
     assertThat(html).startsWith("<!doctype html>").contains("PASS: every check held")
         .contains("class=\"segment\"").contains("class=\"series\"").doesNotContain("<script", "src=\"http", "href=\"http");
+    assertReportExplainsItsNumbers(html);
+  }
+
+  /**
+   * Every table row of the report has words saying what its number is; no catalogue number like
+   * {@code [21]} is left; the timers are stated; graph ticks are thousands separated.
+   */
+  private static void assertReportExplainsItsNumbers(String html) {
+    assertThat(html).doesNotContainPattern("\\[\\d+\\]")
+        .contains("<h2>Timer settings, and why</h2>", "minimum retransmission timeout", "delayed ACK",
+            "maximum segment lifetime")
+        .contains("relative sequence number (bytes)", "congestion window (KB)");
+    Matcher rows = Pattern.compile("<tr><td>(.*?)</tr>").matcher(html);
+    int explained = 0;
+    while (rows.find()) {
+      List<String> cells = Pattern.compile("<td[^>]*>(.*?)</td>").matcher(rows.group()).results()
+          .map(m -> m.group(1)).toList();
+      assertThat(cells.size()).as(rows.group()).isGreaterThanOrEqualTo(3);
+      assertThat(cells.getLast()).as("what the row means: " + rows.group()).matches(".*[a-z]{3,}.*");
+      explained++;
+    }
+    assertThat(explained).as("rows: the run's, the timers' and the counters'").isGreaterThan(25);
+    String svgText = Pattern.compile("<svg.*?</svg>", Pattern.DOTALL).matcher(html).results()
+        .map(m -> m.group()).reduce("", String::concat);
+    assertThat(svgText).as("tick labels").doesNotContainPattern(">\\d{4,}</text>").containsPattern(">\\d{1,3}(,\\d{3})+</text>");
   }
 
   @Test

@@ -115,6 +115,8 @@ class DemoSelfCheckTest {
     assertThat(out.toString()).as(out + "" + err).containsPattern("end-of-stream delivered +802 of 802 ends");
     List<CapturedPacket> packets = CaptureReader.read(Files.readAllBytes(capture)).packets();
     assertThat(packets).hasSizeGreaterThan(2_000);
+    assertThat(out.toString()).as("no record lost: the file holds every packet the writer counted")
+        .contains(String.format(java.util.Locale.ROOT, "wrote %s (%,d packets,", capture, packets.size()));
     for (int i = 1; i < packets.size(); i++) {
       assertThat(packets.get(i).timeNanos()).as("record %d", i + 1)
           .isGreaterThanOrEqualTo(packets.get(i - 1).timeNanos());
