@@ -1,6 +1,5 @@
 package dev.sluice.cli;
 
-import dev.sluice.tcp.TcpCounter;
 import dev.sluice.wire.DropReason;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -11,9 +10,9 @@ import java.util.Map;
  * The two hosts' counters of a demo run, as {@code Torture.counters()} prints them (a {@code
  * "client (ADDRESS):"} or {@code "server (ADDRESS):"} line, then {@code "NAME VALUE"} rows, drops
  * as {@code "DropREASON VALUE  # why"}), turned into rows of name, client value, server value and
- * what the counter means, for the demo's report. Every {@link TcpCounter} has a meaning here
- * ({@code CounterTableTest} fails for one without); a drop's meaning is its {@link
- * DropReason#description()}.
+ * what the counter means, for the demo's report. Every TCP counter has a meaning here, by the
+ * name it is printed under ({@code CounterTableTest} fails for one without); a drop's meaning is
+ * its {@link DropReason#description()}.
  *
  * <p><b>Threads.</b> Immutable once parsed; any thread.
  *
@@ -65,45 +64,42 @@ record CounterTable(List<Row> rows) {
         return "packets dropped for this reason";
       }
     }
-    for (TcpCounter c : TcpCounter.values()) {
-      if (c.nstatName().equals(name)) {
-        return meaning(c);
-      }
-    }
-    return UNDESCRIBED;
+    return MEANINGS.getOrDefault(name, UNDESCRIBED);
   }
 
-  /** What {@code c} counts, for a reader who has not read the code. */
-  static String meaning(TcpCounter c) {
-    return switch (c) {
-      case SEGMENTS_IN -> "TCP segments received";
-      case SEGMENTS_OUT -> "TCP segments sent, retransmissions included";
-      case BYTES_RECEIVED -> "payload bytes delivered in order to the application, each once";
-      case BYTES_SENT -> "payload bytes sent, retransmissions included";
-      case BYTES_ACKED -> "payload bytes the peer acknowledged";
-      case RTT_SAMPLES -> "round-trip time measurements taken from ACKs (they set the retransmission timeout)";
-      case ACTIVE_OPENS -> "connections this host opened (it sent the SYN)";
-      case PASSIVE_OPENS -> "connections this host accepted (it answered a SYN)";
-      case RETRANSMITTED_SEGMENTS -> "segments sent again, whatever the cause: timeout, fast retransmit, probe";
-      case TIMEOUT_RETRANSMITS -> "times the retransmission timer expired before an ACK came (RFC 6298)";
-      case FAST_RETRANSMITS -> "losses repaired without waiting for the timer: duplicate ACKs, SACK or RACK";
-      case RESETS_SENT -> "RST segments sent";
-      case RESETS_RECEIVED -> "RST segments received and acted on";
-      case CHALLENGE_ACKS -> "ACKs sent to question a suspicious RST or SYN (RFC 5961)";
-      case PROBES -> "zero-window and keepalive probes sent";
-      case TIMEOUTS -> "connections given up after too many retransmissions or a timeout";
-      case DSACKS_SENT_OLD -> "duplicate data reported back to the sender (D-SACK, RFC 2883): it was already "
-          + "delivered, so its retransmission was not needed";
-      case DSACKS_SENT_OUT_OF_ORDER -> "duplicate out-of-order data reported back to the sender (D-SACK, RFC 2883)";
-      case PATH_MTU_DECREASES -> "times an ICMP message made the connection send smaller segments";
-      case SACK_BLOCKS_IGNORED -> "SACK blocks from the peer that were invalid or out of date, and ignored";
-      case SYN_COOKIES_SENT -> "SYN-ACKs sent with a SYN cookie because the listener was full (RFC 4987)";
-      case SYN_COOKIES_RECEIVED -> "connections made from a valid SYN cookie";
-      case SYN_COOKIES_FAILED -> "ACKs to a full listener without a valid SYN cookie";
-      case TLP_PROBES -> "tail-loss probes: a segment (the last one again, or new data) sent early so that a "
-          + "lost tail is found without waiting for the timer (RFC 8985)";
-      case RACK_LOSSES -> "segments judged lost by RACK, because later segments were acknowledged (RFC 8985)";
-      default -> UNDESCRIBED; // CounterTableTest fails until a new counter is described here
-    };
-  }
+  /**
+   * What each TCP counter counts, for a reader who has not read the code, by the name {@code
+   * NetStack.tcpCounters()} prints (the CLI reads counters through the api, not {@code tcp}).
+   */
+  private static final Map<String, String> MEANINGS = Map.ofEntries(
+      Map.entry("TcpInSegs", "TCP segments received"),
+      Map.entry("TcpOutSegs", "TCP segments sent, retransmissions included"),
+      Map.entry("SluiceBytesReceived", "payload bytes delivered in order to the application, each once"),
+      Map.entry("SluiceBytesSent", "payload bytes sent, retransmissions included"),
+      Map.entry("SluiceBytesAcked", "payload bytes the peer acknowledged"),
+      Map.entry("SluiceRttSamples",
+          "round-trip time measurements taken from ACKs (they set the retransmission timeout)"),
+      Map.entry("TcpActiveOpens", "connections this host opened (it sent the SYN)"),
+      Map.entry("TcpPassiveOpens", "connections this host accepted (it answered a SYN)"),
+      Map.entry("TcpRetransSegs", "segments sent again, whatever the cause: timeout, fast retransmit, probe"),
+      Map.entry("TcpExtTCPTimeouts", "times the retransmission timer expired before an ACK came (RFC 6298)"),
+      Map.entry("SluiceFastRecoveries",
+          "losses repaired without waiting for the timer: duplicate ACKs, SACK or RACK"),
+      Map.entry("TcpOutRsts", "RST segments sent"),
+      Map.entry("SluiceInRsts", "RST segments received and acted on"),
+      Map.entry("TcpExtTCPChallengeACK", "ACKs sent to question a suspicious RST or SYN (RFC 5961)"),
+      Map.entry("SluiceProbes", "zero-window and keepalive probes sent"),
+      Map.entry("TcpExtTCPAbortOnTimeout", "connections given up after too many retransmissions or a timeout"),
+      Map.entry("TcpExtTCPDSACKOldSent", "duplicate data reported back to the sender (D-SACK, RFC 2883): it was "
+          + "already delivered, so its retransmission was not needed"),
+      Map.entry("TcpExtTCPDSACKOfoSent", "duplicate out-of-order data reported back to the sender (D-SACK, RFC 2883)"),
+      Map.entry("SluicePathMtuDecreases", "times an ICMP message made the connection send smaller segments"),
+      Map.entry("SluiceSackBlocksIgnored", "SACK blocks from the peer that were invalid or out of date, and ignored"),
+      Map.entry("TcpExtSyncookiesSent", "SYN-ACKs sent with a SYN cookie because the listener was full (RFC 4987)"),
+      Map.entry("TcpExtSyncookiesRecv", "connections made from a valid SYN cookie"),
+      Map.entry("TcpExtSyncookiesFailed", "ACKs to a full listener without a valid SYN cookie"),
+      Map.entry("TcpExtTCPLossProbes", "tail-loss probes: a segment (the last one again, or new data) sent early "
+          + "so that a lost tail is found without waiting for the timer (RFC 8985)"),
+      Map.entry("SluiceRackLosses", "segments judged lost by RACK, because later segments were acknowledged "
+          + "(RFC 8985)"));
 }

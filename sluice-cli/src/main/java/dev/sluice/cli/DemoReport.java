@@ -4,7 +4,6 @@ import dev.sluice.cli.doctor.Diagnosis;
 import dev.sluice.cli.doctor.TrackedConnection;
 import dev.sluice.cli.graph.LineChart;
 import dev.sluice.cli.graph.TimeSequenceGraph;
-import dev.sluice.tcp.TcpConfig;
 import dev.sluice.torture.Torture;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -105,7 +104,7 @@ final class DemoReport {
     if (!check.details().isEmpty()) {
       html.append("<pre>").append(TimeSequenceGraph.xml(String.join("\n", check.details()))).append("</pre>\n");
     }
-    timers(html, Torture.tcpConfig(config), TcpConfig.defaults());
+    timers(html, Torture.Settings.racing(config), Torture.Settings.bulk());
 
     html.append("<h2>Bulk transfer: time-sequence graph</h2>\n");
     TrackedConnection bulk = check.diagnosis() == null ? null : bulkConnection(check.diagnosis());
@@ -141,7 +140,7 @@ final class DemoReport {
   }
 
   /** The TCP timers and sizes the demo runs with, and why each differs from the defaults or not. */
-  private static void timers(StringBuilder html, TcpConfig racing, TcpConfig bulk) {
+  private static void timers(StringBuilder html, Torture.Settings racing, Torture.Settings bulk) {
     html.append("<h2>Timer settings, and why</h2>\n<p>The racing connections use short timers so that a run of "
         + "thousands of connections over a lossy link ends in seconds, but none shorter than what a real "
         + "peer would see on the wire; the bulk connection keeps the stack's defaults.</p>\n<table>\n");
@@ -165,8 +164,9 @@ final class DemoReport {
     timer(html, "retransmissions before giving up", number(racing.maxRetransmits()), number(bulk.maxRetransmits()),
         "a segment is rarely lost many times over, but thousands of connections make rare things happen; a "
         + "connection that gave up would be reported as a failure of the stack");
-    timer(html, "send and receive buffers", number(racing.sendBufferBytes()) + " bytes",
-        number(bulk.sendBufferBytes()) + " bytes", "small buffers split the racing connections' data into more "
+    timer(html, "send / receive buffer", number(racing.sendBufferBytes()) + " / "
+        + number(racing.receiveBufferBytes()) + " bytes", number(bulk.sendBufferBytes()) + " / "
+        + number(bulk.receiveBufferBytes()) + " bytes", "small buffers split the racing connections' data into more "
         + "segments, so more of them race with the FIN; the bulk transfer has room for a full window");
     html.append("</table>\n");
   }

@@ -60,6 +60,9 @@ class DemoCommandTest {
     assertThat(html).doesNotContainPattern("\\[\\d+\\]")
         .contains("<h2>Timer settings, and why</h2>", "minimum retransmission timeout", "delayed ACK",
             "maximum segment lifetime")
+        .as("the settings that ran: the demo's MSL and minimum RTO")
+        .contains("<td class=\"n\">" + DemoCommand.DEMO_MSL_MILLIS / 1_000 + " s</td>",
+            "<td class=\"n\">" + DemoCommand.DEMO_MIN_RTO_MILLIS + " ms</td>")
         .contains("relative sequence number (bytes)", "congestion window (KB)");
     Matcher rows = Pattern.compile("<tr><td>(.*?)</tr>").matcher(html);
     int explained = 0;

@@ -232,10 +232,32 @@ public final class Torture {
   private record End(Connection connection) { }
 
   /**
+   * The timers and buffer sizes a run's connections use, as plain numbers for reports (the demo's
+   * states them): {@link #racing} for the racing connections, {@link #bulk} for the bulk one.
+   */
+  public record Settings(long initialRtoNanos, long minRtoNanos, long delayedAckNanos, long mslNanos,
+      int maxRetransmits, int sendBufferBytes, int receiveBufferBytes) {
+    /** The racing connections' settings in a run with {@code config}. */
+    public static Settings racing(Config config) {
+      return of(tcpConfig(config));
+    }
+
+    /** The bulk connection's settings: the stack's defaults. */
+    public static Settings bulk() {
+      return of(TcpConfig.defaults());
+    }
+
+    private static Settings of(TcpConfig c) {
+      return new Settings(c.initialRtoNanos(), c.minRtoNanos(), c.delayedAckNanos(), c.mslNanos(), c.maxRetransmits(),
+          c.sendBufferBytes(), c.receiveBufferBytes());
+    }
+  }
+
+  /**
    * The TCP settings of the run's racing connections; the bulk connection has {@link
    * TcpConfig#defaults()}. Small buffers make more segments, so more races between data and FIN.
    */
-  public static TcpConfig tcpConfig(Config config) {
+  private static TcpConfig tcpConfig(Config config) {
     return TcpConfig.builder().buildWith(b -> {
       b.receiveBufferBytes = 16 * 1024;
       b.sendBufferBytes = 16 * 1024;
