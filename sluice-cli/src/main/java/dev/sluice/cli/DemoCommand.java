@@ -85,7 +85,8 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--report", defaultValue = "demo.html", description = "HTML report, or 'none' (default ${DEFAULT-VALUE}).")
   String report;
 
-  @Option(names = "--json", description = "End with the run's numbers as one JSON object on the last line.")
+  @Option(names = "--json",
+      description = "End with the run's numbers as one JSON object on the last line: \"schema\", then \"passed\" (docs/json.md).")
   boolean json;
 
   @Override
@@ -146,7 +147,7 @@ final class DemoCommand implements Callable<Integer> {
       out.println("wrote " + report);
     }
     if (json) {
-      out.println(check.addTo(r));
+      out.println(check.json(r, status == 0));
     }
     out.flush();
     return status;

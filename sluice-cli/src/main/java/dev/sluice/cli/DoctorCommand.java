@@ -54,7 +54,8 @@ final class DoctorCommand implements Callable<Integer> {
           + "and --fin-timeout and --stall-timeout are raised to match (default ${DEFAULT-VALUE}).")
   double linkLoss;
 
-  @Option(names = "--json", description = "End with the findings as one JSON object on the last line.")
+  @Option(names = "--json",
+      description = "End with the findings as one JSON object on the last line: \"schema\", then \"passed\" (docs/json.md).")
   boolean json;
 
   @Override

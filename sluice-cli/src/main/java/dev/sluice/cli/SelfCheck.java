@@ -164,9 +164,9 @@ record SelfCheck(Path capture, Diagnosis diagnosis, String error, double linkLos
   }
 
   /**
-   * {@code {"connections":N,"sickConnections":M,"problems":{"kind":count,...}}}, {@code
-   * {"error":"..."}} when the capture could not be read, or {@code null} when skipped; for {@link
-   * CliJson#write}.
+   * {@code {"connections":N,"sickConnections":M,"problems":[{"kind":"...","count":N},...]}} (kinds
+   * in {@link ProblemKind} order, only those found), {@code {"error":"..."}} when the capture could
+   * not be read, or {@code null} when skipped; for {@link CliJson#write}.
    */
   Map<String, Object> json() {
     if (skipped()) {
@@ -177,24 +177,28 @@ record SelfCheck(Path capture, Diagnosis diagnosis, String error, double linkLos
       json.put("error", error);
       return json;
     }
-    Map<String, Object> problems = new LinkedHashMap<>();
-    problemsByKind().forEach((kind, count) -> problems.put(kind.label(), count));
+    List<Map<String, Object>> problems = new ArrayList<>();
+    problemsByKind().forEach((kind, count) -> {
+      Map<String, Object> problem = new LinkedHashMap<>();
+      problem.put("kind", kind.label());
+      problem.put("count", count);
+      problems.add(problem);
+    });
     json.put("connections", diagnosis.reports().size());
     json.put("sickConnections", sick().size());
     json.put("problems", problems);
     return json;
   }
 
-  /** {@code report} with this check added as its {@code "doctor"} member (last); {@code report} is not changed. */
-  Map<String, Object> addTo(Map<String, Object> report) {
-    Map<String, Object> withDoctor = new LinkedHashMap<>(report);
-    withDoctor.remove("doctor");
-    withDoctor.put("doctor", json());
-    return withDoctor;
-  }
-
-  /** {@code report}'s components with this check added as the {@code "doctor"} member, as one JSON line. */
-  String addTo(Record report) {
-    return CliJson.write(addTo(CliJson.fields(report)));
+  /**
+   * A demo's or torture run's JSON line: {@link CliJson#start} with {@code passed} (true exactly
+   * when the run exits with 0), {@code report}'s components, and this check as the {@code "doctor"}
+   * member, last.
+   */
+  String json(Record report, boolean passed) {
+    Map<String, Object> json = CliJson.start(passed);
+    json.putAll(CliJson.fields(report));
+    json.put("doctor", json());
+    return CliJson.write(json);
   }
 }

@@ -3,6 +3,7 @@ package dev.sluice.cli;
 import dev.sluice.api.NetStack;
 import dev.sluice.cli.json.CliJson;
 import dev.sluice.link.TunDevice;
+import dev.sluice.wire.DropReason;
 import java.lang.management.ManagementFactory;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -15,9 +16,11 @@ import java.util.Map;
  * collected included: a watcher that wants the live heap forces a collection first, as
  * scripts/bench-synflood.sh does with {@code jcmd PID GC.run}).
  *
- * <p>Keys: {@code seconds} (since serve started), {@code connections}, {@code tcp} (counter or
+ * <p>Keys: {@code schema} ({@link CliJson#SCHEMA}), {@code seconds} (since serve started), {@code connections}, {@code tcp} (counter or
  * {@code Drop}REASON name to value), {@code device} ({@code drops}, by {@link
- * dev.sluice.wire.DropReason} name, and {@code transmitErrors}), {@code heapUsedBytes}.
+ * dev.sluice.wire.DropReason} name, and {@code transmitErrors}), {@code heapUsedBytes}. The counter and
+ * drop-reason names under {@code tcp} and {@code device.drops} are data, spelled as {@code nstat}
+ * and {@link dev.sluice.wire.DropReason} spell them, not lowerCamelCase keys (docs/json.md).
  *
  * <p><b>Threads.</b> Stateless; call from any thread. The values are read without stopping the
  * stack, so they may be a moment apart from one another.
@@ -27,15 +30,25 @@ final class ServeCounters {
 
   /** The line for {@code stack} on {@code device}, {@code seconds} after start. */
   static String line(NetStack stack, TunDevice device, double seconds) {
-    Map<String, Object> line = new LinkedHashMap<>();
+    return line(seconds, stack.connectionCount(), stack.tcpCounters(), device.drops().snapshot(),
+        device.transmitErrors());
+  }
+
+  /**
+   * The line from values already read: {@code tcpCounters} as {@link NetStack#tcpCounters()} prints
+   * them, {@code deviceDrops} as the device counts them.
+   */
+  static String line(double seconds, int connections, String tcpCounters, Map<DropReason, Long> deviceDrops,
+      long transmitErrors) {
+    Map<String, Object> line = CliJson.start(null); // watches, checks nothing: no "passed"
     line.put("seconds", Math.round(seconds * 10) / 10.0);
-    line.put("connections", stack.connectionCount());
-    line.put("tcp", parseCounters(stack.tcpCounters()));
+    line.put("connections", connections);
+    line.put("tcp", parseCounters(tcpCounters));
     Map<String, Object> dev = new LinkedHashMap<>();
     Map<String, Long> drops = new LinkedHashMap<>();
-    device.drops().snapshot().forEach((reason, n) -> drops.put(reason.name(), n));
+    deviceDrops.forEach((reason, n) -> drops.put(reason.name(), n));
     dev.put("drops", drops);
-    dev.put("transmitErrors", device.transmitErrors());
+    dev.put("transmitErrors", transmitErrors);
     line.put("device", dev);
     line.put("heapUsedBytes", ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
     return CliJson.write(line);

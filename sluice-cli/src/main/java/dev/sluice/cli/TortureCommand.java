@@ -84,7 +84,8 @@ final class TortureCommand implements Callable<Integer> {
           + "or 'none' (default ${DEFAULT-VALUE}).")
   String capture;
 
-  @Option(names = "--json", description = "End with the report as one JSON object on the last line.")
+  @Option(names = "--json",
+      description = "End with the report as one JSON object on the last line: \"schema\", then \"passed\" (docs/json.md).")
   boolean json;
 
   @Option(names = "--stats", description = "Also print both hosts' TCP counters and drops (nstat-style).")
@@ -150,7 +151,7 @@ final class TortureCommand implements Callable<Integer> {
       out.print(torture.counters());
     }
     if (json) {
-      out.println(check.addTo(r));
+      out.println(check.json(r, status == 0));
     }
     out.flush();
     return status;

@@ -5,8 +5,11 @@ package dev.sluice.wire;
  * user can tell corruption from an attack from a full queue. The reasons live in {@code wire}, the
  * lowest layer, so every layer above can count into the same table.
  *
- * <p>Each reason names the rule it enforces; the numbers in brackets are rows of
- * {@code shared/hostile-inputs.md}.
+ * <p>Each description says, for the people who read counters ({@code serve --stats}, {@code
+ * torture --stats}, the demo's report), what was wrong and names the rule it enforces (an RFC and
+ * section). The comment after a reason gives the rows of the hostile-inputs catalogue it defends
+ * against (docs/hostile-inputs.md says where each row is tested); those numbers mean nothing to a
+ * reader of the counters, so they are not in the descriptions.
  */
 public enum DropReason {
   // --- IP, either family
@@ -14,43 +17,44 @@ public enum DropReason {
   IP_BAD_VERSION("IP version is neither 4 nor 6"),
 
   // --- IPv4 (RFC 791)
-  IPV4_BAD_HEADER_LENGTH("IHL < 5 or beyond the frame [16]"),
-  IPV4_BAD_TOTAL_LENGTH("total length < header length or beyond the frame [16]"),
-  IPV4_BAD_CHECKSUM("IPv4 header checksum mismatch [17]"),
-  IPV4_BAD_OPTION("IPv4 option length invalid or past the header [31]"),
-  IPV4_SOURCE_ROUTED("IPv4 loose or strict source route [31]"),
-  IPV4_BAD_FRAGMENT("IPv4 fragment ends past 65535 or is not a multiple of 8 [4]"),
-  IPV4_BAD_SOURCE("IPv4 source is multicast, broadcast or one of our own addresses (RFC 1122 3.2.1.3) [18]"),
+  IPV4_BAD_HEADER_LENGTH("IHL < 5 or beyond the frame"), // hostile inputs, row 16
+  IPV4_BAD_TOTAL_LENGTH("total length < header length or beyond the frame"), // hostile inputs, row 16
+  IPV4_BAD_CHECKSUM("IPv4 header checksum mismatch"), // hostile inputs, row 17
+  IPV4_BAD_OPTION("IPv4 option length invalid or past the header"), // hostile inputs, row 31
+  IPV4_SOURCE_ROUTED("IPv4 loose or strict source route"), // hostile inputs, row 31
+  IPV4_BAD_FRAGMENT("IPv4 fragment ends past 65535 or is not a multiple of 8"), // hostile inputs, row 4
+  // Hostile inputs, row 18
+  IPV4_BAD_SOURCE("IPv4 source is multicast, broadcast or one of our own addresses (RFC 1122 3.2.1.3)"),
 
   // --- IPv6 (RFC 8200)
   IPV6_BAD_PAYLOAD_LENGTH("IPv6 payload length beyond the frame, or a jumbogram"),
-  IPV6_EXTENSION_TRUNCATED("IPv6 extension header runs past the packet [5]"),
-  IPV6_EXTENSION_CHAIN_TOO_LONG("IPv6 extension-header chain longer than the cap [5]"),
-  IPV6_HOP_BY_HOP_NOT_FIRST("Hop-by-Hop Options header not first (RFC 8200 4.1) [5]"),
+  IPV6_EXTENSION_TRUNCATED("IPv6 extension header runs past the packet"), // hostile inputs, row 5
+  IPV6_EXTENSION_CHAIN_TOO_LONG("IPv6 extension-header chain longer than the cap"), // hostile inputs, row 5
+  IPV6_HOP_BY_HOP_NOT_FIRST("Hop-by-Hop Options header not first (RFC 8200 4.1)"), // hostile inputs, row 5
   IPV6_DEPRECATED_ROUTING_HEADER("IPv6 Type 0 routing header (RFC 5095)"),
   IPV6_ROUTING_NOT_FINAL("IPv6 routing header with segments left: not for this host"),
   IPV6_BAD_OPTION("IPv6 option malformed, or unknown with a discard action (RFC 8200 4.2)"),
-  IPV6_BAD_FRAGMENT("IPv6 fragment ends past 65535 or is not a multiple of 8 [4]"),
-  IPV6_BAD_SOURCE("IPv6 source is multicast (RFC 4291 2.7) or one of our own addresses [18]"),
+  IPV6_BAD_FRAGMENT("IPv6 fragment ends past 65535 or is not a multiple of 8"), // hostile inputs, row 4
+  IPV6_BAD_SOURCE("IPv6 source is multicast (RFC 4291 2.7) or one of our own addresses"), // hostile inputs, row 18
 
   // --- TCP (RFC 9293)
-  TCP_TRUNCATED("shorter than a TCP header [15]"),
-  TCP_BAD_DATA_OFFSET("TCP data offset < 5 or beyond the segment [15]"),
-  TCP_BAD_CHECKSUM("TCP checksum mismatch [17]"),
-  TCP_BAD_OPTION_LENGTH("TCP option length 0 or 1, or wrong for its kind [13][14]"),
-  TCP_OPTION_PAST_HEADER("TCP option runs past the data offset [14]"),
+  TCP_TRUNCATED("shorter than a TCP header"), // hostile inputs, row 15
+  TCP_BAD_DATA_OFFSET("TCP data offset < 5 or beyond the segment"), // hostile inputs, row 15
+  TCP_BAD_CHECKSUM("TCP checksum mismatch"), // hostile inputs, row 17
+  TCP_BAD_OPTION_LENGTH("TCP option length 0 or 1, or wrong for its kind"), // hostile inputs, rows 13, 14
+  TCP_OPTION_PAST_HEADER("TCP option runs past the data offset"), // hostile inputs, row 14
   TCP_BAD_PORT("TCP port 0"),
 
   // --- UDP (RFC 768)
   UDP_TRUNCATED("shorter than a UDP header"),
   UDP_BAD_LENGTH("UDP length disagrees with the IP payload length"),
-  UDP_BAD_CHECKSUM("UDP checksum mismatch [17]"),
+  UDP_BAD_CHECKSUM("UDP checksum mismatch"), // hostile inputs, row 17
   UDP_MISSING_CHECKSUM("UDP over IPv6 without a checksum (RFC 8200 8.1)"),
   UDP_BAD_PORT("UDP destination port 0"),
 
   // --- ICMP (RFC 792, RFC 4443)
   ICMP_TRUNCATED("shorter than the ICMP message type requires"),
-  ICMP_BAD_CHECKSUM("ICMP checksum mismatch [17]"),
+  ICMP_BAD_CHECKSUM("ICMP checksum mismatch"), // hostile inputs, row 17
 
   // --- Ethernet and ARP
   ETHERNET_TRUNCATED("shorter than an Ethernet header"),
@@ -60,45 +64,49 @@ public enum DropReason {
   // --- TCP engine (RFC 9293 §3.10.7, RFC 5961, RFC 7323)
   TCP_NO_CONNECTION("no connection or listener for the segment"),
   TCP_OUT_OF_WINDOW("sequence number not acceptable (RFC 9293 3.10.7.4)"),
-  TCP_PAWS_REJECTED("timestamp older than TS.Recent (RFC 7323 5) [21]"),
-  TCP_RST_OUT_OF_WINDOW("RST outside the receive window (RFC 5961 3.2) [6]"),
-  TCP_RST_NOT_EXACT("in-window RST not at RCV.NXT: challenge ACK (RFC 5961 3.2) [6]"),
-  TCP_SYN_SYNCHRONIZED("SYN on a synchronized connection: challenge ACK (RFC 5961 4.2) [7]"),
-  TCP_ACK_NOT_ACCEPTABLE("ACK outside [SND.UNA - MAX.SND.WND, SND.NXT] (RFC 5961 5.2) [8][27]"),
+  TCP_PAWS_REJECTED("timestamp older than TS.Recent (RFC 7323 5)"), // hostile inputs, row 21
+  TCP_RST_OUT_OF_WINDOW("RST outside the receive window (RFC 5961 3.2)"), // hostile inputs, row 6
+  TCP_RST_NOT_EXACT("in-window RST not at RCV.NXT: challenge ACK (RFC 5961 3.2)"), // hostile inputs, row 6
+  TCP_SYN_SYNCHRONIZED("SYN on a synchronized connection: challenge ACK (RFC 5961 4.2)"), // hostile inputs, row 7
+  TCP_ACK_NOT_ACCEPTABLE("ACK outside [SND.UNA - MAX.SND.WND, SND.NXT] (RFC 5961 5.2)"), // hostile inputs, rows 8, 27
   TCP_NO_ACK_FLAG("segment without ACK on a synchronized connection"),
   TCP_BAD_SYN_ACK("SYN-ACK acknowledging something we never sent"),
-  TCP_REASSEMBLY_FULL("out-of-order segment needed a hole beyond the cap [3]"),
+  TCP_REASSEMBLY_FULL("out-of-order segment needed a hole beyond the cap"), // hostile inputs, row 3
   TCP_DATA_AFTER_FIN("data beyond the peer's FIN"),
   TCP_DATA_AFTER_CLOSE("new data after the application closed: answered with RST (RFC 1122 4.2.2.13)"),
   TCP_LISTEN_NO_SYN("segment without SYN, ACK or RST to a listener (RFC 9293 3.10.7.2, fourth)"),
-  TCP_CHALLENGE_ACK_LIMITED("challenge ACK suppressed by the rate limit (RFC 5961 7) [9]"),
-  TCP_RST_IN_TIME_WAIT("RST ignored in TIME-WAIT (RFC 1337) [23]"),
+  TCP_CHALLENGE_ACK_LIMITED("challenge ACK suppressed by the rate limit (RFC 5961 7)"), // hostile inputs, row 9
+  TCP_RST_IN_TIME_WAIT("RST ignored in TIME-WAIT (RFC 1337)"), // hostile inputs, row 23
 
   // --- ICMP errors about a connection, judged by the transport (RFC 5927)
-  ICMP_MTU_TOO_SMALL("packet-too-big MTU below 576 (IPv4) or 1280 (IPv6) (CVE-2004-1060) [12]"),
-  ICMP_SOFT_ERROR("ICMP error on a synchronized connection: counted, not acted on (RFC 5927 4.1) [11]"),
+  ICMP_MTU_TOO_SMALL("packet-too-big MTU below 576 (IPv4) or 1280 (IPv6) (CVE-2004-1060)"), // hostile inputs, row 12
+  // Hostile inputs, row 11
+  ICMP_SOFT_ERROR("ICMP error on a synchronized connection: counted, not acted on (RFC 5927 4.1)"),
   ICMP_NO_SOCKET("ICMP error or echo reply quoting nothing of ours"),
   UDP_NO_SOCKET("UDP datagram for a port nobody listens on"),
   UDP_QUEUE_FULL("UDP socket's receive queue full"),
-  ICMP_QUOTE_OUT_OF_WINDOW("ICMP error quoting a sequence number outside [SND.UNA, SND.NXT] (RFC 5927) [11]"),
+  // Hostile inputs, row 11
+  ICMP_QUOTE_OUT_OF_WINDOW("ICMP error quoting a sequence number outside [SND.UNA, SND.NXT] (RFC 5927)"),
 
   // --- Links and queues
   LINK_MTU_EXCEEDED("larger than the link MTU"),
   RX_QUEUE_FULL("receive queue full"),
-  RX_SYN_SHED("bare SYN dropped by a receive queue three quarters full: the rest is for connections [10]"),
+  // Hostile inputs, row 10
+  RX_SYN_SHED("bare SYN dropped by a receive queue three quarters full: the rest is for connections"),
 
-  // --- IP fragment reassembly (RFC 791 3.2, RFC 8200 4.5, RFC 5722) [4]
-  FRAGMENT_OVERLAP("fragment overlapping another: the whole datagram is dropped (RFC 5722 4) [4]"),
-  FRAGMENT_INCONSISTENT("fragment contradicting the datagram's end or exceeding 65,535 bytes [4]"),
+  // --- IP fragment reassembly (RFC 791 3.2, RFC 8200 4.5, RFC 5722) (hostile inputs, row 4)
+  FRAGMENT_OVERLAP("fragment overlapping another: the whole datagram is dropped (RFC 5722 4)"), // hostile inputs, row 4
+  FRAGMENT_INCONSISTENT("fragment contradicting the datagram's end or exceeding 65,535 bytes"), // hostile inputs, row 4
   FRAGMENT_DUPLICATE("exact duplicate of a fragment already held (RFC 8200 4.5)"),
-  FRAGMENT_TOO_MANY("datagram split into more fragments than the reassembler allows [4]"),
+  FRAGMENT_TOO_MANY("datagram split into more fragments than the reassembler allows"), // hostile inputs, row 4
   FRAGMENT_TIMEOUT("datagram not completed within the reassembly timeout (RFC 791 3.2)"),
-  FRAGMENT_MEMORY_PRESSURE("datagram evicted to keep reassembly memory under its bound (FragmentSmack) [4]"),
-  FRAGMENT_TABLE_FULL("datagram evicted because the reassembly table held its maximum [4]"),
+  // Hostile inputs, row 4
+  FRAGMENT_MEMORY_PRESSURE("datagram evicted to keep reassembly memory under its bound (FragmentSmack)"),
+  FRAGMENT_TABLE_FULL("datagram evicted because the reassembly table held its maximum"), // hostile inputs, row 4
 
   // --- The host runtime
   BACKLOG_FULL("connection backlog at its limit while another thread owned the connection"),
-  HOST_CONNECTION_LIMIT("SYN while the host holds its maximum number of connections [32]"),
+  HOST_CONNECTION_LIMIT("SYN while the host holds its maximum number of connections"), // hostile inputs, row 32
   LISTEN_QUEUE_FULL("SYN for a listener whose accept queue and half-open connections are at the cap"),
   TCP_FORWARD_PENDING("retransmitted SYN whose forwarding is still being decided (the gateway role)"),
   TCP_FORWARD_LIMIT("SYN to forward while the most SYNs waiting for a decision are held"),

@@ -50,6 +50,10 @@ import java.util.concurrent.atomic.LongAdder;
  * {@link Connection#shutdownAtNanos()} and {@link Host#ownershipViolations()}.
  */
 public final class Torture {
+  /** One-way delay of every packet on the run's link. */
+  public static final long LINK_DELAY_NANOS = 50_000;
+  /** How much longer a reordered packet is held back, so that later ones overtake it. */
+  public static final long REORDER_DELAY_NANOS = 200_000;
   private static final int PORT = 9;
   private static final int BULK_PORT = 5001;
   private static final int HEADER = 8; // connection id, then length
@@ -227,16 +231,34 @@ public final class Torture {
   /** One end of one connection, for the checks after the run. */
   private record End(Connection connection) { }
 
-  public Report run() throws InterruptedException {
-    long started = System.nanoTime();
-    SplittableRandom random = new SplittableRandom(config.seed());
-    SimulatedNetwork network = new SimulatedNetwork(random.nextLong());
-    Impairments impairments = new Impairments(config.loss(), config.duplicate(), config.corrupt(), 50_000, 0, 0)
-        .withReorder(config.reorder(), 200_000);
-    SimulatedLink link = network.connect("client0", "server0", SimulatedLink.Config.defaults()
-        .withReceiveQueues(Math.max(config.workers(), 1)).withQueueCapacity(8192).withBuffers(32_768)
-        .withImpairments(impairments));
-    TcpConfig tcp = TcpConfig.builder().buildWith(b -> {
+  /**
+   * The timers and buffer sizes a run's connections use, as plain numbers for reports (the demo's
+   * states them): {@link #racing} for the racing connections, {@link #bulk} for the bulk one.
+   */
+  public record Settings(long initialRtoNanos, long minRtoNanos, long delayedAckNanos, long mslNanos,
+      int maxRetransmits, int sendBufferBytes, int receiveBufferBytes) {
+    /** The racing connections' settings in a run with {@code config}. */
+    public static Settings racing(Config config) {
+      return of(tcpConfig(config));
+    }
+
+    /** The bulk connection's settings: the stack's defaults. */
+    public static Settings bulk() {
+      return of(TcpConfig.defaults());
+    }
+
+    private static Settings of(TcpConfig c) {
+      return new Settings(c.initialRtoNanos(), c.minRtoNanos(), c.delayedAckNanos(), c.mslNanos(), c.maxRetransmits(),
+          c.sendBufferBytes(), c.receiveBufferBytes());
+    }
+  }
+
+  /**
+   * The TCP settings of the run's racing connections; the bulk connection has {@link
+   * TcpConfig#defaults()}. Small buffers make more segments, so more races between data and FIN.
+   */
+  private static TcpConfig tcpConfig(Config config) {
+    return TcpConfig.builder().buildWith(b -> {
       b.receiveBufferBytes = 16 * 1024;
       b.sendBufferBytes = 16 * 1024;
       // Short timers keep a lossy run quick; the MSL is the run's (Config.mslMillis says why).
@@ -246,6 +268,18 @@ public final class Torture {
       b.maxRetransmits = 30;
       b.ackStaleInTimeWait = false; // spray mode reorders inside the host (TcpConfig explains)
     });
+  }
+
+  public Report run() throws InterruptedException {
+    long started = System.nanoTime();
+    SplittableRandom random = new SplittableRandom(config.seed());
+    SimulatedNetwork network = new SimulatedNetwork(random.nextLong());
+    Impairments impairments = new Impairments(config.loss(), config.duplicate(), config.corrupt(), LINK_DELAY_NANOS,
+        0, 0).withReorder(config.reorder(), REORDER_DELAY_NANOS);
+    SimulatedLink link = network.connect("client0", "server0", SimulatedLink.Config.defaults()
+        .withReceiveQueues(Math.max(config.workers(), 1)).withQueueCapacity(8192).withBuffers(32_768)
+        .withImpairments(impairments));
+    TcpConfig tcp = tcpConfig(config);
     ConnectionObserver observer = (connection, event, now) -> {
       if (event == TcpEvent.END_OF_STREAM) {
         endOfStreams.computeIfAbsent(connection, c -> new AtomicInteger()).incrementAndGet();

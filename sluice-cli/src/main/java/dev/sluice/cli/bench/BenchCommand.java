@@ -51,7 +51,8 @@ public final class BenchCommand implements Callable<Integer> {
       description = "Workloads to run, by number or name, like 1,3,5 or netty_echo (default: 1 to 8).")
   List<String> only = new ArrayList<>();
 
-  @Option(names = "--json", description = "End with one JSON object on the last line: one entry per row.")
+  @Option(names = "--json",
+      description = "End with one JSON object on the last line: \"schema\", \"passed\", then one entry per row under \"rows\" (docs/json.md).")
   boolean json;
 
   @Option(names = "--bytes", defaultValue = "268435456", hidden = true, description = "Bytes per bulk run.")
@@ -265,7 +266,7 @@ public final class BenchCommand implements Callable<Integer> {
       out.println(d);
     }
     if (json) {
-      out.println(Report.json(rows));
+      out.println(Report.json(rows, failed));
     }
     out.flush();
     return failed.isEmpty() ? 0 : 1;

@@ -78,11 +78,16 @@ final class Report {
   }
 
   /**
-   * One line: {@code {"bulk_mtu1500":{"sluice":..,"kernel":..,"ratio":..,"unit":".."},...}}, written by
-   * {@link CliJson}: figures rounded (3 decimals, the ratio 4), integral ones without a fraction, and
-   * a figure that is not a finite number, or missing, as {@code null}; then a row's extra members.
+   * One line, written by {@link CliJson}: {@code {"schema":1,"passed":..,"failures":[".."],
+   * "rows":{"bulk_mtu1500":{"sluice":..,"kernel":..,"ratio":..,"unit":"..","met":..},...}}}.
+   * {@code passed} is true exactly when every workload ran (exit status 0; a missed target does not
+   * fail the run, {@code met} says whether it was reached, null for a row without one); {@code
+   * failures} says why each failed workload failed. Figures are rounded (3 decimals, the ratio 4),
+   * integral ones without a fraction, and a figure that is not a finite number, or missing, is
+   * {@code null}; then a row's extra members. Row names are the documented exception to the
+   * lowerCamelCase keys (docs/json.md): scripts and issue 16 name them.
    */
-  static String json(List<Row> rows) {
+  static String json(List<Row> rows, List<String> failures) {
     Map<String, Object> entries = new LinkedHashMap<>();
     for (Row r : rows) {
       Map<String, Object> entry = new LinkedHashMap<>();
@@ -90,10 +95,14 @@ final class Report {
       entry.put("kernel", r.kernel() == null ? null : round(r.kernel().median(), 3));
       entry.put("ratio", round(r.ratio(), 4));
       entry.put("unit", r.unit());
+      entry.put("met", r.met());
       r.extra().forEach((name, value) -> entry.put(name, round(value, 3)));
       entries.put(r.key(), entry);
     }
-    return CliJson.write(entries);
+    Map<String, Object> json = CliJson.start(failures.isEmpty());
+    json.put("failures", failures);
+    json.put("rows", entries);
+    return CliJson.write(json);
   }
 
   static double round(double v, int decimals) {

@@ -8,16 +8,21 @@ import java.util.Map;
 
 /**
  * The doctor's findings as one line of JSON:
- * {@code {"connections":[{"client":"ip:port","server":"ip:port","states":[{"side":...,"state":...,
- * "atSeconds":...,"detail":...}],"problems":[{"kind":...,"side":...,"atSeconds":...,"detail":...}]}]}}.
- * A state's {@code detail} is left out when it has none; {@code atSeconds} has six decimals, and is
- * {@code null} if a time was not a finite number. Written by {@link CliJson}.
+ * {@code {"schema":1,"passed":true|false,"connections":[{"client":"ip:port","server":"ip:port",
+ * "states":[{"side":...,"state":...,"atSeconds":...,"detail":...}],"problems":[{"kind":...,"side":...,
+ * "atSeconds":...,"detail":...}]}]}}. {@code passed} is true exactly when no problem was found (exit
+ * status 0). A state's {@code detail} is left out when it has none; {@code atSeconds} has six
+ * decimals, and is {@code null} if a time was not a finite number. Written by {@link CliJson}.
+ *
+ * <p><b>Threads.</b> Stateless; call from any thread.
  */
 public final class DiagnosisJson {
   private DiagnosisJson() {}
 
   public static String render(Diagnosis diagnosis) {
-    return CliJson.write(Map.of("connections", diagnosis.reports().stream().map(DiagnosisJson::connection).toList()));
+    Map<String, Object> json = CliJson.start(diagnosis.healthy());
+    json.put("connections", diagnosis.reports().stream().map(DiagnosisJson::connection).toList());
+    return CliJson.write(json);
   }
 
   private static Map<String, Object> connection(ConnectionReport r) {

@@ -17,6 +17,8 @@ public final class LineChart {
   private LineChart() {}
 
   /**
+   * @param yLabel the vertical axis's title, with its unit ("cwnd (KB)"); the horizontal axis is
+   *     time in seconds
    * @param seconds sample times, ascending
    * @param values the sample at each time
    */
@@ -48,16 +50,16 @@ public final class LineChart {
       double x = LEFT + t / tMax * plotW;
       svg.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%.1f\"/>%n", x, TOP, x, TOP + plotH));
       svg.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" stroke=\"none\" fill=\"#333\">%s</text>%n",
-          x, TOP + plotH + 16, TimeSequenceGraph.trim(t)));
+          x, TOP + plotH + 16, TimeSequenceGraph.tick(t)));
     }
     for (double v = 0; v <= vMax + 1e-9; v += vStep) {
       double y = TOP + plotH - v / vMax * plotH;
       svg.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>%n", LEFT, y, LEFT + plotW, y));
       svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\" stroke=\"none\" fill=\"#333\">%s</text>%n",
-          LEFT - 6, y + 4, TimeSequenceGraph.trim(v)));
+          LEFT - 6, y + 4, TimeSequenceGraph.tick(v)));
     }
     svg.append("</g>\n");
-    svg.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">time (s)</text>%n",
+    svg.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">time since the first sample (s)</text>%n",
         LEFT + plotW / 2, HEIGHT - 16));
     svg.append(String.format(Locale.ROOT,
         "<text x=\"20\" y=\"%.1f\" text-anchor=\"middle\" transform=\"rotate(-90 20 %.1f)\">%s</text>%n",

@@ -163,9 +163,10 @@ public final class TimeSequenceGraph {
       svg.append("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n");
       svg.append(String.format(Locale.ROOT, "<text class=\"title\" x=\"%d\" y=\"28\" font-size=\"15\" "
           + "font-weight=\"bold\">%s</text>%n", LEFT, xml(title)));
-      svg.append(String.format(Locale.ROOT, "<text class=\"subtitle\" x=\"%d\" y=\"46\" fill=\"#555\">%d data "
-          + "segments, %d retransmitted; window scale %s</text>%n", LEFT, bars.size() - retransmissions, retransmissions,
-          connection.windowScaleKnown() ? "shift " + connection.windowShift(sender.other()) + " for the receiver"
+      svg.append(String.format(Locale.ROOT, "<text class=\"subtitle\" x=\"%d\" y=\"46\" fill=\"#555\">%,d data "
+          + "segments, %,d retransmitted; window scale %s</text>%n", LEFT, bars.size() - retransmissions, retransmissions,
+          connection.windowScaleKnown() ? "shift " + connection.windowShift(sender.other()) + " for the receiver (its "
+              + "window field is multiplied by " + (1L << connection.windowShift(sender.other())) + ")"
               : "unknown (handshake not captured; windows read unscaled)"));
       axes(svg);
       steps(svg, 2, "window", WINDOW_COLOUR, "4 3");
@@ -225,14 +226,14 @@ public final class TimeSequenceGraph {
         double px = x(t);
         svg.append(String.format(Locale.ROOT, "<line x1=\"%.2f\" y1=\"%.0f\" x2=\"%.2f\" y2=\"%.0f\"/>"
             + "<text x=\"%.2f\" y=\"%.0f\" text-anchor=\"middle\" stroke=\"none\">%s</text>%n", px, y0, px, y0 + 5, px,
-            y0 + 18, trim(t)));
+            y0 + 18, tick(t)));
       }
       double seqStep = niceStep(maxSeq - minSeq);
       for (double s = Math.ceil(minSeq / seqStep) * seqStep; s <= maxSeq; s += seqStep) {
         double py = y(s);
         svg.append(String.format(Locale.ROOT, "<line x1=\"%.0f\" y1=\"%.2f\" x2=\"%.0f\" y2=\"%.2f\"/>"
             + "<text x=\"%.0f\" y=\"%.2f\" text-anchor=\"end\" stroke=\"none\">%s</text>%n", x0 - 5, py, x0, py, x0 - 8,
-            py + 4, trim(s)));
+            py + 4, tick(s)));
       }
       svg.append(String.format(Locale.ROOT, "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"middle\" stroke=\"none\">"
           + "time since the connection's first packet (s)</text>%n", (LEFT + WIDTH - RIGHT) / 2.0, y0 + 38));
@@ -274,12 +275,16 @@ public final class TimeSequenceGraph {
     return nice * magnitude;
   }
 
-  /** A number without trailing zeros, for axis labels. */
-  static String trim(double value) {
+  /**
+   * An axis tick's label: thousands separated ({@code 2,000,000}, which a reader takes in at a
+   * glance and {@code 2000000} is not) and without trailing zeros ({@code 0.25}, not {@code
+   * 0.250000}). The unit is in the axis title.
+   */
+  static String tick(double value) {
     if (Math.abs(value - Math.rint(value)) < 1e-9 && Math.abs(value) < 1e15) {
-      return Long.toString(Math.round(value));
+      return String.format(Locale.ROOT, "%,d", Math.round(value));
     }
-    String text = String.format(Locale.ROOT, "%.6f", value);
+    String text = String.format(Locale.ROOT, "%,.6f", value);
     return text.replaceAll("0+$", "").replaceAll("\\.$", "");
   }
 

@@ -37,6 +37,12 @@ import java.util.Map;
  *
  * <p>Output is one line: no spaces, no newline. Control characters are escaped as RFC 8259 §7
  * requires, and so are U+2028 and U+2029, so that a line stays one line for JavaScript readers too.
+ *
+ * <p>Every command's JSON object begins with {@link #start}: {@code "schema"} ({@link #SCHEMA}) and,
+ * for a command that checks something, {@code "passed"}, true exactly when it exits with 0. Keys
+ * are lowerCamelCase; the shapes are listed in docs/json.md.
+ *
+ * <p><b>Threads.</b> Stateless; call from any thread.
  */
 public final class CliJson {
   private static final JsonFactory FACTORY = JsonFactory.builder()
@@ -45,7 +51,27 @@ public final class CliJson {
       .build();
   private static final CharacterEscapes ESCAPES = new LineSeparatorEscapes();
 
+  /**
+   * The version of every command's JSON shape (docs/json.md): raised when a member is renamed,
+   * removed or changes its meaning, not when one is added.
+   */
+  public static final int SCHEMA = 1;
+
   private CliJson() {}
+
+  /**
+   * The first members of a command's JSON object, in order: {@code "schema"}, then {@code
+   * "passed"} unless {@code passed} is null (a command that checks nothing). Put the command's own
+   * members after them.
+   */
+  public static Map<String, Object> start(Boolean passed) {
+    Map<String, Object> object = new LinkedHashMap<>();
+    object.put("schema", SCHEMA);
+    if (passed != null) {
+      object.put("passed", passed);
+    }
+    return object;
+  }
 
   /** {@code value} as one line of JSON. */
   public static String write(Object value) {

@@ -3,14 +3,15 @@ package dev.sluice.cli.bench;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.sluice.cli.JsonOutputs;
 import dev.sluice.cli.MainAccess;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import picocli.CommandLine;
@@ -22,9 +23,6 @@ import picocli.CommandLine;
  */
 @Timeout(300)
 class BenchCommandTest {
-  private static final Pattern ENTRY = Pattern.compile(
-      "\"(\\w+)\":\\{\"sluice\":([-0-9.eE]+),\"kernel\":([-0-9.eE]+),\"ratio\":([-0-9.eE]+),\"unit\":\"([^\"]+)\"}");
-
   private final StringWriter out = new StringWriter();
   private final StringWriter err = new StringWriter();
 
@@ -37,23 +35,23 @@ class BenchCommandTest {
 
   record Entry(double sluice, double kernel, double ratio, String unit) {}
 
-  /** Parses the last line, checking that it is nothing but entries of the expected shape. */
-  private Map<String, Entry> lastLineJson() {
-    String[] lines = out.toString().strip().split("\n");
-    String json = lines[lines.length - 1];
-    assertThat(json).startsWith("{").endsWith("}");
+  /**
+   * Parses the last line with Jackson and checks what docs/json.md promises of it ({@code schema},
+   * {@code passed} agreeing with {@code exitStatus}, lowerCamelCase keys but the row names), then
+   * that every row has the usual members; returns the rows by name, in order.
+   */
+  private Map<String, Entry> lastLineJson(int exitStatus) {
+    JsonNode json = JsonOutputs.lastLine(out.toString());
+    JsonOutputs.assertCheckingCommand(json, exitStatus);
+    assertThat(JsonOutputs.names(json)).containsExactly("schema", "passed", "failures", "rows");
+    JsonOutputs.assertKeyStyle(json, Set.of("rows"));
     Map<String, Entry> entries = new LinkedHashMap<>();
-    Matcher m = ENTRY.matcher(json);
-    StringBuilder rest = new StringBuilder();
-    int at = 1;
-    while (m.find()) {
-      rest.append(json, at, m.start());
-      at = m.end();
-      entries.put(m.group(1), new Entry(Double.parseDouble(m.group(2)), Double.parseDouble(m.group(3)),
-          Double.parseDouble(m.group(4)), m.group(5)));
-    }
-    rest.append(json, at, json.length() - 1);
-    assertThat(rest.toString().replace(",", "")).as("nothing but entries in " + json).isEmpty();
+    json.get("rows").properties().forEach(row -> {
+      JsonNode e = row.getValue();
+      assertThat(JsonOutputs.names(e)).as(row.getKey()).startsWith("sluice", "kernel", "ratio", "unit", "met");
+      entries.put(row.getKey(), new Entry(e.get("sluice").doubleValue(), e.get("kernel").doubleValue(),
+          e.get("ratio").doubleValue(), e.get("unit").textValue()));
+    });
     return entries;
   }
 
@@ -72,7 +70,7 @@ class BenchCommandTest {
     assertThat(run("bench", "--reps", "1", "--warmup-reps", "0", "--only", "1,3,5", "--json", "--bytes", "2000000",
         "--duration-ms", "200", "--warmup-ms", "50", "--rtt-samples", "300", "--connect-clients", "4"))
         .as(out + "" + err).isZero();
-    Map<String, Entry> entries = lastLineJson();
+    Map<String, Entry> entries = lastLineJson(0);
     assertThat(entries.keySet()).containsExactly("bulk_mtu1500", "bulk_mtu65535", "rtt_p50", "rtt_p99", "rtt_p999",
         "connect_rate");
     assertSane(entries);
@@ -88,7 +86,7 @@ class BenchCommandTest {
     assertThat(run("bench", "--reps", "1", "--warmup-reps", "0", "--only", "2,4,6", "--json", "--duration-ms", "500",
         "--warmup-ms", "300", "--transaction-connections", "20", "--connections", "300"))
         .as(out + "" + err).isZero();
-    Map<String, Entry> entries = lastLineJson();
+    Map<String, Entry> entries = lastLineJson(0);
     assertThat(entries.keySet()).containsExactly("scaling_16", "scaling_256", "transactions", "idle_heap_bytes");
     assertSane(entries);
     assertThat(entries.get("idle_heap_bytes").unit()).isEqualTo("bytes");
@@ -100,7 +98,7 @@ class BenchCommandTest {
     assertThat(run("bench", "--reps", "1", "--warmup-reps", "0", "--only", "netty_echo", "--json", "--duration-ms",
         "300", "--warmup-ms", "100", "--netty-connections", "4"))
         .as(out + "" + err).isZero();
-    Map<String, Entry> entries = lastLineJson();
+    Map<String, Entry> entries = lastLineJson(0);
     assertThat(entries.keySet()).containsExactly("netty_echo");
     assertSane(entries);
     assertThat(entries.get("netty_echo").unit()).isEqualTo("MB/s");
@@ -113,7 +111,7 @@ class BenchCommandTest {
     assertThat(run("bench", "--reps", "1", "--warmup-reps", "0", "--only", "http_server", "--json", "--duration-ms",
         "300", "--warmup-ms", "100", "--jvm-warmup-ms", "200", "--http-connections", "4"))
         .as(out + "" + err).isZero();
-    Map<String, Entry> entries = lastLineJson();
+    Map<String, Entry> entries = lastLineJson(0);
     assertThat(entries.keySet()).containsExactly("http_server");
     assertSane(entries);
     assertThat(entries.get("http_server").unit()).isEqualTo("req/s");
@@ -129,16 +127,20 @@ class BenchCommandTest {
     assertThat(run("bench", "--only", "million", "--json", "--million-connections", "20000", "--million-idle-ms", "300",
         "--rtt-samples", "300"))
         .as(out + "" + err).isZero();
-    String[] lines = out.toString().strip().split("\n");
-    String json = lines[lines.length - 1];
-    Matcher m = Pattern.compile("\\{\"million\":\\{\"sluice\":([-0-9.eE]+),\"kernel\":null,\"ratio\":null,"
-        + "\"unit\":\"bytes\",\"connections\":(\\d+),\"establishedPerSecond\":([-0-9.eE]+),"
-        + "\"rttP99Ratio\":([-0-9.eE]+),\"idleCpuPercent\":([-0-9.eE]+)}}").matcher(json);
-    assertThat(m.matches()).as(json).isTrue();
-    assertThat(Integer.parseInt(m.group(2))).isEqualTo(20_000);
-    for (int g : new int[] {1, 3, 4, 5}) {
-      double v = Double.parseDouble(m.group(g));
-      assertThat(Double.isFinite(v) && v > 0).as("figure " + g + " of " + json).isTrue();
+    JsonNode json = JsonOutputs.lastLine(out.toString());
+    JsonOutputs.assertCheckingCommand(json, 0);
+    JsonOutputs.assertKeyStyle(json, Set.of("rows"));
+    assertThat(JsonOutputs.names(json.get("rows"))).containsExactly("million");
+    JsonNode million = json.get("rows").get("million");
+    assertThat(JsonOutputs.names(million)).containsExactly("sluice", "kernel", "ratio", "unit", "met", "connections",
+        "establishedPerSecond", "rttP99Ratio", "idleCpuPercent");
+    assertThat(million.get("kernel").isNull()).isTrue();
+    assertThat(million.get("ratio").isNull()).isTrue();
+    assertThat(million.get("unit").textValue()).isEqualTo("bytes");
+    assertThat(million.get("connections").intValue()).isEqualTo(20_000);
+    for (String figure : List.of("sluice", "establishedPerSecond", "rttP99Ratio", "idleCpuPercent")) {
+      assertThat(million.get(figure).isNumber() && million.get(figure).doubleValue() > 0).as(figure + " of " + json)
+          .isTrue();
     }
     assertThat(out.toString()).contains("9. a million idle connections", "Workload 9: 20,000 connections (40,000 ends)",
         "No kernel side");
@@ -149,7 +151,7 @@ class BenchCommandTest {
   void idleCpu_tiny_selectedByName_lastLineIsItsOneEntry() {
     assertThat(run("bench", "--reps", "1", "--only", "idle_cpu", "--json", "--duration-ms", "200"))
         .as(out + "" + err).isZero();
-    Map<String, Entry> entries = lastLineJson();
+    Map<String, Entry> entries = lastLineJson(0);
     assertThat(entries.keySet()).containsExactly("idle_cpu_percent");
     assertThat(entries.get("idle_cpu_percent").unit()).isEqualTo("percent");
     assertThat(entries.get("idle_cpu_percent").sluice()).isFinite().isNotNegative();

@@ -67,8 +67,8 @@ class StatsTest {
     Stats.Summary k = Stats.Summary.of(List.of(50.0, 150.0, 100.0));
     Report.Row row = new Report.Row("bulk_mtu1500", "bulk", "MB/s", false, s, k, null, null, null);
     assertThat(row.ratio()).isEqualTo(2.0);
-    assertThat(Report.json(List.of(row)))
-        .isEqualTo("{\"bulk_mtu1500\":{\"sluice\":200,\"kernel\":100,\"ratio\":2,\"unit\":\"MB/s\"}}");
+    assertThat(Report.json(List.of(row), List.of()))
+        .endsWith("\"rows\":{\"bulk_mtu1500\":{\"sluice\":200,\"kernel\":100,\"ratio\":2,\"unit\":\"MB/s\",\"met\":null}}}");
     assertThat(Report.table(List.of(row), false)).contains("| 200 [100-300] | 100 [50.0-150] | 2.00 |");
   }
 }
