@@ -1,5 +1,6 @@
 package dev.sluice.cli;
 
+import dev.sluice.cli.usage.ExitCodes;
 import dev.sluice.cli.usage.FileProblem;
 import java.io.PrintWriter;
 import java.util.List;
@@ -12,25 +13,16 @@ import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
  * How every {@code sluice} command fails: a usage mistake is one line naming the option as typed
- * and a hint pointing at the command's help (exit {@link #USAGE}); anything else thrown out of a
- * command is an internal error, one line, with the stack trace only under {@code --debug} (exit
- * {@link #INTERNAL}). Installed on the whole command tree by {@link Main#commandLine()}.
+ * and a hint pointing at the command's help (exit {@link ExitCodes#USAGE}); anything else thrown out
+ * of a command is an internal error, one line, with the stack trace only under {@code --debug} (exit
+ * {@link ExitCodes#INTERNAL}). Installed on the whole command tree by {@link Main#commandLine()}.
  *
  * <p>Stateless: one instance serves every command; picocli calls it on the thread that runs
  * {@code execute}.
  */
 final class CliErrors implements IParameterExceptionHandler, IExecutionExceptionHandler {
-  /** Every command ran and found nothing wrong. */
-  static final int OK = 0;
-  /** A check or a diagnosis found a problem. */
-  static final int PROBLEM_FOUND = 1;
-  /** Bad usage, an input that cannot be read, or an output that cannot be written. */
-  static final int USAGE = 2;
-  /** A failure Sluice did not expect: a bug to report. */
-  static final int INTERNAL = 3;
   /** The global option that adds the stack trace to an internal error. */
   static final String DEBUG_OPTION = "--debug";
-
 
   @Override
   public int handleParseException(ParameterException e, String[] args) {
@@ -50,13 +42,13 @@ final class CliErrors implements IParameterExceptionHandler, IExecutionException
       err.println("see '" + name + " --help'");
     }
     err.flush();
-    return USAGE;
+    return ExitCodes.USAGE;
   }
 
   @Override
   public int handleExecutionException(Exception e, CommandLine command, ParseResult parsed) {
     report(command.getErr(), command.getCommandSpec().qualifiedName(), e, debugRequested(parsed));
-    return INTERNAL;
+    return ExitCodes.INTERNAL;
   }
 
   /** Prints the internal-error line for {@code failure} in {@code command}, and its trace if asked. */

@@ -1,5 +1,6 @@
 package dev.sluice.cli;
 
+import dev.sluice.cli.usage.ExitCodes;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -51,7 +52,7 @@ public final class Main implements Runnable {
       status = cli.execute(args);
     } catch (Error e) { // picocli hands on Errors (out of memory, say): still one line, not a trace
       CliErrors.report(cli.getErr(), "sluice", e, CliErrors.debugRequested(args));
-      status = CliErrors.INTERNAL;
+      status = ExitCodes.INTERNAL;
     }
     System.exit(status);
   }

@@ -1,5 +1,6 @@
 package dev.sluice.cli;
 
+import dev.sluice.cli.usage.ExitCodes;
 import dev.sluice.api.NetStack;
 import dev.sluice.cli.usage.OptionRanges;
 import dev.sluice.cli.usage.OutputPaths;
@@ -151,7 +152,7 @@ final class ServeCommand implements Callable<Integer> {
       device = TunDevice.open(ns, tun, tunQueues, mtu, offload);
     } catch (IOException e) { // no privilege, a name taken by another kind of device
       spec.commandLine().getErr().println("sluice serve: cannot open TUN device " + tun + ": " + e.getMessage());
-      return CliErrors.USAGE;
+      return ExitCodes.USAGE;
     }
     PcapngWriter writer = null;
     try {
@@ -171,7 +172,7 @@ final class ServeCommand implements Callable<Integer> {
         writer.close();
       }
       spec.commandLine().getErr().println("sluice serve: " + e.getMessage());
-      return CliErrors.USAGE;
+      return ExitCodes.USAGE;
     }
     NetStack.Builder builder = NetStack.builder();
     if (workers > 0) {
