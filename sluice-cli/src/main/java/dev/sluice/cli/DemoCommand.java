@@ -25,7 +25,7 @@ import picocli.CommandLine.Spec;
     name = "demo",
     mixinStandardHelpOptions = true,
     description = {
-      "The KB Q114541 scenario on every core, checked end to end.",
+      "Runs the KB Q114541 scenario on every core and checks it end to end.",
       "Two virtual hosts on a lossy, reordering simulated link; thousands of",
       "connections whose data and FIN race through parallel receive workers",
       "in spray mode, and a bulk transfer beside them. Every byte and every",

@@ -30,8 +30,9 @@ import picocli.CommandLine.Spec;
     name = "serve",
     mixinStandardHelpOptions = true,
     description = {
-      "Runs Sluice on a TUN device and serves HTTP/1.1 (GET / and GET /bytes/N, with the JDK's own",
-      "HttpServer running on Sluice through its SelectorProvider) and echo (RFC 862).",
+      "Runs Sluice on a TUN device, serving HTTP/1.1 and echo.",
+      "HTTP answers GET / and GET /bytes/N, with the JDK's own HttpServer running on Sluice through its",
+      "SelectorProvider; echo is RFC 862's.",
       "",
       "Needs CAP_NET_ADMIN (root, or a user and network namespace). A namespace keeps the test",
       "traffic away from everything else; use addresses from 198.18.0.0/15:",

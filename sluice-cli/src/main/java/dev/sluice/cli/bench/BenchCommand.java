@@ -26,7 +26,7 @@ import picocli.CommandLine.Spec;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = {
-      "End-to-end benchmarks side by side with the Linux kernel, in one run.",
+      "Runs end-to-end benchmarks of Sluice and the Linux kernel side by side, in one run.",
       "",
       "Sluice: two stacks in this JVM over a simulated link (no impairments, no delay, checksums",
       "computed and verified). Kernel: Java NIO sockets; as root, in a network namespace made for the",

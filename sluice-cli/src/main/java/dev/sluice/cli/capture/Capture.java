@@ -33,9 +33,10 @@ public record Capture(String format, Set<Integer> linkTypes, List<CapturedPacket
   public record EarlyEnd(long offset, long recordsRead, boolean cutShort) {
     /** One line for a warning: where the capture ends and why. */
     public String describe() {
+      String records = recordsRead + " record" + (recordsRead == 1 ? "" : "s");
       return (cutShort ? "the capture is cut short: it ends inside the record at byte " + offset
-          : "the capture cannot be read past byte " + offset + " (a record there has an impossible length)")
-          + "; the " + recordsRead + " record" + (recordsRead == 1 ? "" : "s") + " before it were analysed";
+          : "the capture cannot be read past byte " + offset + ", whose record has an impossible length")
+          + "; the " + records + " before it were analysed";
     }
   }
 }
