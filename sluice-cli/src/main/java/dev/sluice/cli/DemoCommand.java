@@ -1,6 +1,8 @@
 package dev.sluice.cli;
 
 import dev.sluice.api.TcpConnection;
+import dev.sluice.cli.usage.ExitCodes;
+import dev.sluice.cli.usage.IoErrors;
 import dev.sluice.cli.usage.OptionRanges;
 import dev.sluice.cli.usage.OutputPaths;
 import dev.sluice.api.TcpInfo;
@@ -153,8 +155,13 @@ final class DemoCommand implements Callable<Integer> {
       out.printf(Locale.ROOT, "wrote %s (%,d packets, first %d bytes of each)%n", capture, packets, CAPTURE_SNAPLEN);
     }
     if (!report.equals("none")) {
-      DemoReport.write(Path.of(report), r, config, check, sampler.seconds(), sampler.cwnds(), torture.counters());
-      out.println("wrote " + report);
+      try {
+        DemoReport.write(Path.of(report), r, config, check, sampler.seconds(), sampler.cwnds(), torture.counters());
+        out.println("wrote " + report);
+      } catch (IOException e) { // checked writable before the run; a full disk, say, is still one line
+        CaptureFiles.fail(spec.commandLine().getErr(), "demo", "cannot write " + report + ": " + IoErrors.reason(e));
+        status = ExitCodes.USAGE;
+      }
     }
     if (json) {
       out.println(check.addTo(r));
