@@ -1,7 +1,7 @@
 package dev.sluice.cli;
 
-import dev.sluice.cli.usage.ExitCodes;
 import dev.sluice.api.NetStack;
+import dev.sluice.cli.usage.ExitCodes;
 import dev.sluice.cli.usage.OptionRanges;
 import dev.sluice.cli.usage.OutputPaths;
 import dev.sluice.link.PcapngWriter;
@@ -66,18 +66,21 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--netns", description = "Create the device inside this network namespace (by name or path).")
   String netns;
 
-  @Option(names = "--http-port", defaultValue = "80", description = "HTTP port, 1 to 65535, or 0 for none (default ${DEFAULT-VALUE}).")
+  @Option(names = "--http-port", defaultValue = "80",
+      description = "HTTP port, 1 to 65535, or 0 for none (default ${DEFAULT-VALUE}).")
   int httpPort;
 
-  @Option(names = "--echo-port", defaultValue = "7", description = "Echo port, 1 to 65535, or 0 for none (default ${DEFAULT-VALUE}).")
+  @Option(names = "--echo-port", defaultValue = "7",
+      description = "Echo port, 1 to 65535, or 0 for none (default ${DEFAULT-VALUE}).")
   int echoPort;
 
-  @Option(names = "--workers", defaultValue = "0", description = "Receive workers, 1 to 256, or 0 for one per core (the default).")
+  @Option(names = "--workers", defaultValue = "0",
+      description = "Receive workers, 1 to 256, or 0 for one per core (the default).")
   int workers;
 
   @Option(names = "--queues", defaultValue = "0",
-      description = "TUN queues, 1 to 256 (IFF_MULTI_QUEUE when more than 1); 0, the default, for one per receive worker, "
-          + "so that each worker reads its own queue.")
+      description = "TUN queues, 1 to 256 (IFF_MULTI_QUEUE when more than 1); 0, the default, for one per receive "
+          + "worker, so that each worker reads its own queue.")
   int queues;
 
   @Option(names = "--tun-offload", defaultValue = "auto", converter = OffloadConverter.class,
@@ -101,7 +104,8 @@ final class ServeCommand implements Callable<Integer> {
           + "drops, heap in use; up to 2592000; 0 for never.")
   int countersSeconds;
 
-  @Option(names = "--duration", defaultValue = "0", description = "Stop after N seconds, up to 2592000; 0 runs until interrupted.")
+  @Option(names = "--duration", defaultValue = "0",
+      description = "Stop after N seconds, up to 2592000; 0 runs until interrupted.")
   int durationSeconds;
 
   /** "auto" or "off", in any case; anything else is a one-line usage error. */
