@@ -79,8 +79,8 @@ class CliErrorsTest {
   @Test
   void everyTortureOption_hasItsRange() {
     assertUsageError("torture", "--connections must be in [1, 1000000]: 0", "torture", "--connections", "0");
-    assertUsageError("torture", "--loss must be in [0, 1]: 1.5", "torture", "--loss", "1.5");
-    assertUsageError("torture", "--reorder must be in [0, 1]: NaN", "torture", "--reorder", "NaN");
+    assertUsageError("torture", "--loss must be a probability in [0, 1]: 1.5", "torture", "--loss", "1.5");
+    assertUsageError("torture", "--reorder must be a probability in [0, 1]: NaN", "torture", "--reorder", "NaN");
     assertUsageError("torture", "--jitter-us must be in [0, 1000000]: -1", "torture", "--jitter-us", "-1");
     assertUsageError("torture", "--concurrency must be in [1, 10000]: 0", "torture", "--concurrency", "0");
     assertUsageError("torture", "--timeout-ms must be in [1, 3600000]: 0", "torture", "--timeout-ms", "0");

@@ -53,6 +53,6 @@ class MainTest {
   @Test
   void demoWithInvalidProbability_isAUsageError() {
     assertThat(run("demo", "--loss", "1.5", "--capture", "none")).isEqualTo(CommandLine.ExitCode.USAGE);
-    assertThat(err.toString()).contains("--loss must be in [0, 1]: 1.5");
+    assertThat(err.toString()).contains("loss must be a probability in [0, 1]: 1.5");
   }
 }

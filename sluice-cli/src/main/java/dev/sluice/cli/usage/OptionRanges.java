@@ -36,9 +36,12 @@ public final class OptionRanges {
     return value;
   }
 
-  /** A probability: in [0, 1]. */
+  /** A probability: in [0, 1], and said to be one. */
   public static double probability(CommandSpec spec, String option, double value) {
-    return check(spec, option, value, 0, 1);
+    if (!(value >= 0 && value <= 1)) {
+      throw new ParameterException(spec.commandLine(), option + " must be a probability in [0, 1]: " + value);
+    }
+    return value;
   }
 
   /** 1.0 as "1", 0.5 as "0.5": a bound as a person writes it. */
