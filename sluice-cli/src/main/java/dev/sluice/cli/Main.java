@@ -36,6 +36,10 @@ import picocli.CommandLine.Command;
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
+  /**
+   * Declared here for every command (inherited); read by {@link CliErrors} from the parse result,
+   * where a subcommand's copy shows too, not from this field.
+   */
   @CommandLine.Option(names = CliErrors.DEBUG_OPTION, scope = CommandLine.ScopeType.INHERIT,
       description = "On an internal error, print the stack trace as well.")
   boolean debug;
