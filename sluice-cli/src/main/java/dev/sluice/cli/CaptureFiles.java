@@ -12,7 +12,8 @@ import java.nio.file.Path;
 
 /**
  * Loading a capture for {@code doctor} and {@code graph}, and creating one for {@code demo} and
- * {@code torture}, with the one-line errors they print.
+ * {@code torture}, with the one-line errors they print; a capture that cannot be read to its end is
+ * a one-line warning, and what was read is analysed.
  */
 final class CaptureFiles {
   /** Exit status for a file that cannot be read or is not a capture, and for a bad connection number. */
@@ -23,7 +24,11 @@ final class CaptureFiles {
   /** The diagnosis of {@code file}, or {@code null} after printing why there is none. */
   static Diagnosis diagnose(PrintWriter err, String command, Path file, Thresholds thresholds) {
     try {
-      return Diagnosis.of(file, thresholds);
+      Diagnosis diagnosis = Diagnosis.of(file, thresholds);
+      if (diagnosis.capture().end() != null) { // what was read is still worth analysing: a warning, not a failure
+        fail(err, command, "warning: " + file + ": " + diagnosis.capture().end().describe());
+      }
+      return diagnosis;
     } catch (CaptureFormatException e) {
       fail(err, command, file + ": " + e.getMessage());
     } catch (NoSuchFileException e) {

@@ -1,8 +1,11 @@
 package dev.sluice.cli;
 
 import dev.sluice.api.TcpConnection;
+import dev.sluice.cli.usage.ExitCodes;
+import dev.sluice.cli.usage.IoErrors;
+import dev.sluice.cli.usage.OptionRanges;
+import dev.sluice.cli.usage.OutputPaths;
 import dev.sluice.api.TcpInfo;
-import dev.sluice.link.Impairments;
 import dev.sluice.link.PcapngWriter;
 import dev.sluice.stack.Steering;
 import dev.sluice.torture.Torture;
@@ -14,7 +17,6 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
@@ -25,7 +27,7 @@ import picocli.CommandLine.Spec;
     name = "demo",
     mixinStandardHelpOptions = true,
     description = {
-      "The KB Q114541 scenario on every core, checked end to end.",
+      "Runs the KB Q114541 scenario on every core and checks it end to end.",
       "Two virtual hosts on a lossy, reordering simulated link; thousands of",
       "connections whose data and FIN race through parallel receive workers",
       "in spray mode, and a bulk transfer beside them. Every byte and every",
@@ -34,7 +36,7 @@ import picocli.CommandLine.Spec;
       "time-sequence and congestion-window graphs). No root, no setup.",
       "At the end, sluice doctor's analysis runs on the capture: any problem",
       "it finds on the wire (a RST after a FIN, say) fails the run.",
-      "Exit status: 0 if every check passed, 1 if any failed, 2 if the capture cannot be written."
+      "Exit status: 0 if every check passed, 1 if any failed, 2 for bad usage or an output that cannot be written."
     })
 final class DemoCommand implements Callable<Integer> {
   /** Bytes kept of each captured packet: every IPv4 and TCP header, with all options. */
@@ -51,29 +53,33 @@ final class DemoCommand implements Callable<Integer> {
    * storms, which the demo's own check reports).
    */
   static final long DEMO_MIN_RTO_MILLIS = 200;
+  /** Racing connections in flight at once. */
+  private static final int CONCURRENCY = 256;
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--connections", defaultValue = "5000", description = "Racing connections (default ${DEFAULT-VALUE}).")
+  @Option(names = "--connections", defaultValue = "5000", description = "Racing connections, 1 to 1,000,000 (default ${DEFAULT-VALUE}).")
   int connections;
 
-  @Option(names = "--bulk-mb", defaultValue = "16", description = "Size of the bulk transfer in MB; 0 for none (default ${DEFAULT-VALUE}).")
+  @Option(names = "--bulk-mb", defaultValue = "16", description = "Size of the bulk transfer in MB, 0 (none) to 4,096 (default ${DEFAULT-VALUE}).")
   int bulkMegabytes;
 
-  @Option(names = "--workers", description = "Receive workers per host (default: one per core, at least 2).")
+  @Option(names = "--workers", description = "Receive workers per host, 1 to " + TortureCommand.MAX_WORKERS + " (default: one per core, at least 2).")
   Integer workers;
 
-  @Option(names = "--loss", defaultValue = "0.01", description = "Loss probability per packet (default ${DEFAULT-VALUE}).")
+  @Option(names = "--loss", defaultValue = "0.01", description = "Loss probability per packet, 0 to 1 (default ${DEFAULT-VALUE}).")
   double loss;
 
-  @Option(names = "--reorder", defaultValue = "0.01", description = "Reordering probability (default ${DEFAULT-VALUE}).")
+  @Option(names = "--reorder", defaultValue = "0.01", description = "Reordering probability, 0 to 1 (default ${DEFAULT-VALUE}).")
   double reorder;
 
   @Option(names = "--jitter-us", defaultValue = "20",
-      description = "Random processing stall inside the workers, up to this many microseconds (default ${DEFAULT-VALUE}).")
+      description = "Random processing stall inside the workers, up to this many microseconds, 0 to 1,000,000 "
+          + "(default ${DEFAULT-VALUE}).")
   long jitterMicros;
 
-  @Option(names = "--max-bytes", defaultValue = "3000", description = "Each end of a racing connection sends 1 to this many bytes (default ${DEFAULT-VALUE}).")
+  @Option(names = "--max-bytes", defaultValue = "3000", description = "Each end of a racing connection sends 1 to this many bytes; at most 1,048,576 "
+          + "(default ${DEFAULT-VALUE}).")
   int maxBytes;
 
   @Option(names = "--seed", defaultValue = "1", description = "Seed for sizes, contents and impairments (default ${DEFAULT-VALUE}).")
@@ -91,18 +97,25 @@ final class DemoCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException, InterruptedException {
-    int workerCount = workers != null ? workers : Math.max(2, Runtime.getRuntime().availableProcessors());
-    Torture.Config config;
-    try {
-      new Impairments(loss, 0, 0, 0, 0, 0).withReorder(reorder, 1); // validates the probabilities
-      if (jitterMicros < 0 || bulkMegabytes < 0) {
-        throw new IllegalArgumentException("--jitter-us and --bulk-mb must not be negative");
-      }
-      config = new Torture.Config(connections, workerCount, Steering.SPRAY, loss, reorder, 0, 0, jitterMicros, seed,
-          maxBytes, 256, 60_000, (long) bulkMegabytes << 20, DEMO_MSL_MILLIS, DEMO_MIN_RTO_MILLIS);
-    } catch (IllegalArgumentException e) {
-      throw new ParameterException(spec.commandLine(), e.getMessage());
+    int workerCount = workers != null ? workers
+        : Math.min(TortureCommand.MAX_WORKERS, Math.max(2, Runtime.getRuntime().availableProcessors()));
+    OptionRanges.check(spec, "--connections", connections, 1, 1_000_000);
+    OptionRanges.check(spec, "--bulk-mb", bulkMegabytes, 0, 4_096);
+    OptionRanges.check(spec, "--workers", workerCount, 1, TortureCommand.MAX_WORKERS);
+    OptionRanges.probability(spec, "--loss", loss);
+    OptionRanges.probability(spec, "--reorder", reorder);
+    OptionRanges.check(spec, "--jitter-us", jitterMicros, 0, 1_000_000);
+    OptionRanges.check(spec, "--max-bytes", maxBytes, 1, TortureCommand.MAX_BYTES);
+    TortureCommand.requireHeap(spec, CONCURRENCY, maxBytes, CONCURRENCY + " connections in flight");
+    if (!capture.equals("none")) {
+      OutputPaths.requireWritable(spec, Path.of(capture));
     }
+    if (!report.equals("none")) {
+      OutputPaths.requireWritable(spec, Path.of(report));
+    }
+    Torture.Config config = new Torture.Config(connections, workerCount, Steering.SPRAY, loss, reorder, 0, 0,
+        jitterMicros, seed, maxBytes, CONCURRENCY, 60_000, (long) bulkMegabytes << 20, DEMO_MSL_MILLIS,
+        DEMO_MIN_RTO_MILLIS);
     PrintWriter out = spec.commandLine().getOut();
     // Stamped as written, under the writer's lock: the workers' own clock reads reach the tap out of
     // order, and the doctor replays a capture in file order.
@@ -143,8 +156,13 @@ final class DemoCommand implements Callable<Integer> {
       out.printf(Locale.ROOT, "wrote %s (%,d packets, first %d bytes of each)%n", capture, packets, CAPTURE_SNAPLEN);
     }
     if (!report.equals("none")) {
-      DemoReport.write(Path.of(report), r, config, check, sampler.seconds(), sampler.cwnds(), torture.counters());
-      out.println("wrote " + report);
+      try {
+        DemoReport.write(Path.of(report), r, config, check, sampler.seconds(), sampler.cwnds(), torture.counters());
+        out.println("wrote " + report);
+      } catch (IOException e) { // checked writable before the run; a full disk, say, is still one line
+        CaptureFiles.fail(spec.commandLine().getErr(), "demo", "cannot write " + report + ": " + IoErrors.reason(e));
+        status = ExitCodes.USAGE;
+      }
     }
     if (json) {
       out.println(check.json(r, status == 0));

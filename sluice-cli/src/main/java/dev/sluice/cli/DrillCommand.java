@@ -3,9 +3,12 @@ package dev.sluice.cli;
 import dev.sluice.cli.drill.DrillOptions;
 import dev.sluice.cli.drill.DrillResult;
 import dev.sluice.cli.drill.DrillRunner;
+import dev.sluice.cli.usage.ExitCodes;
+import dev.sluice.cli.usage.IoErrors;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,12 +20,13 @@ import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
  * {@code sluice drill}: runs packetdrill-style scripts against a virtual Sluice host. Exit status
- * 0 if every script passed, 1 if any failed, 2 if a script could not be read.
+ * 0 if every script passed, 1 if any failed, 2 if a script could not be read or parsed.
  */
 @Command(
     name = "drill",
@@ -34,7 +38,7 @@ import picocli.CommandLine.Spec;
       "expected and actual packet. A directory runs every *.pkt under it.",
       "A script needing a feature Sluice lacks is skipped (unsupported: X).",
       "Exit status: 0 if none failed, 1 if any failed, 2 if a script could",
-      "not be read."
+      "not be read or parsed, or a directory holds none."
     })
 final class DrillCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -64,33 +68,49 @@ final class DrillCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     if (profile != null && !List.of("freebsd", "linux", "sluice").contains(profile)) {
-      err.println("sluice drill: unknown profile '" + profile + "' (freebsd, linux or sluice)");
-      return 2;
+      throw new ParameterException(spec.commandLine(), "--profile must be freebsd, linux or sluice: " + profile);
     }
     List<Path> files = new ArrayList<>();
     for (Path p : scripts) {
       if (Files.isDirectory(p)) {
+        int before = files.size();
         try (Stream<Path> walk = Files.walk(p)) {
           walk.filter(f -> f.toString().endsWith(".pkt") && Files.isRegularFile(f)).sorted().forEach(files::add);
-        } catch (IOException e) {
-          err.println("sluice drill: cannot read " + p + ": " + e.getMessage());
-          return 2;
+        } catch (IOException | UncheckedIOException e) {
+          err.println("sluice drill: cannot read " + p + ": " + IoErrors.reason(e));
+          return ExitCodes.USAGE;
+        }
+        if (files.size() == before) {
+          err.println("sluice drill: " + p + " holds no scripts (*.pkt)");
+          return ExitCodes.USAGE;
         }
       } else {
         files.add(p);
       }
     }
-    int passed = 0;
-    int failed = 0;
-    int skipped = 0;
+    // Every script is read and parsed before any runs: a typo in the tenth is one line at once.
+    List<String> texts = new ArrayList<>();
     for (Path file : files) {
       String text;
       try {
         text = Files.readString(file, StandardCharsets.UTF_8);
       } catch (IOException e) {
-        err.println("sluice drill: cannot read " + file + ": " + e);
-        return 2;
+        err.println("sluice drill: cannot read " + file + ": " + IoErrors.reason(e));
+        return ExitCodes.USAGE;
       }
+      String syntax = DrillRunner.syntaxError(file.toString(), text, Set.copyOf(defines));
+      if (syntax != null) {
+        err.println("sluice drill: " + file + ": " + syntax.replace('\n', ' '));
+        return ExitCodes.USAGE;
+      }
+      texts.add(text);
+    }
+    int passed = 0;
+    int failed = 0;
+    int skipped = 0;
+    for (int i = 0; i < files.size(); i++) {
+      Path file = files.get(i);
+      String text = texts.get(i);
       PrintStream trace = verbose ? new PrintStream(new WriterStream(out), true, StandardCharsets.UTF_8) : null;
       DrillResult result = DrillRunner.run(file.toString(), text,
           new DrillOptions(lenient, profile, Set.copyOf(defines), trace));
@@ -110,7 +130,7 @@ final class DrillCommand implements Callable<Integer> {
       out.flush();
     }
     out.println(passed + " passed, " + failed + " failed, " + skipped + " skipped");
-    return failed == 0 ? 0 : 1;
+    return failed == 0 ? ExitCodes.OK : ExitCodes.PROBLEM_FOUND;
   }
 
   /** Lets the runner's verbose trace go to picocli's writer. */

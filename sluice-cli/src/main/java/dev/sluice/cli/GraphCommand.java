@@ -5,6 +5,9 @@ import dev.sluice.cli.doctor.Side;
 import dev.sluice.cli.doctor.Thresholds;
 import dev.sluice.cli.doctor.TrackedConnection;
 import dev.sluice.cli.graph.TimeSequenceGraph;
+import dev.sluice.cli.usage.IoErrors;
+import dev.sluice.cli.usage.OptionRanges;
+import dev.sluice.cli.usage.OutputPaths;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,11 +25,13 @@ import picocli.CommandLine.Spec;
     name = "graph",
     mixinStandardHelpOptions = true,
     description = {
-      "Draws a time-sequence graph of one connection of a capture, as tcptrace and Wireshark draw it:",
-      "data segments as bars from their first to their last sequence number, retransmissions in red, the",
-      "receiver's cumulative ACK and its window's right edge as step lines, and its SACK blocks.",
+      "Draws a time-sequence graph of one connection of a capture, as an SVG file.",
+      "As tcptrace and Wireshark draw it: data segments as bars from their first to their last sequence",
+      "number, retransmissions in red, the receiver's cumulative ACK and its window's right edge as step",
+      "lines, and its SACK blocks.",
       "Connections are numbered as 'sluice doctor FILE' lists them. Prints the path of the SVG written.",
-      "Exit status: 0 when written, 2 if the file cannot be read or has no such connection."
+      "Exit status: 0 when written, 2 if the capture cannot be read or has no such connection, or the SVG",
+      "cannot be written."
     })
 final class GraphCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -55,6 +60,9 @@ final class GraphCommand implements Callable<Integer> {
         throw new ParameterException(spec.commandLine(), "--side must be client or server, not '" + side + "'");
       }
     }
+    OptionRanges.check(spec, "--conn", connection, 1, Integer.MAX_VALUE);
+    Path target = output != null ? output : Path.of(defaultName(file, connection));
+    OutputPaths.requireWritable(spec, target);
     Diagnosis diagnosis = CaptureFiles.diagnose(spec.commandLine().getErr(), "graph", file, Thresholds.defaults());
     if (diagnosis == null) {
       return CaptureFiles.EXIT_ERROR;
@@ -67,11 +75,10 @@ final class GraphCommand implements Callable<Integer> {
     }
     TrackedConnection trace = diagnosis.connection(connection);
     Side drawn = sender != null ? sender : TimeSequenceGraph.busierSide(trace);
-    Path target = output != null ? output : Path.of(defaultName(file, connection));
     try {
       Files.writeString(target, TimeSequenceGraph.render(trace, drawn));
     } catch (IOException e) {
-      CaptureFiles.fail(spec.commandLine().getErr(), "graph", target + ": cannot write: " + e.getMessage());
+      CaptureFiles.fail(spec.commandLine().getErr(), "graph", "cannot write " + target + ": " + IoErrors.reason(e));
       return CaptureFiles.EXIT_ERROR;
     }
     spec.commandLine().getOut().println(target);

@@ -1,12 +1,18 @@
 package dev.sluice.cli;
 
 import dev.sluice.api.NetStack;
+import dev.sluice.cli.usage.ExitCodes;
+import dev.sluice.cli.usage.OptionRanges;
+import dev.sluice.cli.usage.OutputPaths;
 import dev.sluice.link.PcapngWriter;
 import dev.sluice.link.TunDevice;
 import dev.sluice.link.TunOffload;
 import java.util.Locale;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,8 +30,9 @@ import picocli.CommandLine.Spec;
     name = "serve",
     mixinStandardHelpOptions = true,
     description = {
-      "Runs Sluice on a TUN device and serves HTTP/1.1 (GET / and GET /bytes/N, with the JDK's own",
-      "HttpServer running on Sluice through its SelectorProvider) and echo (RFC 862).",
+      "Runs Sluice on a TUN device, serving HTTP/1.1 and echo.",
+      "HTTP answers GET / and GET /bytes/N, with the JDK's own HttpServer running on Sluice through its",
+      "SelectorProvider; echo is RFC 862's.",
       "",
       "Needs CAP_NET_ADMIN (root, or a user and network namespace). A namespace keeps the test",
       "traffic away from everything else; use addresses from 198.18.0.0/15:",
@@ -40,6 +47,9 @@ import picocli.CommandLine.Spec;
       "without it, configure the kernel side yourself (ip addr add ... dev tun0; ip link set tun0 up)."
     })
 final class ServeCommand implements Callable<Integer> {
+  /** The longest period or duration in seconds: 30 days. */
+  private static final int MAX_SECONDS = 30 * 24 * 3600;
+
   @Spec CommandSpec spec;
 
   @Option(names = "--tun", required = true, description = "TUN device name (created if absent).")
@@ -56,18 +66,21 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--netns", description = "Create the device inside this network namespace (by name or path).")
   String netns;
 
-  @Option(names = "--http-port", defaultValue = "80", description = "HTTP port (default ${DEFAULT-VALUE}); 0 for none.")
+  @Option(names = "--http-port", defaultValue = "80",
+      description = "HTTP port, 1 to 65535, or 0 for none (default ${DEFAULT-VALUE}).")
   int httpPort;
 
-  @Option(names = "--echo-port", defaultValue = "7", description = "Echo port (default ${DEFAULT-VALUE}); 0 for none.")
+  @Option(names = "--echo-port", defaultValue = "7",
+      description = "Echo port, 1 to 65535, or 0 for none (default ${DEFAULT-VALUE}).")
   int echoPort;
 
-  @Option(names = "--workers", defaultValue = "0", description = "Receive workers; 0 for one per core.")
+  @Option(names = "--workers", defaultValue = "0",
+      description = "Receive workers, 1 to 256, or 0 for one per core (the default).")
   int workers;
 
   @Option(names = "--queues", defaultValue = "0",
-      description = "TUN queues (IFF_MULTI_QUEUE when more than 1); 0, the default, for one per receive worker, "
-          + "so that each worker reads its own queue.")
+      description = "TUN queues, 1 to 256 (IFF_MULTI_QUEUE when more than 1); 0, the default, for one per receive "
+          + "worker, so that each worker reads its own queue.")
   int queues;
 
   @Option(names = "--tun-offload", defaultValue = "auto", converter = OffloadConverter.class,
@@ -75,22 +88,24 @@ final class ServeCommand implements Callable<Integer> {
           + "(64 KB per read and write); off: one packet per read and write (default ${DEFAULT-VALUE}).")
   TunOffload offload;
 
-  @Option(names = "--mtu", defaultValue = "1500", description = "Device MTU (default ${DEFAULT-VALUE}).")
+  @Option(names = "--mtu", defaultValue = "1500", description = "Device MTU, 68 to 65535 (default ${DEFAULT-VALUE}).")
   int mtu;
 
   @Option(names = "--capture", description = "Write every packet on the device to this pcapng file.")
   Path capture;
 
   @Option(names = "--stats", defaultValue = "0",
-      description = "Print the connection table (like ss -ti) and the TCP counters every N seconds; 0 for never.")
+      description = "Print the connection table (like ss -ti) and the TCP counters every N seconds, up to 2592000 "
+          + "(30 days); 0 for never.")
   int statsSeconds;
 
   @Option(names = "--counters", defaultValue = "0",
       description = "Print one JSON line every N seconds: connections, TCP counters and drops, the TUN device's "
-          + "drops, heap in use; 0 for never.")
+          + "drops, heap in use; up to 2592000; 0 for never.")
   int countersSeconds;
 
-  @Option(names = "--duration", defaultValue = "0", description = "Stop after N seconds; 0 runs until interrupted.")
+  @Option(names = "--duration", defaultValue = "0",
+      description = "Stop after N seconds, up to 2592000; 0 runs until interrupted.")
   int durationSeconds;
 
   /** "auto" or "off", in any case; anything else is a one-line usage error. */
@@ -107,28 +122,62 @@ final class ServeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (httpPort < 0 || httpPort > 65_535 || echoPort < 0 || echoPort > 65_535 || queues < 0 || statsSeconds < 0
-        || durationSeconds < 0 || workers < 0 || countersSeconds < 0) {
-      throw new ParameterException(spec.commandLine(), "ports must be in [0, 65535]; "
-          + "--queues, --stats, --counters, --duration and --workers must not be negative");
+    OptionRanges.check(spec, "--http-port", httpPort, 0, 65_535);
+    OptionRanges.check(spec, "--echo-port", echoPort, 0, 65_535);
+    OptionRanges.check(spec, "--workers", workers, 0, TunDevice.MAX_QUEUES);
+    OptionRanges.check(spec, "--queues", queues, 0, TunDevice.MAX_QUEUES);
+    OptionRanges.check(spec, "--mtu", mtu, 68, 65_535);
+    OptionRanges.check(spec, "--stats", statsSeconds, 0, MAX_SECONDS);
+    OptionRanges.check(spec, "--counters", countersSeconds, 0, MAX_SECONDS);
+    OptionRanges.check(spec, "--duration", durationSeconds, 0, MAX_SECONDS);
+    if (tun.isBlank() || tun.length() > 15 || tun.contains("/")) {
+      throw new ParameterException(spec.commandLine(), "--tun must be a device name of 1 to 15 characters: " + tun);
+    }
+    for (String address : addresses) {
+      requireAddressWithPrefix("--address", address);
+    }
+    for (String peer : peerAddresses) {
+      requireAddressWithPrefix("--peer-address", peer);
+    }
+    Path ns = netns == null ? null : netns.contains("/") ? Path.of(netns) : Path.of("/var/run/netns", netns);
+    if (ns != null && !Files.exists(ns)) {
+      throw new ParameterException(spec.commandLine(), "--netns: no such network namespace: " + ns
+          + " (create it first, e.g. ip netns add " + ns.getFileName() + ")");
+    }
+    if (capture != null) {
+      OutputPaths.requireWritable(spec, capture);
     }
     PrintWriter out = spec.commandLine().getOut();
-    Path ns = netns == null ? null : netns.contains("/") ? Path.of(netns) : Path.of("/var/run/netns", netns);
     // One queue per worker: the host gives queue q to worker q % workers (steering), so each
     // worker then drains a queue of its own, and the kernel keeps each flow on one queue.
     int receiveWorkers = workers > 0 ? workers : Runtime.getRuntime().availableProcessors();
     int tunQueues = queues > 0 ? queues : Math.min(receiveWorkers, TunDevice.MAX_QUEUES);
-    TunDevice device = TunDevice.open(ns, tun, tunQueues, mtu, offload);
+    TunDevice device;
+    try {
+      device = TunDevice.open(ns, tun, tunQueues, mtu, offload);
+    } catch (IOException e) { // no privilege, a name taken by another kind of device
+      spec.commandLine().getErr().println("sluice serve: cannot open TUN device " + tun + ": " + e.getMessage());
+      return ExitCodes.USAGE;
+    }
     PcapngWriter writer = null;
-    if (capture != null) {
-      writer = PcapngWriter.realTime(capture, PcapngWriter.SNAPLEN_ALL); // stamped as written: see PcapngWriter
-      writer.attach(device);
-    }
-    for (String peer : peerAddresses) {
-      ip(ns, "addr", "add", peer, "dev", tun);
-    }
-    if (!peerAddresses.isEmpty()) {
-      ip(ns, "link", "set", "dev", tun, "mtu", Integer.toString(mtu), "up");
+    try {
+      if (capture != null) {
+        writer = PcapngWriter.realTime(capture, PcapngWriter.SNAPLEN_ALL); // stamped as written: see PcapngWriter
+        writer.attach(device);
+      }
+      for (String peer : peerAddresses) {
+        ip(ns, "addr", "add", peer, "dev", tun);
+      }
+      if (!peerAddresses.isEmpty()) {
+        ip(ns, "link", "set", "dev", tun, "mtu", Integer.toString(mtu), "up");
+      }
+    } catch (IOException e) { // ip(8) refused (the address is taken, say), or the capture file
+      device.close();
+      if (writer != null) {
+        writer.close();
+      }
+      spec.commandLine().getErr().println("sluice serve: " + e.getMessage());
+      return ExitCodes.USAGE;
     }
     NetStack.Builder builder = NetStack.builder();
     if (workers > 0) {
@@ -207,6 +256,32 @@ final class ServeCommand implements Callable<Integer> {
       }
     }
     return 0;
+  }
+
+  /**
+   * A usage error unless {@code value} is an IP literal with a prefix length its family allows,
+   * like 198.18.0.2/24 or 2001:2::2/64: checked before the device is created, so a typo leaves
+   * nothing behind.
+   */
+  private void requireAddressWithPrefix(String option, String value) {
+    int slash = value.indexOf('/');
+    if (slash < 0) {
+      throw new ParameterException(spec.commandLine(), option + " " + value
+          + ": needs a prefix length, like 198.18.0.2/24 or 2001:2::2/64");
+    }
+    InetAddress address;
+    try {
+      address = InetAddress.ofLiteral(value.substring(0, slash)); // a literal only: never a name lookup
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), option + " " + value
+          + ": not an IP address, like 198.18.0.2/24 or 2001:2::2/64");
+    }
+    int max = address instanceof Inet6Address ? 128 : 32;
+    String prefix = value.substring(slash + 1);
+    if (!prefix.matches("[0-9]{1,3}") || Integer.parseInt(prefix) > max) {
+      throw new ParameterException(spec.commandLine(), option + " " + value
+          + ": the prefix length must be a number in [0, " + max + "]");
+    }
   }
 
   /** Runs ip(8), in the namespace if one was given. */

@@ -2,6 +2,8 @@ package dev.sluice.cli;
 
 import dev.sluice.stack.Steering;
 import dev.sluice.torture.Torture;
+import dev.sluice.cli.usage.OptionRanges;
+import dev.sluice.cli.usage.OutputPaths;
 import dev.sluice.link.PcapngWriter;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -22,21 +24,30 @@ import picocli.CommandLine.Spec;
     name = "torture",
     mixinStandardHelpOptions = true,
     description = {
-      "The KB Q114541 scenario: two virtual hosts, many connections whose data and FIN race through",
-      "parallel receive workers. Every end sends random-sized data then a FIN back to back, reads to",
-      "end-of-stream and closes. Checks: all bytes intact, end-of-stream exactly once, our FIN only",
-      "after the close, both ends CLOSED or TIME-WAIT, never two owners of one connection.",
+      "Races every connection's data against its FIN through parallel receive workers (KB Q114541).",
+      "Two virtual hosts, many connections: every end sends random-sized data then a FIN back to back,",
+      "reads to end-of-stream and closes. Checks: all bytes intact, end-of-stream exactly once, our FIN",
+      "only after the close, both ends CLOSED or TIME-WAIT, never two owners of one connection.",
       "With --capture FILE, the packets' headers are written to FILE and sluice doctor's analysis",
       "runs on it at the end: any problem it finds on the wire fails the run.",
-      "Exit status: 0 if all passed, 1 if any check failed, 2 if the capture cannot be written."
+      "Exit status: 0 if all passed, 1 if any check failed, 2 for bad usage or a capture that cannot be written."
     })
 final class TortureCommand implements Callable<Integer> {
+  /**
+   * Receive workers per host: each is a thread with a receive queue of its own on the simulated
+   * link; a hundred thousand of them exhaust the heap before the first packet.
+   */
+  static final int MAX_WORKERS = 256;
+  /** The most bytes one end may send: every end holds its data three times (sent, expected, framed). */
+  static final int MAX_BYTES = 1 << 20;
+  private static final String MAX_BYTES_TEXT = "1,048,576";
+
   @Spec CommandSpec spec;
 
-  @Option(names = "--connections", defaultValue = "20000", description = "Connections (default ${DEFAULT-VALUE}).")
+  @Option(names = "--connections", defaultValue = "20000", description = "Connections, 1 to 1,000,000 (default ${DEFAULT-VALUE}).")
   int connections;
 
-  @Option(names = "--workers", defaultValue = "4", description = "Receive workers per host (default ${DEFAULT-VALUE}).")
+  @Option(names = "--workers", defaultValue = "4", description = "Receive workers per host, 1 to " + MAX_WORKERS + " (default ${DEFAULT-VALUE}).")
   int workers;
 
   @Option(names = "--mode", defaultValue = "spray",
@@ -44,39 +55,40 @@ final class TortureCommand implements Callable<Integer> {
           + "that delivers a packet processes it, no worker does (default ${DEFAULT-VALUE}).")
   String mode;
 
-  @Option(names = "--loss", defaultValue = "0.02", description = "Loss probability per packet (default ${DEFAULT-VALUE}).")
+  @Option(names = "--loss", defaultValue = "0.02", description = "Loss probability per packet, 0 to 1 (default ${DEFAULT-VALUE}).")
   double loss;
 
-  @Option(names = "--reorder", defaultValue = "0.02", description = "Reordering probability (default ${DEFAULT-VALUE}).")
+  @Option(names = "--reorder", defaultValue = "0.02", description = "Reordering probability, 0 to 1 (default ${DEFAULT-VALUE}).")
   double reorder;
 
-  @Option(names = "--duplicate", defaultValue = "0", description = "Duplication probability (default ${DEFAULT-VALUE}).")
+  @Option(names = "--duplicate", defaultValue = "0", description = "Duplication probability, 0 to 1 (default ${DEFAULT-VALUE}).")
   double duplicate;
 
-  @Option(names = "--corrupt", defaultValue = "0", description = "Probability of a flipped bit (default ${DEFAULT-VALUE}).")
+  @Option(names = "--corrupt", defaultValue = "0", description = "Probability of a flipped bit, 0 to 1 (default ${DEFAULT-VALUE}).")
   double corrupt;
 
   @Option(names = "--jitter-us", defaultValue = "20",
-      description = "Random processing stall inside the workers, up to this many microseconds (default ${DEFAULT-VALUE}).")
+      description = "Random processing stall inside the workers, up to this many microseconds, 0 to 1,000,000 "
+          + "(default ${DEFAULT-VALUE}).")
   long jitterMicros;
 
   @Option(names = "--seed", defaultValue = "1", description = "Seed for sizes, contents and impairments (default ${DEFAULT-VALUE}).")
   long seed;
 
-  @Option(names = "--max-bytes", defaultValue = "3000", description = "Each end sends 1 to this many bytes (default ${DEFAULT-VALUE}).")
+  @Option(names = "--max-bytes", defaultValue = "3000", description = "Each end sends 1 to this many bytes; at most " + MAX_BYTES_TEXT + " (default ${DEFAULT-VALUE}).")
   int maxBytes;
 
-  @Option(names = "--concurrency", defaultValue = "256", description = "Connections in flight at once (default ${DEFAULT-VALUE}).")
+  @Option(names = "--concurrency", defaultValue = "256", description = "Connections in flight at once, 1 to 10,000 (default ${DEFAULT-VALUE}).")
   int concurrency;
 
   @Option(names = "--timeout-ms", defaultValue = "60000",
-      description = "A connection still open after this long counts as hung (default ${DEFAULT-VALUE}).")
+      description = "A connection still open after this long counts as hung, 1 to 3,600,000 (default ${DEFAULT-VALUE}).")
   long timeoutMillis;
 
   @Option(names = "--msl-ms", defaultValue = "" + Torture.Config.DEFAULT_MSL_MILLIS,
       description = "Maximum segment lifetime; TIME-WAIT lasts twice as long. Longer keeps a late "
           + "retransmission from meeting a closed end (which --capture's doctor reports); shorter keeps "
-          + "a fast run from holding every ephemeral port in TIME-WAIT (default ${DEFAULT-VALUE}).")
+          + "a fast run from holding every ephemeral port in TIME-WAIT; 1 to 120,000 (default ${DEFAULT-VALUE}).")
   long mslMillis;
 
   @Option(names = "--capture", paramLabel = "FILE", defaultValue = "none",
@@ -93,23 +105,29 @@ final class TortureCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException, IOException {
+    OptionRanges.check(spec, "--connections", connections, 1, 1_000_000);
+    OptionRanges.check(spec, "--workers", workers, 1, MAX_WORKERS);
+    OptionRanges.probability(spec, "--loss", loss);
+    OptionRanges.probability(spec, "--reorder", reorder);
+    OptionRanges.probability(spec, "--duplicate", duplicate);
+    OptionRanges.probability(spec, "--corrupt", corrupt);
+    OptionRanges.check(spec, "--jitter-us", jitterMicros, 0, 1_000_000);
+    OptionRanges.check(spec, "--max-bytes", maxBytes, 1, MAX_BYTES);
+    OptionRanges.check(spec, "--concurrency", concurrency, 1, 10_000);
+    OptionRanges.check(spec, "--timeout-ms", timeoutMillis, 1, 3_600_000);
+    OptionRanges.check(spec, "--msl-ms", mslMillis, 1, 120_000);
+    requireHeap(spec, concurrency, maxBytes, "--concurrency " + concurrency);
     Steering steering;
     try {
       steering = Steering.valueOf(mode.toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), "--mode must be steer, spray or inline, not '" + mode + "'");
     }
-    Torture.Config config;
-    try {
-      new dev.sluice.link.Impairments(loss, duplicate, corrupt, 0, 0, 0).withReorder(reorder, 1); // validates
-      if (jitterMicros < 0) {
-        throw new IllegalArgumentException("--jitter-us must not be negative");
-      }
-      config = new Torture.Config(connections, workers, steering, loss, reorder, duplicate, corrupt, jitterMicros,
-          seed, maxBytes, concurrency, timeoutMillis, 0, mslMillis, Torture.Config.DEFAULT_MIN_RTO_MILLIS);
-    } catch (IllegalArgumentException e) {
-      throw new ParameterException(spec.commandLine(), e.getMessage());
+    if (!capture.equals("none")) {
+      OutputPaths.requireWritable(spec, Path.of(capture));
     }
+    Torture.Config config = new Torture.Config(connections, workers, steering, loss, reorder, duplicate, corrupt,
+        jitterMicros, seed, maxBytes, concurrency, timeoutMillis, 0, mslMillis, Torture.Config.DEFAULT_MIN_RTO_MILLIS);
     PrintWriter out = spec.commandLine().getOut();
     // Stamped as written, as the demo's: see PcapngWriter on why device timestamps would be out of order.
     PcapngWriter writer = null;
@@ -155,6 +173,20 @@ final class TortureCommand implements Callable<Integer> {
     }
     out.flush();
     return status;
+  }
+
+  /**
+   * A usage error unless the connections in flight fit in half the heap: each holds about six
+   * copies of its data (both ends' sent, expected and framed bytes) at {@code maxBytes} each.
+   */
+  static void requireHeap(CommandSpec spec, int inFlight, int maxBytes, String inFlightOption) {
+    long needed = 6L * inFlight * maxBytes;
+    long heap = Runtime.getRuntime().maxMemory();
+    if (needed > heap / 2) {
+      throw new ParameterException(spec.commandLine(), String.format(Locale.ROOT,
+          "--max-bytes %d with %s needs about %,d MB of heap, more than half of this JVM's %,d MB: lower one of them",
+          maxBytes, inFlightOption, needed >> 20, heap >> 20));
+    }
   }
 
   private void showProgress(PrintWriter out, Torture.Progress p) {

@@ -87,6 +87,6 @@ class DemoCommandTest {
     cmd.setErr(new PrintWriter(err, true));
     assertThat(cmd.execute("demo", "--bulk-mb", "-1", "--capture", "none", "--report", "none"))
         .isEqualTo(CommandLine.ExitCode.USAGE);
-    assertThat(err.toString()).contains("--jitter-us and --bulk-mb must not be negative");
+    assertThat(err.toString()).contains("--bulk-mb must be in [0, 4096]: -1");
   }
 }

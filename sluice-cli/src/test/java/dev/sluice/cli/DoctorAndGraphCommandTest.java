@@ -63,7 +63,7 @@ class DoctorAndGraphCommandTest {
   void doctor_cleanCapture_printsATableAndExits0() throws Exception {
     assertThat(run("doctor", fixture("clean.pcap").toString())).isZero();
     assertThat(out.toString()).contains("Sluice doctor: clean.pcap (pcap, Ethernet)", "198.18.0.1:",
-        "198.18.0.2:8101", "none", "SYN_SENT", "TIME_WAIT", "No problems found in 1 connection.");
+        "198.18.0.2:8101", "none", "SYN-SENT", "TIME-WAIT", "No problems found in 1 connection.");
   }
 
   @Test

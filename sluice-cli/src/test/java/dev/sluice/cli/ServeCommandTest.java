@@ -30,7 +30,7 @@ class ServeCommandTest {
   void negativeQueues_isAUsageError() {
     assertThat(run("serve", "--tun", "tun9", "--address", "198.18.240.2/24", "--queues", "-1"))
         .isEqualTo(CommandLine.ExitCode.USAGE);
-    assertThat(err.toString()).contains("--queues, --stats, --counters, --duration and --workers must not be negative")
+    assertThat(err.toString()).contains("--queues must be in [0, 256]: -1")
         .doesNotContain("\tat ");
   }
 

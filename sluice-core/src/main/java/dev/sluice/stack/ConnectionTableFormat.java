@@ -1,8 +1,8 @@
 package dev.sluice.stack;
 
 import dev.sluice.tcp.TcpEndpoints;
-import dev.sluice.tcp.TcpState;
 import dev.sluice.wire.IpAddresses;
+import dev.sluice.wire.TcpStateNames;
 import java.util.List;
 import java.util.Locale;
 
@@ -19,7 +19,7 @@ public final class ConnectionTableFormat {
         "State", "Recv-Q", "Send-Q", "Local Address:Port", "Peer Address:Port"));
     for (ConnectionInfo c : connections) {
       TcpEndpoints e = c.endpoints();
-      out.append(String.format(Locale.ROOT, "%-10s %8d %8d %-45s %-45s%n", ssName(c.state()), c.receiveQueue(),
+      out.append(String.format(Locale.ROOT, "%-10s %8d %8d %-45s %-45s%n", TcpStateNames.of(c.state().name()), c.receiveQueue(),
           c.sendQueue(), address(e.ipv6(), e.localHigh(), e.localLow()) + ":" + e.localPort(),
           address(e.ipv6(), e.remoteHigh(), e.remoteLow()) + ":" + e.remotePort()));
       int mss = Math.max(1, c.mss());
@@ -30,23 +30,6 @@ public final class ConnectionTableFormat {
           c.segmentsIn(), c.segmentsOut(), c.backlog()));
     }
     return out.toString();
-  }
-
-  /** The names ss(8) uses. */
-  static String ssName(TcpState state) {
-    return switch (state) {
-      case ESTABLISHED -> "ESTAB";
-      case SYN_SENT -> "SYN-SENT";
-      case SYN_RECEIVED -> "SYN-RECV";
-      case FIN_WAIT_1 -> "FIN-WAIT-1";
-      case FIN_WAIT_2 -> "FIN-WAIT-2";
-      case TIME_WAIT -> "TIME-WAIT";
-      case CLOSE_WAIT -> "CLOSE-WAIT";
-      case LAST_ACK -> "LAST-ACK";
-      case CLOSING -> "CLOSING";
-      case LISTEN -> "LISTEN";
-      case CLOSED -> "UNCONN";
-    };
   }
 
   private static String address(boolean v6, long high, long low) {

@@ -1,6 +1,7 @@
 package dev.sluice.cli.bench;
 
 import dev.sluice.api.IdleStrategy;
+import dev.sluice.cli.usage.OptionRanges;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -25,7 +26,7 @@ import picocli.CommandLine.Spec;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = {
-      "End-to-end benchmarks side by side with the Linux kernel, in one run.",
+      "Runs end-to-end benchmarks of Sluice and the Linux kernel side by side, in one run.",
       "",
       "Sluice: two stacks in this JVM over a simulated link (no impairments, no delay, checksums",
       "computed and verified). Kernel: Java NIO sockets; as root, in a network namespace made for the",
@@ -44,7 +45,8 @@ import picocli.CommandLine.Spec;
 public final class BenchCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = "--reps", defaultValue = "5", description = "Runs per side of every measurement (default ${DEFAULT-VALUE}).")
+  @Option(names = "--reps", defaultValue = "5",
+      description = "Runs per side of every measurement, 1 to 1000 (default ${DEFAULT-VALUE}).")
   int reps;
 
   @Option(names = "--only", split = ",",
@@ -142,6 +144,9 @@ public final class BenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    checkRanges();
+    IdleStrategy idle = idleStrategy();
+    java.time.Duration busyPoll = busyPoll();
     PrintWriter out = spec.commandLine().getOut();
     BenchConfig config;
     try {
@@ -150,9 +155,6 @@ public final class BenchCommand implements Callable<Integer> {
           millionIdleMs);
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
-    }
-    if (warmupReps < 0) {
-      throw new ParameterException(spec.commandLine(), "--warmup-reps must not be negative");
     }
     if (!receive.equals("workers") && !receive.equals("inline")) {
       throw new ParameterException(spec.commandLine(), "--receive must be workers or inline, not '" + receive + "'");
@@ -178,8 +180,7 @@ public final class BenchCommand implements Callable<Integer> {
     List<String> details = new ArrayList<>();
     long started = System.nanoTime();
     try {
-      List<StackSide> sides = new ArrayList<>(List.of(new SluiceSide(receive.equals("inline"), idleStrategy(),
-          busyPoll()),
+      List<StackSide> sides = new ArrayList<>(List.of(new SluiceSide(receive.equals("inline"), idle, busyPoll),
           new KernelSide("kernel", namespace)));
       if (namespace != null) {
         sides.add(new KernelSide("kernel-lo", null));
@@ -270,6 +271,30 @@ public final class BenchCommand implements Callable<Integer> {
     }
     out.flush();
     return failed.isEmpty() ? 0 : 1;
+  }
+
+  /**
+   * Every numeric option in a range the run can hold, checked before the first workload: a run is
+   * minutes long, and a value past these is a typo (an hour per measured window, a million reps).
+   */
+  private void checkRanges() {
+    long hourMs = 3_600_000;
+    OptionRanges.check(spec, "--reps", reps, 1, 1_000);
+    OptionRanges.check(spec, "--warmup-reps", warmupReps, 0, 1_000);
+    OptionRanges.check(spec, "--bytes", bytes, 1, 1L << 40);
+    OptionRanges.check(spec, "--duration-ms", durationMs, 1, hourMs);
+    OptionRanges.check(spec, "--warmup-ms", warmupMs, 0, hourMs);
+    OptionRanges.check(spec, "--jvm-warmup-ms", jvmWarmupMs, 0, hourMs);
+    OptionRanges.check(spec, "--run-timeout-ms", runTimeoutMs, 1, 24 * hourMs);
+    OptionRanges.check(spec, "--million-idle-ms", millionIdleMs, 1, hourMs);
+    OptionRanges.check(spec, "--rtt-samples", rttSamples, 1, 100_000_000);
+    OptionRanges.check(spec, "--transaction-connections", transactionConnections, 1, 100_000);
+    OptionRanges.check(spec, "--connect-clients", connectClients, 1, 10_000);
+    OptionRanges.check(spec, "--connections", connections, 1, 1_000_000);
+    OptionRanges.check(spec, "--netty-connections", nettyConnections, 1, 100_000);
+    OptionRanges.check(spec, "--http-connections", httpConnections, 1, 100_000);
+    OptionRanges.check(spec, "--million-connections", millionConnections, 1, 10_000_000);
+    OptionRanges.check(spec, "--workers", workers, 1, 256);
   }
 
   private java.time.Duration busyPoll() {

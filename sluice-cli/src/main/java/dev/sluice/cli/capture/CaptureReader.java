@@ -1,5 +1,8 @@
 package dev.sluice.cli.capture;
 
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
@@ -11,10 +14,12 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.TreeSet;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.ZipException;
 
 /**
  * Reads pcap and pcapng captures, whichever tool wrote them: tcpdump, tshark, dumpcap, or
- * Sluice's own {@code PcapngWriter}.
+ * Sluice's own {@code PcapngWriter}; either may be gzip-compressed, as Wireshark reads them.
  *
  * <ul>
  *   <li>pcap (https://datatracker.ietf.org/doc/draft-ietf-opsawg-pcap/): both byte orders, with
@@ -51,6 +56,8 @@ public final class CaptureReader {
   /** libpcap's own ceiling for one record (MAXIMUM_SNAPLEN); anything larger is a corrupt length. */
   private static final int MAX_RECORD = 262_144;
   private static final long MAX_FILE = Integer.MAX_VALUE - 16;
+  private static final int GZIP_MAGIC_0 = 0x1F;
+  private static final int GZIP_MAGIC_1 = 0x8B;
 
   private final List<CapturedPacket> packets = new ArrayList<>();
   private final TreeSet<Integer> linkTypes = new TreeSet<>();
@@ -61,6 +68,7 @@ public final class CaptureReader {
   private long lastTime;
   private boolean timed;
   private ByteOrder currentOrder = ByteOrder.BIG_ENDIAN;
+  private Capture.EarlyEnd end;
 
   private CaptureReader() {}
 
@@ -78,7 +86,37 @@ public final class CaptureReader {
     if (size > MAX_FILE) {
       throw new IOException("larger than 2 GiB; cut it down first (editcap -c, or tcpdump -r ... -w with a filter)");
     }
-    return read(Files.readAllBytes(file));
+    byte[] bytes = Files.readAllBytes(file);
+    if (bytes.length >= 2 && (bytes[0] & 0xFF) == GZIP_MAGIC_0 && (bytes[1] & 0xFF) == GZIP_MAGIC_1) {
+      Capture inner = read(gunzip(bytes));
+      return new Capture(inner.format() + " (gzip)", inner.linkTypes(), inner.packets(), inner.records(),
+          inner.notIp(), inner.malformed(), inner.firstTimeNanos(), inner.lastTimeNanos(), inner.end());
+    }
+    return read(bytes);
+  }
+
+  /**
+   * The content of a gzip file (RFC 1952), as Wireshark opens {@code .pcap.gz} and {@code
+   * .pcapng.gz}. A gzip stream cut short gives what it held up to the cut: the capture inside is
+   * then cut short too, which {@link #read(byte[])} reports as it would for a plain file.
+   */
+  private static byte[] gunzip(byte[] compressed) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(compressed.length * 4);
+    byte[] chunk = new byte[64 * 1024];
+    try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(compressed), chunk.length)) {
+      for (int n; (n = in.read(chunk)) >= 0; ) {
+        if (out.size() > MAX_FILE - n) {
+          throw new IOException("larger than 2 GiB once uncompressed; cut it down first (editcap -c, or tcpdump -r "
+              + "... -w with a filter)");
+        }
+        out.write(chunk, 0, n);
+      }
+    } catch (EOFException e) {
+      // the gzip stream was cut short: keep what it held
+    } catch (ZipException e) {
+      throw new CaptureFormatException("not a readable gzip file (" + e.getMessage() + ")");
+    }
+    return out.toByteArray();
   }
 
   /** Reads a capture held in memory. */
@@ -101,7 +139,7 @@ public final class CaptureReader {
           + HexFormat.of().formatHex(bytes, 0, 4) + ")");
     }
     return new Capture(format, reader.linkTypes, List.copyOf(reader.packets), reader.records, reader.notIp,
-        reader.malformed, reader.firstTime, reader.lastTime);
+        reader.malformed, reader.firstTime, reader.lastTime, reader.end);
   }
 
   private static boolean isPcapMagic(int magic) {
@@ -122,7 +160,7 @@ public final class CaptureReader {
     int pos = PCAP_HEADER;
     while (pos < buf.limit()) {
       if (buf.limit() - pos < PCAP_RECORD_HEADER) {
-        malformed++; // a record header cut short: the file was truncated mid-write
+        stop(pos, true); // a record header cut short: the file was truncated mid-write
         return;
       }
       long seconds = buf.getInt(pos) & 0xFFFF_FFFFL;
@@ -131,7 +169,8 @@ public final class CaptureReader {
       int original = buf.getInt(pos + 12);
       int data = pos + PCAP_RECORD_HEADER;
       if (captured < 0 || captured > MAX_RECORD || captured > buf.limit() - data) {
-        malformed++; // no way to find the next record after an impossible length
+        // no way to find the next record after an impossible length; a possible one past the end is a cut
+        stop(pos, captured >= 0 && captured <= MAX_RECORD);
         return;
       }
       long time = seconds * 1_000_000_000L + (nanos ? fraction : fraction * 1_000L);
@@ -173,7 +212,7 @@ public final class CaptureReader {
     boolean first = true;
     while (pos < buf.limit()) {
       if (buf.limit() - pos < 12) {
-        malformed++;
+        stop(pos, true);
         return;
       }
       int type = buf.order(ByteOrder.BIG_ENDIAN).getInt(pos);
@@ -187,7 +226,7 @@ public final class CaptureReader {
         } else if (first) {
           throw new CaptureFormatException("not a pcapng capture (its Section Header has no byte-order magic)");
         } else {
-          malformed++;
+          stop(pos, false);
           return;
         }
         interfaces.clear();
@@ -200,7 +239,8 @@ public final class CaptureReader {
         if (first) {
           throw new CaptureFormatException("not a pcapng capture (its first block has an impossible length)");
         }
-        malformed++; // the next block cannot be found
+        // the next block cannot be found; a plausible length past the end of the file is a cut
+        stop(pos, length >= 12 && (length & 3) == 0 && length > buf.limit() - pos);
         return;
       }
       currentOrder = buf.order();
@@ -303,6 +343,12 @@ public final class CaptureReader {
   }
 
   // --- both
+
+  /** Reading stops at {@code offset}: the record there counts as malformed, and the capture says where. */
+  private void stop(int offset, boolean cutShort) {
+    malformed++;
+    end = new Capture.EarlyEnd(offset, records, cutShort);
+  }
 
   private void frame(int linkType, long time, byte[] bytes, int data, int captured, int original) {
     records++;

@@ -2,6 +2,7 @@ package dev.sluice.cli.doctor;
 
 import dev.sluice.cli.capture.Capture;
 import dev.sluice.cli.capture.LinkLayer;
+import dev.sluice.wire.TcpStateNames;
 import java.util.Locale;
 import java.util.stream.Collectors;
 
@@ -46,7 +47,7 @@ public final class DiagnosisTable {
       out.append("  states:\n");
       for (StateChange s : r.states()) {
         out.append(String.format(Locale.ROOT, "    %9.3f s  %-6s  %-12s%s%n", s.atSeconds(), s.side().label(),
-            s.state().name(), s.detail() == null ? "" : "  " + s.detail()).replaceAll(" +\n", "\n"));
+            TcpStateNames.of(s.state().name()), s.detail() == null ? "" : "  " + s.detail()).replaceAll(" +\n", "\n"));
       }
       if (r.problems().isEmpty()) {
         out.append("  problems: none\n");

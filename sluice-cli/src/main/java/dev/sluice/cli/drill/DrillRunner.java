@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Runs one script against a fresh Sluice host on a virtual clock: packetdrill's model, without
@@ -113,6 +114,20 @@ public final class DrillRunner {
   /** Parses and runs {@code text}; a parse error is a failure of the script like any other. */
   public static DrillResult run(String name, String text, boolean lenient, PrintStream verbose) {
     return run(name, text, DrillOptions.of(lenient, verbose));
+  }
+
+  /**
+   * Why {@code text} cannot be parsed as a script ({@code "line N: reason"}), or null if it can: for
+   * {@code sluice drill} to refuse a script that is not one before it runs any. A line needing a
+   * feature Sluice lacks is not a parse error; the run skips that script.
+   */
+  public static String syntaxError(String name, String text, Set<String> defines) {
+    try {
+      ScriptParser.parse(name, text, defines);
+      return null;
+    } catch (ScriptException e) {
+      return e.feature() != null ? null : e.getMessage();
+    }
   }
 
   /** Parses and runs {@code text} as {@code options} say. */

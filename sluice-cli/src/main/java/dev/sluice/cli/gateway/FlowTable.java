@@ -1,5 +1,6 @@
 package dev.sluice.cli.gateway;
 
+import dev.sluice.wire.TcpStateNames;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -27,7 +28,7 @@ final class FlowTable {
     for (TcpRelay.Snapshot f : flows) {
       rows.add(new String[] {
           f.origin() == TcpRelay.Origin.GUEST ? "guest" : "forward",
-          ssName(f.guestState()),
+          TcpStateNames.of(f.guestState()),
           outsideName(f.outsideState()),
           Long.toString(f.bytesFromGuest()),
           Long.toString(f.bytesToGuest()),
@@ -65,16 +66,6 @@ final class FlowTable {
       }
     }
     out.append('\n');
-  }
-
-  /** The names ss(8) gives the RFC 9293 states (ESTABLISHED is ESTAB, CLOSE_WAIT CLOSE-WAIT). */
-  static String ssName(String state) {
-    return switch (state) {
-      case "ESTABLISHED" -> "ESTAB";
-      case "SYN_RECEIVED" -> "SYN-RECV";
-      case "CLOSED" -> "UNCONN";
-      default -> state.replace('_', '-');
-    };
   }
 
   static String outsideName(TcpRelay.OutsideState state) {

@@ -1,5 +1,8 @@
 package dev.sluice.cli.gateway;
 
+import dev.sluice.cli.usage.ExitCodes;
+import dev.sluice.cli.usage.OptionRanges;
+import dev.sluice.cli.usage.OutputPaths;
 import dev.sluice.link.PcapngWriter;
 import java.io.PrintWriter;
 import java.nio.file.AccessDeniedException;
@@ -21,10 +24,10 @@ import picocli.CommandLine.Spec;
     name = "gateway",
     mixinStandardHelpOptions = true,
     description = {
-      "Gives a network namespace its network through Sluice, as slirp4netns and pasta do: every TCP",
-      "flow the namespace (the guest) opens, to any destination, ends in Sluice and is relayed over a",
-      "socket of this process, with half-close (FIN) and reset (RST) carried end to end. UDP is relayed",
-      "per flow (guest address and port, destination address and port) over a connected datagram",
+      "Gives a network namespace its TCP, UDP and ping through Sluice, as slirp4netns and pasta do.",
+      "Every TCP flow the namespace (the guest) opens, to any destination, ends in Sluice and is relayed",
+      "over a socket of this process, with half-close (FIN) and reset (RST) carried end to end. UDP is",
+      "relayed per flow (guest address and port, destination address and port) over a connected datagram",
       "socket, closed after --udp-timeout idle seconds; pings go out through a ping socket (or a raw",
       "one, as root) and their replies come back.",
       "",
@@ -42,9 +45,17 @@ import picocli.CommandLine.Spec;
       "  sluice gateway --netns guest --cidr 198.18.0.0/24 --forward tcp:8080:80 --stats 5",
       "  ip netns exec guest curl http://<an address this host reaches>/",
       "  curl http://127.0.0.1:8080/     (reaches port 80 in the guest)",
+      "",
+      "Every timeout is 1 to 2592000 seconds (30 days). Exit status: 0 when stopped, 2 for bad usage or a",
+      "namespace, device or port that cannot be used.",
       ""
     })
 public final class GatewayCommand implements Callable<Integer> {
+  /** The longest timeout, period or duration in seconds: 30 days. */
+  private static final int MAX_SECONDS = 30 * 24 * 3600;
+  /** The most flows of either kind: each costs a socket and buffers, and --max-memory bounds them anyway. */
+  private static final int MAX_FLOWS = 1_000_000;
+
   @Spec CommandSpec spec;
 
   @Option(names = "--netns", required = true,
@@ -66,12 +77,13 @@ public final class GatewayCommand implements Callable<Integer> {
   String tun;
 
   @Option(names = "--mtu", defaultValue = "65520",
-      description = "The device's MTU (default ${DEFAULT-VALUE}, as slirp4netns's; the guest's TCP segments "
-          + "are then up to 64 KB).")
+      description = "The device's MTU, 576 to 65535, 1280 or more with --cidr6 (default ${DEFAULT-VALUE}, as "
+          + "slirp4netns's; the guest's TCP segments are then up to 64 KB).")
   int mtu;
 
   @Option(names = "--max-flows", defaultValue = "4096",
-      description = "Most TCP flows relayed at once, counting those still connecting (default ${DEFAULT-VALUE}); "
+      description = "Most TCP flows relayed at once, counting those still connecting, 1 to 1000000 (default "
+          + "${DEFAULT-VALUE}); "
           + "a SYN beyond it is refused.")
   int maxFlows;
 
@@ -130,12 +142,13 @@ public final class GatewayCommand implements Callable<Integer> {
   int udpTimeoutSeconds;
 
   @Option(names = "--max-udp-flows", defaultValue = "4096",
-      description = "Most UDP flows at once (default ${DEFAULT-VALUE}); a datagram that would open one more "
+      description = "Most UDP flows at once, 1 to 1000000 (default ${DEFAULT-VALUE}); a datagram that would open one more "
           + "is dropped.")
   int maxUdpFlows;
 
   @Option(names = "--duration", defaultValue = "0",
-      description = "Stop after N seconds (resetting every flow); 0 runs until interrupted (default ${DEFAULT-VALUE}).")
+      description = "Stop after N seconds (resetting every flow), up to 2592000; 0 runs until interrupted (default "
+          + "${DEFAULT-VALUE}).")
   int durationSeconds;
 
   @Option(names = "--allow-host-loopback",
@@ -164,7 +177,7 @@ public final class GatewayCommand implements Callable<Integer> {
 
   @Option(names = "--stats", paramLabel = "SECONDS", defaultValue = "0",
       description = "Every N seconds print the flow table, as ss -tn does (both halves' states, bytes each way, "
-          + "age, who connected to whom), then the counters; 0 never (default ${DEFAULT-VALUE}).")
+          + "age, who connected to whom), then the counters, up to 2592000; 0 never (default ${DEFAULT-VALUE}).")
   int statsSeconds;
 
   @Option(names = "--capture", paramLabel = "FILE",
@@ -201,22 +214,17 @@ public final class GatewayCommand implements Callable<Integer> {
     if (!receive.equals("workers") && !receive.equals("inline")) {
       throw new ParameterException(spec.commandLine(), "--receive must be workers or inline: " + receive);
     }
-    if (maxFlows < 1) {
-      throw new ParameterException(spec.commandLine(), "--max-flows must be positive: " + maxFlows);
-    }
+    OptionRanges.check(spec, "--max-flows", maxFlows, 1, MAX_FLOWS);
     requireSeconds("--connect-timeout", connectTimeoutSeconds);
     requireSeconds("--idle-timeout", idleTimeoutSeconds);
     requireSeconds("--half-closed-timeout", halfClosedTimeoutSeconds);
     requireSeconds("--guest-timeout", guestTimeoutSeconds);
     requireSeconds("--udp-timeout", udpTimeoutSeconds);
-    if (maxUdpFlows < 1) {
-      throw new ParameterException(spec.commandLine(), "--max-udp-flows must be positive: " + maxUdpFlows);
-    }
-    if (durationSeconds < 0) {
-      throw new ParameterException(spec.commandLine(), "--duration must not be negative: " + durationSeconds);
-    }
-    if (statsSeconds < 0) {
-      throw new ParameterException(spec.commandLine(), "--stats must not be negative: " + statsSeconds);
+    OptionRanges.check(spec, "--max-udp-flows", maxUdpFlows, 1, MAX_FLOWS);
+    OptionRanges.check(spec, "--duration", durationSeconds, 0, MAX_SECONDS);
+    OptionRanges.check(spec, "--stats", statsSeconds, 0, MAX_SECONDS);
+    if (capture != null) {
+      OutputPaths.requireWritable(spec, capture);
     }
     List<PortForwarder.Rule> forwardRules = new ArrayList<>();
     for (String forward : forwards) {
@@ -233,7 +241,7 @@ public final class GatewayCommand implements Callable<Integer> {
     } catch (java.io.IOException e) {
       spec.commandLine().getErr().println("sluice gateway: cannot read this host's interface addresses: "
           + e.getMessage());
-      return 1;
+      return ExitCodes.USAGE;
     }
     OutsideConnector outside = new DirectConnector();
     if (socks5 != null) {
@@ -309,7 +317,7 @@ public final class GatewayCommand implements Callable<Integer> {
       guestNetwork = GuestNetwork.open(netns, tun, mtu, addresses, addresses6);
     } catch (java.io.IOException e) { // no privilege, a device of that name in use, ip(8) refused
       spec.commandLine().getErr().println("sluice gateway: " + e.getMessage());
-      return 1;
+      return ExitCodes.USAGE;
     }
     CountDownLatch stop = new CountDownLatch(1);
     CountDownLatch stopped = new CountDownLatch(1);
@@ -341,7 +349,7 @@ public final class GatewayCommand implements Callable<Integer> {
       out.flush();
     } catch (java.net.BindException e) { // a --forward's host port is taken: nothing was left running
       spec.commandLine().getErr().println("sluice gateway: " + e.getMessage());
-      return 1;
+      return ExitCodes.USAGE;
     } finally {
       stopped.countDown();
       try {
@@ -385,9 +393,7 @@ public final class GatewayCommand implements Callable<Integer> {
 
   /** A timeout option: at least a second, at most 30 days. */
   private void requireSeconds(String option, int seconds) {
-    if (seconds < 1 || seconds > 30 * 24 * 3600) {
-      throw new ParameterException(spec.commandLine(), option + " must be in [1, 2592000] seconds: " + seconds);
-    }
+    OptionRanges.check(spec, option, seconds, 1, MAX_SECONDS);
   }
 
   /** Waits for a signal or the end of --duration, printing the stats every --stats seconds meanwhile. */

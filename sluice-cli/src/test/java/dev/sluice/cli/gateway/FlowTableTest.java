@@ -56,10 +56,6 @@ class FlowTableTest {
 
   @Test
   void statesAndAges_inTheirShortForms() {
-    assertThat(FlowTable.ssName("ESTABLISHED")).isEqualTo("ESTAB");
-    assertThat(FlowTable.ssName("CLOSE_WAIT")).isEqualTo("CLOSE-WAIT");
-    assertThat(FlowTable.ssName("SYN_RECEIVED")).isEqualTo("SYN-RECV");
-    assertThat(FlowTable.ssName("CLOSED")).isEqualTo("UNCONN");
     assertThat(FlowTable.outsideName(TcpRelay.OutsideState.OUTPUT_SHUT_DOWN)).isEqualTo("shut-wr");
     assertThat(FlowTable.outsideName(TcpRelay.OutsideState.BOTH_SHUT_DOWN)).isEqualTo("shut-wr,eof-rd");
     assertThat(FlowTable.outsideName(TcpRelay.OutsideState.CLOSED)).isEqualTo("closed");

@@ -26,7 +26,7 @@ class GatewayForwardOptionsTest {
     err.getBuffer().setLength(0);
     assertThat(run(args)).isEqualTo(2);
     assertThat(err.toString()).doesNotContain("\tat ");
-    assertThat(err.toString().lines().findFirst()).hasValue(line);
+    assertThat(err.toString().lines().findFirst()).hasValue("sluice gateway: " + line);
   }
 
   @Test
@@ -72,16 +72,16 @@ class GatewayForwardOptionsTest {
         "gateway", "--netns", "x", "--forward", "udp:5353");
     assertRejected("--forward tcp:1:99999: GUESTPORT must be in [1, 65535]: 99999",
         "gateway", "--netns", "x", "--forward", "tcp:8080:80", "--forward", "tcp:1:99999");
-    assertRejected("--stats must not be negative: -5", "gateway", "--netns", "x", "--stats", "-5");
+    assertRejected("--stats must be in [0, 2592000]: -5", "gateway", "--netns", "x", "--stats", "-5");
   }
 
   @Test
   void aCaptureThatCannotBeWritten_isOneClearLine_beforeAnythingStarts() throws Exception {
     // The namespace must exist for the command to get as far as the capture: /proc/self/ns/net is one.
     Path missingDirectory = temp.resolve("no-such-dir/gateway.pcapng");
-    assertRejected("--capture " + missingDirectory + ": cannot write: no such directory",
+    assertRejected("cannot write " + missingDirectory + ": folder " + missingDirectory.getParent() + " does not exist",
         "gateway", "--netns", "/proc/self/ns/net", "--capture", missingDirectory.toString());
-    assertRejected("--capture " + temp + ": cannot write: is a directory",
+    assertRejected("cannot write " + temp + ": it is a folder",
         "gateway", "--netns", "/proc/self/ns/net", "--capture", temp.toString());
   }
 }

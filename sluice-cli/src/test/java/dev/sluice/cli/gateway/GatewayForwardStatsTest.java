@@ -385,7 +385,8 @@ class GatewayForwardStatsTest {
       cli.setOut(new PrintWriter(out));
       cli.setErr(new PrintWriter(err));
       assertThat(cli.execute("gateway", "--netns", ns, "--cidr", "198.18.252.0/24", "--tun", "gwf1",
-          "--forward", "tcp:" + ROOT_ADDRESS + ":" + port + ":80", "--duration", "30")).isEqualTo(1);
+          "--forward", "tcp:" + ROOT_ADDRESS + ":" + port + ":80", "--duration", "30"))
+          .as("a port that cannot be used is exit 2, as bad usage is").isEqualTo(2);
       assertThat(err.toString().lines().toList()).containsExactly("sluice gateway: --forward tcp:" + ROOT_ADDRESS
           + ":" + port + ":80: cannot listen on " + ROOT_ADDRESS + ":" + port + ": Address already in use");
       assertThat(GatewayTestbed.run(10, "ip", "-n", ns, "link")).doesNotContain("gwf1");

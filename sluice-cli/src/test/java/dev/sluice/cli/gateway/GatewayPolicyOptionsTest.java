@@ -31,12 +31,12 @@ class GatewayPolicyOptionsTest {
     assertThat(run("gateway", "--netns", "nowhere", "--allow", "198.18.0.0/15", "--deny", "198.18.1.1/24"))
         .isEqualTo(2);
     assertThat(err.toString().lines().findFirst())
-        .hasValue("--deny 198.18.1.1/24: host bits are set; did you mean 198.18.1.0/24?");
+        .hasValue("sluice gateway: --deny 198.18.1.1/24: host bits are set; did you mean 198.18.1.0/24?");
     assertThat(err.toString()).doesNotContain("\tat ");
     err.getBuffer().setLength(0);
     assertThat(run("gateway", "--netns", "nowhere", "--allow", "2001:2::/129")).isEqualTo(2);
     assertThat(err.toString().lines().findFirst()).hasValueSatisfying(l -> assertThat(l)
-        .startsWith("--allow 2001:2::/129: the prefix length must be a number in [0, 128]"));
+        .startsWith("sluice gateway: --allow 2001:2::/129: the prefix length must be a number in [0, 128]"));
   }
 
   @Test
@@ -44,7 +44,7 @@ class GatewayPolicyOptionsTest {
     assertThat(run("gateway", "--netns", "nowhere", "--cidr", "198.18.0.0/30", "--allow-host-loopback"))
         .isEqualTo(2);
     assertThat(err.toString().lines().findFirst()).hasValueSatisfying(l -> assertThat(l)
-        .startsWith("--allow-host-loopback needs a --cidr of /29 or wider"));
+        .startsWith("sluice gateway: --allow-host-loopback needs a --cidr of /29 or wider"));
     assertThat(err.toString()).doesNotContain("\tat ");
   }
 

@@ -444,7 +444,7 @@ class Socks5ConnectorTest {
     assertThat(out.toString()).contains("--socks5=[USER:PASSWORD@]HOST:PORT", "UDP ASSOCIATE");
     assertThat(cli.execute("gateway", "--netns", "nowhere", "--socks5", "bob:secret@proxy")).isEqualTo(2);
     assertThat(err.toString().lines().findFirst()).hasValueSatisfying(l -> assertThat(l)
-        .startsWith("--socks5: expected [USER:PASSWORD@]HOST:PORT").contains("bob:***@proxy").doesNotContain("secret"));
+        .startsWith("sluice gateway: --socks5: expected [USER:PASSWORD@]HOST:PORT").contains("bob:***@proxy").doesNotContain("secret"));
     assertThat(err.toString()).doesNotContain("\tat ");
   }
 
