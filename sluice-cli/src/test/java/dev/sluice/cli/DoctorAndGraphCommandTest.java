@@ -81,7 +81,7 @@ class DoctorAndGraphCommandTest {
     assertThat(connection.get("server").textValue()).isEqualTo("198.18.0.2:8102");
     JsonNode firstState = connection.get("states").get(0);
     assertThat(firstState.get("side").textValue()).isEqualTo("client");
-    assertThat(firstState.get("state").textValue()).isEqualTo("SYN_SENT");
+    assertThat(firstState.get("state").textValue()).isEqualTo("SYN-SENT");
     assertThat(firstState.has("atSeconds")).isTrue();
     JsonNode problems = connection.get("problems");
     assertThat(problems.size()).isEqualTo(1);

@@ -1,6 +1,7 @@
 package dev.sluice.cli.doctor;
 
 import dev.sluice.cli.json.CliJson;
+import dev.sluice.wire.TcpStateNames;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,7 +31,7 @@ public final class DiagnosisJson {
     for (StateChange s : r.states()) {
       Map<String, Object> state = new LinkedHashMap<>();
       state.put("side", s.side().label());
-      state.put("state", s.state().name());
+      state.put("state", TcpStateNames.of(s.state().name())); // ss's spelling, as every tool prints it
       state.put("atSeconds", CliJson.seconds(s.atSeconds()));
       if (s.detail() != null) {
         state.put("detail", s.detail());
