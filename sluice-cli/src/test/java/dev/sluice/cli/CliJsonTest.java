@@ -94,7 +94,7 @@ class CliJsonTest {
         List.of(new Problem(ProblemKind.RST_AFTER_FIN, Side.SERVER, 0.5, "line\nbreak")));
     Diagnosis d = new Diagnosis(null, 3, 0, Map.of(), List.of(), List.of(r));
     assertThat(DiagnosisJson.render(d)).isEqualTo("{\"schema\":1,\"passed\":false,\"connections\":[{\"client\":\"198.18.0.1:5000\","
-        + "\"server\":\"[2001:2::1]:80\",\"states\":[{\"side\":\"client\",\"state\":\"SYN_SENT\",\"atSeconds\":null}],"
+        + "\"server\":\"[2001:2::1]:80\",\"states\":[{\"side\":\"client\",\"state\":\"SYN-SENT\",\"atSeconds\":null}],"
         + "\"problems\":[{\"kind\":\"rst-after-fin\",\"side\":\"server\",\"atSeconds\":0.500000,"
         + "\"detail\":\"line\\nbreak\"}]}]}");
   }
