@@ -13,6 +13,8 @@
  * over a host such a tool runs itself ({@code HostSockets}).
  */
 module dev.sluice.core {
+  requires java.management; // each stack's MBean (stack.HostMBean)
+  requires jdk.jfr; // the connection events (dev.sluice.observe)
   exports dev.sluice.api;
   exports dev.sluice.wire;
   exports dev.sluice.link;

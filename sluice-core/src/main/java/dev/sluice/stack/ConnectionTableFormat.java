@@ -33,7 +33,7 @@ public final class ConnectionTableFormat {
   }
 
   /** The names ss(8) uses. */
-  static String ssName(TcpState state) {
+  public static String ssName(TcpState state) {
     return switch (state) {
       case ESTABLISHED -> "ESTAB";
       case SYN_SENT -> "SYN-SENT";
