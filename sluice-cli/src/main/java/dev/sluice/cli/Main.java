@@ -22,7 +22,7 @@ import picocli.CommandLine.Command;
       dev.sluice.cli.bench.BenchCommand.class,
       DoctorCommand.class,
       GraphCommand.class,
-      PendingCommands.Ss.class,
+      SsCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {
