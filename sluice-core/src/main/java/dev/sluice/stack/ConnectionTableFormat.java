@@ -32,21 +32,9 @@ public final class ConnectionTableFormat {
     return out.toString();
   }
 
-  /** The names ss(8) uses. */
+  /** The names ss(8) uses: as every Sluice tool spells states, but UNCONN for a connection that has ended. */
   public static String ssName(TcpState state) {
-    return switch (state) {
-      case ESTABLISHED -> "ESTAB";
-      case SYN_SENT -> "SYN-SENT";
-      case SYN_RECEIVED -> "SYN-RECV";
-      case FIN_WAIT_1 -> "FIN-WAIT-1";
-      case FIN_WAIT_2 -> "FIN-WAIT-2";
-      case TIME_WAIT -> "TIME-WAIT";
-      case CLOSE_WAIT -> "CLOSE-WAIT";
-      case LAST_ACK -> "LAST-ACK";
-      case CLOSING -> "CLOSING";
-      case LISTEN -> "LISTEN";
-      case CLOSED -> "UNCONN";
-    };
+    return state == TcpState.CLOSED ? "UNCONN" : dev.sluice.tcp.EngineEvents.ssName(state);
   }
 
   private static String address(boolean v6, long high, long low) {

@@ -294,6 +294,7 @@ public final class Host {
     TcpEndpoints e = engine.endpoints();
     Device device = deviceFor(e);
     Worker home = worker != null ? worker : workers[Math.floorMod(hash(e), workers.length)];
+    StackEvents.opened(this, engine);
     return new Connection(this, engine, device, home, listener, config.backlogLimit());
   }
 
