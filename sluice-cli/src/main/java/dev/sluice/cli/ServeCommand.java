@@ -130,7 +130,7 @@ final class ServeCommand implements Callable<Integer> {
     if (!peerAddresses.isEmpty()) {
       ip(ns, "link", "set", "dev", tun, "mtu", Integer.toString(mtu), "up");
     }
-    NetStack.Builder builder = NetStack.builder();
+    NetStack.Builder builder = NetStack.builder().name("serve"); // its MBean's name: 'sluice ss' shows it
     if (workers > 0) {
       builder.workers(workers);
     }
