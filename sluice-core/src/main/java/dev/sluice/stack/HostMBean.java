@@ -104,6 +104,9 @@ final class HostMBean implements DynamicMBean {
     }
   }
 
+  /** More running stacks of one name than this is surely a leak: registration then fails. */
+  private static final int MAX_SUFFIX = 100_000;
+
   private final Host host;
   private final String name;
 
@@ -123,17 +126,19 @@ final class HostMBean implements DynamicMBean {
    */
   static String register(Host host, String wanted) {
     MBeanServer server = ManagementFactory.getPlatformMBeanServer();
-    for (int n = 1; ; n++) {
+    for (int n = 1; n <= MAX_SUFFIX; n++) {
       String name = n == 1 ? wanted : wanted + "-" + n;
       try {
         server.registerMBean(new HostMBean(host, name), objectName(name));
         return name;
       } catch (InstanceAlreadyExistsException e) {
-        // taken: try the next suffix (bounded by the number of stacks in the JVM)
+        // taken: try the next suffix
       } catch (JMException e) {
         throw new IllegalStateException("cannot register the MBean of stack " + name + ": " + e, e);
       }
     }
+    throw new IllegalStateException("cannot register the MBean of stack " + wanted + ": " + MAX_SUFFIX
+        + " running stacks have that name already");
   }
 
   /** Unregisters the MBean of the stack called {@code name}; nothing if it is not registered. */
