@@ -6,6 +6,8 @@ module dev.sluice.cli {
   requires com.fasterxml.jackson.core;
   requires java.management;
   requires jdk.management; // the process CPU time (bench workload 9)
+  requires jdk.attach; // sluice ss: attach to a running JVM and start its local JMX agent
+  requires java.management.rmi; // sluice ss: the JMX connector to that agent
   requires jdk.httpserver;
   requires io.netty.transport;
   requires io.netty.buffer;

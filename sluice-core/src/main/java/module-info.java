@@ -10,9 +10,13 @@
  * exported only to Sluice's own command-line module and to the torture module ({@code
  * dev.sluice.torture}), which drives hosts through the fault-injection hook ({@code
  * stack.FaultInjection}) and the documented probes; so is {@code api.internal}, the api's sockets
- * over a host such a tool runs itself ({@code HostSockets}).
+ * over a host such a tool runs itself ({@code HostSockets}). {@code observe} holds the JFR events;
+ * it depends on the JDK only, sits beside {@code wire} at the bottom, and is not exported (JFR reads
+ * the events without it; see docs/observability.md).
  */
 module dev.sluice.core {
+  requires java.management; // each stack's MBean (stack.HostMBean)
+  requires jdk.jfr; // the connection events (dev.sluice.observe)
   exports dev.sluice.api;
   exports dev.sluice.wire;
   exports dev.sluice.link;

@@ -30,7 +30,7 @@ import picocli.CommandLine.Command;
       dev.sluice.cli.bench.BenchCommand.class,
       DoctorCommand.class,
       GraphCommand.class,
-      PendingCommands.Ss.class,
+      SsCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

@@ -179,7 +179,7 @@ final class ServeCommand implements Callable<Integer> {
       spec.commandLine().getErr().println("sluice serve: " + e.getMessage());
       return ExitCodes.USAGE;
     }
-    NetStack.Builder builder = NetStack.builder();
+    NetStack.Builder builder = NetStack.builder().name("serve"); // its MBean's name: 'sluice ss' shows it
     if (workers > 0) {
       builder.workers(workers);
     }

@@ -45,12 +45,6 @@ class MainTest {
   }
 
   @Test
-  void pendingSubcommand_saysItIsNotAvailableAndExitsNonZero() {
-    assertThat(run("ss")).isEqualTo(PendingCommands.EXIT_NOT_AVAILABLE);
-    assertThat(err.toString()).contains("sluice ss: not available yet");
-  }
-
-  @Test
   void demoWithInvalidProbability_isAUsageError() {
     assertThat(run("demo", "--loss", "1.5", "--capture", "none")).isEqualTo(CommandLine.ExitCode.USAGE);
     assertThat(err.toString()).contains("loss must be a probability in [0, 1]: 1.5");

@@ -56,6 +56,8 @@ public final class NetStack implements AutoCloseable {
       h.steering = b.inline ? Steering.INLINE : b.spray ? Steering.SPRAY : Steering.STEER;
       h.tcp = tcp;
       h.loopback = b.loopback;
+      h.name = b.name;
+      h.jmx = b.jmx;
     });
     this.host = new Host(config);
     for (Object[] i : b.interfaces) {
@@ -222,6 +224,15 @@ public final class NetStack implements AutoCloseable {
     return selectorProvider().serverSocketFactory();
   }
 
+  /**
+   * The stack's name, unique among this JVM's running stacks: the builder's {@link Builder#name},
+   * with a suffix if another stack had it, or {@code stack-N}. Its MBean is {@code
+   * dev.sluice:type=NetStack,name="NAME"} and its JFR events carry it (docs/observability.md).
+   */
+  public String name() {
+    return host.name();
+  }
+
   /** How many connections the stack holds, in any state. */
   public int connectionCount() {
     return host.connectionCount();
@@ -313,8 +324,34 @@ public final class NetStack implements AutoCloseable {
     private boolean loopback = true;
     private IdleStrategy idleStrategy = IdleStrategy.backoff();
     private Duration busyPoll = Duration.ZERO;
+    private String name;
+    private boolean jmx = true;
 
     private Builder() {}
+
+    /**
+     * The stack's name, in its MBean's name and its JFR events (default {@code stack-N}). If a
+     * running stack of this JVM has it already, this one gets a suffix: {@link NetStack#name()}
+     * says which.
+     */
+    public Builder name(String name) {
+      if (Objects.requireNonNull(name, "name").isBlank()) {
+        throw new IllegalArgumentException("a stack's name must not be blank");
+      }
+      this.name = name;
+      return this;
+    }
+
+    /**
+     * Whether the stack registers an MBean on the platform MBean server while it runs (default
+     * on): {@code dev.sluice:type=NetStack,name="NAME"}, with the stack's counters and connection
+     * table, which {@code sluice ss}, JConsole or any JMX client can read. Off, the stack never
+     * touches JMX.
+     */
+    public Builder jmx(boolean on) {
+      jmx = on;
+      return this;
+    }
 
     /**
      * Whether the stack has a loopback device with 127.0.0.1 and ::1 (default on), through which

@@ -64,7 +64,7 @@ public final class Connection extends ConnectionDrain {
     }
     AppCall call = new AppCall(kind, buf, off, len, Thread.currentThread());
     pushCall(call);
-    if (announce()) {
+    if (announceOrHandOff("call")) {
       drainAsApplication(now);
     }
     while (!call.isDone()) {
@@ -492,7 +492,7 @@ public final class Connection extends ConnectionDrain {
     }
     AppCall call = new AppCall(AppCall.Kind.INFO, null, 0, 0, Thread.currentThread());
     pushCall(call);
-    if (announce()) {
+    if (announceOrHandOff("call")) {
       drainAsApplication(now);
     }
     long deadline = callDeadline(Long.MAX_VALUE);

@@ -122,6 +122,20 @@ abstract sealed class ConnectionDrain extends OwnershipProtocol permits Connecti
     host.ownershipViolation(self());
   }
 
+  @Override
+  void sessionBegun() {
+    StackEvents.ownerEntered(self(), engine);
+  }
+
+  /** {@link #announce}, and if someone else owns the connection, the hand-off of {@code work} is an event. */
+  final boolean announceOrHandOff(String work) {
+    if (announce()) {
+      return true;
+    }
+    StackEvents.handedOff(self(), work);
+    return false;
+  }
+
   /** What {@link #deliver} did with a receive worker's segment. */
   enum Delivery {
     /** The caller took ownership and processed the segment; it keeps (and releases) the buffer. */
@@ -159,7 +173,7 @@ abstract sealed class ConnectionDrain extends OwnershipProtocol permits Connecti
       buffer.release();
       return Delivery.DROPPED;
     }
-    return announce() ? Delivery.QUEUED_OWNED : Delivery.QUEUED;
+    return announceOrHandOff("segment") ? Delivery.QUEUED_OWNED : Delivery.QUEUED;
   }
 
   /**
@@ -173,7 +187,7 @@ abstract sealed class ConnectionDrain extends OwnershipProtocol permits Connecti
       return false;
     }
     releaseDue = true;
-    return announce();
+    return announceOrHandOff("idle-release");
   }
 
   /**
@@ -187,7 +201,7 @@ abstract sealed class ConnectionDrain extends OwnershipProtocol permits Connecti
   /** A timer fired in the home worker's wheel. True if the caller now owns the connection. */
   boolean timerFired() {
     timerDue = true;
-    return announce();
+    return announceOrHandOff("timer");
   }
 
   /**
@@ -211,7 +225,7 @@ abstract sealed class ConnectionDrain extends OwnershipProtocol permits Connecti
       return true;
     }
     pushCall(call);
-    return announce();
+    return announceOrHandOff("call");
   }
 
   /** Marks this connection as queued for a timer request; false if it already was. */
@@ -545,6 +559,7 @@ abstract sealed class ConnectionDrain extends OwnershipProtocol permits Connecti
         }
       }
       case END_OF_STREAM -> {
+        StackEvents.finDelivered(self(), engine);
         endOfStream = true;
         endOfStreamAtNanos = now;
       }

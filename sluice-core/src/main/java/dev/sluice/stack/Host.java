@@ -89,9 +89,13 @@ public final class Host {
   /** The idle sweep, fragment expiry and the stuck-connection watchdog. */
   private final Housekeeping housekeeping;
   private volatile boolean started;
+  /** The name in the host's MBean and JFR events: the configured one, made unique at {@link #start}. */
+  private volatile String name;
+  private static final java.util.concurrent.atomic.AtomicInteger UNNAMED = new java.util.concurrent.atomic.AtomicInteger();
 
   public Host(HostConfig config) {
     this.config = config;
+    this.name = config.name() != null ? config.name() : "stack-" + UNNAMED.incrementAndGet();
     this.mutation = config.faults().ownershipMutation();
     this.throwingPort = config.faults().throwingPort();
     this.clock = config.clock();
@@ -161,6 +165,9 @@ public final class Host {
   /** Starts one platform thread per worker. */
   public void start() {
     started = true;
+    if (config.jmx()) {
+      name = HostMBean.register(this, name);
+    }
     for (Worker w : workers) {
       w.start("sluice-worker-" + w.index);
     }
@@ -181,6 +188,14 @@ public final class Host {
     for (Worker w : workers) {
       w.stop();
     }
+    if (config.jmx() && started) {
+      HostMBean.unregister(name);
+    }
+  }
+
+  /** The host's name, unique among the running hosts of this JVM that have an MBean (see {@link HostConfig#name}). */
+  public String name() {
+    return name;
   }
 
   /**
@@ -279,6 +294,7 @@ public final class Host {
     TcpEndpoints e = engine.endpoints();
     Device device = deviceFor(e);
     Worker home = worker != null ? worker : workers[Math.floorMod(hash(e), workers.length)];
+    StackEvents.opened(this, engine);
     return new Connection(this, engine, device, home, listener, config.backlogLimit());
   }
 

@@ -39,11 +39,17 @@ import java.util.random.RandomGenerator;
  *     spins, watching for the event, before it parks (Linux's {@code SO_BUSY_POLL}); 0 (the
  *     default, as Linux's {@code net.core.busy_read}) parks at once. Platform threads only: a
  *     virtual thread never spins, it would hold its carrier
+ * @param name the host's name, unique in the JVM, in its MBean's name and in its JFR events;
+ *     null (the default) names it {@code stack-N}. A name another running host has already gets
+ *     a suffix ({@code -2}, {@code -3}...)
+ * @param jmx register an MBean for the host on the platform MBean server while it runs ({@code
+ *     dev.sluice:type=NetStack,name=NAME}: its counters and connection table, which {@code sluice
+ *     ss} reads); on by default
  */
 public record HostConfig(int workers, Steering steering, TcpConfig tcp, int backlogLimit,
     long watchdogNanos, long callTimeoutNanos, long timerTickNanos, int timerSlots, Clock clock,
     ConnectionObserver observer, RandomGenerator random, FaultInjection faults, int maxConnections,
-    boolean loopback, long idleSpinNanos, long busyPollNanos) {
+    boolean loopback, long idleSpinNanos, long busyPollNanos, String name, boolean jmx) {
 
   public HostConfig {
     if (workers < 1) {
@@ -97,6 +103,8 @@ public record HostConfig(int workers, Steering steering, TcpConfig tcp, int back
     b.loopback = loopback;
     b.idleSpinNanos = idleSpinNanos;
     b.busyPollNanos = busyPollNanos;
+    b.name = name;
+    b.jmx = jmx;
     return b;
   }
 
@@ -126,6 +134,8 @@ public record HostConfig(int workers, Steering steering, TcpConfig tcp, int back
     public boolean loopback;
     public long idleSpinNanos = 20_000L;
     public long busyPollNanos;
+    public String name;
+    public boolean jmx = true;
 
     private Builder() {}
 
@@ -138,7 +148,7 @@ public record HostConfig(int workers, Steering steering, TcpConfig tcp, int back
     public HostConfig build() {
       return new HostConfig(workers, steering, tcp, backlogLimit, watchdogNanos, callTimeoutNanos,
           timerTickNanos, timerSlots, clock, observer, random, faults, maxConnections, loopback, idleSpinNanos,
-          busyPollNanos);
+          busyPollNanos, name, jmx);
     }
   }
 }

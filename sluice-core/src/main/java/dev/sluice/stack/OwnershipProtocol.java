@@ -123,9 +123,14 @@ abstract class OwnershipProtocol extends TimerNode {
       assert mutation() != OwnershipMutation.NONE : "two threads own " + this + " at once";
     }
     owed = units;
+    sessionBegun();
     if (mutation() == OwnershipMutation.RELEASE_BEFORE_DRAIN) {
       PENDING.setVolatile(this, 0); // the bug: let go first, drain afterwards
     }
+  }
+
+  /** The calling thread now owns the connection (a hook for observation: it must be quick). */
+  void sessionBegun() {
   }
 
   /** The single atomic check-and-release. False once released. */

@@ -153,6 +153,7 @@ final class TcpDemux {
     }
     int length = ctx.reset.write(ctx.decoder.tcp(), endpoints, ctx.tx, endpoints.ipHeaderLength());
     if (length > 0) {
+      StackEvents.rstSentWithoutConnection(host, endpoints, "SYN refused by the forwarder");
       totals.increment(TcpCounter.RESETS_SENT);
       totals.increment(TcpCounter.SEGMENTS_OUT);
       host.transmitTcp(endpoints, host.deviceFor(endpoints), ctx, length, now);
@@ -218,6 +219,7 @@ final class TcpDemux {
     int length = ctx.reset.write(seg, endpoints, ctx.tx, ipHeader);
     packet.release();
     if (length > 0) {
+      StackEvents.rstSentWithoutConnection(host, endpoints, "no connection or listener for the segment (closed port)");
       totals.increment(TcpCounter.RESETS_SENT);
       totals.increment(TcpCounter.SEGMENTS_OUT);
       host.transmitTcp(endpoints, host.deviceFor(endpoints), ctx, length, now);

@@ -330,6 +330,7 @@ public final class TcpEngine extends EventQueue {
     switch (handshake.onSegmentInSynSent(seg, now)) {
       case DROPPED -> { }
       case REFUSED -> {
+        EngineEvents.rstReceived(this, "refused our SYN");
         stats.increment(TcpCounter.RESETS_RECEIVED);
         enterClosed(TcpEvent.REFUSED);
       }
@@ -392,6 +393,7 @@ public final class TcpEngine extends EventQueue {
       if (state == TcpState.TIME_WAIT) {
         drop(DropReason.TCP_RST_IN_TIME_WAIT);
       } else if (seq == rcv.nxt) {
+        EngineEvents.rstReceived(this, state == TcpState.SYN_RECEIVED ? "refused our SYN-ACK" : "reset the connection");
         stats.increment(TcpCounter.RESETS_RECEIVED);
         enterClosed(state == TcpState.SYN_RECEIVED ? TcpEvent.REFUSED : TcpEvent.RESET);
       } else {
@@ -768,6 +770,7 @@ public final class TcpEngine extends EventQueue {
    * and the engine decides.
    */
   private void setState(TcpState next) {
+    EngineEvents.stateChanged(this, state, next);
     state = next;
   }
 

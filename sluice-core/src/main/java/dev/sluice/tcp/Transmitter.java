@@ -99,6 +99,7 @@ final class Transmitter {
     int end = seq + length + (fin ? 1 : 0);
     RackTlp rt = snd.rack() != null ? snd.rack() : length > 0 || fin ? snd.rackTlp(now) : null;
     if (retransmission) {
+      EngineEvents.retransmitted(engine, seq, length, "RTO");
       engine.stats.increment(TcpCounter.RETRANSMITTED_SEGMENTS);
       snd.noteRetransmission(now);
       if (rt != null) {
@@ -152,6 +153,7 @@ final class Transmitter {
       return 0;
     }
     int written = writeSegment(buf, off, now, seq, length, TcpFlags.ACK | (finSent ? TcpFlags.FIN : 0));
+    EngineEvents.retransmitted(engine, seq, length, "TLP");
     engine.stats.increment(TcpCounter.RETRANSMITTED_SEGMENTS);
     snd.noteRetransmission(now);
     LossRecovery r = engine.recovery;
@@ -193,6 +195,7 @@ final class Transmitter {
     }
     int flags = TcpFlags.ACK | (fin ? TcpFlags.FIN : 0);
     int written = writeSegment(buf, off, now, seq, Math.max(length, 0), flags);
+    EngineEvents.retransmitted(engine, seq, Math.max(length, 0), "FAST");
     engine.stats.increment(TcpCounter.RETRANSMITTED_SEGMENTS);
     snd.noteRetransmission(now);
     r.retransmitDue = false;
@@ -242,6 +245,7 @@ final class Transmitter {
     // already have offered a larger, scaled window: the edge we accept up to never moves left.
     rcv.advertisedEdge = SeqNum.max(rcv.advertisedEdge, rcv.nxt + window);
     if (SeqNum.lt(snd.iss, snd.max)) {
+      EngineEvents.retransmitted(engine, snd.iss, 0, "SYN");
       engine.stats.increment(TcpCounter.RETRANSMITTED_SEGMENTS);
       snd.noteRetransmission(now);
     } else if (!engine.timestampsOk) {
@@ -304,6 +308,7 @@ final class Transmitter {
       out.nop().nop().timestamps(snd.timestampNow(now), rcv.tsRecent);
     }
     int header = out.headerLength();
+    EngineEvents.rstSent(engine, rst);
     engine.stats.increment(TcpCounter.RESETS_SENT);
     int flags = TcpFlags.RST | (rst.withAck() ? TcpFlags.ACK : 0);
     out.sourcePort(engine.endpoints.localPort()).destinationPort(engine.endpoints.remotePort())

@@ -76,6 +76,7 @@ final class Gateway implements AutoCloseable {
   Gateway(Device device, GatewayConfig config) throws IOException, InterruptedException {
     this.config = config;
     this.host = new Host(HostConfig.builder().buildWith(h -> {
+      h.name = "gateway"; // its MBean's name: 'sluice ss' shows it
       if (config.receiveInline) {
         h.steering = dev.sluice.stack.Steering.INLINE;
       }
