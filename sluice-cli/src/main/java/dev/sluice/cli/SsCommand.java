@@ -40,8 +40,8 @@ import picocli.CommandLine.Spec;
     name = "ss",
     mixinStandardHelpOptions = true,
     description = {
-      "Lists the TCP connections of the Sluice stacks in a running Java process, as 'ss -tni' does: state,",
-      "queues, addresses, then a line of round-trip time, congestion window and counters per connection.",
+      "Lists the TCP connections of the Sluice stacks in a running Java process, as 'ss -tni' does.",
+      "For each: state, queues, addresses, then a line of round-trip time, congestion window and counters.",
       "It reads each stack's MBean through the JDK's attach mechanism. Without PID it looks at every Java",
       "process of this user that has Sluice on its class or module path, shows the one that runs a stack,",
       "or lists them if several do. Exit status: 0 when shown, 2 if PID is not a Java process or runs no",
