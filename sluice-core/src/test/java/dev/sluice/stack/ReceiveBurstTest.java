@@ -26,10 +26,7 @@ class ReceiveBurstTest {
     Peer p = w.open(80, TcpConfig.defaults());
     w.sent.clear();
     byte[] data = pattern(30 * MSS);
-    for (int i = 0; i < 30; i++) {
-      w.injectQuietly(p.segment(p.seq + i * MSS, p.hostSeq, TcpFlags.ACK, 65_535,
-          Arrays.copyOfRange(data, i * MSS, (i + 1) * MSS)));
-    }
+    sendQuietly(w, p, data, 0, 30, 0);
     w.settle();
     // Without the gathering, one ACK per two full-sized segments: 15 of them.
     assertThat(w.tcpSent()).singleElement().satisfies(o -> {
@@ -48,10 +45,7 @@ class ReceiveBurstTest {
     w.sent.clear();
     int segments = 100;
     byte[] data = pattern(segments * MSS);
-    for (int i = 0; i < segments; i++) {
-      w.injectQuietly(p.segment(p.seq + i * MSS, p.hostSeq, TcpFlags.ACK, 65_535,
-          Arrays.copyOfRange(data, i * MSS, (i + 1) * MSS)));
-    }
+    sendQuietly(w, p, data, 0, segments, 0);
     w.settle();
     assertThat(w.tcpSent()).extracting(Out::ack).containsExactly(p.seq + 64 * MSS, p.seq + segments * MSS);
     assertThat(readAll(p, data.length)).isEqualTo(data);
@@ -63,10 +57,7 @@ class ReceiveBurstTest {
     Peer p = w.open(80, TcpConfig.defaults());
     w.sent.clear();
     byte[] data = pattern(6 * MSS);
-    for (int i = 1; i < 6; i++) { // the first segment is missing
-      w.injectQuietly(p.segment(p.seq + i * MSS, p.hostSeq, TcpFlags.ACK, 65_535,
-          Arrays.copyOfRange(data, i * MSS, (i + 1) * MSS)));
-    }
+    sendQuietly(w, p, data, 1, 6, 0); // the first segment is missing
     w.settle();
     List<Out> dupAcks = w.tcpSent();
     assertThat(dupAcks).hasSize(5).allSatisfy(o -> {
@@ -88,9 +79,8 @@ class ReceiveBurstTest {
     w.sent.clear();
     byte[] data = pattern(10 * MSS);
     for (int i = 0; i < 10; i++) {
-      byte[] chunk = Arrays.copyOfRange(data, i * MSS, (i + 1) * MSS);
-      w.injectQuietly(a.segment(a.seq + i * MSS, a.hostSeq, TcpFlags.ACK, 65_535, chunk));
-      w.injectQuietly(b.segment(b.seq + i * MSS, b.hostSeq, TcpFlags.ACK, 65_535, chunk));
+      sendQuietly(w, a, data, i, i + 1, 0);
+      sendQuietly(w, b, data, i, i + 1, 0);
     }
     w.settle();
     assertThat(w.tcpSent()).extracting(Out::dstPort, Out::ack).containsExactlyInAnyOrder(
@@ -106,15 +96,23 @@ class ReceiveBurstTest {
     Peer p = w.open(80, TcpConfig.defaults());
     w.sent.clear();
     byte[] data = pattern(8 * MSS);
-    for (int i = 0; i < 8; i++) {
-      int flags = TcpFlags.ACK | (i == 7 ? TcpFlags.FIN : 0);
-      w.injectQuietly(p.segment(p.seq + i * MSS, p.hostSeq, flags, 65_535,
-          Arrays.copyOfRange(data, i * MSS, (i + 1) * MSS)));
-    }
+    sendQuietly(w, p, data, 0, 7, 0);
+    sendQuietly(w, p, data, 7, 8, TcpFlags.FIN);
     w.settle();
     assertThat(w.tcpSent()).last().satisfies(o -> assertThat(o.ack()).isEqualTo(p.seq + 8 * MSS + 1));
     assertThat(readAll(p, data.length)).isEqualTo(data);
     assertThat(p.connection.readNow(new byte[1], 0, 1)).isEqualTo(-1);
+  }
+
+  /**
+   * Puts the peer's full-sized segments {@code first} to {@code end - 1} of {@code data} on the
+   * wire, with ACK and {@code flags}, without running the host: they arrive as one burst.
+   */
+  private static void sendQuietly(HostileWire w, Peer p, byte[] data, int first, int end, int flags) {
+    for (int i = first; i < end; i++) {
+      w.injectQuietly(p.segment(p.seq + i * MSS, p.hostSeq, TcpFlags.ACK | flags, 65_535,
+          Arrays.copyOfRange(data, i * MSS, (i + 1) * MSS)));
+    }
   }
 
   private static byte[] readAll(Peer p, int expected) throws IOException {
