@@ -24,10 +24,7 @@ class CliErrorsTest {
   private final StringWriter err = new StringWriter();
 
   private int run(String... args) {
-    CommandLine cli = Main.commandLine();
-    cli.setOut(new PrintWriter(out, true));
-    cli.setErr(new PrintWriter(err, true));
-    return cli.execute(args);
+    return MainAccess.run(out, err, args);
   }
 
   /** Exit 2, and err is exactly {@code line} then the hint for {@code command}; nothing ran. */

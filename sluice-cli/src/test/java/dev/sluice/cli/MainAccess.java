@@ -13,8 +13,8 @@ public final class MainAccess {
   /** Runs {@code sluice args...} in this JVM, its output and errors into {@code out} and {@code err}. */
   public static int run(java.io.StringWriter out, java.io.StringWriter err, String... args) {
     CommandLine cli = Main.commandLine();
-    cli.setOut(new java.io.PrintWriter(out));
-    cli.setErr(new java.io.PrintWriter(err));
+    cli.setOut(new java.io.PrintWriter(out, true));
+    cli.setErr(new java.io.PrintWriter(err, true));
     return cli.execute(args);
   }
 }

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.within;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.cli.JsonOutputs;
 import dev.sluice.cli.MainAccess;
-import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,10 +26,7 @@ class BenchCommandTest {
   private final StringWriter err = new StringWriter();
 
   private int run(String... args) {
-    CommandLine cli = MainAccess.commandLine();
-    cli.setOut(new PrintWriter(out, true));
-    cli.setErr(new PrintWriter(err, true));
-    return cli.execute(args);
+    return MainAccess.run(out, err, args);
   }
 
   record Entry(double sluice, double kernel, double ratio, String unit) {}
