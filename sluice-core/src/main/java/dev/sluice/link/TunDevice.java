@@ -22,7 +22,7 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * A Linux TUN device: raw IP packets (no link-layer header) exchanged with the kernel through
- * {@code /dev/net/tun}, bound with the Foreign Function & Memory API. See {@code tun(4)} and the
+ * {@code /dev/net/tun}, bound with the Foreign Function &amp; Memory API. See {@code tun(4)} and the
  * kernel's {@code Documentation/networking/tuntap.rst}.
  *
  * <p>The device is created with {@code IFF_TUN | IFF_NO_PI}: without {@code IFF_NO_PI} every
