@@ -105,8 +105,9 @@ public final class NetStack implements AutoCloseable {
    * Listens on {@code port}, on every address of the stack. Never waits.
    *
    * @param port the TCP port, 0 to 65535; 0 picks a free port of the ephemeral range
-   * @param backlog the most half-open plus not-yet-accepted connections; SYNs beyond it are
-   *     dropped, as Linux drops them
+   * @param backlog the most half-open plus not-yet-accepted connections, as Linux's SYN and accept
+   *     backlogs together; a SYN beyond it is answered with a SYN cookie while the accept queue
+   *     has room, and dropped (the peer retries) when it has none
    * @return the listening server
    * @throws java.net.BindException if the port already has a listener
    * @throws SocketException if the stack is closed
