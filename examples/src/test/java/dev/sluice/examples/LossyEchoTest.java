@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+/** Runs {@link LossyEcho} as its {@code main} does, with the same byte count, and checks what it saw. */
 class LossyEchoTest {
   @Test
   @Timeout(60)
