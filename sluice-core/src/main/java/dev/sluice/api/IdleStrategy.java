@@ -40,12 +40,20 @@ public final class IdleStrategy {
     this.spinNanos = spinNanos;
   }
 
-  /** Park at once: the least CPU. */
+  /**
+   * Park at once: the least CPU.
+   *
+   * @return the parking strategy
+   */
   public static IdleStrategy park() {
     return PARK;
   }
 
-  /** Spin up to {@value #DEFAULT_SPIN_MICROS} µs after work, adaptively, then park: the default. */
+  /**
+   * Spin up to {@value #DEFAULT_SPIN_MICROS} µs after work, adaptively, then park: the default.
+   *
+   * @return the default backoff strategy
+   */
   public static IdleStrategy backoff() {
     return backoff(Duration.ofNanos(DEFAULT_SPIN_MICROS * 1_000));
   }
@@ -53,6 +61,8 @@ public final class IdleStrategy {
   /**
    * Spin up to {@code spin} after work, adaptively (see the class comment), then park.
    *
+   * @param spin the longest spin after work; zero is {@link #park()}
+   * @return the backoff strategy
    * @throws IllegalArgumentException if {@code spin} is negative or longer than a second (a
    *     longer spin is {@link #busySpin()} in all but name)
    */
@@ -64,12 +74,20 @@ public final class IdleStrategy {
     return spin.isZero() ? PARK : new IdleStrategy(spin.toNanos());
   }
 
-  /** Never park: the lowest latency, a core per worker. */
+  /**
+   * Never park: the lowest latency, a core per worker.
+   *
+   * @return the busy-spin strategy
+   */
   public static IdleStrategy busySpin() {
     return BUSY_SPIN;
   }
 
-  /** The longest spin after work, in nanoseconds: 0 parks at once, {@link Long#MAX_VALUE} never parks. */
+  /**
+   * The longest spin after work.
+   *
+   * @return nanoseconds: 0 parks at once, {@link Long#MAX_VALUE} never parks
+   */
   public long spinNanos() {
     return spinNanos;
   }

@@ -34,6 +34,15 @@ import javax.net.SocketFactory;
  *   c.close();
  * }
  * }</pre>
+ *
+ * <p><b>Threads.</b> A stack runs its own receive workers (platform threads, {@link
+ * Builder#workers}) from {@link Builder#build()} until {@link #close()}; they process packets and
+ * timers, so the application's threads never have to drive the stack. Every method of a stack,
+ * and of the connections, servers and sockets it makes, may be called from any thread. A blocked
+ * call parks its thread (a virtual thread unmounts) and is woken by the stack; the {@code ...Now}
+ * methods never wait, and the {@code ...Async} methods return a {@link CompletableFuture} at once
+ * and complete it from the stack's virtual threads. Each blocking method says what ends its wait:
+ * its timeout, the event it waits for, a {@code close}, and what an interrupt does.
  */
 public final class NetStack implements AutoCloseable {
   private final Host host;
@@ -68,34 +77,82 @@ public final class NetStack implements AutoCloseable {
     host.start();
   }
 
+  /**
+   * A builder with the defaults: a worker per core, 256 KiB buffers, a loopback device, a 30 s
+   * connect timeout.
+   *
+   * @return a new builder; add at least one interface before {@link Builder#build()}
+   */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** Listens on {@code port} with the builder's accept backlog. */
+  /**
+   * Listens on {@code port}, on every address of the stack, with the builder's accept backlog.
+   * Never waits.
+   *
+   * @param port the TCP port, 0 to 65535; 0 picks a free port of the ephemeral range ({@link
+   *     TcpServer#localPort()} tells which)
+   * @return the listening server; {@link TcpServer#accept()} takes its connections
+   * @throws java.net.BindException if the port already has a listener
+   * @throws SocketException if the stack is closed
+   * @throws IOException if the listener cannot be made
+   * @throws IllegalArgumentException if {@code port} is outside 0 to 65535
+   */
   public TcpServer listen(int port) throws IOException {
     return listen(port, listenBacklog);
   }
 
   /**
-   * Listens on {@code port}; {@code backlog} caps half-open plus not-yet-accepted connections.
-   * Throws {@link java.net.BindException} if the port already has a listener.
+   * Listens on {@code port}, on every address of the stack. Never waits.
+   *
+   * @param port the TCP port, 0 to 65535; 0 picks a free port of the ephemeral range
+   * @param backlog the most half-open plus not-yet-accepted connections, as Linux's SYN and accept
+   *     backlogs together; a SYN beyond it is answered with a SYN cookie while the accept queue
+   *     has room, and dropped (the peer retries) when it has none
+   * @return the listening server
+   * @throws java.net.BindException if the port already has a listener
+   * @throws SocketException if the stack is closed
+   * @throws IOException if the listener cannot be made
+   * @throws IllegalArgumentException if {@code port} is outside 0 to 65535 or {@code backlog} is
+   *     less than 1
    */
   public TcpServer listen(int port, int backlog) throws IOException {
     ensureOpen();
     return new TcpServer(this, host.listen(port, backlog));
   }
 
-  /** Connects, waiting up to the builder's connect timeout for the handshake. */
+  /**
+   * Connects, blocking up to the builder's {@link Builder#connectTimeout connect timeout} for the
+   * handshake; see {@link #connect(InetSocketAddress, Duration)} for what ends the wait.
+   *
+   * @param remote the peer's address and port
+   * @return the established connection
+   * @throws IOException as {@link #connect(InetSocketAddress, Duration)} does
+   */
   public TcpConnection connect(InetSocketAddress remote) throws IOException {
     return connect(remote, connectTimeout);
   }
 
   /**
-   * Connects to {@code remote}, waiting up to {@code timeout} (zero: the handshake's own
-   * retransmission limit) for the handshake. Throws {@link java.net.ConnectException}
-   * ("Connection refused") if the peer resets, {@link java.net.SocketTimeoutException} on
-   * timeout, {@link java.net.NoRouteToHostException} without a route.
+   * Connects to {@code remote}, blocking the calling thread until the handshake completes. If the
+   * wait ends any other way (refused, timed out, interrupted, stack closed), the half-open
+   * connection is aborted, so nothing is left behind.
+   *
+   * <p>An interrupt of the waiting thread ends the wait with {@link java.io.InterruptedIOException}
+   * and leaves the thread's interrupt status set.
+   *
+   * @param remote the peer's address and port
+   * @param timeout how long to wait for the handshake; zero waits as long as the handshake's own
+   *     retransmissions go on
+   * @return the established connection
+   * @throws java.net.ConnectException if the peer refuses ("Connection refused": it answered with
+   *     a RST) or the handshake's retransmissions give up
+   * @throws java.net.SocketTimeoutException if {@code timeout} passes first
+   * @throws java.net.NoRouteToHostException if no interface leads to {@code remote}
+   * @throws java.io.InterruptedIOException if the thread is interrupted while it waits
+   * @throws SocketException if the stack is closed, or is closed while this waits
+   * @throws IOException if the connection cannot be made for another reason
    */
   public TcpConnection connect(InetSocketAddress remote, Duration timeout) throws IOException {
     ensureOpen();
@@ -115,8 +172,13 @@ public final class NetStack implements AutoCloseable {
    * connect} does: the handshake goes on in the background until {@link
    * TcpConnection#isConnected()} turns true, or {@link TcpConnection#readiness()} reports {@link
    * TcpConnection#FAILED} ({@link TcpConnection#failure()} REFUSED or TIMED_OUT). Bytes written
-   * meanwhile wait in the send buffer. Throws {@link java.net.NoRouteToHostException} without a
-   * route.
+   * meanwhile wait in the send buffer. Never waits.
+   *
+   * @param remote the peer's address and port
+   * @return the connection, still connecting
+   * @throws java.net.NoRouteToHostException if no interface leads to {@code remote}
+   * @throws SocketException if the stack is closed or holds its most connections
+   * @throws IOException if the connection cannot be started for another reason
    */
   public TcpConnection connectNow(InetSocketAddress remote) throws IOException {
     ensureOpen();
@@ -127,7 +189,14 @@ public final class NetStack implements AutoCloseable {
   /**
    * Connects as {@link #connect(InetSocketAddress)} does, without a thread waiting: the future
    * completes with the connection once the handshake completes, or fails with {@link
-   * java.net.ConnectException} if it is refused or times out. Cancelling it aborts the handshake.
+   * java.net.ConnectException} if it is refused or times out. Cancelling it, or a timeout set
+   * with {@code orTimeout}, aborts the handshake. Returns at once; the future's dependent actions
+   * may run on one of the stack's virtual threads, and must not block for long there.
+   *
+   * @param remote the peer's address and port
+   * @return a future of the established connection; it fails with {@link
+   *     java.net.NoRouteToHostException} without a route and {@link SocketException} if the stack
+   *     is or gets closed
    */
   public CompletableFuture<TcpConnection> connectAsync(InetSocketAddress remote) {
     Connection connection;
@@ -164,15 +233,32 @@ public final class NetStack implements AutoCloseable {
   }
 
   /**
-   * Pings {@code address} (ICMP or ICMPv6 echo) and returns the round trip. Throws
-   * {@link java.net.SocketTimeoutException} if no reply comes within {@code timeout}.
+   * Pings {@code address} (ICMP or ICMPv6 echo) and returns the round trip, blocking the calling
+   * thread until the reply or the timeout. An interrupt does not end the wait: the timeout does.
+   *
+   * @param address the address to ping
+   * @param timeout how long to wait for the reply
+   * @return the round-trip time
+   * @throws java.net.SocketTimeoutException if no reply comes within {@code timeout}
+   * @throws java.net.NoRouteToHostException if no interface leads to {@code address}
+   * @throws SocketException if the stack is closed
+   * @throws IOException if the request cannot be sent
    */
   public Duration ping(java.net.InetAddress address, Duration timeout) throws IOException {
     ensureOpen();
     return Duration.ofNanos(host.ping(address, timeout.toNanos()));
   }
 
-  /** Binds UDP {@code port}; throws {@link java.net.BindException} if it is taken. */
+  /**
+   * Binds UDP {@code port} on every address of the stack. Never waits.
+   *
+   * @param port the UDP port, 0 to 65535; 0 picks a free port of the ephemeral range
+   * @return the bound socket; its queue holds up to 1024 datagrams, and more are dropped
+   * @throws java.net.BindException if the port is taken
+   * @throws IllegalArgumentException if {@code port} is outside 0 to 65535
+   * @throws SocketException if the stack is closed
+   * @throws IOException if the port cannot be bound
+   */
   public UdpSocket openUdp(int port) throws IOException {
     ensureOpen();
     return new UdpSocket(host.bindUdp(port, 1024));
@@ -182,7 +268,10 @@ public final class NetStack implements AutoCloseable {
    * A {@link java.nio.channels.spi.SelectorProvider} bound to this stack: its {@code
    * SocketChannel}s, {@code ServerSocketChannel}s, {@code DatagramChannel}s and selectors behave
    * as the JDK's do, so NIO code and libraries built on it (Netty's NIO transport, say) run on
-   * Sluice unmodified. One per stack; closing the stack fails its channels.
+   * Sluice unmodified. One per stack, made on first call (thread-safe: every caller gets the same
+   * one); closing the stack fails its channels.
+   *
+   * @return this stack's provider
    */
   public SluiceSelectorProvider selectorProvider() {
     SluiceSelectorProvider p = selectorProvider;
@@ -204,7 +293,9 @@ public final class NetStack implements AutoCloseable {
    * {@code -Djava.nio.channels.spi.SelectorProvider=dev.sluice.nio.SluiceSelectorProvider}; call
    * this before opening the channels, in place of the {@code sluice.*} properties that would
    * otherwise start a stack of their own. Channels opened before stay on the stack they were
-   * opened on. Throws {@link IllegalStateException} if the JVM-wide provider is not Sluice's.
+   * opened on.
+   *
+   * @throws IllegalStateException if the JVM-wide provider is not Sluice's
    */
   public void bindJvmWideProvider() {
     NioProviders.bindJvmWide(host);
@@ -213,13 +304,21 @@ public final class NetStack implements AutoCloseable {
   /**
    * A {@code javax.net} socket factory over this stack, for code and drivers that take one. Its
    * sockets are {@link java.net.Socket}s (views of this stack's channels) that an {@code
-   * SSLSocketFactory} can wrap, so TLS runs over Sluice.
+   * SSLSocketFactory} can wrap, so TLS runs over Sluice. They block as {@link java.net.Socket}s
+   * do, with {@code SO_TIMEOUT} on reads; closing a socket from another thread wakes its blocked
+   * callers.
+   *
+   * @return a socket factory over this stack's {@link #selectorProvider()}
    */
   public SocketFactory socketFactory() {
     return selectorProvider().socketFactory();
   }
 
-  /** A {@code javax.net} server socket factory over this stack. */
+  /**
+   * A {@code javax.net} server socket factory over this stack.
+   *
+   * @return a server socket factory over this stack's {@link #selectorProvider()}
+   */
   public ServerSocketFactory serverSocketFactory() {
     return selectorProvider().serverSocketFactory();
   }
@@ -228,17 +327,29 @@ public final class NetStack implements AutoCloseable {
    * The stack's name, unique among this JVM's running stacks: the builder's {@link Builder#name},
    * with a suffix if another stack had it, or {@code stack-N}. Its MBean is {@code
    * dev.sluice:type=NetStack,name="NAME"} and its JFR events carry it (docs/observability.md).
+   * Never waits.
+   *
+   * @return the name the stack registered under
    */
   public String name() {
     return host.name();
   }
 
-  /** How many connections the stack holds, in any state. */
+  /**
+   * How many connections the stack holds, in any state. Never waits.
+   *
+   * @return the number of connections, including those closing or in TIME-WAIT
+   */
   public int connectionCount() {
     return host.connectionCount();
   }
 
-  /** The connection table, as {@code ss -tin} prints it. */
+  /**
+   * The connection table, as {@code ss -tin} prints it. Each connection's line may be a moment
+   * old; the call waits only as long as each connection's owner takes to finish what it is doing.
+   *
+   * @return one line per connection, under a header line
+   */
   public String connectionTable() {
     List<dev.sluice.stack.ConnectionInfo> infos = new ArrayList<>();
     for (Connection c : host.connections()) {
@@ -251,12 +362,18 @@ public final class NetStack implements AutoCloseable {
    * How many times two threads were found owning one connection at once. The ownership protocol
    * never lets that happen, so anything but 0 is a bug in Sluice: checks such as {@code sluice
    * bench} and the torture run fail on it.
+   *
+   * @return the number of violations seen since the stack started
    */
   public long ownershipViolations() {
     return host.ownershipViolations();
   }
 
-  /** Host-wide TCP counters, {@code nstat}-style. */
+  /**
+   * Host-wide TCP counters, {@code nstat}-style. Never waits.
+   *
+   * @return one counter a line, as {@code name value}
+   */
   public String tcpCounters() {
     return host.tcpTotals().format();
   }
@@ -264,8 +381,10 @@ public final class NetStack implements AutoCloseable {
   /**
    * Closes the stack: listeners stop accepting, every open connection is reset (its peer gets a
    * RST rather than waiting for a FIN that would never come), and every blocked or later call on
-   * them throws a {@link SocketException} that says the stack was closed. Closing twice does
-   * nothing.
+   * them throws a {@link SocketException} that says the stack was closed; pending async calls
+   * fail the same way. Then it waits for the receive workers to stop. If the calling thread is
+   * interrupted meanwhile, close returns without waiting further and leaves the interrupt status
+   * set. Closing twice does nothing. Thread-safe.
    */
   @Override
   public void close() {
@@ -297,6 +416,9 @@ public final class NetStack implements AutoCloseable {
    * freed: the idle sweep frees a connection's buffers once it has been idle a second, and visits a
    * slice of the connection table a second, so a large table takes a while to cover (about half a
    * minute for a million connections). For measuring a stack's idle memory.
+   *
+   * @param connections how many connections fell idle
+   * @return the time after which their buffers are surely freed
    */
   public static Duration idleBuffersFreedWithin(int connections) {
     return Duration.ofNanos(Host.fullIdleSweepNanos(connections));
@@ -310,7 +432,10 @@ public final class NetStack implements AutoCloseable {
     }
   }
 
-  /** How a {@link NetStack} is made. */
+  /**
+   * How a {@link NetStack} is made: each setter checks its argument and returns this builder, and
+   * {@link #build()} starts the stack. Not thread-safe; use one builder from one thread.
+   */
   public static final class Builder {
     private final List<Object[]> interfaces = new ArrayList<>();
     private int workers = Runtime.getRuntime().availableProcessors();
@@ -358,20 +483,39 @@ public final class NetStack implements AutoCloseable {
      * its connections to its own addresses and to loopback addresses are delivered inside it, as
      * a kernel delivers them. Until used it costs about 7 KB (its queue); its packet buffers, 1 MB,
      * are made on its first packet.
+     *
+     * @param on false for a stack without loopback
+     * @return this builder
      */
     public Builder loopback(boolean on) {
       loopback = on;
       return this;
     }
 
-    /** Adds {@code device} with an address like {@code 198.18.0.1/24} or {@code 2001:2::1/64}. */
+    /**
+     * Adds {@code device} with an address like {@code 198.18.0.1/24} or {@code 2001:2::1/64}. The
+     * stack's threads send and receive on the device from {@link #build()} on; closing the stack
+     * does not close the device, so a device that holds a resource (a TUN file descriptor) is
+     * closed by its owner after the stack.
+     *
+     * @param device the link the interface sends and receives on, a {@link
+     *     dev.sluice.link.SimulatedInterface} or a {@link dev.sluice.link.TunDevice}, say
+     * @param addressWithPrefix the interface's address and prefix length
+     * @return this builder
+     */
     public Builder addInterface(Device device, String addressWithPrefix) {
       interfaces.add(new Object[] {Objects.requireNonNull(device, "device"),
           Objects.requireNonNull(addressWithPrefix, "addressWithPrefix")});
       return this;
     }
 
-    /** Receive workers (platform threads); defaults to the number of cores. */
+    /**
+     * Receive workers (platform threads); defaults to the number of cores.
+     *
+     * @param n how many, at least 1
+     * @return this builder
+     * @throws IllegalArgumentException if {@code n} is less than 1
+     */
     public Builder workers(int n) {
       if (n < 1) {
         throw new IllegalArgumentException("workers must be at least 1: " + n);
@@ -384,6 +528,9 @@ public final class NetStack implements AutoCloseable {
      * What a receive worker does when it has no work (default {@link IdleStrategy#backoff()}: a
      * short adaptive spin after traffic, then a park until its next timer or packet). See {@link
      * IdleStrategy} for the trade between idle CPU and latency.
+     *
+     * @param strategy the workers' idle strategy
+     * @return this builder
      */
     public Builder idleStrategy(IdleStrategy strategy) {
       idleStrategy = Objects.requireNonNull(strategy, "strategy");
@@ -397,6 +544,8 @@ public final class NetStack implements AutoCloseable {
      * the price is a core spinning while the thread waits. Platform threads only: a virtual thread
      * never spins (it would hold the carrier other virtual threads need).
      *
+     * @param spin how long to spin; zero parks at once
+     * @return this builder
      * @throws IllegalArgumentException if negative or longer than a second
      */
     public Builder busyPoll(Duration spin) {
@@ -412,6 +561,9 @@ public final class NetStack implements AutoCloseable {
      * Lets every worker take packets from every receive queue, so one connection's packets are
      * processed on several cores at once. Slower; for testing that correctness never depends on
      * flow steering.
+     *
+     * @param on true to spray
+     * @return this builder
      */
     public Builder sprayReceive(boolean on) {
       spray = on;
@@ -426,12 +578,24 @@ public final class NetStack implements AutoCloseable {
      * round trips are shorter; but a sender then does its peer's receive work too, so one bulk
      * flow uses one core instead of several. The workers keep the timers. Overrides {@link
      * #sprayReceive}.
+     *
+     * @param on true to receive inline
+     * @return this builder
      */
     public Builder receiveInline(boolean on) {
       inline = on;
       return this;
     }
 
+    /**
+     * Each connection's receive buffer (default 256 KiB): the most received bytes it holds unread,
+     * and so the window it advertises. Buffers are made when a connection needs them and freed
+     * when it has been idle a while.
+     *
+     * @param bytes the size, at least 1
+     * @return this builder
+     * @throws IllegalArgumentException if {@code bytes} is less than 1
+     */
     public Builder receiveBufferBytes(int bytes) {
       if (bytes < 1) {
         throw new IllegalArgumentException("receive buffer must be positive: " + bytes);
@@ -440,6 +604,14 @@ public final class NetStack implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Each connection's send buffer (default 256 KiB): the most written bytes it holds until the
+     * peer acknowledges them; a blocking write waits while it is full.
+     *
+     * @param bytes the size, at least 1
+     * @return this builder
+     * @throws IllegalArgumentException if {@code bytes} is less than 1
+     */
     public Builder sendBufferBytes(int bytes) {
       if (bytes < 1) {
         throw new IllegalArgumentException("send buffer must be positive: " + bytes);
@@ -448,7 +620,14 @@ public final class NetStack implements AutoCloseable {
       return this;
     }
 
-    /** The default for {@link NetStack#connect(InetSocketAddress)}; zero waits as TCP does. */
+    /**
+     * The timeout of {@link NetStack#connect(InetSocketAddress)} (default 30 s); zero waits as long
+     * as the handshake's retransmissions go on.
+     *
+     * @param timeout the timeout, not negative
+     * @return this builder
+     * @throws IllegalArgumentException if {@code timeout} is negative
+     */
     public Builder connectTimeout(Duration timeout) {
       if (timeout.isNegative()) {
         throw new IllegalArgumentException("connect timeout must not be negative: " + timeout);
@@ -457,6 +636,13 @@ public final class NetStack implements AutoCloseable {
       return this;
     }
 
+    /**
+     * The backlog of {@link NetStack#listen(int)} (default 128).
+     *
+     * @param backlog the backlog, at least 1
+     * @return this builder
+     * @throws IllegalArgumentException if {@code backlog} is less than 1
+     */
     public Builder listenBacklog(int backlog) {
       if (backlog < 1) {
         throw new IllegalArgumentException("listen backlog must be positive: " + backlog);
@@ -468,6 +654,10 @@ public final class NetStack implements AutoCloseable {
     /**
      * The most connections the stack keeps at once, in every state (default 1,000,000): beyond
      * it, SYNs are dropped and counted and {@code connect} throws {@link SocketException}.
+     *
+     * @param n the limit, at least 1
+     * @return this builder
+     * @throws IllegalArgumentException if {@code n} is less than 1
      */
     public Builder maxConnections(int n) {
       if (n < 1) {
@@ -477,7 +667,12 @@ public final class NetStack implements AutoCloseable {
       return this;
     }
 
-    /** Builds the stack and starts its workers. */
+    /**
+     * Builds the stack and starts its workers.
+     *
+     * @return the running stack; close it when done
+     * @throws IllegalStateException if no interface was added
+     */
     public NetStack build() {
       if (interfaces.isEmpty()) {
         throw new IllegalStateException("a stack needs at least one interface: call addInterface");

@@ -44,7 +44,12 @@ public final class IcmpEchoSocket implements Closeable {
     RAW
   }
 
-  /** A reply: who answered and the sequence number it carries; its data went to the caller's buffer. */
+  /**
+   * A reply: who answered and the sequence number it carries; its data went to the caller's buffer.
+   *
+   * @param from the address that answered
+   * @param sequence the sequence number of the request it answers
+   */
   public record Reply(InetAddress from, int sequence) {}
 
   private static final int POLL_MILLIS = 1_000; // a safety net: close wakes the reader through the eventfd
@@ -86,6 +91,10 @@ public final class IcmpEchoSocket implements Closeable {
    * Opens a ping socket for IPv6 if {@code ipv6}, else IPv4; if the kernel refuses it (the group is
    * not in {@code ping_group_range}), a raw socket. Throws an {@link IOException} that names both
    * errors if neither can be had.
+   *
+   * @param ipv6 true for ICMPv6, false for ICMP
+   * @return the open socket; close it when done
+   * @throws IOException if neither a ping nor a raw socket can be opened
    */
   public static IcmpEchoSocket open(boolean ipv6) throws IOException {
     try {
@@ -101,7 +110,14 @@ public final class IcmpEchoSocket implements Closeable {
     }
   }
 
-  /** Opens a socket of the given kind; see {@link #open(boolean)}. */
+  /**
+   * Opens a socket of the given kind; see {@link #open(boolean)}.
+   *
+   * @param ipv6 true for ICMPv6, false for ICMP
+   * @param kind a ping socket or a raw one
+   * @return the open socket; close it when done
+   * @throws IOException if the kernel refuses the socket (the message names the errno)
+   */
   public static IcmpEchoSocket open(boolean ipv6, Kind kind) throws IOException {
     Libc.load();
     try (Arena call = Arena.ofConfined()) {
@@ -123,10 +139,20 @@ public final class IcmpEchoSocket implements Closeable {
     }
   }
 
+  /**
+   * Which kind of kernel socket this is.
+   *
+   * @return {@link Kind#PING} or {@link Kind#RAW}
+   */
   public Kind kind() {
     return kind;
   }
 
+  /**
+   * Whether this socket pings IPv6 addresses.
+   *
+   * @return true for ICMPv6, false for ICMP
+   */
   public boolean ipv6() {
     return ipv6;
   }
@@ -136,6 +162,11 @@ public final class IcmpEchoSocket implements Closeable {
    * to limit, left unchanged). Never blocks: a request the kernel cannot take now fails. Throws
    * {@link NoRouteToHostException} for EHOSTUNREACH or ENETUNREACH, a {@link SocketException} once
    * closed or for another error.
+   *
+   * @param destination the address to ping, of this socket's family
+   * @param sequence the request's sequence number, 0 to 65535
+   * @param data the request's payload, from its position to its limit
+   * @throws IOException if the request cannot be sent
    */
   public void send(InetAddress destination, int sequence, ByteBuffer data) throws IOException {
     if ((destination instanceof Inet6Address) != ipv6) {
@@ -173,7 +204,12 @@ public final class IcmpEchoSocket implements Closeable {
   /**
    * Blocks until an echo reply for this socket arrives, copies its data into {@code into} (from its
    * position; what does not fit is cut) and answers who sent it and its sequence number. Throws a
-   * {@link SocketException} once closed.
+   * {@link SocketException} once closed. An interrupt does not end the wait; {@link #close()} from
+   * another thread does.
+   *
+   * @param into where the reply's data goes
+   * @return who answered, and the sequence number
+   * @throws IOException once the socket is closed, or if the kernel reports an error
    */
   public Reply receive(ByteBuffer into) throws IOException {
     receiving.lock();

@@ -20,8 +20,15 @@ public record Impairments(
     double loss, double duplicate, double corrupt, long delayNanos, long jitterNanos, long bitsPerSecond,
     double reorder, long reorderDelayNanos) {
 
+  /** A perfect link: nothing lost, duplicated, corrupted, delayed or reordered; no rate limit. */
   public static final Impairments NONE = new Impairments(0, 0, 0, 0, 0, 0);
 
+  /**
+   * Checks the settings.
+   *
+   * @throws IllegalArgumentException if a probability is outside 0 to 1, or a time or rate is
+   *     negative
+   */
   public Impairments {
     checkProbability("loss", loss);
     checkProbability("duplicate", duplicate);
@@ -33,13 +40,28 @@ public record Impairments(
     }
   }
 
-  /** Without rate-based reordering (jitter may still reorder). */
+  /**
+   * Without rate-based reordering (jitter may still reorder).
+   *
+   * @param loss probability that a packet vanishes
+   * @param duplicate probability that a packet is delivered twice
+   * @param corrupt probability that one random bit of a packet is flipped
+   * @param delayNanos fixed one-way propagation delay
+   * @param jitterNanos extra delay drawn uniformly from {@code [0, jitterNanos]}
+   * @param bitsPerSecond serialisation rate, or 0 for unlimited
+   */
   public Impairments(double loss, double duplicate, double corrupt, long delayNanos, long jitterNanos,
       long bitsPerSecond) {
     this(loss, duplicate, corrupt, delayNanos, jitterNanos, bitsPerSecond, 0, 0);
   }
 
-  /** Holds back a fraction {@code p} of packets by {@code delayNanos}. */
+  /**
+   * These impairments, holding back a fraction {@code p} of packets by {@code delayNanos}.
+   *
+   * @param p probability that a packet is held back
+   * @param delayNanos how long it is held back
+   * @return the new impairments
+   */
   public Impairments withReorder(double p, long delayNanos) {
     return new Impairments(loss, duplicate, corrupt, this.delayNanos, jitterNanos, bitsPerSecond, p, delayNanos);
   }
@@ -50,26 +72,62 @@ public record Impairments(
     }
   }
 
+  /**
+   * These impairments with another loss probability.
+   *
+   * @param p probability that a packet vanishes
+   * @return the new impairments
+   */
   public Impairments withLoss(double p) {
     return new Impairments(p, duplicate, corrupt, delayNanos, jitterNanos, bitsPerSecond, reorder, reorderDelayNanos);
   }
 
+  /**
+   * These impairments with another duplication probability.
+   *
+   * @param p probability that a packet is delivered twice
+   * @return the new impairments
+   */
   public Impairments withDuplicate(double p) {
     return new Impairments(loss, p, corrupt, delayNanos, jitterNanos, bitsPerSecond, reorder, reorderDelayNanos);
   }
 
+  /**
+   * These impairments with another corruption probability.
+   *
+   * @param p probability that one random bit of a packet is flipped
+   * @return the new impairments
+   */
   public Impairments withCorrupt(double p) {
     return new Impairments(loss, duplicate, p, delayNanos, jitterNanos, bitsPerSecond, reorder, reorderDelayNanos);
   }
 
+  /**
+   * These impairments with another one-way delay.
+   *
+   * @param nanos fixed one-way propagation delay
+   * @return the new impairments
+   */
   public Impairments withDelay(long nanos) {
     return new Impairments(loss, duplicate, corrupt, nanos, jitterNanos, bitsPerSecond, reorder, reorderDelayNanos);
   }
 
+  /**
+   * These impairments with another jitter.
+   *
+   * @param nanos extra delay drawn uniformly from {@code [0, nanos]}
+   * @return the new impairments
+   */
   public Impairments withJitter(long nanos) {
     return new Impairments(loss, duplicate, corrupt, delayNanos, nanos, bitsPerSecond, reorder, reorderDelayNanos);
   }
 
+  /**
+   * These impairments with another serialisation rate.
+   *
+   * @param bitsPerSecond the rate, or 0 for unlimited
+   * @return the new impairments
+   */
   public Impairments withBandwidth(long bitsPerSecond) {
     return new Impairments(loss, duplicate, corrupt, delayNanos, jitterNanos, bitsPerSecond, reorder, reorderDelayNanos);
   }

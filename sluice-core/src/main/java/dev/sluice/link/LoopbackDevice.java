@@ -36,6 +36,9 @@ public final class LoopbackDevice implements Device {
   /** Made on first use; see the class comment. */
   private volatile PacketPool pool;
 
+  /** An empty loopback device; its buffers are made on its first packet. */
+  public LoopbackDevice() {}
+
   @Override
   public String name() {
     return "lo";

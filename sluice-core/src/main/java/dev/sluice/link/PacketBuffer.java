@@ -31,6 +31,11 @@ public final class PacketBuffer {
    * A buffer that belongs to no pool, holding a copy of {@code src[off, off + len)}; releasing it
    * does nothing and the garbage collector takes it. For packets too rare and too large for a
    * pool, such as reassembled IP datagrams: the hot path never makes one.
+   *
+   * @param src the bytes to copy
+   * @param off where they start in {@code src}
+   * @param len how many to copy
+   * @return a new buffer of capacity {@code len}, holding the copy
    */
   public static PacketBuffer copyOf(byte[] src, int off, int len) {
     PacketBuffer buffer = new PacketBuffer(len, null);
@@ -39,20 +44,38 @@ public final class PacketBuffer {
     return buffer;
   }
 
-  /** The bytes; the packet occupies {@code [0, length())}. */
+  /**
+   * The bytes, not a copy; the packet occupies {@code [0, length())}.
+   *
+   * @return the buffer's array
+   */
   public byte[] data() {
     return data;
   }
 
+  /**
+   * How many bytes of {@link #data()} the packet occupies.
+   *
+   * @return the packet's length
+   */
   public int length() {
     return length;
   }
 
+  /**
+   * The most bytes the buffer holds.
+   *
+   * @return the length of {@link #data()}
+   */
   public int capacity() {
     return data.length;
   }
 
-  /** Nanoseconds, on the clock of whoever drives the device, at which the packet arrived. */
+  /**
+   * When the packet arrived.
+   *
+   * @return nanoseconds, on the clock of whoever drives the device
+   */
   public long timeNanos() {
     return timeNanos;
   }
@@ -61,12 +84,18 @@ public final class PacketBuffer {
    * The next buffer in the intrusive list holding this one; only that list's owner uses it. Public
    * because that owner is the runtime ({@code stack}'s backlogs) in another package; a device
    * neither reads nor sets it, and a pool clears it on release.
+   *
+   * @return the next buffer, or null at the end of the list
    */
   public PacketBuffer next() {
     return next;
   }
 
-  /** Links {@code buffer} after this one; see {@link #next()}. */
+  /**
+   * Links {@code buffer} after this one; see {@link #next()}.
+   *
+   * @param buffer the next buffer, or null to end the list here
+   */
   public void next(PacketBuffer buffer) {
     next = buffer;
   }
@@ -78,6 +107,9 @@ public final class PacketBuffer {
   /**
    * Sets how many bytes of {@link #data()} the packet occupies, after a device (or a test) has
    * written them there directly.
+   *
+   * @param len the packet's length, from 0 to {@link #capacity()}
+   * @throws IndexOutOfBoundsException if {@code len} does not fit
    */
   public void setLength(int len) {
     java.util.Objects.checkIndex(len, data.length + 1);

@@ -13,6 +13,12 @@ public final class PacketPool {
   private final int bufferCapacity;
   private final AtomicLong exhausted = new AtomicLong();
 
+  /**
+   * Makes the pool and every buffer in it.
+   *
+   * @param buffers how many buffers, rounded up to a power of two ({@link #size()} says how many)
+   * @param bufferCapacity each buffer's size in bytes: the largest packet it holds
+   */
   public PacketPool(int buffers, int bufferCapacity) {
     this.free = new MpmcRing<>(buffers);
     this.bufferCapacity = bufferCapacity;
@@ -22,7 +28,12 @@ public final class PacketPool {
     // The ring rounds up to a power of two and is filled completely, so a release always fits.
   }
 
-  /** A free buffer, or {@code null} if all are in use. */
+  /**
+   * Takes a free buffer. Thread-safe and lock-free; never waits.
+   *
+   * @return a buffer the caller owns until it {@linkplain PacketBuffer#release() releases} it, or
+   *     {@code null} if all are in use
+   */
   public PacketBuffer acquire() {
     PacketBuffer buffer = free.poll();
     if (buffer == null) {
@@ -42,20 +53,38 @@ public final class PacketPool {
     free.offer(buffer); // cannot fail: the ring holds every buffer of this pool
   }
 
+  /**
+   * Each buffer's size.
+   *
+   * @return the capacity of every buffer, in bytes
+   */
   public int bufferCapacity() {
     return bufferCapacity;
   }
 
-  /** Buffers currently free. */
+  /**
+   * Buffers currently free (a moment old while other threads take and give back).
+   *
+   * @return the number of free buffers
+   */
   public int available() {
     return free.size();
   }
 
+  /**
+   * How many buffers the pool has, free or not.
+   *
+   * @return the number of buffers
+   */
   public int size() {
     return free.capacity();
   }
 
-  /** How many times {@link #acquire()} found the pool empty. */
+  /**
+   * How many times {@link #acquire()} found the pool empty.
+   *
+   * @return the count since the pool was made
+   */
   public long exhaustedCount() {
     return exhausted.get();
   }

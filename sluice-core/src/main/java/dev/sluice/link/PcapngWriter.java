@@ -65,6 +65,9 @@ public final class PcapngWriter implements Closeable {
   private IOException failure;
 
   /**
+   * A writer that keeps whole packets, stamped with the devices' timestamps.
+   *
+   * @param out where the capture goes; the writer closes it
    * @param epochOffsetNanos added to every device timestamp to make it Unix time: for a virtual
    *     clock that starts at 0, pass the wall-clock time of the start
    */
@@ -73,6 +76,10 @@ public final class PcapngWriter implements Closeable {
   }
 
   /**
+   * A writer that keeps the first {@code snaplen} bytes of each packet.
+   *
+   * @param out where the capture goes; the writer closes it
+   * @param epochOffsetNanos added to every device timestamp to make it Unix time
    * @param snaplen the most bytes kept of each packet (its original length is recorded too), as
    *     tcpdump's {@code -s}: 128 keeps every IPv4 or IPv6 and TCP header of a long capture
    */
@@ -81,8 +88,14 @@ public final class PcapngWriter implements Closeable {
   }
 
   /**
+   * A writer with every choice: what to keep of each packet and which clock stamps it.
+   *
+   * @param out where the capture goes; the writer closes it
+   * @param epochOffsetNanos added to every timestamp to make it Unix time
+   * @param snaplen the most bytes kept of each packet, 1 to 65535
    * @param clock if not null, read under this writer's monitor to stamp each packet as it is
    *     written (its value plus {@code epochOffsetNanos}), instead of the device's timestamp
+   * @throws IllegalArgumentException if {@code snaplen} is outside 1 to 65535
    */
   public PcapngWriter(OutputStream out, long epochOffsetNanos, int snaplen, LongSupplier clock) {
     if (snaplen < 1 || snaplen > SNAPLEN_ALL) {
@@ -95,12 +108,27 @@ public final class PcapngWriter implements Closeable {
     writeSectionHeader();
   }
 
-  /** Creates (or replaces) {@code file}. */
+  /**
+   * Creates (or replaces) {@code file}, keeping whole packets.
+   *
+   * @param file the capture file
+   * @param epochOffsetNanos added to every device timestamp to make it Unix time
+   * @return the writer; close it to finish the file
+   * @throws IOException if the file cannot be created or its header written
+   */
   public static PcapngWriter create(Path file, long epochOffsetNanos) throws IOException {
     return create(file, epochOffsetNanos, SNAPLEN_ALL);
   }
 
-  /** Creates (or replaces) {@code file}, keeping at most {@code snaplen} bytes of each packet. */
+  /**
+   * Creates (or replaces) {@code file}, keeping at most {@code snaplen} bytes of each packet.
+   *
+   * @param file the capture file
+   * @param epochOffsetNanos added to every device timestamp to make it Unix time
+   * @param snaplen the most bytes kept of each packet, 1 to 65535
+   * @return the writer; close it to finish the file
+   * @throws IOException if the file cannot be created or its header written
+   */
   public static PcapngWriter create(Path file, long epochOffsetNanos, int snaplen) throws IOException {
     return new PcapngWriter(new BufferedOutputStream(Files.newOutputStream(file), 1 << 16), epochOffsetNanos,
         snaplen);
@@ -109,6 +137,11 @@ public final class PcapngWriter implements Closeable {
   /**
    * Creates (or replaces) {@code file} for devices driven by the real clock: each packet is
    * stamped with {@link System#nanoTime()} when it is written, in Unix time.
+   *
+   * @param file the capture file
+   * @param snaplen the most bytes kept of each packet, 1 to 65535
+   * @return the writer; close it to finish the file
+   * @throws IOException if the file cannot be created or its header written
    */
   public static PcapngWriter realTime(Path file, int snaplen) throws IOException {
     long epochOffset = System.currentTimeMillis() * 1_000_000L - System.nanoTime();
@@ -116,7 +149,12 @@ public final class PcapngWriter implements Closeable {
         System::nanoTime);
   }
 
-  /** Describes {@code device} in the file and taps it: from now on its packets are written. */
+  /**
+   * Describes {@code device} in the file and taps it: from now on its packets are written.
+   * Attaching a device twice does nothing.
+   *
+   * @param device the device to capture
+   */
   public synchronized void attach(Device device) {
     if (interfaceIds.containsKey(device)) {
       return;
@@ -127,12 +165,20 @@ public final class PcapngWriter implements Closeable {
     device.addTap((d, direction, buf, off, len, timeNanos) -> writePacket(id, direction, buf, off, len, timeNanos));
   }
 
-  /** Packets written so far. */
+  /**
+   * Packets written so far.
+   *
+   * @return the count
+   */
   public synchronized long packets() {
     return packets;
   }
 
-  /** Packets whose timestamp was below the last one written, and was raised to it. */
+  /**
+   * Packets whose timestamp was below the last one written, and was raised to it.
+   *
+   * @return the count
+   */
   public synchronized long raisedTimestamps() {
     return raised;
   }
@@ -218,6 +264,12 @@ public final class PcapngWriter implements Closeable {
     }
   }
 
+  /**
+   * Writes out what is buffered.
+   *
+   * @throws IOException if this or an earlier write failed (a tap cannot throw, so a failed
+   *     packet write is reported here and by {@link #close()})
+   */
   public synchronized void flush() throws IOException {
     if (failure != null) {
       throw failure;

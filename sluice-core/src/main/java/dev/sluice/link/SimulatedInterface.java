@@ -56,7 +56,12 @@ public final class SimulatedInterface implements Device {
     return queues[queue].poll();
   }
 
-  /** Packets waiting in {@code queue}. */
+  /**
+   * Packets waiting in {@code queue}.
+   *
+   * @param queue the receive queue
+   * @return how many packets wait there
+   */
   public int queued(int queue) {
     return queues[queue].size();
   }

@@ -28,6 +28,12 @@ public final class SimulatedLink {
       Impairments aToB, Impairments bToA) {
     public static final int DEFAULT_MTU = 1500;
 
+    /**
+     * Checks the settings.
+     *
+     * @throws IllegalArgumentException if the MTU is outside 68 to 65535, or a count is not
+     *     positive
+     */
     public Config {
       if (mtu < 68 || mtu > 65_535) {
         throw new IllegalArgumentException("MTU must be in [68, 65535] (RFC 791): " + mtu);
@@ -37,31 +43,72 @@ public final class SimulatedLink {
       }
     }
 
+    /**
+     * MTU 1500, one receive queue of 1024 packets, 4096 buffers a direction, no impairments.
+     *
+     * @return the default configuration
+     */
     public static Config defaults() {
       return new Config(DEFAULT_MTU, 1, 1024, 4096, Impairments.NONE, Impairments.NONE);
     }
 
+    /**
+     * This configuration with another MTU.
+     *
+     * @param mtu the largest packet either end will transmit, 68 to 65535
+     * @return the new configuration
+     */
     public Config withMtu(int mtu) {
       return new Config(mtu, receiveQueues, queueCapacity, buffers, aToB, bToA);
     }
 
+    /**
+     * This configuration with another number of receive queues per interface.
+     *
+     * @param queues receive queues per interface, at least 1
+     * @return the new configuration
+     */
     public Config withReceiveQueues(int queues) {
       return new Config(mtu, queues, queueCapacity, buffers, aToB, bToA);
     }
 
+    /**
+     * This configuration with another receive queue capacity.
+     *
+     * @param capacity packets each receive queue holds before it drops, at least 1
+     * @return the new configuration
+     */
     public Config withQueueCapacity(int capacity) {
       return new Config(mtu, receiveQueues, capacity, buffers, aToB, bToA);
     }
 
+    /**
+     * This configuration with another number of packet buffers per direction.
+     *
+     * @param buffers packet buffers per direction, at least 1
+     * @return the new configuration
+     */
     public Config withBuffers(int buffers) {
       return new Config(mtu, receiveQueues, queueCapacity, buffers, aToB, bToA);
     }
 
-    /** The same impairments in both directions. */
+    /**
+     * This configuration with the same impairments in both directions.
+     *
+     * @param both what the link does to packets each way
+     * @return the new configuration
+     */
     public Config withImpairments(Impairments both) {
       return new Config(mtu, receiveQueues, queueCapacity, buffers, both, both);
     }
 
+    /**
+     * This configuration with impairments for each direction.
+     *
+     * @param aToB what the link does to packets from the first interface to the second
+     * @param bToA what it does to packets from the second to the first
+     * @return the new configuration
+     */
     public Config withImpairments(Impairments aToB, Impairments bToA) {
       return new Config(mtu, receiveQueues, queueCapacity, buffers, aToB, bToA);
     }
@@ -82,10 +129,20 @@ public final class SimulatedLink {
     b.connect(bToA);
   }
 
+  /**
+   * The first interface, named {@code nameA} when the link was made.
+   *
+   * @return the first end of the link
+   */
   public SimulatedInterface a() {
     return a;
   }
 
+  /**
+   * The second interface.
+   *
+   * @return the second end of the link
+   */
   public SimulatedInterface b() {
     return b;
   }
@@ -100,24 +157,42 @@ public final class SimulatedLink {
     return bToA.stats();
   }
 
-  /** Changes the impairments of both directions from now on (for example to heal a partition). */
+  /**
+   * Changes the impairments of both directions from now on (for example to heal a partition).
+   * Thread-safe; packets already in flight keep their fate.
+   *
+   * @param aToB the new impairments from the first interface to the second
+   * @param bToA the new impairments from the second to the first
+   */
   public void impair(Impairments aToB, Impairments bToA) {
     this.aToB.impair(aToB);
     this.bToA.impair(bToA);
   }
 
-  /** Delivers every packet due at or before {@code nowNanos}, in both directions. */
+  /**
+   * Delivers every packet due at or before {@code nowNanos}, in both directions.
+   *
+   * @param nowNanos the driving clock's time
+   */
   public void deliverDue(long nowNanos) {
     aToB.deliverDue(nowNanos);
     bToA.deliverDue(nowNanos);
   }
 
-  /** When the next packet in flight is due, or {@link Long#MAX_VALUE} if none is. */
+  /**
+   * When the next packet in flight is due.
+   *
+   * @return nanoseconds on the driving clock, or {@link Long#MAX_VALUE} if none is in flight
+   */
   public long nextDueNanos() {
     return Math.min(aToB.nextDueNanos(), bToA.nextDueNanos());
   }
 
-  /** Packets in flight in both directions. */
+  /**
+   * Packets in flight in both directions.
+   *
+   * @return the number of packets held by the link
+   */
   public int inFlight() {
     return aToB.inFlight() + bToA.inFlight();
   }

@@ -21,34 +21,64 @@ public final class SimulatedNetwork {
   /** The thread of {@link #runInRealTime}, or null: woken when a link holds a packet back. */
   private volatile Thread pump;
 
+  /**
+   * An empty network.
+   *
+   * @param seed where every random choice of its links comes from
+   */
   public SimulatedNetwork(long seed) {
     this.seed = seed;
     this.seeds = new SplittableRandom(seed);
   }
 
+  /**
+   * The seed it was made with, to repeat a run.
+   *
+   * @return the seed
+   */
   public long seed() {
     return seed;
   }
 
-  /** Creates a link between two new interfaces named {@code nameA} and {@code nameB}. */
+  /**
+   * Creates a link between two new interfaces named {@code nameA} and {@code nameB}.
+   *
+   * @param nameA the first interface's name
+   * @param nameB the second interface's name
+   * @param config the link's MTU, queues, buffers and impairments
+   * @return the link; {@link SimulatedLink#a()} and {@link SimulatedLink#b()} are its ends
+   */
   public SimulatedLink connect(String nameA, String nameB, SimulatedLink.Config config) {
     SimulatedLink link = new SimulatedLink(nameA, nameB, config, seeds.nextLong(), seeds.nextLong(), this::packetHeld);
     links.add(link);
     return link;
   }
 
+  /**
+   * The links made so far, in the order they were made.
+   *
+   * @return a copy of the list of links
+   */
   public List<SimulatedLink> links() {
     return List.copyOf(links);
   }
 
-  /** Delivers every packet due at or before {@code nowNanos} on every link. */
+  /**
+   * Delivers every packet due at or before {@code nowNanos} on every link.
+   *
+   * @param nowNanos the driving clock's time
+   */
   public void advance(long nowNanos) {
     for (int i = 0; i < links.size(); i++) { // indexed: no iterator per call
       links.get(i).deliverDue(nowNanos);
     }
   }
 
-  /** The earliest time a packet in flight is due, or {@link Long#MAX_VALUE}. */
+  /**
+   * The earliest time a packet in flight is due.
+   *
+   * @return nanoseconds on the driving clock, or {@link Long#MAX_VALUE} if none is in flight
+   */
   public long nextDueNanos() {
     long next = Long.MAX_VALUE;
     for (int i = 0; i < links.size(); i++) {
@@ -63,6 +93,8 @@ public final class SimulatedNetwork {
    * in flight is due, or until a link holds one back (an unimpaired link passes packets straight
    * through and never needs it), so an idle network costs no CPU. Closing the handle stops the
    * thread; links must all be created before this is called.
+   *
+   * @return the handle that stops the thread (waiting up to 5 s for it)
    */
   public AutoCloseable runInRealTime() {
     Thread thread = Thread.ofPlatform().name("sluice-simulated-network").daemon(true).unstarted(() -> {

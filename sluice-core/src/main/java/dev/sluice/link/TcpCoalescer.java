@@ -44,9 +44,18 @@ public final class TcpCoalescer {
   private boolean ended;
   private long joined;
 
+  /** An empty coalescer with its batch buffer. */
+  public TcpCoalescer() {}
+
   /**
    * Sends {@code buf[off, off + len)}, a whole IP packet, now or as part of a later batch. Call
    * {@link #flush} when the burst is over.
+   *
+   * @param device where the packets go
+   * @param buf the packet's bytes
+   * @param off where it starts in {@code buf}
+   * @param len its length
+   * @param nowNanos the caller's clock
    */
   public void transmit(Device device, byte[] buf, int off, int len, long nowNanos) {
     int limit = Math.min(MAX_BATCH, device.segmentationLimit());
@@ -59,7 +68,12 @@ public final class TcpCoalescer {
     }
   }
 
-  /** Sends the pending batch, if any. */
+  /**
+   * Sends the pending batch, if any.
+   *
+   * @param device where the batch goes: the device of the packets in it
+   * @param nowNanos the caller's clock
+   */
   public void flush(Device device, long nowNanos) {
     if (segments == 0) {
       return;
@@ -86,7 +100,11 @@ public final class TcpCoalescer {
     length = 0;
   }
 
-  /** Segments sent as part of a large one so far: what this coalescer saved the device's callers. */
+  /**
+   * Segments sent as part of a large one so far: what this coalescer saved the device's callers.
+   *
+   * @return the count since the coalescer was made
+   */
   public long joinedSegments() {
     return joined;
   }

@@ -22,7 +22,7 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * A Linux TUN device: raw IP packets (no link-layer header) exchanged with the kernel through
- * {@code /dev/net/tun}, bound with the Foreign Function & Memory API. See {@code tun(4)} and the
+ * {@code /dev/net/tun}, bound with the Foreign Function &amp; Memory API. See {@code tun(4)} and the
  * kernel's {@code Documentation/networking/tuntap.rst}.
  *
  * <p>The device is created with {@code IFF_TUN | IFF_NO_PI}: without {@code IFF_NO_PI} every
@@ -153,6 +153,7 @@ public final class TunDevice implements Device, AutoCloseable {
    *     ({@code tunN}), and {@link #name()} says what it chose
    * @param queues receive queues, one descriptor and one reader thread each, in [1, 256]
    * @param mtu the largest IP packet sent or accepted, in [68, 65535]
+   * @return the open device, its reader threads running; close it when done
    * @throws IOException if the device cannot be created; without the privilege, the message says
    *     "needs CAP_NET_ADMIN: run as root or inside a user and network namespace" and names the
    *     errno
@@ -173,6 +174,11 @@ public final class TunDevice implements Device, AutoCloseable {
    *
    * @param netns the namespace file, or {@code null} for the caller's own namespace (as {@link
    *     #open(String, int, int)})
+   * @param name the interface name, as for {@link #open(String, int, int)}
+   * @param queues receive queues, in [1, 256]
+   * @param mtu the largest IP packet sent or accepted, in [68, 65535]
+   * @return the open device, its reader threads running; close it when done
+   * @throws IOException if the namespace cannot be entered or the device cannot be created
    */
   public static TunDevice open(Path netns, String name, int queues, int mtu) throws IOException {
     return open(netns, name, queues, mtu, TunOffload.AUTO, DEFAULT_POLL_TIMEOUT_MILLIS);
@@ -181,6 +187,14 @@ public final class TunDevice implements Device, AutoCloseable {
   /**
    * As {@link #open(Path, String, int, int)}, choosing whether to use offloads: {@link
    * TunOffload#OFF} forces the plain path (one packet per system call) on any kernel.
+   *
+   * @param netns the namespace file, or {@code null} for the caller's own namespace
+   * @param name the interface name, as for {@link #open(String, int, int)}
+   * @param queues receive queues, in [1, 256]
+   * @param mtu the largest IP packet sent or accepted, in [68, 65535]
+   * @param offload whether to ask the kernel for offloads
+   * @return the open device, its reader threads running; close it when done
+   * @throws IOException if the namespace cannot be entered or the device cannot be created
    */
   public static TunDevice open(Path netns, String name, int queues, int mtu, TunOffload offload)
       throws IOException {
@@ -287,6 +301,10 @@ public final class TunDevice implements Device, AutoCloseable {
    * Sockets the thread creates afterwards belong to that namespace, wherever they are used from;
    * call it on a dedicated platform thread (never a virtual thread, whose carrier would move).
    * Needs CAP_SYS_ADMIN and native access for this module.
+   *
+   * @param netns the namespace file: {@code /var/run/netns/NAME} or {@code /proc/PID/ns/net}
+   * @throws IOException if the file cannot be opened or {@code setns(2)} fails (the message names
+   *     the errno)
    */
   public static void enterNetworkNamespace(Path netns) throws IOException {
     TunQueues.enterNetworkNamespace(netns);
@@ -321,12 +339,18 @@ public final class TunDevice implements Device, AutoCloseable {
   /**
    * The TUN_F_ offload flags the kernel accepted ({@code include/uapi/linux/if_tun.h}: CSUM 0x01,
    * TSO4 0x02, TSO6 0x04, USO4 0x20, USO6 0x40); 0 on the plain path.
+   *
+   * @return the accepted flags
    */
   public int offloads() {
     return offloads;
   }
 
-  /** Whether reads and writes carry virtio headers (false on the plain path). */
+  /**
+   * Whether reads and writes carry virtio headers.
+   *
+   * @return true on the offload path, false on the plain path
+   */
   public boolean usesVirtioHeaders() {
     return vnetHeader;
   }
@@ -338,12 +362,20 @@ public final class TunDevice implements Device, AutoCloseable {
     return (offloads & tso) == tso ? TcpCoalescer.MAX_BATCH : 0;
   }
 
-  /** Large segments (gso_type set) the kernel handed over and the readers cut into packets. */
+  /**
+   * Large segments (gso_type set) the kernel handed over and the readers cut into packets.
+   *
+   * @return the count since the device was opened
+   */
   public long largeSegmentsReceived() {
     return largeSegmentsReceived.sum();
   }
 
-  /** Large segments written with {@link #transmitSegmented}, for the kernel to segment. */
+  /**
+   * Large segments written with {@link #transmitSegmented}, for the kernel to segment.
+   *
+   * @return the count since the device was opened
+   */
   public long largeSegmentsSent() {
     return largeSegmentsSent.sum();
   }
@@ -352,6 +384,8 @@ public final class TunDevice implements Device, AutoCloseable {
    * Reads dropped because their virtio header was nonsense or contradicted the packet (see {@link
    * GsoSegmenter}). Packets that were merely too large are counted in {@link #drops()} as {@link
    * DropReason#LINK_MTU_EXCEEDED} instead.
+   *
+   * @return the count since the device was opened
    */
   public long badVirtioHeaders() {
     return badVirtioHeaders.sum();
@@ -362,7 +396,12 @@ public final class TunDevice implements Device, AutoCloseable {
     return rings[queue].poll();
   }
 
-  /** Packets waiting in {@code queue}. */
+  /**
+   * Packets waiting in {@code queue}.
+   *
+   * @param queue the receive queue
+   * @return how many packets wait there
+   */
   public int queued(int queue) {
     return rings[queue].size();
   }
@@ -662,12 +701,20 @@ public final class TunDevice implements Device, AutoCloseable {
     return drops;
   }
 
-  /** Writes that failed: EAGAIN, the interface down (EIO), or a transmission after close. */
+  /**
+   * Writes that failed: EAGAIN, the interface down (EIO), or a transmission after close.
+   *
+   * @return the count since the device was opened
+   */
   public long transmitErrors() {
     return transmitErrors.sum();
   }
 
-  /** Reads or reader threads that failed; a queue whose reader failed receives no more. */
+  /**
+   * Reads or reader threads that failed; a queue whose reader failed receives no more.
+   *
+   * @return the count since the device was opened
+   */
   public long receiveErrors() {
     return receiveErrors.sum();
   }

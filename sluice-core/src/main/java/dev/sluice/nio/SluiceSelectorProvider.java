@@ -25,9 +25,10 @@ import java.util.Objects;
  *       NioIoHandler.newFactory(provider)}).
  *   <li>JVM-wide, with no code change: {@code
  *       -Djava.nio.channels.spi.SelectorProvider=dev.sluice.nio.SluiceSelectorProvider} and the
- *       {@code sluice.*} system properties described in {@link JvmWideStack}, so that {@link
+ *       {@code sluice.*} system properties described in the {@linkplain dev.sluice.nio package
+ *       comment} (or a stack bound with {@code NetStack.bindJvmWideProvider()}), so that {@link
  *       SocketChannel#open()}, {@link java.nio.channels.Selector#open()} and everything built on
- *       them use one stack that the JVM starts on first use.
+ *       them use one stack.
  * </ul>
  *
  * <p>{@link #socketFactory()} and {@link #serverSocketFactory()} give {@code javax.net} factories
@@ -36,7 +37,10 @@ import java.util.Objects;
  * SSLSocketFactory}.
  *
  * <p>Behaviour follows the JDK's own channels on Linux, exceptions included; where it differs,
- * the class that differs says so.
+ * the package comment says how.
+ *
+ * <p>Thread-safe: any thread may open channels and selectors; the JVM-wide provider starts its
+ * stack once, on the first channel, under a lock.
  */
 public final class SluiceSelectorProvider extends SelectorProvider {
   static {
@@ -59,7 +63,8 @@ public final class SluiceSelectorProvider extends SelectorProvider {
   /**
    * The JVM-wide provider, which the JDK makes when {@code java.nio.channels.spi.SelectorProvider}
    * names this class: its stack starts on first use, from the {@code sluice.*} system properties
-   * ({@link JvmWideStack}).
+   * (see the {@linkplain dev.sluice.nio package comment}). Applications do not call it: they
+   * name this class in that property, or use {@code NetStack.selectorProvider()}.
    */
   public SluiceSelectorProvider() {
     this.host = null;
@@ -137,18 +142,28 @@ public final class SluiceSelectorProvider extends SelectorProvider {
    * stack; it is this provider's own rather than the platform's so that its ends, like every
    * channel a provider opens, can be registered with this provider's selectors and report it as
    * their {@code provider()}.
+   *
+   * @return a new in-process pipe
    */
   @Override
   public Pipe openPipe() {
     return new InProcessPipe(this);
   }
 
-  /** A {@code javax.net.SocketFactory} whose sockets are this provider's (see the class comment). */
+  /**
+   * A {@code javax.net.SocketFactory} whose sockets are this provider's (see the class comment).
+   *
+   * @return a new socket factory over this provider's stack
+   */
   public javax.net.SocketFactory socketFactory() {
     return new SluiceSocketFactory(this);
   }
 
-  /** A {@code javax.net.ServerSocketFactory} whose server sockets are this provider's. */
+  /**
+   * A {@code javax.net.ServerSocketFactory} whose server sockets are this provider's.
+   *
+   * @return a new server socket factory over this provider's stack
+   */
   public javax.net.ServerSocketFactory serverSocketFactory() {
     return new SluiceServerSocketFactory(this);
   }
