@@ -458,6 +458,10 @@ public final class NetStack implements AutoCloseable {
      * The stack's name, in its MBean's name and its JFR events (default {@code stack-N}). If a
      * running stack of this JVM has it already, this one gets a suffix: {@link NetStack#name()}
      * says which.
+     *
+     * @param name the name; not blank
+     * @return this builder
+     * @throws IllegalArgumentException if {@code name} is blank
      */
     public Builder name(String name) {
       if (Objects.requireNonNull(name, "name").isBlank()) {
@@ -472,6 +476,9 @@ public final class NetStack implements AutoCloseable {
      * on): {@code dev.sluice:type=NetStack,name="NAME"}, with the stack's counters and connection
      * table, which {@code sluice ss}, JConsole or any JMX client can read. Off, the stack never
      * touches JMX.
+     *
+     * @param on whether to register the MBean
+     * @return this builder
      */
     public Builder jmx(boolean on) {
       jmx = on;
