@@ -160,7 +160,7 @@ class SynFloodServeTest {
 
     // What `sluice serve --counters` prints says the same.
     String line = ServeCounters.line(stack, device, 1.0);
-    assertThat(line).startsWith("{\"seconds\":1,\"connections\":")
+    assertThat(line).startsWith("{\"schema\":1,\"seconds\":1,\"connections\":")
         .contains("\"TcpExtSyncookiesSent\":" + after.get("TcpExtSyncookiesSent"))
         .contains("\"device\":{\"drops\":{").contains("\"heapUsedBytes\":");
   }
