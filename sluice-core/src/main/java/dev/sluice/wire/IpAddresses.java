@@ -68,8 +68,8 @@ public final class IpAddresses {
   }
 
   /**
-   * The RFC 5952 text form of an IPv6 address: lower-case hex, the longest run of two or more zero groups as
-   * {@code ::}, and an IPv4-mapped address as {@code ::ffff:a.b.c.d} (RFC 5952 §5).
+   * The RFC 5952 text form of an IPv6 address: lower-case hex, the longest run of two or more zero
+   * groups as {@code ::}, and an IPv4-mapped address as {@code ::ffff:a.b.c.d} (RFC 5952 §5).
    *
    * @param high the first 64 bits, big-endian
    * @param low the last 64 bits, big-endian
