@@ -16,6 +16,8 @@ import java.nio.ByteOrder;
  * the loop reads native little-endian 64-bit words, adds their two 32-bit halves into a 64-bit
  * accumulator (which cannot overflow below 2^30 words, far beyond any packet), folds to 16 bits
  * and swaps to network order once at the end.
+ *
+ * <p>The methods are stateless and thread-safe; sums are plain {@code int}s from 0 to 0xFFFF.
  */
 public final class Checksum {
   private static final VarHandle LONG_LE =
@@ -34,6 +36,13 @@ public final class Checksum {
   /**
    * The unfinished one's complement sum of {@code len} bytes at {@code off}, in network order.
    * The region is summed as if it started on an even boundary (as every checksummed header does).
+   *
+   * @param buf the buffer
+   * @param off the region's first byte
+   * @param len the region's length in bytes; an odd length is padded with a zero byte (RFC 1071 §4.1)
+   * @return the unfinished sum, 0 to 0xFFFF; {@link #VALID} if the region, checksum field included,
+   *     checks out
+   * @throws IndexOutOfBoundsException if the region is not inside {@code buf}
    */
   public static int sum(byte[] buf, int off, int len) {
     long a = 0;
@@ -73,22 +82,47 @@ public final class Checksum {
     return Integer.reverseBytes(folded) >>> 16; // back to network order
   }
 
-  /** One's complement addition of two unfinished sums (or of a sum and a 16-bit word). */
+  /**
+   * One's complement addition of two unfinished sums (or of a sum and a 16-bit word).
+   *
+   * @param sumA an unfinished sum or 16-bit word
+   * @param sumB another
+   * @return their one's complement sum, folded to 16 bits
+   */
   public static int add(int sumA, int sumB) {
     return fold((long) sumA + sumB);
   }
 
-  /** Adds a 32-bit value (an IPv4 address, say) as two 16-bit words. */
+  /**
+   * Adds a 32-bit value (an IPv4 address, say) as two 16-bit words.
+   *
+   * @param sum an unfinished sum
+   * @param value the 32-bit value, high word first as on the wire
+   * @return the new unfinished sum, folded to 16 bits
+   */
   public static int add32(int sum, int value) {
     return fold((long) sum + (value >>> 16) + (value & 0xFFFF));
   }
 
-  /** The value to store in a checksum field: the complement of the sum. */
+  /**
+   * The value to store in a checksum field: the complement of the sum.
+   *
+   * @param sum the unfinished sum over everything covered, the checksum field counted as 0
+   * @return the checksum to write in network order, 0 to 0xFFFF
+   */
   public static int finish(int sum) {
     return ~sum & 0xFFFF;
   }
 
-  /** Unfinished sum of the IPv4 pseudo-header (RFC 9293 §3.1, RFC 768). */
+  /**
+   * Unfinished sum of the IPv4 pseudo-header (RFC 9293 §3.1, RFC 768).
+   *
+   * @param src the source address as a big-endian {@code int}
+   * @param dst the destination address as a big-endian {@code int}
+   * @param protocol the {@link IpProtocol} number
+   * @param length the transport length in bytes (header and data)
+   * @return the unfinished sum, to be {@link #add}ed to the transport's own sum
+   */
   public static int pseudoHeaderIpv4(int src, int dst, int protocol, int length) {
     long s = (long) (src >>> 16) + (src & 0xFFFF) + (dst >>> 16) + (dst & 0xFFFF);
     s += protocol + length;
@@ -98,6 +132,14 @@ public final class Checksum {
   /**
    * Unfinished sum of the IPv6 pseudo-header (RFC 8200 §8.1). Addresses are given as their high
    * and low 64 bits.
+   *
+   * @param srcHi the first 64 bits of the source address
+   * @param srcLo the last 64 bits of the source address
+   * @param dstHi the first 64 bits of the destination address
+   * @param dstLo the last 64 bits of the destination address
+   * @param nextHeader the upper-layer {@link IpProtocol} number
+   * @param length the upper-layer length in bytes (a 32-bit field in the pseudo-header)
+   * @return the unfinished sum, to be {@link #add}ed to the upper layer's own sum
    */
   public static int pseudoHeaderIpv6(
       long srcHi, long srcLo, long dstHi, long dstLo, int nextHeader, int length) {

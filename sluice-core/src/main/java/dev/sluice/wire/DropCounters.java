@@ -14,20 +14,38 @@ import java.util.concurrent.atomic.LongAdder;
 public final class DropCounters {
   private final LongAdder[] counts = new LongAdder[DropReason.all().length];
 
+  /** Creates a table with every count at 0. */
   public DropCounters() {
     for (int i = 0; i < counts.length; i++) {
       counts[i] = new LongAdder();
     }
   }
 
+  /**
+   * Counts one drop; allocates nothing once the counter's cells exist.
+   *
+   * @param reason why the packet was dropped; not {@code null}
+   * @throws NullPointerException if {@code reason} is {@code null}
+   */
   public void increment(DropReason reason) {
     counts[reason.ordinal()].increment();
   }
 
+  /**
+   * The drops counted under {@code reason} so far. Not an atomic snapshot while others count.
+   *
+   * @param reason the reason asked about
+   * @return the count, 0 or more
+   */
   public long get(DropReason reason) {
     return counts[reason.ordinal()].sum();
   }
 
+  /**
+   * The drops counted under every reason so far. Not an atomic snapshot while others count.
+   *
+   * @return the sum of all counts, 0 or more
+   */
   public long total() {
     long total = 0;
     for (LongAdder count : counts) {
@@ -36,7 +54,11 @@ public final class DropCounters {
     return total;
   }
 
-  /** The non-zero counts, in declaration order. */
+  /**
+   * The non-zero counts, in declaration order.
+   *
+   * @return a new mutable map that later drops do not change; empty if nothing was dropped
+   */
   public Map<DropReason, Long> snapshot() {
     Map<DropReason, Long> snapshot = new EnumMap<>(DropReason.class);
     for (DropReason reason : DropReason.all()) {

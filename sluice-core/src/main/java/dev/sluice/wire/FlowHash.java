@@ -9,6 +9,17 @@ package dev.sluice.wire;
 public final class FlowHash {
   private FlowHash() {}
 
+  /**
+   * Hashes the packet at {@code off}: both addresses, and for TCP and UDP that are not fragments
+   * the
+   * ports. IPv6 ports are read only when the fixed header's Next Header is TCP or UDP.
+   *
+   * @param buf the buffer holding the packet
+   * @param off where the IP header starts in {@code buf}
+   * @param length the packet's length in bytes
+   * @return the hash, any {@code int}; 0 for an empty region, one outside {@code buf}, or a packet
+   *     that is neither IPv4 nor IPv6 or shorter than its fixed header
+   */
   public static int of(byte[] buf, int off, int length) {
     if (length < 1 || !Bytes.inBounds(buf, off, length)) {
       return 0;

@@ -9,9 +9,15 @@ package dev.sluice.wire;
  * ends in a drop (hostile input 5, CVE-2021-24086). The walk stops at the first upper-layer header,
  * at No Next Header, at ESP, or at a Fragment header that starts or continues a fragmented
  * datagram: what follows a fragment header is parsed again after reassembly.
+ *
+ * <p>Not thread-safe: a view is a scratch object that one thread reuses packet after packet. The
+ * getters read the buffer last given to {@link #wrap}, and mean something only after it returned
+ * {@code null}; multi-byte fields are read in network byte order.
  */
 public final class Ipv6Packet {
+  /** Length of the fixed IPv6 header in bytes (RFC 8200 §3). */
   public static final int HEADER_LENGTH = 40;
+  /** The minimum link MTU every IPv6 link must carry, in bytes (RFC 8200 §5). */
   public static final int MIN_MTU = 1280;
   /** Enough for the recommended order of RFC 8200 §4.1 with a second Destination Options header. */
   public static final int MAX_EXTENSION_HEADERS = 8;
@@ -33,10 +39,17 @@ public final class Ipv6Packet {
   private int fragmentIdentification;
   private int fragmentHeaderOffset;
 
+  /** Creates a view that points at nothing until {@link #wrap} is called. */
+  public Ipv6Packet() {}
+
   /**
    * Points this view at the packet that starts at {@code off} in a frame of {@code frameLength}
    * bytes, validates the fixed header and walks the extension headers.
    *
+   * @param buf the buffer holding the packet; it is kept, not copied
+   * @param off where the IPv6 header starts in {@code buf}
+   * @param frameLength bytes from {@code off} to the end of the frame; link padding past the Payload
+   *     Length is ignored
    * @return {@code null} if the packet is well-formed, otherwise why it must be dropped
    */
   public DropReason wrap(byte[] buf, int off, int frameLength) {
@@ -197,90 +210,193 @@ public final class Ipv6Packet {
     return null;
   }
 
+  /**
+   * The buffer given to the last {@link #wrap}.
+   *
+   * @return the wrapped buffer itself, not a copy
+   */
   public byte[] buffer() {
     return buf;
   }
 
+  /**
+   * Where the packet starts in {@link #buffer()}.
+   *
+   * @return the offset of the fixed header's first byte
+   */
   public int offset() {
     return off;
   }
 
+  /**
+   * The Traffic Class field (RFC 8200 §3, §7): DSCP in the upper six bits, ECN in the lower two.
+   *
+   * @return the traffic class, 0 to 255
+   */
   public int trafficClass() {
     return (Bytes.u16(buf, off) >>> 4) & 0xFF;
   }
 
+  /**
+   * The Flow Label field (RFC 8200 §3, §6; RFC 6437).
+   *
+   * @return the 20-bit flow label, 0 to 0xFFFFF
+   */
   public int flowLabel() {
     return Bytes.i32(buf, off) & 0xF_FFFF;
   }
 
-  /** The Payload Length field: extension headers plus upper-layer data. */
+  /**
+   * The Payload Length field (RFC 8200 §3): extension headers plus upper-layer data.
+   *
+   * @return the payload length in bytes, 0 to 65,535, never more than the frame holds
+   */
   public int payloadLength() {
     return payloadLength;
   }
 
+  /**
+   * The packet's length as its header states it, link padding excluded.
+   *
+   * @return {@value #HEADER_LENGTH} plus {@link #payloadLength()}, in bytes
+   */
   public int totalLength() {
     return HEADER_LENGTH + payloadLength;
   }
 
+  /**
+   * The fixed header's Next Header field (RFC 8200 §3): the first extension header or the
+   * upper-layer protocol, an {@link IpProtocol} number.
+   *
+   * @return the next header value, 0 to 255
+   */
   public int nextHeader() {
     return Bytes.u8(buf, off + 6);
   }
 
+  /**
+   * The Hop Limit field (RFC 8200 §3).
+   *
+   * @return the hop limit, 0 to 255
+   */
   public int hopLimit() {
     return Bytes.u8(buf, off + 7);
   }
 
+  /**
+   * The first 64 bits of the Source Address (RFC 8200 §3), big-endian as on the wire.
+   *
+   * @return bytes 8 to 15 of the header as a {@code long}
+   */
   public long sourceHigh() {
     return Bytes.i64(buf, off + 8);
   }
 
+  /**
+   * The last 64 bits of the Source Address (RFC 8200 §3), big-endian as on the wire.
+   *
+   * @return bytes 16 to 23 of the header as a {@code long}
+   */
   public long sourceLow() {
     return Bytes.i64(buf, off + 16);
   }
 
+  /**
+   * The first 64 bits of the Destination Address (RFC 8200 §3), big-endian as on the wire.
+   *
+   * @return bytes 24 to 31 of the header as a {@code long}
+   */
   public long destinationHigh() {
     return Bytes.i64(buf, off + 24);
   }
 
+  /**
+   * The last 64 bits of the Destination Address (RFC 8200 §3), big-endian as on the wire.
+   *
+   * @return bytes 32 to 39 of the header as a {@code long}
+   */
   public long destinationLow() {
     return Bytes.i64(buf, off + 32);
   }
 
-  /** Bytes of extension headers between the fixed header and the upper-layer data. */
+  /**
+   * Bytes of extension headers between the fixed header and the upper-layer data.
+   *
+   * @return the length in bytes of the headers walked, Fragment header included; 0 if there are none
+   */
   public int extensionHeadersLength() {
     return upperLayerOffset - off - HEADER_LENGTH;
   }
 
+  /**
+   * How many extension headers {@link #wrap} walked, at most {@value #MAX_EXTENSION_HEADERS}.
+   *
+   * @return the number of extension headers, atomic Fragment headers included
+   */
   public int extensionHeaderCount() {
     return extensionHeaderCount;
   }
 
-  /** The protocol of the data after the last header walked (TCP, UDP, ICMPv6, ...). */
+  /**
+   * The protocol of the data after the last header walked (TCP, UDP, ICMPv6, ...).
+   *
+   * @return an {@link IpProtocol} number, 0 to 255; for a fragment, the Fragment header's Next Header
+   */
   public int upperLayerProtocol() {
     return upperLayerProtocol;
   }
 
+  /**
+   * Where the data after the last header walked starts in {@link #buffer()}.
+   *
+   * @return the absolute offset of the upper-layer header (or of the fragment's data)
+   */
   public int upperLayerOffset() {
     return upperLayerOffset;
   }
 
+  /**
+   * Bytes from {@link #upperLayerOffset()} to the end of the payload.
+   *
+   * @return the upper-layer length in bytes, link padding excluded
+   */
   public int upperLayerLength() {
     return off + HEADER_LENGTH + payloadLength - upperLayerOffset;
   }
 
-  /** True if a Fragment header makes this one piece of a larger datagram. */
+  /**
+   * True if a Fragment header (RFC 8200 §4.5) makes this one piece of a larger datagram.
+   *
+   * @return {@code true} for a fragment with a non-zero offset or the M flag set; {@code false}
+   *     for an atomic fragment (RFC 6946) or an unfragmented packet
+   */
   public boolean isFragment() {
     return fragment;
   }
 
+  /**
+   * The Fragment Offset of the Fragment header (RFC 8200 §4.5), converted to bytes.
+   *
+   * @return the offset of this fragment's data in the datagram, a multiple of 8; 0 if not a fragment
+   */
   public int fragmentOffset() {
     return fragmentOffset;
   }
 
+  /**
+   * The M flag of the Fragment header (RFC 8200 §4.5).
+   *
+   * @return {@code true} if more fragments follow this one
+   */
   public boolean moreFragments() {
     return moreFragments;
   }
 
+  /**
+   * The Identification of the last Fragment header walked (RFC 8200 §4.5).
+   *
+   * @return the 32-bit identification; 0 if there is no Fragment header
+   */
   public int fragmentIdentification() {
     return fragmentIdentification;
   }
@@ -288,6 +404,8 @@ public final class Ipv6Packet {
   /**
    * Offset of the last Fragment header walked, or -1 if there is none. An atomic fragment
    * (RFC 6946) has one, although {@link #isFragment()} is false for it.
+   *
+   * @return the absolute offset in {@link #buffer()}, or -1
    */
   public int fragmentHeaderOffset() {
     return fragmentHeaderOffset;
@@ -296,6 +414,9 @@ public final class Ipv6Packet {
   /**
    * The unfinished pseudo-header sum for an upper-layer checksum over {@code length} bytes
    * (RFC 8200 §8.1). With a length of 0 it is the sum a UDP datagram completes with its own Length.
+   *
+   * @param length the upper-layer length in bytes, or 0
+   * @return the unfinished one's complement sum (see {@link Checksum}), 0 to 0xFFFF
    */
   public int pseudoHeaderSum(int length) {
     return Checksum.pseudoHeaderIpv6(sourceHigh(), sourceLow(), destinationHigh(),

@@ -8,6 +8,9 @@ package dev.sluice.wire;
  * successful decode, exactly one of {@link #tcp()}, {@link #udp()}, {@link #icmp()} is valid, as
  * {@link #protocol()} says, unless the packet is a fragment (its transport header is parsed after
  * reassembly) or carries a protocol Sluice does not speak.
+ *
+ * <p>Not thread-safe: the getters describe the last packet decoded, and the views they return are
+ * overwritten by the next decode.
  */
 public final class PacketDecoder {
   private final DropCounters drops;
@@ -26,6 +29,12 @@ public final class PacketDecoder {
   private int transportLength;
   private int etherType;
 
+  /**
+   * Creates a decoder that counts its drops into {@code drops}.
+   *
+   * @param drops where every rejection is counted; may be shared with other layers of the same
+   *     thread
+   */
   public PacketDecoder(DropCounters drops) {
     this.drops = drops;
   }
@@ -34,6 +43,9 @@ public final class PacketDecoder {
    * Decodes an Ethernet frame carrying IPv4, IPv6 or ARP. Other EtherTypes are accepted with
    * {@link #etherType()} set and nothing else decoded.
    *
+   * @param buf the buffer holding the frame; the views keep it, not a copy
+   * @param off where the Ethernet header starts in {@code buf}
+   * @param length the frame's length in bytes, without the frame check sequence
    * @return {@code null} if accepted, otherwise the reason it was dropped (and counted)
    */
   public DropReason decodeEthernet(byte[] buf, int off, int length) {
@@ -54,6 +66,9 @@ public final class PacketDecoder {
   /**
    * Decodes a raw IP packet (as a TUN device or a simulated link delivers it).
    *
+   * @param buf the buffer holding the packet; the views keep it, not a copy
+   * @param off where the IP header starts in {@code buf}
+   * @param length the packet's length in bytes as delivered; padding past the IP length is ignored
    * @return {@code null} if accepted, otherwise the reason it was dropped (and counted)
    */
   public DropReason decodeIp(byte[] buf, int off, int length) {
@@ -131,60 +146,132 @@ public final class PacketDecoder {
     return reason;
   }
 
+  /**
+   * The counters this decoder counts its drops into.
+   *
+   * @return the counters given to the constructor
+   */
   public DropCounters drops() {
     return drops;
   }
 
-  /** 4 or 6 after an accepted IP packet, 0 otherwise (ARP, other EtherTypes, drops). */
+  /**
+   * 4 or 6 after an accepted IP packet, 0 otherwise (ARP, other EtherTypes, drops).
+   *
+   * @return 4, 6 or 0
+   */
   public int ipVersion() {
     return ipVersion;
   }
 
-  /** The upper-layer protocol number of the last accepted IP packet. */
+  /**
+   * The upper-layer protocol number of the last accepted IP packet.
+   *
+   * @return an {@link IpProtocol} number, 0 to 255, meaningful when {@link #ipVersion()} is not 0
+   */
   public int protocol() {
     return protocol;
   }
 
+  /**
+   * True if the last accepted IP packet is a fragment, whose transport header was not decoded.
+   *
+   * @return {@code true} for an IPv4 or IPv6 fragment (not for an atomic IPv6 fragment)
+   */
   public boolean isFragment() {
     return fragment;
   }
 
+  /**
+   * Where the IP payload (the transport header, or a fragment's data) starts in the buffer.
+   *
+   * @return the absolute offset, meaningful when {@link #ipVersion()} is not 0
+   */
   public int transportOffset() {
     return transportOffset;
   }
 
+  /**
+   * The length of the IP payload after all IP headers, as the IP header states it.
+   *
+   * @return the length in bytes, meaningful when {@link #ipVersion()} is not 0
+   */
   public int transportLength() {
     return transportLength;
   }
 
+  /**
+   * The EtherType of the last Ethernet frame decoded (IEEE 802.3), also when it carried no IP.
+   *
+   * @return the EtherType, 0 to 0xFFFF, such as {@link EthernetFrame#ETHERTYPE_IPV4}
+   */
   public int etherType() {
     return etherType;
   }
 
+  /**
+   * The view of the last Ethernet frame, valid after {@link #decodeEthernet} accepted it.
+   *
+   * @return this decoder's Ethernet view, the same object every time
+   */
   public EthernetFrame ethernet() {
     return ethernet;
   }
 
+  /**
+   * The view of the last ARP packet, valid after {@link #decodeEthernet} accepted a frame with
+   * {@link EthernetFrame#ETHERTYPE_ARP}.
+   *
+   * @return this decoder's ARP view, the same object every time
+   */
   public ArpPacket arp() {
     return arp;
   }
 
+  /**
+   * The view of the last IPv4 packet, valid when {@link #ipVersion()} is 4.
+   *
+   * @return this decoder's IPv4 view, the same object every time
+   */
   public Ipv4Packet ipv4() {
     return ipv4;
   }
 
+  /**
+   * The view of the last IPv6 packet, valid when {@link #ipVersion()} is 6.
+   *
+   * @return this decoder's IPv6 view, the same object every time
+   */
   public Ipv6Packet ipv6() {
     return ipv6;
   }
 
+  /**
+   * The view of the last TCP segment, valid when {@link #protocol()} is {@link IpProtocol#TCP} and
+   * the packet is not a fragment.
+   *
+   * @return this decoder's TCP view, the same object every time
+   */
   public TcpSegment tcp() {
     return tcp;
   }
 
+  /**
+   * The view of the last UDP datagram, valid when {@link #protocol()} is {@link IpProtocol#UDP} and
+   * the packet is not a fragment.
+   *
+   * @return this decoder's UDP view, the same object every time
+   */
   public UdpDatagram udp() {
     return udp;
   }
 
+  /**
+   * The view of the last ICMP message, valid when {@link #protocol()} is {@link IpProtocol#ICMP}
+   * over IPv4 or {@link IpProtocol#ICMPV6} over IPv6, and the packet is not a fragment.
+   *
+   * @return this decoder's ICMP view, the same object every time
+   */
   public IcmpMessage icmp() {
     return icmp;
   }

@@ -15,16 +15,27 @@ package dev.sluice.wire;
  * </ul>
  * The order in which options appeared is kept in {@link #layoutKind}, so a segment can be rebuilt
  * byte for byte.
+ *
+ * <p>Not thread-safe: it belongs to one {@link TcpSegment} and is refilled by each
+ * {@link TcpSegment#wrap}. The getters describe the last segment wrapped.
  */
 public final class TcpOptions {
+  /** Option kind 0, End of Option List: one byte, nothing after it is parsed (RFC 9293 §3.2). */
   public static final int KIND_END = 0;
+  /** Option kind 1, No-Operation: one byte of padding between options (RFC 9293 §3.2). */
   public static final int KIND_NOP = 1;
+  /** Option kind 2, Maximum Segment Size: 4 bytes (RFC 9293 §3.2, §3.7.1). */
   public static final int KIND_MSS = 2;
+  /** Option kind 3, Window Scale: 3 bytes (RFC 7323 §2.2). */
   public static final int KIND_WINDOW_SCALE = 3;
+  /** Option kind 4, SACK-Permitted: 2 bytes (RFC 2018 §2). */
   public static final int KIND_SACK_PERMITTED = 4;
+  /** Option kind 5, SACK: 2 + 8n bytes for n blocks (RFC 2018 §3). */
   public static final int KIND_SACK = 5;
+  /** Option kind 8, Timestamps: 10 bytes (RFC 7323 §3.2). */
   public static final int KIND_TIMESTAMPS = 8;
 
+  /** The most SACK blocks that fit in 40 bytes of options (RFC 2018 §3). */
   public static final int MAX_SACK_BLOCKS = 4;
   /** RFC 7323 §2.3: a shift above 14 is treated as 14. */
   public static final int MAX_WINDOW_SCALE = 14;
@@ -42,6 +53,9 @@ public final class TcpOptions {
   private final byte[] layoutKinds = new byte[MAX_OPTIONS_BYTES];
   private final byte[] layoutOffsets = new byte[MAX_OPTIONS_BYTES];
   private int layoutCount;
+
+  /** Creates an empty option set: no option present. */
+  public TcpOptions() {}
 
   void clear() {
     mss = -1;
@@ -127,64 +141,136 @@ public final class TcpOptions {
     layoutCount++;
   }
 
-  /** The MSS option's value, or -1 if absent. */
+  /**
+   * The MSS option's value (RFC 9293 §3.7.1), or -1 if absent.
+   *
+   * @return the peer's maximum segment size in bytes, 0 to 65,535, or -1
+   */
   public int mss() {
     return mss;
   }
 
-  /** The window-scale shift as sent (possibly above 14), or -1 if absent. */
+  /**
+   * The window-scale shift as sent (possibly above 14), or -1 if absent.
+   *
+   * @return the shift count, 0 to 255, or -1
+   */
   public int windowScale() {
     return windowScale;
   }
 
-  /** The shift to apply, clamped to 14 (RFC 7323 §2.3, hostile input 30); 0 if absent. */
+  /**
+   * The shift to apply, clamped to 14 (RFC 7323 §2.3, hostile input 30); 0 if absent.
+   *
+   * @return the shift count, 0 to {@value #MAX_WINDOW_SCALE}
+   */
   public int effectiveWindowScale() {
     return windowScale < 0 ? 0 : Math.min(windowScale, MAX_WINDOW_SCALE);
   }
 
+  /**
+   * True if a Window Scale option (RFC 7323 §2.2) was present.
+   *
+   * @return {@code true} if {@link #windowScale()} is not -1
+   */
   public boolean hasWindowScale() {
     return windowScale >= 0;
   }
 
+  /**
+   * True if a SACK-Permitted option (RFC 2018 §2) was present.
+   *
+   * @return {@code true} if the sender accepts SACK
+   */
   public boolean sackPermitted() {
     return sackPermitted;
   }
 
+  /**
+   * True if a Timestamps option (RFC 7323 §3.2) was present.
+   *
+   * @return {@code true} if {@link #tsVal()} and {@link #tsEcr()} hold its values
+   */
   public boolean hasTimestamps() {
     return timestamps;
   }
 
+  /**
+   * TSval of the Timestamps option (RFC 7323 §3.2): the sender's timestamp clock.
+   *
+   * @return an unsigned 32-bit value held in an {@code int}; 0 if absent
+   */
   public int tsVal() {
     return tsVal;
   }
 
+  /**
+   * TSecr of the Timestamps option (RFC 7323 §3.2): the timestamp echoed back.
+   *
+   * @return an unsigned 32-bit value held in an {@code int}; 0 if absent
+   */
   public int tsEcr() {
     return tsEcr;
   }
 
+  /**
+   * How many blocks the SACK option (RFC 2018 §3) held.
+   *
+   * @return 0 to {@value #MAX_SACK_BLOCKS}; 0 if there was no SACK option
+   */
   public int sackBlockCount() {
     return sackBlockCount;
   }
 
+  /**
+   * The left edge of a SACK block: the first sequence number it covers (RFC 2018 §3).
+   *
+   * @param block the block's index, 0 to {@link #sackBlockCount()} - 1
+   * @return an unsigned 32-bit sequence number held in an {@code int}
+   * @throws ArrayIndexOutOfBoundsException if {@code block} is negative or not below
+   *     {@value #MAX_SACK_BLOCKS}; an index at or past the count returns a stale value
+   */
   public int sackLeft(int block) {
     return sackLeft[block];
   }
 
+  /**
+   * The right edge of a SACK block: the sequence number just past it (RFC 2018 §3).
+   *
+   * @param block the block's index, 0 to {@link #sackBlockCount()} - 1
+   * @return an unsigned 32-bit sequence number held in an {@code int}
+   * @throws ArrayIndexOutOfBoundsException if {@code block} is negative or not below
+   *     {@value #MAX_SACK_BLOCKS}; an index at or past the count returns a stale value
+   */
   public int sackRight(int block) {
     return sackRight[block];
   }
 
-  /** How many options (NOP and End included) appeared. */
+  /**
+   * How many options (NOP and End included) appeared.
+   *
+   * @return the number of options parsed, 0 to 40
+   */
   public int layoutCount() {
     return layoutCount;
   }
 
-  /** The kind of the {@code index}-th option in order of appearance. */
+  /**
+   * The kind of the {@code index}-th option in order of appearance.
+   *
+   * @param index 0 to {@link #layoutCount()} - 1
+   * @return the option kind, 0 to 255
+   */
   public int layoutKind(int index) {
     return layoutKinds[index] & 0xFF;
   }
 
-  /** Where the {@code index}-th option starts, relative to the first option byte. */
+  /**
+   * Where the {@code index}-th option starts, relative to the first option byte.
+   *
+   * @param index 0 to {@link #layoutCount()} - 1
+   * @return the offset in bytes, 0 to 39
+   */
   public int layoutOffset(int index) {
     return layoutOffsets[index] & 0xFF;
   }

@@ -18,6 +18,10 @@ public final class TcpStateNames {
    * The display name of {@code state}, given as its enum name; a name that is not an RFC 9293
    * state (a tool's own, such as the doctor's RESET) keeps its letters, with dashes for
    * underscores.
+   *
+   * @param state an enum constant's name, such as {@code FIN_WAIT_1}
+   * @return the ss(8) spelling, such as {@code FIN-WAIT-1} or {@code ESTAB}
+   * @throws NullPointerException if {@code state} is {@code null}
    */
   public static String of(String state) {
     return switch (state) {
