@@ -33,7 +33,7 @@ class DemoSelfCheckTest {
   }
 
   private static Path fixture(String name) throws Exception {
-    return Path.of(DemoSelfCheckTest.class.getResource("/captures/" + name).toURI());
+    return MainAccess.capture(name);
   }
 
   /** A run whose own checks all passed, so that only the doctor can fail it. */

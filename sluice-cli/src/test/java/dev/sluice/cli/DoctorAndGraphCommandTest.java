@@ -23,7 +23,7 @@ class DoctorAndGraphCommandTest {
   }
 
   private static Path fixture(String name) throws Exception {
-    return Path.of(DoctorAndGraphCommandTest.class.getResource("/captures/" + name).toURI());
+    return MainAccess.capture(name);
   }
 
   private List<String> errLines() {

@@ -39,7 +39,7 @@ class JsonOutputTest {
   }
 
   private static Path fixture(String name) throws Exception {
-    return Path.of(JsonOutputTest.class.getResource("/captures/" + name).toURI());
+    return MainAccess.capture(name);
   }
 
   @Test

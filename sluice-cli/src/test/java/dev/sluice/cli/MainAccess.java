@@ -17,4 +17,9 @@ public final class MainAccess {
     cli.setErr(new java.io.PrintWriter(err, true));
     return cli.execute(args);
   }
+
+  /** A capture among the test resources ({@code src/test/resources/captures}). */
+  public static java.nio.file.Path capture(String name) throws java.net.URISyntaxException {
+    return java.nio.file.Path.of(MainAccess.class.getResource("/captures/" + name).toURI());
+  }
 }
