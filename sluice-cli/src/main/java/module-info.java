@@ -1,6 +1,7 @@
 /** The {@code sluice} command. */
 module dev.sluice.cli {
   requires dev.sluice.core;
+  requires dev.sluice.gateway; // sluice gateway: the library's public API only
   requires dev.sluice.torture;
   requires info.picocli;
   requires com.fasterxml.jackson.core;

@@ -7,10 +7,12 @@
  * with impairments, pcapng capture, and the packet buffers and pools a device of one's own needs)
  * is public because applications choose and build their devices; the ring behind its queues and
  * pools ({@code link.internal}) is not exported. {@code tcp} and {@code stack} (the runtime) are
- * exported only to Sluice's own command-line module and to the torture module ({@code
+ * exported only to Sluice's own command-line module, to the torture module ({@code
  * dev.sluice.torture}), which drives hosts through the fault-injection hook ({@code
- * stack.FaultInjection}) and the documented probes; so is {@code api.internal}, the api's sockets
- * over a host such a tool runs itself ({@code HostSockets}). {@code observe} holds the JFR events;
+ * stack.FaultInjection}) and the documented probes, and to the gateway module ({@code
+ * dev.sluice.gateway}), which runs a host that forwards what is not addressed to it ({@code
+ * Host.forwardTcp} and its kin) with its own TCP settings per flow; so is {@code api.internal},
+ * the api's sockets over a host such a tool runs itself ({@code HostSockets}). {@code observe} holds the JFR events;
  * it depends on the JDK only, sits beside {@code wire} at the bottom, and is not exported (JFR reads
  * the events without it; see docs/observability.md).
  */
@@ -21,7 +23,7 @@ module dev.sluice.core {
   exports dev.sluice.wire;
   exports dev.sluice.link;
   exports dev.sluice.nio;
-  exports dev.sluice.api.internal to dev.sluice.cli, dev.sluice.torture;
-  exports dev.sluice.tcp to dev.sluice.cli, dev.sluice.torture;
-  exports dev.sluice.stack to dev.sluice.cli, dev.sluice.torture;
+  exports dev.sluice.api.internal to dev.sluice.cli, dev.sluice.torture, dev.sluice.gateway;
+  exports dev.sluice.tcp to dev.sluice.cli, dev.sluice.torture, dev.sluice.gateway;
+  exports dev.sluice.stack to dev.sluice.cli, dev.sluice.torture, dev.sluice.gateway;
 }

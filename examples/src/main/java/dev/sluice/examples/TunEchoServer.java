@@ -22,8 +22,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * echo hello | nc -q 1 198.18.171.2 7
  * }</pre>
  *
- * <p>(A program embedding Sluice's gateway, which relays a TUN guest's flows to the outside, would
- * look the same; the gateway is not part of the library's API yet, so this one serves itself.)
+ * <p>(To relay a namespace's flows to the outside instead of serving them, embed the gateway:
+ * {@link EmbeddedGateway}.)
  *
  * <p>Threads: the device has a reader thread per queue, the stack its receive workers; each
  * accepted connection is echoed on a virtual thread. {@link #close()} may be called from any thread.

@@ -3,6 +3,7 @@ package dev.sluice.cli.gateway;
 import dev.sluice.cli.usage.ExitCodes;
 import dev.sluice.cli.usage.OptionRanges;
 import dev.sluice.cli.usage.OutputPaths;
+import dev.sluice.gateway.Gateway;
 import dev.sluice.link.PcapngWriter;
 import java.io.PrintWriter;
 import java.nio.file.AccessDeniedException;
@@ -19,7 +20,13 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-/** {@code sluice gateway}: gives a network namespace its TCP, UDP and ping through Sluice (issue 15). */
+/**
+ * {@code sluice gateway}: gives a network namespace its TCP, UDP and ping through Sluice (issue 15).
+ * A command line over sluice-gateway's public API ({@link Gateway}) and nothing else: the options
+ * go to its builder, whose one-line IllegalArgumentExceptions become usage errors. Runs on the
+ * picocli thread until a signal or {@code --duration}; a shutdown hook lets it reset the flows and
+ * remove the device first.
+ */
 @Command(
     name = "gateway",
     mixinStandardHelpOptions = true,
@@ -53,8 +60,6 @@ import picocli.CommandLine.Spec;
 public final class GatewayCommand implements Callable<Integer> {
   /** The longest timeout, period or duration in seconds: 30 days. */
   private static final int MAX_SECONDS = 30 * 24 * 3600;
-  /** The most flows of either kind: each costs a socket and buffers, and --max-memory bounds them anyway. */
-  private static final int MAX_FLOWS = 1_000_000;
 
   @Spec CommandSpec spec;
 
@@ -187,116 +192,72 @@ public final class GatewayCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    GatewayAddresses addresses = parsed(() -> GatewayAddresses.parse(cidr));
-    GatewayAddresses addresses6 = cidr6 == null ? null : parsed(() -> GatewayAddresses.parseIpv6(cidr6));
-    if (mtu < 576 || mtu > 65_535) {
-      throw new ParameterException(spec.commandLine(), "--mtu must be in [576, 65535]: " + mtu);
+    // The library checks each value as it is set and says what is wrong in the option's words; the
+    // order of the setters is the order in which the command has always reported mistakes.
+    Gateway.Builder builder = configured();
+    OptionRanges.check(spec, "--duration", durationSeconds, 0, MAX_SECONDS);
+    OptionRanges.check(spec, "--stats", statsSeconds, 0, MAX_SECONDS);
+    if (capture != null) {
+      OutputPaths.requireWritable(spec, capture);
+      checkCapture();
     }
+    parsed(() -> {
+      forwards.forEach(builder::forward);
+      return builder.tun(tun).allowHostLoopback(allowHostLoopback);
+    });
+    parsed(() -> {
+      allow.forEach(builder::allow);
+      deny.forEach(builder::deny);
+      return builder.socks5(socks5);
+    });
+    PrintWriter err = spec.commandLine().getErr();
+    builder.socks5Log(line -> {
+      synchronized (err) {
+        err.println("sluice gateway: " + line);
+        err.flush();
+      }
+    });
+    java.nio.file.Path ns = netns.contains("/") ? java.nio.file.Path.of(netns) : java.nio.file.Path.of("/var/run/netns", netns);
+    if (!java.nio.file.Files.exists(ns)) {
+      throw new ParameterException(spec.commandLine(), "--netns: no such network namespace: " + ns
+          + " (create it first, e.g. ip netns add " + ns.getFileName() + ")");
+    }
+    return run(spec.commandLine().getOut(), builder);
+  }
+
+  /** The builder with every option the library checks, up to the forwards. */
+  private Gateway.Builder configured() {
+    Gateway.Builder builder = parsed(() -> Gateway.builder(netns).cidr(cidr).cidr6(cidr6).mtu(mtu));
     long flowBufferBytes = bytes("--flow-buffer", flowBuffer);
     long maxMemoryBytes = bytes("--max-memory", maxMemory);
-    if (flowBufferBytes < 4096 || flowBufferBytes > (1 << 30)) {
-      throw new ParameterException(spec.commandLine(), "--flow-buffer must be in [4k, 1g]: " + flowBuffer);
-    }
-    long flowMemory = 2 * flowBufferBytes + 2L * TcpRelay.BUFFER_BYTES;
-    if (maxMemoryBytes < flowMemory) {
-      throw new ParameterException(spec.commandLine(), "--max-memory must hold at least one flow ("
-          + flowMemory + " bytes with --flow-buffer " + flowBuffer + "): " + maxMemory);
-    }
-    if (addresses6 != null && mtu < 1280) { // IPv6 needs links of at least 1280 (RFC 8200 §5); Linux turns it off below
-      throw new ParameterException(spec.commandLine(), "--mtu must be at least 1280 with --cidr6: " + mtu);
-    }
-    TcpRelay.Threads threads = switch (relayThreads) {
-      case "platform" -> TcpRelay.Threads.PLATFORM;
-      case "virtual" -> TcpRelay.Threads.VIRTUAL;
+    parsed(() -> builder.flowBufferBytes(flowBufferBytes).maxMemoryBytes(maxMemoryBytes));
+    Gateway.RelayThreads threads = switch (relayThreads) {
+      case "platform" -> Gateway.RelayThreads.PLATFORM;
+      case "virtual" -> Gateway.RelayThreads.VIRTUAL;
       default -> throw new ParameterException(spec.commandLine(),
           "--relay-threads must be platform or virtual: " + relayThreads);
     };
     if (!receive.equals("workers") && !receive.equals("inline")) {
       throw new ParameterException(spec.commandLine(), "--receive must be workers or inline: " + receive);
     }
-    OptionRanges.check(spec, "--max-flows", maxFlows, 1, MAX_FLOWS);
-    requireSeconds("--connect-timeout", connectTimeoutSeconds);
-    requireSeconds("--idle-timeout", idleTimeoutSeconds);
-    requireSeconds("--half-closed-timeout", halfClosedTimeoutSeconds);
-    requireSeconds("--guest-timeout", guestTimeoutSeconds);
-    requireSeconds("--udp-timeout", udpTimeoutSeconds);
-    OptionRanges.check(spec, "--max-udp-flows", maxUdpFlows, 1, MAX_FLOWS);
-    OptionRanges.check(spec, "--duration", durationSeconds, 0, MAX_SECONDS);
-    OptionRanges.check(spec, "--stats", statsSeconds, 0, MAX_SECONDS);
-    if (capture != null) {
-      OutputPaths.requireWritable(spec, capture);
-    }
-    List<PortForwarder.Rule> forwardRules = new ArrayList<>();
-    for (String forward : forwards) {
-      forwardRules.add(parsed(() -> PortForwarder.Rule.parse(forward)));
-    }
-    if (tun.isEmpty() || tun.length() > 15 || tun.contains("/") || tun.isBlank()) {
-      throw new ParameterException(spec.commandLine(), "--tun must be a device name of 1 to 15 characters: " + tun);
-    }
-    DestinationRules rules;
-    try {
-      rules = DestinationRules.fromCommandLine(addresses, allowHostLoopback, allow, deny);
-    } catch (IllegalArgumentException e) {
-      throw new ParameterException(spec.commandLine(), e.getMessage());
-    } catch (java.io.IOException e) {
-      spec.commandLine().getErr().println("sluice gateway: cannot read this host's interface addresses: "
-          + e.getMessage());
-      return ExitCodes.USAGE;
-    }
-    OutsideConnector outside = new DirectConnector();
-    if (socks5 != null) {
-      Socks5Proxy proxy = parsed("--socks5: ", () -> Socks5Proxy.parse(socks5)); // its messages omit the option
-      PrintWriter err = spec.commandLine().getErr();
-      outside = new Socks5Connector(proxy, Duration.ofSeconds(connectTimeoutSeconds), line -> {
-        synchronized (err) {
-          err.println("sluice gateway: " + line);
-          err.flush();
-        }
-      });
-    }
-    java.nio.file.Path ns = netns.contains("/") ? java.nio.file.Path.of(netns) : java.nio.file.Path.of("/var/run/netns", netns);
-    if (!java.nio.file.Files.exists(ns)) {
-      throw new ParameterException(spec.commandLine(), "--netns: no such network namespace: " + ns
-          + " (create it first, e.g. ip netns add " + ns.getFileName() + ")");
-    }
-    GatewayConfig.Builder config = GatewayConfig.builder(addresses.hostWithPrefix())
-        .hostAddress6(addresses6 == null ? null : addresses6.hostWithPrefix())
+    return parsed(() -> builder.relayThreads(threads).receiveInline(receive.equals("inline"))
         .maxFlows(maxFlows)
         .connectTimeout(Duration.ofSeconds(connectTimeoutSeconds))
         .idleTimeout(Duration.ofSeconds(idleTimeoutSeconds))
         .halfClosedTimeout(Duration.ofSeconds(halfClosedTimeoutSeconds))
         .guestTimeout(Duration.ofSeconds(guestTimeoutSeconds))
-        .flowBufferBytes((int) flowBufferBytes)
-        .relayThreads(threads)
-        .receiveInline(receive.equals("inline"))
-        .maxMemoryBytes(maxMemoryBytes)
-        .policy(rules)
-        .outside(outside)
-        .forwards(forwardRules)
-        .udpIdleTimeout(Duration.ofSeconds(udpTimeoutSeconds))
-        .maxUdpFlows(maxUdpFlows);
-    PrintWriter out = spec.commandLine().getOut();
-    PcapngWriter writer = capture == null ? null : openCapture();
-    try {
-      return run(out, addresses, addresses6, config.capture(writer), rules.describe() + "; TCP and UDP relayed through "
-          + outside.describe());
-    } finally {
-      if (writer != null) { // after the device is closed: no tap writes any more
-        try {
-          writer.close();
-          out.println("sluice gateway: " + writer.packets() + " packets written to " + capture);
-        } catch (java.io.IOException e) {
-          spec.commandLine().getErr().println("sluice gateway: --capture " + capture + ": " + e.getMessage());
-        }
-        out.flush();
-      }
-    }
+        .udpTimeout(Duration.ofSeconds(udpTimeoutSeconds))
+        .maxUdpFlows(maxUdpFlows)
+        .capture(capture));
   }
 
-  /** Creates the capture file now, so that a path that cannot be written is one line before anything starts. */
-  private PcapngWriter openCapture() {
+  /**
+   * Creates the capture file now, so that a path that cannot be written is one line before anything
+   * starts; the gateway writes it again from the start when it starts.
+   */
+  private void checkCapture() {
     try {
-      return PcapngWriter.realTime(capture, PcapngWriter.SNAPLEN_ALL); // stamped as written: see PcapngWriter
+      PcapngWriter.realTime(capture, PcapngWriter.SNAPLEN_ALL).close();
     } catch (NoSuchFileException e) {
       throw new ParameterException(spec.commandLine(), "--capture " + capture + ": cannot write: no such directory");
     } catch (AccessDeniedException e) {
@@ -309,13 +270,11 @@ public final class GatewayCommand implements Callable<Integer> {
     }
   }
 
-  private int run(PrintWriter out, GatewayAddresses addresses, GatewayAddresses addresses6,
-      GatewayConfig.Builder config, String policy)
-      throws Exception {
-    GuestNetwork guestNetwork;
+  private int run(PrintWriter out, Gateway.Builder builder) throws Exception {
+    Gateway gateway;
     try {
-      guestNetwork = GuestNetwork.open(netns, tun, mtu, addresses, addresses6);
-    } catch (java.io.IOException e) { // no privilege, a device of that name in use, ip(8) refused
+      gateway = builder.start();
+    } catch (java.io.IOException e) { // no privilege, a device of that name in use, ip(8) refused, a port taken
       spec.commandLine().getErr().println("sluice gateway: " + e.getMessage());
       return ExitCodes.USAGE;
     }
@@ -330,27 +289,24 @@ public final class GatewayCommand implements Callable<Integer> {
       }
     });
     Runtime.getRuntime().addShutdownHook(hook);
-    try (GuestNetwork guest = guestNetwork;
-        Gateway gateway = new Gateway(guest.device(), config.build())) {
-      out.println("sluice gateway: guest " + addresses.guestWithPrefix()
-          + (addresses6 == null ? "" : " and " + addresses6.guestWithPrefix()) + " in " + netns + " on " + tun
-          + ", Sluice " + addresses.host() + (addresses6 == null ? "" : " and " + addresses6.host()) + "; at most "
-          + gateway.flowLimit() + " flows of at most " + gateway.flowMemoryBytes() / 1024 + " KiB buffered each");
-      out.println("sluice gateway: " + policy);
-      for (PortForwarder forwarder : gateway.forwarders()) {
-        out.println("sluice gateway: " + forwarder.counters());
-      }
-      for (UdpPortForwarder forwarder : gateway.udpForwarders()) {
-        out.println("sluice gateway: " + forwarder.counters());
+    try {
+      for (String line : gateway.describe()) {
+        out.println("sluice gateway: " + line);
       }
       out.flush();
       awaitStop(stop, gateway, out);
       out.println("sluice gateway: stopping; " + gateway.counters());
       out.flush();
-    } catch (java.net.BindException e) { // a --forward's host port is taken: nothing was left running
-      spec.commandLine().getErr().println("sluice gateway: " + e.getMessage());
-      return ExitCodes.USAGE;
     } finally {
+      try {
+        gateway.close();
+      } catch (java.io.IOException e) { // only the capture's last writes can fail
+        spec.commandLine().getErr().println("sluice gateway: --capture " + capture + ": " + e.getMessage());
+      }
+      if (capture != null) {
+        out.println("sluice gateway: " + gateway.capturedPackets() + " packets written to " + capture);
+        out.flush();
+      }
       stopped.countDown();
       try {
         Runtime.getRuntime().removeShutdownHook(hook);
@@ -363,14 +319,10 @@ public final class GatewayCommand implements Callable<Integer> {
 
   /** What {@code parse} answers; its IllegalArgumentException becomes the one usage line it says. */
   private <T> T parsed(java.util.function.Supplier<T> parse) {
-    return parsed("", parse);
-  }
-
-  private <T> T parsed(String prefix, java.util.function.Supplier<T> parse) {
     try {
       return parse.get();
     } catch (IllegalArgumentException e) {
-      throw new ParameterException(spec.commandLine(), prefix + e.getMessage());
+      throw new ParameterException(spec.commandLine(), e.getMessage());
     }
   }
 
@@ -389,11 +341,6 @@ public final class GatewayCommand implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(), option + " must be a size in bytes, like 262144, 256k, "
           + "64m or 1g: " + value);
     }
-  }
-
-  /** A timeout option: at least a second, at most 30 days. */
-  private void requireSeconds(String option, int seconds) {
-    OptionRanges.check(spec, option, seconds, 1, MAX_SECONDS);
   }
 
   /** Waits for a signal or the end of --duration, printing the stats every --stats seconds meanwhile. */
@@ -419,13 +366,10 @@ public final class GatewayCommand implements Callable<Integer> {
       }
       if (statsSeconds > 0 && System.nanoTime() - start >= nextStats) {
         nextStats += statsNanos;
-        out.print(FlowTable.format(gateway.flowTable()));
+        out.print(gateway.flowTable());
         out.println("counters: " + gateway.counters());
-        for (PortForwarder forwarder : gateway.forwarders()) {
-          out.println("counters: " + forwarder.counters());
-        }
-        for (UdpPortForwarder forwarder : gateway.udpForwarders()) {
-          out.println("counters: " + forwarder.counters());
+        for (String line : gateway.forwardCounters()) {
+          out.println("counters: " + line);
         }
         out.println();
         out.flush();

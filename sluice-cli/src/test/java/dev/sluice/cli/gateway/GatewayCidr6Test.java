@@ -1,18 +1,15 @@
 package dev.sluice.cli.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sluice.cli.MainAccess;
 import java.io.StringWriter;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@code sluice gateway --cidr6}: how the IPv6 network is read ({@link GatewayAddresses#parseIpv6}),
- * one clear line for a bad one, and (as root) a run of the command that gives a namespace whose
+ * {@code sluice gateway --cidr6}: one clear line for a bad one, and (as root) a run of the command that gives a namespace whose
  * IPv6 is off by default a dual-stack TUN device, whose Sluice answers pings over IPv6.
  */
 class GatewayCidr6Test {
@@ -21,37 +18,6 @@ class GatewayCidr6Test {
 
   private int run(String... args) {
     return MainAccess.run(out, err, args);
-  }
-
-  @Test
-  void theGuestTakesTheFirstHostAddress_sluiceTheNext_andHostBitsAreIgnored() {
-    GatewayAddresses a = GatewayAddresses.parseIpv6("2001:2:0:236::77/64");
-    assertThat(a.network()).isEqualTo("2001:2:0:236::");
-    assertThat(a.guestWithPrefix()).isEqualTo("2001:2:0:236::1/64");
-    assertThat(a.hostWithPrefix()).isEqualTo("2001:2:0:236::2/64");
-  }
-
-  @Test
-  void prefixesAcrossTheWholeRange_keepTheNetworkBits_only() {
-    assertThat(GatewayAddresses.parseIpv6("2001:2:0:236:ffff:ffff:ffff:ffff/126").hostWithPrefix())
-        .isEqualTo("2001:2:0:236:ffff:ffff:ffff:fffe/126");
-    assertThat(GatewayAddresses.parseIpv6("2001:2:0:236:ffff::/72").guestWithPrefix())
-        .isEqualTo("2001:2:0:236:ff00::1/72");
-    assertThat(GatewayAddresses.parseIpv6("2001:2:abcd:1::/40").network()).isEqualTo("2001:2:ab00::");
-    assertThat(GatewayAddresses.parseIpv6("2001:2:0:1:2:3:4:0/112").guestWithPrefix())
-        .isEqualTo("2001:2:0:1:2:3:4:1/112");
-    assertThat(GatewayAddresses.parseIpv6("2001:0:0:1:0:0:0:0/64").host()).as("the longest zero run is the one cut")
-        .isEqualTo("2001:0:0:1::2");
-  }
-
-  @Test
-  void notIpv6_tooLongAPrefix_orNoPrefix_areRefused_sayingWhy() {
-    assertThatThrownBy(() -> GatewayAddresses.parseIpv6("198.18.0.0/24")).hasMessage(
-        "--cidr6 must be IPv6 (IPv4 goes in --cidr): 198.18.0.0/24");
-    assertThatThrownBy(() -> GatewayAddresses.parseIpv6("2001:2::/127")).hasMessageContaining("[1, 126]");
-    assertThatThrownBy(() -> GatewayAddresses.parseIpv6("2001:2::")).hasMessageContaining("like 2001:2:0:1::/64");
-    assertThatThrownBy(() -> GatewayAddresses.parseIpv6("2001:zz::/64")).hasMessageContaining("not an IPv6 network");
-    assertThatThrownBy(() -> GatewayAddresses.parse("2001:2::/24")).hasMessageContaining("IPv6 goes in --cidr6");
   }
 
   @Test
@@ -73,13 +39,13 @@ class GatewayCidr6Test {
 
   @Test
   void theCommand_givesANamespaceWithIpv6OffByDefault_aDualStackDevice_andSluiceAnswersPing6() throws Exception {
-    Assumptions.assumeTrue(GatewayTestbed.AVAILABLE, GatewayTestbed.NEEDS);
-    String ns = "sluice-gw6-" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x100000, 0xffffff));
-    GatewayTestbed.run(30, "ip", "netns", "add", ns);
+    Assumptions.assumeTrue(Namespaces.AVAILABLE, Namespaces.NEEDS);
+    String ns = Namespaces.name("sluice-gw6-");
+    Namespaces.run(30, "ip", "netns", "add", ns);
     Thread gateway = null;
     try {
       // As a container runtime may leave it: IPv6 off for every new device in the namespace.
-      GatewayTestbed.run(30, "ip", "netns", "exec", ns, "sysctl", "-q", "-w", "net.ipv6.conf.default.disable_ipv6=1");
+      Namespaces.run(30, "ip", "netns", "exec", ns, "sysctl", "-q", "-w", "net.ipv6.conf.default.disable_ipv6=1");
       int[] exit = {-1};
       gateway = Thread.ofPlatform().start(() -> exit[0] = run("gateway", "--netns", ns, "--cidr", "198.18.238.0/24",
           "--cidr6", "2001:2:0:238::/64", "--tun", "gw6", "--duration", "8"));
@@ -87,10 +53,10 @@ class GatewayCidr6Test {
       String addresses = "";
       while (!addresses.contains("2001:2:0:238::1/64") && System.nanoTime() < deadline && gateway.isAlive()) {
         Thread.sleep(100);
-        addresses = GatewayTestbed.run(30, "ip", "-n", ns, "-6", "addr", "show");
+        addresses = Namespaces.run(30, "ip", "-n", ns, "-6", "addr", "show");
       }
       assertThat(addresses).as(err.toString()).contains("inet6 2001:2:0:238::1/64");
-      String ping = GatewayTestbed.run(30, "ip", "netns", "exec", ns, "ping", "-6", "-c", "1", "-W", "5",
+      String ping = Namespaces.run(30, "ip", "netns", "exec", ns, "ping", "-6", "-c", "1", "-W", "5",
           "2001:2:0:238::2");
       assertThat(ping).contains("1 received");
       gateway.join(30_000);
@@ -101,7 +67,7 @@ class GatewayCidr6Test {
       if (gateway != null) {
         gateway.join(30_000);
       }
-      GatewayTestbed.runQuietly("ip", "netns", "del", ns);
+      Namespaces.runQuietly("ip", "netns", "del", ns);
     }
   }
 }

@@ -82,10 +82,4 @@ class GatewayCommandTest {
     }
   }
 
-  @Test
-  void addresses_guestTakesTheFirstHostAddress_sluiceTheNext() {
-    GatewayAddresses a = GatewayAddresses.parse("198.18.200.77/24");
-    assertThat(a.guestWithPrefix()).isEqualTo("198.18.200.1/24");
-    assertThat(a.hostWithPrefix()).isEqualTo("198.18.200.2/24");
-  }
 }

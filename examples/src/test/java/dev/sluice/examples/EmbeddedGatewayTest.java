@@ -1,0 +1,136 @@
+package dev.sluice.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.sluice.gateway.Gateway;
+import dev.sluice.gateway.GatewayCounters;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Runs {@link EmbeddedGateway} for a guest namespace this test makes (198.18.174.0/24), and a web
+ * server in a second namespace reached from this one over a veth pair the test makes too
+ * (198.18.175.0/24): curl in the guest downloads a file from that server through the embedded
+ * gateway, the bytes arrive whole and the gateway counts the flow. Needs root, {@code
+ * /dev/net/tun}, {@code ip(8)}, python3 and curl; everything it makes is deleted after.
+ */
+class EmbeddedGatewayTest {
+  private static final long COMMAND_SECONDS = 30;
+  private static final String SERVER = "198.18.175.2";
+
+  @TempDir Path www;
+
+  @Test
+  @Timeout(90)
+  void curlInTheGuest_downloadsThroughTheEmbeddedGateway_andTheFlowIsCounted() throws Exception {
+    assumeTrue("root".equals(System.getProperty("user.name")), "skipped: the gateway creates a TUN device, which needs root");
+    assumeTrue(Files.exists(Path.of("/dev/net/tun")), "skipped: this machine has no /dev/net/tun");
+    String suffix = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
+    String guest = "sluice-exg-" + suffix;
+    String serverNs = "sluice-exs-" + suffix;
+    String veth = "sxg" + suffix; // 11 bytes, and the peer's "b": under the 15-byte limit
+    byte[] file = new byte[200_000];
+    ThreadLocalRandom.current().nextBytes(file);
+    Files.write(www.resolve("file"), file);
+    Process server = null;
+    try {
+      run("ip", "netns", "add", guest);
+      run("ip", "netns", "add", serverNs);
+      run("ip", "link", "add", veth + "a", "type", "veth", "peer", "name", veth + "b", "netns", serverNs);
+      run("ip", "addr", "add", "198.18.175.1/24", "dev", veth + "a");
+      run("ip", "link", "set", veth + "a", "up");
+      run("ip", "-n", serverNs, "addr", "add", SERVER + "/24", "dev", veth + "b");
+      run("ip", "-n", serverNs, "link", "set", veth + "b", "up");
+      server = new ProcessBuilder("ip", "netns", "exec", serverNs, "timeout", "80", "python3", "-m", "http.server",
+          "8080", "--bind", SERVER, "--directory", www.toString())
+          .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      awaitListening(serverNs, 8080);
+
+      try (Gateway gateway = EmbeddedGateway.start(guest, "198.18.174.0/24", "sxg" + suffix.substring(0, 4) + "t")) {
+        assertThat(gateway.guestAddress().getHostAddress()).isEqualTo("198.18.174.1");
+        Path got = www.resolve("got");
+        run("ip", "netns", "exec", guest, "curl", "-sS", "--fail", "--max-time", "20", "-o", got.toString(),
+            "http://" + SERVER + ":8080/file");
+        assertThat(Files.readAllBytes(got)).as("the file, whole").isEqualTo(file);
+        GatewayCounters counters = awaitNoFlows(gateway);
+        assertThat(counters.accepted()).as(counters.toString()).isEqualTo(1);
+        assertThat(counters.closed()).as(counters.toString()).isEqualTo(1);
+      }
+      assertThat(run("ip", "-n", guest, "link")).as("the device left with the gateway").doesNotContain("sxg");
+    } finally {
+      if (server != null) {
+        server.descendants().forEach(ProcessHandle::destroyForcibly);
+        server.destroyForcibly();
+      }
+      runQuietly("ip", "link", "del", veth + "a");
+      runQuietly("ip", "netns", "del", guest);
+      runQuietly("ip", "netns", "del", serverNs);
+    }
+  }
+
+  /** Waits (at most 20 s) until the gateway relays no flow, and answers its counters then. */
+  private static GatewayCounters awaitNoFlows(Gateway gateway) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (gateway.counters().flows() != 0 && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    return gateway.counters();
+  }
+
+  private static void awaitListening(String ns, int port) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (System.nanoTime() < deadline) {
+      if (!run("ip", "netns", "exec", ns, "ss", "-Hltn", "sport = :" + port).isBlank()) {
+        return;
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("nothing listened on " + port + " in " + ns);
+  }
+
+  /** Runs {@code command} (at most 30 s), failing on a non-zero exit; answers its output. */
+  private static String run(String... command) throws Exception {
+    Process p = new ProcessBuilder(List.of(command)).redirectErrorStream(true).start();
+    var out = new ByteArrayOutputStream();
+    Thread reader = Thread.ofVirtual().start(() -> {
+      try {
+        p.getInputStream().transferTo(out);
+      } catch (IOException e) {
+        // killed
+      }
+    });
+    if (!p.waitFor(COMMAND_SECONDS, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new IOException("did not finish in " + COMMAND_SECONDS + " s: " + String.join(" ", command));
+    }
+    reader.join(5_000);
+    String text = out.toString(StandardCharsets.UTF_8);
+    if (p.exitValue() != 0) {
+      throw new IOException(String.join(" ", command) + " exited " + p.exitValue() + ": " + text);
+    }
+    return text;
+  }
+
+  private static void runQuietly(String... command) {
+    try {
+      Process p = new ProcessBuilder(command).redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      if (!p.waitFor(COMMAND_SECONDS, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+      }
+    } catch (IOException | InterruptedException e) {
+      // best effort
+    }
+  }
+}

@@ -1,0 +1,121 @@
+package dev.sluice.gateway.relay;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Bounded memory with a slow outside (issue 15): when the outside stops reading, the guest's
+ * writes block, what the gateway holds for the flow stays within the flow's cap, and once the
+ * flows' caps fill the memory budget the next flow is refused rather than admitted. The outside is
+ * this JVM's server on the testbed's root-side veth address, which accepts and never reads.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class GatewayBackpressureTest {
+  private static final int FLOW_BUFFER = 64 * 1024;
+  private static final int FLOWS_IN_BUDGET = 3;
+
+  private static GatewayTestbed bed;
+  private static GatewayHost gateway;
+
+  @BeforeAll
+  static void start() throws Exception {
+    Assumptions.assumeTrue(GatewayTestbed.AVAILABLE, GatewayTestbed.NEEDS);
+    long flowMemory = 2L * FLOW_BUFFER + 2L * TcpRelay.BUFFER_BYTES;
+    // Virtual relay threads here (platform ones everywhere else): backpressure is blocking either way.
+    bed = GatewayTestbed.start(206, 65520, config -> config.flowBufferBytes(FLOW_BUFFER)
+        .relayThreads(TcpRelay.Threads.VIRTUAL)
+        .maxMemoryBytes(FLOWS_IN_BUDGET * flowMemory));
+    gateway = bed.gateway();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (bed != null) {
+      bed.close();
+    }
+  }
+
+  @Test
+  void anOutsideThatStopsReading_blocksTheGuestsWrites_andTheGatewayHoldsNoMoreThanItsCaps() throws Exception {
+    assertThat(gateway.flowLimit()).isEqualTo(FLOWS_IN_BUDGET);
+    List<Socket> held = new CopyOnWriteArrayList<>();
+    try (ServerSocket server = new ServerSocket()) {
+      server.setReceiveBufferSize(16 * 1024); // keep the kernel's share small; Sluice's is what is measured
+      server.bind(new InetSocketAddress(bed.rootAddress, 0), 16);
+      Thread acceptor = Thread.ofVirtual().start(() -> {
+        try {
+          while (true) {
+            held.add(server.accept()); // and never read
+          }
+        } catch (java.io.IOException e) {
+          // the server closed
+        }
+      });
+      // The guest fills one flow after another until its writes block (2 s without progress), then
+      // tries one flow more than the budget holds, and waits to be told to go.
+      Process client = bed.startInGuest("python3", "-u", "-c", String.join("\n",
+          "import socket, sys",
+          "flows = []",
+          "for i in range(" + FLOWS_IN_BUDGET + "):",
+          "    c = socket.create_connection(('" + bed.rootAddress + "', " + server.getLocalPort() + "), timeout=10)",
+          "    c.settimeout(2); sent = 0",
+          "    try:",
+          "        while sent < 200 * 1024 * 1024: sent += c.send(b'x' * 65536)",
+          "        print('never blocked', sent)",
+          "    except socket.timeout:",
+          "        print('blocked', sent)",
+          "    flows.append(c)",
+          "try:",
+          "    socket.create_connection(('" + bed.rootAddress + "', " + server.getLocalPort() + "), timeout=10)",
+          "    print('admitted')",
+          "except OSError as e:",
+          "    print(type(e).__name__)",
+          "sys.stdin.readline()"));
+      try (BufferedReader lines = new BufferedReader(new InputStreamReader(client.getInputStream(),
+          StandardCharsets.UTF_8))) {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i <= FLOWS_IN_BUDGET; i++) {
+          out.add(lines.readLine());
+        }
+        for (int i = 0; i < FLOWS_IN_BUDGET; i++) {
+          assertThat(out.get(i)).as("flow " + i + "'s writes").startsWith("blocked ");
+        }
+        assertThat(out.get(FLOWS_IN_BUDGET)).as("the flow beyond the memory budget").isEqualTo("ConnectionRefusedError");
+        assertThat(gateway.overLimit.sum()).isPositive();
+        // Every flow is stalled with Sluice's receive buffer full (its window closed): the gateway
+        // holds at most each flow's cap, so at most the budget.
+        long held1 = gateway.bufferedBytes();
+        assertThat(held1).as("bytes the gateway holds").isLessThanOrEqualTo(FLOWS_IN_BUDGET * gateway.flowMemoryBytes())
+            .isGreaterThanOrEqualTo((long) FLOWS_IN_BUDGET * FLOW_BUFFER / 2);
+        Thread.sleep(1000);
+        assertThat(gateway.bufferedBytes()).as("still stalled, no more held").isLessThanOrEqualTo(held1);
+      } finally {
+        client.getOutputStream().close();
+        client.destroyForcibly();
+        client.waitFor(10, TimeUnit.SECONDS);
+      }
+      for (Socket s : held) {
+        s.setSoLinger(true, 0);
+        s.close();
+      }
+      server.close();
+      acceptor.join(5_000);
+    }
+    bed.awaitNoFlows(15);
+  }
+}
