@@ -276,6 +276,10 @@ public final class GatewayCommand implements Callable<Integer> {
       gateway = builder.start();
     } catch (java.io.IOException e) { // no privilege, a device of that name in use, ip(8) refused, a port taken
       spec.commandLine().getErr().println("sluice gateway: " + e.getMessage());
+      if (capture != null) { // the gateway closed it again, with no packet in it
+        out.println("sluice gateway: 0 packets written to " + capture);
+        out.flush();
+      }
       return ExitCodes.USAGE;
     }
     CountDownLatch stop = new CountDownLatch(1);
