@@ -1,6 +1,7 @@
 package dev.sluice.link.internal;
 
-import java.util.concurrent.atomic.AtomicLong;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
@@ -19,13 +20,35 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * JCTools' {@code MpmcArrayQueue} does) rather than report a spurious "empty" or "full". Offers and
  * polls allocate nothing and never block on a lock, but one may wait for a thread that was
  * preempted inside that window of a few instructions.
+ *
+ * <p><b>Padding.</b> Producers write {@code tail} and consumers {@code head}, usually on two cores,
+ * once per packet. Kept on one cache line (as two small objects allocated together are), every
+ * offer would take the line from the polling core and every poll take it back. So each counter
+ * sits alone between 128 bytes of padding (two lines, for the adjacent-line prefetcher), away from
+ * the other and from the read-only fields, as Agrona's and JCTools' queues do. The JVM lays out a
+ * superclass's fields before its subclass's (but may reorder one class's own fields), so each
+ * counter and each pad is a class of its own. {@code LinkHandoffBenchmark} measures it: a packet
+ * across a pool and a queue between two cores went from 2.9–3.1 to 3.2–4.0 million a second with
+ * nothing copied; with 1,500 bytes copied in and out the copies hide it
+ * (docs/benchmarks/README.md).
  */
-public final class MpmcRing<E> {
+public final class MpmcRing<E> extends MpmcRingPadEnd {
+  private static final VarHandle HEAD;
+  private static final VarHandle TAIL;
+
+  static {
+    try {
+      MethodHandles.Lookup lookup = MethodHandles.lookup();
+      HEAD = lookup.findVarHandle(MpmcRingHead.class, "head", long.class);
+      TAIL = lookup.findVarHandle(MpmcRingTail.class, "tail", long.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
   private final Object[] elements;
   private final AtomicLongArray sequences;
   private final int mask;
-  private final AtomicLong head = new AtomicLong();
-  private final AtomicLong tail = new AtomicLong();
 
   /**
    * @param capacity rounded up to a power of two, and to at least 2: with a single slot the
@@ -54,28 +77,28 @@ public final class MpmcRing<E> {
     if (element == null) {
       throw new NullPointerException("element");
     }
-    long pos = tail.get();
+    long pos = tail();
     while (true) {
       int index = (int) (pos & mask);
       long difference = sequences.getAcquire(index) - pos;
       if (difference == 0) {
-        if (tail.compareAndSet(pos, pos + 1)) {
+        if (TAIL.compareAndSet(this, pos, pos + 1)) {
           elements[index] = element;
           sequences.setRelease(index, pos + 1);
           return true;
         }
-        pos = tail.get();
+        pos = tail();
       } else if (difference < 0) {
         // The slot still holds the previous lap's element. The ring is full only if no consumer
         // has claimed that element yet; if one has, it is between its claim and freeing the
         // slot, and reporting "full" would be wrong (a pool would lose the buffer): wait for it.
-        if (pos - head.get() >= capacity()) {
+        if (pos - head() >= capacity()) {
           return false;
         }
         Thread.onSpinWait();
-        pos = tail.get();
+        pos = tail();
       } else {
-        pos = tail.get(); // another producer took this position
+        pos = tail(); // another producer took this position
       }
     }
   }
@@ -83,29 +106,29 @@ public final class MpmcRing<E> {
   /** Removes and returns the head element, or {@code null} if the ring is empty. */
   @SuppressWarnings("unchecked")
   public E poll() {
-    long pos = head.get();
+    long pos = head();
     while (true) {
       int index = (int) (pos & mask);
       long difference = sequences.getAcquire(index) - (pos + 1);
       if (difference == 0) {
-        if (head.compareAndSet(pos, pos + 1)) {
+        if (HEAD.compareAndSet(this, pos, pos + 1)) {
           E element = (E) elements[index];
           elements[index] = null;
           sequences.setRelease(index, pos + mask + 1);
           return element;
         }
-        pos = head.get();
+        pos = head();
       } else if (difference < 0) {
         // Not yet published. The ring is empty only if no producer has claimed this position;
         // if one has, it is between its claim and its publish, and reporting "empty" would hide
         // elements that later producers have already published: wait for it.
-        if (pos >= tail.get()) {
+        if (pos >= tail()) {
           return null;
         }
         Thread.onSpinWait();
-        pos = head.get();
+        pos = head();
       } else {
-        pos = head.get(); // another consumer took this position
+        pos = head(); // another consumer took this position
       }
     }
   }
@@ -113,9 +136,9 @@ public final class MpmcRing<E> {
   /** A snapshot of the number of elements; exact only when no one else is offering or polling. */
   public int size() {
     while (true) {
-      long h = head.get();
-      long t = tail.get();
-      if (h == head.get()) {
+      long h = head();
+      long t = tail();
+      if (h == head()) {
         return (int) Math.max(0, Math.min(t - h, capacity()));
       }
     }
@@ -124,4 +147,40 @@ public final class MpmcRing<E> {
   public boolean isEmpty() {
     return size() == 0;
   }
+
+  private long head() {
+    return (long) HEAD.getVolatile(this);
+  }
+
+  private long tail() {
+    return (long) TAIL.getVolatile(this);
+  }
+}
+
+/** 128 bytes before {@code head}. */
+@SuppressWarnings("unused")
+abstract class MpmcRingPadHead {
+  private long p00, p01, p02, p03, p04, p05, p06, p07, p08, p09, p0a, p0b, p0c, p0d, p0e, p0f;
+}
+
+/** The consumers' counter: the next position to poll. Written by CAS only. */
+abstract class MpmcRingHead extends MpmcRingPadHead {
+  volatile long head;
+}
+
+/** 128 bytes between {@code head} and {@code tail}. */
+@SuppressWarnings("unused")
+abstract class MpmcRingPadTail extends MpmcRingHead {
+  private long p10, p11, p12, p13, p14, p15, p16, p17, p18, p19, p1a, p1b, p1c, p1d, p1e, p1f;
+}
+
+/** The producers' counter: the next position to offer into. Written by CAS only. */
+abstract class MpmcRingTail extends MpmcRingPadTail {
+  volatile long tail;
+}
+
+/** 128 bytes between {@code tail} and the ring's own fields, which every operation reads. */
+@SuppressWarnings("unused")
+abstract class MpmcRingPadEnd extends MpmcRingTail {
+  private long p20, p21, p22, p23, p24, p25, p26, p27, p28, p29, p2a, p2b, p2c, p2d, p2e, p2f;
 }
