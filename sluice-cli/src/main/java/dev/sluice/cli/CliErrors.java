@@ -29,11 +29,14 @@ final class CliErrors implements IParameterExceptionHandler, IExecutionException
     CommandLine command = e.getCommandLine();
     PrintWriter err = command.getErr();
     String message = String.valueOf(e.getMessage()).strip();
-    if (e instanceof UnmatchedArgumentException unmatched) {
-      List<String> suggestions = unmatched.getSuggestions();
-      if (!suggestions.isEmpty()) {
-        message += "; did you mean " + String.join(" or ", suggestions.subList(0, Math.min(3, suggestions.size())))
-            + "?";
+    if (e instanceof UnmatchedArgumentException unmatched && !unmatched.getUnmatched().isEmpty()) {
+      String typed = unmatched.getUnmatched().get(0);
+      if (!command.getSubcommands().isEmpty() && !typed.startsWith("-")) {
+        message = "no such command: '" + typed + "'";
+      }
+      List<String> likely = unmatched.getSuggestions().stream().filter(s -> resembles(typed, s)).limit(3).toList();
+      if (!likely.isEmpty()) {
+        message += "; did you mean " + String.join(" or ", likely) + "?";
       }
     }
     String name = command.getCommandSpec().qualifiedName();
@@ -43,6 +46,36 @@ final class CliErrors implements IParameterExceptionHandler, IExecutionException
     }
     err.flush();
     return ExitCodes.USAGE;
+  }
+
+  /**
+   * Whether {@code suggestion} is close enough to what was {@code typed} to be offered: at most a
+   * third of its letters wrong (two for short words), counted as edits. picocli offers its nearest
+   * names however far they are ({@code nosuch} would get {@code bench}).
+   */
+  static boolean resembles(String typed, String suggestion) {
+    String a = typed.replaceFirst("=.*", "");
+    return editDistance(a, suggestion) <= Math.max(2, a.length() / 3);
+  }
+
+  /** Levenshtein distance: insertions, deletions and substitutions that turn {@code a} into {@code b}. */
+  private static int editDistance(String a, String b) {
+    int[] previous = new int[b.length() + 1];
+    int[] current = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) {
+      previous[j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      current[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        int substitution = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+        current[j] = Math.min(substitution, Math.min(previous[j], current[j - 1]) + 1);
+      }
+      int[] swap = previous;
+      previous = current;
+      current = swap;
+    }
+    return previous[b.length()];
   }
 
   @Override

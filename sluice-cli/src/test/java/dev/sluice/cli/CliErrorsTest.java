@@ -111,6 +111,23 @@ class CliErrorsTest {
   }
 
   @Test
+  void anUnknownCommand_isNamed_andOnlyALikelyOneSuggested() {
+    assertTopLevelUsageError("no such command: 'nosuch'", "nosuch");
+    assertTopLevelUsageError("no such command: 'tortue'; did you mean torture?", "tortue");
+    assertThat(CliErrors.resembles("--max-byte", "--max-bytes")).isTrue();
+    assertThat(CliErrors.resembles("--max-byte=5", "--max-bytes")).isTrue();
+    assertThat(CliErrors.resembles("nosuch", "bench")).isFalse();
+  }
+
+  private void assertTopLevelUsageError(String line, String... args) {
+    out.getBuffer().setLength(0);
+    err.getBuffer().setLength(0);
+    assertThat(run(args)).as(err.toString()).isEqualTo(2);
+    assertThat(err.toString().lines().toList()).containsExactly("sluice: " + line, "see 'sluice --help'");
+    assertNoTrace();
+  }
+
+  @Test
   void demoOutputsInAMissingFolder_failBeforeTheRun() {
     Path report = temp.resolve("missing").resolve("demo.html");
     assertFileError("sluice demo: cannot write " + report + ": folder " + report.getParent() + " does not exist",
