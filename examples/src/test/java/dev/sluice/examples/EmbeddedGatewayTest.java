@@ -5,13 +5,11 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.sluice.gateway.Gateway;
 import dev.sluice.gateway.GatewayCounters;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
+import dev.sluice.testkit.Commands;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HexFormat;
-import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -26,8 +24,9 @@ import org.junit.jupiter.api.io.TempDir;
  * /dev/net/tun}, {@code ip(8)}, python3 and curl; everything it makes is deleted after.
  */
 class EmbeddedGatewayTest {
-  private static final long COMMAND_SECONDS = 30;
   private static final String SERVER = "198.18.175.2";
+  /** How long one ip(8), ss or curl command may take. */
+  private static final Duration COMMAND_BOUND = Duration.ofSeconds(30);
 
   @TempDir Path www;
 
@@ -45,13 +44,14 @@ class EmbeddedGatewayTest {
     Files.write(www.resolve("file"), file);
     Process server = null;
     try {
-      run("ip", "netns", "add", guest);
-      run("ip", "netns", "add", serverNs);
-      run("ip", "link", "add", veth + "a", "type", "veth", "peer", "name", veth + "b", "netns", serverNs);
-      run("ip", "addr", "add", "198.18.175.1/24", "dev", veth + "a");
-      run("ip", "link", "set", veth + "a", "up");
-      run("ip", "-n", serverNs, "addr", "add", SERVER + "/24", "dev", veth + "b");
-      run("ip", "-n", serverNs, "link", "set", veth + "b", "up");
+      Commands.run(COMMAND_BOUND, "ip", "netns", "add", guest);
+      Commands.run(COMMAND_BOUND, "ip", "netns", "add", serverNs);
+      Commands.run(COMMAND_BOUND, "ip", "link", "add", veth + "a", "type", "veth", "peer", "name", veth + "b",
+          "netns", serverNs);
+      Commands.run(COMMAND_BOUND, "ip", "addr", "add", "198.18.175.1/24", "dev", veth + "a");
+      Commands.run(COMMAND_BOUND, "ip", "link", "set", veth + "a", "up");
+      Commands.run(COMMAND_BOUND, "ip", "-n", serverNs, "addr", "add", SERVER + "/24", "dev", veth + "b");
+      Commands.run(COMMAND_BOUND, "ip", "-n", serverNs, "link", "set", veth + "b", "up");
       server = new ProcessBuilder("ip", "netns", "exec", serverNs, "timeout", "80", "python3", "-m", "http.server",
           "8080", "--bind", SERVER, "--directory", www.toString())
           .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
@@ -60,22 +60,23 @@ class EmbeddedGatewayTest {
       try (Gateway gateway = EmbeddedGateway.start(guest, "198.18.174.0/24", "sxg" + suffix.substring(0, 4) + "t")) {
         assertThat(gateway.guestAddress().getHostAddress()).isEqualTo("198.18.174.1");
         Path got = www.resolve("got");
-        run("ip", "netns", "exec", guest, "curl", "-sS", "--fail", "--max-time", "20", "-o", got.toString(),
-            "http://" + SERVER + ":8080/file");
+        Commands.run(COMMAND_BOUND, "ip", "netns", "exec", guest, "curl", "-sS", "--fail", "--max-time", "20",
+            "-o", got.toString(), "http://" + SERVER + ":8080/file");
         assertThat(Files.readAllBytes(got)).as("the file, whole").isEqualTo(file);
         GatewayCounters counters = awaitNoFlows(gateway);
         assertThat(counters.accepted()).as(counters.toString()).isEqualTo(1);
         assertThat(counters.closed()).as(counters.toString()).isEqualTo(1);
       }
-      assertThat(run("ip", "-n", guest, "link")).as("the device left with the gateway").doesNotContain("sxg");
+      assertThat(Commands.run(COMMAND_BOUND, "ip", "-n", guest, "link")).as("the device left with the gateway")
+          .doesNotContain("sxg");
     } finally {
       if (server != null) {
         server.descendants().forEach(ProcessHandle::destroyForcibly);
         server.destroyForcibly();
       }
-      runQuietly("ip", "link", "del", veth + "a");
-      runQuietly("ip", "netns", "del", guest);
-      runQuietly("ip", "netns", "del", serverNs);
+      Commands.runQuietly(COMMAND_BOUND, "ip", "link", "del", veth + "a");
+      Commands.runQuietly(COMMAND_BOUND, "ip", "netns", "del", guest);
+      Commands.runQuietly(COMMAND_BOUND, "ip", "netns", "del", serverNs);
     }
   }
 
@@ -91,46 +92,11 @@ class EmbeddedGatewayTest {
   private static void awaitListening(String ns, int port) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     while (System.nanoTime() < deadline) {
-      if (!run("ip", "netns", "exec", ns, "ss", "-Hltn", "sport = :" + port).isBlank()) {
+      if (!Commands.run(COMMAND_BOUND, "ip", "netns", "exec", ns, "ss", "-Hltn", "sport = :" + port).isBlank()) {
         return;
       }
       Thread.sleep(100);
     }
     throw new AssertionError("nothing listened on " + port + " in " + ns);
-  }
-
-  /** Runs {@code command} (at most 30 s), failing on a non-zero exit; answers its output. */
-  private static String run(String... command) throws Exception {
-    Process p = new ProcessBuilder(List.of(command)).redirectErrorStream(true).start();
-    var out = new ByteArrayOutputStream();
-    Thread reader = Thread.ofVirtual().start(() -> {
-      try {
-        p.getInputStream().transferTo(out);
-      } catch (IOException e) {
-        // killed
-      }
-    });
-    if (!p.waitFor(COMMAND_SECONDS, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new IOException("did not finish in " + COMMAND_SECONDS + " s: " + String.join(" ", command));
-    }
-    reader.join(5_000);
-    String text = out.toString(StandardCharsets.UTF_8);
-    if (p.exitValue() != 0) {
-      throw new IOException(String.join(" ", command) + " exited " + p.exitValue() + ": " + text);
-    }
-    return text;
-  }
-
-  private static void runQuietly(String... command) {
-    try {
-      Process p = new ProcessBuilder(command).redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-      if (!p.waitFor(COMMAND_SECONDS, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-      }
-    } catch (IOException | InterruptedException e) {
-      // best effort
-    }
   }
 }

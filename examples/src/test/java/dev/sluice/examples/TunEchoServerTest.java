@@ -4,14 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.sluice.link.TunDevice;
-import java.io.IOException;
+import dev.sluice.testkit.Commands;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HexFormat;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -24,7 +24,8 @@ import org.junit.jupiter.api.Timeout;
  * of the kernel from inside that namespace. Needs root, {@code /dev/net/tun} and {@code ip(8)}.
  */
 class TunEchoServerTest {
-  private static final long COMMAND_SECONDS = 20;
+  /** How long one ip(8) command may take. */
+  private static final Duration COMMAND_BOUND = Duration.ofSeconds(20);
 
   @Test
   @Timeout(60)
@@ -34,12 +35,13 @@ class TunEchoServerTest {
     String suffix = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
     String namespace = "sluice-ex-" + suffix;
     String device = "slx" + suffix; // 11 bytes: under the 15-byte limit
-    run("ip", "netns", "add", namespace);
+    Commands.run(COMMAND_BOUND, "ip", "netns", "add", namespace);
     try {
       Path netns = Path.of("/var/run/netns", namespace);
       try (TunEchoServer server = TunEchoServer.start(netns, device, "198.18.171.2/24")) {
-        run("ip", "netns", "exec", namespace, "ip", "addr", "add", "198.18.171.1/24", "dev", device);
-        run("ip", "netns", "exec", namespace, "ip", "link", "set", device, "up");
+        Commands.run(COMMAND_BOUND, "ip", "netns", "exec", namespace, "ip", "addr", "add", "198.18.171.1/24",
+            "dev", device);
+        Commands.run(COMMAND_BOUND, "ip", "netns", "exec", namespace, "ip", "link", "set", device, "up");
 
         String echoed = kernelClientIn(netns, "hello through a TUN device\n");
 
@@ -48,7 +50,7 @@ class TunEchoServerTest {
         assertThat(server.served()).as("connections the example accepted").isEqualTo(1);
       }
     } finally {
-      run("ip", "netns", "del", namespace);
+      Commands.run(COMMAND_BOUND, "ip", "netns", "del", namespace);
     }
   }
 
@@ -71,15 +73,5 @@ class TunEchoServerTest {
       }
     });
     return reply.get(30, TimeUnit.SECONDS);
-  }
-
-  private static void run(String... command) throws IOException, InterruptedException {
-    Process p = new ProcessBuilder(List.of(command)).redirectErrorStream(true).start();
-    if (!p.waitFor(COMMAND_SECONDS, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new IOException("did not finish in " + COMMAND_SECONDS + " s: " + String.join(" ", command));
-    }
-    String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.exitValue()).as(String.join(" ", command) + ": " + output).isZero();
   }
 }

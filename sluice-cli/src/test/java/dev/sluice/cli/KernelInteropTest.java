@@ -6,6 +6,7 @@ import dev.sluice.api.NetStack;
 import dev.sluice.api.TcpConnection;
 import dev.sluice.link.PcapngWriter;
 import dev.sluice.link.TunDevice;
+import dev.sluice.testkit.Commands;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -13,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -57,7 +59,7 @@ class KernelInteropTest {
     Assumptions.assumeTrue("root".equals(System.getProperty("user.name")) && Files.exists(Path.of("/dev/net/tun")),
         "kernel interop tests need root and /dev/net/tun (CI runs them as root)");
     namespace = "sluice-it-" + Integer.toHexString(ThreadLocalRandom.current().nextInt());
-    run(30, "ip", "netns", "add", namespace);
+    Commands.run(Duration.ofSeconds(30), "ip", "netns", "add", namespace);
     inside("sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1"); // no router solicitations
     device = TunDevice.open(Path.of("/var/run/netns", namespace), "tun0", 1, 1500);
     captureFile = temp.resolve("interop.pcapng");
@@ -91,7 +93,7 @@ class KernelInteropTest {
         capture.close();
       }
     } finally {
-      run(30, "ip", "netns", "del", namespace);
+      Commands.run(Duration.ofSeconds(30), "ip", "netns", "del", namespace);
     }
   }
 
@@ -251,27 +253,13 @@ class KernelInteropTest {
     return HexFormat.of().formatHex(sha.digest());
   }
 
-  private static String inside(String... command) throws Exception {
+  private static String inside(String... command) {
     List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", namespace));
     full.addAll(List.of(command));
-    return run(60, full.toArray(new String[0]));
+    return Commands.run(Duration.ofSeconds(60), full);
   }
 
-  private static String shell(long seconds, String script) throws Exception {
-    return run(seconds, "bash", "-c", "set -o pipefail; " + script);
-  }
-
-  private static String run(long seconds, String... command) throws Exception {
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-    byte[] out = p.getInputStream().readAllBytes(); // ends when the process closes its output
-    if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new IOException(String.join(" ", command) + " did not finish in " + seconds + " s");
-    }
-    String text = new String(out, StandardCharsets.UTF_8);
-    if (p.exitValue() != 0) {
-      throw new IOException(String.join(" ", command) + " exited " + p.exitValue() + ": " + text);
-    }
-    return text;
+  private static String shell(long seconds, String script) {
+    return Commands.run(Duration.ofSeconds(seconds), "bash", "-c", "set -o pipefail; " + script);
   }
 }

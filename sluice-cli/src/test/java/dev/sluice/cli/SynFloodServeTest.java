@@ -4,12 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.api.NetStack;
 import dev.sluice.link.TunDevice;
+import dev.sluice.testkit.Commands;
 import dev.sluice.wire.DropReason;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -71,8 +73,8 @@ class SynFloodServeTest {
       }
     } finally {
       if (namespaces) {
-        run(30, "ip", "netns", "del", clientNs);
-        run(30, "ip", "netns", "del", serveNs);
+        Commands.run(Duration.ofSeconds(30), "ip", "netns", "del", clientNs);
+        Commands.run(Duration.ofSeconds(30), "ip", "netns", "del", serveNs);
       }
     }
   }
@@ -168,29 +170,31 @@ class SynFloodServeTest {
   // ------------------------------------------------------------------ set-up
 
   private void setUpNamespaces() throws Exception {
-    run(30, "ip", "netns", "add", serveNs);
+    Commands.run(Duration.ofSeconds(30), "ip", "netns", "add", serveNs);
     namespaces = true;
-    run(30, "ip", "netns", "add", clientNs);
+    Commands.run(Duration.ofSeconds(30), "ip", "netns", "add", clientNs);
     for (String ns : List.of(serveNs, clientNs)) {
-      run(30, "ip", "netns", "exec", ns, "sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1");
-      run(30, "ip", "-n", ns, "link", "set", "lo", "up");
+      Commands.run(Duration.ofSeconds(30), "ip", "netns", "exec", ns, "sysctl", "-q", "-w",
+          "net.ipv6.conf.all.disable_ipv6=1");
+      Commands.run(Duration.ofSeconds(30), "ip", "-n", ns, "link", "set", "lo", "up");
     }
     // Spoofed sources come in on the veth with no route back there: no reverse-path filter.
-    run(30, "ip", "netns", "exec", serveNs, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1",
+    Commands.run(Duration.ofSeconds(30), "ip", "netns", "exec", serveNs, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1",
         "net.ipv4.conf.all.rp_filter=0", "net.ipv4.conf.default.rp_filter=0");
     // The veth pair is made in the clients' namespace, so nothing is ever created in the test's own.
-    run(30, "ip", "-n", clientNs, "link", "add", "vc-" + id, "type", "veth", "peer", "name", "vs-" + id,
-        "netns", serveNs);
-    run(30, "ip", "-n", serveNs, "addr", "add", "198.18.165.1/24", "dev", "vs-" + id);
-    run(30, "ip", "-n", serveNs, "link", "set", "vs-" + id, "up");
-    run(30, "ip", "-n", serveNs, "route", "add", "blackhole", "198.18.166.0/24");
-    run(30, "ip", "-n", clientNs, "addr", "add", "198.18.165.2/24", "dev", "vc-" + id);
-    run(30, "ip", "-n", clientNs, "link", "set", "vc-" + id, "up");
-    run(30, "ip", "-n", clientNs, "route", "add", "198.18.164.0/24", "via", "198.18.165.1");
+    Commands.run(Duration.ofSeconds(30), "ip", "-n", clientNs, "link", "add", "vc-" + id, "type", "veth", "peer",
+        "name", "vs-" + id, "netns", serveNs);
+    Commands.run(Duration.ofSeconds(30), "ip", "-n", serveNs, "addr", "add", "198.18.165.1/24", "dev", "vs-" + id);
+    Commands.run(Duration.ofSeconds(30), "ip", "-n", serveNs, "link", "set", "vs-" + id, "up");
+    Commands.run(Duration.ofSeconds(30), "ip", "-n", serveNs, "route", "add", "blackhole", "198.18.166.0/24");
+    Commands.run(Duration.ofSeconds(30), "ip", "-n", clientNs, "addr", "add", "198.18.165.2/24", "dev", "vc-" + id);
+    Commands.run(Duration.ofSeconds(30), "ip", "-n", clientNs, "link", "set", "vc-" + id, "up");
+    Commands.run(Duration.ofSeconds(30), "ip", "-n", clientNs, "route", "add", "198.18.164.0/24", "via",
+        "198.18.165.1");
 
     device = TunDevice.open(Path.of("/var/run/netns", serveNs), "tun0", 2, 1500);
-    run(30, "ip", "-n", serveNs, "addr", "add", "198.18.164.1/24", "dev", "tun0");
-    run(30, "ip", "-n", serveNs, "link", "set", "dev", "tun0", "up");
+    Commands.run(Duration.ofSeconds(30), "ip", "-n", serveNs, "addr", "add", "198.18.164.1/24", "dev", "tun0");
+    Commands.run(Duration.ofSeconds(30), "ip", "-n", serveNs, "link", "set", "dev", "tun0", "up");
     stack = NetStack.builder().addInterface(device, SLUICE + "/22").workers(2).build();
     http = new HttpService(stack, 80);
   }
@@ -198,21 +202,17 @@ class SynFloodServeTest {
   // ------------------------------------------------------------------ helpers
 
   /** One fetch of /bytes/1000 from the clients' namespace: null if it succeeded, else what went wrong. */
-  private String fetch() throws Exception {
-    Process p = new ProcessBuilder("ip", "netns", "exec", clientNs, "curl", "-sS", "--max-time", "30",
-        "-o", "/dev/null", "-w", "%{http_code} %{size_download}", "http://" + SLUICE + "/bytes/1000")
-        .redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-    if (!p.waitFor(40, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      return "curl did not finish";
-    }
-    return p.exitValue() == 0 && out.equals("200 1000") ? null : "curl exited " + p.exitValue() + ": " + out;
+  private String fetch() {
+    Commands.Result curl = Commands.runAllowingFailure(Duration.ofSeconds(40), "ip", "netns", "exec", clientNs, "curl",
+        "-sS", "--max-time", "30", "-o", "/dev/null", "-w", "%{http_code} %{size_download}",
+        "http://" + SLUICE + "/bytes/1000");
+    String out = curl.output().strip();
+    return curl.exitCode() == 0 && out.equals("200 1000") ? null : "curl exited " + curl.exitCode() + ": " + out;
   }
 
   private long tunStatistic(String name) throws Exception {
-    return Long.parseLong(run(30, "ip", "netns", "exec", serveNs, "cat", "/sys/class/net/tun0/statistics/" + name)
-        .strip());
+    return Long.parseLong(Commands.run(Duration.ofSeconds(30), "ip", "netns", "exec", serveNs, "cat",
+        "/sys/class/net/tun0/statistics/" + name).strip());
   }
 
   /**
@@ -249,19 +249,5 @@ class SynFloodServeTest {
       }
     }
     return Files.isExecutable(Path.of("/usr/sbin", tool));
-  }
-
-  private static String run(long seconds, String... command) throws Exception {
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-    byte[] out = p.getInputStream().readAllBytes();
-    if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new IOException(String.join(" ", command) + " did not finish in " + seconds + " s");
-    }
-    String text = new String(out, StandardCharsets.UTF_8);
-    if (p.exitValue() != 0) {
-      throw new IOException(String.join(" ", command) + " exited " + p.exitValue() + ": " + text);
-    }
-    return text;
   }
 }

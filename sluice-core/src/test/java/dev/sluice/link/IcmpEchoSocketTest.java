@@ -4,12 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.sluice.testkit.Commands;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.SocketException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -27,6 +29,7 @@ class IcmpEchoSocketTest {
   private static final InetAddress LOOPBACK = InetAddress.ofLiteral("127.0.0.1");
 
   private static final boolean ROOT = "root".equals(System.getProperty("user.name"));
+  private static final Duration COMMAND_BOUND = Duration.ofSeconds(30);
   private static String namespace;
 
   /**
@@ -41,15 +44,16 @@ class IcmpEchoSocketTest {
       return;
     }
     namespace = "sluice-icmp-" + Long.toHexString(System.nanoTime() & 0xffffff);
-    run("ip", "netns", "add", namespace);
-    run("ip", "-n", namespace, "link", "set", "lo", "up");
-    run("ip", "netns", "exec", namespace, "sysctl", "-q", "-w", "net.ipv4.ping_group_range=0 2147483647");
+    Commands.run(COMMAND_BOUND, "ip", "netns", "add", namespace);
+    Commands.run(COMMAND_BOUND, "ip", "-n", namespace, "link", "set", "lo", "up");
+    Commands.run(COMMAND_BOUND, "ip", "netns", "exec", namespace, "sysctl", "-q", "-w",
+        "net.ipv4.ping_group_range=0 2147483647");
   }
 
   @AfterAll
   static void deleteNamespace() throws Exception {
     if (namespace != null) {
-      run("ip", "netns", "del", namespace);
+      Commands.run(COMMAND_BOUND, "ip", "netns", "del", namespace);
     }
   }
 
@@ -65,12 +69,6 @@ class IcmpEchoSocketTest {
       }
     }).join();
     return opened.get();
-  }
-
-  private static void run(String... command) throws Exception {
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor()).as(String.join(" ", command) + ": " + out).isZero();
   }
 
   private static void echoes(IcmpEchoSocket socket, InetAddress address) throws Exception {

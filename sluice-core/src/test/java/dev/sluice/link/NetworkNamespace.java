@@ -1,8 +1,10 @@
 package dev.sluice.link;
 
+import dev.sluice.testkit.Commands;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -15,10 +17,7 @@ import java.util.concurrent.TimeUnit;
  * root and iproute2.
  */
 final class NetworkNamespace implements AutoCloseable {
-  private static final long COMMAND_TIMEOUT_SECONDS = 20;
-
-  /** A finished command: exit status and combined output. */
-  record Result(int exitCode, String output) {}
+  private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(20);
 
   private final String name;
   private final List<Process> background = new ArrayList<>();
@@ -28,15 +27,15 @@ final class NetworkNamespace implements AutoCloseable {
   }
 
   /** Creates a namespace with IPv6 off, so the kernel sends no router solicitations into devices. */
-  static NetworkNamespace create() throws IOException, InterruptedException {
+  static NetworkNamespace create() throws InterruptedException {
     String name = "sluice-tun-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
-    check(run("ip", "netns", "add", name));
+    Commands.run(COMMAND_TIMEOUT, "ip", "netns", "add", name);
     NetworkNamespace ns = new NetworkNamespace(name);
     try {
       ns.execChecked("sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1");
       ns.execChecked("sysctl", "-q", "-w", "net.ipv6.conf.default.disable_ipv6=1");
       return ns;
-    } catch (IOException | InterruptedException | RuntimeException | Error e) {
+    } catch (RuntimeException | Error e) {
       ns.close();
       throw e;
     }
@@ -52,13 +51,13 @@ final class NetworkNamespace implements AutoCloseable {
   }
 
   /** Runs {@code command} inside the namespace and waits (bounded) for it. */
-  Result exec(String... command) throws IOException, InterruptedException {
-    return run(inside(command));
+  Commands.Result exec(String... command) {
+    return Commands.runAllowingFailure(COMMAND_TIMEOUT, inside(command));
   }
 
   /** As {@link #exec}, failing unless it exits with status 0. */
-  String execChecked(String... command) throws IOException, InterruptedException {
-    return check(exec(command)).output();
+  String execChecked(String... command) {
+    return Commands.run(COMMAND_TIMEOUT, inside(command));
   }
 
   /** Starts {@code command} inside the namespace without waiting; {@link #close()} kills it if still running. */
@@ -77,40 +76,13 @@ final class NetworkNamespace implements AutoCloseable {
     return full;
   }
 
-  private static Result run(List<String> command) throws IOException, InterruptedException {
-    Path log = Files.createTempFile("sluice-netns", ".log");
-    try {
-      ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
-      builder.environment().put("LC_ALL", "C");
-      Process process = builder.start();
-      if (!process.waitFor(COMMAND_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-        process.destroyForcibly().waitFor(COMMAND_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-        throw new IOException("did not finish within " + COMMAND_TIMEOUT_SECONDS + " s: " + command);
-      }
-      return new Result(process.exitValue(), command + ": " + Files.readString(log));
-    } finally {
-      Files.deleteIfExists(log);
-    }
-  }
-
-  private static Result run(String... command) throws IOException, InterruptedException {
-    return run(List.of(command));
-  }
-
-  private static Result check(Result result) throws IOException {
-    if (result.exitCode() != 0) {
-      throw new IOException("exit " + result.exitCode() + ": " + result.output());
-    }
-    return result;
-  }
-
   /** Kills background commands and deletes the namespace (and with it any device left inside). */
   @Override
-  public void close() throws IOException, InterruptedException {
+  public void close() throws InterruptedException {
     for (Process process : background) {
       process.destroyForcibly();
-      process.waitFor(COMMAND_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+      process.waitFor(COMMAND_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
     }
-    check(run("ip", "netns", "del", name));
+    Commands.run(COMMAND_TIMEOUT, "ip", "netns", "del", name);
   }
 }

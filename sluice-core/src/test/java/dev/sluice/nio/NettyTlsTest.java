@@ -2,6 +2,7 @@ package dev.sluice.nio;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.testkit.Commands;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
@@ -11,11 +12,11 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.cert.X509Certificate;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -47,14 +48,10 @@ class NettyTlsTest {
   static void makeSelfSignedCertificate(@TempDir Path dir) throws Exception {
     Path store = dir.resolve("server.p12");
     Path keytool = Path.of(System.getProperty("java.home"), "bin", "keytool");
-    Process p = new ProcessBuilder(keytool.toString(), "-genkeypair", "-alias", "server", "-keyalg", "EC",
+    Commands.run(Duration.ofSeconds(60), keytool.toString(), "-genkeypair", "-alias", "server", "-keyalg", "EC",
         "-groupname", "secp256r1", "-sigalg", "SHA256withECDSA", "-dname", "CN=" + HOST, "-ext", "SAN=dns:" + HOST,
         "-validity", "2", "-keystore", store.toString(), "-storetype", "PKCS12",
-        "-storepass", new String(PASSWORD), "-keypass", new String(PASSWORD))
-        .redirectErrorStream(true).start();
-    String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("keytool finished").isTrue();
-    assertThat(p.exitValue()).as("keytool: %s", output).isZero();
+        "-storepass", new String(PASSWORD), "-keypass", new String(PASSWORD));
     keyStore = KeyStore.getInstance("PKCS12");
     try (InputStream in = Files.newInputStream(store)) {
       keyStore.load(in, PASSWORD);

@@ -3,6 +3,7 @@ package dev.sluice.nio;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.sluice.testkit.Commands;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -12,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.cert.X509Certificate;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
@@ -57,13 +59,10 @@ class TlsOverSluiceTest {
     // A password for a keystore that lives only for this run; no key material is kept anywhere.
     char[] password = Long.toHexString(new SplittableRandom().nextLong()).toCharArray();
     Path keystore = directory.resolve("server.p12");
-    Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
+    Commands.run(Duration.ofSeconds(30), Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
         "-genkeypair", "-alias", "server", "-keyalg", "EC", "-groupname", "secp256r1", "-validity", "2",
         "-dname", "CN=" + SERVER_NAME, "-ext", "SAN=dns:" + SERVER_NAME, "-storetype", "PKCS12",
-        "-keystore", keystore.toString(), "-storepass", new String(password), "-keypass", new String(password))
-        .redirectErrorStream(true).redirectOutput(directory.resolve("keytool.log").toFile()).start();
-    assertThat(keytool.waitFor(30, TimeUnit.SECONDS)).as("keytool finished").isTrue();
-    assertThat(keytool.exitValue()).as(Files.readString(directory.resolve("keytool.log"))).isZero();
+        "-keystore", keystore.toString(), "-storepass", new String(password), "-keypass", new String(password));
 
     KeyStore keys = KeyStore.getInstance("PKCS12");
     try (InputStream in = Files.newInputStream(keystore)) {

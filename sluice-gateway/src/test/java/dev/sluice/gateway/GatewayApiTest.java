@@ -3,6 +3,7 @@ package dev.sluice.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.sluice.testkit.Commands;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.BindException;
@@ -13,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
@@ -34,6 +34,8 @@ import org.junit.jupiter.api.io.TempDir;
 class GatewayApiTest {
   private static final String SERVER = "198.18.173.2";
   private static final int SERVER_PORT = 7007;
+  /** How long one ip(8) or ss command may take. */
+  private static final Duration COMMAND_BOUND = Duration.ofSeconds(60);
 
   @TempDir Path temp;
 
@@ -105,13 +107,14 @@ class GatewayApiTest {
     String veth = "sapi" + id;
     Process server = null;
     try {
-      run("ip", "netns", "add", guestNs);
-      run("ip", "netns", "add", serverNs);
-      run("ip", "link", "add", veth + "a", "type", "veth", "peer", "name", veth + "b", "netns", serverNs);
-      run("ip", "addr", "add", "198.18.173.1/24", "dev", veth + "a");
-      run("ip", "link", "set", veth + "a", "up");
-      run("ip", "-n", serverNs, "addr", "add", SERVER + "/24", "dev", veth + "b");
-      run("ip", "-n", serverNs, "link", "set", veth + "b", "up");
+      Commands.run(COMMAND_BOUND, "ip", "netns", "add", guestNs);
+      Commands.run(COMMAND_BOUND, "ip", "netns", "add", serverNs);
+      Commands.run(COMMAND_BOUND, "ip", "link", "add", veth + "a", "type", "veth", "peer", "name", veth + "b",
+          "netns", serverNs);
+      Commands.run(COMMAND_BOUND, "ip", "addr", "add", "198.18.173.1/24", "dev", veth + "a");
+      Commands.run(COMMAND_BOUND, "ip", "link", "set", veth + "a", "up");
+      Commands.run(COMMAND_BOUND, "ip", "-n", serverNs, "addr", "add", SERVER + "/24", "dev", veth + "b");
+      Commands.run(COMMAND_BOUND, "ip", "-n", serverNs, "link", "set", veth + "b", "up");
       server = new ProcessBuilder("ip", "netns", "exec", serverNs, "timeout", "100", "python3", "-c", String.join("\n",
           "import socket",
           "s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)",
@@ -131,7 +134,7 @@ class GatewayApiTest {
         assertThatThrownBy(() -> Gateway.builder(guestNs).cidr("198.18.172.0/24").tun("sapi0")
             .forward("tcp:127.0.0.1:" + taken.getLocalPort() + ":80").start()).isInstanceOf(BindException.class)
             .hasMessageContaining("Address already in use");
-        assertThat(run("ip", "-n", guestNs, "link")).doesNotContain("sapi0");
+        assertThat(Commands.run(COMMAND_BOUND, "ip", "-n", guestNs, "link")).doesNotContain("sapi0");
       }
 
       Gateway gateway = Gateway.builder(guestNs).cidr("198.18.172.0/24").tun("sapi0").mtu(1500)
@@ -146,7 +149,8 @@ class GatewayApiTest {
         });
         assertThat(gateway.describe().getFirst()).startsWith("guest 198.18.172.1/24 in " + guestNs + " on sapi0, "
             + "Sluice 198.18.172.2; at most " + gateway.flowLimit() + " flows");
-        assertThat(run("ip", "-n", guestNs, "route")).contains("default via 198.18.172.2 dev sapi0");
+        assertThat(Commands.run(COMMAND_BOUND, "ip", "-n", guestNs, "route"))
+            .contains("default via 198.18.172.2 dev sapi0");
 
         // The guest connects, holds the flow a moment (so the table shows it), then sends and half-closes.
         Process client = new ProcessBuilder("ip", "netns", "exec", guestNs, "timeout", "60", "python3", "-c",
@@ -180,16 +184,16 @@ class GatewayApiTest {
         gateway.close();
       }
       gateway.close(); // idempotent
-      assertThat(run("ip", "-n", guestNs, "link")).doesNotContain("sapi0");
+      assertThat(Commands.run(COMMAND_BOUND, "ip", "-n", guestNs, "link")).doesNotContain("sapi0");
       assertThat(gateway.counters().flows()).isZero();
     } finally {
       if (server != null) {
         server.descendants().forEach(ProcessHandle::destroyForcibly);
         server.destroyForcibly();
       }
-      runQuietly("ip", "link", "del", veth + "a");
-      runQuietly("ip", "netns", "del", guestNs);
-      runQuietly("ip", "netns", "del", serverNs);
+      Commands.runQuietly(COMMAND_BOUND, "ip", "link", "del", veth + "a");
+      Commands.runQuietly(COMMAND_BOUND, "ip", "netns", "del", guestNs);
+      Commands.runQuietly(COMMAND_BOUND, "ip", "netns", "del", serverNs);
     }
   }
 
@@ -218,7 +222,7 @@ class GatewayApiTest {
   private static void awaitListening(String ns, int port) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     while (System.nanoTime() < deadline) {
-      if (!run("ip", "netns", "exec", ns, "ss", "-Hltn", "sport = :" + port).isBlank()) {
+      if (!Commands.run(COMMAND_BOUND, "ip", "netns", "exec", ns, "ss", "-Hltn", "sport = :" + port).isBlank()) {
         return;
       }
       Thread.sleep(100);
@@ -241,27 +245,5 @@ class GatewayApiTest {
     }
     reader.join(5_000);
     return out.toString(StandardCharsets.UTF_8);
-  }
-
-  /** Runs {@code command} (at most 30 s), failing on a non-zero exit; answers its output. */
-  private static String run(String... command) throws Exception {
-    Process p = new ProcessBuilder(List.of(command)).redirectErrorStream(true).start();
-    String out = readAll(p);
-    if (p.exitValue() != 0) {
-      throw new AssertionError(String.join(" ", command) + " exited " + p.exitValue() + ": " + out);
-    }
-    return out;
-  }
-
-  private static void runQuietly(String... command) {
-    try {
-      Process p = new ProcessBuilder(command).redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-      if (!p.waitFor(30, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-      }
-    } catch (IOException | InterruptedException e) {
-      // best effort
-    }
   }
 }

@@ -3,10 +3,12 @@ package dev.sluice.cli.doctor;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.cli.capture.CaptureReader;
+import dev.sluice.testkit.Commands;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -98,13 +100,7 @@ class DoctorOnLinuxCapturesTest {
     }
     Assumptions.assumeTrue(onPath("ethtool") || onPath("apt-get"), "'ethtool' is missing and cannot be installed");
 
-    Process p = new ProcessBuilder("bash", script.toString(), out.toString()).redirectErrorStream(true).start();
-    String log;
-    try (InputStream in = p.getInputStream()) {
-      log = new String(in.readAllBytes());
-    }
-    assertThat(p.waitFor(80, TimeUnit.SECONDS)).as("script finished").isTrue();
-    assertThat(p.exitValue()).as(log).isZero();
+    Commands.run(Duration.ofSeconds(80), "bash", script.toString(), out.toString());
 
     for (Map.Entry<String, List<String>> e : EXPECTED.entrySet()) {
       Path file = out.resolve(e.getKey());

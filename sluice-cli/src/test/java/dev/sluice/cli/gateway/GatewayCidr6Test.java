@@ -3,7 +3,9 @@ package dev.sluice.cli.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.cli.MainAccess;
+import dev.sluice.testkit.Commands;
 import java.io.StringWriter;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -41,11 +43,12 @@ class GatewayCidr6Test {
   void theCommand_givesANamespaceWithIpv6OffByDefault_aDualStackDevice_andSluiceAnswersPing6() throws Exception {
     Assumptions.assumeTrue(Namespaces.AVAILABLE, Namespaces.NEEDS);
     String ns = Namespaces.name("sluice-gw6-");
-    Namespaces.run(30, "ip", "netns", "add", ns);
+    Commands.run(Duration.ofSeconds(30), "ip", "netns", "add", ns);
     Thread gateway = null;
     try {
       // As a container runtime may leave it: IPv6 off for every new device in the namespace.
-      Namespaces.run(30, "ip", "netns", "exec", ns, "sysctl", "-q", "-w", "net.ipv6.conf.default.disable_ipv6=1");
+      Commands.run(Duration.ofSeconds(30), "ip", "netns", "exec", ns, "sysctl", "-q", "-w",
+          "net.ipv6.conf.default.disable_ipv6=1");
       int[] exit = {-1};
       gateway = Thread.ofPlatform().start(() -> exit[0] = run("gateway", "--netns", ns, "--cidr", "198.18.238.0/24",
           "--cidr6", "2001:2:0:238::/64", "--tun", "gw6", "--duration", "8"));
@@ -53,10 +56,10 @@ class GatewayCidr6Test {
       String addresses = "";
       while (!addresses.contains("2001:2:0:238::1/64") && System.nanoTime() < deadline && gateway.isAlive()) {
         Thread.sleep(100);
-        addresses = Namespaces.run(30, "ip", "-n", ns, "-6", "addr", "show");
+        addresses = Commands.run(Duration.ofSeconds(30), "ip", "-n", ns, "-6", "addr", "show");
       }
       assertThat(addresses).as(err.toString()).contains("inet6 2001:2:0:238::1/64");
-      String ping = Namespaces.run(30, "ip", "netns", "exec", ns, "ping", "-6", "-c", "1", "-W", "5",
+      String ping = Commands.run(Duration.ofSeconds(30), "ip", "netns", "exec", ns, "ping", "-6", "-c", "1", "-W", "5",
           "2001:2:0:238::2");
       assertThat(ping).contains("1 received");
       gateway.join(30_000);
@@ -67,7 +70,7 @@ class GatewayCidr6Test {
       if (gateway != null) {
         gateway.join(30_000);
       }
-      Namespaces.runQuietly("ip", "netns", "del", ns);
+      Commands.runQuietly(Duration.ofSeconds(30), "ip", "netns", "del", ns);
     }
   }
 }

@@ -3,7 +3,9 @@ package dev.sluice.cli.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.cli.MainAccess;
+import dev.sluice.testkit.Commands;
 import java.io.StringWriter;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 /** {@code sluice gateway}'s options: help, and one clear line for a bad one (no root needed). */
@@ -65,7 +67,7 @@ class GatewayCommandTest {
     org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name"))
         && java.nio.file.Files.exists(java.nio.file.Path.of("/dev/net/tun")), "needs root and /dev/net/tun");
     String ns = "sluice-gwc-" + Integer.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextInt());
-    assertThat(new ProcessBuilder("ip", "netns", "add", ns).start().waitFor()).isZero();
+    Commands.run(Duration.ofSeconds(30), "ip", "netns", "add", ns);
     try {
       long start = System.nanoTime();
       assertThat(run("gateway", "--netns", ns, "--cidr", "198.18.202.0/24", "--tun", "gw0", "--duration", "2"))
@@ -73,12 +75,9 @@ class GatewayCommandTest {
       assertThat(System.nanoTime() - start).isGreaterThan(1_900_000_000L);
       assertThat(out.toString()).contains("guest 198.18.202.1/24 in " + ns + " on gw0, Sluice 198.18.202.2",
           "stopping; flows 0");
-      Process links = new ProcessBuilder("ip", "-n", ns, "link").redirectErrorStream(true).start();
-      String output = new String(links.getInputStream().readAllBytes());
-      links.waitFor();
-      assertThat(output).doesNotContain("gw0");
+      assertThat(Commands.run(Duration.ofSeconds(30), "ip", "-n", ns, "link")).doesNotContain("gw0");
     } finally {
-      new ProcessBuilder("ip", "netns", "del", ns).start().waitFor();
+      Commands.runQuietly(Duration.ofSeconds(30), "ip", "netns", "del", ns);
     }
   }
 

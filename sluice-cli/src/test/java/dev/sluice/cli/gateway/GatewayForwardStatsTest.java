@@ -3,10 +3,12 @@ package dev.sluice.cli.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.cli.MainAccess;
+import dev.sluice.testkit.Commands;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -43,10 +45,10 @@ class GatewayForwardStatsTest {
   @Test
   void theCommand_printsItsForwardsTheStats_andWritesACaptureThatDoctorAndTsharkRead() throws Exception {
     String ns = Namespaces.name("sluice-gwf-");
-    Namespaces.run(30, "ip", "netns", "add", ns);
+    Commands.run(Duration.ofSeconds(30), "ip", "netns", "add", ns);
     Process server = null;
     try (ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor()) {
-      Namespaces.run(30, "ip", "-n", ns, "link", "set", "lo", "up");
+      Commands.run(Duration.ofSeconds(30), "ip", "-n", ns, "link", "set", "lo", "up");
       Path file = temp.resolve("command.pcapng");
       var out = new StringWriter();
       var err = new StringWriter();
@@ -63,7 +65,7 @@ class GatewayForwardStatsTest {
           .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
       java.nio.file.Files.writeString(temp.resolve("hello.txt"), "hello through the forward\n");
       awaitGuestListening(ns, 8080); // a curl before would be reset, which the doctor would count
-      String got = Namespaces.run(30, "curl", "-sS", "--fail", "--max-time", "20",
+      String got = Commands.run(Duration.ofSeconds(30), "curl", "-sS", "--fail", "--max-time", "20",
           "http://127.0.0.1:" + port + "/hello.txt");
       assertThat(got).isEqualTo("hello through the forward\n");
       assertThat(command.get(60, TimeUnit.SECONDS)).as(err.toString()).isZero();
@@ -82,7 +84,7 @@ class GatewayForwardStatsTest {
       assertThat(doctor.execute("doctor", file.toString())).as(doctorOut + "\n" + doctorErr).isZero();
       assertThat(doctorOut.toString()).contains(GUEST_ADDRESS + ":8080");
       // ... and tshark reads it, the guest's SYN-ACK on the port among its packets.
-      String synAcks = Namespaces.run(60, "tshark", "-r", file.toString(), "-Y",
+      String synAcks = Commands.run(Duration.ofSeconds(60), "tshark", "-r", file.toString(), "-Y",
           "ip.src==" + GUEST_ADDRESS + " && tcp.srcport==8080 && tcp.flags.syn==1 && tcp.flags.ack==1");
       assertThat(synAcks.lines().filter(l -> !l.isBlank()).count()).isPositive();
     } finally {
@@ -90,14 +92,14 @@ class GatewayForwardStatsTest {
         server.descendants().forEach(ProcessHandle::destroyForcibly);
         server.destroyForcibly();
       }
-      Namespaces.runQuietly("ip", "netns", "del", ns);
+      Commands.runQuietly(Duration.ofSeconds(30), "ip", "netns", "del", ns);
     }
   }
 
   @Test
   void aForwardWhoseHostPortIsTaken_isOneLine_andNothingIsLeftRunning() throws Exception {
     String ns = Namespaces.name("sluice-gwf-");
-    Namespaces.run(30, "ip", "netns", "add", ns);
+    Commands.run(Duration.ofSeconds(30), "ip", "netns", "add", ns);
     try (var taken = new java.net.ServerSocket()) {
       taken.bind(new InetSocketAddress("127.0.0.1", 0));
       int port = taken.getLocalPort();
@@ -111,9 +113,9 @@ class GatewayForwardStatsTest {
           .as("a port that cannot be used is exit 2, as bad usage is").isEqualTo(2);
       assertThat(err.toString().lines().toList()).containsExactly("sluice gateway: --forward tcp:127.0.0.1:" + port
           + ":80: cannot listen on 127.0.0.1:" + port + ": Address already in use");
-      assertThat(Namespaces.run(10, "ip", "-n", ns, "link")).doesNotContain("gwf1");
+      assertThat(Commands.run(Duration.ofSeconds(10), "ip", "-n", ns, "link")).doesNotContain("gwf1");
     } finally {
-      Namespaces.runQuietly("ip", "netns", "del", ns);
+      Commands.runQuietly(Duration.ofSeconds(30), "ip", "netns", "del", ns);
     }
   }
 
@@ -134,7 +136,9 @@ class GatewayForwardStatsTest {
   private static void awaitGuestListening(String ns, int port) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     while (System.nanoTime() < deadline) {
-      if (!Namespaces.run(10, "ip", "netns", "exec", ns, "ss", "-Hltn", "sport = :" + port).isBlank()) {
+      String listening = Commands.run(Duration.ofSeconds(10), "ip", "netns", "exec", ns, "ss", "-Hltn",
+          "sport = :" + port);
+      if (!listening.isBlank()) {
         return;
       }
       Thread.sleep(100);

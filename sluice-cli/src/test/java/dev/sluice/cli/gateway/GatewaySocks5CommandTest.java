@@ -3,11 +3,13 @@ package dev.sluice.cli.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.cli.MainAccess;
+import dev.sluice.testkit.Commands;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -35,7 +37,7 @@ class GatewaySocks5CommandTest {
     // there: the guest's SYNs are forgotten (no RST: its destination did not refuse), and the log
     // says once that the proxy cannot be reached, not once per SYN.
     String ns = Namespaces.name("sluice-gw-s5c-");
-    Namespaces.run(30, "ip", "netns", "add", ns);
+    Commands.run(Duration.ofSeconds(30), "ip", "netns", "add", ns);
     try {
       StringWriter out = new StringWriter();
       StringWriter err = new StringWriter();
@@ -52,7 +54,7 @@ class GatewaySocks5CommandTest {
           Thread.sleep(50);
         }
         assertThat(out.toString()).contains("TCP and UDP relayed through the SOCKS5 proxy at 127.0.0.1:" + deadPort);
-        String guest = Namespaces.run(30, "ip", "netns", "exec", ns, "timeout", "20", "python3", "-c",
+        String guest = Commands.run(Duration.ofSeconds(30), "ip", "netns", "exec", ns, "timeout", "20", "python3", "-c",
             String.join("\n",
                 "import socket, threading",
                 "outcomes = []  # printed after the joins: threads printing at once interleave their lines",
@@ -71,7 +73,7 @@ class GatewaySocks5CommandTest {
           .startsWith("sluice gateway: the SOCKS5 proxy at 127.0.0.1:" + deadPort + " cannot be reached");
       assertThat(out.toString()).containsPattern("refused 0, unreachable 0, forgotten [1-9]");
     } finally {
-      Namespaces.runQuietly("ip", "netns", "del", ns);
+      Commands.runQuietly(Duration.ofSeconds(30), "ip", "netns", "del", ns);
     }
   }
 

@@ -3,6 +3,7 @@ package dev.sluice.gateway.relay;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.link.PcapngWriter;
+import dev.sluice.testkit.Commands;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -148,7 +149,7 @@ class GatewayForwardStatsTest {
   @Order(1)
   void aCurlDownloadAndAHalfClose_throughForwards_areCaptured_andTsharkReadsTheCapture() throws Exception {
     String expected = sha256(Files.readAllBytes(temp.resolve("www/file")));
-    String curl = GatewayTestbed.run(60, "sh", "-c", "curl -sS --max-time 50 http://" + ROOT_ADDRESS + ":"
+    String curl = Commands.run(Duration.ofSeconds(60), "sh", "-c", "curl -sS --max-time 50 http://" + ROOT_ADDRESS + ":"
         + httpForward + "/file | sha256sum");
     assertThat(curl.split(" ")[0]).isEqualTo(expected);
     byte[] request = pattern(300_000);
@@ -316,10 +317,10 @@ class GatewayForwardStatsTest {
     // socket is bound to the testbed's veth (SO_BINDTODEVICE), the one link from here to the
     // test's namespaces. With no route through it the kernel takes the address as on-link and asks
     // by ARP; nobody on the veth has it, so the connect fails with EHOSTUNREACH (113).
-    assertThat(GatewayTestbed.run(10, "ip", "-4", "route", "show", "198.18.250.0/24").strip()).isEmpty();
-    String veth = GatewayTestbed.run(10, "ip", "-o", "-4", "addr", "show", "to", ROOT_ADDRESS + "/32")
+    assertThat(Commands.run(Duration.ofSeconds(10), "ip", "-4", "route", "show", "198.18.250.0/24").strip()).isEmpty();
+    String veth = Commands.run(Duration.ofSeconds(10), "ip", "-o", "-4", "addr", "show", "to", ROOT_ADDRESS + "/32")
         .split("\\s+")[1];
-    String direct = GatewayTestbed.run(60, "python3", "-c", String.join("\n",
+    String direct = Commands.run(Duration.ofSeconds(60), "python3", "-c", String.join("\n",
         "import socket",
         "s = socket.socket(); s.settimeout(30)",
         "s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, b'" + veth + "')",
@@ -446,7 +447,7 @@ class GatewayForwardStatsTest {
 
   /** The ports with a TCP listener bound to {@link #ROOT_ADDRESS} in the root namespace. */
   private static List<Integer> listenersOnRootAddress() throws Exception {
-    return GatewayTestbed.run(10, "ss", "-Hltn", "src", ROOT_ADDRESS).lines().filter(l -> !l.isBlank())
+    return Commands.run(Duration.ofSeconds(10), "ss", "-Hltn", "src", ROOT_ADDRESS).lines().filter(l -> !l.isBlank())
         .map(l -> l.trim().split("\\s+")[3])
         .map(local -> Integer.parseInt(local.substring(local.lastIndexOf(':') + 1))).toList();
   }

@@ -2,9 +2,11 @@ package dev.sluice.gateway.relay;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.testkit.Commands;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -50,7 +52,8 @@ class GatewayInlineReceiveTest {
   void curl_downloads20Megabytes_andTheSha256Matches() throws Exception {
     String expected = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
         .digest(Files.readAllBytes(temp.resolve("www/file"))));
-    String out = GatewayTestbed.run(60, "sh", "-c", "ip netns exec " + bed.guestNs + " curl -sS --max-time 50 http://"
+    String out = Commands.run(Duration.ofSeconds(60), "sh", "-c",
+        "ip netns exec " + bed.guestNs + " curl -sS --max-time 50 http://"
         + OUTSIDE_ADDRESS + ":" + HTTP_PORT + "/file | sha256sum");
     assertThat(out.split(" ")[0]).isEqualTo(expected);
   }

@@ -2,6 +2,7 @@ package dev.sluice.gateway.relay;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.testkit.Commands;
 import dev.sluice.wire.DropReason;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -88,7 +89,8 @@ class GatewayIpv6Test {
   @Test
   void curlOverIpv6_downloads3Megabytes_throughTheGateway_andTheSha256Matches() throws Exception {
     String expected = sha256(Files.readAllBytes(temp.resolve("www/file")));
-    String out = GatewayTestbed.run(60, "sh", "-c", "ip netns exec " + bed.guestNs + " curl -sS -g --max-time 50 "
+    String out = Commands.run(Duration.ofSeconds(60), "sh", "-c",
+        "ip netns exec " + bed.guestNs + " curl -sS -g --max-time 50 "
         + "http://[" + OUTSIDE6 + "]:" + HTTP_PORT + "/file | sha256sum");
     assertThat(out.split(" ")[0]).isEqualTo(expected);
   }
@@ -96,7 +98,8 @@ class GatewayIpv6Test {
   @Test
   void curlOverIpv4_stillWorks_inTheSameDualStackGuest() throws Exception {
     String expected = sha256(Files.readAllBytes(temp.resolve("www/file")));
-    String out = GatewayTestbed.run(60, "sh", "-c", "ip netns exec " + bed.guestNs + " curl -sS --max-time 50 "
+    String out = Commands.run(Duration.ofSeconds(60), "sh", "-c",
+        "ip netns exec " + bed.guestNs + " curl -sS --max-time 50 "
         + "http://" + OUTSIDE4 + ":" + HTTP_PORT + "/file | sha256sum");
     assertThat(out.split(" ")[0]).isEqualTo(expected);
   }

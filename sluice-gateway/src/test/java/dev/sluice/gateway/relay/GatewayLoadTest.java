@@ -2,9 +2,11 @@ package dev.sluice.gateway.relay;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.testkit.Commands;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -72,7 +74,8 @@ class GatewayLoadTest {
 
   @Test
   void curl_downloads100Megabytes_andTheSha256Matches() throws Exception {
-    String out = GatewayTestbed.run(120, "sh", "-c", "ip netns exec " + bed.guestNs + " curl -sS --max-time 100 http://"
+    String out = Commands.run(Duration.ofSeconds(120), "sh", "-c",
+        "ip netns exec " + bed.guestNs + " curl -sS --max-time 100 http://"
         + bed.outsideAddress + ":" + HTTP_PORT + "/file | sha256sum");
     assertThat(out.split(" ")[0]).isEqualTo(fileSha256);
     bed.awaitNoFlows(10);
@@ -82,7 +85,7 @@ class GatewayLoadTest {
   void iperf3_bothDirections_movesDataWithoutError() throws Exception {
     for (String direction : new String[] {"upload", "download"}) {
       // iperf3's JSON report, boiled down by python in the guest: error, bytes sent, bytes received, bit/s.
-      String out = GatewayTestbed.run(60, "sh", "-c", "ip netns exec " + bed.guestNs + " iperf3 -c "
+      String out = Commands.run(Duration.ofSeconds(60), "sh", "-c", "ip netns exec " + bed.guestNs + " iperf3 -c "
           + bed.outsideAddress + " -p " + IPERF_PORT + " -t 3 -J" + (direction.equals("download") ? " -R" : "")
           + " | python3 -c 'import json, sys; d = json.load(sys.stdin); e = d.get(\"end\", {});"
           + " print(repr(d.get(\"error\", \"\")), e[\"sum_sent\"][\"bytes\"], e[\"sum_received\"][\"bytes\"],"

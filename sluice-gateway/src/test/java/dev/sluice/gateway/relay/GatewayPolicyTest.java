@@ -2,12 +2,14 @@ package dev.sluice.gateway.relay;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.testkit.Commands;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -47,8 +49,8 @@ class GatewayPolicyTest {
     Assumptions.assumeTrue(GatewayTestbed.AVAILABLE, GatewayTestbed.NEEDS);
     bed = GatewayTestbed.start(226, 1500, config -> config.policy(destination -> policy.get().route(destination)));
     gateway = bed.gateway();
-    GatewayTestbed.run(30, "ip", "-n", bed.outsideNs, "addr", "add", OUTSIDE_OTHER + "/32", "dev", "lo");
-    GatewayTestbed.run(30, "ip", "route", "add", OUTSIDE_OTHER + "/32", "via", OUTSIDE);
+    Commands.run(Duration.ofSeconds(30), "ip", "-n", bed.outsideNs, "addr", "add", OUTSIDE_OTHER + "/32", "dev", "lo");
+    Commands.run(Duration.ofSeconds(30), "ip", "route", "add", OUTSIDE_OTHER + "/32", "via", OUTSIDE);
     routed = true;
     // Greets each client with the address it was reached at, then closes.
     bed.outside("python3", "-c", String.join("\n",
@@ -68,7 +70,7 @@ class GatewayPolicyTest {
   @AfterAll
   static void stop() throws Exception {
     if (routed) {
-      GatewayTestbed.runQuietly("ip", "route", "del", OUTSIDE_OTHER + "/32");
+      Commands.runQuietly(Duration.ofSeconds(30), "ip", "route", "del", OUTSIDE_OTHER + "/32");
     }
     if (bed != null) {
       bed.close();
@@ -141,11 +143,11 @@ class GatewayPolicyTest {
     // A veth pair with both ends here (this kernel has no dummy driver): one end takes the address.
     String veth = "sgwp" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x100000, 0xffffff));
     String address = "198.18.229.1";
-    GatewayTestbed.run(30, "ip", "link", "add", veth + "a", "type", "veth", "peer", "name", veth + "b");
+    Commands.run(Duration.ofSeconds(30), "ip", "link", "add", veth + "a", "type", "veth", "peer", "name", veth + "b");
     try {
-      GatewayTestbed.run(30, "ip", "addr", "add", address + "/24", "dev", veth + "a");
-      GatewayTestbed.run(30, "ip", "link", "set", veth + "b", "up");
-      GatewayTestbed.run(30, "ip", "link", "set", veth + "a", "up");
+      Commands.run(Duration.ofSeconds(30), "ip", "addr", "add", address + "/24", "dev", veth + "a");
+      Commands.run(Duration.ofSeconds(30), "ip", "link", "set", veth + "b", "up");
+      Commands.run(Duration.ofSeconds(30), "ip", "link", "set", veth + "a", "up");
       try (LineServer server = new LineServer(address, "added")) {
         policy.set(DestinationPolicy.ALLOW_ALL);
         assertThat(guestConnects(address, server.port())).isEqualTo("added");
@@ -161,7 +163,7 @@ class GatewayPolicyTest {
         assertThat(server.accepted()).isEqualTo(1);
       }
     } finally {
-      GatewayTestbed.runQuietly("ip", "link", "del", veth + "a");
+      Commands.runQuietly(Duration.ofSeconds(30), "ip", "link", "del", veth + "a");
     }
   }
 

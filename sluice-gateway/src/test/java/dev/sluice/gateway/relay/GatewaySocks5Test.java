@@ -3,6 +3,7 @@ package dev.sluice.gateway.relay;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.sluice.testkit.Commands;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -109,7 +110,8 @@ class GatewaySocks5Test {
   void curl_inTheGuest_downloads4Megabytes_throughTheProxy_andTheSha256Matches() throws Exception {
     String expected = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
         .digest(Files.readAllBytes(temp.resolve("www/file"))));
-    String out = GatewayTestbed.run(60, "sh", "-c", "ip netns exec " + bed.guestNs + " curl -sS --max-time 50 http://"
+    String out = Commands.run(Duration.ofSeconds(60), "sh", "-c",
+        "ip netns exec " + bed.guestNs + " curl -sS --max-time 50 http://"
         + OUTSIDE_ADDRESS + ":" + HTTP_PORT + "/file | sha256sum");
     assertThat(out.split(" ")[0]).isEqualTo(expected);
     assertThat(connector.describe()).isEqualTo("the SOCKS5 proxy at 127.0.0.1:" + proxyAddress.getPort());
@@ -236,9 +238,9 @@ class GatewaySocks5Test {
     String user = "sluice-s5-" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x100000, 0xffffff));
     String password = "pw-" + Long.toHexString(ThreadLocalRandom.current().nextLong());
     InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), freePort());
-    GatewayTestbed.run(30, "useradd", "--no-create-home", "--shell", "/usr/sbin/nologin", user);
+    Commands.run(Duration.ofSeconds(30), "useradd", "--no-create-home", "--shell", "/usr/sbin/nologin", user);
     try {
-      GatewayTestbed.run(30, "sh", "-c", "echo '" + user + ":" + password + "' | chpasswd");
+      Commands.run(Duration.ofSeconds(30), "sh", "-c", "echo '" + user + ":" + password + "' | chpasswd");
       startDante("username", address);
       awaitListening(address);
       List<String> authLog = new CopyOnWriteArrayList<>();
@@ -261,7 +263,7 @@ class GatewaySocks5Test {
           .isInstanceOf(Socks5Handshake.ProxyFault.class).hasMessageContaining("accepts none of our methods");
       assertThat(authLog).hasSize(2);
     } finally {
-      GatewayTestbed.runQuietly("userdel", user);
+      Commands.runQuietly(Duration.ofSeconds(30), "userdel", user);
     }
   }
 

@@ -2,6 +2,7 @@ package dev.sluice.gateway.relay;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.testkit.Commands;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -66,7 +67,8 @@ class GatewayTest {
   @Test
   void curl_inTheGuest_downloads5Megabytes_throughTheGateway_andTheSha256Matches() throws Exception {
     String expected = sha256(Files.readAllBytes(temp.resolve("www/file")));
-    String out = run(60, "sh", "-c", "ip netns exec " + bed.guestNs + " curl -sS --max-time 50 http://"
+    String out = Commands.run(Duration.ofSeconds(60), "sh", "-c",
+        "ip netns exec " + bed.guestNs + " curl -sS --max-time 50 http://"
         + OUTSIDE_ADDRESS + ":" + HTTP_PORT + "/file | sha256sum");
     assertThat(out.split(" ")[0]).isEqualTo(expected);
   }
@@ -258,9 +260,5 @@ class GatewayTest {
 
   private static String sha256(byte[] bytes) throws Exception {
     return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-  }
-
-  private static String run(long seconds, String... command) throws Exception {
-    return GatewayTestbed.run(seconds, command);
   }
 }

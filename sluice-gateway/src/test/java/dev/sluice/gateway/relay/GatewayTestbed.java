@@ -2,13 +2,13 @@ package dev.sluice.gateway.relay;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
+import dev.sluice.testkit.Commands;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
@@ -34,6 +34,8 @@ final class GatewayTestbed implements AutoCloseable {
   /** Why a test is skipped when it cannot. */
   static final String NEEDS = "gateway tests need root and /dev/net/tun (they create namespaces, a veth pair "
       + "and a TUN device)";
+  /** How long one set-up or clean-up command (ip(8), sysctl) may take. */
+  private static final Duration COMMAND_BOUND = Duration.ofSeconds(30);
 
   final String guestNs;
   final String outsideNs;
@@ -96,23 +98,27 @@ final class GatewayTestbed implements AutoCloseable {
 
   private void build(int mtu, UnaryOperator<GatewayConfig.Builder> configure) throws Exception {
     String vethOutside = vethRoot.substring(0, vethRoot.length() - 1) + "b";
-    run(30, "ip", "netns", "add", guestNs);
-    run(30, "ip", "netns", "add", outsideNs);
+    Commands.run(COMMAND_BOUND, "ip", "netns", "add", guestNs);
+    Commands.run(COMMAND_BOUND, "ip", "netns", "add", outsideNs);
     String ipv6Off = guest6 == null ? "1" : "0";
     for (String ns : List.of(guestNs, outsideNs)) {
-      run(30, "ip", "netns", "exec", ns, "sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=" + ipv6Off);
-      run(30, "ip", "netns", "exec", ns, "sysctl", "-q", "-w", "net.ipv6.conf.default.disable_ipv6=" + ipv6Off);
-      run(30, "ip", "-n", ns, "link", "set", "lo", "up");
+      Commands.run(COMMAND_BOUND, "ip", "netns", "exec", ns, "sysctl", "-q", "-w",
+          "net.ipv6.conf.all.disable_ipv6=" + ipv6Off);
+      Commands.run(COMMAND_BOUND, "ip", "netns", "exec", ns, "sysctl", "-q", "-w",
+          "net.ipv6.conf.default.disable_ipv6=" + ipv6Off);
+      Commands.run(COMMAND_BOUND, "ip", "-n", ns, "link", "set", "lo", "up");
     }
-    run(30, "ip", "link", "add", vethRoot, "type", "veth", "peer", "name", vethOutside, "netns", outsideNs);
-    run(30, "ip", "addr", "add", rootAddress + "/24", "dev", vethRoot);
-    run(30, "ip", "link", "set", vethRoot, "up");
-    run(30, "ip", "-n", outsideNs, "addr", "add", outsideAddress + "/24", "dev", vethOutside);
+    Commands.run(COMMAND_BOUND, "ip", "link", "add", vethRoot, "type", "veth", "peer", "name", vethOutside, "netns",
+        outsideNs);
+    Commands.run(COMMAND_BOUND, "ip", "addr", "add", rootAddress + "/24", "dev", vethRoot);
+    Commands.run(COMMAND_BOUND, "ip", "link", "set", vethRoot, "up");
+    Commands.run(COMMAND_BOUND, "ip", "-n", outsideNs, "addr", "add", outsideAddress + "/24", "dev", vethOutside);
     if (guest6 != null) { // nodad: the addresses are usable at once (nobody else is on the pair)
-      run(30, "ip", "-6", "addr", "add", rootAddress6 + "/64", "dev", vethRoot, "nodad");
-      run(30, "ip", "-n", outsideNs, "-6", "addr", "add", outsideAddress6 + "/64", "dev", vethOutside, "nodad");
+      Commands.run(COMMAND_BOUND, "ip", "-6", "addr", "add", rootAddress6 + "/64", "dev", vethRoot, "nodad");
+      Commands.run(COMMAND_BOUND, "ip", "-n", outsideNs, "-6", "addr", "add", outsideAddress6 + "/64", "dev",
+          vethOutside, "nodad");
     }
-    run(30, "ip", "-n", outsideNs, "link", "set", vethOutside, "up");
+    Commands.run(COMMAND_BOUND, "ip", "-n", outsideNs, "link", "set", vethOutside, "up");
     network = GuestNetwork.open(guestNs, "tun0", mtu, guest, guest6);
     GatewayConfig.Builder config = GatewayConfig.builder(guest.hostWithPrefix());
     if (guest6 != null) {
@@ -149,7 +155,6 @@ final class GatewayTestbed implements AutoCloseable {
     return p;
   }
 
-  /** Runs {@code command} in the guest namespace (at most 40 s) and answers what it printed. */
   /**
    * The usual outside at {@code address}: an HTTP server over {@code www}, which gets a file
    * named "file" of {@code fileBytes} random bytes, a half-close server answering 2,000,000 bytes,
@@ -168,10 +173,11 @@ final class GatewayTestbed implements AutoCloseable {
     }
   }
 
-  String inGuest(String... command) throws Exception {
+  /** Runs {@code command} in the guest namespace (at most 40 s) and answers what it printed. */
+  String inGuest(String... command) {
     List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", guestNs, "timeout", "40"));
     full.addAll(List.of(command));
-    return run(60, full.toArray(new String[0]));
+    return Commands.run(Duration.ofSeconds(60), full);
   }
 
   /** Starts {@code command} in the guest namespace, in the background (at most 60 s). */
@@ -211,41 +217,6 @@ final class GatewayTestbed implements AutoCloseable {
     assertThat(gateway.flows()).as("flows left: " + gateway.counters()).isZero();
   }
 
-  /** Runs {@code command}, failing the test if it does not finish in time or exits non-zero. */
-  static String run(long seconds, String... command) throws Exception {
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-    var output = new ByteArrayOutputStream();
-    Thread reader = Thread.ofVirtual().start(() -> {
-      try {
-        p.getInputStream().transferTo(output);
-      } catch (IOException e) {
-        // the process was killed
-      }
-    });
-    if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new AssertionError(String.join(" ", command) + " did not finish in " + seconds + " s");
-    }
-    reader.join(5_000);
-    String out = output.toString(StandardCharsets.UTF_8);
-    if (p.exitValue() != 0) {
-      throw new AssertionError(String.join(" ", command) + " exited " + p.exitValue() + ": " + out);
-    }
-    return out;
-  }
-
-  static void runQuietly(String... command) {
-    try {
-      Process p = new ProcessBuilder(command).redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-      if (!p.waitFor(30, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-      }
-    } catch (IOException | InterruptedException e) {
-      // best effort
-    }
-  }
-
   @Override
   public void close() throws Exception {
     try {
@@ -259,9 +230,9 @@ final class GatewayTestbed implements AutoCloseable {
         network.close();
       }
     } finally {
-      runQuietly("ip", "link", "del", vethRoot);
-      runQuietly("ip", "netns", "del", guestNs);
-      runQuietly("ip", "netns", "del", outsideNs);
+      Commands.runQuietly(COMMAND_BOUND, "ip", "link", "del", vethRoot);
+      Commands.runQuietly(COMMAND_BOUND, "ip", "netns", "del", guestNs);
+      Commands.runQuietly(COMMAND_BOUND, "ip", "netns", "del", outsideNs);
     }
   }
 }

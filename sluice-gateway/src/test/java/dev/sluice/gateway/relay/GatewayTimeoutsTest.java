@@ -3,6 +3,7 @@ package dev.sluice.gateway.relay;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.sluice.testkit.Commands;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -50,7 +51,7 @@ class GatewayTimeoutsTest {
     bed = GatewayTestbed.start(208, 1500, config -> config.idleTimeout(IDLE).halfClosedTimeout(HALF_CLOSED)
         .connectTimeout(CONNECT).guestTimeout(GUEST));
     gateway = bed.gateway();
-    GatewayTestbed.run(30, "ip", "neigh", "replace", SILENT_ADDRESS, "lladdr", "02:00:5e:00:53:77", "nud",
+    Commands.run(Duration.ofSeconds(30), "ip", "neigh", "replace", SILENT_ADDRESS, "lladdr", "02:00:5e:00:53:77", "nud",
         "permanent", "dev", bed.vethRoot());
   }
 
@@ -219,7 +220,7 @@ class GatewayTimeoutsTest {
         Thread writer = Thread.ofVirtual().start(() -> writeUntilFailure(download, written));
         awaitWritten(written, 1 << 20);
         // The guest's side of the device goes away: no RST, no FIN, nothing more from the guest.
-        GatewayTestbed.run(30, "ip", "-n", bed.guestNs, "link", "set", "tun0", "down");
+        Commands.run(Duration.ofSeconds(30), "ip", "-n", bed.guestNs, "link", "set", "tun0", "down");
         writer.join(40_000);
         assertThat(writer.isAlive()).as("the download's outside end is reset").isFalse();
         assertThatThrownBy(() -> idle.getInputStream().readAllBytes()).as("the quiet flow's outside end is reset")
