@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.sluice.gateway.Gateway;
 import dev.sluice.gateway.GatewayCounters;
 import dev.sluice.testkit.Commands;
+import dev.sluice.testkit.GuestAndServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -35,27 +36,14 @@ class EmbeddedGatewayTest {
   void curlInTheGuest_downloadsThroughTheEmbeddedGateway_andTheFlowIsCounted() throws Exception {
     assumeTrue("root".equals(System.getProperty("user.name")), "skipped: the gateway creates a TUN device, which needs root");
     assumeTrue(Files.exists(Path.of("/dev/net/tun")), "skipped: this machine has no /dev/net/tun");
-    String suffix = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
-    String guest = "sluice-exg-" + suffix;
-    String serverNs = "sluice-exs-" + suffix;
-    String veth = "sxg" + suffix; // 11 bytes, and the peer's "b": under the 15-byte limit
     byte[] file = new byte[200_000];
     ThreadLocalRandom.current().nextBytes(file);
     Files.write(www.resolve("file"), file);
-    Process server = null;
-    try {
-      Commands.run(COMMAND_BOUND, "ip", "netns", "add", guest);
-      Commands.run(COMMAND_BOUND, "ip", "netns", "add", serverNs);
-      Commands.run(COMMAND_BOUND, "ip", "link", "add", veth + "a", "type", "veth", "peer", "name", veth + "b",
-          "netns", serverNs);
-      Commands.run(COMMAND_BOUND, "ip", "addr", "add", "198.18.175.1/24", "dev", veth + "a");
-      Commands.run(COMMAND_BOUND, "ip", "link", "set", veth + "a", "up");
-      Commands.run(COMMAND_BOUND, "ip", "-n", serverNs, "addr", "add", SERVER + "/24", "dev", veth + "b");
-      Commands.run(COMMAND_BOUND, "ip", "-n", serverNs, "link", "set", veth + "b", "up");
-      server = new ProcessBuilder("ip", "netns", "exec", serverNs, "timeout", "80", "python3", "-m", "http.server",
-          "8080", "--bind", SERVER, "--directory", www.toString())
-          .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-      awaitListening(serverNs, 8080);
+    String suffix = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
+    try (GuestAndServer bed = GuestAndServer.create("sluice-ex", "198.18.175.1/24", SERVER + "/24")) {
+      String guest = bed.guest;
+      bed.startServer(8080, "timeout", "80", "python3", "-m", "http.server", "8080", "--bind", SERVER,
+          "--directory", www.toString());
 
       try (Gateway gateway = EmbeddedGateway.start(guest, "198.18.174.0/24", "sxg" + suffix.substring(0, 4) + "t")) {
         assertThat(gateway.guestAddress().getHostAddress()).isEqualTo("198.18.174.1");
@@ -69,14 +57,6 @@ class EmbeddedGatewayTest {
       }
       assertThat(Commands.run(COMMAND_BOUND, "ip", "-n", guest, "link")).as("the device left with the gateway")
           .doesNotContain("sxg");
-    } finally {
-      if (server != null) {
-        server.descendants().forEach(ProcessHandle::destroyForcibly);
-        server.destroyForcibly();
-      }
-      Commands.runQuietly(COMMAND_BOUND, "ip", "link", "del", veth + "a");
-      Commands.runQuietly(COMMAND_BOUND, "ip", "netns", "del", guest);
-      Commands.runQuietly(COMMAND_BOUND, "ip", "netns", "del", serverNs);
     }
   }
 
@@ -87,16 +67,5 @@ class EmbeddedGatewayTest {
       Thread.sleep(20);
     }
     return gateway.counters();
-  }
-
-  private static void awaitListening(String ns, int port) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (System.nanoTime() < deadline) {
-      if (!Commands.run(COMMAND_BOUND, "ip", "netns", "exec", ns, "ss", "-Hltn", "sport = :" + port).isBlank()) {
-        return;
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError("nothing listened on " + port + " in " + ns);
   }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sluice.testkit.Commands;
+import dev.sluice.testkit.GuestAndServer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.BindException;
@@ -14,7 +15,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -101,21 +101,9 @@ class GatewayApiTest {
   void aStartedGateway_relaysAHalfClosedExchange_countsIt_showsItsFlow_andCloseRemovesTheDevice() throws Exception {
     Assumptions.assumeTrue("root".equals(System.getProperty("user.name")) && Files.exists(Path.of("/dev/net/tun")),
         "needs root and /dev/net/tun (it creates namespaces, a veth pair and a TUN device)");
-    String id = Integer.toHexString(ThreadLocalRandom.current().nextInt(0x100000, 0xffffff));
-    String guestNs = "sluice-api-g-" + id;
-    String serverNs = "sluice-api-s-" + id;
-    String veth = "sapi" + id;
-    Process server = null;
-    try {
-      Commands.run(COMMAND_BOUND, "ip", "netns", "add", guestNs);
-      Commands.run(COMMAND_BOUND, "ip", "netns", "add", serverNs);
-      Commands.run(COMMAND_BOUND, "ip", "link", "add", veth + "a", "type", "veth", "peer", "name", veth + "b",
-          "netns", serverNs);
-      Commands.run(COMMAND_BOUND, "ip", "addr", "add", "198.18.173.1/24", "dev", veth + "a");
-      Commands.run(COMMAND_BOUND, "ip", "link", "set", veth + "a", "up");
-      Commands.run(COMMAND_BOUND, "ip", "-n", serverNs, "addr", "add", SERVER + "/24", "dev", veth + "b");
-      Commands.run(COMMAND_BOUND, "ip", "-n", serverNs, "link", "set", veth + "b", "up");
-      server = new ProcessBuilder("ip", "netns", "exec", serverNs, "timeout", "100", "python3", "-c", String.join("\n",
+    try (GuestAndServer bed = GuestAndServer.create("sluice-api", "198.18.173.1/24", SERVER + "/24")) {
+      String guestNs = bed.guest;
+      bed.startServer(SERVER_PORT, "timeout", "100", "python3", "-c", String.join("\n",
           "import socket",
           "s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)",
           "s.bind(('" + SERVER + "', " + SERVER_PORT + ")); s.listen()",
@@ -125,9 +113,7 @@ class GatewayApiTest {
           "        d = c.recv(65536)",
           "        if not d: break",
           "        data += d",
-          "    c.sendall(b'got %d bytes\\n' % len(data) + data.upper()); c.close()"))
-          .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-      awaitListening(serverNs, SERVER_PORT);
+          "    c.sendall(b'got %d bytes\\n' % len(data) + data.upper()); c.close()"));
 
       // A forward whose port is taken: a BindException, and the device is gone again.
       try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
@@ -186,14 +172,6 @@ class GatewayApiTest {
       gateway.close(); // idempotent
       assertThat(Commands.run(COMMAND_BOUND, "ip", "-n", guestNs, "link")).doesNotContain("sapi0");
       assertThat(gateway.counters().flows()).isZero();
-    } finally {
-      if (server != null) {
-        server.descendants().forEach(ProcessHandle::destroyForcibly);
-        server.destroyForcibly();
-      }
-      Commands.runQuietly(COMMAND_BOUND, "ip", "link", "del", veth + "a");
-      Commands.runQuietly(COMMAND_BOUND, "ip", "netns", "del", guestNs);
-      Commands.runQuietly(COMMAND_BOUND, "ip", "netns", "del", serverNs);
     }
   }
 
@@ -217,17 +195,6 @@ class GatewayApiTest {
       Thread.sleep(20);
     }
     assertThat(gateway.counters().flows()).as(gateway.counters().toString()).isZero();
-  }
-
-  private static void awaitListening(String ns, int port) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (System.nanoTime() < deadline) {
-      if (!Commands.run(COMMAND_BOUND, "ip", "netns", "exec", ns, "ss", "-Hltn", "sport = :" + port).isBlank()) {
-        return;
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError("nothing listened on " + port + " in " + ns);
   }
 
   private static String readAll(Process p) throws Exception {
