@@ -638,6 +638,10 @@ public final class TunDevice implements Device, AutoCloseable {
     if (segmenter.segmenting()) {
       largeSegmentsReceived.increment();
     }
+    // One arrival for all the pieces, after the last: whoever drains the queue (a worker, or this
+    // thread receiving inline) then takes them as one burst and ACKs them once, as Linux's TCP
+    // ACKs the GRO-merged segment they came from.
+    boolean queued = false;
     for (int i = 0; i < count; i++) {
       PacketBuffer buffer = pools[queue].acquire();
       if (buffer == null) {
@@ -645,7 +649,10 @@ public final class TunDevice implements Device, AutoCloseable {
         continue;
       }
       int length = segmenter.segment(i, buffer.data());
-      enqueue(queue, buffer, length);
+      queued |= enqueue(queue, buffer, length);
+    }
+    if (queued) {
+      arrivals.arrived(queue);
     }
   }
 
@@ -660,25 +667,30 @@ public final class TunDevice implements Device, AutoCloseable {
       return;
     }
     MemorySegment.copy(packet, JAVA_BYTE, 0, buffer.data(), 0, len);
-    enqueue(queue, buffer, len);
+    if (enqueue(queue, buffer, len)) {
+      arrivals.arrived(queue);
+    }
   }
 
-  /** Stamps, taps and queues a received packet already in {@code buffer}. */
-  private void enqueue(int queue, PacketBuffer buffer, int len) {
+  /**
+   * Stamps, taps and queues a received packet already in {@code buffer}; answers whether it was
+   * queued. The caller runs the queue's arrival hooks once it has queued what it will.
+   */
+  private boolean enqueue(int queue, PacketBuffer buffer, int len) {
     buffer.setLength(len);
     buffer.timeNanos = System.nanoTime();
     tap(Direction.INBOUND, buffer.data(), 0, len, buffer.timeNanos);
     if (SynShedding.shed(buffer.data(), len, rings[queue])) {
       drops.increment(DropReason.RX_SYN_SHED); // a SYN flood: keep room for connections
       buffer.release();
-      return;
+      return false;
     }
     if (!rings[queue].offer(buffer)) {
       drops.increment(DropReason.RX_QUEUE_FULL);
       buffer.release();
-      return;
+      return false;
     }
-    arrivals.arrived(queue);
+    return true;
   }
 
   @Override

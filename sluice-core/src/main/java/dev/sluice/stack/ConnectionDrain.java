@@ -580,12 +580,19 @@ abstract sealed class ConnectionDrain extends OwnershipProtocol permits Connecti
     }
   }
 
+  /**
+   * Runs the drain an application call owes, on the application's thread. Inside an inline
+   * receive scope ({@link InlineReceiver#enterScope}): what the drain sends to a peer that receives
+   * inline is taken by the peer as one burst once the drain is done, not one segment at a time.
+   */
   void drainAsApplication(long now) {
+    InlineReceiver.Scope scope = InlineReceiver.enterScope();
     OwnerContext ctx = host.borrowContext();
     try {
       drain(ctx, now);
     } finally {
       host.returnContext(ctx);
+      InlineReceiver.exitScope(scope);
     }
   }
 

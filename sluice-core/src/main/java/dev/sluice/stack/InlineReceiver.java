@@ -4,6 +4,7 @@ import dev.sluice.link.Device;
 import dev.sluice.link.PacketBuffer;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.ArrayDeque;
 
 /**
  * Receives one device queue's packets on the thread that delivered them ({@link Steering#INLINE}),
@@ -20,10 +21,25 @@ import java.lang.invoke.VarHandle;
  * answers on this thread too): the reply goes to the connection's backlog, which the thread
  * drains once it unwinds, so nesting is bounded by the number of queues.
  *
+ * <p><b>Bursts, and one ACK for each.</b> A thread that is already receiving or transmitting on
+ * this host (inside {@link #run}, or an application call's drain: {@link #enterScope}) does not
+ * drain a queue it comes to own at once: it owns it, and drains it when its outermost scope ends.
+ * So the segments one flush sends wait in the peer's queue until the flush is over, and then
+ * drain as one burst; and a burst's connections are drained, as {@link Worker} drains its bursts,
+ * only after every packet of the burst was taken ({@link #gatherLimit} at most): one flush, one
+ * ACK, for the burst, as Linux's loopback ACKs a GRO-merged segment once. A segment that needs an
+ * answer of its own ({@link Connection#drainDueNow}) is drained at once. Deferring is safe because
+ * the deferring thread owns the queue (its arrivals count stays above 0, so no one else drains it
+ * and every later arrival only counts up) and drains it before the scope that deferred it ends.
+ *
  * <p><b>Threads.</b> {@link #run} is called by any thread that delivers into the queue.
  */
 final class InlineReceiver implements Runnable {
   private static final VarHandle PENDING;
+  /** The most packets a burst takes before its connections are drained, as {@link Worker}'s. */
+  private static final int MAX_GATHER = 64;
+  /** The calling thread's scope: how deep, and which owned queues wait for its end. */
+  private static final ThreadLocal<Scope> SCOPE = ThreadLocal.withInitial(Scope::new);
 
   static {
     try {
@@ -37,6 +53,7 @@ final class InlineReceiver implements Runnable {
   private final Device device;
   private final int queue;
   private final boolean loopback;
+  private final int gatherLimit;
   /** Arrivals not yet accounted for by a drain; 0 means no thread owns the queue. */
   @SuppressWarnings("unused") // accessed through PENDING
   private volatile int pending;
@@ -46,6 +63,60 @@ final class InlineReceiver implements Runnable {
     this.device = device;
     this.queue = queue;
     this.loopback = loopback;
+    // A connection's later packets in a burst wait in its backlog: never more than it holds.
+    this.gatherLimit = Math.min(MAX_GATHER, host.config().backlogLimit());
+  }
+
+  /**
+   * A thread's nesting of receive and application drains. {@code deferred} holds queues it owns and
+   * has not drained; they are drained when {@code depth} comes back to its outermost level. The
+   * queues are made on first use: most threads that enter a scope (an application's, a virtual
+   * thread's perhaps) never receive inline.
+   */
+  static final class Scope {
+    private int depth;
+    private ArrayDeque<InlineReceiver> deferred;
+    /** Connections of the burst being taken, owned and not yet drained; reused by every burst. */
+    private ArrayDeque<Connection> gathered;
+
+    private void defer(InlineReceiver receiver) {
+      if (deferred == null) {
+        deferred = new ArrayDeque<>();
+      }
+      deferred.add(receiver);
+    }
+
+    private ArrayDeque<Connection> gathered() {
+      if (gathered == null) {
+        gathered = new ArrayDeque<>();
+      }
+      return gathered;
+    }
+  }
+
+  /**
+   * Enters the calling thread's scope: until the matching {@link #exitScope}, queues it comes to own
+   * wait for that exit. Every application drain enters one, so the segments it sends drain as a
+   * burst once it is done.
+   */
+  static Scope enterScope() {
+    Scope scope = SCOPE.get();
+    scope.depth++;
+    return scope;
+  }
+
+  /** Leaves {@code scope}; the outermost exit first drains every queue deferred meanwhile. */
+  static void exitScope(Scope scope) {
+    try {
+      if (scope.depth == 1 && scope.deferred != null) {
+        InlineReceiver next;
+        while ((next = scope.deferred.poll()) != null) {
+          next.drainOwned(scope); // may defer more, to this same loop
+        }
+      }
+    } finally {
+      scope.depth--;
+    }
   }
 
   /** A packet has just been put in the queue. */
@@ -54,11 +125,26 @@ final class InlineReceiver implements Runnable {
     if ((int) PENDING.getAndAdd(this, 1) != 0) {
       return; // the owner drains the queue before it lets go, and sees this packet
     }
-    int owed = 1;
+    Scope scope = SCOPE.get();
+    if (scope.depth > 0) {
+      scope.defer(this); // ours now; drained when this thread's outermost scope ends
+      return;
+    }
+    scope.depth++;
+    try {
+      drainOwned(scope);
+    } finally {
+      exitScope(scope);
+    }
+  }
+
+  /** Drains the queue, which this thread owns, until no arrival is left unaccounted for; then lets go. */
+  private void drainOwned(Scope scope) {
+    int owed = (int) PENDING.get(this);
     OwnerContext ctx = host.borrowContext();
     try {
       while (true) {
-        drain(ctx);
+        drain(ctx, scope.gathered());
         int before = (int) PENDING.getAndAdd(this, -owed);
         owed = before - owed;
         if (owed == 0) {
@@ -70,18 +156,43 @@ final class InlineReceiver implements Runnable {
     }
   }
 
-  /** Takes every packet in the queue and runs each to completion, owning its connection meanwhile. */
-  private void drain(OwnerContext ctx) {
+  /**
+   * Takes every packet in the queue; each connection a packet made this thread own is drained after
+   * the burst ({@code gatherLimit} packets at most), or at once if it needs an answer of its own.
+   */
+  private void drain(OwnerContext ctx, ArrayDeque<Connection> gathered) {
     PacketBuffer packet;
+    int taken = 0;
     while ((packet = device.poll(queue)) != null) {
       long now = host.clock().nanos();
       try {
         Connection owned = host.receive(packet, loopback, ctx, now);
-        while (owned != null && owned.runStep(ctx, now)) {
-          // the drain of the connection this packet made us own
+        if (owned != null) {
+          if (owned.drainDueNow()) {
+            owned.drain(ctx, now);
+          } else {
+            gathered.add(owned);
+          }
         }
       } catch (RuntimeException | LinkageError | AssertionError | StackOverflowError e) {
         // As in Worker.step: a throw outside any connection's processing loses this packet only.
+        host.receiveFaulted("inline receive on " + device + " queue " + queue, e);
+      }
+      if (++taken >= gatherLimit || gathered.size() >= gatherLimit) {
+        drainGathered(ctx, gathered);
+        taken = 0;
+      }
+    }
+    drainGathered(ctx, gathered);
+  }
+
+  private void drainGathered(OwnerContext ctx, ArrayDeque<Connection> gathered) {
+    Connection c;
+    while ((c = gathered.poll()) != null) {
+      long now = host.clock().nanos();
+      try {
+        c.drain(ctx, now);
+      } catch (RuntimeException | LinkageError | AssertionError | StackOverflowError e) {
         host.receiveFaulted("inline receive on " + device + " queue " + queue, e);
       }
     }
