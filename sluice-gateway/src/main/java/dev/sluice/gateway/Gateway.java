@@ -245,8 +245,9 @@ public final class Gateway implements AutoCloseable {
     }
 
     /**
-     * Whether each TUN queue's reader processes what it read itself (true) instead of handing it to
-     * the receive workers (false, the default): one thread hand-off fewer per packet.
+     * Whether each TUN queue's reader processes what it read itself (true, the default) instead of
+     * handing it to the receive workers (false): one thread hand-off fewer per packet, which
+     * measured ahead on throughput, latency and CPU per byte alike.
      *
      * @param inline whether to
      * @return this builder

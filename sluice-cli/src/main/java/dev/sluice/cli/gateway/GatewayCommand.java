@@ -129,10 +129,10 @@ public final class GatewayCommand implements Callable<Integer> {
           + "socket read, the lower latency) or virtual (nearly free to hold, for very many flows).")
   String relayThreads;
 
-  @Option(names = "--receive", defaultValue = "workers",
-      description = "Which threads process the guest's packets: workers (default: the TUN readers hand them to "
-          + "receive workers, one per core) or inline (each TUN queue's reader processes what it read: one thread "
-          + "hand-off fewer per packet).")
+  @Option(names = "--receive", defaultValue = "inline",
+      description = "Which threads process the guest's packets: inline (default: each TUN queue's reader, one per "
+          + "core, processes what it read) or workers (the TUN readers hand them to receive workers, one per core: "
+          + "one thread hand-off more per packet).")
   String receive;
 
   @Option(names = "--socks5", paramLabel = "[USER:PASSWORD@]HOST:PORT",

@@ -71,6 +71,9 @@ final class GatewayConfig {
     private Duration guestTimeout = Duration.ofSeconds(60);
     private int flowBufferBytes = 256 * 1024;
     private TcpRelay.Threads relayThreads = TcpRelay.Threads.PLATFORM;
+    // Workers here, where the GatewayTestbed tests build from, so that they keep the workers' path
+    // covered; the command and the API default to inline (GatewaySettings), which GatewayInlineReceiveTest
+    // and the API's tests cover.
     private boolean receiveInline;
     private long maxMemoryBytes = 1L << 30;
     private OutsideConnector outside = new DirectConnector();

@@ -17,8 +17,9 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code sluice gateway --receive inline}: each TUN queue's reader processes the guest's packets
- * itself, replies and relay wake-ups included, instead of handing them to a worker. The same
+ * {@code sluice gateway --receive inline} (the command's default; the other tests built on {@link
+ * GatewayTestbed} run the workers): each TUN queue's reader processes the guest's packets itself,
+ * replies and relay wake-ups included, instead of handing them to a worker. The same
  * promises as {@link GatewayTest}'s, against Linux: a download arrives whole, a half-close is
  * carried both ways and leaves no flow, an outside reset reaches the guest as a reset. Subnets
  * 198.18.214.0/24 (guest) and 198.18.215.0/24 (outside). Needs root; skips with a message otherwise.
