@@ -640,7 +640,7 @@ public final class TunDevice implements Device, AutoCloseable {
     }
     // One arrival for all the pieces, after the last: whoever drains the queue (a worker, or this
     // thread receiving inline) then takes them as one burst and ACKs them once, as Linux's TCP
-    // ACKs the GRO-merged segment they came from.
+    // ACKs a large segment once.
     boolean queued = false;
     for (int i = 0; i < count; i++) {
       PacketBuffer buffer = pools[queue].acquire();

@@ -21,13 +21,13 @@ import java.util.ArrayDeque;
  * answers on this thread too): the reply goes to the connection's backlog, which the thread
  * drains once it unwinds, so nesting is bounded by the number of queues.
  *
- * <p><b>Bursts, and one ACK for each.</b> A thread that is already receiving or transmitting on
- * this host (inside {@link #run}, or an application call's drain: {@link #enterScope}) does not
- * drain a queue it comes to own at once: it owns it, and drains it when its outermost scope ends.
- * So the segments one flush sends wait in the peer's queue until the flush is over, and then
- * drain as one burst; and a burst's connections are drained, as {@link Worker} drains its bursts,
- * only after every packet of the burst was taken ({@link #gatherLimit} at most): one flush, one
- * ACK, for the burst, as Linux's loopback ACKs a GRO-merged segment once. A segment that needs an
+ * <p><b>Bursts, and one ACK for each.</b> A thread already inside a host of this JVM (in {@link
+ * #run}, or in an application call's drain: {@link #enterScope}) does not drain a queue it comes
+ * to own at once: it owns it, and drains it when its outermost scope ends. So the segments one
+ * flush sends wait in the peer's queue until the flush is over, and then drain as one burst; and a
+ * burst's connections are drained, as {@link Worker} drains its bursts, only after every packet of
+ * the burst was taken ({@link #gatherLimit} at most): one flush, one ACK, for the burst, as Linux's
+ * loopback ACKs a GRO-merged segment once. A segment that needs an
  * answer of its own ({@link Connection#drainDueNow}) is drained at once. Deferring is safe because
  * the deferring thread owns the queue (its arrivals count stays above 0, so no one else drains it
  * and every later arrival only counts up) and drains it before the scope that deferred it ends.

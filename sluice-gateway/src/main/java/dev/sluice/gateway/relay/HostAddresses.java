@@ -68,11 +68,12 @@ final class HostAddresses {
    * offers to a queue and wakes it.
    *
    * <p>Each re-read starts {@link #DEFER_NANOS} after it was asked for. Measured with lone pings
-   * through the gateway on a 2-vCPU VM (one every 200 ms, `--receive inline`), a re-read that
-   * started at once, on a virtual thread as this did before, held up the very packet whose lookup
-   * asked for it by 500 to 700 µs, once a second: enumerating the interfaces takes about that long,
-   * and the woken thread ran on the packet's own core first. Deferred, that packet pays 100 to 150
-   * µs (the queue offer and the wake-up, cold) and the re-read runs while the path is quiet.
+   * through the gateway on a 2-vCPU VM (one every 200 ms, receiving inline), a re-read that started
+   * at once, on a virtual thread as this did before, held up the very packet whose lookup asked for
+   * it by 500 to 700 µs, once a second: enumerating the interfaces takes about that long, and the
+   * woken thread ran on the packet's own core first. Deferred, that packet pays about 100 µs more
+   * than the others (the queue offer and the wake-up, cold), and the re-read runs after it has
+   * gone (docs/benchmarks/gateway.md, "The lone ping").
    */
   private static final class Rereader {
     static final long DEFER_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
