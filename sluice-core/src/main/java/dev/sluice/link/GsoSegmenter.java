@@ -78,6 +78,32 @@ final class GsoSegmenter {
     return pieceSize > 0;
   }
 
+  /**
+   * Whether the packet {@link #prepare} judged last is TCP whose checksum the pieces {@link #segment}
+   * writes carry known good, so the stack need not verify it again: the kernel marked it {@code
+   * DATA_VALID} (it verified the checksum itself), or {@code NEEDS_CSUM} with the checksum field
+   * at TCP's (its own TCP built the segment and left the sum to the device, CHECKSUM_PARTIAL, which
+   * Linux's receive path also takes as verified; {@link #segment} completes it). IPv4 with no
+   * options, or IPv6 with TCP as the first next header, only; anything else is verified as always.
+   */
+  boolean tcpChecksumKnownGood() {
+    if ((header.flags & (VirtioNetHeader.F_NEEDS_CSUM | VirtioNetHeader.F_DATA_VALID)) == 0
+        || packetLength < IPV6_HEADER + 20) {
+      return false;
+    }
+    int version = (buf[packet] & 0xFF) >>> 4;
+    int l3;
+    if (version == 4 && (buf[packet] & 0x0F) == 5 && (buf[packet + 9] & 0xFF) == IpProtocol.TCP) {
+      l3 = IPV4_HEADER;
+    } else if (version == 6 && (buf[packet + 6] & 0xFF) == IpProtocol.TCP) {
+      l3 = IPV6_HEADER;
+    } else {
+      return false;
+    }
+    return (header.flags & VirtioNetHeader.F_NEEDS_CSUM) == 0
+        || (header.csumStart == l3 && header.csumOffset == VirtioNetHeader.TCP_CHECKSUM_OFFSET);
+  }
+
   /** The header {@link #prepare} decoded last, for tests and messages. */
   VirtioNetHeader header() {
     return header;

@@ -16,6 +16,8 @@ public final class PacketBuffer {
   long order;
   /** True while the buffer sits in its pool; catches a double release. */
   boolean free = true;
+  /** See {@link #tcpChecksumKnownGood()}; cleared when the buffer goes back to its pool. */
+  boolean tcpChecksumKnownGood;
   /**
    * The link of the one intrusive list that holds this buffer while its owner queues it (a
    * connection's backlog), so queueing allocates nothing: the same idea as {@code sk_buff}'s next.
@@ -98,6 +100,17 @@ public final class PacketBuffer {
    */
   public void next(PacketBuffer buffer) {
     next = buffer;
+  }
+
+  /**
+   * Whether the device vouches for this packet's TCP checksum, so the stack skips verifying it: a
+   * TUN device says so for what the local kernel's own TCP built (docs/tun-offloads.md). False for
+   * every other packet, which is verified as always.
+   *
+   * @return true if the TCP checksum is known good
+   */
+  public boolean tcpChecksumKnownGood() {
+    return tcpChecksumKnownGood;
   }
 
   PacketPool pool() {

@@ -49,6 +49,7 @@ public final class PacketPool {
       throw new IllegalStateException("packet buffer released twice, or into the wrong pool");
     }
     buffer.free = true;
+    buffer.tcpChecksumKnownGood = false;
     buffer.next(null);
     free.offer(buffer); // cannot fail: the ring holds every buffer of this pool
   }

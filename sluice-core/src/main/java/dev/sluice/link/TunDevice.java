@@ -642,6 +642,7 @@ public final class TunDevice implements Device, AutoCloseable {
     // thread receiving inline) then takes them as one burst and ACKs them once, as Linux's TCP
     // ACKs a large segment once.
     boolean queued = false;
+    boolean checksumKnownGood = segmenter.tcpChecksumKnownGood();
     for (int i = 0; i < count; i++) {
       PacketBuffer buffer = pools[queue].acquire();
       if (buffer == null) {
@@ -649,6 +650,7 @@ public final class TunDevice implements Device, AutoCloseable {
         continue;
       }
       int length = segmenter.segment(i, buffer.data());
+      buffer.tcpChecksumKnownGood = checksumKnownGood;
       queued |= enqueue(queue, buffer, length);
     }
     if (queued) {

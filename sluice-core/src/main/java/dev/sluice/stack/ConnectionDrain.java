@@ -393,7 +393,7 @@ abstract sealed class ConnectionDrain extends OwnershipProtocol permits Connecti
 
   void processBacklogged(PacketBuffer buffer, OwnerContext ctx, long now) {
     // The worker validated this packet before queueing it; decode again to get the views back.
-    if (ctx.decoder.decodeIp(buffer.data(), 0, buffer.length()) == null
+    if (ctx.decoder.decodeIp(buffer.data(), 0, buffer.length(), buffer.tcpChecksumKnownGood()) == null
         && ctx.decoder.protocol() == IpProtocol.TCP) {
       engine.onSegment(ctx.decoder.tcp(), now);
     }

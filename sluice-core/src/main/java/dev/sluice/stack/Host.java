@@ -455,7 +455,7 @@ public final class Host {
    */
   Connection receive(PacketBuffer packet, boolean fromLoopback, OwnerContext ctx, long now) {
     PacketDecoder decoder = ctx.decoder;
-    if (decoder.decodeIp(packet.data(), 0, packet.length()) != null) {
+    if (decoder.decodeIp(packet.data(), 0, packet.length(), packet.tcpChecksumKnownGood()) != null) {
       packet.release(); // malformed: counted by the decoder
       return null;
     }

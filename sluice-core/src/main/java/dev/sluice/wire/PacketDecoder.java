@@ -28,6 +28,8 @@ public final class PacketDecoder {
   private int transportOffset;
   private int transportLength;
   private int etherType;
+  /** Set by each public decode: whether this packet's TCP checksum is trusted without summing. */
+  private boolean tcpChecksumKnownGood;
 
   /**
    * Creates a decoder that counts its drops into {@code drops}.
@@ -50,6 +52,7 @@ public final class PacketDecoder {
    */
   public DropReason decodeEthernet(byte[] buf, int off, int length) {
     ipVersion = 0;
+    tcpChecksumKnownGood = false;
     DropReason reason = ethernet.wrap(buf, off, length);
     if (reason != null) {
       return count(reason);
@@ -72,6 +75,22 @@ public final class PacketDecoder {
    * @return {@code null} if accepted, otherwise the reason it was dropped (and counted)
    */
   public DropReason decodeIp(byte[] buf, int off, int length) {
+    return decodeIp(buf, off, length, false);
+  }
+
+  /**
+   * As {@link #decodeIp(byte[], int, int)}, trusting a TCP segment's checksum without summing it
+   * if {@code tcpChecksumKnownGood} (the device vouches for it: {@code
+   * dev.sluice.link.PacketBuffer#tcpChecksumKnownGood}). Every other check is made as always.
+   *
+   * @param buf the buffer holding the packet; the views keep it, not a copy
+   * @param off where the IP header starts in {@code buf}
+   * @param length the packet's length in bytes as delivered; padding past the IP length is ignored
+   * @param tcpChecksumKnownGood true to skip summing a TCP segment's checksum
+   * @return {@code null} if accepted, otherwise the reason it was dropped (and counted)
+   */
+  public DropReason decodeIp(byte[] buf, int off, int length, boolean tcpChecksumKnownGood) {
+    this.tcpChecksumKnownGood = tcpChecksumKnownGood;
     return decodeIp(buf, off, length, 0);
   }
 
@@ -125,7 +144,8 @@ public final class PacketDecoder {
   private DropReason decodeTransport(byte[] buf) {
     boolean v6 = ipVersion == 6;
     return switch (protocol) {
-      case IpProtocol.TCP -> tcp.wrap(buf, transportOffset, transportLength, pseudoHeaderSum(transportLength));
+      case IpProtocol.TCP -> tcp.wrap(buf, transportOffset, transportLength, pseudoHeaderSum(transportLength),
+          tcpChecksumKnownGood);
       case IpProtocol.UDP -> udp.wrap(buf, transportOffset, transportLength, pseudoHeaderSum(0), v6);
       case IpProtocol.ICMP -> v6 ? null : icmp.wrapV4(buf, transportOffset, transportLength);
       case IpProtocol.ICMPV6 -> v6

@@ -37,6 +37,21 @@ public final class TcpSegment {
    * @return {@code null} if the segment is well-formed, otherwise why it must be dropped
    */
   public DropReason wrap(byte[] buf, int off, int length, int pseudoHeaderSum) {
+    return wrap(buf, off, length, pseudoHeaderSum, false);
+  }
+
+  /**
+   * As {@link #wrap(byte[], int, int, int)}, but skipping the checksum if {@code checksumKnownGood}:
+   * for a segment whose device vouches for it (the local kernel's own TCP built it).
+   *
+   * @param buf the buffer holding the segment; it is kept, not copied
+   * @param off where the TCP header starts in {@code buf}
+   * @param length the segment's length in bytes, header and payload, as the IP layer states it
+   * @param pseudoHeaderSum the unfinished pseudo-header sum from the IP layer
+   * @param checksumKnownGood true to trust the checksum without summing the segment
+   * @return {@code null} if the segment is well-formed, otherwise why it must be dropped
+   */
+  public DropReason wrap(byte[] buf, int off, int length, int pseudoHeaderSum, boolean checksumKnownGood) {
     this.buf = buf;
     this.off = off;
     this.length = length;
@@ -48,7 +63,7 @@ public final class TcpSegment {
     if (headerLength < MIN_HEADER_LENGTH || headerLength > length) {
       return DropReason.TCP_BAD_DATA_OFFSET;
     }
-    if (Checksum.add(pseudoHeaderSum, Checksum.sum(buf, off, length)) != Checksum.VALID) {
+    if (!checksumKnownGood && Checksum.add(pseudoHeaderSum, Checksum.sum(buf, off, length)) != Checksum.VALID) {
       return DropReason.TCP_BAD_CHECKSUM;
     }
     if (sourcePort() == 0 || destinationPort() == 0) {

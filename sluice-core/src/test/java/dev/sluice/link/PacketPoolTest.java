@@ -27,6 +27,19 @@ class PacketPoolTest {
   }
 
   @Test
+  void aReleasedBuffer_forgetsThatItsChecksumWasVouchedFor() {
+    PacketPool pool = new PacketPool(2, 64);
+    PacketBuffer buffer = pool.acquire();
+    assertThat(pool.acquire()).isNotNull(); // the other one: held, so the next acquire gives `buffer` back
+    assertThat(pool.available()).isZero();
+    buffer.tcpChecksumKnownGood = true; // as a TUN device marks what the local kernel built
+    buffer.release();
+    PacketBuffer again = pool.acquire();
+    assertThat(again).isSameAs(buffer);
+    assertThat(again.tcpChecksumKnownGood()).as("the next packet in it is summed as always").isFalse();
+  }
+
+  @Test
   void bufferCount_isRoundedUpToAPowerOfTwo_andEveryBufferCanBeAcquired() {
     PacketPool pool = new PacketPool(5, 64);
 
