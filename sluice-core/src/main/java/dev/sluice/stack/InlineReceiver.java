@@ -175,8 +175,7 @@ final class InlineReceiver implements Runnable {
           }
         }
       } catch (RuntimeException | LinkageError | AssertionError | StackOverflowError e) {
-        // As in Worker.step: a throw outside any connection's processing loses this packet only.
-        host.receiveFaulted("inline receive on " + device + " queue " + queue, e);
+        faulted(e); // as in Worker.step: a throw outside any connection's processing loses this packet only
       }
       if (++taken >= gatherLimit || gathered.size() >= gatherLimit) {
         drainGathered(ctx, gathered);
@@ -193,8 +192,12 @@ final class InlineReceiver implements Runnable {
       try {
         c.drain(ctx, now);
       } catch (RuntimeException | LinkageError | AssertionError | StackOverflowError e) {
-        host.receiveFaulted("inline receive on " + device + " queue " + queue, e);
+        faulted(e);
       }
     }
+  }
+
+  private void faulted(Throwable e) {
+    host.receiveFaulted("inline receive on " + device + " queue " + queue, e);
   }
 }
