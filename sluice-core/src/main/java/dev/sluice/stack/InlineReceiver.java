@@ -22,7 +22,8 @@ import java.util.ArrayDeque;
  * drains once it unwinds, so nesting is bounded by the number of queues.
  *
  * <p><b>Bursts, and one ACK for each.</b> A thread already inside a host of this JVM (in {@link
- * #run}, or in an application call's drain: {@link #enterScope}) does not drain a queue it comes
+ * #run}, in an application call's drain, or in a worker's step of a connection it owns: {@link
+ * #enterScope}) does not drain a queue it comes
  * to own at once: it owns it, and drains it when its outermost scope ends. So the segments one
  * flush sends wait in the peer's queue until the flush is over, and then drain as one burst; and a
  * burst's connections are drained, as {@link Worker} drains its bursts, only after every packet of

@@ -152,8 +152,16 @@ final class Worker {
 
   private boolean stepUnguarded(long now) {
     if (owning != null) {
-      if (!owning.runStep(context, now)) {
-        owning = null;
+      // What the step sends to a peer that receives inline reaches it as one burst once the step
+      // is done, as an application's drain's does (InlineReceiver): not one segment, and one
+      // ACK per two, at a time.
+      InlineReceiver.Scope scope = InlineReceiver.enterScope();
+      try {
+        if (!owning.runStep(context, now)) {
+          owning = null;
+        }
+      } finally {
+        InlineReceiver.exitScope(scope);
       }
       return true;
     }
