@@ -65,15 +65,17 @@ public interface Device {
 
   /**
    * Sends the large TCP segment in {@code buf[off, off + len)} to be cut into segments of {@code
-   * segmentSize} payload bytes each (the last may be shorter), as TCP segmentation offload does.
-   * Its TCP checksum field holds only the pseudo-header's sum, over the whole length; the device
-   * completes each piece's. The device copies the packet before returning. Only for a device
-   * whose {@link #segmentationLimit()} is positive; see {@link TcpCoalescer}, which builds them.
+   * segmentSize} payload bytes each (the last may be shorter), as TCP segmentation offload does;
+   * with {@code segmentSize} 0, sends it whole, as one packet. Its TCP checksum field holds only
+   * the pseudo-header's sum, over the whole length; the device completes each piece's (a device
+   * that segments completes checksums: Linux's TSO needs checksum offload too). The device
+   * copies the packet before returning. Only for a device whose {@link #segmentationLimit()} is
+   * positive; see {@link TcpCoalescer}, which builds them.
    *
    * @param buf the large segment's bytes, IP header first
    * @param off where it starts in {@code buf}
    * @param len its length, at most {@link #segmentationLimit()}
-   * @param segmentSize the payload bytes of each piece
+   * @param segmentSize the payload bytes of each piece, or 0 to send it whole
    * @param nowNanos the caller's clock
    * @return true if the device took it; false if it was dropped (and counted)
    * @throws UnsupportedOperationException if the device cannot segment

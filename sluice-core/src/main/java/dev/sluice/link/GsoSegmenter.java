@@ -39,6 +39,12 @@ final class GsoSegmenter {
   private static final int IPV4_HEADER = 20;
   private static final int IPV6_HEADER = 40;
   private static final int UDP_HEADER = 8;
+  /**
+   * The most bytes at the start of a read that {@link #prepare} and {@link #tcpChecksumKnownGood}
+   * look at: the virtio header, an IPv6 header (IPv4 with options is not taken apart) and the
+   * largest TCP header. A reader may give them only these; {@link #segment} needs the whole read.
+   */
+  static final int JUDGED_BYTES = VirtioNetHeader.LENGTH + IPV6_HEADER + 60;
 
   private final VirtioNetHeader header = new VirtioNetHeader();
   private byte[] buf;
@@ -110,7 +116,8 @@ final class GsoSegmenter {
   }
 
   /**
-   * Decodes and judges the read {@code buf[off, off + len)}: a virtio header, then the packet.
+   * Decodes and judges the read {@code buf[off, off + len)}: a virtio header, then the packet. Only
+   * its first {@link #JUDGED_BYTES} need be in {@code buf} yet.
    *
    * @return how many packets {@link #segment} will write (1 for an ordinary packet), or {@link
    *     #MALFORMED} or {@link #OVERSIZED}
@@ -221,10 +228,7 @@ final class GsoSegmenter {
   int segment(int index, byte[] dst) {
     if (pieceSize == 0) {
       System.arraycopy(buf, packet, dst, 0, packetLength);
-      if ((header.flags & VirtioNetHeader.F_NEEDS_CSUM) != 0) {
-        finishChecksum(dst, header.csumStart, header.csumOffset, packetLength);
-      }
-      return packetLength;
+      return completeWhole(dst);
     }
     int start = index * pieceSize;
     int length = Math.min(pieceSize, payload - start);
@@ -264,6 +268,28 @@ final class GsoSegmenter {
     Bytes.put16(dst, checksumAt, 0);
     putChecksum(dst, checksumAt, Checksum.add(pseudo, Checksum.sum(dst, l3, l4Length)));
     return total;
+  }
+
+  /** Where the packet starts in the read {@link #prepare} judged last, after the virtio header. */
+  int packetOffset() {
+    return packet;
+  }
+
+  /** How long the packet {@link #prepare} judged last is, virtio header not counted. */
+  int packetLength() {
+    return packetLength;
+  }
+
+  /**
+   * The packet {@link #prepare} judged last, not cut ({@link #segmenting} is false), has been copied
+   * to {@code dst} at 0 by the caller, perhaps straight from where it was read: completes its
+   * checksum if the kernel left it partial, and returns its length.
+   */
+  int completeWhole(byte[] dst) {
+    if ((header.flags & VirtioNetHeader.F_NEEDS_CSUM) != 0) {
+      finishChecksum(dst, header.csumStart, header.csumOffset, packetLength);
+    }
+    return packetLength;
   }
 
   /**

@@ -23,6 +23,8 @@ public final class PacketBuffer {
    * connection's backlog), so queueing allocates nothing: the same idea as {@code sk_buff}'s next.
    */
   private PacketBuffer next;
+  /** {@link #data} as a memory segment, made on first use and kept: see {@link #dataSegment}. */
+  private java.lang.foreign.MemorySegment dataSegment;
 
   PacketBuffer(int capacity, PacketPool pool) {
     this.data = new byte[capacity];
@@ -53,6 +55,18 @@ public final class PacketBuffer {
    */
   public byte[] data() {
     return data;
+  }
+
+  /**
+   * {@link #data()} as a memory segment, for a device that copies from native memory: made once per
+   * buffer, and a pool's buffers are reused, so a copy into it makes no wrapper per packet (which
+   * the JIT does not always elide).
+   */
+  java.lang.foreign.MemorySegment dataSegment() {
+    if (dataSegment == null) {
+      dataSegment = java.lang.foreign.MemorySegment.ofArray(data);
+    }
+    return dataSegment;
   }
 
   /**

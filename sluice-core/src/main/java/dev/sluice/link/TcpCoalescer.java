@@ -24,7 +24,11 @@ import dev.sluice.wire.TcpFlags;
  * <p>{@link #flush} sends the batch: as it was when it holds one segment, else with its IP lengths
  * made whole and its TCP checksum left to the kernel (CHECKSUM_PARTIAL: the field holds the
  * pseudo-header's sum over the whole length, as {@code tcp_v4_send_check} leaves it), through
- * {@link Device#transmitSegmented} with the first payload length as the segment size.
+ * {@link Device#transmitSegmented} with the first payload length as the segment size. Segments
+ * may come with their checksum complete, or already left to the device (the TCP engine's
+ * {@code checksumToDevice}, which saves summing what a batch sums again or the device
+ * completes); a segment of the second kind that goes out alone does so through {@link
+ * Device#transmitSegmented} whole (segment size 0).
  *
  * <p>Owned by one thread at a time (a connection owner's scratch space); allocates only its
  * 64 KB buffer, once.
@@ -40,6 +44,8 @@ public final class TcpCoalescer {
   private int headers;
   private int segmentSize;
   private int nextSeq;
+  /** The batch's first segment came with its checksum left to the device. */
+  private boolean partial;
   /** The last segment joined was short or carried PSH or FIN: nothing may follow it. */
   private boolean ended;
   private long joined;
@@ -58,12 +64,38 @@ public final class TcpCoalescer {
    * @param nowNanos the caller's clock
    */
   public void transmit(Device device, byte[] buf, int off, int len, long nowNanos) {
+    transmit(device, buf, off, len, false, nowNanos);
+  }
+
+  /**
+   * As {@link #transmit(Device, byte[], int, int, long)}, for a segment whose checksum field may
+   * hold only the pseudo-header's sum ({@code checksumToDevice}), for the device to complete. A
+   * batch of several is summed afresh either way; one that goes out alone keeps its own kind.
+   *
+   * @param device where the packets go; with {@code checksumToDevice}, one that segments
+   * @param buf the packet's bytes
+   * @param off where it starts in {@code buf}
+   * @param len its length
+   * @param checksumToDevice whether its TCP checksum is left to the device
+   * @param nowNanos the caller's clock
+   */
+  public void transmit(Device device, byte[] buf, int off, int len, boolean checksumToDevice, long nowNanos) {
     int limit = Math.min(MAX_BATCH, device.segmentationLimit());
     if (segments > 0 && join(buf, off, len, limit)) {
       return;
     }
     flush(device, nowNanos);
     if (limit <= 0 || !start(buf, off, len)) {
+      sendAlone(device, buf, off, len, checksumToDevice, nowNanos);
+    } else {
+      partial = checksumToDevice;
+    }
+  }
+
+  private static void sendAlone(Device device, byte[] buf, int off, int len, boolean checksumToDevice, long nowNanos) {
+    if (checksumToDevice) {
+      device.transmitSegmented(buf, off, len, 0, nowNanos);
+    } else {
       device.transmit(buf, off, len, nowNanos);
     }
   }
@@ -79,7 +111,7 @@ public final class TcpCoalescer {
       return;
     }
     if (segments == 1) {
-      device.transmit(batch, 0, length, nowNanos);
+      sendAlone(device, batch, 0, length, partial, nowNanos);
     } else {
       int tcpLength = length - ipHeader;
       int pseudo;

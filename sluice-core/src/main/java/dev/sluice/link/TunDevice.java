@@ -424,7 +424,7 @@ public final class TunDevice implements Device, AutoCloseable {
       drops.increment(DropReason.LINK_MTU_EXCEEDED);
       return false;
     }
-    return send(buf, off, len, 0, nowNanos);
+    return send(buf, off, len, 0, false, nowNanos);
   }
 
   /**
@@ -433,6 +433,9 @@ public final class TunDevice implements Device, AutoCloseable {
    * gso_size, and NEEDS_CSUM at the TCP checksum, as a virtio-net driver sends a TSO frame
    * (virtio 1.2 §5.1.6.2). The kernel checks the header (virtio_net_hdr_to_skb) and segments in
    * software if the packet leaves through a device without TSO; a local receiver takes it whole.
+   * With {@code segmentSize} 0 the packet is not cut: its header says NEEDS_CSUM alone (checksum
+   * offload), and the local receiver takes the checksum as verified (CHECKSUM_PARTIAL) rather
+   * than summing the segment again, as for a packet its own TCP sent over loopback.
    *
    * @return false, counted, if the device does not segment ({@link #segmentationLimit()} is 0),
    *     the packet is not a plain TCP segment, a piece would exceed the MTU, or the write failed
@@ -443,30 +446,33 @@ public final class TunDevice implements Device, AutoCloseable {
     if (segmentationLimit() == 0) {
       throw new UnsupportedOperationException(name + " was opened without TCP segmentation offload");
     }
-    if (segmentSize <= 0 || len > segmentationLimit()) {
+    if (segmentSize < 0 || len > segmentationLimit()) {
       throw new IllegalArgumentException("segment size " + segmentSize + " or length " + len + " out of range");
     }
     int headers = GsoSegmenter.tcpHeaders(buf, off, len);
     if (headers < 0) {
       throw new IllegalArgumentException("not a TCP segment without IP options or extension headers");
     }
-    if (headers + segmentSize > mtu) {
+    if (segmentSize == 0 ? len > mtu : headers + segmentSize > mtu) {
       drops.increment(DropReason.LINK_MTU_EXCEEDED);
       return false;
     }
-    return send(buf, off, len, segmentSize, nowNanos);
+    return send(buf, off, len, segmentSize, true, nowNanos);
   }
 
-  /** Writes one packet; with offloads, behind a virtio header (a GSO one if segmentSize > 0). */
-  private boolean send(byte[] buf, int off, int len, int segmentSize, long nowNanos) {
+  /**
+   * Writes one packet; with offloads, behind a virtio header: a GSO one if segmentSize > 0, and
+   * NEEDS_CSUM if its TCP checksum is left to the kernel ({@code checksumPartial}).
+   */
+  private boolean send(byte[] buf, int off, int len, int segmentSize, boolean checksumPartial, long nowNanos) {
     if (transmitters.getAndIncrement() < 0) {
       transmitters.getAndDecrement();
       transmitErrors.increment();
       return false;
     }
     try {
-      if (segmentSize > 0 && taps.any()) {
-        tapLargeSegment(buf, off, len, nowNanos);
+      if (checksumPartial && taps.any()) {
+        tapPartialChecksum(buf, off, len, nowNanos);
       } else {
         tap(Direction.OUTBOUND, buf, off, len, nowNanos);
       }
@@ -474,13 +480,14 @@ public final class TunDevice implements Device, AutoCloseable {
       TxSlot slot = txSlots.poll();
       if (slot != null) {
         try {
-          return write(slot, fd, buf, off, len, segmentSize);
+          return write(slot, fd, buf, off, len, segmentSize, checksumPartial);
         } finally {
           txSlots.offer(slot); // cannot fail: the ring has room for every slot
         }
       }
       try (Arena overflow = Arena.ofConfined()) {
-        return write(TxSlot.allocate(overflow, VirtioNetHeader.LENGTH + len), fd, buf, off, len, segmentSize);
+        return write(TxSlot.allocate(overflow, VirtioNetHeader.LENGTH + len), fd, buf, off, len, segmentSize,
+            checksumPartial);
       }
     } finally {
       transmitters.getAndDecrement();
@@ -488,11 +495,12 @@ public final class TunDevice implements Device, AutoCloseable {
   }
 
   /**
-   * Shows taps a large segment with its TCP checksum complete, then puts the pseudo-header sum
-   * back for the kernel: a capture should not be full of "bad checksum" warnings (what tcpdump
-   * shows on a Linux TSO device) for segments that will go out with correct ones.
+   * Shows taps a segment whose checksum the kernel completes with its TCP checksum complete, then
+   * puts the pseudo-header sum back for the kernel: a capture should not be full of "bad checksum"
+   * warnings (what tcpdump shows on a Linux device with checksum offload) for segments that will go
+   * out with correct ones.
    */
-  private void tapLargeSegment(byte[] buf, int off, int len, long nowNanos) {
+  private void tapPartialChecksum(byte[] buf, int off, int len, long nowNanos) {
     int ipHeader = (buf[off] & 0xF0) == 0x60 ? 40 : 20;
     int at = off + ipHeader + VirtioNetHeader.TCP_CHECKSUM_OFFSET;
     byte high = buf[at];
@@ -503,8 +511,8 @@ public final class TunDevice implements Device, AutoCloseable {
     buf[at + 1] = low;
   }
 
-  private boolean write(TxSlot slot, int fd, byte[] buf, int off, int len, int segmentSize) {
-    int header = vnetHeader ? VirtioNetHeader.putFor(slot.data(), buf, off, len, segmentSize) : 0;
+  private boolean write(TxSlot slot, int fd, byte[] buf, int off, int len, int segmentSize, boolean checksumPartial) {
+    int header = vnetHeader ? VirtioNetHeader.putFor(slot.data(), buf, off, len, segmentSize, checksumPartial) : 0;
     MemorySegment.copy(buf, off, slot.data(), JAVA_BYTE, header, len);
     // A TUN write takes exactly one whole packet (tun(4)): anything but all of it is a failure.
     long written = Libc.writeUncaptured(fd, slot.data(), header + len);
@@ -577,7 +585,10 @@ public final class TunDevice implements Device, AutoCloseable {
     }
   }
 
-  /** A reader's scratch space for reads with virtio headers: a heap copy, and what cuts it up. */
+  /**
+   * A reader's scratch space for reads with virtio headers: a heap copy of the read's headers (of
+   * all of it when it is cut), and what judges and cuts it.
+   */
   private record Receiving(byte[] read, MemorySegment readSegment, GsoSegmenter segmenter) {
     static Receiving allocate() {
       byte[] read = new byte[READ_BUFFER];
@@ -624,7 +635,10 @@ public final class TunDevice implements Device, AutoCloseable {
   /** A read with a virtio header: judged, and delivered as the complete packets it stands for. */
   private void deliverOffloaded(int queue, MemorySegment packet, int len, Receiving receiving) {
     byte[] read = receiving.read();
-    MemorySegment.copy(packet, 0, receiving.readSegment(), 0, len);
+    // Only the headers come to the heap to be judged; a packet that is not cut (at MTU 65520, the
+    // usual read) then goes from native memory straight into its buffer, one copy instead of two.
+    int judged = Math.min(len, GsoSegmenter.JUDGED_BYTES);
+    MemorySegment.copy(packet, 0, receiving.readSegment(), 0, judged);
     GsoSegmenter segmenter = receiving.segmenter();
     int count = segmenter.prepare(read, 0, len, mtu);
     if (count < 0) {
@@ -635,8 +649,10 @@ public final class TunDevice implements Device, AutoCloseable {
       }
       return;
     }
-    if (segmenter.segmenting()) {
+    boolean cut = segmenter.segmenting();
+    if (cut) {
       largeSegmentsReceived.increment();
+      MemorySegment.copy(packet, judged, receiving.readSegment(), judged, len - judged);
     }
     // One arrival for all the pieces, after the last: whoever drains the queue (a worker, or this
     // thread receiving inline) then takes them as one burst and ACKs them once, as Linux's TCP
@@ -649,7 +665,13 @@ public final class TunDevice implements Device, AutoCloseable {
         drops.increment(DropReason.RX_QUEUE_FULL);
         continue;
       }
-      int length = segmenter.segment(i, buffer.data());
+      int length;
+      if (cut) {
+        length = segmenter.segment(i, buffer.data());
+      } else {
+        MemorySegment.copy(packet, segmenter.packetOffset(), buffer.dataSegment(), 0, segmenter.packetLength());
+        length = segmenter.completeWhole(buffer.data());
+      }
       buffer.tcpChecksumKnownGood = checksumKnownGood;
       queued |= enqueue(queue, buffer, length);
     }
@@ -668,7 +690,7 @@ public final class TunDevice implements Device, AutoCloseable {
       drops.increment(DropReason.RX_QUEUE_FULL); // every buffer is queued or held by the stack
       return;
     }
-    MemorySegment.copy(packet, JAVA_BYTE, 0, buffer.data(), 0, len);
+    MemorySegment.copy(packet, 0, buffer.dataSegment(), 0, len);
     if (enqueue(queue, buffer, len)) {
       arrivals.arrived(queue);
     }

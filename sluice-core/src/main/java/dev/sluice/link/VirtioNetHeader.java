@@ -71,19 +71,22 @@ final class VirtioNetHeader {
   }
 
   /**
-   * Puts in front of a transmission the header it needs and returns its length: for a plain
-   * packet, all zero (complete as it is); for a large TCP segment ({@code segmentSize > 0}), what
-   * a virtio-net driver sends with a TSO frame (virtio 1.2 §5.1.6.2): NEEDS_CSUM at the TCP
-   * checksum, TCPV4 or TCPV6, hdr_len the IP and TCP headers, gso_size the segment size.
+   * Puts in front of a transmission the header it needs and returns its length: for a complete
+   * packet, all zero; for a TCP segment whose checksum field holds the pseudo-header's sum ({@code
+   * checksumPartial}), NEEDS_CSUM at the TCP checksum, as a virtio-net driver sends a packet with
+   * checksum offload (virtio 1.2 §5.1.6.2), and for a large one ({@code segmentSize > 0}) also what
+   * it sends with a TSO frame: TCPV4 or TCPV6, hdr_len the IP and TCP headers, gso_size the
+   * segment size.
    */
-  static int putFor(MemorySegment segment, byte[] packet, int off, int len, int segmentSize) {
-    if (segmentSize <= 0) {
+  static int putFor(MemorySegment segment, byte[] packet, int off, int len, int segmentSize, boolean checksumPartial) {
+    if (!checksumPartial) {
       put(segment, 0, GSO_NONE, 0, 0, 0, 0);
       return LENGTH;
     }
     boolean v6 = (packet[off] & 0xF0) == 0x60;
-    put(segment, F_NEEDS_CSUM, v6 ? GSO_TCPV6 : GSO_TCPV4, GsoSegmenter.tcpHeaders(packet, off, len), segmentSize,
-        v6 ? 40 : 20, TCP_CHECKSUM_OFFSET);
+    int gsoType = segmentSize == 0 ? GSO_NONE : v6 ? GSO_TCPV6 : GSO_TCPV4;
+    put(segment, F_NEEDS_CSUM, gsoType, GsoSegmenter.tcpHeaders(packet, off, len), segmentSize, v6 ? 40 : 20,
+        TCP_CHECKSUM_OFFSET);
     return LENGTH;
   }
 

@@ -462,11 +462,12 @@ abstract sealed class ConnectionDrain extends OwnershipProtocol permits Connecti
     TcpEndpoints endpoints = engine.endpoints();
     int ipHeader = endpoints.ipHeaderLength();
     // On a device that segments (TSO), the burst goes out as few large segments; the engine still
-    // builds and accounts for MSS-sized ones (docs/tun-offloads.md).
+    // builds and accounts for MSS-sized ones, and leaves their checksums to the device, which
+    // completes them (docs/tun-offloads.md).
     dev.sluice.link.TcpCoalescer coalescer = device != null && device.segmentationLimit() > 0 ? ctx.coalescer() : null;
     try {
       for (int guard = 0; guard < 100_000; guard++) {
-        int length = engine.pollTransmit(ctx.tx, ipHeader, now);
+        int length = engine.pollTransmit(ctx.tx, ipHeader, now, coalescer != null);
         if (length == 0) {
           break;
         }

@@ -571,7 +571,12 @@ public final class Host {
     transmitTcp(e, device, ctx, tcpLength, now, null);
   }
 
-  /** As above, through {@code coalescer} unless it is null; its owner flushes it after the burst. */
+  /**
+   * As above, through {@code coalescer} unless it is null; its owner flushes it after the burst. A
+   * segment sent through a coalescer has its TCP checksum left to the device (the engine's
+   * {@code checksumToDevice}): a coalescer is used only for a device that segments, and such a
+   * device completes checksums.
+   */
   void transmitTcp(TcpEndpoints e, Device device, OwnerContext ctx, int tcpLength, long now,
       dev.sluice.link.TcpCoalescer coalescer) {
     if (device == null) {
@@ -587,7 +592,7 @@ public final class Host {
           .source((int) e.localLow()).destination((int) e.remoteLow()).write(ctx.tx, 0, tcpLength);
     }
     if (coalescer != null) {
-      coalescer.transmit(device, ctx.tx, 0, ipHeader + tcpLength, now);
+      coalescer.transmit(device, ctx.tx, 0, ipHeader + tcpLength, true, now);
     } else {
       device.transmit(ctx.tx, 0, ipHeader + tcpLength, now);
     }

@@ -706,16 +706,32 @@ public final class TcpEngine extends EventQueue {
    * needs room for {@link #maxSegmentLength()} bytes.
    */
   public int pollTransmit(byte[] buf, int off, long now) {
+    return pollTransmit(buf, off, now, false);
+  }
+
+  /**
+   * As {@link #pollTransmit(byte[], int, long)}, or, if {@code checksumToDevice}, leaving the TCP
+   * checksum field holding only the pseudo-header's sum, for a device that completes it ({@link
+   * dev.sluice.link.Device#transmitSegmented}): a 64 KB segment is then never summed by Sluice.
+   */
+  public int pollTransmit(byte[] buf, int off, long now, boolean checksumToDevice) {
     now = actAt(now);
     if (pendingRst == null && state.isSynchronized()) {
-      return tx().writeSynchronized(buf, off, now);
+      return tx(checksumToDevice).writeSynchronized(buf, off, now);
     }
     PendingRst owed = pendingRst;
     if (owed != null) {
       pendingRst = null;
-      return tx().writeRst(owed, buf, off, now);
+      return tx(checksumToDevice).writeRst(owed, buf, off, now);
     }
-    return handshake == null ? 0 : tx().writeHandshake(handshake, buf, off, now); // CLOSED owes nothing
+    // CLOSED owes nothing
+    return handshake == null ? 0 : tx(checksumToDevice).writeHandshake(handshake, buf, off, now);
+  }
+
+  private Transmitter tx(boolean checksumToDevice) {
+    Transmitter t = tx();
+    t.checksumToDevice = checksumToDevice;
+    return t;
   }
 
   /** Upper bound on one segment from {@link #pollTransmit}: header with options plus MSS. */

@@ -17,6 +17,11 @@ final class Transmitter {
   private final Sender snd;
   private final Receiver rcv;
   private final TcpBuilder out = new TcpBuilder();
+  /**
+   * Whether the segment being written leaves its checksum to the device ({@link
+   * TcpEngine#pollTransmit(byte[], int, long, boolean)}); set by the engine for each one.
+   */
+  boolean checksumToDevice;
 
   Transmitter(TcpEngine engine) {
     this.engine = engine;
@@ -294,7 +299,7 @@ final class Transmitter {
         .window(windowField)
         .urgentPointer(0);
     int header = out.headerLength();
-    out.write(buf, off, payload, engine.endpoints.outgoingPseudoHeaderSum(header + payload));
+    out.write(buf, off, payload, engine.endpoints.outgoingPseudoHeaderSum(header + payload), checksumToDevice);
     engine.stats.increment(TcpCounter.SEGMENTS_OUT);
     if ((flags & TcpFlags.ACK) != 0) {
       rcv.onAckSent(ack);
@@ -315,6 +320,6 @@ final class Transmitter {
         .sequenceNumber(rst.seq()).acknowledgmentNumber(rst.withAck() ? rst.ack() : 0)
         .flags(flags).window(0).urgentPointer(0);
     engine.stats.increment(TcpCounter.SEGMENTS_OUT);
-    return out.write(buf, off, 0, engine.endpoints.outgoingPseudoHeaderSum(header));
+    return out.write(buf, off, 0, engine.endpoints.outgoingPseudoHeaderSum(header), checksumToDevice);
   }
 }

@@ -291,6 +291,25 @@ public final class TcpBuilder {
    * @throws IndexOutOfBoundsException if header and payload do not fit in {@code buf}
    */
   public int write(byte[] buf, int off, int payloadLength, int pseudoHeaderSum) {
+    return write(buf, off, payloadLength, pseudoHeaderSum, false);
+  }
+
+  /**
+   * As {@link #write(byte[], int, int, int)}, or, if {@code checksumToDevice}, leaving the checksum
+   * field holding the pseudo-header's sum for a device that completes it over the segment
+   * (CHECKSUM_PARTIAL, as Linux's {@code tcp_v4_send_check} leaves it): the segment is then not
+   * summed here at all.
+   *
+   * @param buf the buffer to write into
+   * @param off where the TCP header goes
+   * @param payloadLength the payload's length in bytes
+   * @param pseudoHeaderSum the unfinished pseudo-header sum for {@code headerLength() +
+   *     payloadLength}
+   * @param checksumToDevice whether the device completes the checksum
+   * @return the header length in bytes, as {@link #headerLength()}
+   * @throws IndexOutOfBoundsException if header and payload do not fit in {@code buf}
+   */
+  public int write(byte[] buf, int off, int payloadLength, int pseudoHeaderSum, boolean checksumToDevice) {
     int hl = headerLength();
     Bytes.put16(buf, off, sourcePort);
     Bytes.put16(buf, off + 2, destinationPort);
@@ -304,6 +323,10 @@ public final class TcpBuilder {
     System.arraycopy(options, 0, buf, off + TcpSegment.MIN_HEADER_LENGTH, optionsLength);
     for (int i = off + TcpSegment.MIN_HEADER_LENGTH + optionsLength; i < off + hl; i++) {
       buf[i] = TcpOptions.KIND_END;
+    }
+    if (checksumToDevice) {
+      Bytes.put16(buf, off + 16, Checksum.add(pseudoHeaderSum, 0));
+      return hl;
     }
     int sum = Checksum.add(pseudoHeaderSum, Checksum.sum(buf, off, hl + payloadLength));
     Bytes.put16(buf, off + 16, Checksum.finish(sum));

@@ -95,6 +95,42 @@ class TcpCoalescerTest {
     assertThat(device.sent.getLast().bytes).as("nothing joins after a short segment").isEqualTo(after);
   }
 
+  /**
+   * Segments whose checksum the engine left to the device ({@code checksumToDevice}, the TCP
+   * builder's partial write): a burst still becomes one large segment that cuts back into the
+   * originals, and a segment that goes out alone goes whole through transmitSegmented (segment
+   * size 0), its checksum field the pseudo-header's sum, which completed gives the segment as a
+   * full write would have built it.
+   */
+  @Test
+  void segmentsWithTheirChecksumLeftToTheDevice_goOutThroughTheDeviceThatCompletesIt() {
+    List<byte[]> burst = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      burst.add(segment(i * MSS, TcpFlags.ACK, MSS, i));
+    }
+    byte[] pureAck = segment(3 * MSS, TcpFlags.ACK, 0, 0);
+    for (byte[] s : burst) {
+      byte[] partial = leftToDevice(s);
+      coalescer.transmit(device, partial, 0, partial.length, true, 0);
+    }
+    byte[] partialAck = leftToDevice(pureAck);
+    coalescer.transmit(device, partialAck, 0, partialAck.length, true, 0);
+    byte[] alone = leftToDevice(segment(3 * MSS, TcpFlags.ACK, MSS, 3));
+    coalescer.transmit(device, alone, 0, alone.length, true, 0);
+    coalescer.flush(device, 0);
+
+    assertThat(device.sent).extracting(sent -> sent.segmentSize).containsExactly(MSS, 0, 0);
+    List<byte[]> pieces = segmentAsTheKernelWould(device.sent.getFirst());
+    for (int i = 0; i < 3; i++) {
+      assertThat(tcpPart(pieces.get(i))).as("segment %d", i).isEqualTo(tcpPart(burst.get(i)));
+    }
+    byte[] ackSent = device.sent.get(1).bytes.clone();
+    assertThat(decoder.decodeIp(ackSent, 0, ackSent.length)).as("its checksum is not complete").isNotNull();
+    GsoSegmenter.finishChecksum(ackSent, 20, VirtioNetHeader.TCP_CHECKSUM_OFFSET, ackSent.length);
+    assertThat(ackSent).as("completed by the device").isEqualTo(pureAck);
+    assertThat(device.plainTransmits).as("nothing went through transmit, which takes complete packets").isZero();
+  }
+
   @Test
   void deviceWithoutSegmentationGetsEverySegmentAsItIs() {
     RecordingDevice plain = new RecordingDevice();
@@ -132,6 +168,20 @@ class TcpCoalescerTest {
     return TestPackets.tcp4(A, B, tcp, data);
   }
 
+  /**
+   * {@code packet} as the TCP builder writes it when the checksum is left to the device: the field
+   * holds the pseudo-header's sum.
+   */
+  private static byte[] leftToDevice(byte[] packet) {
+    byte[] copy = packet.clone();
+    int tcpLength = copy.length - 20;
+    TcpBuilder tcp = new TcpBuilder().sourcePort(80).destinationPort(40_000).sequenceNumber(dev.sluice.wire.Bytes.i32(copy, 24))
+        .acknowledgmentNumber(777).flags(copy[33] & 0xFF).window(2000).nop().nop().timestamps(1000, 2000);
+    tcp.write(copy, 20, tcpLength - tcp.headerLength(),
+        dev.sluice.wire.Checksum.pseudoHeaderIpv4(A, B, dev.sluice.wire.IpProtocol.TCP, tcpLength), true);
+    return copy;
+  }
+
   private static byte[] tcpPart(byte[] packet) {
     return Arrays.copyOfRange(packet, 20, packet.length);
   }
@@ -142,6 +192,7 @@ class TcpCoalescerTest {
   private static final class RecordingDevice implements Device {
     final List<Sent> sent = new ArrayList<>();
     int limit = TcpCoalescer.MAX_BATCH;
+    int plainTransmits;
 
     @Override
     public String name() {
@@ -165,6 +216,7 @@ class TcpCoalescerTest {
 
     @Override
     public boolean transmit(byte[] buf, int off, int len, long nowNanos) {
+      plainTransmits++;
       sent.add(new Sent(Arrays.copyOfRange(buf, off, off + len), 0));
       return true;
     }

@@ -71,6 +71,8 @@ class TunOffloadTest {
     assertThat(device.segmentationLimit()).isEqualTo(TcpCoalescer.MAX_BATCH);
     assertThat(device.offloads() & 0x07).as("CSUM, TSO4, TSO6").isEqualTo(0x07);
     assertThat(ns.execChecked("ethtool", "-k", "sluice0")).contains("tcp-segmentation-offload: on");
+    OutboundChecksums checksums = new OutboundChecksums();
+    device.addTap(checksums);
 
     transferBothWays();
 
@@ -78,6 +80,53 @@ class TunOffloadTest {
     assertThat(device.largeSegmentsReceived()).as("kernel -> Sluice reads of more than one segment").isPositive();
     assertThat(device.badVirtioHeaders()).isZero();
     assertThat(device.drops().total()).isZero();
+    checksums.assertAllGood();
+  }
+
+  /**
+   * At MTU 65520 (the gateway's) one segment is already the largest write, so Sluice's segments go
+   * out whole, their checksums left to the kernel (NEEDS_CSUM, no GSO); the bytes arrive intact
+   * both ways, and every segment a capture sees carries the checksum the kernel completes.
+   */
+  @Test
+  void atMtu65520_segmentsGoOutWhole_withTheirChecksumsLeftToTheKernel() throws Exception {
+    start(TunOffload.AUTO, 65_520);
+    OutboundChecksums checksums = new OutboundChecksums();
+    device.addTap(checksums);
+
+    transferBothWays();
+
+    assertThat(device.badVirtioHeaders()).isZero();
+    assertThat(device.drops().total()).isZero();
+    checksums.assertAllGood();
+    assertThat(checksums.largest.get()).as("segments of more than 60,000 bytes went out").isGreaterThan(60_000);
+  }
+
+  /** Verifies the TCP checksum of every packet Sluice sends, as a capture sees it. */
+  private static final class OutboundChecksums implements PacketTap {
+    final java.util.concurrent.atomic.AtomicInteger good = new java.util.concurrent.atomic.AtomicInteger();
+    final java.util.concurrent.atomic.AtomicInteger largest = new java.util.concurrent.atomic.AtomicInteger();
+    final java.util.Queue<String> bad = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+    @Override
+    public void onPacket(Device device, Direction direction, byte[] buf, int off, int len, long timeNanos) {
+      if (direction != Direction.OUTBOUND) {
+        return;
+      }
+      var decoder = new dev.sluice.wire.PacketDecoder(new dev.sluice.wire.DropCounters());
+      var reason = decoder.decodeIp(buf, off, len);
+      if (reason == null) {
+        good.incrementAndGet();
+        largest.accumulateAndGet(len, Math::max);
+      } else {
+        bad.add(reason + " (" + len + " bytes)");
+      }
+    }
+
+    void assertAllGood() {
+      assertThat(bad).as("outbound packets that fail to decode").isEmpty();
+      assertThat(good.get()).as("outbound packets seen").isPositive();
+    }
   }
 
   @Test
@@ -95,8 +144,12 @@ class TunOffloadTest {
   }
 
   private void start(TunOffload offload) throws IOException, InterruptedException {
-    device = TunDevice.open(ns.path(), "sluice0", 1, MTU, offload);
-    ns.execChecked("ip", "link", "set", "dev", "sluice0", "up", "mtu", Integer.toString(MTU));
+    start(offload, MTU);
+  }
+
+  private void start(TunOffload offload, int mtu) throws IOException, InterruptedException {
+    device = TunDevice.open(ns.path(), "sluice0", 1, mtu, offload);
+    ns.execChecked("ip", "link", "set", "dev", "sluice0", "up", "mtu", Integer.toString(mtu));
     ns.execChecked("ip", "addr", "add", KERNEL + "/24", "dev", "sluice0");
     stack = NetStack.builder().addInterface(device, SLUICE + "/24").workers(1).build();
   }
