@@ -32,6 +32,8 @@ import java.util.concurrent.atomic.LongAdder;
  */
 final class ScalingWorkload implements Workload {
   private static final int CHUNK = 64 * 1024;
+  /** The second measure of each run: {@link MachineCpu#coresBusySince}. */
+  private static final String CORES_BUSY = "cores busy";
   private static final int[] FLOWS = {16, 256};
 
   @Override
@@ -83,10 +85,12 @@ final class ScalingWorkload implements Workload {
       });
       Harness.connectAll(e, new StackSide.Listener[] {listener}, clients, 16, deadline);
       Harness.await(accepting, deadline, "accepting " + flows + " flows");
-      double mbps = clients[0] instanceof KernelSide.KernelConn
+      Window window = clients[0] instanceof KernelSide.KernelConn
           ? kernelSelectors(clients, servers, variant.setup().workers(), config)
           : virtualThreads(clients, servers, config, deadline);
-      return Map.of("MB/s", mbps);
+      return Double.isNaN(window.coresBusy())
+          ? Map.of("MB/s", window.mbps())
+          : Map.of("MB/s", window.mbps(), CORES_BUSY, window.coresBusy());
     } finally {
       Harness.closeAll(clients);
       Harness.closeAll(servers);
@@ -95,7 +99,7 @@ final class ScalingWorkload implements Workload {
   }
 
   /** One virtual thread per flow end. */
-  private static double virtualThreads(StackSide.Conn[] clients, StackSide.Conn[] servers, BenchConfig config,
+  private static Window virtualThreads(StackSide.Conn[] clients, StackSide.Conn[] servers, BenchConfig config,
       long deadline) throws Exception {
     LongAdder received = new LongAdder();
     AtomicBoolean stop = new AtomicBoolean();
@@ -131,7 +135,7 @@ final class ScalingWorkload implements Workload {
         }
       }));
     }
-    double mbps = window(received, config);
+    Window window = window(received, config);
     stop.set(true);
     if (failure.get() != null) {
       throw failure.get();
@@ -139,22 +143,28 @@ final class ScalingWorkload implements Workload {
     for (Thread t : threads) {
       t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
     }
-    return mbps;
+    return window;
   }
 
+  /** The measured window: aggregate MB/s, and the machine's cores kept busy meanwhile. */
+  private record Window(double mbps, double coresBusy) {}
+
   /** Aggregate MB/s of {@code received} over the measured window, after the warm-up. */
-  private static double window(LongAdder received, BenchConfig config) throws InterruptedException {
+  private static Window window(LongAdder received, BenchConfig config) throws InterruptedException {
     Harness.sleep(config.warmupMs());
     long b0 = received.sum();
     long t0 = System.nanoTime();
+    MachineCpu cpu0 = MachineCpu.now();
     Harness.sleep(config.durationMs());
     long b1 = received.sum();
     long t1 = System.nanoTime();
-    return (b1 - b0) / 1e6 / ((t1 - t0) / 1e9);
+    MachineCpu cpu1 = MachineCpu.now();
+    double coresBusy = cpu1 == null ? Double.NaN : cpu1.coresBusySince(cpu0);
+    return new Window((b1 - b0) / 1e6 / ((t1 - t0) / 1e9), coresBusy);
   }
 
   /** {@code workers} sender threads and as many receiver threads, each a selector over its flows. */
-  private static double kernelSelectors(StackSide.Conn[] clients, StackSide.Conn[] servers, int workers,
+  private static Window kernelSelectors(StackSide.Conn[] clients, StackSide.Conn[] servers, int workers,
       BenchConfig config) throws Exception {
     LongAdder received = new LongAdder();
     AtomicBoolean stop = new AtomicBoolean();
@@ -172,7 +182,7 @@ final class ScalingWorkload implements Workload {
       threads.add(Thread.ofPlatform().name("bench-kernel-receive-" + w).daemon(true)
           .start(() -> loop(in, SelectionKey.OP_READ, stop, failure, received)));
     }
-    double mbps = window(received, config);
+    Window window = window(received, config);
     stop.set(true);
     for (Thread t : threads) {
       t.join(5_000);
@@ -180,7 +190,7 @@ final class ScalingWorkload implements Workload {
     if (failure.get() != null) {
       throw failure.get();
     }
-    return mbps;
+    return window;
   }
 
   private static void loop(List<SocketChannel> channels, int op, AtomicBoolean stop,
@@ -214,6 +224,14 @@ final class ScalingWorkload implements Workload {
         failure.compareAndSet(null, x);
       }
     }
+  }
+
+  private static String busyCell(Results r, String variant, String side) {
+    if (!r.has(variant, side, CORES_BUSY)) {
+      return "";
+    }
+    Stats.Summary s = r.get(variant, side, CORES_BUSY);
+    return String.format(Locale.ROOT, "%.2f [%.2f-%.2f]", s.median(), s.min(), s.max());
   }
 
   @Override
@@ -256,6 +274,27 @@ final class ScalingWorkload implements Workload {
           + (k1 == null ? "" : Report.cell(k1)) + " | " + (k2 == null ? "" : Report.cell(k2)) + " | "
           + (k1 == null || k2 == null ? "" : String.format(Locale.ROOT, "%.2f", k2.median() / k1.median())) + " | "
           + (k2 == null ? "" : String.format(Locale.ROOT, "%.2f", s2.median() / k2.median())) + " |");
+    }
+    // Scaling needs an idle core: where one worker already keeps every core busy, a second cannot
+    // add throughput, only share it.
+    List<String> busy = new ArrayList<>();
+    boolean measured = false;
+    for (int flows : FLOWS) {
+      String one = name(flows, 1);
+      String two = name(flows, 2);
+      measured |= r.has(one, "sluice", CORES_BUSY) || r.has(one, "kernel", CORES_BUSY);
+      busy.add("| " + flows + " | " + busyCell(r, one, "sluice") + " | " + busyCell(r, two, "sluice") + " | "
+          + busyCell(r, one, "kernel") + " | " + busyCell(r, two, "kernel") + " |");
+    }
+    if (measured) {
+      lines.add("");
+      lines.add("Cores busy during the measured window, machine-wide from /proc/stat (of "
+          + Runtime.getRuntime().availableProcessors() + "; median [min-max]): a second worker or thread pair "
+          + "can add throughput only where the first left a core idle.");
+      lines.add("");
+      lines.add("| Flows | Sluice 1 worker | Sluice 2 workers | Kernel 1 thread pair | Kernel 2 thread pairs |");
+      lines.add("|---:|---:|---:|---:|---:|");
+      lines.addAll(busy);
     }
     return lines;
   }
