@@ -85,7 +85,7 @@ public final class TcpCoalescer {
       return;
     }
     flush(device, nowNanos);
-    if (limit <= 0 || !start(buf, off, len)) {
+    if (limit <= 0 || !start(buf, off, len, limit)) {
       sendAlone(device, buf, off, len, checksumToDevice, nowNanos);
     } else {
       partial = checksumToDevice;
@@ -141,15 +141,19 @@ public final class TcpCoalescer {
     return joined;
   }
 
-  /** Starts a batch with this segment if it could take followers; false to send it alone. */
-  private boolean start(byte[] buf, int off, int len) {
+  /**
+   * Starts a batch with this segment if it could take followers; false to send it alone. A segment
+   * that leaves no room for another as long (at MTU 65520, every full one) is not copied into the
+   * batch only to go out alone from there.
+   */
+  private boolean start(byte[] buf, int off, int len, int limit) {
     int headerLength = GsoSegmenter.tcpHeaders(buf, off, len);
     if (headerLength < 0) {
       return false;
     }
     int ip = (buf[off] & 0xF0) == 0x60 ? 40 : 20;
     int payload = len - headerLength;
-    if ((buf[off + ip + 13] & 0xFF) != TcpFlags.ACK || payload <= 0) {
+    if ((buf[off + ip + 13] & 0xFF) != TcpFlags.ACK || payload <= 0 || len + payload > limit) {
       return false;
     }
     System.arraycopy(buf, off, batch, 0, len);

@@ -132,6 +132,18 @@ class TcpCoalescerTest {
   }
 
   @Test
+  void aSegmentThatLeavesNoRoomForAnotherAsLong_goesOutAtOnce_afterWhatWasPending() {
+    byte[] small = segment(0, TcpFlags.ACK, MSS, 1);
+    byte[] large = segment(MSS, TcpFlags.ACK, 40_000, 2); // 40,000 + 40,000 > 65,535
+    coalescer.transmit(device, small, 0, small.length, 0);
+    coalescer.transmit(device, large, 0, large.length, 0);
+    assertThat(device.sent).as("sent before the burst ends, in order").extracting(sent -> sent.bytes)
+        .containsExactly(small, large);
+    coalescer.flush(device, 0);
+    assertThat(device.sent).hasSize(2);
+  }
+
+  @Test
   void deviceWithoutSegmentationGetsEverySegmentAsItIs() {
     RecordingDevice plain = new RecordingDevice();
     plain.limit = 0;
