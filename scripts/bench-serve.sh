@@ -60,6 +60,14 @@ tck=$(getconf CLK_TCK)
 cpu() { awk -v t="$tck" '{ printf "%.6f", ($14 + $15) / t }' "/proc/$1/stat"; }
 median() { sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
+# One unmeasured round per side first: the server JVMs start cold, and the first download would
+# otherwise time the JIT compiling the stack (the C2 threads took 40% of Sluice's server CPU in a
+# cold one-round profile) rather than the stack itself.
+for url in "$sluice_url" "$kernel_url"; do
+  ip netns exec "$ns" curl -s -o /dev/null "$url/bytes/$bytes"
+  ip netns exec "$ns" wrk -t 2 -c 64 -d 2s "$url/bytes/1000" >/dev/null
+done
+
 declare -A mbps cpu_gb rps cpu_req
 for rep in $(seq 1 "$reps"); do
   for side in sluice kernel; do
