@@ -211,6 +211,71 @@ class GsoSegmenterTest {
         .isEqualTo("virtio_net_hdr[flags=1, gso_type=4, hdr_len=60, gso_size=1428, csum_start=40, csum_offset=16]");
   }
 
+  /**
+   * The TUN reader copies only a read's first {@link GsoSegmenter#JUDGED_BYTES} to the heap before
+   * {@code prepare}, and an uncut packet goes straight to its buffer ({@code completeWhole}): for
+   * valid reads and for thousands of seeded mutations of them (any byte of the first 130 changed),
+   * judging the prefix gives the verdict, the cut and the checksum trust that judging the whole
+   * read gives, and the packet written the direct way is the one {@code segment} writes. A byte
+   * past the prefix that {@code prepare} read would show as a difference, since the prefix-only
+   * copy holds garbage there.
+   */
+  @Test
+  void judgingOnlyTheFirstBytes_givesWhatJudgingTheWholeReadGives() {
+    byte[] v4 = partial(TestPackets.tcp4(A, B, tcp(7, TcpFlags.ACK), pattern(3 * MSS)), 20);
+    byte[] v6 = tcp6(tcp(7, TcpFlags.ACK), pattern(2 * MSS));
+    java.util.List<byte[]> reads = java.util.List.of(
+        read(VirtioNetHeader.F_NEEDS_CSUM, VirtioNetHeader.GSO_TCPV4, MSS, 20, 16, v4),
+        read(VirtioNetHeader.F_NEEDS_CSUM, VirtioNetHeader.GSO_NONE, 0, 20, 16,
+            partial(TestPackets.tcp4(A, B, tcp(7, TcpFlags.ACK), pattern(1000)), 20)),
+        read(VirtioNetHeader.F_DATA_VALID, VirtioNetHeader.GSO_NONE, 0, 0, 0, v6),
+        read(VirtioNetHeader.F_NEEDS_CSUM, VirtioNetHeader.GSO_TCPV6, MSS, 40, 16, partial(v6, 40)),
+        read(0, VirtioNetHeader.GSO_NONE, 0, 0, 0, TestPackets.tcp4(A, B, tcp(7, TcpFlags.ACK), pattern(40))));
+    java.util.SplittableRandom random = new java.util.SplittableRandom(115);
+    GsoSegmenter whole = new GsoSegmenter();
+    GsoSegmenter judged = new GsoSegmenter();
+    int mtu = 65_535;
+    for (int i = 0; i < 20_000; i++) {
+      byte[] read = reads.get(i % reads.size()).clone();
+      for (int m = i < reads.size() ? 0 : 1 + random.nextInt(3); m > 0; m--) {
+        read[random.nextInt(Math.min(read.length, 130))] = (byte) random.nextInt(256);
+      }
+      byte[] prefix = new byte[read.length];
+      java.util.Arrays.fill(prefix, (byte) 0x5A); // what the reader's array holds past the prefix: anything
+      int copied = Math.min(read.length, GsoSegmenter.JUDGED_BYTES);
+      System.arraycopy(read, 0, prefix, 0, copied);
+
+      int count = whole.prepare(read, 0, read.length, mtu);
+      assertThat(judged.prepare(prefix, 0, read.length, mtu)).as("read %d", i).isEqualTo(count);
+      if (count < 0) {
+        continue;
+      }
+      assertThat(judged.segmenting()).isEqualTo(whole.segmenting());
+      assertThat(judged.tcpChecksumKnownGood()).isEqualTo(whole.tcpChecksumKnownGood());
+      if (!whole.segmenting()) {
+        byte[] viaSegment = new byte[read.length];
+        int length = whole.segment(0, viaSegment);
+        byte[] direct = new byte[read.length];
+        System.arraycopy(read, judged.packetOffset(), direct, 0, judged.packetLength());
+        assertThat(judged.completeWhole(direct)).isEqualTo(length);
+        assertThat(direct).as("read %d written directly", i).isEqualTo(viaSegment);
+      }
+    }
+  }
+
+  /** A complete IPv6/TCP packet between 2001:2::1 and 2001:2::2. */
+  private static byte[] tcp6(TcpBuilder tcp, byte[] payload) {
+    long[] a = IpAddresses.parseIpv6("2001:2::1");
+    long[] b = IpAddresses.parseIpv6("2001:2::2");
+    Ipv6Builder ip = new Ipv6Builder().source(a[0], a[1]).destination(b[0], b[1]).protocol(IpProtocol.TCP);
+    int tcpLength = tcp.headerLength() + payload.length;
+    byte[] packet = new byte[40 + tcpLength];
+    ip.write(packet, 0, tcpLength);
+    System.arraycopy(payload, 0, packet, 40 + tcp.headerLength(), payload.length);
+    tcp.write(packet, 40, payload.length, ip.pseudoHeaderSum(tcpLength));
+    return packet;
+  }
+
   private void assertRefused(byte[] read, String why) {
     assertThat(segmenter.prepare(read, 0, read.length, MTU)).as(why).isEqualTo(GsoSegmenter.MALFORMED);
   }
