@@ -301,7 +301,11 @@ class ConnectionTableTest {
     TcpEndpoints hit6 = key(11);
     TcpEndpoints miss = key(5_000);
     long found = 0;
-    for (int round = 0; round < 3; round++) { // the first rounds warm up; the last is measured
+    long least = Long.MAX_VALUE;
+    // The first rounds warm up; of the last three, the least is taken: a lookup that allocates
+    // would show in every round, while the JIT's own work at some point of a run (2,056 bytes once
+    // in a while, when other test classes ran first in the same JVM) shows in one.
+    for (int round = 0; round < 5; round++) {
       long before = AllocatedBytes.now();
       for (int i = 0; i < 200_000; i++) {
         found += table.get(hit4) != null ? 1 : 0;
@@ -310,11 +314,12 @@ class ConnectionTableTest {
         found += table.get(miss) != null ? 1 : 0;
       }
       long allocated = AllocatedBytes.now() - before;
-      if (round == 2) {
-        assertThat(allocated).as("bytes allocated by 600,000 lookups").isLessThan(1_024);
+      if (round >= 2) {
+        least = Math.min(least, allocated);
       }
     }
-    assertThat(found).isEqualTo(3 * 2 * 200_000);
+    assertThat(least).as("bytes allocated by 600,000 lookups").isLessThan(1_024);
+    assertThat(found).isEqualTo(5 * 2 * 200_000);
   }
 
   // ---------------------------------------------------------------- hash flooding
