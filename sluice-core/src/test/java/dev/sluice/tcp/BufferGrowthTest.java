@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
-/** The rings start at one page and double as needed, keeping every byte in place. */
+/** The rings start small (256 bytes) and double as needed, keeping every byte in place. */
 class BufferGrowthTest {
   private static byte[] random(int n, long seed) {
     byte[] b = new byte[n];
