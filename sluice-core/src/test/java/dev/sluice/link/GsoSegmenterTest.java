@@ -61,17 +61,10 @@ class GsoSegmenterTest {
 
   @Test
   void largeTcpv6SegmentIsCutWithPayloadLengthsAndChecksums() {
-    long[] a = IpAddresses.parseIpv6("2001:2::1");
-    long[] b = IpAddresses.parseIpv6("2001:2::2");
     byte[] payload = pattern(3 * 1000);
     TcpBuilder tcp = new TcpBuilder().sourcePort(80).destinationPort(40_000).sequenceNumber(-500)
         .acknowledgmentNumber(7).flags(TcpFlags.ACK | TcpFlags.CWR).window(1000);
-    Ipv6Builder ip = new Ipv6Builder().source(a[0], a[1]).destination(b[0], b[1]).protocol(IpProtocol.TCP);
-    int tcpLength = tcp.headerLength() + payload.length;
-    byte[] packet = new byte[40 + tcpLength];
-    ip.write(packet, 0, tcpLength);
-    System.arraycopy(payload, 0, packet, 40 + tcp.headerLength(), payload.length);
-    tcp.write(packet, 40, payload.length, ip.pseudoHeaderSum(tcpLength));
+    byte[] packet = tcp6(tcp, payload);
     byte[] read = read(VirtioNetHeader.F_NEEDS_CSUM, VirtioNetHeader.GSO_TCPV6 | VirtioNetHeader.GSO_ECN, 1000, 40,
         16, partial(packet, 40));
 
