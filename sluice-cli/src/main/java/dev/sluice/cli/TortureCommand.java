@@ -52,7 +52,8 @@ final class TortureCommand implements Callable<Integer> {
 
   @Option(names = "--mode", defaultValue = "spray",
       description = "steer: a flow stays on one worker; spray: every worker takes every queue; inline: the thread "
-          + "that delivers a packet processes it, no worker does (default ${DEFAULT-VALUE}).")
+          + "that delivers a packet processes it, no worker does; adaptive: the delivering thread while the worker "
+          + "is parked, the worker while it runs (default ${DEFAULT-VALUE}).")
   String mode;
 
   @Option(names = "--loss", defaultValue = "0.02", description = "Loss probability per packet, 0 to 1 (default ${DEFAULT-VALUE}).")
@@ -121,7 +122,8 @@ final class TortureCommand implements Callable<Integer> {
     try {
       steering = Steering.valueOf(mode.toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
-      throw new ParameterException(spec.commandLine(), "--mode must be steer, spray or inline, not '" + mode + "'");
+      throw new ParameterException(spec.commandLine(),
+          "--mode must be steer, spray, inline or adaptive, not '" + mode + "'");
     }
     if (!capture.equals("none")) {
       OutputPaths.requireWritable(spec, Path.of(capture));

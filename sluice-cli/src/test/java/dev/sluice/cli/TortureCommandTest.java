@@ -29,9 +29,16 @@ class TortureCommandTest {
   }
 
   @Test
+  void smallAdaptiveRun_passes() {
+    assertThat(run("torture", "--connections", "300", "--workers", "2", "--mode", "adaptive", "--seed", "5", "--json"))
+        .as(out + "" + err).isZero();
+    assertThat(out.toString()).contains("\"mode\":\"adaptive\"", "\"hangs\":0", "\"corrupted\":0", "PASS");
+  }
+
+  @Test
   void badMode_isAUsageError() {
     assertThat(run("torture", "--mode", "sideways")).isEqualTo(CommandLine.ExitCode.USAGE);
-    assertThat(err.toString()).contains("--mode must be steer, spray or inline, not 'sideways'");
+    assertThat(err.toString()).contains("--mode must be steer, spray, inline or adaptive, not 'sideways'");
   }
 
   @Test

@@ -62,7 +62,10 @@ public final class NetStack implements AutoCloseable {
       h.idleSpinNanos = b.idleStrategy.spinNanos();
       h.busyPollNanos = b.busyPoll.toNanos();
       h.maxConnections = b.maxConnections;
-      h.steering = b.inline ? Steering.INLINE : b.spray ? Steering.SPRAY : Steering.STEER;
+      h.steering = b.inline ? Steering.INLINE
+          : b.spray ? Steering.SPRAY
+          : b.inlineWhenIdle ? Steering.ADAPTIVE
+          : Steering.STEER;
       h.tcp = tcp;
       h.loopback = b.loopback;
       h.name = b.name;
@@ -441,6 +444,7 @@ public final class NetStack implements AutoCloseable {
     private int workers = Runtime.getRuntime().availableProcessors();
     private boolean spray;
     private boolean inline;
+    private boolean inlineWhenIdle = true; // measured: docs/runtime.md, "Receiving inline while the worker sleeps"
     private int receiveBufferBytes = 256 * 1024;
     private int sendBufferBytes = 256 * 1024;
     private Duration connectTimeout = Duration.ofSeconds(30);
@@ -591,6 +595,22 @@ public final class NetStack implements AutoCloseable {
      */
     public Builder receiveInline(boolean on) {
       inline = on;
+      return this;
+    }
+
+    /**
+     * While a receive queue's worker is parked, processes a packet that arrives on it on the thread
+     * that delivered it, as {@link #receiveInline} does, and lets the worker sleep on; while the
+     * worker is running (or spinning: {@link #idleStrategy}), it takes every packet, as without
+     * this setting (default on). So a lone request and its reply cross two thread hand-offs
+     * instead of four, and a busy flow still has its receive work done by the workers. {@link
+     * #receiveInline} and {@link #sprayReceive} override it.
+     *
+     * @param on true to receive on the delivering thread while the worker is parked
+     * @return this builder
+     */
+    public Builder receiveInlineWhenIdle(boolean on) {
+      inlineWhenIdle = on;
       return this;
     }
 

@@ -153,10 +153,12 @@ public final class Host {
       if (config.steering() == Steering.INLINE) {
         device.onArrival(q, new InlineReceiver(this, device, q, isLoopback(device)));
       } else if (config.steering() == Steering.STEER) {
-        workers[q % workers.length].addSource(device, q);
+        workers[q % workers.length].addSource(device, q, null);
+      } else if (config.steering() == Steering.ADAPTIVE) {
+        workers[q % workers.length].addSource(device, q, new InlineReceiver(this, device, q, isLoopback(device)));
       } else {
         for (Worker w : workers) {
-          w.addSource(device, q);
+          w.addSource(device, q, null);
         }
       }
     }

@@ -58,6 +58,13 @@ final class InlineReceiver implements Runnable {
   /** Arrivals not yet accounted for by a drain; 0 means no thread owns the queue. */
   @SuppressWarnings("unused") // accessed through PENDING
   private volatile int pending;
+  /**
+   * {@link Steering#ADAPTIVE} only: the thread that owns the queue, set by {@link
+   * #receiveIfUnowned} and cleared before the owner lets go. Read only to ask "is it me?": a thread
+   * sees its own writes, and no other thread ever writes its identity, so a plain field answers
+   * that correctly.
+   */
+  private Thread owner;
 
   InlineReceiver(Host host, Device device, int queue, boolean loopback) {
     this.host = host;
@@ -139,18 +146,54 @@ final class InlineReceiver implements Runnable {
     }
   }
 
+  /**
+   * {@link Steering#ADAPTIVE}: a packet has just been put in the queue, whose worker is parked.
+   * Receives it on this thread, as {@link #run} does, unless another thread owns the queue now;
+   * then returns false, and the caller wakes the worker, which takes it (two threads draining one
+   * queue is what {@link Steering#SPRAY} does all the time). Arrivals here never count up {@link
+   * #pending}: it only goes from 0 to 1 and back, so a thread that piles onto an owner does not
+   * leave its packet to that owner's thread, which would turn a busy queue into one thread's work.
+   * An arrival from the owning thread itself (a host sending to its own address while it drains)
+   * needs nothing: the owner polls the queue until it is empty before it lets go.
+   */
+  boolean receiveIfUnowned() {
+    Thread me = Thread.currentThread();
+    if (owner == me) {
+      return true;
+    }
+    if (!PENDING.compareAndSet(this, 0, 1)) {
+      return false;
+    }
+    owner = me;
+    Scope scope = SCOPE.get();
+    if (scope.depth > 0) {
+      scope.defer(this); // ours now; drained when this thread's outermost scope ends
+      return true;
+    }
+    scope.depth++;
+    try {
+      drainOwned(scope);
+    } finally {
+      exitScope(scope);
+    }
+    return true;
+  }
+
   /** Drains the queue, which this thread owns, until no arrival is left unaccounted for; then lets go. */
   private void drainOwned(Scope scope) {
     int owed = (int) PENDING.get(this);
+    Thread me = owner;
     OwnerContext ctx = host.borrowContext();
     try {
       while (true) {
         drain(ctx, scope.gathered());
+        owner = null; // before letting go: the next owner may write its own at once
         int before = (int) PENDING.getAndAdd(this, -owed);
         owed = before - owed;
         if (owed == 0) {
           return;
         }
+        owner = me;
       }
     } finally {
       host.returnContext(ctx);

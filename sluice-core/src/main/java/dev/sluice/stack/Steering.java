@@ -20,5 +20,16 @@ public enum Steering {
    * sender's thread then also does its peer's receive work, so one flow no longer spreads over
    * cores.
    */
-  INLINE
+  INLINE,
+  /**
+   * {@link #STEER} while a queue's worker is at work, {@link #INLINE} while it is parked: a packet
+   * that arrives for a parked worker is processed at once by the thread that delivered it, and the
+   * worker sleeps on. A lone request and its reply then cross two thread hand-offs instead of four;
+   * a loaded queue keeps its worker, whose running (or spinning) takes every packet, so receive
+   * still spreads over cores. If another thread is already receiving that queue inline, the
+   * arrival wakes the worker to help rather than wait behind it ({@link
+   * InlineReceiver#receiveIfUnowned}). NAPI's split between interrupt and poll, in the other
+   * direction: the quiet case runs where the packet arrives, the busy one on its poller.
+   */
+  ADAPTIVE
 }

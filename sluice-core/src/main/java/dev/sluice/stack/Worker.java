@@ -121,9 +121,25 @@ final class Worker {
     }
   }
 
-  /** Adds a receive queue for this worker to drain. Before {@link #start} only. */
-  void addSource(Device device, int queue) {
-    device.onArrival(queue, this::wakeUp);
+  /**
+   * {@link Steering#ADAPTIVE}'s arrival on one of this worker's queues. A running worker polls the
+   * queue before it parks ({@link #wakeUp} says why none is missed), so it is left the packet; a
+   * parked one sleeps on while the delivering thread receives it, unless another thread is
+   * receiving that queue already: then the worker wakes to help.
+   */
+  private void arrivedAdaptive(InlineReceiver direct) {
+    if (parked && !direct.receiveIfUnowned()) {
+      wakeUp();
+    }
+  }
+
+  /**
+   * Adds a receive queue for this worker to drain; with {@code direct} (for {@link
+   * Steering#ADAPTIVE}), its packets are received by the delivering thread while this worker is
+   * parked. Before {@link #start} only.
+   */
+  void addSource(Device device, int queue, InlineReceiver direct) {
+    device.onArrival(queue, direct == null ? this::wakeUp : () -> arrivedAdaptive(direct));
     devices.add(device);
     queues.add(queue);
     sourceDevices = devices.toArray(new Device[0]);

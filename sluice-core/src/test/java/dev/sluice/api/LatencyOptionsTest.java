@@ -24,18 +24,19 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * The round-trip options change who waits and where, never what arrives: {@link
- * NetStack.Builder#receiveInline} (the delivering thread receives) and {@link
+ * NetStack.Builder#receiveInline} (the delivering thread receives), {@link
+ * NetStack.Builder#receiveInlineWhenIdle} (it does while the worker is parked) and {@link
  * NetStack.Builder#busyPoll} (a blocked thread spins before it parks), alone and together. Bytes
  * and end-of-stream arrive whole and in order; a wait longer than the spin still ends when its
  * event comes; timeouts and interrupts still end a wait inside the spin.
  */
 class LatencyOptionsTest {
 
-  @ParameterizedTest(name = "inline={0}, busyPollMicros={1}")
-  @CsvSource({"true, 0", "false, 50", "true, 50"})
+  @ParameterizedTest(name = "receive={0}, busyPollMicros={1}")
+  @CsvSource({"inline, 0", "workers, 50", "inline, 50", "whenIdle, 0", "whenIdle, 50"})
   @Timeout(value = 60, unit = TimeUnit.SECONDS)
-  void pingPongAndBulkBothWays_arriveWholeAndInOrder(boolean inline, long busyPollMicros) throws Exception {
-    try (Pair pair = new Pair(inline, Duration.ofNanos(busyPollMicros * 1_000))) {
+  void pingPongAndBulkBothWays_arriveWholeAndInOrder(String receive, long busyPollMicros) throws Exception {
+    try (Pair pair = new Pair(receive, Duration.ofNanos(busyPollMicros * 1_000))) {
       TcpConnection client = pair.client();
       TcpConnection server = pair.server();
       byte[] one = new byte[64];
@@ -64,7 +65,7 @@ class LatencyOptionsTest {
   @Test
   @Timeout(value = 30, unit = TimeUnit.SECONDS)
   void aWaitLongerThanTheSpin_endsWithItsEvent_andTimeoutsAndInterruptsStillEndIt() throws Exception {
-    try (Pair pair = new Pair(true, Duration.ofMillis(20))) {
+    try (Pair pair = new Pair("inline", Duration.ofMillis(20))) {
       TcpConnection client = pair.client();
       TcpConnection server = pair.server();
       CompletableFuture<Integer> late = CompletableFuture.supplyAsync(() -> {
@@ -155,14 +156,20 @@ class LatencyOptionsTest {
     private final TcpConnection server;
     private final AutoCloseable pump;
 
-    Pair(boolean inline, Duration busyPoll) throws Exception {
+    /**
+     * {@code receive}: "inline", "workers" (workers only), or "whenIdle" (the default, {@link
+     * NetStack.Builder#receiveInlineWhenIdle}).
+     */
+    Pair(String receive, Duration busyPoll) throws Exception {
+      boolean inline = receive.equals("inline");
+      boolean whenIdle = receive.equals("whenIdle");
       SimulatedNetwork network = new SimulatedNetwork(5);
       SimulatedLink link = network.connect("c0", "s0", SimulatedLink.Config.defaults().withReceiveQueues(2)
           .withImpairments(Impairments.NONE));
       clientStack = NetStack.builder().addInterface(link.a(), "198.18.0.1/24").workers(2).receiveInline(inline)
-          .busyPoll(busyPoll).build();
+          .receiveInlineWhenIdle(whenIdle).busyPoll(busyPoll).build();
       serverStack = NetStack.builder().addInterface(link.b(), "198.18.0.2/24").workers(2).receiveInline(inline)
-          .busyPoll(busyPoll).build();
+          .receiveInlineWhenIdle(whenIdle).busyPoll(busyPoll).build();
       pump = network.runInRealTime();
       listener = serverStack.listen(80);
       client = clientStack.connect(new InetSocketAddress(InetAddress.ofLiteral("198.18.0.2"), 80), Duration.ofSeconds(10));

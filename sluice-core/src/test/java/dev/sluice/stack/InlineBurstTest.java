@@ -66,7 +66,8 @@ class InlineBurstTest {
         }
       }
     });
-    NetStack client = NetStack.builder().addInterface(link.a(), "198.18.0.1/24").receiveInline(writerInline).build();
+    NetStack client = NetStack.builder().addInterface(link.a(), "198.18.0.1/24").receiveInline(writerInline)
+        .receiveInlineWhenIdle(false).build();
     NetStack server = NetStack.builder().addInterface(link.b(), "198.18.0.2/24").receiveInline(true)
         .receiveBufferBytes(2 * BYTES).build();
     try (AutoCloseable pump = network.runInRealTime(); client; server; TcpServer listener = server.listen(80);

@@ -51,6 +51,20 @@ class TortureTest {
 
   @Test
   @Timeout(300)
+  void adaptive_workersWhileBusy_deliveringThreadsWhileParked_lossReorderJitter_noFailures()
+      throws InterruptedException {
+    // Steering.ADAPTIVE (the API's default): a packet for a parked worker is processed by the thread
+    // that delivered it, one for a running worker by the worker, and a thread that finds another
+    // draining the queue inline wakes the worker, so one queue is drained by two threads at once.
+    Torture.Report report = new Torture(config(Steering.ADAPTIVE, CONNECTIONS / 4, 13, 60_000)).run();
+    System.out.println("torture adaptive: " + report);
+    assertThat(report.failures()).as(report.toString()).isZero();
+    assertThat(report.connections()).isEqualTo(CONNECTIONS / 4);
+    assertThat(report.bytes()).as("both directions of every connection were verified").isPositive();
+  }
+
+  @Test
+  @Timeout(300)
   void mutation_withoutBacklogDrain_isCaught() throws InterruptedException {
     Torture.Report report = new Torture(config(2_000, 8, 5_000), OwnershipMutation.NO_BACKLOG_DRAIN).run();
     assertThat(report.failures()).as(report.toString()).isPositive();

@@ -109,8 +109,9 @@ public final class BenchCommand implements Callable<Integer> {
       description = "Discarded rounds before the measured ones (not for workload 6).")
   int warmupReps;
 
-  @Option(names = "--receive", defaultValue = "workers", hidden = true,
-      description = "workers: receive workers take the packets; inline: the delivering thread processes them.")
+  @Option(names = "--receive", defaultValue = "adaptive", hidden = true,
+      description = "adaptive (the stack's default): the delivering thread processes a packet while its worker is "
+          + "parked, the worker otherwise; workers: the workers only; inline: the delivering thread always.")
   String receive;
 
   @Option(names = "--idle-spin-us", defaultValue = "20", hidden = true,
@@ -156,8 +157,9 @@ public final class BenchCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }
-    if (!receive.equals("workers") && !receive.equals("inline")) {
-      throw new ParameterException(spec.commandLine(), "--receive must be workers or inline, not '" + receive + "'");
+    if (!List.of("adaptive", "workers", "inline").contains(receive)) {
+      throw new ParameterException(spec.commandLine(),
+          "--receive must be adaptive, workers or inline, not '" + receive + "'");
     }
     if (!kernelMode.equals("auto") && !kernelMode.equals("loopback")) {
       throw new ParameterException(spec.commandLine(), "--kernel must be auto or loopback, not '" + kernelMode + "'");
@@ -180,7 +182,7 @@ public final class BenchCommand implements Callable<Integer> {
     List<String> details = new ArrayList<>();
     long started = System.nanoTime();
     try {
-      List<StackSide> sides = new ArrayList<>(List.of(new SluiceSide(receive.equals("inline"), idle, busyPoll),
+      List<StackSide> sides = new ArrayList<>(List.of(new SluiceSide(receive, idle, busyPoll),
           new KernelSide("kernel", namespace)));
       if (namespace != null) {
         sides.add(new KernelSide("kernel-lo", null));

@@ -22,8 +22,12 @@ final class SluiceSide implements StackSide {
   static final String CLIENT = "198.18.0.1";
   static final String SERVER = "198.18.0.2";
 
-  /** Whether the hosts receive on the delivering thread ({@code NetStack.Builder#receiveInline}). */
-  private final boolean inline;
+  /**
+   * Who processes received packets: "adaptive", the stack's default ({@code
+   * NetStack.Builder#receiveInlineWhenIdle}); "workers" only; or "inline" ({@code
+   * NetStack.Builder#receiveInline}).
+   */
+  private final String receive;
   /** What the hosts' idle workers do. */
   private final IdleStrategy idle;
 
@@ -31,11 +35,11 @@ final class SluiceSide implements StackSide {
   private final java.time.Duration busyPoll;
 
   SluiceSide() {
-    this(false, IdleStrategy.backoff(), java.time.Duration.ZERO);
+    this("adaptive", IdleStrategy.backoff(), java.time.Duration.ZERO);
   }
 
-  SluiceSide(boolean inline, IdleStrategy idle, java.time.Duration busyPoll) {
-    this.inline = inline;
+  SluiceSide(String receive, IdleStrategy idle, java.time.Duration busyPoll) {
+    this.receive = receive;
     this.idle = idle;
     this.busyPoll = busyPoll;
   }
@@ -71,9 +75,9 @@ final class SluiceSide implements StackSide {
         .withMtu(setup.mtu()).withReceiveQueues(setup.workers()).withQueueCapacity(65_536).withBuffers(buffers)
         .withImpairments(Impairments.NONE));
     NetStack.Builder clientBuilder = NetStack.builder().addInterface(link.a(), CLIENT + "/24").workers(setup.workers())
-        .receiveInline(inline).idleStrategy(idle).busyPoll(busyPoll);
+        .receiveInline(receive.equals("inline")).receiveInlineWhenIdle(receive.equals("adaptive")).idleStrategy(idle).busyPoll(busyPoll);
     NetStack.Builder serverBuilder = NetStack.builder().addInterface(link.b(), SERVER + "/24").workers(setup.workers())
-        .receiveInline(inline).idleStrategy(idle).busyPoll(busyPoll).listenBacklog(4_096);
+        .receiveInline(receive.equals("inline")).receiveInlineWhenIdle(receive.equals("adaptive")).idleStrategy(idle).busyPoll(busyPoll).listenBacklog(4_096);
     if (maxConnections > 0) {
       clientBuilder.maxConnections(maxConnections);
       serverBuilder.maxConnections(maxConnections);
