@@ -38,13 +38,14 @@ final class HttpServerProbe {
   private HttpServerProbe() {}
 
   public static void main(String[] args) throws Exception {
-    if (args.length != 7) {
-      System.err.println("usage: HttpServerProbe SIDE MTU WORKERS CONNECTIONS WARMUP_MS DURATION_MS TIMEOUT_MS");
+    if (args.length != 8) {
+      System.err.println(
+          "usage: HttpServerProbe SIDE MTU WORKERS CONNECTIONS WARMUP_MS DURATION_MS TIMEOUT_MS RECEIVE");
       System.exit(2);
     }
     try {
       run(args[0], Integer.parseInt(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]),
-          Long.parseLong(args[4]), Long.parseLong(args[5]), Long.parseLong(args[6]));
+          Long.parseLong(args[4]), Long.parseLong(args[5]), Long.parseLong(args[6]), args[7]);
       System.exit(0); // the JDK's HttpServer leaves non-daemon threads behind
     } catch (Exception | AssertionError e) {
       System.err.println("http_server " + args[0] + ": " + e);
@@ -52,12 +53,13 @@ final class HttpServerProbe {
     }
   }
 
+  /** {@code receive}: Sluice's receive mode, as {@code sluice bench --receive} (ignored for the kernel). */
   private static void run(String sideName, int mtu, int workers, int connections, long warmupMs, long durationMs,
-      long timeoutMs) throws Exception {
+      long timeoutMs, String receive) throws Exception {
     long deadline = Harness.deadline(timeoutMs);
     KernelNamespace namespace = sideName.equals("kernel") ? KernelNamespace.create(System.err::println) : null;
     StackSide side = switch (sideName) {
-      case "sluice" -> new SluiceSide();
+      case "sluice" -> new SluiceSide(receive, dev.sluice.api.IdleStrategy.backoff(), java.time.Duration.ZERO);
       case "kernel", "kernel-lo" -> new KernelSide(sideName, namespace);
       default -> throw new IllegalArgumentException("SIDE must be sluice, kernel or kernel-lo: " + sideName);
     };

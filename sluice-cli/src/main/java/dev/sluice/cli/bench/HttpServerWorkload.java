@@ -50,7 +50,7 @@ final class HttpServerWorkload implements Workload {
     command.addAll(List.of(side.name(), Integer.toString(variant.setup().mtu()),
         Integer.toString(variant.setup().workers()), Integer.toString(variant.parameter()),
         Long.toString(config.jvmWarmupMs()), Long.toString(config.durationMs()),
-        Long.toString(config.runTimeoutMs())));
+        Long.toString(config.runTimeoutMs()), side instanceof SluiceSide sluice ? sluice.receive() : "-"));
     Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.PIPE).start();
     // Read both pipes while it runs: a full pipe would stop the probe.
     var err = Thread.ofVirtual().start(() -> drain(p.getErrorStream()));

@@ -34,14 +34,15 @@ final class SluiceSide implements StackSide {
   /** How long a blocked application thread spins before it parks ({@code NetStack.Builder#busyPoll}). */
   private final java.time.Duration busyPoll;
 
-  SluiceSide() {
-    this("adaptive", IdleStrategy.backoff(), java.time.Duration.ZERO);
-  }
-
   SluiceSide(String receive, IdleStrategy idle, java.time.Duration busyPoll) {
     this.receive = receive;
     this.idle = idle;
     this.busyPoll = busyPoll;
+  }
+
+  /** Who processes received packets: "adaptive", "workers" or "inline" (see the field). */
+  String receive() {
+    return receive;
   }
 
   /** Summed over every pair of stacks this side opened, as each closes. */
