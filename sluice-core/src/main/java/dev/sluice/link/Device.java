@@ -102,7 +102,8 @@ public interface Device {
    * Asks the device to run {@code wakeUp} whenever a packet arrives on {@code queue}, after the
    * packet is in the queue. It runs on the thread that delivers the packet, and may do much: it
    * wakes the worker that drains the queue, or, when a host receives inline ({@code
-   * Steering.INLINE}), runs the whole receive path, replies included. So call it holding no lock
+   * Steering.INLINE}, and {@code Steering.ADAPTIVE} while the worker is parked: a stack's default),
+   * runs the whole receive path, replies included. So call it holding no lock
    * that a transmission on this device or its peer could need. Optional for a device that is
    * driven by {@code Host.poll} (simulations, scripts); a started host's workers park until their
    * next timer and would see such a device's packets only then, up to a second later.
