@@ -17,9 +17,11 @@ import java.util.concurrent.TimeUnit;
  * HttpServerProbe}), started with Sluice's provider for the Sluice side and without it for the
  * kernel's, with the bench's flags and {@code sun.net.httpserver.nodelay} on for both (else the
  * server's responses meet Nagle and the clients' delayed ACKs on both sides alike). The JVM's start
- * is outside the measured window, and so is a warm-up of {@code --jvm-warmup-ms} (4 s) under the
- * same load: a fresh JVM runs its first seconds interpreted, which costs Sluice, whose TCP is Java,
- * far more than the kernel (0.32x after 0.3 s of warm-up, 0.65x after 4 s, in one measurement).
+ * is outside the measured window, and so is a warm-up of at least {@code --jvm-warmup-ms} (4 s)
+ * under the same load, then until the JIT has been quiet for half a second (at most three times
+ * that: {@code HttpServerProbe.warmUp}): a fresh JVM runs its first seconds interpreted, which costs
+ * Sluice, whose TCP is Java, far more than the kernel (0.32x after 0.3 s of warm-up, 0.65x after
+ * 4 s, in one measurement).
  */
 final class HttpServerWorkload implements Workload {
   private static final String PROVIDER = "-Djava.nio.channels.spi.SelectorProvider=dev.sluice.nio.SluiceSelectorProvider";
