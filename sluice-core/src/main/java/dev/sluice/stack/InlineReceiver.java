@@ -133,6 +133,11 @@ final class InlineReceiver implements Runnable {
     if ((int) PENDING.getAndAdd(this, 1) != 0) {
       return; // the owner drains the queue before it lets go, and sees this packet
     }
+    drainOrDefer();
+  }
+
+  /** The queue was just claimed by this thread: drains it now, or when this thread's scope ends. */
+  private void drainOrDefer() {
     Scope scope = SCOPE.get();
     if (scope.depth > 0) {
       scope.defer(this); // ours now; drained when this thread's outermost scope ends
@@ -165,17 +170,7 @@ final class InlineReceiver implements Runnable {
       return false;
     }
     owner = me;
-    Scope scope = SCOPE.get();
-    if (scope.depth > 0) {
-      scope.defer(this); // ours now; drained when this thread's outermost scope ends
-      return true;
-    }
-    scope.depth++;
-    try {
-      drainOwned(scope);
-    } finally {
-      exitScope(scope);
-    }
+    drainOrDefer();
     return true;
   }
 

@@ -25,6 +25,21 @@ final class AllocatedBytes {
 
   private AllocatedBytes() {}
 
+  /**
+   * The least bytes this thread allocated in one of {@code rounds} runs of {@code body}: a path
+   * that allocates shows in every round, while the JIT's own work at some moment of a run (a KB or
+   * two once in a while, when other test classes ran first in the same JVM) shows in one.
+   */
+  static long leastOf(int rounds, Runnable body) {
+    long least = Long.MAX_VALUE;
+    for (int round = 0; round < rounds; round++) {
+      long before = now();
+      body.run();
+      least = Math.min(least, now() - before);
+    }
+    return least;
+  }
+
   static long now() {
     try {
       return (long) CURRENT.invoke(BEAN);

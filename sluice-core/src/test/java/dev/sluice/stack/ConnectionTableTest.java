@@ -300,26 +300,20 @@ class ConnectionTableTest {
     TcpEndpoints hit4 = key(10);
     TcpEndpoints hit6 = key(11);
     TcpEndpoints miss = key(5_000);
-    long found = 0;
-    long least = Long.MAX_VALUE;
-    // The first rounds warm up; of the last three, the least is taken: a lookup that allocates
-    // would show in every round, while the JIT's own work at some point of a run (2,056 bytes once
-    // in a while, when other test classes ran first in the same JVM) shows in one.
-    for (int round = 0; round < 5; round++) {
-      long before = AllocatedBytes.now();
+    long[] found = {0};
+    Runnable lookups = () -> {
       for (int i = 0; i < 200_000; i++) {
-        found += table.get(hit4) != null ? 1 : 0;
-        found += table.get(true, hit6.localHigh(), hit6.localLow(), hit6.localPort(),
+        found[0] += table.get(hit4) != null ? 1 : 0;
+        found[0] += table.get(true, hit6.localHigh(), hit6.localLow(), hit6.localPort(),
             hit6.remoteHigh(), hit6.remoteLow(), hit6.remotePort()) != null ? 1 : 0;
-        found += table.get(miss) != null ? 1 : 0;
+        found[0] += table.get(miss) != null ? 1 : 0;
       }
-      long allocated = AllocatedBytes.now() - before;
-      if (round >= 2) {
-        least = Math.min(least, allocated);
-      }
-    }
+    };
+    lookups.run(); // two rounds to warm up
+    lookups.run();
+    long least = AllocatedBytes.leastOf(3, lookups);
     assertThat(least).as("bytes allocated by 600,000 lookups").isLessThan(1_024);
-    assertThat(found).isEqualTo(5 * 2 * 200_000);
+    assertThat(found[0]).isEqualTo(5 * 2 * 200_000);
   }
 
   // ---------------------------------------------------------------- hash flooding

@@ -32,6 +32,9 @@ final class HttpServerProbe {
       .getBytes(StandardCharsets.US_ASCII);
   private static final byte[] REQUEST = "GET /api HTTP/1.1\r\nHost: bench\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
   private static final int PORT = 5080;
+  /** See {@link #warmUp}. */
+  private static final long JIT_QUIET_MILLIS = 500;
+  private static final long JIT_QUIET_BUSY_MILLIS = 20;
   /** Set when the measured window ends: the clients stop after their current request. */
   private static volatile boolean stopping;
 
@@ -148,10 +151,6 @@ final class HttpServerProbe {
       compiled = now;
     }
   }
-
-  /** See {@link #warmUp}. */
-  private static final long JIT_QUIET_MILLIS = 500;
-  private static final long JIT_QUIET_BUSY_MILLIS = 20;
 
   private static void answer(HttpExchange exchange) throws IOException {
     try (exchange) {
