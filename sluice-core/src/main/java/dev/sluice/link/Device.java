@@ -106,7 +106,8 @@ public interface Device {
    * runs the whole receive path, replies included. So call it holding no lock
    * that a transmission on this device or its peer could need. Optional for a device that is
    * driven by {@code Host.poll} (simulations, scripts); a started host's workers park until their
-   * next timer and would see such a device's packets only then, up to a second later.
+   * next timer and would see such a device's packets only then, up to a second later. A packet
+   * queued before this is called announces nothing: a host takes such packets when it starts.
    *
    * @param queue the receive queue to watch
    * @param wakeUp what to run after each arrival

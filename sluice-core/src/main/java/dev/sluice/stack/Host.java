@@ -89,6 +89,11 @@ public final class Host {
   /** The idle sweep, fragment expiry and the stuck-connection watchdog. */
   private final Housekeeping housekeeping;
   private volatile boolean started;
+  /**
+   * {@link Steering#INLINE}: each queue's receiver, to drain once at {@link #start}. Filled by
+   * {@link #assignQueues} before start, on the thread that sets the host up.
+   */
+  private final List<InlineReceiver> inlineReceivers = new ArrayList<>();
   /** The name in the host's MBean and JFR events: the configured one, made unique at {@link #start}. */
   private volatile String name;
   private static final java.util.concurrent.atomic.AtomicInteger UNNAMED = new java.util.concurrent.atomic.AtomicInteger();
@@ -151,7 +156,9 @@ public final class Host {
     int queues = device.receiveQueueCount();
     for (int q = 0; q < queues; q++) {
       if (config.steering() == Steering.INLINE) {
-        device.onArrival(q, new InlineReceiver(this, device, q, isLoopback(device)));
+        InlineReceiver receiver = new InlineReceiver(this, device, q, isLoopback(device));
+        inlineReceivers.add(receiver);
+        device.onArrival(q, receiver);
       } else if (config.steering() == Steering.STEER) {
         workers[q % workers.length].addSource(device, q, null);
       } else if (config.steering() == Steering.ADAPTIVE) {
@@ -164,7 +171,10 @@ public final class Host {
     }
   }
 
-  /** Starts one platform thread per worker. */
+  /**
+   * Starts one platform thread per worker; receiving inline, first drains what the devices queued
+   * before the host was there to hear of it.
+   */
   public void start() {
     started = true;
     if (config.jmx()) {
@@ -172,6 +182,14 @@ public final class Host {
     }
     for (Worker w : workers) {
       w.start("sluice-worker-" + w.index);
+    }
+    // A device may deliver before its arrival hook is registered: a TUN device's readers start
+    // when it opens, and the guest may send as soon as its address is up. Such a packet waits in
+    // the queue with no arrival to announce it; a worker polls its queues when it starts, but an
+    // inline queue has no one to poll it until the next arrival, which a lone ping never brings.
+    // So each inline queue is drained once here, on the starting thread.
+    for (InlineReceiver receiver : inlineReceivers) {
+      receiver.run();
     }
   }
 
