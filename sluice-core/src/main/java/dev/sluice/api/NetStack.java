@@ -416,9 +416,9 @@ public final class NetStack implements AutoCloseable {
 
   /**
    * How long after {@code connections} connections of a stack fell idle their buffers are surely
-   * freed: the idle sweep frees a connection's buffers once it has been idle a second, and visits a
-   * slice of the connection table a second, so a large table takes a while to cover (about half a
-   * minute for a million connections). For measuring a stack's idle memory.
+   * freed: the idle sweep frees a connection's buffers once it has been idle a second, and visits at
+   * most 65,536 connections a second, so many take a while to cover (about 18 seconds for a
+   * million). For measuring a stack's idle memory.
    *
    * @param connections how many connections fell idle
    * @return the time after which their buffers are surely freed

@@ -29,6 +29,7 @@ import java.util.concurrent.locks.LockSupport;
  */
 abstract sealed class ConnectionDrain extends OwnershipProtocol permits Connection {
   private static final VarHandle TIMER_REQUEST_QUEUED;
+  private static final VarHandle SWEPT;
   private static final VarHandle READ_WAITER;
   private static final VarHandle WRITE_WAITER;
 
@@ -36,6 +37,7 @@ abstract sealed class ConnectionDrain extends OwnershipProtocol permits Connecti
     try {
       MethodHandles.Lookup lookup = MethodHandles.lookup();
       TIMER_REQUEST_QUEUED = lookup.findVarHandle(ConnectionDrain.class, "timerRequestQueued", int.class);
+      SWEPT = lookup.findVarHandle(ConnectionDrain.class, "swept", boolean.class);
       READ_WAITER = lookup.findVarHandle(ConnectionDrain.class, "readWaiter", Thread.class);
       WRITE_WAITER = lookup.findVarHandle(ConnectionDrain.class, "writeWaiter", Thread.class);
     } catch (ReflectiveOperationException e) {
@@ -70,6 +72,12 @@ abstract sealed class ConnectionDrain extends OwnershipProtocol permits Connecti
   /** When the owner last did anything; the idle sweep frees buffers a while after. */
   volatile long lastActivityNanos;
   volatile boolean buffersReleased;
+  /**
+   * True while this connection is on the housekeeping's list ({@link Housekeeping#watch}): the owner
+   * puts it there after activity, the housekeeping takes it off once it has nothing to do for it.
+   */
+  @SuppressWarnings("unused") // accessed through SWEPT
+  private volatile boolean swept;
   /**
    * The deadline the engine asked for (written by the owner) and the one the home worker's wheel
    * holds (written by that worker). The wheel catches up lazily: a later deadline needs no
@@ -235,6 +243,15 @@ abstract sealed class ConnectionDrain extends OwnershipProtocol permits Connecti
 
   void clearTimerRequestQueued() {
     TIMER_REQUEST_QUEUED.setVolatile(this, 0);
+  }
+
+  /** Marks this connection as on the housekeeping's list; false if it already was. */
+  final boolean markSwept() {
+    return !(boolean) SWEPT.getVolatile(this) && SWEPT.compareAndSet(this, false, true);
+  }
+
+  final void clearSwept() {
+    SWEPT.setVolatile(this, false);
   }
 
   // ------------------------------------------------------------------ the owner's drain
@@ -508,6 +525,7 @@ abstract sealed class ConnectionDrain extends OwnershipProtocol permits Connecti
     } else {
       lastActivityNanos = now;
       buffersReleased = false;
+      host.housekeeping().watch(self()); // after the write above: see Housekeeping#watch
       long next = engine.nextDeadline();
       engineDeadline = next;
       if (next < wheelDeadline) {

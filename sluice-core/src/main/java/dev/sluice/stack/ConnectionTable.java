@@ -181,26 +181,6 @@ final class ConnectionTable<V> {
     }
   }
 
-  /**
-   * Calls {@code action} for the values in slots {@code from} to {@code from + count - 1} of the
-   * current array, without locking, like {@link #forEach}; returns the slot to start the next
-   * slice at, 0 once the pass has reached the end. For chores that walk a large table a slice at
-   * a time, so that no round costs more than its slice (a resize meanwhile only makes a pass
-   * visit some entries twice or miss some until the next).
-   */
-  public int forEachValueInSlice(int from, int count, java.util.function.Consumer<? super V> action) {
-    Entry<V>[] slots = table;
-    int end = (int) Math.min(slots.length, (long) Math.max(0, from) + count);
-    for (int i = Math.max(0, from); i < end; i++) {
-      @SuppressWarnings("unchecked")
-      Entry<V> e = (Entry<V>) SLOTS.getAcquire(slots, i);
-      if (e != null && e != TOMBSTONE) {
-        action.accept(e.value);
-      }
-    }
-    return end >= slots.length ? 0 : end;
-  }
-
   // ---------------------------------------------------------------- writers: under writeLock
 
   /**

@@ -696,7 +696,7 @@ public final class Host {
 
   /**
    * How long after a host's {@code connections} fell idle its idle sweep, which visits a slice of
-   * the connection table a second, has surely freed every one's buffers: for tools that measure
+   * its busy connections a second, has surely freed every one's buffers: for tools that measure
    * idle state (sluice bench).
    */
   public static long fullIdleSweepNanos(int connections) {

@@ -1,23 +1,34 @@
 package dev.sluice.stack;
 
+import java.util.ArrayDeque;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * The host's periodic chores, run by an idle worker once a second, each round over a slice of the
- * connection table ({@link #SLICE_SLOTS}) so a large table costs no more per round: the idle sweep frees the
- * buffers of connections idle for a second (so an idle connection costs about a kilobyte), the
- * fragment reassembler drops datagrams past their timeout (RFC 791 §3.2, RFC 8200 §4.5), and the
+ * The host's periodic chores, run by an idle worker once a second: the idle sweep frees the buffers
+ * of connections idle for a second (so an idle connection costs about a kilobyte), the fragment
+ * reassembler drops datagrams past their timeout (RFC 791 §3.2, RFC 8200 §4.5), and the
  * stuck-connection watchdog reports connections whose peer's FIN was delivered but whose
  * application never closed: the KB Q114541 symptom, when the bug is the application's.
+ *
+ * <p><b>Only the connections with something to do.</b> The sweep and the watchdog visit a list of
+ * the connections that may need them, not the connection table: one whose buffers are held, or
+ * (with the watchdog on) whose peer's FIN was delivered and not yet reported, while the application
+ * has not closed. A connection joins the list when its owner finishes a step of activity ({@link
+ * #watch}); a round leaves it off once neither chore can concern it. So a million connections
+ * whose buffers were freed cost nothing a round, where a walk of the table cost worker 0 of each
+ * host about a percent of a core at a slice a second (issue 16). A round visits at most {@link
+ * #SLICE} connections of the list, in the order they joined; more wait for the next rounds.
  *
  * <p>The sweep reaches a connection through the ownership protocol ({@link
  * Connection#requestIdleRelease}), like any other work, so it never touches an engine it does not
  * own.
  *
- * <p><b>Threads.</b> {@link #idle} runs on worker 0's thread only, so {@link #nextRun} is that
- * thread's alone. {@link #watchdogScan} and {@link #sweepIdle} may also be called from any thread
- * (tests, tools); they only iterate the lock-free connection table and set each connection's
- * volatile {@code watchdogReported}. The report count is a striped adder.
+ * <p><b>Threads.</b> {@link #idle} runs on worker 0's thread only, so {@link #nextRun} and {@link
+ * #watched} are that thread's alone. {@link #watch} runs on any thread that owns a connection and
+ * hands over through a concurrent queue. {@link #watchdogScan} may also be called from any thread
+ * (tests, tools); it iterates the lock-free connection table and sets each connection's volatile
+ * {@code watchdogReported}. The report count is a striped adder.
  */
 final class Housekeeping {
   private static final System.Logger LOG = System.getLogger("dev.sluice.stack");
@@ -25,13 +36,13 @@ final class Housekeeping {
   /** How long a connection must be idle before the sweep frees its buffers. */
   private static final long IDLE_NANOS = 1_000_000_000L;
   /**
-   * Slots of the connection table one round visits. A walk of the whole table every second would
-   * cost a million-connection host a fifth of a core for nothing (issue 16); a slice bounds each
-   * round to a fraction of a millisecond. A table of up to this many slots (about 30,000
-   * connections) is still visited whole every round; a million connections' 2^21 slots in 32
-   * rounds, so their idle buffers are freed, and a stuck one reported, up to half a minute later.
+   * Connections of the list one round visits: a round costs a fraction of a millisecond however
+   * many connections are busy. A million busy ones are each visited every 16 rounds, so their
+   * buffers are freed, and a stuck one reported, up to about 17 seconds after it qualifies.
    */
-  static final int SLICE_SLOTS = 1 << 16;
+  static final int SLICE = 1 << 16;
+  /** A list emptied after it held more than this many gives its array back. */
+  private static final int SHRINK_ABOVE = 4_096;
 
   private final ConnectionTable<Connection> table;
   private final FragmentReassembler fragments;
@@ -39,10 +50,14 @@ final class Housekeeping {
   /** Report a connection stuck after this long; 0 turns the watchdog off. */
   private final long watchdogNanos;
   private final LongAdder watchdogReports = new LongAdder();
+  /** Connections that joined since the last round, from their owners' threads. */
+  private final ConcurrentLinkedQueue<Connection> joined = new ConcurrentLinkedQueue<>();
+  /** The connections the rounds visit, each once (its {@code swept} mark). Worker 0's thread only. */
+  private ArrayDeque<Connection> watched = new ArrayDeque<>();
+  /** The most {@link #watched} held since it was last made. Worker 0's thread only. */
+  private int watchedPeak;
   /** When the chores run next. Worker 0's thread only. */
   private long nextRun;
-  /** Where the next round's slice of the connection table starts. Worker 0's thread only. */
-  private int cursor;
 
   Housekeeping(ConnectionTable<Connection> table, FragmentReassembler fragments, Clock clock, long watchdogNanos) {
     this.table = table;
@@ -52,8 +67,22 @@ final class Housekeeping {
   }
 
   /**
+   * From the thread that owns {@code c}, after a step of activity (its {@code buffersReleased}
+   * cleared): puts it on the rounds' list unless it is there. The owner writes its state, then
+   * reads the mark; a round clears the mark, then reads the state ({@link #keepWatching}). Both are
+   * volatile, so at least one of the two sees the other's write, and a connection that needs the
+   * chores is never left off; the mark's compare-and-set keeps it on the list once.
+   */
+  void watch(Connection c) {
+    if (c.markSwept()) {
+      joined.add(c);
+    }
+  }
+
+  /**
    * Called by a worker with nothing to do: if it is worker 0 and a second has passed since the
-   * last time, runs the idle sweep, the fragment expiry and the watchdog.
+   * last time, runs the idle sweep and the watchdog over (a slice of) the list, and the fragment
+   * expiry.
    */
   void idle(Worker worker) {
     if (worker.index != 0) {
@@ -64,34 +93,68 @@ final class Housekeeping {
       return;
     }
     nextRun = now + PERIOD_NANOS;
-    OwnerContext ctx = worker.context;
-    cursor = table.forEachValueInSlice(cursor, SLICE_SLOTS, c -> {
-      releaseIfIdle(c, ctx, now, IDLE_NANOS);
-      if (watchdogNanos > 0) {
-        checkStuck(c, now);
-      }
-    });
+    round(worker.context, now);
     fragments.expire(now);
+  }
+
+  /** One round over at most {@link #SLICE} connections of the list. Worker 0's thread only. */
+  private void round(OwnerContext ctx, long now) {
+    for (Connection c; (c = joined.poll()) != null; ) {
+      watched.add(c);
+    }
+    watchedPeak = Math.max(watchedPeak, watched.size());
+    for (int n = Math.min(watched.size(), SLICE); n > 0; n--) {
+      Connection c = watched.poll();
+      if (!c.closed) {
+        releaseIfIdle(c, ctx, now, IDLE_NANOS);
+        if (watchdogNanos > 0) {
+          checkStuck(c, now);
+        }
+      }
+      if (keepWatching(c)) {
+        watched.add(c);
+        continue;
+      }
+      c.clearSwept();
+      if (keepWatching(c) && c.markSwept()) { // its owner made it busy again meanwhile
+        watched.add(c);
+      }
+    }
+    if (watched.isEmpty() && watchedPeak > SHRINK_ABOVE) { // a million that went idle: not 4 MB kept for them
+      watched = new ArrayDeque<>();
+      watchedPeak = 0;
+    }
+  }
+
+  /**
+   * Whether a round may still have something to do for {@code c}: free its buffers (or see the
+   * release it asked for done), or report it stuck.
+   */
+  private boolean keepWatching(Connection c) {
+    if (c.closed) {
+      return false;
+    }
+    return !c.buffersReleased
+        || watchdogNanos > 0 && c.endOfStreamDelivered() && !c.applicationClosed() && !c.watchdogReported;
+  }
+
+  /** Connections on the rounds' list now, and joining it: for tests. */
+  int watching() {
+    return watched.size() + joined.size();
   }
 
   /**
    * How long after a host's {@code connections} fell idle its idle sweep has surely reached every
-   * one of them (a second of idleness, then as many rounds as slices in a table that size: the
-   * table is at most half full and a power of two). See {@link Host#fullIdleSweepNanos}.
+   * one of them: a second of idleness, the round that asks for the release, and as many rounds as
+   * slices in a list that long.
    */
   static long fullSweepNanos(int connections) {
-    long slots = Long.highestOneBit(Math.max(1, 4L * connections));
-    return (IDLE_NANOS + PERIOD_NANOS) + PERIOD_NANOS * ((slots + SLICE_SLOTS - 1) / SLICE_SLOTS);
+    return (IDLE_NANOS + 2 * PERIOD_NANOS) + PERIOD_NANOS * ((Math.max(1L, connections) + SLICE - 1) / SLICE);
   }
 
   /** When {@code worker} next has housekeeping to do: for worker 0 the next round, for others never. */
   long nextRunNanos(Worker worker) {
     return worker.index == 0 ? nextRun : Long.MAX_VALUE;
-  }
-
-  /** Frees the buffers of every connection idle for {@code idleNanos}, owning each in turn: the whole table. */
-  void sweepIdle(OwnerContext ctx, long now, long idleNanos) {
-    table.forEach((endpoints, c) -> releaseIfIdle(c, ctx, now, idleNanos));
   }
 
   private static void releaseIfIdle(Connection c, OwnerContext ctx, long now, long idleNanos) {
