@@ -3,6 +3,7 @@ package dev.sluice.cli.bench;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -103,33 +104,41 @@ final class IdleCpuWorkload implements Workload {
   }
 
   /**
-   * This process's CPU time per second of wall time over {@code millis}, in % of one core: the sum
-   * of every thread's time on a CPU from {@code /proc/self/task/TID/schedstat}, in nanoseconds
-   * (the JVM's {@code getProcessCpuTime} counts in 10 ms ticks here, too coarse for a figure under
-   * 1% of a short window). A thread that ends within the window takes its time with it; idle
-   * stacks start and end none.
+   * This process's CPU time per second of wall time over {@code millis}, in % of one core: each
+   * thread's time on a CPU from {@code /proc/self/task/TID/schedstat}, in nanoseconds (the JVM's
+   * {@code getProcessCpuTime} counts in 10 ms ticks here, too coarse for a figure under 1% of a
+   * short window), taken per thread: what a thread alive at both readings used between them, and
+   * all of what a thread started meanwhile used. A thread that ends within the window takes its
+   * share of it along; summing the threads before and after instead would take its whole life off
+   * the figure (a virtual-thread carrier retiring in a quiet window once made it 0.00%).
    */
   static double cpuPercent(long millis) throws InterruptedException, IOException {
-    long cpu0 = processCpuNanos();
+    Map<String, Long> before = threadCpuNanos();
     long t0 = System.nanoTime();
     Thread.sleep(millis);
-    long cpu1 = processCpuNanos();
+    Map<String, Long> after = threadCpuNanos();
     long t1 = System.nanoTime();
-    return Math.max(0, 100.0 * (cpu1 - cpu0) / (t1 - t0));
+    long used = 0;
+    for (Map.Entry<String, Long> thread : after.entrySet()) {
+      used += Math.max(0, thread.getValue() - before.getOrDefault(thread.getKey(), 0L));
+    }
+    return 100.0 * used / (t1 - t0);
   }
 
-  private static long processCpuNanos() throws IOException {
-    long sum = 0;
+  /** Each live thread's time on a CPU so far, in nanoseconds, by thread id. */
+  private static Map<String, Long> threadCpuNanos() throws IOException {
+    Map<String, Long> cpu = new HashMap<>();
     try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
       for (Path task : tasks.toList()) {
         try {
-          sum += Long.parseLong(Files.readString(task.resolve("schedstat")).strip().split(" ")[0]);
+          cpu.put(task.getFileName().toString(),
+              Long.parseLong(Files.readString(task.resolve("schedstat")).strip().split(" ")[0]));
         } catch (IOException | RuntimeException ended) {
           // a thread that ended meanwhile
         }
       }
     }
-    return sum;
+    return cpu;
   }
 
   @Override
