@@ -31,12 +31,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li><b>Heap</b> in use after full collections, before and after the million (as workload 6):
  *       connections spread over listening ports, opened by 256 virtual threads at once;
  *       {@code establishedPerSecond} is connections / (first connect → the last one accepted).
- *       After 2.5 s idle (the idle sweep frees the buffers of connections idle for a second), the
- *       heap again; divided by 2 × connections ends. Counted: Sluice's state and the
+ *       Once the idle sweep has surely reached them all ({@code NetStack.idleBuffersFreedWithin}:
+ *       it frees the buffers of connections idle for a second, at most 65,536 a second), the heap
+ *       again; divided by 2 × connections ends. Counted: Sluice's state and the
  *       {@code TcpConnection} an application holds for each end.
- *   <li><b>Idle CPU</b>: the process's CPU time (the threads' schedstat (see {@link IdleCpuWorkload#cpuPercent})) per second of wall
- *       time over {@code --million-idle-ms}, a second after the collections, as a percentage of one
- *       core: the receive workers' idle strategy and the once-a-second idle sweep over the table.
+ *   <li><b>Idle CPU</b>: the process's CPU time (each thread's schedstat, see {@link
+ *       IdleCpuWorkload#cpuPercent}) per second of wall time over {@code --million-idle-ms}, 3 s
+ *       after the collections, as a percentage of one core: the stacks' idle cost (workers parked,
+ *       a housekeeping round a second with nothing on its list) and the JVM's own, which with a
+ *       heap this large depends on the JVM's page size (docs/benchmarks/bench.md).
  *   <li><b>RTT among the million</b>: {@link #RTT_RUNS} ping-pong runs, each on one more
  *       connection; {@code rttP99Ratio} is the median of their p99s over that alone.
  * </ol>
