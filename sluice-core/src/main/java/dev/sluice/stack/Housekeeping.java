@@ -5,7 +5,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * The host's periodic chores, run by an idle worker once a second: the idle sweep frees the buffers
+ * The host's periodic chores, run by worker 0 once a second, busy or idle: the idle sweep frees the buffers
  * of connections idle for a second (so an idle connection costs about a kilobyte), the fragment
  * reassembler drops datagrams past their timeout (RFC 791 §3.2, RFC 8200 §4.5), and the
  * stuck-connection watchdog reports connections whose peer's FIN was delivered but whose
@@ -24,7 +24,7 @@ import java.util.concurrent.atomic.LongAdder;
  * Connection#requestIdleRelease}), like any other work, so it never touches an engine it does not
  * own.
  *
- * <p><b>Threads.</b> {@link #idle} runs on worker 0's thread only, so {@link #nextRun} and {@link
+ * <p><b>Threads.</b> {@link #runIfDue} runs on worker 0's thread only, so {@link #nextRun} and {@link
  * #watched} are that thread's alone. {@link #watch} runs on any thread that owns a connection and
  * hands over through a concurrent queue. {@link #watchdogScan} may also be called from any thread
  * (tests, tools); it iterates the lock-free connection table and sets each connection's volatile
@@ -80,11 +80,12 @@ final class Housekeeping {
   }
 
   /**
-   * Called by a worker with nothing to do: if it is worker 0 and a second has passed since the
-   * last time, runs the idle sweep and the watchdog over (a slice of) the list, and the fragment
-   * expiry.
+   * Called by every worker between bursts of work: if it is worker 0 and a second has passed since
+   * the last time, runs the idle sweep and the watchdog over (a slice of) the list, and the
+   * fragment expiry. Not only when idle: a host that is never idle must still free idle buffers,
+   * and let go of the connections that closed since they joined the list.
    */
-  void idle(Worker worker) {
+  void runIfDue(Worker worker) {
     if (worker.index != 0) {
       return;
     }

@@ -329,6 +329,9 @@ final class Worker {
       // One clock read serves a burst of steps: a few microseconds of staleness is nothing to TCP's
       // timers, and reading the clock for every step would cost more than some steps do.
       long now = clock.nanos();
+      // Busy or not: a host that is never idle still frees idle buffers, and lets go of the
+      // connections that closed since they joined the housekeeping's list.
+      host.housekeeping().runIfDue(this);
       if (burst(now)) {
         if (now - lastWorkNanos < maxSpinNanos) {
           // Work came within the longest spin of the last: found while spinning, or soon after a
@@ -339,7 +342,6 @@ final class Worker {
         spun = false;
         continue;
       }
-      host.housekeeping().idle(this);
       if (now - lastWorkNanos < spinNanos) {
         spun = true;
         Thread.onSpinWait();

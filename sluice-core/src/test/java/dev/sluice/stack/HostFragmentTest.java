@@ -189,7 +189,7 @@ class HostFragmentTest {
     assertThat(host.fragmentDatagramsHeld()).isEqualTo(1);
 
     clock[0] += FragmentReassembler.DEFAULT_TIMEOUT_NANOS + 2_000 * MS;
-    host.housekeeping().idle(host.workers()[0]);
+    host.housekeeping().runIfDue(host.workers()[0]);
 
     assertThat(host.fragmentDatagramsHeld()).isZero();
     assertThat(host.fragmentBytesHeld()).isZero();

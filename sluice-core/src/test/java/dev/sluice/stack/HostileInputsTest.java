@@ -256,7 +256,7 @@ class HostileInputsTest {
     assertThatThrownBy(() -> socket.receive(new DatagramPacket(new byte[4000], 4000), 10 * MS))
         .isInstanceOf(SocketTimeoutException.class);
     w.clock[0] += FragmentReassembler.DEFAULT_TIMEOUT_NANOS + 2 * S;
-    w.host.housekeeping().idle(w.host.workers()[0]);
+    w.host.housekeeping().runIfDue(w.host.workers()[0]);
     assertThat(w.host.fragmentDatagramsHeld()).isZero();
     // The flood watermarks and the timeout are asserted on a live host by HostFragmentTest.
   }

@@ -99,6 +99,6 @@ class HousekeepingTest {
   /** One housekeeping round on {@code host}'s worker 0, at least a second after the last. */
   private static void round(Host host, TwoHosts net) {
     net.clock[0] += 1_001 * MS;
-    host.housekeeping().idle(host.workers()[0]);
+    host.housekeeping().runIfDue(host.workers()[0]);
   }
 }

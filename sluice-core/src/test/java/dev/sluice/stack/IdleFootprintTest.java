@@ -56,8 +56,8 @@ class IdleFootprintTest {
     // The idle sweep's round (once a second in a running host), a second of idleness later, frees
     // what the handshakes used, and the connections leave its list.
     clock[0] += 2_000_000_000L;
-    client.housekeeping().idle(client.workers()[0]);
-    server.housekeeping().idle(server.workers()[0]);
+    client.housekeeping().runIfDue(client.workers()[0]);
+    server.housekeeping().runIfDue(server.workers()[0]);
     assertThat(client.housekeeping().watching() + server.housekeeping().watching()).isZero();
     Connection accepted;
     while ((accepted = listener.poll()) != null) {
