@@ -5,9 +5,9 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * The host's periodic chores, run by worker 0 once a second, busy or idle: the idle sweep frees the buffers
- * of connections idle for a second (so an idle connection costs about a kilobyte), the fragment
- * reassembler drops datagrams past their timeout (RFC 791 §3.2, RFC 8200 §4.5), and the
+ * The host's periodic chores, run by worker 0 once a second, busy or idle: the idle sweep frees
+ * the buffers of connections idle for a second (so an idle connection costs about a kilobyte), the
+ * fragment reassembler drops datagrams past their timeout (RFC 791 §3.2, RFC 8200 §4.5), and the
  * stuck-connection watchdog reports connections whose peer's FIN was delivered but whose
  * application never closed: the KB Q114541 symptom, when the bug is the application's.
  *
@@ -80,7 +80,7 @@ final class Housekeeping {
   }
 
   /**
-   * Called by every worker between bursts of work: if it is worker 0 and a second has passed since
+   * Called by every worker between bursts of work, owning no connection: if it is worker 0 and a second has passed since
    * the last time, runs the idle sweep and the watchdog over (a slice of) the list, and the
    * fragment expiry. Not only when idle: a host that is never idle must still free idle buffers,
    * and let go of the connections that closed since they joined the list.

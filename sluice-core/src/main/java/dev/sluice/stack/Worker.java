@@ -330,8 +330,12 @@ final class Worker {
       // timers, and reading the clock for every step would cost more than some steps do.
       long now = clock.nanos();
       // Busy or not: a host that is never idle still frees idle buffers, and lets go of the
-      // connections that closed since they joined the housekeeping's list.
-      host.housekeeping().runIfDue(this);
+      // connections that closed since they joined the housekeeping's list. Between connections,
+      // though: the round drains connections with this worker's context, which one it owns
+      // mid-drain may be using.
+      if (owning == null && gathered.isEmpty()) {
+        host.housekeeping().runIfDue(this);
+      }
       if (burst(now)) {
         if (now - lastWorkNanos < maxSpinNanos) {
           // Work came within the longest spin of the last: found while spinning, or soon after a
