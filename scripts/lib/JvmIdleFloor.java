@@ -10,7 +10,8 @@ import java.util.stream.Stream;
  * workload 9, whose million connections keep about 2 GB live. Allocates `objects` small linked
  * objects (by default 15 million, about as many as the million connections' two ends hold), runs
  * full collections, waits 3 s, then prints the process's CPU over 10 s, in % of one core, as the
- * bench measures it (each thread's schedstat, per thread), with the five busiest threads.
+ * bench measures it (each thread's schedstat, per thread: the same reading as IdleCpuWorkload
+ * .cpuPercent, copied, since this file runs on its own), with the five busiest threads.
  *
  * <p>Run by scripts/jvm-idle-floor.sh, once with the JVM's defaults and once with transparent huge
  * pages for the heap.
