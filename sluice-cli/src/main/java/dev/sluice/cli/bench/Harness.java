@@ -66,8 +66,8 @@ final class Harness {
 
   /**
    * Waits until Sluice's idle sweep has freed the buffers of {@code connections} idle connections:
-   * it frees a connection's after a second of idleness, visiting a slice of the connection table a
-   * second (2.5 s at least, for a small table's first rounds). The kernel side waits alike.
+   * it frees a connection's after a second of idleness, visiting at most 65,536 connections that
+   * hold buffers a second (2.5 s at least, for the first rounds). The kernel side waits alike.
    */
   static void awaitIdleSweep(int connections) throws InterruptedException {
     sleep(Math.max(2_500, dev.sluice.api.NetStack.idleBuffersFreedWithin(connections).toMillis()));
