@@ -150,10 +150,9 @@ class HostTest {
   @Test
   void watchdog_reportsAConnectionWhoseApplicationNeverClosesAfterEndOfStream_once() throws IOException {
     TwoHosts net = new TwoHosts(ONE_WORKER.toBuilder().buildWith(h -> h.watchdogNanos = 10_000 * MS));
-    Listener listener = net.server.listen(80, 8);
-    Connection client = net.client.connect(TwoHosts.serverAddress(80));
-    net.settle();
-    Connection server = listener.poll();
+    TwoHosts.Established pair = net.establish(80);
+    Connection client = pair.client();
+    Connection server = pair.server();
     client.shutdownOutput();
     net.settle();
     assertThat(server.endOfStreamDelivered()).isTrue();
@@ -168,10 +167,9 @@ class HostTest {
   @Test
   void watchdog_staysQuietWhenTheApplicationClosed() throws IOException {
     TwoHosts net = new TwoHosts(ONE_WORKER.toBuilder().buildWith(h -> h.watchdogNanos = 10_000 * MS));
-    Listener listener = net.server.listen(80, 8);
-    Connection client = net.client.connect(TwoHosts.serverAddress(80));
-    net.settle();
-    Connection server = listener.poll();
+    TwoHosts.Established pair = net.establish(80);
+    Connection client = pair.client();
+    Connection server = pair.server();
     client.shutdownOutput();
     net.settle();
     server.close();
@@ -190,10 +188,9 @@ class HostTest {
         b.rackTlp = false;
       });
     }));
-    Listener listener = net.server.listen(80, 8);
-    Connection client = net.client.connect(TwoHosts.serverAddress(80));
-    net.settle();
-    Connection server = listener.poll();
+    TwoHosts.Established pair = net.establish(80);
+    Connection client = pair.client();
+    Connection server = pair.server();
     assertThat(server.tryAcquire()).as("the test plays an application thread owning the connection").isTrue();
     byte[] data = new byte[1000];
     for (int i = 0; i < 5; i++) {

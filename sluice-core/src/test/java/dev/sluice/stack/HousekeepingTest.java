@@ -62,10 +62,9 @@ class HousekeepingTest {
       h.workers = 1;
       h.watchdogNanos = 10_000 * MS;
     }));
-    Listener listener = net.server.listen(80, 8);
-    Connection client = net.client.connect(TwoHosts.serverAddress(80));
-    net.settle();
-    Connection server = listener.poll();
+    TwoHosts.Established pair = net.establish(80);
+    Connection client = pair.client();
+    Connection server = pair.server();
     client.shutdownOutput();
     net.settle();
     assertThat(server.endOfStreamDelivered()).isTrue();
@@ -85,10 +84,9 @@ class HousekeepingTest {
   @Test
   void aClosedConnection_leavesTheList() throws IOException {
     TwoHosts net = new TwoHosts(HostConfig.builder().buildWith(h -> h.workers = 1));
-    Listener listener = net.server.listen(80, 8);
-    Connection client = net.client.connect(TwoHosts.serverAddress(80));
-    net.settle();
-    Connection server = listener.poll();
+    TwoHosts.Established pair = net.establish(80);
+    Connection client = pair.client();
+    Connection server = pair.server();
     client.abort();
     net.settle();
     assertThat(server.closed).isTrue();

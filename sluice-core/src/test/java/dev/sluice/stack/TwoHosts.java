@@ -45,6 +45,17 @@ final class TwoHosts {
     return new InetSocketAddress(InetAddress.ofLiteral("2001:2::2"), port);
   }
 
+  /** A client connection and the server's end of it, accepted. */
+  record Established(Connection client, Connection server) {}
+
+  /** Listens on {@code port} of the server, connects to it over IPv4, settles and accepts. */
+  Established establish(int port) throws java.io.IOException {
+    Listener listener = server.listen(port, 8);
+    Connection c = client.connect(serverAddress(port));
+    settle();
+    return new Established(c, listener.poll());
+  }
+
   /** Runs workers and the link until nothing moves, then jumps time to the next delivery. */
   void settle() {
     settleUntil(clock[0] + 5_000 * MS);
