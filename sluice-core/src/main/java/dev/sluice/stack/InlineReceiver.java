@@ -86,6 +86,8 @@ final class InlineReceiver implements Runnable {
     private ArrayDeque<InlineReceiver> deferred;
     /** Connections of the burst being taken, owned and not yet drained; reused by every burst. */
     private ArrayDeque<Connection> gathered;
+    /** Tasks for when this thread leaves the stack ({@link StackExit#defer}); made on first use. */
+    private ArrayDeque<Runnable> onExit;
 
     private void defer(InlineReceiver receiver) {
       if (deferred == null) {
@@ -115,16 +117,46 @@ final class InlineReceiver implements Runnable {
 
   /** Leaves {@code scope}; the outermost exit first drains every queue deferred meanwhile. */
   static void exitScope(Scope scope) {
+    exitScope(scope, true);
+  }
+
+  /**
+   * Leaves {@code scope}; the outermost exit first drains every queue deferred meanwhile, then, if
+   * {@code free} (the thread owns no connection past this exit: a worker between steps of one it
+   * owns is not), runs the tasks {@link StackExit#defer} queued, in their order. A task runs at
+   * the outermost level, so what it drains or defers in turn is taken by this same loop.
+   */
+  static void exitScope(Scope scope, boolean free) {
     try {
-      if (scope.depth == 1 && scope.deferred != null) {
-        InlineReceiver next;
-        while ((next = scope.deferred.poll()) != null) {
-          next.drainOwned(scope); // may defer more, to this same loop
+      if (scope.depth == 1) {
+        while (true) {
+          InlineReceiver next;
+          Runnable task;
+          if (scope.deferred != null && (next = scope.deferred.poll()) != null) {
+            next.drainOwned(scope); // may defer more, to this same loop
+          } else if (free && scope.onExit != null && (task = scope.onExit.poll()) != null) {
+            StackExit.run(task);
+          } else {
+            break;
+          }
         }
       }
     } finally {
       scope.depth--;
     }
+  }
+
+  /** See {@link StackExit#defer}. */
+  static boolean deferToExit(Runnable task) {
+    Scope scope = SCOPE.get();
+    if (scope.depth == 0) {
+      return false;
+    }
+    if (scope.onExit == null) {
+      scope.onExit = new ArrayDeque<>();
+    }
+    scope.onExit.add(task);
+    return true;
   }
 
   /** A packet has just been put in the queue. */

@@ -177,7 +177,9 @@ final class Worker {
           owning = null;
         }
       } finally {
-        InlineReceiver.exitScope(scope);
+        // Tasks left for this thread's exit from the stack (StackExit) wait while it still owns
+        // the connection: one that called into it would wait for its owner, this thread.
+        InlineReceiver.exitScope(scope, owning == null);
       }
       return true;
     }

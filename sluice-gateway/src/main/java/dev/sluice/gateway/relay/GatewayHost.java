@@ -1,7 +1,5 @@
 package dev.sluice.gateway.relay;
 
-import dev.sluice.api.TcpConnection;
-import dev.sluice.api.internal.HostSockets;
 import dev.sluice.gateway.GatewayCounters;
 import dev.sluice.link.Device;
 import dev.sluice.stack.Connection;
@@ -239,7 +237,7 @@ final class GatewayHost implements AutoCloseable {
       }
       accepted.increment();
       relaying = true;
-      relay(HostSockets.wrap(connection), outside, TcpRelay.Origin.GUEST);
+      relay(connection, outside, TcpRelay.Origin.GUEST);
     } finally {
       if (!relaying) {
         flows.decrementAndGet();
@@ -274,7 +272,7 @@ final class GatewayHost implements AutoCloseable {
    * Relays a connected flow whose slot {@link #takeFlow} took; the slot is given back when the flow
    * ends. If the gateway is closing, the flow is reset at once.
    */
-  void relay(TcpConnection guest, Socket outside, TcpRelay.Origin origin) {
+  void relay(Connection guest, Socket outside, TcpRelay.Origin origin) {
     TcpRelay relay = new TcpRelay(guest, outside, origin, this::ended);
     relays.add(relay);
     relay.start(config.relayThreads);
@@ -288,7 +286,7 @@ final class GatewayHost implements AutoCloseable {
    * the connect timeout: ConnectException if the guest refuses (its RST), SocketTimeoutException
    * if it does not answer (the connection is aborted, so its SYN retransmissions stop).
    */
-  TcpConnection connectToGuest(InetSocketAddress guest) throws IOException {
+  Connection connectToGuest(InetSocketAddress guest) throws IOException {
     Connection connection = host.connect(guest);
     try {
       connection.awaitConnected(config.connectTimeout.toNanos());
@@ -301,7 +299,7 @@ final class GatewayHost implements AutoCloseable {
       }
       throw e;
     }
-    return HostSockets.wrap(connection);
+    return connection;
   }
 
   /** Every flow being relayed now, in no order (each a moment old). */

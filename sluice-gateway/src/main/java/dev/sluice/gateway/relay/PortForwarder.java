@@ -1,6 +1,6 @@
 package dev.sluice.gateway.relay;
 
-import dev.sluice.api.TcpConnection;
+import dev.sluice.stack.Connection;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetAddress;
@@ -8,6 +8,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.nio.channels.ServerSocketChannel;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -110,7 +111,8 @@ final class PortForwarder implements AutoCloseable {
   static PortForwarder start(Rule rule, GatewayHost gateway, GatewayConfig config) throws IOException {
     GatewayAddresses addresses = GatewayAddresses.parse(config.hostAddress);
     InetSocketAddress guest = new InetSocketAddress(InetAddress.ofLiteral(addresses.guest()), rule.guestPort());
-    ServerSocket server = new ServerSocket();
+    // On a channel, so that its connections have channels: TcpRelay's channel mode.
+    ServerSocket server = ServerSocketChannel.open().socket();
     try {
       server.setReuseAddress(true); // a restarted gateway need not wait out its old connections' TIME-WAIT
       server.bind(new InetSocketAddress(rule.hostAddress(), rule.hostPort()), 128);
@@ -161,7 +163,7 @@ final class PortForwarder implements AutoCloseable {
 
   /** Connects into the guest for {@code client}, whose flow slot is taken, and relays. */
   private void connect(Socket client) {
-    TcpConnection connection;
+    Connection connection;
     try {
       connection = gateway.connectToGuest(guest);
     } catch (IOException e) {

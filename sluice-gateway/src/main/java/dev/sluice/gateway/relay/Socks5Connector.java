@@ -3,6 +3,7 @@ package dev.sluice.gateway.relay;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicReference;
@@ -100,7 +101,7 @@ final class Socks5Connector implements OutsideConnector {
    * would tell the guest its destination refused.
    */
   private Socks5Handshake open(long deadlineNanos) throws IOException {
-    Socket socket = new Socket();
+    Socket socket = SocketChannel.open().socket(); // on a channel: TcpRelay's channel mode
     try {
       long left = deadlineNanos - System.nanoTime();
       try {
