@@ -429,7 +429,15 @@ final class TcpRelay {
         return;
       }
       channel.register(selector, SelectionKey.OP_READ);
+      boolean drained = false; // the last read was short: the socket is most likely empty
       while (true) {
+        if (drained) { // wait first: a read now would most likely find nothing, a system call for naught
+          selector.select();
+          selector.selectedKeys().clear();
+          if (ended.get()) {
+            return;
+          }
+        }
         buffer.clear();
         int n;
         try {
@@ -442,10 +450,10 @@ final class TcpRelay {
           if (ended.get()) {
             return;
           }
-          selector.select();
-          selector.selectedKeys().clear();
+          drained = true;
           continue;
         }
+        drained = n < buffer.capacity();
         lastActivityNanos = System.nanoTime();
         try {
           if (n < 0) {
