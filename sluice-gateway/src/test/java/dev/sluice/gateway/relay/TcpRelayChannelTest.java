@@ -23,8 +23,9 @@ import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * {@link TcpRelay}'s channel mode, without namespaces: the "guest" is a Sluice host on an
@@ -42,14 +43,17 @@ class TcpRelayChannelTest {
   private ServerSocketChannel outsideServer;
   private final CompletableFuture<TcpRelay.Ending> ending = new CompletableFuture<>();
 
-  @BeforeEach
-  void start() throws IOException {
+  /** Both hosts receiving as {@code steering} says; the gateway's host with two workers. */
+  private void start(Steering steering) throws IOException {
     network = new SimulatedNetwork(17);
     SimulatedLink link = network.connect("guest0", "sluice0",
         SimulatedLink.Config.defaults().withImpairments(Impairments.NONE));
-    HostConfig inline = HostConfig.builder().buildWith(h -> h.steering = Steering.INLINE);
-    guestHost = new Host(inline);
-    gatewayHost = new Host(inline);
+    HostConfig config = HostConfig.builder().buildWith(h -> {
+      h.steering = steering;
+      h.workers = 2;
+    });
+    guestHost = new Host(config);
+    gatewayHost = new Host(config);
     guestHost.addInterface(link.a(), "198.18.0.1/24");
     gatewayHost.addInterface(link.b(), "198.18.0.2/24");
     guestHost.start();
@@ -60,6 +64,9 @@ class TcpRelayChannelTest {
 
   @AfterEach
   void stop() throws Exception {
+    if (network == null) {
+      return;
+    }
     outsideServer.close();
     realTime.close();
     guestHost.stop();
@@ -70,7 +77,10 @@ class TcpRelayChannelTest {
   private record Flow(Connection guest, TcpRelay relay, SocketChannel outside) {}
 
   private Flow relayedFlow() throws IOException {
-    Listener listener = gatewayHost.listen(80, 8);
+    return relayedFlow(gatewayHost.listen(80, 8), ending::complete);
+  }
+
+  private Flow relayedFlow(Listener listener, java.util.function.Consumer<TcpRelay.Ending> ended) throws IOException {
     Connection guest = guestHost.connect(new InetSocketAddress(InetAddress.ofLiteral("198.18.0.2"), 80));
     guest.awaitConnected(SECONDS_10);
     Connection accepted = listener.accept(SECONDS_10);
@@ -80,13 +90,14 @@ class TcpRelayChannelTest {
     toOutside.setTcpNoDelay(true);
     SocketChannel outside = outsideServer.accept();
     outside.setOption(java.net.StandardSocketOptions.TCP_NODELAY, true);
-    TcpRelay relay = new TcpRelay(accepted, toOutside, TcpRelay.Origin.GUEST, (r, e) -> ending.complete(e));
+    TcpRelay relay = new TcpRelay(accepted, toOutside, TcpRelay.Origin.GUEST, (r, e) -> ended.accept(e));
     relay.start(TcpRelay.Threads.PLATFORM);
     return new Flow(guest, relay, outside);
   }
 
   @Test
   void requestsAndReplies_crossIntact_andTheGuestsBytesLeaveOnTheThreadThatReceivedThem() throws Exception {
+    start(Steering.INLINE);
     Flow flow = relayedFlow();
     SplittableRandom random = new SplittableRandom(5);
     long sent = 0;
@@ -112,6 +123,7 @@ class TcpRelayChannelTest {
 
   @Test
   void aSlowOutside_getsEveryByteInOrder_andTheGuestsEndOfStreamAfterTheLast() throws Exception {
+    start(Steering.INLINE);
     Flow flow = relayedFlow();
     byte[] data = new byte[24 * 1024 * 1024]; // more than the loopback socket buffers hold
     new SplittableRandom(6).nextBytes(data);
@@ -150,6 +162,7 @@ class TcpRelayChannelTest {
 
   @Test
   void aGuestReset_resetsTheOutside() throws Exception {
+    start(Steering.INLINE);
     Flow flow = relayedFlow();
     byte[] hello = {1, 2, 3};
     flow.guest().write(hello, 0, hello.length, 0);
@@ -162,6 +175,94 @@ class TcpRelayChannelTest {
         buffer.clear();
       }
     }).isInstanceOf(java.net.SocketException.class).hasMessageContaining("reset");
+  }
+
+  /**
+   * Many flows at once, each written in random pieces by its own thread while another reads the
+   * outside's echo, then half-closed: every byte comes back in order, once, and every flow ends
+   * closed. With workers, readiness changes fire on the workers' steps, whose tasks wait until the
+   * worker lets go of the connection; receiving inline, on the writers' threads.
+   */
+  @ParameterizedTest(name = "receive: {0}")
+  @EnumSource(value = Steering.class, names = {"INLINE", "STEER"})
+  void manyFlowsAtOnce_eachEchoedWholeAndInOrder_andEachEndsClosed(Steering steering) throws Exception {
+    start(steering);
+    int flows = 32;
+    Listener listener = gatewayHost.listen(80, flows);
+    for (int round = 0; round < 4; round++) {
+      manyFlowsAtOnce(listener, flows, round);
+    }
+  }
+
+  private void manyFlowsAtOnce(Listener listener, int flows, int round) throws Exception {
+    java.util.concurrent.ConcurrentLinkedQueue<TcpRelay.Ending> endings = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    java.util.List<CompletableFuture<Void>> done = new java.util.ArrayList<>();
+    // Daemon threads, and never waited for: a flow that stalls fails the test at the deadline
+    // below, and its threads end when the hosts stop.
+    var threads = java.util.concurrent.Executors.newThreadPerTaskExecutor(Thread.ofPlatform().daemon().factory());
+    try {
+      for (int f = 0; f < flows; f++) {
+        Flow flow = relayedFlow(listener, endings::add);
+        SplittableRandom random = new SplittableRandom(1_000 * round + f);
+        byte[] data = new byte[64 * 1024 + random.nextInt(512 * 1024)];
+        random.nextBytes(data);
+        threads.submit(() -> echo(flow.outside()));
+        CompletableFuture<byte[]> echoed = CompletableFuture.supplyAsync(() -> readToEnd(flow.guest()), threads);
+        done.add(CompletableFuture.runAsync(() -> {
+          try {
+            for (int sent = 0; sent < data.length; ) {
+              int n = Math.min(data.length - sent, 1 + random.nextInt(32 * 1024));
+              flow.guest().write(data, sent, n, 0);
+              sent += n;
+            }
+            flow.guest().shutdownOutput();
+          } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
+        }, threads).thenCombine(echoed, (ignored, back) -> {
+          assertThat(Arrays.equals(back, data)).as("a flow of %d bytes came back whole and in order", data.length)
+              .isTrue();
+          return null;
+        }));
+      }
+      CompletableFuture.allOf(done.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+    } finally {
+      threads.shutdownNow();
+    }
+    long deadline = System.nanoTime() + SECONDS_10;
+    while (endings.size() < flows && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    assertThat(endings).hasSize(flows).containsOnly(TcpRelay.Ending.CLOSED);
+  }
+
+  /** The outside's end: echoes until the relay passes the guest's end-of-stream, then closes. */
+  private static void echo(SocketChannel outside) {
+    try (outside) {
+      ByteBuffer buffer = ByteBuffer.allocate(16 * 1024);
+      while (outside.read(buffer) >= 0) {
+        buffer.flip();
+        while (buffer.hasRemaining()) {
+          outside.write(buffer);
+        }
+        buffer.clear();
+      }
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  private static byte[] readToEnd(Connection guest) {
+    ByteArrayOutputStream got = new ByteArrayOutputStream();
+    byte[] buffer = new byte[8192];
+    try {
+      for (int n; (n = guest.read(buffer, 0, buffer.length, 30 * 1_000_000_000L)) >= 0; ) {
+        got.write(buffer, 0, n);
+      }
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    return got.toByteArray();
   }
 
   private static byte[] readFully(SocketChannel channel, int length) throws IOException {
