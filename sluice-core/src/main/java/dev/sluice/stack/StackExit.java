@@ -8,7 +8,7 @@ package dev.sluice.stack;
  *
  * <p>Why: a relay that copies what a guest sent to an outside socket (sluice-gateway) would
  * otherwise wake its copying thread for every request; on a VM whose halted vCPUs cost a VM exit
- * to wake, that hand-off was a fifth of a 64-byte round trip (docs/benchmarks/gateway.md, "One
+ * to wake, that hand-off was about a quarter of a 64-byte round trip (docs/benchmarks/gateway.md, "One
  * hand-off fewer").
  *
  * <p>A listener may not call into the stack where it runs (the thread may own the connection, or

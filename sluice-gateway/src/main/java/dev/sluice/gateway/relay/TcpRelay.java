@@ -46,9 +46,10 @@ import java.util.concurrent.locks.LockSupport;
  * yet (it waits for the channel to be writable), the guest's end-of-stream and failures. Whoever
  * pumps holds {@link #pumping}, so the guest's bytes leave in order and once: a pump that finds
  * it held wakes the thread, which pumps again once it has it. Measured through the gateway, the
- * 64-byte round trip's median fell from 1.2× slirp4netns's to about 1.0× (docs/benchmarks/gateway.md,
- * "One hand-off fewer"). The outside-to-guest direction reads the channel through a selector of
- * its own and writes the guest's connection, blocking, as before.
+ * 64-byte round trip's median fell from about 1.5× slirp4netns's to 1.03–1.19×, and the upload
+ * rose by a quarter or more (docs/benchmarks/gateway.md, "One hand-off fewer"). The
+ * outside-to-guest direction reads the channel through a selector of its own and writes the
+ * guest's connection, blocking, as before.
  *
  * <p>Each loop counts the bytes it has passed on; {@link #snapshot} reads them, with both halves'
  * states, from any thread (values may be a moment old, as {@code ss} shows them).
