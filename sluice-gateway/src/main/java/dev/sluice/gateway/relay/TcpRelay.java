@@ -242,18 +242,21 @@ final class TcpRelay {
   /** The {@link StackExit} task: pumps if no one else does, and leaves to the thread what must wait. */
   private void pumpOnStackExit() {
     pumpQueued = false; // before pumping: a change after this queues the task again
-    if (!pumping.compareAndSet(false, true)) {
-      wakeOutThread(); // the holder may have looked already: it looks again
-      return;
+    // Held by another (null): the holder may have looked already, so the thread looks again.
+    if (tryPump(bytesFromGuestOnStackExit) != Pumped.IDLE) {
+      wakeOutThread();
     }
-    Pumped pumped;
+  }
+
+  /** Pumps if no one else does ({@link #pumping}); null if another pump holds it. */
+  private Pumped tryPump(AtomicLong alsoCount) {
+    if (!pumping.compareAndSet(false, true)) {
+      return null;
+    }
     try {
-      pumped = pump(bytesFromGuestOnStackExit);
+      return pump(alsoCount);
     } finally {
       pumping.set(false);
-    }
-    if (pumped != Pumped.IDLE) {
-      wakeOutThread();
     }
   }
 
@@ -328,15 +331,10 @@ final class TcpRelay {
     try {
       while (!ended.get()) {
         outThreadWanted = false;
-        if (!pumping.compareAndSet(false, true)) {
+        Pumped pumped = tryPump(null);
+        if (pumped == null) {
           awaitWanted(); // the pump task has it, and wakes this thread if it leaves work
           continue;
-        }
-        Pumped pumped;
-        try {
-          pumped = pump(null);
-        } finally {
-          pumping.set(false);
         }
         switch (pumped) {
           case IDLE -> awaitWanted();
