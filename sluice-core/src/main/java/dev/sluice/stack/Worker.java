@@ -177,9 +177,10 @@ final class Worker {
           owning = null;
         }
       } finally {
-        // Tasks left for this thread's exit from the stack (StackExit) wait while it still owns
-        // the connection: one that called into it would wait for its owner, this thread.
-        InlineReceiver.exitScope(scope, owning == null);
+        // Tasks left for this thread's exit from the stack (StackExit) wait while it still owns a
+        // connection, this one or one its burst gathered: a task that called into it would wait
+        // for its owner, this thread.
+        InlineReceiver.exitScope(scope, owning == null && gathered.isEmpty());
       }
       return true;
     }

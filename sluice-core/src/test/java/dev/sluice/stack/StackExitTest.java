@@ -122,4 +122,53 @@ class StackExitTest {
     assertThat(failures).isEmpty();
     assertThat(read.toByteArray()).as("every byte, in order, read by the deferred tasks").isEqualTo(data);
   }
+
+  /**
+   * A worker drains a burst's connections one step at a time; between them it still owns the ones
+   * its burst gathered. A task deferred by the first must wait for the last: here each
+   * connection's task reads the other one, which without the rule was still owned by the worker,
+   * so the read waited for its owner, the worker's own thread (a CI run of TcpRelayChannelTest's
+   * many flows through workers stalled so).
+   */
+  @Test
+  void onAWorker_theTaskWaitsUntilEveryConnectionOfTheBurstIsDrained() throws IOException {
+    TwoHosts net = new TwoHosts(HostConfig.builder().buildWith(h -> {
+      h.workers = 1;
+      h.callTimeoutNanos = TimeUnit.SECONDS.toNanos(2);
+    }));
+    TwoHosts.Established a = net.establish(80);
+    TwoHosts.Established b = net.establish(81);
+    List<String> read = new ArrayList<>();
+    List<Throwable> failures = new ArrayList<>();
+    crossRead(a.server(), b.server(), "b", read, failures);
+    crossRead(b.server(), a.server(), "a", read, failures);
+
+    byte[] hello = {1, 2, 3, 4};
+    assertThat(a.client().writeNow(hello, 0, hello.length)).isEqualTo(hello.length);
+    assertThat(b.client().writeNow(hello, 0, hello.length)).isEqualTo(hello.length);
+    net.settle(); // both arrive at once: one burst, two connections gathered
+
+    assertThat(failures).isEmpty();
+    assertThat(read).as("each connection's four bytes, read by the other's task").contains("a:4", "b:4");
+  }
+
+  /** When {@code watched} turns readable, a deferred task reads {@code other} and records what it got. */
+  private static void crossRead(Connection watched, Connection other, String name, List<String> read,
+      List<Throwable> failures) {
+    watched.addReadinessListener(() -> {
+      if ((watched.readiness() & Connection.READABLE) != 0) {
+        StackExit.defer(() -> {
+          byte[] buf = new byte[64];
+          try {
+            int n = other.readNow(buf, 0, buf.length);
+            if (n > 0) {
+              read.add(name + ":" + n);
+            }
+          } catch (IOException | RuntimeException f) {
+            failures.add(f);
+          }
+        });
+      }
+    });
+  }
 }

@@ -107,6 +107,8 @@ final class TcpRelay {
   /** Set when the pump task is queued, cleared when it starts: one queued task a flow at most. */
   private volatile boolean pumpQueued;
   private volatile Thread outThread;
+  /** A pump was asked for while another held {@link #pumping}: the holder goes once more. */
+  private volatile boolean pumpAgain;
   /** Set by {@link #wakeOutThread}, cleared by that thread before each pump. */
   private volatile boolean outThreadWanted;
   /** A write to the outside failed; written holding {@link #pumping}. */
@@ -239,24 +241,42 @@ final class TcpRelay {
     }
   }
 
-  /** The {@link StackExit} task: pumps if no one else does, and leaves to the thread what must wait. */
+  /** The {@link StackExit} task: pumps, or has the pump under way go again; leaves to the thread what must wait. */
   private void pumpOnStackExit() {
     pumpQueued = false; // before pumping: a change after this queues the task again
-    // Held by another (null): the holder may have looked already, so the thread looks again.
-    if (tryPump(bytesFromGuestOnStackExit) != Pumped.IDLE) {
+    Pumped pumped = tryPump(bytesFromGuestOnStackExit);
+    if (pumped != null && pumped != Pumped.IDLE) {
       wakeOutThread();
     }
   }
 
-  /** Pumps if no one else does ({@link #pumping}); null if another pump holds it. */
+  /**
+   * Pumps holding {@link #pumping}; or, if another pump holds it, asks that one to go once more
+   * ({@link #pumpAgain}) and returns null. The holder reads the request after it lets go, and the
+   * asker reads {@link #pumping} after it asks, so one of them always sees the other (each writes,
+   * then reads the other's field): bytes that arrive as a pump finds the guest empty are never
+   * left with no pump coming. Waking the thread instead was not enough: it may look, fail to take
+   * the flag from the same holder, and park again while the holder finishes with nothing to do.
+   */
   private Pumped tryPump(AtomicLong alsoCount) {
-    if (!pumping.compareAndSet(false, true)) {
-      return null;
-    }
-    try {
-      return pump(alsoCount);
-    } finally {
-      pumping.set(false);
+    while (true) {
+      if (!pumping.compareAndSet(false, true)) {
+        pumpAgain = true;
+        if (pumping.get()) {
+          return null; // the holder sees pumpAgain once it lets go
+        }
+        continue; // it let go meanwhile: take the flag ourselves
+      }
+      Pumped pumped;
+      try {
+        pumpAgain = false; // before reading the guest: whatever asked before this is read now
+        pumped = pump(alsoCount);
+      } finally {
+        pumping.set(false);
+      }
+      if (pumped != Pumped.IDLE || !pumpAgain) {
+        return pumped;
+      }
     }
   }
 
@@ -320,9 +340,10 @@ final class TcpRelay {
   /**
    * The guest-to-outside direction's thread: pumps whenever woken, waits for the channel to take
    * more when the outside is slow, and passes on the guest's end-of-stream or failure. Nothing is
-   * lost between a pump and a park: {@link #outThreadWanted} is cleared before each pump, and a
-   * readiness change after that either pumps on the stack thread or, finding {@link #pumping}
-   * held, sets it again, so the park that follows does not wait.
+   * lost between a pump and a park: a readiness change after this thread's pump pumps on the
+   * stack thread, or has the holder of {@link #pumping} pump again ({@link #tryPump}); whichever
+   * pump then leaves work for this thread sets {@link #outThreadWanted}, cleared before each of
+   * this thread's pumps, so the park that follows does not wait.
    */
   private void guestToChannel(SocketChannel channel) {
     outThread = Thread.currentThread();
@@ -333,7 +354,7 @@ final class TcpRelay {
         outThreadWanted = false;
         Pumped pumped = tryPump(null);
         if (pumped == null) {
-          awaitWanted(); // the pump task has it, and wakes this thread if it leaves work
+          awaitWanted(); // the pump task has it, pumps again, and wakes this thread if it leaves work
           continue;
         }
         switch (pumped) {
