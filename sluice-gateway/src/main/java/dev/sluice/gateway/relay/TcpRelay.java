@@ -45,7 +45,7 @@ import java.util.concurrent.locks.LockSupport;
  * takes over only what cannot be done without waiting: bytes the outside socket would not take
  * yet (it waits for the channel to be writable), the guest's end-of-stream and failures. Whoever
  * pumps holds {@link #pumping}, so the guest's bytes leave in order and once: a pump that finds
- * it held wakes the thread, which pumps again once it has it. Measured through the gateway, the
+ * it held has the holder go once more ({@link #tryPump}). Measured through the gateway, the
  * 64-byte round trip's median fell from about 1.5× slirp4netns's to 1.03–1.19×, and the upload
  * rose by a quarter or more (docs/benchmarks/gateway.md, "One hand-off fewer"). The
  * outside-to-guest direction reads the channel through a selector of its own and writes the
