@@ -151,29 +151,27 @@ class LayeringTest {
 
   @ArchTest
   static void everyStillPublicEntryIsStillNeeded(JavaClasses mainClasses) {
-    Set<String> stale = new TreeSet<>();
-    for (String name : STILL_PUBLIC.keySet()) {
-      if (!mainClasses.contain(name) || !mainClasses.get(name).getModifiers().contains(JavaModifier.PUBLIC)
-          || Everything.USED_ELSEWHERE.contains(name)) {
-        stale.add(name);
-      }
-    }
-    assertThat(stale).as("gone, package-private or used elsewhere now: delete from LayeringTest.STILL_PUBLIC")
-        .isEmpty();
+    assertThat(stale(STILL_PUBLIC.keySet(), mainClasses))
+        .as("gone, package-private or used elsewhere now: delete from LayeringTest.STILL_PUBLIC").isEmpty();
   }
 
   @ArchTest
   static void everyOtherModuleEntryIsPublicAndUnusedHere(JavaClasses mainClasses) {
+    assertThat(stale(FOR_OTHER_MODULES.keySet(), mainClasses))
+        .as("gone, package-private or used within the core now: delete from LayeringTest.FOR_OTHER_MODULES")
+        .isEmpty();
+  }
+
+  /** Of {@code names}, those gone, no longer public, or used outside their package in the core. */
+  private static Set<String> stale(Set<String> names, JavaClasses mainClasses) {
     Set<String> stale = new TreeSet<>();
-    for (String name : FOR_OTHER_MODULES.keySet()) {
+    for (String name : names) {
       if (!mainClasses.contain(name) || !mainClasses.get(name).getModifiers().contains(JavaModifier.PUBLIC)
           || Everything.USED_ELSEWHERE.contains(name)) {
         stale.add(name);
       }
     }
-    assertThat(stale)
-        .as("gone, package-private or used within the core now: delete from LayeringTest.FOR_OTHER_MODULES")
-        .isEmpty();
+    return stale;
   }
 
   @ArchTest

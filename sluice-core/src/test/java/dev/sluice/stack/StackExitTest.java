@@ -87,10 +87,7 @@ class StackExitTest {
    */
   @Test
   void onAWorker_theTaskWaitsUntilTheWorkerLetsGoOfTheConnection() throws IOException {
-    TwoHosts net = new TwoHosts(HostConfig.builder().buildWith(h -> {
-      h.workers = 1;
-      h.callTimeoutNanos = TimeUnit.SECONDS.toNanos(2);
-    }));
+    TwoHosts net = oneWorkerEach();
     TwoHosts.Established e = net.establish(80);
     ByteArrayOutputStream read = new ByteArrayOutputStream();
     List<Throwable> failures = new ArrayList<>();
@@ -132,10 +129,7 @@ class StackExitTest {
    */
   @Test
   void onAWorker_theTaskWaitsUntilEveryConnectionOfTheBurstIsDrained() throws IOException {
-    TwoHosts net = new TwoHosts(HostConfig.builder().buildWith(h -> {
-      h.workers = 1;
-      h.callTimeoutNanos = TimeUnit.SECONDS.toNanos(2);
-    }));
+    TwoHosts net = oneWorkerEach();
     TwoHosts.Established a = net.establish(80);
     TwoHosts.Established b = net.establish(81);
     List<String> read = new ArrayList<>();
@@ -150,6 +144,14 @@ class StackExitTest {
 
     assertThat(failures).isEmpty();
     assertThat(read).as("each connection's four bytes, read by the other's task").contains("a:4", "b:4");
+  }
+
+  /** Two hosts of one worker each; a call that waits for a stuck owner fails after 2 s, not minutes. */
+  private static TwoHosts oneWorkerEach() {
+    return new TwoHosts(HostConfig.builder().buildWith(h -> {
+      h.workers = 1;
+      h.callTimeoutNanos = TimeUnit.SECONDS.toNanos(2);
+    }));
   }
 
   /** When {@code watched} turns readable, a deferred task reads {@code other} and records what it got. */
