@@ -3,7 +3,7 @@
 # reached from the root namespace over a veth pair; guest A gets its network through
 # `sluice gateway`, guest B through slirp4netns (same MTU 65520); both relays run in the root
 # namespace and reach the server over the veth. From each guest: iperf3 both ways, a 64-byte TCP
-# request/response round trip (p50, p99) and ping. Runs alternate (A, B, A, B, ...) after one
+# request/response round trip and a 64-byte UDP one (p50, p99), and ping. Runs alternate (A, B, A, B, ...) after one
 # discarded warm-up round; the table gives medians and the ratio gateway / slirp4netns.
 # Needs root. Usage: scripts/bench-gateway.sh [REPS] [SECONDS]   (defaults 3 and 10: about 4 min)
 # SLUICE_GATEWAY_JAVA_OPTIONS adds JVM options to the gateway's JVM (e.g. a JFR recording).
@@ -24,7 +24,7 @@ server=198.18.231.2
 sfx=$(printf '%04x' $((RANDOM)))
 ns_server="bench-gw-srv-$sfx"; ns_a="bench-gw-a-$sfx"; ns_b="bench-gw-b-$sfx"
 veth_root="bgw$sfx-r"; veth_server="bgw$sfx-s"
-iperf_port=5201; echo_port=7007
+iperf_port=5201; echo_port=7007; udp_echo_port=7008
 work=$(mktemp -d /tmp/bench-gateway.XXXXXX)
 pids=()
 gateway_pid=""
@@ -115,7 +115,44 @@ with socket.create_connection((host, port), timeout=5) as s:
 samples.sort()
 print("%.1f %.1f" % (samples[len(samples) // 2], samples[min(len(samples) - 1, len(samples) * 99 // 100)]))
 EOF
+# UDP: an echo server, and a client that sends 64 bytes and waits for them back, WARMUP then
+# COUNT times on one socket (one flow through each relay); a datagram lost either way is sent again
+# after 1 s and its round trip not counted. Prints p50 and p99 in µs.
+cat > "$work/udp_echo_server.py" <<'EOF'
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((sys.argv[1], int(sys.argv[2])))
+while True:
+    data, peer = s.recvfrom(65535)
+    s.sendto(data, peer)
+EOF
+cat > "$work/udp_rtt_client.py" <<'EOF'
+import socket, sys, time
+host, port, warmup, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+request = bytes(range(64))
+samples = []
+lost = 0
+with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+    s.settimeout(1)
+    s.connect((host, port))
+    for i in range(warmup + count):
+        start = time.perf_counter_ns()
+        s.send(request)
+        try:
+            s.recv(128)
+        except socket.timeout:
+            lost += 1
+            if lost > 10:
+                sys.exit("udp_rtt_client: more than 10 datagrams lost")
+            continue
+        if i >= warmup:
+            samples.append((time.perf_counter_ns() - start) / 1000)
+samples.sort()
+print("%.1f %.1f" % (samples[len(samples) // 2], samples[min(len(samples) - 1, len(samples) * 99 // 100)]))
+EOF
 ip netns exec "$ns_server" python3 "$work/echo_server.py" "$server" "$echo_port" &
+pids+=($!)
+ip netns exec "$ns_server" python3 "$work/udp_echo_server.py" "$server" "$udp_echo_port" &
 pids+=($!)
 
 # The guests. The gateway is the CLI as ./sluice runs it; $! is the JVM itself (sluice execs it).
@@ -132,6 +169,9 @@ slirp_pid=$!; pids+=("$slirp_pid")
 
 rtt() { # ns warmup count -> "p50 p99", or nothing if it failed
   timeout --foreground -k 2 60 ip netns exec "$1" python3 "$work/rtt_client.py" "$server" "$echo_port" "$2" "$3" 2>>"$work/errors.log" || true
+}
+udp_rtt() { # ns warmup count -> "p50 p99", or nothing if it failed
+  timeout --foreground -k 2 60 ip netns exec "$1" python3 "$work/udp_rtt_client.py" "$server" "$udp_echo_port" "$2" "$3" 2>>"$work/errors.log" || true
 }
 wait_ready() { # name ns pid: until a round trip through the guest's relay works (30 s at most)
   for _ in $(seq 1 150); do
@@ -186,8 +226,10 @@ ping_ms() { # ns -> the median RTT in µs of 20 echoes, or nothing if none came 
 median() { sort -g | awk '{ a[NR] = $1 } END { if (NR) print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 median_us() { awk '{ print $1 * 1000 }' | median; }
 
-declare -A up down p50 p99 png cpu_gb
-for side in gateway slirp4netns; do up[$side]=""; down[$side]=""; p50[$side]=""; p99[$side]=""; png[$side]=""; cpu_gb[$side]=""; done
+declare -A up down p50 p99 u50 u99 png cpu_gb
+for side in gateway slirp4netns; do
+  up[$side]=""; down[$side]=""; p50[$side]=""; p99[$side]=""; u50[$side]=""; u99[$side]=""; png[$side]=""; cpu_gb[$side]=""
+done
 record() { # array side value: appends the value, or "x" for a failed run
   local -n arr=$1
   arr[$2]+="${3:-x} "
@@ -200,6 +242,7 @@ for side in gateway slirp4netns; do
   ns=$ns_a; [ "$side" = slirp4netns ] && ns=$ns_b
   iperf "$ns" "$warm_secs" >/dev/null; iperf "$ns" "$warm_secs" -R >/dev/null
   rtt "$ns" 200 2000 >/dev/null
+  udp_rtt "$ns" 200 2000 >/dev/null
   # The relay's ICMP path is code of its own: without this, the 20 measured echoes at 5 Hz run it
   # mostly interpreted, and the gateway's "lone ping" was 1.1 ms against 0.2 (the JIT, not the
   # design: Sluice's time between request and reply on the TUN device fell from about 450 to
@@ -230,10 +273,12 @@ for rep in $(seq 1 "$reps"); do
     fi
     read -r r50 r99 <<<"$(rtt "$ns" 200 2000)" || true
     record p50 "$side" "${r50:-}"; record p99 "$side" "${r99:-}"
+    read -r d50 d99 <<<"$(udp_rtt "$ns" 200 2000)" || true
+    record u50 "$side" "${d50:-}"; record u99 "$side" "${d99:-}"
     pm=$(ping_ms "$ns")
     record png "$side" "$pm"
     echo "rep $rep $side: up ${u:-fail} Gbit/s (${ur:-?} retransmitted), down ${d:-fail} Gbit/s (${dr:-?} retransmitted)," \
-      "RTT p50 ${r50:-fail} µs p99 ${r99:-fail} µs, ping ${pm:-none} µs; relay CPU s/GB $split" >&2
+      "RTT p50 ${r50:-fail} µs p99 ${r99:-fail} µs, UDP p50 ${d50:-fail} µs p99 ${d99:-fail} µs, ping ${pm:-none} µs; relay CPU s/GB $split" >&2
   done
 done
 
@@ -267,6 +312,8 @@ row "iperf3 guest → server, ${secs} s" "Gbit/s" "${up[gateway]}" "${up[slirp4n
 row "iperf3 server → guest (-R), ${secs} s" "Gbit/s" "${down[gateway]}" "${down[slirp4netns]}"
 row "TCP 64-byte request/response RTT p50 (2,000 round trips, one connection)" "µs" "${p50[gateway]}" "${p50[slirp4netns]}"
 row "TCP 64-byte request/response RTT p99" "µs" "${p99[gateway]}" "${p99[slirp4netns]}"
+row "UDP 64-byte request/response RTT p50 (2,000 round trips, one flow)" "µs" "${u50[gateway]}" "${u50[slirp4netns]}"
+row "UDP 64-byte request/response RTT p99" "µs" "${u99[gateway]}" "${u99[slirp4netns]}"
 if [ -n "$ping_cell_gateway" ]; then
   row "ping RTT, median of 20" "µs" "${png[gateway]}" "${png[slirp4netns]}"
 else

@@ -2,11 +2,11 @@ package dev.sluice.gateway.relay;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
+import java.nio.channels.SelectableChannel;
 
 /**
  * A UDP flow's path over a datagram socket of this host, connected to the flow's destination, so
@@ -29,6 +29,7 @@ final class DirectDatagrams implements OutsideDatagrams {
     try {
       channel.setOption(StandardSocketOptions.SO_REUSEADDR, true);
       channel.connect(destination);
+      channel.configureBlocking(false);
     } catch (IOException | RuntimeException e) {
       channel.close();
       throw e;
@@ -36,12 +37,12 @@ final class DirectDatagrams implements OutsideDatagrams {
   }
 
   @Override
-  public void send(ByteBuffer payload, InetSocketAddress destination) throws IOException {
+  public boolean send(ByteBuffer payload, InetSocketAddress destination) throws IOException {
     if (payload.hasRemaining()) {
-      channel.write(payload); // connected: the destination is the flow's own
-    } else {
-      emptySender().send(payload, channel.getRemoteAddress());
+      return channel.write(payload) > 0; // connected: the destination is the flow's own
     }
+    emptySender().send(payload, channel.getRemoteAddress());
+    return true; // an empty datagram's send answers 0 either way
   }
 
   private synchronized DatagramChannel emptySender() throws IOException {
@@ -54,6 +55,7 @@ final class DirectDatagrams implements OutsideDatagrams {
       try {
         sibling.setOption(StandardSocketOptions.SO_REUSEADDR, true);
         sibling.bind(channel.getLocalAddress());
+        sibling.configureBlocking(false);
       } catch (IOException | RuntimeException e) {
         sibling.close();
         throw e;
@@ -64,9 +66,13 @@ final class DirectDatagrams implements OutsideDatagrams {
   }
 
   @Override
-  public InetSocketAddress receive(ByteBuffer into) throws IOException {
-    SocketAddress from = channel.receive(into);
-    return (InetSocketAddress) from;
+  public SelectableChannel readiness() {
+    return channel;
+  }
+
+  @Override
+  public InetSocketAddress receiveNow(ByteBuffer into) throws IOException {
+    return (InetSocketAddress) channel.receive(into); // null when none is waiting: non-blocking
   }
 
   @Override

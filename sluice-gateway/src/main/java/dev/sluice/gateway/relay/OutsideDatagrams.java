@@ -4,27 +4,35 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.SelectableChannel;
 
 /**
  * One UDP flow's path to the outside: a datagram socket of this host, or a SOCKS5 UDP association.
- * {@link #send} is called from the thread that handles the guest's datagrams and {@link #receive}
- * from the flow's own reader thread, at the same time; {@link #close} from either, or from the
- * gateway's idle sweep, and it wakes a blocked {@code receive}.
+ * Nothing in it blocks: {@link #send} is called from the thread that handles the guest's datagrams,
+ * and {@link #receiveNow} from the {@link UdpAnswerReader}'s thread once {@link #readiness} selects
+ * as readable, at the same time; {@link #close} from either, or from the gateway's idle sweep.
  */
 interface OutsideDatagrams extends Closeable {
   /**
-   * Sends {@code payload} (position to limit) to {@code destination}. Never blocks for long: a
-   * datagram the outside cannot take now is dropped, as UDP allows.
+   * Sends {@code payload} (position to limit) to {@code destination}, or drops it if the outside
+   * cannot take it now, as UDP allows.
+   *
+   * @return whether the datagram went out
    */
-  void send(ByteBuffer payload, InetSocketAddress destination) throws IOException;
+  boolean send(ByteBuffer payload, InetSocketAddress destination) throws IOException;
 
   /**
-   * Blocks until a datagram arrives, puts it in {@code into} (position to limit; a longer one is
-   * cut) and answers who sent it; a {@link java.nio.channels.ClosedChannelException} (or another
-   * {@link IOException}) once closed. {@link UdpFlows} takes a {@link
-   * java.net.PortUnreachableException} (from either method) as the destination's port being closed
-   * (the guest gets an ICMP port unreachable and the flow goes on), and any other exception from
-   * this method as the end of the flow.
+   * The channel that selects as readable when {@link #receiveNow} may have something to say: in
+   * non-blocking mode, for the reader's selector. Closing the path closes it.
    */
-  InetSocketAddress receive(ByteBuffer into) throws IOException;
+  SelectableChannel readiness();
+
+  /**
+   * Takes one datagram that has arrived, if any, puts it in {@code into} (position to limit; a
+   * longer one is cut) and answers who sent it; null if none is waiting. {@link UdpFlows} takes a
+   * {@link java.net.PortUnreachableException} as the destination's port being closed (the guest
+   * gets an ICMP port unreachable and the flow goes on), and any other {@link IOException} as the
+   * end of the flow: a closed path, or one its far end ended.
+   */
+  InetSocketAddress receiveNow(ByteBuffer into) throws IOException;
 }

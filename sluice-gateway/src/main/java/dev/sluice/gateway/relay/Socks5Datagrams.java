@@ -4,9 +4,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketException;
 import java.net.StandardProtocolFamily;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
+import java.nio.channels.SelectableChannel;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -18,20 +20,25 @@ import java.util.concurrent.atomic.LongAdder;
  * carry that header with FRAG 0, which is checked and taken off. A datagram from anyone else, a
  * fragment (we do no reassembly, which RFC 1928 leaves optional) and a header that is not whole
  * are dropped and counted. The association ends when the flow closes it, or when the proxy closes
- * the TCP connection (RFC 1928: the association ends with it), which closes the datagram socket.
+ * the TCP connection (RFC 1928: the association ends with it), which the next {@link #receiveNow}
+ * reports.
  *
- * <p>Threading as {@link OutsideDatagrams}: {@link #send} on one thread, {@link #receive} on
+ * <p>Threading as {@link OutsideDatagrams}: {@link #send} on one thread, {@link #receiveNow} on
  * another, {@link #close} from any; a virtual thread of its own watches the TCP connection.
  */
 final class Socks5Datagrams implements OutsideDatagrams {
   /** The UDP request header's most: RSV (2), FRAG, ATYP, an IPv6 address, the port. */
   private static final int MAX_HEADER = 2 + 1 + 1 + 16 + 2;
+  /** Datagrams one {@link #receiveNow} drops at most before it answers none for now. */
+  private static final int MAX_DROPPED_PER_CALL = 64;
 
   private final Socket control;
   private final DatagramChannel channel;
   private final InetSocketAddress relay;
-  private final ByteBuffer received = ByteBuffer.allocate(65_535 + MAX_HEADER); // receive()'s only
+  private final ByteBuffer received = ByteBuffer.allocate(65_535 + MAX_HEADER); // receiveNow()'s only
   private final AtomicBoolean closed = new AtomicBoolean();
+  /** Set once the proxy has closed the TCP connection, which ends the association (RFC 1928 §7). */
+  private volatile boolean proxyEnded;
   /** Datagrams dropped because they did not come from the relay. */
   final LongAdder notFromRelay = new LongAdder();
   /** Datagrams dropped because they were fragments (FRAG not 0). */
@@ -61,6 +68,7 @@ final class Socks5Datagrams implements OutsideDatagrams {
       relay = bound.getAddress().isAnyLocalAddress()
           ? new InetSocketAddress(proxy.address().getAddress(), bound.getPort()) : bound;
       control.setSoTimeout(0);
+      channel.configureBlocking(false);
     } catch (IOException | RuntimeException e) {
       channel.close();
       throw e;
@@ -74,22 +82,42 @@ final class Socks5Datagrams implements OutsideDatagrams {
   }
 
   @Override
-  public void send(ByteBuffer payload, InetSocketAddress destination) throws IOException {
+  public boolean send(ByteBuffer payload, InetSocketAddress destination) throws IOException {
     ByteBuffer datagram = ByteBuffer.allocate(MAX_HEADER + payload.remaining());
     datagram.putShort((short) 0).put((byte) 0); // RSV, FRAG 0: a whole datagram
     Socks5Handshake.putAddress(datagram, destination);
     datagram.put(payload).flip();
-    channel.send(datagram, relay);
+    return channel.send(datagram, relay) > 0;
   }
 
   @Override
-  public InetSocketAddress receive(ByteBuffer into) throws IOException {
-    while (true) {
+  public SelectableChannel readiness() {
+    return channel;
+  }
+
+  @Override
+  public InetSocketAddress receiveNow(ByteBuffer into) throws IOException {
+    // Bounded, so a stream of datagrams to drop cannot hold the reader here; the rest wait for
+    // the next selection, which the channel still being readable brings at once. The flag is
+    // looked at before each receive: the datagram that watchControl sends after setting it may
+    // be the one this loop just dropped.
+    for (int i = 0; ; i++) {
+      if (proxyEnded) {
+        throw new SocketException("the SOCKS5 proxy closed the UDP association's TCP connection");
+      }
+      if (i == MAX_DROPPED_PER_CALL) {
+        return null;
+      }
       received.clear();
       InetSocketAddress from = (InetSocketAddress) channel.receive(received);
+      if (from == null) {
+        return null;
+      }
       received.flip();
       if (!relay.equals(from)) {
-        notFromRelay.increment();
+        if (!proxyEnded) { // else it is watchControl's own, sent after the flag
+          notFromRelay.increment();
+        }
         continue;
       }
       if (received.remaining() < 4 || received.getShort() != 0) {
@@ -126,7 +154,12 @@ final class Socks5Datagrams implements OutsideDatagrams {
     }
   }
 
-  /** Waits for the proxy to close the TCP connection (nothing else comes on it), then closes. */
+  /**
+   * Waits for the proxy to close the TCP connection (nothing else comes on it), then has the
+   * association end: an empty datagram to our own socket makes it readable, and the reader's next
+   * {@link #receiveNow} throws, so the flow ends and closes this. If that datagram cannot be sent,
+   * this closes itself.
+   */
   private void watchControl() {
     byte[] ignored = new byte[64];
     try {
@@ -137,10 +170,18 @@ final class Socks5Datagrams implements OutsideDatagrams {
     } catch (IOException e) {
       // reset, or closed by close()
     }
+    proxyEnded = true;
+    if (closed.get()) {
+      return;
+    }
     try {
-      close();
+      channel.send(ByteBuffer.allocate(0), channel.getLocalAddress()); // a full buffer is readable already
     } catch (IOException e) {
-      // closed already
+      try {
+        close();
+      } catch (IOException closing) {
+        // closed already
+      }
     }
   }
 }

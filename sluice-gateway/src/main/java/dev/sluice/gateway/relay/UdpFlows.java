@@ -23,8 +23,9 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p>A new flow asks the {@link DestinationPolicy} first: refused, the guest gets an ICMP
  * administratively prohibited and no flow is made. Opening the outside path may block (a proxy's
- * association), so it happens on the flow's own virtual thread, which then reads; datagrams that
- * arrive meanwhile wait (at most {@link #WAITING} of them). An outside ECONNREFUSED (the
+ * association), so it happens on a virtual thread of its own, which then hands the path to the
+ * {@link UdpAnswerReader} and ends; datagrams that arrive meanwhile wait (at most {@link #WAITING}
+ * of them). An outside ECONNREFUSED (the
  * destination's port unreachable) becomes an ICMP port unreachable to the guest, quoting its last
  * datagram, and the flow lives on, as a Linux socket does. A flow with no datagram either way for
  * {@code udpIdleTimeout} is closed by a sweep (slirp4netns: 240 s; Linux conntrack: 30 s unreplied,
@@ -32,20 +33,22 @@ import java.util.concurrent.atomic.LongAdder;
  * dropped and counted.
  *
  * <p>Threads: {@link #onDatagram} runs on the host's receive workers and never blocks (the outside
- * path's send does not); each flow's reader is a virtual thread; the sweep is one more. The table
- * is a concurrent map and the counters are adders. Each flow's reader holds a 64 KB buffer (the
- * largest datagram), so {@code maxUdpFlows} bounds that memory too: 4,096 flows, 256 MB.
+ * path's send does not); the answers of every flow are read, and sent on to the guest, by the one
+ * {@link UdpAnswerReader} thread; the sweep is a virtual thread. The table is a concurrent map and
+ * the counters are adders. A flow holds its path's socket and no buffer of its own.
  */
 final class UdpFlows implements AutoCloseable {
   /** Datagrams a flow holds while its outside path opens; more are dropped, as a full socket buffer drops. */
   static final int WAITING = 16;
-  private static final int LARGEST_DATAGRAM = 65_535;
+  /** Answers one flow relays per selection, so that a busy flow does not starve the others. */
+  private static final int ANSWERS_PER_TURN = 32;
 
   private final Host host;
   private final GatewayConfig config;
   private final ConcurrentHashMap<Key, Flow> flows = new ConcurrentHashMap<>();
   private final AtomicInteger count = new AtomicInteger();
   private final Thread sweeper;
+  private final UdpAnswerReader reader;
   private volatile boolean closing;
   final LongAdder opened = new LongAdder();
   final LongAdder idleClosed = new LongAdder();
@@ -60,9 +63,10 @@ final class UdpFlows implements AutoCloseable {
   /** The guest's side of a flow and where it sent: the flow's identity. */
   private record Key(InetSocketAddress guest, InetSocketAddress destination) {}
 
-  UdpFlows(Host host, GatewayConfig config) {
+  UdpFlows(Host host, GatewayConfig config) throws IOException {
     this.host = host;
     this.config = config;
+    this.reader = new UdpAnswerReader();
     long period = Math.clamp(config.udpIdleTimeout.toMillis() / 4, 50, 1_000);
     this.sweeper = Thread.ofVirtual().name("sluice-gateway-udp-sweep").start(() -> sweep(period));
   }
@@ -98,7 +102,7 @@ final class UdpFlows implements AutoCloseable {
         // The first datagram is queued, and becomes what an ICMP error quotes, before the thread
         // that opens the path starts: an open that fails at once (no route) must have it to quote.
         created.send(datagram);
-        Thread.ofVirtual().name("sluice-gateway-udp").start(created::run);
+        Thread.ofVirtual().name("sluice-gateway-udp-open").start(created::open);
         return;
       } else {
         count.decrementAndGet(); // another worker made it a moment ago
@@ -124,7 +128,7 @@ final class UdpFlows implements AutoCloseable {
     }
   }
 
-  /** Closes every flow and stops the sweep. */
+  /** Closes every flow and stops the sweep and the reader. */
   @Override
   public void close() throws InterruptedException {
     closing = true;
@@ -133,9 +137,10 @@ final class UdpFlows implements AutoCloseable {
       flow.end();
     }
     sweeper.join(Duration.ofSeconds(5));
+    reader.close();
   }
 
-  /** One flow: its outside path once open, the datagrams waiting for it until then, its reader. */
+  /** One flow: its outside path once open, and the datagrams waiting for it until then. */
   private final class Flow {
     private final Key key;
     private final InetSocketAddress route;
@@ -175,8 +180,11 @@ final class UdpFlows implements AutoCloseable {
 
     private void sendNow(OutsideDatagrams path, ForwardedDatagram datagram) {
       try {
-        path.send(datagram.payload(), route);
-        toOutside.increment();
+        if (path.send(datagram.payload(), route)) {
+          toOutside.increment();
+        } else {
+          dropped.increment(); // the socket's buffer is full
+        }
       } catch (PortUnreachableException e) { // an earlier datagram's ECONNREFUSED, reported on this send
         refused.increment();
         datagram.unreachable(Unreachable.PORT);
@@ -185,8 +193,8 @@ final class UdpFlows implements AutoCloseable {
       }
     }
 
-    /** The flow's virtual thread: opens the path, sends what waited, then relays answers until closed. */
-    void run() {
+    /** On a virtual thread of its own: opens the path, sends what waited, then has the reader watch it. */
+    void open() {
       OutsideDatagrams path;
       try {
         path = config.outside.openDatagrams(route);
@@ -210,11 +218,18 @@ final class UdpFlows implements AutoCloseable {
         closeQuietly(path);
         return;
       }
-      ByteBuffer buffer = ByteBuffer.allocate(LARGEST_DATAGRAM);
-      while (!ended.get()) {
+      reader.watch(path.readiness(), this::relayAnswers);
+    }
+
+    /** On the reader's thread: sends the guest what the outside answered, a turn's worth at most. */
+    private void relayAnswers(ByteBuffer buffer) {
+      OutsideDatagrams path = outside;
+      for (int i = 0; i < ANSWERS_PER_TURN && !ended.get(); i++) {
         buffer.clear();
         try {
-          path.receive(buffer);
+          if (path.receiveNow(buffer) == null) {
+            return;
+          }
         } catch (PortUnreachableException e) {
           refused.increment();
           ForwardedDatagram quoted = last;
@@ -222,8 +237,9 @@ final class UdpFlows implements AutoCloseable {
             quoted.unreachable(Unreachable.PORT);
           }
           continue;
-        } catch (IOException e) { // closed by end(), or the path failed
-          break;
+        } catch (IOException e) { // closed by end(), or the path failed or was ended by its far end
+          end();
+          return;
         }
         buffer.flip();
         lastActive = System.nanoTime();
@@ -235,7 +251,6 @@ final class UdpFlows implements AutoCloseable {
           dropped.increment();
         }
       }
-      end();
     }
 
     /** Ends the flow once: out of the table, its path closed (waking the reader). True the first time. */
@@ -253,6 +268,7 @@ final class UdpFlows implements AutoCloseable {
       }
       if (path != null) {
         closeQuietly(path);
+        reader.wakeUp(); // so that the selector lets go of the socket now
       }
       return true;
     }

@@ -18,8 +18,11 @@ import java.net.InetSocketAddress;
 import java.net.NoRouteToHostException;
 import java.net.PortUnreachableException;
 import java.net.Socket;
+import java.net.SocketException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
+import java.nio.channels.Pipe;
+import java.nio.channels.SelectableChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -27,7 +30,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
@@ -48,6 +50,7 @@ class UdpFlowsTest {
   private static final int REFUSES = 2;
   private static final int SLOW = 3;
   private static final int ECHO = 4;
+  private static final int ENDS = 5;
 
   private final Outside outside = new Outside();
   private final ConcurrentLinkedQueue<byte[]> arrivingAtGuest = new ConcurrentLinkedQueue<>();
@@ -156,7 +159,42 @@ class UdpFlowsTest {
     assertThat(p.getSocketAddress()).isEqualTo(to(ECHO));
     await("the idle flow closed", () -> gateway.udp().flows() == 0);
     assertThat(gateway.udp().idleClosed.sum()).isEqualTo(1);
-    assertThat(outside.closed).isEqualTo(1);
+    await("its path closed", () -> outside.closed == 1); // the flow leaves the table first
+  }
+
+  @Test
+  void manyFlowsAnswersAllReachTheGuest_throughTheOneReader() throws Exception {
+    int flows = 40;
+    List<UdpEndpoint> sockets = new ArrayList<>();
+    for (int i = 0; i < flows; i++) {
+      UdpEndpoint socket = guest.bindUdp(41_000 + i, 8);
+      socket.connect(to(ECHO));
+      sockets.add(socket);
+    }
+    for (int round = 0; round < 3; round++) {
+      for (int i = 0; i < flows; i++) {
+        byte[] b = bytes("f" + i + "r" + round);
+        sockets.get(i).send(b, 0, b.length, to(ECHO));
+      }
+      for (int i = 0; i < flows; i++) {
+        DatagramPacket p = new DatagramPacket(new byte[16], 16);
+        sockets.get(i).receive(p, TimeUnit.SECONDS.toNanos(10));
+        assertThat(new String(p.getData(), 0, p.getLength(), StandardCharsets.US_ASCII)).isEqualTo("f" + i + "r" + round);
+      }
+    }
+    await("every answer counted", () -> gateway.udp().toGuest.sum() == 3 * flows); // counted after it is sent
+    assertThat(Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> t.getName().startsWith(UdpAnswerReader.THREAD_NAME)).count())
+        .as("one reader for all the flows, and no thread per flow").isEqualTo(1);
+  }
+
+  @Test
+  void aPathItsFarEndEnded_endsItsFlowAtOnce_notAtTheSweep() throws Exception {
+    UdpEndpoint socket = guest.bindUdp(40_004, 8);
+    socket.send(bytes("x"), 0, 1, to(ENDS));
+    await("the flow ended", () -> gateway.udp().flows() == 0);
+    assertThat(gateway.udp().idleClosed.sum()).as("ended by its path, not by the sweep").isZero();
+    await("its path closed", () -> outside.closed == 1); // the flow leaves the table first
   }
 
   /** The scripted outside: the destination port says how its path behaves. */
@@ -191,57 +229,77 @@ class UdpFlowsTest {
       return "a script";
     }
 
+    /**
+     * A path whose readiness is a pipe: each event (an answer, a port unreachable, the far end
+     * ending it) writes one byte, and each {@link #receiveNow} takes one byte and one event.
+     */
     private final class Path implements OutsideDatagrams {
       private final int port;
-      private final LinkedBlockingQueue<byte[]> answers = new LinkedBlockingQueue<>();
-      private volatile boolean refusedOnce;
-      /** A kernel reports a port unreachable only for a datagram it sent: the fake waits for one. */
-      private final java.util.concurrent.CountDownLatch sentOne = new java.util.concurrent.CountDownLatch(1);
+      private final Pipe pipe;
+      private final ConcurrentLinkedQueue<byte[]> answers = new ConcurrentLinkedQueue<>();
+      private volatile boolean refusePending;
+      private volatile boolean farEndEnded;
       private volatile boolean pathClosed;
 
-      Path(int port) {
+      Path(int port) throws IOException {
         this.port = port;
+        pipe = Pipe.open();
+        pipe.source().configureBlocking(false);
+      }
+
+      private void signal() throws IOException {
+        pipe.sink().write(ByteBuffer.allocate(1));
       }
 
       @Override
-      public void send(ByteBuffer payload, InetSocketAddress destination) {
+      public boolean send(ByteBuffer payload, InetSocketAddress destination) throws IOException {
         byte[] b = new byte[payload.remaining()];
         payload.get(b);
         sent.add(new String(b, StandardCharsets.US_ASCII));
-        sentOne.countDown();
-        if (port == ECHO) {
-          answers.add(b);
+        switch (port) {
+          case ECHO -> answers.add(b);
+          case REFUSES -> refusePending = true; // ECONNREFUSED answers a datagram sent, as on a connected socket
+          case ENDS -> farEndEnded = true;
+          default -> {
+            return true;
+          }
         }
+        signal();
+        return true;
       }
 
       @Override
-      public InetSocketAddress receive(ByteBuffer into) throws IOException {
-        if (port == REFUSES && !refusedOnce) {
-          try {
-            sentOne.await(); // the ICMP error answers a datagram, as ECONNREFUSED on a connected socket does
-          } catch (InterruptedException e) {
-            throw new IOException(e);
-          }
-          refusedOnce = true;
+      public SelectableChannel readiness() {
+        return pipe.source();
+      }
+
+      @Override
+      public InetSocketAddress receiveNow(ByteBuffer into) throws IOException {
+        pipe.source().read(ByteBuffer.allocate(1));
+        if (pathClosed) {
+          throw new ClosedChannelException();
+        }
+        if (farEndEnded) {
+          throw new SocketException("the far end ended the path");
+        }
+        if (refusePending) {
+          refusePending = false;
           throw new PortUnreachableException("ICMP Port Unreachable");
         }
-        try {
-          byte[] b = answers.take();
-          if (pathClosed) {
-            throw new ClosedChannelException();
-          }
-          into.put(b);
-          return to(port);
-        } catch (InterruptedException e) {
-          throw new IOException(e);
+        byte[] b = answers.poll();
+        if (b == null) {
+          return null;
         }
+        into.put(b);
+        return to(port);
       }
 
       @Override
-      public void close() {
+      public void close() throws IOException {
         pathClosed = true;
         closed++;
-        answers.add(new byte[0]); // wakes the reader
+        pipe.source().close();
+        pipe.sink().close();
       }
     }
   }
