@@ -31,6 +31,8 @@ public final class Connection extends ConnectionDrain {
   /** When the application first shut down, closed or aborted; 0 if never. */
   private volatile long shutdownAtNanos;
   volatile boolean watchdogReported;
+  /** The reading thread's {@link ReadSpin} state; plain, as only a reader uses it. */
+  private int readSpin = ReadSpin.initial();
 
   Connection(Host host, TcpEngine engine, dev.sluice.link.Device device, Worker home, Listener listener,
       int backlogLimit) {
@@ -270,14 +272,15 @@ public final class Connection extends ConnectionDrain {
     boolean writing = what == Wait.WRITE;
     boolean woken = claimWaiterSlot(writing, me);
     long busyPoll = me.isVirtual() ? 0 : host.config().busyPollNanos();
+    long readSpinMax = me.isVirtual() || busyPoll > 0 || what != Wait.READ ? 0 : host.config().readSpinNanos();
     try {
-      if (busyPoll > 0) {
-        // SO_BUSY_POLL: watch for the event a while before paying for a park and a wake-up.
-        long start = System.nanoTime();
-        long until = start + (deadlineNanos == Long.MAX_VALUE ? busyPoll : Math.min(busyPoll, Math.max(0, deadlineNanos - start)));
-        while (eventSequence == seen && !applicationClosed && !me.isInterrupted() && System.nanoTime() - until < 0) {
-          Thread.onSpinWait();
-        }
+      if (readSpinMax > 0) {
+        int state = readSpin;
+        long spin = ReadSpin.spinNanos(state, readSpinMax);
+        boolean hit = spin > 0 && spin(seen, spin, deadlineNanos, me);
+        readSpin = ReadSpin.after(state, spin > 0, hit);
+      } else if (busyPoll > 0) {
+        spin(seen, busyPoll, deadlineNanos, me); // SO_BUSY_POLL
       }
       while (eventSequence == seen && !(applicationClosed && what != Wait.LINGER)) {
         if (me.isInterrupted()) {
@@ -309,6 +312,22 @@ public final class Connection extends ConnectionDrain {
         }
       }
     }
+  }
+
+  /**
+   * Watches for an event after {@code seen} for up to {@code nanos} (not past the deadline) before
+   * the caller pays for a park and a wake-up; answers whether one came (or the connection closed).
+   */
+  private boolean spin(int seen, long nanos, long deadlineNanos, Thread me) {
+    long start = System.nanoTime();
+    long until = start + (deadlineNanos == Long.MAX_VALUE ? nanos : Math.min(nanos, Math.max(0, deadlineNanos - start)));
+    while (eventSequence == seen && !applicationClosed && !me.isInterrupted()) {
+      if (System.nanoTime() - until >= 0) {
+        return false;
+      }
+      Thread.onSpinWait();
+    }
+    return true;
   }
 
   /**

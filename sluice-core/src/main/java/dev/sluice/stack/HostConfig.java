@@ -39,6 +39,10 @@ import java.util.random.RandomGenerator;
  *     spins, watching for the event, before it parks (Linux's {@code SO_BUSY_POLL}); 0 (the
  *     default, as Linux's {@code net.core.busy_read}) parks at once. Platform threads only: a
  *     virtual thread never spins, it would hold its carrier
+ * @param readSpinNanos the longest a platform thread blocked in a read spins before it parks when
+ *     the connection has shown its replies come that fast ({@link ReadSpin}, learned per
+ *     connection); 0 (the default here; {@code NetStack} sets 15 µs) never spins. A nonzero
+ *     {@code busyPollNanos} takes its place
  * @param name the host's name, unique in the JVM, in its MBean's name and in its JFR events;
  *     null (the default) names it {@code stack-N}. A name another running host has already gets
  *     a suffix ({@code -2}, {@code -3}...)
@@ -49,7 +53,7 @@ import java.util.random.RandomGenerator;
 public record HostConfig(int workers, Steering steering, TcpConfig tcp, int backlogLimit,
     long watchdogNanos, long callTimeoutNanos, long timerTickNanos, int timerSlots, Clock clock,
     ConnectionObserver observer, RandomGenerator random, FaultInjection faults, int maxConnections,
-    boolean loopback, long idleSpinNanos, long busyPollNanos, String name, boolean jmx) {
+    boolean loopback, long idleSpinNanos, long busyPollNanos, long readSpinNanos, String name, boolean jmx) {
 
   public HostConfig {
     if (workers < 1) {
@@ -64,6 +68,9 @@ public record HostConfig(int workers, Steering steering, TcpConfig tcp, int back
     }
     if (busyPollNanos < 0) {
       throw new IllegalArgumentException("busyPollNanos must not be negative: " + busyPollNanos);
+    }
+    if (readSpinNanos < 0 || readSpinNanos > 1_000_000_000L) { // ReadSpin keeps it in an int
+      throw new IllegalArgumentException("readSpinNanos must be between 0 and 1 s: " + readSpinNanos);
     }
     if (idleSpinNanos < 0) {
       throw new IllegalArgumentException("idleSpinNanos must not be negative: " + idleSpinNanos);
@@ -103,6 +110,7 @@ public record HostConfig(int workers, Steering steering, TcpConfig tcp, int back
     b.loopback = loopback;
     b.idleSpinNanos = idleSpinNanos;
     b.busyPollNanos = busyPollNanos;
+    b.readSpinNanos = readSpinNanos;
     b.name = name;
     b.jmx = jmx;
     return b;
@@ -134,6 +142,7 @@ public record HostConfig(int workers, Steering steering, TcpConfig tcp, int back
     public boolean loopback;
     public long idleSpinNanos = 20_000L;
     public long busyPollNanos;
+    public long readSpinNanos;
     public String name;
     public boolean jmx = true;
 
@@ -148,7 +157,7 @@ public record HostConfig(int workers, Steering steering, TcpConfig tcp, int back
     public HostConfig build() {
       return new HostConfig(workers, steering, tcp, backlogLimit, watchdogNanos, callTimeoutNanos,
           timerTickNanos, timerSlots, clock, observer, random, faults, maxConnections, loopback, idleSpinNanos,
-          busyPollNanos, name, jmx);
+          busyPollNanos, readSpinNanos, name, jmx);
     }
   }
 }

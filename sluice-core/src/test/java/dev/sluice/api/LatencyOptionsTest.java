@@ -26,17 +26,21 @@ import org.junit.jupiter.api.Timeout;
  * The round-trip options change who waits and where, never what arrives: {@link
  * NetStack.Builder#receiveInline} (the delivering thread receives), {@link
  * NetStack.Builder#receiveInlineWhenIdle} (it does while the worker is parked) and {@link
- * NetStack.Builder#busyPoll} (a blocked thread spins before it parks), alone and together. Bytes
+ * NetStack.Builder#busyPoll} (a blocked thread spins before it parks) and {@link
+ * NetStack.Builder#readSpin} (a blocked reader spins when its connection's replies come fast, on
+ * by default), alone and together. Bytes
  * and end-of-stream arrive whole and in order; a wait longer than the spin still ends when its
  * event comes; timeouts and interrupts still end a wait inside the spin.
  */
 class LatencyOptionsTest {
 
-  @ParameterizedTest(name = "receive={0}, busyPollMicros={1}")
-  @CsvSource({"inline, 0", "workers, 50", "inline, 50", "whenIdle, 0", "whenIdle, 50"})
+  @ParameterizedTest(name = "receive={0}, busyPollMicros={1}, readSpinMicros={2}")
+  @CsvSource({"inline, 0, 15", "workers, 50, 15", "inline, 50, 15", "whenIdle, 0, 15", "whenIdle, 50, 15",
+      "workers, 0, 15", "whenIdle, 0, 0"})
   @Timeout(value = 60, unit = TimeUnit.SECONDS)
-  void pingPongAndBulkBothWays_arriveWholeAndInOrder(String receive, long busyPollMicros) throws Exception {
-    try (Pair pair = new Pair(receive, Duration.ofNanos(busyPollMicros * 1_000))) {
+  void pingPongAndBulkBothWays_arriveWholeAndInOrder(String receive, long busyPollMicros, long readSpinMicros)
+      throws Exception {
+    try (Pair pair = new Pair(receive, Duration.ofNanos(busyPollMicros * 1_000), Duration.ofNanos(readSpinMicros * 1_000))) {
       TcpConnection client = pair.client();
       TcpConnection server = pair.server();
       byte[] one = new byte[64];
@@ -65,7 +69,7 @@ class LatencyOptionsTest {
   @Test
   @Timeout(value = 30, unit = TimeUnit.SECONDS)
   void aWaitLongerThanTheSpin_endsWithItsEvent_andTimeoutsAndInterruptsStillEndIt() throws Exception {
-    try (Pair pair = new Pair("inline", Duration.ofMillis(20))) {
+    try (Pair pair = new Pair("inline", Duration.ofMillis(20), Duration.ZERO)) {
       TcpConnection client = pair.client();
       TcpConnection server = pair.server();
       CompletableFuture<Integer> late = CompletableFuture.supplyAsync(() -> {
@@ -98,6 +102,72 @@ class LatencyOptionsTest {
       reader.join(10_000);
       assertThat(outcome.get()).isInstanceOf(InterruptedIOException.class);
     }
+  }
+
+  @Test
+  @Timeout(value = 30, unit = TimeUnit.SECONDS)
+  void aLearnedReadSpin_stillEndsWithALateEvent_aTimeoutOrAnInterrupt() throws Exception {
+    try (Pair pair = new Pair("inline", Duration.ZERO, Duration.ofMillis(20))) {
+      TcpConnection client = pair.client();
+      TcpConnection server = pair.server();
+      int exchanges = 3 * (16 + 1);
+      Thread echo = Thread.ofPlatform().start(() -> {
+        try {
+          byte[] b = new byte[1];
+          for (int i = 0; i < exchanges; i++) {
+            readFully(server, b);
+            server.write(b, 0, 1);
+          }
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      });
+      byte[] one = new byte[1];
+      for (int i = 0; i < exchanges; i++) { // the client's reads wait for quick replies: they probe, catch, spin
+        one[0] = (byte) i;
+        client.write(one, 0, 1);
+        readFully(client, one);
+        assertThat(one[0]).isEqualTo((byte) i);
+      }
+      echo.join(10_000);
+      CompletableFuture<Integer> late = CompletableFuture.supplyAsync(() -> {
+        try {
+          byte[] b = new byte[1];
+          return client.read(b, 0, 1) == 1 ? b[0] & 0xFF : -1;
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      }, r -> Thread.ofPlatform().start(r));
+      Thread.sleep(300); // far past the 20 ms spin
+      server.write(new byte[] {42}, 0, 1);
+      assertThat(late.get(10, TimeUnit.SECONDS)).isEqualTo(42);
+
+      client.setSoTimeout(Duration.ofMillis(5)); // shorter than the spin
+      long t0 = System.nanoTime();
+      assertThatThrownBy(() -> client.read(new byte[1], 0, 1)).isInstanceOf(SocketTimeoutException.class);
+      assertThat(System.nanoTime() - t0).as("not before its timeout").isGreaterThanOrEqualTo(5_000_000L);
+      client.setSoTimeout(Duration.ZERO);
+
+      AtomicReference<Throwable> outcome = new AtomicReference<>();
+      Thread reader = Thread.ofPlatform().start(() -> {
+        try {
+          client.read(new byte[1], 0, 1);
+        } catch (Throwable t) {
+          outcome.set(t);
+        }
+      });
+      reader.interrupt();
+      reader.join(10_000);
+      assertThat(outcome.get()).isInstanceOf(InterruptedIOException.class);
+    }
+  }
+
+  @Test
+  void readSpin_outsideZeroToOneSecond_isRefused() {
+    assertThatThrownBy(() -> NetStack.builder().readSpin(Duration.ofNanos(-1)))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> NetStack.builder().readSpin(Duration.ofSeconds(2)))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
@@ -160,16 +230,16 @@ class LatencyOptionsTest {
      * {@code receive}: "inline", "workers" (workers only), or "whenIdle" (the default, {@link
      * NetStack.Builder#receiveInlineWhenIdle}).
      */
-    Pair(String receive, Duration busyPoll) throws Exception {
+    Pair(String receive, Duration busyPoll, Duration readSpin) throws Exception {
       boolean inline = receive.equals("inline");
       boolean whenIdle = receive.equals("whenIdle");
       SimulatedNetwork network = new SimulatedNetwork(5);
       SimulatedLink link = network.connect("c0", "s0", SimulatedLink.Config.defaults().withReceiveQueues(2)
           .withImpairments(Impairments.NONE));
       clientStack = NetStack.builder().addInterface(link.a(), "198.18.0.1/24").workers(2).receiveInline(inline)
-          .receiveInlineWhenIdle(whenIdle).busyPoll(busyPoll).build();
+          .receiveInlineWhenIdle(whenIdle).busyPoll(busyPoll).readSpin(readSpin).build();
       serverStack = NetStack.builder().addInterface(link.b(), "198.18.0.2/24").workers(2).receiveInline(inline)
-          .receiveInlineWhenIdle(whenIdle).busyPoll(busyPoll).build();
+          .receiveInlineWhenIdle(whenIdle).busyPoll(busyPoll).readSpin(readSpin).build();
       pump = network.runInRealTime();
       listener = serverStack.listen(80);
       client = clientStack.connect(new InetSocketAddress(InetAddress.ofLiteral("198.18.0.2"), 80), Duration.ofSeconds(10));

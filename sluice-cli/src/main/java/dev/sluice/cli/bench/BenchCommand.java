@@ -1,6 +1,7 @@
 package dev.sluice.cli.bench;
 
 import dev.sluice.api.IdleStrategy;
+import dev.sluice.api.NetStack;
 import dev.sluice.cli.usage.OptionRanges;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -122,6 +123,10 @@ public final class BenchCommand implements Callable<Integer> {
       description = "Sluice: how long a blocked application thread spins before it parks, in µs (SO_BUSY_POLL).")
   long busyPollMicros;
 
+  @Option(names = "--read-spin-us", defaultValue = "" + NetStack.DEFAULT_READ_SPIN_MICROS, hidden = true,
+      description = "Sluice: the longest a blocked reader spins before it parks, learned per connection, in µs (0: never).")
+  long readSpinMicros;
+
   @Option(names = "--kernel", defaultValue = "auto", hidden = true,
       description = "auto: a namespace when root, else plain loopback; loopback: plain loopback only.")
   String kernelMode;
@@ -182,7 +187,8 @@ public final class BenchCommand implements Callable<Integer> {
     List<String> details = new ArrayList<>();
     long started = System.nanoTime();
     try {
-      List<StackSide> sides = new ArrayList<>(List.of(new SluiceSide(receive, idle, busyPoll),
+      List<StackSide> sides = new ArrayList<>(List.of(new SluiceSide(receive, idle, busyPoll,
+          java.time.Duration.ofNanos(readSpinMicros * 1_000)),
           new KernelSide("kernel", namespace)));
       if (namespace != null) {
         sides.add(new KernelSide("kernel-lo", null));
@@ -297,6 +303,7 @@ public final class BenchCommand implements Callable<Integer> {
     OptionRanges.check(spec, "--http-connections", httpConnections, 1, 100_000);
     OptionRanges.check(spec, "--million-connections", millionConnections, 1, 10_000_000);
     OptionRanges.check(spec, "--workers", workers, 1, 256);
+    OptionRanges.check(spec, "--read-spin-us", readSpinMicros, 0, 1_000_000);
   }
 
   private java.time.Duration busyPoll() {

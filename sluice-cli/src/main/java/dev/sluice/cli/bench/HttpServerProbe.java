@@ -62,7 +62,8 @@ final class HttpServerProbe {
     long deadline = Harness.deadline(timeoutMs);
     KernelNamespace namespace = sideName.equals("kernel") ? KernelNamespace.create(System.err::println) : null;
     StackSide side = switch (sideName) {
-      case "sluice" -> new SluiceSide(receive, dev.sluice.api.IdleStrategy.backoff(), java.time.Duration.ZERO);
+      case "sluice" -> new SluiceSide(receive, dev.sluice.api.IdleStrategy.backoff(), java.time.Duration.ZERO,
+          java.time.Duration.ofNanos(dev.sluice.api.NetStack.DEFAULT_READ_SPIN_MICROS * 1_000));
       case "kernel", "kernel-lo" -> new KernelSide(sideName, namespace);
       default -> throw new IllegalArgumentException("SIDE must be sluice, kernel or kernel-lo: " + sideName);
     };

@@ -33,11 +33,14 @@ final class SluiceSide implements StackSide {
 
   /** How long a blocked application thread spins before it parks ({@code NetStack.Builder#busyPoll}). */
   private final java.time.Duration busyPoll;
+  /** The longest a blocked reader spins, learned per connection ({@code NetStack.Builder#readSpin}). */
+  private final java.time.Duration readSpin;
 
-  SluiceSide(String receive, IdleStrategy idle, java.time.Duration busyPoll) {
+  SluiceSide(String receive, IdleStrategy idle, java.time.Duration busyPoll, java.time.Duration readSpin) {
     this.receive = receive;
     this.idle = idle;
     this.busyPoll = busyPoll;
+    this.readSpin = readSpin;
   }
 
   /** Who processes received packets: "adaptive", "workers" or "inline" (see the field). */
@@ -76,9 +79,9 @@ final class SluiceSide implements StackSide {
         .withMtu(setup.mtu()).withReceiveQueues(setup.workers()).withQueueCapacity(65_536).withBuffers(buffers)
         .withImpairments(Impairments.NONE));
     NetStack.Builder clientBuilder = NetStack.builder().addInterface(link.a(), CLIENT + "/24").workers(setup.workers())
-        .receiveInline(receive.equals("inline")).receiveInlineWhenIdle(receive.equals("adaptive")).idleStrategy(idle).busyPoll(busyPoll);
+        .receiveInline(receive.equals("inline")).receiveInlineWhenIdle(receive.equals("adaptive")).idleStrategy(idle).busyPoll(busyPoll).readSpin(readSpin);
     NetStack.Builder serverBuilder = NetStack.builder().addInterface(link.b(), SERVER + "/24").workers(setup.workers())
-        .receiveInline(receive.equals("inline")).receiveInlineWhenIdle(receive.equals("adaptive")).idleStrategy(idle).busyPoll(busyPoll).listenBacklog(4_096);
+        .receiveInline(receive.equals("inline")).receiveInlineWhenIdle(receive.equals("adaptive")).idleStrategy(idle).busyPoll(busyPoll).readSpin(readSpin).listenBacklog(4_096);
     if (maxConnections > 0) {
       clientBuilder.maxConnections(maxConnections);
       serverBuilder.maxConnections(maxConnections);
