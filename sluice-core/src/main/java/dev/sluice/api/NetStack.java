@@ -581,7 +581,7 @@ public final class NetStack implements AutoCloseable {
      * the bytes end starts spinning, one that runs out goes back to parking, and three spins in a
      * row that run out go back to parking too. A request/response exchange on one connection so
      * takes its replies without a thread wake-up (64-byte round trips between two stacks in one
-     * JVM: 0.43–0.67× the kernel's loopback, against 1.03–1.08× parking; docs/runtime.md, "A
+     * JVM: 0.16–0.67× the kernel's loopback, against 1.04–1.08× parking; docs/runtime.md, "A
      * blocked reader's spin"), while a connection whose reads wait longer costs one spin every 17
      * reads or so, and an idle one nothing. Writes and connects never spin for it; virtual
      * threads never spin. A nonzero {@link #busyPoll} replaces it with a fixed spin for
