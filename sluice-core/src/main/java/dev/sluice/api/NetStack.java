@@ -565,11 +565,7 @@ public final class NetStack implements AutoCloseable {
      * @throws IllegalArgumentException if negative or longer than a second
      */
     public Builder busyPoll(Duration spin) {
-      Objects.requireNonNull(spin, "spin");
-      if (spin.isNegative() || spin.compareTo(Duration.ofSeconds(1)) > 0) {
-        throw new IllegalArgumentException("busy poll must be between 0 and 1 s: " + spin);
-      }
-      busyPoll = spin;
+      busyPoll = spin(spin, "busy poll");
       return this;
     }
 
@@ -592,12 +588,17 @@ public final class NetStack implements AutoCloseable {
      * @throws IllegalArgumentException if negative or longer than a second
      */
     public Builder readSpin(Duration max) {
-      Objects.requireNonNull(max, "max");
-      if (max.isNegative() || max.compareTo(Duration.ofSeconds(1)) > 0) {
-        throw new IllegalArgumentException("read spin must be between 0 and 1 s: " + max);
-      }
-      readSpin = max;
+      readSpin = spin(max, "read spin");
       return this;
+    }
+
+    /** {@code spin}, checked: from zero to a second (a longer spin is a busy loop in all but name). */
+    private static Duration spin(Duration spin, String what) {
+      Objects.requireNonNull(spin, what);
+      if (spin.isNegative() || spin.compareTo(Duration.ofSeconds(1)) > 0) {
+        throw new IllegalArgumentException(what + " must be between 0 and 1 s: " + spin);
+      }
+      return spin;
     }
 
     /**

@@ -72,35 +72,7 @@ class LatencyOptionsTest {
     try (Pair pair = new Pair("inline", Duration.ofMillis(20), Duration.ZERO)) {
       TcpConnection client = pair.client();
       TcpConnection server = pair.server();
-      CompletableFuture<Integer> late = CompletableFuture.supplyAsync(() -> {
-        try {
-          byte[] b = new byte[1];
-          return server.read(b, 0, 1) == 1 ? b[0] & 0xFF : -1;
-        } catch (Exception e) {
-          throw new IllegalStateException(e);
-        }
-      }, r -> Thread.ofPlatform().start(r));
-      Thread.sleep(300); // far past the 20 ms spin: the reader has parked
-      client.write(new byte[] {42}, 0, 1);
-      assertThat(late.get(10, TimeUnit.SECONDS)).isEqualTo(42);
-
-      server.setSoTimeout(Duration.ofMillis(5)); // shorter than the spin
-      long t0 = System.nanoTime();
-      assertThatThrownBy(() -> server.read(new byte[1], 0, 1)).isInstanceOf(SocketTimeoutException.class);
-      assertThat(System.nanoTime() - t0).as("not before its timeout").isGreaterThanOrEqualTo(5_000_000L);
-      server.setSoTimeout(Duration.ZERO);
-
-      AtomicReference<Throwable> outcome = new AtomicReference<>();
-      Thread reader = Thread.ofPlatform().start(() -> {
-        try {
-          server.read(new byte[1], 0, 1);
-        } catch (Throwable t) {
-          outcome.set(t);
-        }
-      });
-      reader.interrupt(); // most likely while it spins
-      reader.join(10_000);
-      assertThat(outcome.get()).isInstanceOf(InterruptedIOException.class);
+      lateEventTimeoutAndInterrupt_endARead(server, client);
     }
   }
 
@@ -130,36 +102,46 @@ class LatencyOptionsTest {
         assertThat(one[0]).isEqualTo((byte) i);
       }
       echo.join(10_000);
-      CompletableFuture<Integer> late = CompletableFuture.supplyAsync(() -> {
-        try {
-          byte[] b = new byte[1];
-          return client.read(b, 0, 1) == 1 ? b[0] & 0xFF : -1;
-        } catch (Exception e) {
-          throw new IllegalStateException(e);
-        }
-      }, r -> Thread.ofPlatform().start(r));
-      Thread.sleep(300); // far past the 20 ms spin
-      server.write(new byte[] {42}, 0, 1);
-      assertThat(late.get(10, TimeUnit.SECONDS)).isEqualTo(42);
-
-      client.setSoTimeout(Duration.ofMillis(5)); // shorter than the spin
-      long t0 = System.nanoTime();
-      assertThatThrownBy(() -> client.read(new byte[1], 0, 1)).isInstanceOf(SocketTimeoutException.class);
-      assertThat(System.nanoTime() - t0).as("not before its timeout").isGreaterThanOrEqualTo(5_000_000L);
-      client.setSoTimeout(Duration.ZERO);
-
-      AtomicReference<Throwable> outcome = new AtomicReference<>();
-      Thread reader = Thread.ofPlatform().start(() -> {
-        try {
-          client.read(new byte[1], 0, 1);
-        } catch (Throwable t) {
-          outcome.set(t);
-        }
-      });
-      reader.interrupt();
-      reader.join(10_000);
-      assertThat(outcome.get()).isInstanceOf(InterruptedIOException.class);
+      lateEventTimeoutAndInterrupt_endARead(client, server);
     }
+  }
+
+  /**
+   * A read of {@code reading} that waits far past a 20 ms spin ends with the byte {@code writing}
+   * sends late; a timeout shorter than the spin ends one, not before its time; an interrupt ends
+   * one, most likely while it spins.
+   */
+  private static void lateEventTimeoutAndInterrupt_endARead(TcpConnection reading, TcpConnection writing)
+      throws Exception {
+    CompletableFuture<Integer> late = CompletableFuture.supplyAsync(() -> {
+      try {
+        byte[] b = new byte[1];
+        return reading.read(b, 0, 1) == 1 ? b[0] & 0xFF : -1;
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    }, r -> Thread.ofPlatform().start(r));
+    Thread.sleep(300); // far past the 20 ms spin: the reader has parked
+    writing.write(new byte[] {42}, 0, 1);
+    assertThat(late.get(10, TimeUnit.SECONDS)).isEqualTo(42);
+
+    reading.setSoTimeout(Duration.ofMillis(5)); // shorter than the spin
+    long t0 = System.nanoTime();
+    assertThatThrownBy(() -> reading.read(new byte[1], 0, 1)).isInstanceOf(SocketTimeoutException.class);
+    assertThat(System.nanoTime() - t0).as("not before its timeout").isGreaterThanOrEqualTo(5_000_000L);
+    reading.setSoTimeout(Duration.ZERO);
+
+    AtomicReference<Throwable> outcome = new AtomicReference<>();
+    Thread reader = Thread.ofPlatform().start(() -> {
+      try {
+        reading.read(new byte[1], 0, 1);
+      } catch (Throwable t) {
+        outcome.set(t);
+      }
+    });
+    reader.interrupt();
+    reader.join(10_000);
+    assertThat(outcome.get()).isInstanceOf(InterruptedIOException.class);
   }
 
   @Test
