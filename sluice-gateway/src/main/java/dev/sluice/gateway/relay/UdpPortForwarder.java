@@ -22,8 +22,8 @@ import java.util.concurrent.atomic.LongAdder;
  * way; at most {@code maxUdpFlows} clients at once, and a datagram that would open one more is
  * dropped and counted.
  *
- * <p>Threads: one virtual thread reads the host socket and sends into the guest; one per client
- * reads its Sluice port and sends back to the client. The flow table is a concurrent map.
+ * <p>Threads: one platform thread reads the host socket and sends into the guest; one virtual
+ * thread per client reads its Sluice port and sends back to the client. The flow table is a concurrent map.
  */
 final class UdpPortForwarder implements AutoCloseable {
   private static final int DATAGRAM_BYTES = 65_535;
@@ -112,7 +112,9 @@ final class UdpPortForwarder implements AutoCloseable {
           + rule.hostAddress().getHostAddress() + ":" + rule.hostPort() + ": " + e.getMessage());
     }
     UdpPortForwarder forwarder = new UdpPortForwarder(rule, host, guest, channel, config);
-    forwarder.reader = Thread.ofVirtual().name("sluice-gateway-forward-udp-" + forwarder.port())
+    // A platform thread: blocked in the kernel's receive, a datagram wakes it directly, where a
+    // virtual thread's wake-up went through the JDK's poller thread and then a carrier.
+    forwarder.reader = Thread.ofPlatform().daemon().name("sluice-gateway-forward-udp-" + forwarder.port())
         .start(forwarder::fromClients);
     return forwarder;
   }
