@@ -529,7 +529,7 @@ abstract sealed class ConnectionDrain extends OwnershipProtocol permits Connecti
       long next = engine.nextDeadline();
       engineDeadline = next;
       if (next < wheelDeadline) {
-        home.requestTimer(self());
+        home.requestTimer(self(), next);
       }
     }
   }

@@ -108,6 +108,13 @@ final class Worker {
   private volatile boolean parked;
 
   /**
+   * While {@link #parked}: when the worker wakes by itself (its clock's nanos). Written before
+   * {@link #parked}, so a thread that sees {@code parked} sees the deadline of that park or a later
+   * one. {@link #requestTimer} wakes the worker only for a deadline before it.
+   */
+  private volatile long parkedUntil = Long.MIN_VALUE;
+
+  /**
    * Run by a device when a packet arrives on one of this worker's queues, and by {@link
    * #requestTimer}. The waker publishes its work first (a queue's offer, a ring's offer: both
    * atomic read-modify-writes), then reads {@link #parked}; the worker writes {@link #parked},
@@ -258,12 +265,17 @@ final class Worker {
   // ------------------------------------------------------------------ timers
 
   /** Any thread: the connection's deadline moved earlier than what the wheel holds. */
-  void requestTimer(Connection connection) {
+  void requestTimer(Connection connection, long deadline) {
     if (connection.markTimerRequestQueued()) {
       if (!timerRequests.offer(connection)) {
         timerOverflow.add(connection);
       }
-      wakeUp(); // the worker may be parked until a later deadline
+      // A parked worker that wakes by itself no later than the deadline takes the request then:
+      // waking it now would cost this thread a system call and the worker a context switch for
+      // nothing (most deadlines asked for are retransmission timeouts, far off).
+      if (parked && deadline < parkedUntil) {
+        wakeUp();
+      }
     }
   }
 
@@ -386,18 +398,21 @@ final class Worker {
    * See {@link #wakeUp} for why no arrival is missed.
    */
   private void park(long now) {
-    parked = true;
-    if (burst(now) || hasTimerRequests()) {
-      parked = false; // work came in while we were deciding
-      lastWorkNanos = now;
-      return;
-    }
     long wakeAt = Math.min(wheel.nextDeadlineHint(), host.housekeeping().nextRunNanos(this));
     // The wheel advances once a tick (stepUnguarded): a deadline already due waits for that, and
     // waking before it would find nothing to do, again and again, spinning on the CPU the
     // application threads need.
     wakeAt = Math.max(wakeAt, lastAdvance + tickNanos);
     long parkNanos = wakeAt == Long.MAX_VALUE ? MAX_PARK_NANOS : Math.min(MAX_PARK_NANOS, wakeAt - now);
+    parkedUntil = now + parkNanos;
+    parked = true;
+    // The burst below finds nothing the wheel must know before this park is over, or it returns
+    // true: so parkedUntil, computed before it, still holds.
+    if (burst(now) || hasTimerRequests()) {
+      parked = false; // work came in while we were deciding
+      lastWorkNanos = now;
+      return;
+    }
     if (parkNanos > 0) {
       LockSupport.parkNanos(this, parkNanos);
     }
