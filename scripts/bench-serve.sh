@@ -4,7 +4,8 @@
 # Runs alternate (ABAB...). Reports medians, ratios (Sluice / kernel) and server CPU per GB and
 # per request. Needs root. Usage: scripts/bench-serve.sh [REPS] [MEGABYTES]
 # Environment: SLUICE_BENCH_NET, the first three octets of the /24 to use (default 198.18.0);
-# SLUICE_SERVE_ARGS, extra `sluice serve` options (say --tun-offload off, or --queues 2).
+# SLUICE_SERVE_ARGS, extra `sluice serve` options (say --tun-offload off, or --queues 2);
+# SLUICE_SERVE_WARMUP_MB, megabytes each server sends before the measured rounds (default 2000).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$here/scripts/jdk25.sh"
@@ -60,24 +61,42 @@ tck=$(getconf CLK_TCK)
 cpu() { awk -v t="$tck" '{ printf "%.6f", ($14 + $15) / t }' "/proc/$1/stat"; }
 median() { sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
-# One unmeasured round per side first: the server JVMs start cold, and the first download would
-# otherwise time the JIT compiling the stack (the C2 threads took 40% of Sluice's server CPU in a
-# cold one-round profile) rather than the stack itself.
-for url in "$sluice_url" "$kernel_url"; do
-  ip netns exec "$ns" curl -s -o /dev/null "$url/bytes/$bytes"
-  ip netns exec "$ns" wrk -t 2 -c 64 -d 2s "$url/bytes/1000" >/dev/null
-done
-
+# Two phases, downloads then requests, each warmed up unmeasured on both sides first: the server
+# JVMs start cold, and the first rounds would otherwise time the JIT compiling the stack (the C2
+# threads took 40% of Sluice's server CPU in a cold one-round profile) rather than the stack
+# itself. Sluice's server reaches its steady download speed after about 1.5 GB (successive 300 MB
+# downloads: 0.54, 0.69, 0.91, 1.05, 1.34 GB/s, then 1.0-1.5), the kernel's after about 1 GB, so
+# each side first sends SLUICE_SERVE_WARMUP_MB (default 2000). A phase of its own per workload
+# keeps one workload's rounds from timing the recompilation the other's left behind.
+warmup_mb=${SLUICE_SERVE_WARMUP_MB:-2000}
+side_of() { # side -> url pid
+  if [ "$1" = sluice ]; then echo "$sluice_url $sluice_pid"; else echo "$kernel_url $kernel_pid"; fi
+}
 declare -A mbps cpu_gb rps cpu_req
+for side in sluice kernel; do
+  read -r url pid <<<"$(side_of "$side")"
+  for _ in $(seq 1 $(((warmup_mb + megabytes - 1) / megabytes))); do
+    ip netns exec "$ns" curl -s -o /dev/null "$url/bytes/$bytes"
+  done
+done
 for rep in $(seq 1 "$reps"); do
   for side in sluice kernel; do
-    url=$sluice_url; pid=$sluice_pid
-    [ "$side" = kernel ] && { url=$kernel_url; pid=$kernel_pid; }
+    read -r url pid <<<"$(side_of "$side")"
     c0=$(cpu "$pid")
     secs=$(ip netns exec "$ns" curl -s -o /dev/null -w '%{time_total}' "$url/bytes/$bytes")
     c1=$(cpu "$pid")
     mbps[$side]+="$(awk -v b="$bytes" -v s="$secs" 'BEGIN { printf "%.1f", b / s / 1e6 }') "
     cpu_gb[$side]+="$(awk -v c="$(awk -v a="$c0" -v b="$c1" 'BEGIN { print b - a }')" -v b="$bytes" 'BEGIN { printf "%.3f", c / (b / 1e9) }') "
+    echo "rep $rep $side: $(awk -v b="$bytes" -v s="$secs" 'BEGIN { printf "%.1f MB/s", b / s / 1e6 }')" >&2
+  done
+done
+for side in sluice kernel; do
+  read -r url pid <<<"$(side_of "$side")"
+  ip netns exec "$ns" wrk -t 2 -c 64 -d 4s "$url/bytes/1000" >/dev/null
+done
+for rep in $(seq 1 "$reps"); do
+  for side in sluice kernel; do
+    read -r url pid <<<"$(side_of "$side")"
     c0=$(cpu "$pid")
     out=$(ip netns exec "$ns" wrk -t 2 -c 64 -d 5s "$url/bytes/1000")
     c1=$(cpu "$pid")
@@ -85,7 +104,7 @@ for rep in $(seq 1 "$reps"); do
     n=$(awk '/requests in/ { print $1 }' <<<"$out")
     rps[$side]+="$r "
     cpu_req[$side]+="$(awk -v a="$c0" -v b="$c1" -v n="$n" 'BEGIN { printf "%.1f", (b - a) / n * 1e6 }') "
-    echo "rep $rep $side: $(awk -v b="$bytes" -v s="$secs" 'BEGIN { printf "%.1f MB/s", b / s / 1e6 }'), $r req/s" >&2
+    echo "rep $rep $side: $r req/s" >&2
   done
 done
 
