@@ -128,6 +128,10 @@ final class RttEstimator {
       rttvar += (error - rttvar) / 4;
       srtt += (rttNanos - srtt) / 8;
     }
+    // A sample of 0 (a send and its ACK seen with one clock read) must not leave SRTT at 0, which
+    // its readers take for "no sample yet" (TLP's PTO would be a second, RACK would have no
+    // min_RTT): Linux keeps srtt_us at least 1 (tcp_rtt_estimator) for the same reason.
+    srtt = Math.max(1, srtt);
     baseRto = computeRto();
     rto = baseRto;
     backoffCount = 0;
@@ -175,7 +179,7 @@ final class RttEstimator {
     return hasSample;
   }
 
-  /** SRTT, or 0 before the first sample. */
+  /** SRTT, or 0 before the first sample; at least 1 after it. */
   public long srttNanos() {
     return srtt;
   }

@@ -12,6 +12,15 @@ package dev.sluice.tcp;
 final class TailLossProbe {
   /** RFC 8985 §7.2: the PTO when there is no SRTT yet (as RFC 6298's initial RTO). */
   static final long PTO_WITHOUT_SRTT_NANOS = 1_000_000_000L;
+  /**
+   * Added to 2·SRTT when more than one segment is in flight, as Linux adds {@code
+   * TCP_TIMEOUT_MIN_US} ({@code tcp_schedule_loss_probe}). RFC 8985 §7.2 chose 2·SRTT so that an
+   * ACK delayed by "end-host delay variance" does not draw a spurious probe; where SRTT is
+   * microseconds (loopback, a TUN device, an in-memory link), a thread's scheduling delay alone
+   * is more than one SRTT, and a PTO of 2·SRTT would probe, and arm a timer, at nearly every
+   * pause of the receiving application.
+   */
+  static final long MIN_PTO_SLACK_NANOS = 2_000_000L;
 
   /** TLP.end_seq: SND.NXT when the unacknowledged probe went out; meaningful while probing. */
   private int endSeq;
@@ -22,17 +31,15 @@ final class TailLossProbe {
   private boolean rttSampledSinceProbe;
 
   /**
-   * TLP_calc_PTO (§7.2): how long after now to probe. {@code srttNanos} 0 means no estimate;
-   * {@code oneSegmentInFlight} adds the peer's delayed-ACK budget {@code maxAckDelayNanos};
-   * never later than the RTO would fire ({@code rtoInNanos} from now).
+   * TLP_calc_PTO (§7.2) as Linux computes it: how long after now to probe. {@code srttNanos} 0
+   * means no estimate; {@code oneSegmentInFlight} adds the peer's delayed-ACK budget {@code
+   * maxAckDelayNanos}, more segments add {@link #MIN_PTO_SLACK_NANOS}; never later than the RTO
+   * would fire ({@code rtoInNanos} from now).
    */
   static long probeTimeout(long srttNanos, boolean oneSegmentInFlight, long maxAckDelayNanos, long rtoInNanos) {
     long pto;
     if (srttNanos > 0) {
-      pto = 2 * srttNanos;
-      if (oneSegmentInFlight) {
-        pto += maxAckDelayNanos;
-      }
+      pto = 2 * srttNanos + (oneSegmentInFlight ? maxAckDelayNanos : MIN_PTO_SLACK_NANOS);
     } else {
       pto = PTO_WITHOUT_SRTT_NANOS;
     }

@@ -240,8 +240,10 @@ class NonBlockingTest {
       TcpInfo info = client.info();
       assertThat(info.state()).isEqualTo("ESTABLISHED");
       assertThat(info.mss()).isEqualTo(1448); // a 1500-byte MTU less the IPv4 and TCP headers and timestamps
+      // Both ends may run on this thread with one clock read, so the round trips measured may be
+      // 0 ns: SRTT is then 1 ns (RttEstimator keeps it positive once measured) and RTTVAR 0.
       assertThat(info.srttNanos()).isPositive();
-      assertThat(info.rttvarNanos()).isPositive();
+      assertThat(info.rttvarNanos()).isNotNegative();
       assertThat(info.rtoNanos()).isGreaterThanOrEqualTo(info.srttNanos());
       assertThat(info.cwnd()).isGreaterThanOrEqualTo(info.mss());
       assertThat(info.ssthresh()).isPositive();

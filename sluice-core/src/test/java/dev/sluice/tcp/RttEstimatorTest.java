@@ -109,7 +109,19 @@ class RttEstimatorTest {
   void aZeroVariance_isReplacedByTheClockGranularity() {
     RttEstimator rtt = new RttEstimator(1 * S, 1 * MS, 60 * S, 50 * MS);
     rtt.sample(0);
-    assertThat(rtt.rtoNanos()).isEqualTo(50 * MS);
+    assertThat(rtt.rtoNanos()).isEqualTo(1 + 50 * MS); // SRTT is kept at 1 ns at least: below
+  }
+
+  @Test
+  void aSampleOfZero_leavesSrttAtOneNanosecond_soItStillReadsAsMeasured() {
+    RttEstimator rtt = new RttEstimator(1 * S, 1 * MS, 60 * S, 1 * MS);
+    assertThat(rtt.srttNanos()).as("before any sample").isZero();
+    rtt.sample(0);
+    assertThat(rtt.srttNanos()).isEqualTo(1);
+    rtt.sample(0);
+    assertThat(rtt.srttNanos()).isEqualTo(1);
+    rtt.sample(80);
+    assertThat(rtt.srttNanos()).isEqualTo(1 + (80 - 1) / 8);
   }
 
   @Test

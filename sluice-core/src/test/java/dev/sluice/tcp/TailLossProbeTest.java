@@ -8,8 +8,10 @@ class TailLossProbeTest {
   private static final long MS = 1_000_000L;
 
   @Test
-  void probeTimeout_isTwoSrtt_plusTheAckDelayForALoneSegment_oneSecondWithoutSrtt_neverPastTheRto() {
-    assertThat(TailLossProbe.probeTimeout(10 * MS, false, 200 * MS, 1_000 * MS)).isEqualTo(20 * MS);
+  void probeTimeout_isTwoSrtt_plusTheAckDelayForALoneSegment_or2msForMore_oneSecondWithoutSrtt_neverPastTheRto() {
+    // More than one segment in flight: 2·SRTT plus Linux's 2 ms.
+    assertThat(TailLossProbe.probeTimeout(10 * MS, false, 200 * MS, 1_000 * MS)).isEqualTo(22 * MS);
+    assertThat(TailLossProbe.probeTimeout(20_000, false, 200 * MS, 1_000 * MS)).as("SRTT 20 µs").isEqualTo(2_040_000);
     assertThat(TailLossProbe.probeTimeout(10 * MS, true, 200 * MS, 1_000 * MS)).isEqualTo(220 * MS);
     assertThat(TailLossProbe.probeTimeout(0, false, 200 * MS, 3_000 * MS)).isEqualTo(1_000 * MS);
     assertThat(TailLossProbe.probeTimeout(300 * MS, false, 0, 400 * MS)).isEqualTo(400 * MS);
