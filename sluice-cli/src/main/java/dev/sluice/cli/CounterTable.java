@@ -101,5 +101,7 @@ record CounterTable(List<Row> rows) {
       Map.entry("TcpExtTCPLossProbes", "tail-loss probes: a segment (the last one again, or new data) sent early "
           + "so that a lost tail is found without waiting for the timer (RFC 8985)"),
       Map.entry("SluiceRackLosses", "segments judged lost by RACK, because later segments were acknowledged "
-          + "(RFC 8985)"));
+          + "(RFC 8985)"),
+      Map.entry("SluiceSendBufferGrown", "times a send buffer grew with the connection's window "
+          + "(send-buffer autotuning, where configured)"));
 }

@@ -92,6 +92,8 @@ class CliErrorsTest {
     assertUsageError("bench", "--reps must be in [1, 1000]: 0", "bench", "--reps", "0");
     assertUsageError("gateway", "--max-flows must be in [1, 1000000]: 0", "gateway", "--netns", "x",
         "--max-flows", "0");
+    assertUsageError("gateway", "--flow-buffer-max must be in [4k, 1g]: 1024", "gateway", "--netns", "x",
+        "--flow-buffer-max", "1k");
   }
 
   @Test

@@ -20,7 +20,10 @@ final class SendBuffer {
    */
   static final int INITIAL_RING = 256;
 
-  private final int capacity;
+  /** The capacity it was made with, to which a grown buffer returns. */
+  private final int initialCapacity;
+  /** The most it holds; changes only through {@link #capacity(int)}, when the buffer grows. */
+  private int capacity;
   private byte[] ring;
   private int head;
   private int length;
@@ -30,10 +33,34 @@ final class SendBuffer {
       throw new IllegalArgumentException("send buffer capacity must be positive: " + capacity);
     }
     this.capacity = capacity;
+    this.initialCapacity = capacity;
+  }
+
+  public int initialCapacity() {
+    return initialCapacity;
+  }
+
+  /** Forgets every byte held: for a connection that closed, whose bytes will never be sent. */
+  public void discard() {
+    head = 0;
+    length = 0;
   }
 
   public int capacity() {
     return capacity;
+  }
+
+  /**
+   * Sets the most the buffer holds: larger as a connection's window grows, back to its first size
+   * when it is empty again. The ring itself grows only as data needs it.
+   *
+   * @param newCapacity at least the bytes held now, and positive
+   */
+  public void capacity(int newCapacity) {
+    if (newCapacity < 1 || newCapacity < length) {
+      throw new IllegalArgumentException("send buffer capacity " + newCapacity + " below the " + length + " bytes held");
+    }
+    capacity = newCapacity;
   }
 
   /** Bytes held: unacknowledged plus unsent. */

@@ -393,10 +393,55 @@ final class Sender {
       engine.timers.set(TcpTimer.RETRANSMIT, now + engine.rtt.rtoNanos());
       restartUserTimeout(now);
     }
+    if (writeBlocked && dataAcked > 0 && !finQueued) {
+      growBufferForTheWindow();
+    }
     if (writeBlocked && buffer.free() > 0 && !finQueued) {
       writeBlocked = false;
       engine.queueEvent(TcpEvent.WRITABLE);
     }
+  }
+
+  /**
+   * Linux's {@code tcp_sndbuf_expand}, on an ACK while a writer waits for space: a send buffer
+   * smaller than twice what may be in flight (the congestion window, or the peer's window if
+   * smaller: one window in flight and the next one queued behind it) grows towards {@link
+   * TcpConfig#sendBufferMaxBytes()}, at least doubling so a flow asks a few times, not on every
+   * ACK, and only as far as the budget grants. Without it a fixed buffer caps a flow at one
+   * buffer per round trip, and on a path whose round trip is mostly a thread's wake-up (a TUN
+   * device, the gateway's guest) that cap is what limits the flow.
+   */
+  private void growBufferForTheWindow() {
+    int capacity = buffer.capacity();
+    int max = engine.config.sendBufferMaxBytes();
+    if (capacity >= max) {
+      return; // 0: no growth
+    }
+    long window = Math.min(engine.congestion.cwnd(), wnd);
+    if (2 * window <= capacity) {
+      return;
+    }
+    int target = (int) Math.min(max, Math.max(2 * window, 2L * capacity));
+    if (engine.config.sendBufferBudget().tryReserve(target - capacity)) {
+      buffer.capacity(target);
+      engine.stats.increment(TcpCounter.SEND_BUFFER_GROWN);
+    }
+  }
+
+  /**
+   * Gives a grown buffer's growth back to the budget: when it is empty (the idle sweep, TIME-WAIT),
+   * or whatever it holds when the connection closes, whose bytes will never be sent.
+   */
+  void returnBufferGrowth(boolean closed) {
+    int grown = buffer.capacity() - buffer.initialCapacity();
+    if (grown <= 0 || (!closed && buffer.length() > buffer.initialCapacity())) {
+      return;
+    }
+    if (buffer.length() > buffer.initialCapacity()) {
+      buffer.discard();
+    }
+    buffer.capacity(buffer.initialCapacity());
+    engine.config.sendBufferBudget().release(grown);
   }
 
   /**

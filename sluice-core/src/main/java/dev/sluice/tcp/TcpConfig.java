@@ -5,7 +5,12 @@ package dev.sluice.tcp;
  * field names the rule it sets.
  *
  * @param receiveBufferBytes receive buffer, and so the largest window we offer
- * @param sendBufferBytes send buffer
+ * @param sendBufferBytes send buffer, and where it starts when it may grow
+ * @param sendBufferMaxBytes the most the send buffer grows to while the congestion window calls
+ *     for it, as Linux's send-buffer autotuning grows {@code sk_sndbuf} towards
+ *     {@code tcp_wmem[2]} ({@code tcp_sndbuf_expand}); 0 keeps it at {@code sendBufferBytes}
+ * @param sendBufferBudget where the growth beyond {@code sendBufferBytes} is reserved and given
+ *     back: shared by the connections whose memory one bound covers
  * @param maxOutOfOrderRanges cap on holes in the reassembly map (hostile input 3)
  * @param mtu the path MTU towards the peer, before any ICMP lowers it
  * @param minPeerMss floor to which a tiny peer MSS is clamped (hostile input 2; ≥ 64)
@@ -50,6 +55,8 @@ package dev.sluice.tcp;
 public record TcpConfig(
     int receiveBufferBytes,
     int sendBufferBytes,
+    int sendBufferMaxBytes,
+    SendBufferBudget sendBufferBudget,
     int maxOutOfOrderRanges,
     int mtu,
     int minPeerMss,
@@ -87,6 +94,11 @@ public record TcpConfig(
     if (receiveBufferBytes < 1 || sendBufferBytes < 1) {
       throw new IllegalArgumentException("buffer sizes must be positive");
     }
+    if (sendBufferMaxBytes != 0 && sendBufferMaxBytes < sendBufferBytes) {
+      throw new IllegalArgumentException("the send buffer's maximum must be 0 (no growth) or at least its size: "
+          + sendBufferMaxBytes + " < " + sendBufferBytes);
+    }
+    java.util.Objects.requireNonNull(sendBufferBudget, "sendBufferBudget");
     if (mtu < 68 || mtu > 65_535) {
       throw new IllegalArgumentException("MTU must be in [68, 65535]: " + mtu);
     }
@@ -114,6 +126,8 @@ public record TcpConfig(
     Builder b = new Builder();
     b.receiveBufferBytes = receiveBufferBytes;
     b.sendBufferBytes = sendBufferBytes;
+    b.sendBufferMaxBytes = sendBufferMaxBytes;
+    b.sendBufferBudget = sendBufferBudget;
     b.maxOutOfOrderRanges = maxOutOfOrderRanges;
     b.mtu = mtu;
     b.minPeerMss = minPeerMss;
@@ -147,6 +161,8 @@ public record TcpConfig(
   public static final class Builder {
     public int receiveBufferBytes = 256 * 1024;
     public int sendBufferBytes = 256 * 1024;
+    public int sendBufferMaxBytes = 0;
+    public SendBufferBudget sendBufferBudget = SendBufferBudget.UNBOUNDED;
     public int maxOutOfOrderRanges = 64;
     public int mtu = 1500;
     public int minPeerMss = 536;
@@ -186,7 +202,8 @@ public record TcpConfig(
     }
 
     public TcpConfig build() {
-      return new TcpConfig(receiveBufferBytes, sendBufferBytes, maxOutOfOrderRanges, mtu,
+      return new TcpConfig(receiveBufferBytes, sendBufferBytes, sendBufferMaxBytes, sendBufferBudget,
+          maxOutOfOrderRanges, mtu,
           minPeerMss, initialRtoNanos, minRtoNanos, maxRtoNanos, delayedAckNanos, nagle,
           timestamps, sack, windowScaling, mslNanos, finWait2TimeoutNanos, maxSynRetransmits,
           maxRetransmits, userTimeoutNanos, keepAliveIdleNanos, keepAliveIntervalNanos,

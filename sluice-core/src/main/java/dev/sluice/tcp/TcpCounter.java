@@ -50,7 +50,9 @@ public enum TcpCounter {
   /** Tail loss probes sent (RFC 8985 §7.3), new data or a retransmission. */
   TLP_PROBES("TcpExtTCPLossProbes"),
   /** Segments RACK marked lost (RFC 8985 §6.2 step 5, at an ACK or the reordering timer). */
-  RACK_LOSSES("SluiceRackLosses");
+  RACK_LOSSES("SluiceRackLosses"),
+  /** Times the send buffer grew with the window ({@link TcpConfig#sendBufferMaxBytes()}). */
+  SEND_BUFFER_GROWN("SluiceSendBufferGrown");
 
   /** The counters before this index are the frequent ones (see {@link TcpStats}). */
   static final int HOT_COUNT = 8;

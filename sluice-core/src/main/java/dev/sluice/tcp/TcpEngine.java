@@ -772,6 +772,7 @@ public final class TcpEngine extends EventQueue {
     timers.stopAll();
     handshake = null;
     snd.probeNow = false;
+    snd.returnBufferGrowth(true);
     if (cause != null) {
       queueEvent(cause);
     }
@@ -797,6 +798,7 @@ public final class TcpEngine extends EventQueue {
   /** Frees empty buffers, so an idle connection holds none. */
   public void releaseIdleBuffers() {
     tx = null;
+    snd.returnBufferGrowth(false);
     snd.buffer.releaseIfEmpty();
     rcv.releaseIdleBuffers();
     if (recovery != null && recovery.releaseIfIdle(snd.una)) {

@@ -221,6 +221,22 @@ public final class Gateway implements AutoCloseable {
     }
 
     /**
+     * The most a flow's send buffer toward the guest grows to (default 4 MiB), as Linux's
+     * send-buffer autotuning grows toward {@code tcp_wmem[2]}: it grows while the guest
+     * acknowledges faster than one buffer per round trip, within a quarter of {@link
+     * #maxMemoryBytes} for all flows, and shrinks back when the flow is idle or closes. At or below
+     * {@link #flowBufferBytes}, it never grows.
+     *
+     * @param bytes 4 KiB to 1 GiB
+     * @return this builder
+     * @throws IllegalArgumentException if it is out of range
+     */
+    public Builder flowBufferMaxBytes(long bytes) {
+      settings.flowBufferMaxBytes(bytes);
+      return this;
+    }
+
+    /**
      * The most all flows buffer together (default 1 GiB): fewer flows than {@link #maxFlows} are
      * admitted if their buffers would not fit.
      *

@@ -119,6 +119,13 @@ public final class GatewayCommand implements Callable<Integer> {
           + "the guest's acknowledgement. With the relay's own 2 x 64 KiB, a flow's most.")
   String flowBuffer;
 
+  @Option(names = "--flow-buffer-max", defaultValue = "4m",
+      description = "The most a flow's buffer toward the guest grows to (suffix k, m or g; default "
+          + "${DEFAULT-VALUE}), as Linux's send-buffer autotuning grows: while the guest acknowledges faster "
+          + "than one buffer per round trip, within a quarter of --max-memory for all flows; back to "
+          + "--flow-buffer when the flow is idle or closes. At or below --flow-buffer: no growth.")
+  String flowBufferMax;
+
   @Option(names = "--max-memory", defaultValue = "1g",
       description = "The most all flows buffer together (suffix k, m or g; default ${DEFAULT-VALUE}): fewer "
           + "flows than --max-flows are admitted if their buffers would not fit.")
@@ -229,8 +236,10 @@ public final class GatewayCommand implements Callable<Integer> {
   private Gateway.Builder configured() {
     Gateway.Builder builder = parsed(() -> Gateway.builder(netns).cidr(cidr).cidr6(cidr6).mtu(mtu));
     long flowBufferBytes = bytes("--flow-buffer", flowBuffer);
+    long flowBufferMaxBytes = bytes("--flow-buffer-max", flowBufferMax);
     long maxMemoryBytes = bytes("--max-memory", maxMemory);
-    parsed(() -> builder.flowBufferBytes(flowBufferBytes).maxMemoryBytes(maxMemoryBytes));
+    parsed(() -> builder.flowBufferBytes(flowBufferBytes).flowBufferMaxBytes(flowBufferMaxBytes)
+        .maxMemoryBytes(maxMemoryBytes));
     Gateway.RelayThreads threads = switch (relayThreads) {
       case "platform" -> Gateway.RelayThreads.PLATFORM;
       case "virtual" -> Gateway.RelayThreads.VIRTUAL;

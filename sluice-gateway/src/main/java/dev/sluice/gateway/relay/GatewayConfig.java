@@ -19,6 +19,7 @@ final class GatewayConfig {
   final Duration halfClosedTimeout;
   final Duration guestTimeout;
   final int flowBufferBytes;
+  final int flowBufferMaxBytes;
   final TcpRelay.Threads relayThreads;
   /** Whether the TUN readers process packets themselves ({@code Steering.INLINE}) instead of the workers. */
   final boolean receiveInline;
@@ -39,6 +40,7 @@ final class GatewayConfig {
     this.halfClosedTimeout = b.halfClosedTimeout;
     this.guestTimeout = b.guestTimeout;
     this.flowBufferBytes = b.flowBufferBytes;
+    this.flowBufferMaxBytes = b.flowBufferMaxBytes;
     this.relayThreads = b.relayThreads;
     this.receiveInline = b.receiveInline;
     this.maxMemoryBytes = b.maxMemoryBytes;
@@ -70,6 +72,7 @@ final class GatewayConfig {
     private Duration halfClosedTimeout = Duration.ofMinutes(4);
     private Duration guestTimeout = Duration.ofSeconds(60);
     private int flowBufferBytes = 256 * 1024;
+    private int flowBufferMaxBytes = 4 * 1024 * 1024;
     private TcpRelay.Threads relayThreads = TcpRelay.Threads.PLATFORM;
     // Workers here, where the GatewayTestbed tests build from, so that they keep the workers' path
     // covered; the command and the API default to inline (GatewaySettings), which GatewayInlineReceiveTest
@@ -133,6 +136,16 @@ final class GatewayConfig {
      */
     Builder flowBufferBytes(int flowBufferBytes) {
       this.flowBufferBytes = flowBufferBytes;
+      return this;
+    }
+
+    /**
+     * The most a flow's send buffer toward the guest grows to while its window calls for it, within
+     * a quarter of {@link #maxMemoryBytes} for all flows ({@link FlowMemory}); at or below {@link
+     * #flowBufferBytes}, it never grows.
+     */
+    Builder flowBufferMaxBytes(int flowBufferMaxBytes) {
+      this.flowBufferMaxBytes = flowBufferMaxBytes;
       return this;
     }
 

@@ -20,7 +20,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -36,20 +35,17 @@ import java.util.concurrent.atomic.LongAdder;
  * retransmission asks again). A relayed flow that moves nothing for its idle or half-closed
  * timeout is reset both ways; a guest that vanishes is found by the TCP user timeout and keepalive
  * of its connection ({@link GatewayConfig.Builder#guestTimeout}). At most {@code maxFlows} flows
- * (fewer if their buffers would pass {@code maxMemoryBytes}), counting the SYNs still being
- * decided, exist at once; beyond that a SYN is refused. Flows that outside clients open through
+ * (fewer if their buffers would pass {@code maxMemoryBytes}, see {@link FlowMemory}), counting the
+ * SYNs still being decided, exist at once; beyond that a SYN is refused. Flows that outside clients open through
  * the {@link PortForwarder}s (one per {@code --forward}) count too.
  */
 final class GatewayHost implements AutoCloseable {
   private final Host host;
   private final GatewayConfig config;
   private final TcpConfig guestTcp;
-  /** A flow's most buffered bytes: Sluice's two buffers and the relay's two. */
-  private final long flowMemoryBytes;
-  /** {@code maxFlows}, lowered if that many flows' buffers would not fit {@code maxMemoryBytes}. */
-  private final int flowLimit;
+  /** The flows' count and memory: admission, and the send buffers' growth. */
+  private final FlowMemory memory;
   private final Thread sweeper;
-  private final AtomicInteger flows = new AtomicInteger();
   private final Set<TcpRelay> relays = ConcurrentHashMap.newKeySet();
   private final List<PortForwarder> forwarders = new ArrayList<>();
   private final List<UdpPortForwarder> udpForwarders = new ArrayList<>();
@@ -89,6 +85,8 @@ final class GatewayHost implements AutoCloseable {
       host.addInterface(device, config.hostAddress6); // the same device, a second address
     }
     long guestTimeout = config.guestTimeout.toNanos();
+    this.memory = new FlowMemory(config.maxMemoryBytes,
+        2L * config.flowBufferBytes + 2L * TcpRelay.BUFFER_BYTES, config.maxFlows);
     this.guestTcp = host.config().tcp().toBuilder().buildWith(b -> {
       b.mtu = device.mtu(); // the guest's MSS from the device: 65,480 bytes at slirp4netns's MTU 65520
       b.nagle = false; // the relay writes what it read at once; the guest's own Nagle still holds its side
@@ -98,9 +96,10 @@ final class GatewayHost implements AutoCloseable {
       b.keepAliveProbes = 3;
       b.receiveBufferBytes = config.flowBufferBytes;
       b.sendBufferBytes = config.flowBufferBytes;
+      // Toward the guest the send buffer grows with the window, within memory's growth share.
+      b.sendBufferMaxBytes = Math.max(config.flowBufferMaxBytes, config.flowBufferBytes);
+      b.sendBufferBudget = memory;
     });
-    this.flowMemoryBytes = 2L * config.flowBufferBytes + 2L * TcpRelay.BUFFER_BYTES;
-    this.flowLimit = (int) Math.min(config.maxFlows, config.maxMemoryBytes / flowMemoryBytes);
     host.forwardTcp(this::onSyn);
     this.udp = new UdpFlows(host, config);
     this.echo = new IcmpEchoRelay(config.policy);
@@ -138,23 +137,37 @@ final class GatewayHost implements AutoCloseable {
 
   /** Flows now (relayed, or SYNs being decided). */
   int flows() {
-    return flows.get();
+    return memory.flows();
   }
 
-  /** The most flows at once: {@code maxFlows}, or fewer if their buffers would pass the memory cap. */
+  /**
+   * The most flows at once with no send buffer grown: {@code maxFlows}, or fewer if their buffers
+   * would pass the memory cap.
+   */
   int flowLimit() {
-    return flowLimit;
+    return memory.flowLimit();
   }
 
-  /** The most one flow buffers: Sluice's two buffers and the relay's two. */
+  /** The most one flow buffers before its send buffer grows: Sluice's two buffers and the relay's two. */
   long flowMemoryBytes() {
-    return flowMemoryBytes;
+    return memory.flowBytes();
+  }
+
+  /** The configuration of the guest's connections. */
+  TcpConfig guestTcp() {
+    return guestTcp;
+  }
+
+  /** The flows' memory, grown send buffers included. */
+  FlowMemory memory() {
+    return memory;
   }
 
   /**
    * Bytes the flows hold now: what Sluice's connections hold (received and not yet relayed, sent
-   * and not yet acknowledged by the guest) plus the relays' buffers, counted whole. At most
-   * {@code flowLimit() * flowMemoryBytes()}, so at most the memory cap.
+   * and not yet acknowledged by the guest) plus the relays' buffers, counted whole. At most what
+   * {@link FlowMemory} reserved (each flow's first sizes, plus the send buffers' growth), so at
+   * most the memory cap.
    */
   long bufferedBytes() {
     long bytes = 2L * TcpRelay.BUFFER_BYTES * relays.size();
@@ -240,7 +253,7 @@ final class GatewayHost implements AutoCloseable {
       relay(connection, outside, TcpRelay.Origin.GUEST);
     } finally {
       if (!relaying) {
-        flows.decrementAndGet();
+        memory.releaseFlow();
         if (outside != null) {
           resetQuietly(outside);
         } // connected but not relayed (the gateway is closing): a RST, not a FIN
@@ -250,8 +263,7 @@ final class GatewayHost implements AutoCloseable {
 
   /** Takes a flow slot, or counts one over the limit and answers false. */
   boolean takeFlow() {
-    if (flows.incrementAndGet() > flowLimit) {
-      flows.decrementAndGet();
+    if (!memory.takeFlow()) {
       overLimit.increment();
       return false;
     }
@@ -260,7 +272,7 @@ final class GatewayHost implements AutoCloseable {
 
   /** Gives back a slot from {@link #takeFlow} whose flow never reached {@link #relay}. */
   void releaseFlow() {
-    flows.decrementAndGet();
+    memory.releaseFlow();
   }
 
   /** Whether the gateway is closing: a flow that connects now is reset instead of relayed. */
@@ -323,7 +335,7 @@ final class GatewayHost implements AutoCloseable {
 
   private void ended(TcpRelay relay, TcpRelay.Ending ending) {
     if (relays.remove(relay)) {
-      flows.decrementAndGet();
+      memory.releaseFlow();
     }
     switch (ending) {
       case CLOSED -> closedFlows.increment();
@@ -387,7 +399,7 @@ final class GatewayHost implements AutoCloseable {
 
   /** The counters now, each read a moment apart. */
   GatewayCounters snapshot() {
-    return new GatewayCounters(flows.get(), accepted.sum(), refused.sum(), unreachable.sum(), forgotten.sum(),
+    return new GatewayCounters(memory.flows(), accepted.sum(), refused.sum(), unreachable.sum(), forgotten.sum(),
         overLimit.sum(), denied.sum(), closedFlows.sum(), guestResets.sum(), outsideResets.sum(), timedOut.sum(),
         connectTimeouts.sum(), udp.flows(), udp.opened.sum(), udp.idleClosed.sum(), udp.overLimit.sum(),
         udp.denied.sum(), udp.openFailed.sum(), udp.refused.sum(), udp.toOutside.sum(), udp.toGuest.sum(),

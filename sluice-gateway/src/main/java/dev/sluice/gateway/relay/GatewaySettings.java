@@ -39,6 +39,7 @@ public final class GatewaySettings {
   Duration halfClosedTimeout = Duration.ofSeconds(240);
   Duration guestTimeout = Duration.ofSeconds(60);
   long flowBufferBytes = 256 * 1024;
+  long flowBufferMaxBytes = 4 * 1024 * 1024;
   long maxMemoryBytes = 1L << 30;
   boolean virtualRelayThreads;
   boolean receiveInline = true; // measured ahead of the workers on every row: docs/benchmarks/gateway.md
@@ -138,6 +139,17 @@ public final class GatewaySettings {
     }
     requireOneFlow(value, maxMemoryBytes);
     flowBufferBytes = value;
+  }
+
+  /**
+   * The most a flow's send buffer toward the guest grows to ({@code --flow-buffer-max}), in bytes;
+   * at or below {@code --flow-buffer} it never grows.
+   */
+  public void flowBufferMaxBytes(long value) {
+    if (value < MIN_FLOW_BUFFER || value > MAX_FLOW_BUFFER) {
+      throw new IllegalArgumentException("--flow-buffer-max must be in [4k, 1g]: " + value);
+    }
+    flowBufferMaxBytes = value;
   }
 
   /** The most all flows buffer together ({@code --max-memory}), in bytes. */

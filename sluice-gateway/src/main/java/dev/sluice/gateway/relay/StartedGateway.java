@@ -68,6 +68,7 @@ public final class StartedGateway implements AutoCloseable {
         .halfClosedTimeout(settings.halfClosedTimeout)
         .guestTimeout(settings.guestTimeout)
         .flowBufferBytes((int) settings.flowBufferBytes)
+        .flowBufferMaxBytes((int) settings.flowBufferMaxBytes)
         .relayThreads(settings.virtualRelayThreads ? TcpRelay.Threads.VIRTUAL : TcpRelay.Threads.PLATFORM)
         .receiveInline(settings.receiveInline)
         .maxMemoryBytes(settings.maxMemoryBytes)
@@ -162,6 +163,16 @@ public final class StartedGateway implements AutoCloseable {
     return host.forwardCounters();
   }
 
+  private String growth() {
+    int max = host.guestTcp().sendBufferMaxBytes();
+    return max <= host.guestTcp().sendBufferBytes() ? "" : ", a send buffer growing to " + size(max)
+        + " while the " + size(host.memory().growthCapBytes()) + " of --max-memory kept for growth allow";
+  }
+
+  private static String size(long bytes) {
+    return bytes % (1 << 20) == 0 ? (bytes >> 20) + " MiB" : bytes / 1024 + " KiB";
+  }
+
   /** What the command prints at start, one line each: the networks, the rules, each forward. */
   public List<String> describe() {
     List<String> lines = new ArrayList<>();
@@ -170,7 +181,7 @@ public final class StartedGateway implements AutoCloseable {
     lines.add("guest " + v4.guestWithPrefix() + (v6 == null ? "" : " and " + v6.guestWithPrefix()) + " in "
         + netns + " on " + tun + ", Sluice " + v4.host() + (v6 == null ? "" : " and "
         + v6.host()) + "; at most " + flowLimit() + " flows of at most " + flowMemoryBytes() / 1024
-        + " KiB buffered each");
+        + " KiB buffered each" + growth());
     lines.add(policy);
     lines.addAll(forwardCounters());
     return lines;

@@ -118,4 +118,69 @@ class GatewayBackpressureTest {
     }
     bed.awaitNoFlows(15);
   }
+
+  /**
+   * The other direction: the outside sends without end and the guest never reads. The guest's
+   * kernel takes bytes until its receive buffer is full, acknowledging them quickly, so the send
+   * buffer toward it grows (by default to 4 MiB), but only within the growth share of the budget;
+   * when everything has stalled the gateway holds no more than the budget, and once the flow ends
+   * its growth is given back.
+   */
+  @Test
+  void aGuestThatStopsReading_growsTheSendBufferOnlyWithinTheBudget_andTheGrowthComesBack() throws Exception {
+    FlowMemory memory = gateway.memory();
+    long maxMemory = FLOWS_IN_BUDGET * gateway.flowMemoryBytes();
+    long growthsBefore = memory.growths();
+    try (ServerSocket server = new ServerSocket()) {
+      server.bind(new InetSocketAddress(bed.rootAddress, 0), 4);
+      Thread sender = Thread.ofVirtual().start(() -> {
+        try (Socket s = server.accept()) {
+          byte[] chunk = new byte[64 * 1024];
+          while (true) {
+            s.getOutputStream().write(chunk); // blocks once everything on the way is full
+          }
+        } catch (java.io.IOException e) {
+          // the guest closed, or the server did
+        }
+      });
+      Process client = bed.startInGuest("python3", "-u", "-c", String.join("\n",
+          "import socket, sys",
+          "c = socket.create_connection(('" + bed.rootAddress + "', " + server.getLocalPort() + "), timeout=10)",
+          "print('connected')",
+          "sys.stdin.readline()",
+          "c.close()"));
+      try (BufferedReader lines = new BufferedReader(new InputStreamReader(client.getInputStream(),
+          StandardCharsets.UTF_8))) {
+        assertThat(lines.readLine()).isEqualTo("connected");
+        // Wait until the flow stalls: what the gateway holds stops changing.
+        long held = -1;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+          Thread.sleep(500);
+          long now = gateway.bufferedBytes();
+          if (now == held && now > 0) {
+            break;
+          }
+          held = now;
+        }
+        assertThat(memory.growths()).as("the send buffer toward the guest grew").isGreaterThan(growthsBefore);
+        assertThat(memory.grownBytes()).as("growth held").isPositive().isLessThanOrEqualTo(memory.growthCapBytes());
+        assertThat(memory.reservedBytes()).isLessThanOrEqualTo(maxMemory);
+        assertThat(gateway.bufferedBytes()).as("bytes the gateway holds, stalled").isLessThanOrEqualTo(maxMemory)
+            .isGreaterThan(gateway.flowMemoryBytes() / 2);
+      } finally {
+        client.getOutputStream().close();
+        client.waitFor(10, TimeUnit.SECONDS);
+        client.destroyForcibly();
+      }
+      server.close();
+      sender.join(10_000);
+    }
+    bed.awaitNoFlows(15);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (memory.grownBytes() != 0 && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+    }
+    assertThat(memory.grownBytes()).as("growth given back").isZero();
+  }
 }

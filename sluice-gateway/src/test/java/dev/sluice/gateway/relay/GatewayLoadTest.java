@@ -73,12 +73,23 @@ class GatewayLoadTest {
   }
 
   @Test
-  void curl_downloads100Megabytes_andTheSha256Matches() throws Exception {
+  void curl_downloads100Megabytes_andTheSha256Matches_growingItsSendBufferAndGivingTheGrowthBack() throws Exception {
+    FlowMemory memory = bed.gateway().memory();
+    long growthsBefore = memory.growths();
     String out = Commands.run(Duration.ofSeconds(120), "sh", "-c",
         "ip netns exec " + bed.guestNs + " curl -sS --max-time 100 http://"
         + bed.outsideAddress + ":" + HTTP_PORT + "/file | sha256sum");
     assertThat(out.split(" ")[0]).isEqualTo(fileSha256);
     bed.awaitNoFlows(10);
+    // The guest acknowledged faster than 256 KiB per round trip: the buffer toward it grew, within
+    // the growth share, and every byte of growth went back once the connection closed.
+    assertThat(memory.growths()).as("send-buffer growths during the download").isGreaterThan(growthsBefore);
+    assertThat(memory.mostGrownBytes()).isPositive().isLessThanOrEqualTo(memory.growthCapBytes());
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (memory.grownBytes() != 0 && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+    }
+    assertThat(memory.grownBytes()).as("growth still held 10 s after the flow ended").isZero();
   }
 
   @Test
