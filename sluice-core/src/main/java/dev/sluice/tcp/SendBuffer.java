@@ -20,9 +20,11 @@ final class SendBuffer {
    */
   static final int INITIAL_RING = 256;
 
-  /** The capacity it was made with, to which a grown buffer returns. */
-  private final int initialCapacity;
-  /** The most it holds; changes only through {@link #capacity(int)}, when the buffer grows. */
+  /**
+   * The most it holds; changes only through {@link #capacity(int)}, when the buffer grows. The
+   * size it returns to is the configuration's, not kept here: every idle connection holds one of
+   * these, and one more field made each 8 bytes larger.
+   */
   private int capacity;
   private byte[] ring;
   private int head;
@@ -33,11 +35,6 @@ final class SendBuffer {
       throw new IllegalArgumentException("send buffer capacity must be positive: " + capacity);
     }
     this.capacity = capacity;
-    this.initialCapacity = capacity;
-  }
-
-  public int initialCapacity() {
-    return initialCapacity;
   }
 
   /** Forgets every byte held: for a connection that closed, whose bytes will never be sent. */

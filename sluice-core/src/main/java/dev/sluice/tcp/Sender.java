@@ -433,14 +433,15 @@ final class Sender {
    * or whatever it holds when the connection closes, whose bytes will never be sent.
    */
   void returnBufferGrowth(boolean closed) {
-    int grown = buffer.capacity() - buffer.initialCapacity();
-    if (grown <= 0 || (!closed && buffer.length() > buffer.initialCapacity())) {
+    int initial = engine.config.sendBufferBytes(); // the buffer's size at the start (the constructor's)
+    int grown = buffer.capacity() - initial;
+    if (grown <= 0 || (!closed && buffer.length() > initial)) {
       return;
     }
-    if (buffer.length() > buffer.initialCapacity()) {
+    if (buffer.length() > initial) {
       buffer.discard();
     }
-    buffer.capacity(buffer.initialCapacity());
+    buffer.capacity(initial);
     engine.config.sendBufferBudget().release(grown);
   }
 
