@@ -153,6 +153,23 @@ public final class TcpConnection implements AutoCloseable {
   }
 
   /**
+   * Writes every remaining byte of {@code src}, as {@link #write(byte[], int, int)} does; {@code
+   * src}'s position moves past each byte the send buffer takes (after a failure, past the last one
+   * taken). The bytes of a direct buffer, or a read-only one, are copied once, into the send
+   * buffer: read from a socket or a file into a direct buffer and written here, they are not staged
+   * through a heap array first.
+   *
+   * @param src the bytes to write, from its position to its limit
+   * @throws java.io.InterruptedIOException as {@link #write(byte[], int, int)}
+   * @throws SocketException as {@link #write(byte[], int, int)}
+   * @throws IOException if the write fails for another reason
+   */
+  public void write(java.nio.ByteBuffer src) throws IOException {
+    ensureOpen();
+    connection.write(src, 0);
+  }
+
+  /**
    * Reads as {@link #read(byte[], int, int)} does, without a thread waiting: the future completes
    * with the count, or -1 at end-of-stream, once bytes are readable. Cancelling it, or a timeout
    * ({@code orTimeout}), never loses data: either the read took bytes and the future completes with
@@ -255,6 +272,20 @@ public final class TcpConnection implements AutoCloseable {
   public int writeNow(byte[] b, int off, int len) throws IOException {
     ensureOpen();
     return connection.writeNow(b, off, len);
+  }
+
+  /**
+   * Puts what fits of {@code src}'s remaining bytes into the send buffer now, as {@link
+   * #writeNow(byte[], int, int)} does; {@code src}'s position moves past those taken.
+   *
+   * @param src the bytes to write, from its position to its limit
+   * @return the number of bytes taken, from 0 to what remained
+   * @throws SocketException as {@link #writeNow(byte[], int, int)}
+   * @throws IOException if the write fails for another reason
+   */
+  public int writeNow(java.nio.ByteBuffer src) throws IOException {
+    ensureOpen();
+    return connection.writeNow(src);
   }
 
   /**

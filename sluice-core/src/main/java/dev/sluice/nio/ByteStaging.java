@@ -6,18 +6,18 @@ import java.nio.ByteBuffer;
 
 /**
  * Moves bytes between a connection and a {@link ByteBuffer}: straight through the backing array
- * of a heap buffer, through a reused staging array for a direct or read-only one (so a channel
- * that Netty feeds with pooled direct buffers allocates nothing per call).
+ * of a heap buffer; for a direct or read-only one, a write goes straight from the buffer into the
+ * send buffer, and a read through a reused staging array (so a channel that Netty feeds with
+ * pooled direct buffers allocates nothing per call).
  *
- * <p><b>Threads.</b> Reads and writes may run at once, so each direction has its own array; the
- * channel's read lock and write lock keep each direction to one thread.
+ * <p><b>Threads.</b> Reads and writes may run at once; only reads use the array, and the
+ * channel's read lock keeps them to one thread.
  */
 final class ByteStaging {
   /** The most bytes one staged call moves: the size of the arrays, made on first use. */
   static final int CHUNK = 64 * 1024;
 
   private byte[] reading;
-  private byte[] writing;
 
   /**
    * Reads into {@code dst}: the count (which {@code dst}'s position has moved by), -1 at
@@ -65,26 +65,10 @@ final class ByteStaging {
       src.position(src.position() + n);
       return n;
     }
-    if (writing == null) {
-      writing = new byte[CHUNK];
+    if (blocking) {
+      c.write(src, 0); // moves src's position as the send buffer takes the bytes
+      return len;
     }
-    int total = 0;
-    while (src.hasRemaining()) {
-      int chunk = Math.min(src.remaining(), CHUNK);
-      src.get(src.position(), writing, 0, chunk);
-      int n;
-      if (blocking) {
-        c.write(writing, 0, chunk, 0);
-        n = chunk;
-      } else {
-        n = c.writeNow(writing, 0, chunk);
-      }
-      src.position(src.position() + n);
-      total += n;
-      if (n < chunk) {
-        break; // the send buffer is full
-      }
-    }
-    return total;
+    return c.writeNow(src);
   }
 }

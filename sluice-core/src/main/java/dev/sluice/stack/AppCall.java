@@ -21,6 +21,8 @@ final class AppCall {
 
   final Kind kind;
   final byte[] buf;
+  /** A {@link Kind#WRITE}'s bytes when they come in a buffer ({@code off} its index), else null. */
+  final java.nio.ByteBuffer source;
   final int off;
   final int len;
   /** The thread to unpark when done, or null if the caller polls {@link #isDone()}. */
@@ -33,8 +35,13 @@ final class AppCall {
   AppCall next;
 
   AppCall(Kind kind, byte[] buf, int off, int len, Thread waiter) {
+    this(kind, buf, null, off, len, waiter);
+  }
+
+  AppCall(Kind kind, byte[] buf, java.nio.ByteBuffer source, int off, int len, Thread waiter) {
     this.kind = kind;
     this.buf = buf;
+    this.source = source;
     this.off = off;
     this.len = len;
     this.waiter = waiter;

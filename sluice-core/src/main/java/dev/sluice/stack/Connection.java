@@ -48,6 +48,12 @@ public final class Connection extends ConnectionDrain {
    * spins on a native call, so virtual threads may call it.
    */
   int call(AppCall.Kind kind, byte[] buf, int off, int len, long deadlineNanos) throws java.io.IOException {
+    return call(kind, buf, null, off, len, deadlineNanos);
+  }
+
+  /** As {@link #call(AppCall.Kind, byte[], int, int, long)}, a write's bytes in {@code source} if not null. */
+  private int call(AppCall.Kind kind, byte[] buf, java.nio.ByteBuffer source, int off, int len, long deadlineNanos)
+      throws java.io.IOException {
     long now = host.clock().nanos();
     if (kind != AppCall.Kind.READ && kind != AppCall.Kind.WRITE && shutdownAtNanos == 0) {
       shutdownAtNanos = now;
@@ -56,7 +62,7 @@ public final class Connection extends ConnectionDrain {
     if (tryAcquire()) {
       int result = 0;
       try {
-        result = run(kind, buf, off, len, now);
+        result = run(kind, buf, source, off, len, now);
       } catch (RuntimeException | LinkageError | AssertionError | StackOverflowError e) {
         contain(e, now);
       }
@@ -64,7 +70,7 @@ public final class Connection extends ConnectionDrain {
       throwIfFaulted();
       return result;
     }
-    AppCall call = new AppCall(kind, buf, off, len, Thread.currentThread());
+    AppCall call = new AppCall(kind, buf, source, off, len, Thread.currentThread());
     pushCall(call);
     if (announceOrHandOff("call")) {
       drainAsApplication(now);
@@ -115,11 +121,26 @@ public final class Connection extends ConnectionDrain {
    */
   public void write(byte[] buf, int off, int len, long timeoutNanos) throws java.io.IOException {
     java.util.Objects.checkFromIndexSize(off, len, buf.length);
+    writeAll(buf, null, off, len, timeoutNanos);
+  }
+
+  /**
+   * Writes all of {@code src}'s remaining bytes, as {@link #write(byte[], int, int, long)} does;
+   * its position moves past each byte the send buffer takes, so after a failure it stands after
+   * the last byte taken. A direct buffer's bytes are copied once, into the send buffer.
+   */
+  public void write(java.nio.ByteBuffer src, long timeoutNanos) throws java.io.IOException {
+    writeAll(null, src, src.position(), src.remaining(), timeoutNanos);
+  }
+
+  /** The write loop, from {@code buf[off, off + len)} or, if {@code src} is not null, from {@code src} at {@code off}. */
+  private void writeAll(byte[] buf, java.nio.ByteBuffer src, int off, int len, long timeoutNanos)
+      throws java.io.IOException {
     long deadlineNanos = timeoutNanos > 0 ? System.nanoTime() + timeoutNanos : Long.MAX_VALUE;
     while (len > 0) {
       int seen = eventSequence;
       // As in read: a write given up while queued would still be sent.
-      int n = call(AppCall.Kind.WRITE, buf, off, len, callDeadline(Long.MAX_VALUE));
+      int n = call(AppCall.Kind.WRITE, buf, src, off, len, callDeadline(Long.MAX_VALUE));
       if (n < 0) {
         throwIfFailed();
         if (aborted) {
@@ -134,6 +155,9 @@ public final class Connection extends ConnectionDrain {
       }
       off += n;
       len -= n;
+      if (src != null) {
+        src.position(off);
+      }
       if (len > 0 && n == 0) {
         throwIfFailed();
         awaitEvent(seen, deadlineNanos, Wait.WRITE);
@@ -168,7 +192,21 @@ public final class Connection extends ConnectionDrain {
    */
   public int writeNow(byte[] buf, int off, int len) throws java.io.IOException {
     java.util.Objects.checkFromIndexSize(off, len, buf.length);
-    int n = call(AppCall.Kind.WRITE, buf, off, len, callDeadline(Long.MAX_VALUE));
+    return writtenNow(call(AppCall.Kind.WRITE, buf, off, len, callDeadline(Long.MAX_VALUE)));
+  }
+
+  /**
+   * As {@link #writeNow(byte[], int, int)}, from {@code src}'s remaining bytes; its position moves
+   * past those taken.
+   */
+  public int writeNow(java.nio.ByteBuffer src) throws java.io.IOException {
+    int position = src.position();
+    int n = writtenNow(call(AppCall.Kind.WRITE, null, src, position, src.remaining(), callDeadline(Long.MAX_VALUE)));
+    src.position(position + n);
+    return n;
+  }
+
+  private int writtenNow(int n) throws java.io.IOException {
     if (n < 0) {
       throwIfFailed();
       throw new java.net.SocketException("Socket output is shut down: " + this);

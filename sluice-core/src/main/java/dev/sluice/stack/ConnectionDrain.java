@@ -422,7 +422,7 @@ abstract sealed class ConnectionDrain extends OwnershipProtocol permits Connecti
       call.complete(0);
       return;
     }
-    int result = run(call.kind, call.buf, call.off, call.len, now);
+    int result = run(call.kind, call.buf, call.source, call.off, call.len, now);
     // Publish what the call changed before its caller goes on, not when this drain ends: a read
     // that emptied the receive buffer must not leave a selector seeing the connection readable
     // meanwhile, which poll(2) never does (SelectorSemanticsTest.readingTheLastByteSent...).
@@ -435,10 +435,10 @@ abstract sealed class ConnectionDrain extends OwnershipProtocol permits Connecti
   }
 
   /** Owner only: one application call (or ICMP error) on the engine; see {@link AppCall.Kind}. */
-  int run(AppCall.Kind kind, byte[] buf, int off, int len, long now) {
+  int run(AppCall.Kind kind, byte[] buf, java.nio.ByteBuffer source, int off, int len, long now) {
     return switch (kind) {
       case READ -> engine.read(buf, off, len);
-      case WRITE -> engine.write(buf, off, len, now);
+      case WRITE -> source != null ? engine.write(source, off, len, now) : engine.write(buf, off, len, now);
       case SHUTDOWN_INPUT -> {
         engine.shutdownInput();
         yield 0;

@@ -79,19 +79,41 @@ final class SendBuffer {
     if (n <= 0) {
       return 0;
     }
-    ensureRing(length + n);
-    int size = ring.length;
-    int at = head + length;
-    if (at >= size) {
-      at -= size;
-    }
-    int first = Math.min(n, size - at);
+    int at = claim(n);
+    int first = Math.min(n, ring.length - at);
     System.arraycopy(src, off, ring, at, first);
     if (first < n) {
       System.arraycopy(src, off + first, ring, 0, n - first);
     }
     length += n;
     return n;
+  }
+
+  /**
+   * Appends up to {@code len} bytes of {@code src} from its index {@code index} (absolute: the
+   * buffer's position does not move), so a direct buffer's bytes are copied once, straight into
+   * the ring; returns how many fitted.
+   */
+  public int write(java.nio.ByteBuffer src, int index, int len) {
+    int n = Math.min(len, free());
+    if (n <= 0) {
+      return 0;
+    }
+    int at = claim(n);
+    int first = Math.min(n, ring.length - at);
+    src.get(index, ring, at, first);
+    if (first < n) {
+      src.get(index + first, ring, 0, n - first);
+    }
+    length += n;
+    return n;
+  }
+
+  /** Makes room for {@code n} more bytes; returns where in the ring they start. */
+  private int claim(int n) {
+    ensureRing(length + n);
+    int at = head + length;
+    return at >= ring.length ? at - ring.length : at;
   }
 
   /** Drops the first {@code n} bytes, which the peer has acknowledged (SND.UNA advanced by n). */

@@ -93,7 +93,15 @@ final class Sender {
 
   /** Queues application bytes; returns how many fitted. */
   int write(byte[] src, int off, int len) {
-    int n = buffer.write(src, off, len);
+    return fitted(buffer.write(src, off, len), len);
+  }
+
+  /** Queues application bytes from {@code src} at {@code index} (absolute); returns how many fitted. */
+  int write(java.nio.ByteBuffer src, int index, int len) {
+    return fitted(buffer.write(src, index, len), len);
+  }
+
+  private int fitted(int n, int len) {
     if (n < len) {
       writeBlocked = true;
     }

@@ -146,11 +146,31 @@ public final class TcpEngine extends EventQueue {
    */
   public int write(byte[] src, int off, int len, long now) {
     now = actAt(now);
-    if (snd.finQueued || !(state == TcpState.ESTABLISHED || state == TcpState.CLOSE_WAIT
-        || state == TcpState.SYN_SENT || state == TcpState.SYN_RECEIVED)) {
+    if (!maySend()) {
       return -1;
     }
-    int n = snd.write(src, off, len);
+    return queued(snd.write(src, off, len), now);
+  }
+
+  /**
+   * As {@link #write(byte[], int, int, long)}, from {@code src}'s bytes at {@code index}
+   * (absolute: its position does not move), which may be a direct buffer: copied once, into the
+   * send buffer.
+   */
+  public int write(java.nio.ByteBuffer src, int index, int len, long now) {
+    now = actAt(now);
+    if (!maySend()) {
+      return -1;
+    }
+    return queued(snd.write(src, index, len), now);
+  }
+
+  private boolean maySend() {
+    return !snd.finQueued && (state == TcpState.ESTABLISHED || state == TcpState.CLOSE_WAIT
+        || state == TcpState.SYN_SENT || state == TcpState.SYN_RECEIVED);
+  }
+
+  private int queued(int n, long now) {
     if (n > 0) {
       snd.startUserTimeout(now);
     }

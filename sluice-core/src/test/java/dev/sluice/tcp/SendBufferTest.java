@@ -19,6 +19,24 @@ class SendBufferTest {
   }
 
   @Test
+  void writeFromABuffer_takesItsBytesAtTheIndex_wrapsTheRing_andLeavesItsPositionAlone() {
+    SendBuffer buffer = new SendBuffer(1_000);
+    byte[] data = new byte[3_000];
+    new SplittableRandom(5).nextBytes(data);
+    java.nio.ByteBuffer direct = java.nio.ByteBuffer.allocateDirect(data.length).put(data).flip();
+    assertThat(buffer.write(data, 0, 200)).isEqualTo(200); // the ring's first 256 bytes, mostly
+    buffer.acknowledge(180);
+
+    assertThat(buffer.write(direct, 200, 1_000)).as("what fits of 1,000").isEqualTo(980);
+    assertThat(direct.position()).isZero();
+    assertThat(buffer.write(direct, 1_180, 10)).isZero();
+
+    byte[] out = new byte[1_000];
+    buffer.copy(0, out, 0, out.length);
+    assertThat(out).isEqualTo(java.util.Arrays.copyOfRange(data, 180, 1_180));
+  }
+
+  @Test
   void acknowledge_freesTheFront() {
     SendBuffer buffer = new SendBuffer(10);
     buffer.write(new byte[] {1, 2, 3, 4}, 0, 4);
