@@ -423,7 +423,7 @@ final class Sender {
     int capacity = buffer.capacity();
     int max = engine.config.sendBufferMaxBytes();
     if (capacity >= max) {
-      return; // 0: no growth
+      return; // a maximum of 0, or one at or below the configured size: no growth
     }
     long window = Math.min(engine.congestion.cwnd(), wnd);
     if (2 * window <= capacity) {

@@ -8,7 +8,10 @@ package dev.sluice.tcp;
  * @param sendBufferBytes send buffer, and where it starts when it may grow
  * @param sendBufferMaxBytes the most the send buffer grows to while the congestion window calls
  *     for it, as Linux's send-buffer autotuning grows {@code sk_sndbuf} towards
- *     {@code tcp_wmem[2]} ({@code tcp_sndbuf_expand}); 0 keeps it at {@code sendBufferBytes}
+ *     {@code tcp_wmem[2]} ({@code tcp_sndbuf_expand}); 0, or any value up to {@code
+ *     sendBufferBytes}, keeps it at {@code sendBufferBytes}: so a configuration derived with a
+ *     larger {@code sendBufferBytes} (an application's {@code SO_SNDBUF}) simply stops growing, as
+ *     Linux stops autotuning a socket whose {@code SO_SNDBUF} was set
  * @param sendBufferBudget where the growth beyond {@code sendBufferBytes} is reserved and given
  *     back: shared by the connections whose memory one bound covers
  * @param maxOutOfOrderRanges cap on holes in the reassembly map (hostile input 3)
@@ -94,9 +97,8 @@ public record TcpConfig(
     if (receiveBufferBytes < 1 || sendBufferBytes < 1) {
       throw new IllegalArgumentException("buffer sizes must be positive");
     }
-    if (sendBufferMaxBytes != 0 && sendBufferMaxBytes < sendBufferBytes) {
-      throw new IllegalArgumentException("the send buffer's maximum must be 0 (no growth) or at least its size: "
-          + sendBufferMaxBytes + " < " + sendBufferBytes);
+    if (sendBufferMaxBytes < 0) {
+      throw new IllegalArgumentException("the send buffer's maximum must not be negative: " + sendBufferMaxBytes);
     }
     java.util.Objects.requireNonNull(sendBufferBudget, "sendBufferBudget");
     if (mtu < 68 || mtu > 65_535) {

@@ -153,10 +153,17 @@ class SendBufferAutotuningTest {
   }
 
   @Test
-  void aMaximumBelowTheBuffer_isRefused() {
-    assertThatThrownBy(() -> TcpConfig.defaults().toBuilder().buildWith(b -> {
-      b.sendBufferBytes = 64 * 1024;
-      b.sendBufferMaxBytes = 32 * 1024;
-    })).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maximum");
+  void aMaximumBelowTheBuffer_meansNoGrowth_andANegativeOneIsRefused() {
+    CountingBudget budget = new CountingBudget(Long.MAX_VALUE);
+    // As a configuration derived with a larger SO_SNDBUF than the maximum would be.
+    TcpConfig below = config(SMALL / 2, budget);
+    TwoEngineSimulation.Result fixed = transfer(4, LONG_PATH, config(0, SendBufferBudget.UNBOUNDED));
+    TwoEngineSimulation.Result r = transfer(4, LONG_PATH, below);
+
+    assertThat(r.a().stats().get(TcpCounter.SEND_BUFFER_GROWN)).isZero();
+    assertThat(budget.mostReserved).isZero();
+    assertThat(r.traceHash()).isEqualTo(fixed.traceHash());
+    assertThatThrownBy(() -> TcpConfig.defaults().toBuilder().buildWith(b -> b.sendBufferMaxBytes = -1))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maximum");
   }
 }

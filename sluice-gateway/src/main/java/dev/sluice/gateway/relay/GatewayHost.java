@@ -97,7 +97,7 @@ final class GatewayHost implements AutoCloseable {
       b.receiveBufferBytes = config.flowBufferBytes;
       b.sendBufferBytes = config.flowBufferBytes;
       // Toward the guest the send buffer grows with the window, within memory's growth share.
-      b.sendBufferMaxBytes = Math.max(config.flowBufferMaxBytes, config.flowBufferBytes);
+      b.sendBufferMaxBytes = config.flowBufferMaxBytes; // at or below flowBufferBytes: no growth
       b.sendBufferBudget = memory;
     });
     host.forwardTcp(this::onSyn);
