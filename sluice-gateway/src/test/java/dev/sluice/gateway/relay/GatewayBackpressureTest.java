@@ -120,11 +120,12 @@ class GatewayBackpressureTest {
   }
 
   /**
-   * The other direction: the outside sends without end and the guest never reads. The guest's
-   * kernel takes bytes until its receive buffer is full, acknowledging them quickly, so the send
-   * buffer toward it grows (by default to 4 MiB), but only within the growth share of the budget;
-   * when everything has stalled the gateway holds no more than the budget, and once the flow ends
-   * its growth is given back.
+   * The other direction: the outside sends without end; the guest reads 8 MB, then stops reading.
+   * While it reads, it acknowledges faster than one 64 KiB buffer per round trip, so the send
+   * buffer toward it grows (by default toward 4 MiB), but only within the growth share of the
+   * budget. (A guest that never reads at all may not make it grow: its window shrinks as its
+   * receive buffer fills, and growth follows the window.) When everything has stalled the gateway
+   * holds no more than the budget, and once the flow ends its growth is given back.
    */
   @Test
   void aGuestThatStopsReading_growsTheSendBufferOnlyWithinTheBudget_andTheGrowthComesBack() throws Exception {
@@ -146,13 +147,18 @@ class GatewayBackpressureTest {
       Process client = bed.startInGuest("python3", "-u", "-c", String.join("\n",
           "import socket, sys",
           "c = socket.create_connection(('" + bed.rootAddress + "', " + server.getLocalPort() + "), timeout=10)",
-          "print('connected')",
+          "got = 0",
+          "while got < 8 * 1024 * 1024:",
+          "    b = c.recv(min(1 << 20, 8 * 1024 * 1024 - got))",
+          "    if not b: break",
+          "    got += len(b)",
+          "print('read', got)",
           "sys.stdin.readline()",
           "c.close()"));
       try (BufferedReader lines = new BufferedReader(new InputStreamReader(client.getInputStream(),
           StandardCharsets.UTF_8))) {
-        assertThat(lines.readLine()).isEqualTo("connected");
-        // Wait until the flow stalls: what the gateway holds stops changing.
+        assertThat(lines.readLine()).isEqualTo("read " + 8 * 1024 * 1024);
+        // The guest reads no more. Wait until the flow stalls: what the gateway holds stops changing.
         long held = -1;
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (System.nanoTime() < deadline) {
