@@ -3,6 +3,7 @@ package dev.sluice.gateway.relay;
 import dev.sluice.tcp.SendBufferBudget;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The TCP flows' memory bound ({@code --max-memory}): what every admitted flow may buffer at its
@@ -30,7 +31,7 @@ final class FlowMemory implements SendBufferBudget {
   private final AtomicLong reserved = new AtomicLong();
   private final AtomicLong grown = new AtomicLong();
   private final AtomicLong mostGrown = new AtomicLong();
-  private final java.util.concurrent.atomic.LongAdder growths = new java.util.concurrent.atomic.LongAdder();
+  private final LongAdder growths = new LongAdder();
   private final AtomicInteger flows = new AtomicInteger();
 
   /**

@@ -85,8 +85,8 @@ final class GatewayHost implements AutoCloseable {
       host.addInterface(device, config.hostAddress6); // the same device, a second address
     }
     long guestTimeout = config.guestTimeout.toNanos();
-    this.memory = new FlowMemory(config.maxMemoryBytes,
-        2L * config.flowBufferBytes + 2L * TcpRelay.BUFFER_BYTES, config.maxFlows);
+    this.memory = new FlowMemory(config.maxMemoryBytes, GatewaySettings.flowMemoryBytes(config.flowBufferBytes),
+        config.maxFlows);
     this.guestTcp = host.config().tcp().toBuilder().buildWith(b -> {
       b.mtu = device.mtu(); // the guest's MSS from the device: 65,480 bytes at slirp4netns's MTU 65520
       b.nagle = false; // the relay writes what it read at once; the guest's own Nagle still holds its side
