@@ -48,7 +48,8 @@ final class GatewayHost implements AutoCloseable {
   private final Thread sweeper;
   private final Set<TcpRelay> relays = ConcurrentHashMap.newKeySet();
   private final List<PortForwarder> forwarders = new ArrayList<>();
-  private final List<UdpPortForwarder> udpForwarders = new ArrayList<>();
+  /** Added to while the sweeper already runs, which reads it. */
+  private final List<UdpPortForwarder> udpForwarders = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final List<InetSocketAddress> forwardAddresses = new ArrayList<>();
   private volatile boolean closing;
   private final UdpFlows udp;
@@ -347,13 +348,15 @@ final class GatewayHost implements AutoCloseable {
   }
 
   /**
-   * Resets the flows that moved nothing for longer than their timeout. Runs on its own virtual
-   * thread, a few times per shortest timeout (at most once per 100 ms), until the gateway closes.
+   * Resets the flows that moved nothing for longer than their timeout, and closes idle forwarded
+   * UDP flows. Runs on its own virtual thread, a few times per shortest timeout (at most once per
+   * 100 ms), until the gateway closes.
    */
   private void sweep() {
     long idle = config.idleTimeout.toNanos();
     long halfClosed = config.halfClosedTimeout.toNanos();
-    long period = Math.max(TimeUnit.MILLISECONDS.toNanos(100), Math.min(idle, halfClosed) / 4);
+    long shortest = Math.min(Math.min(idle, halfClosed), config.udpIdleTimeout.toNanos());
+    long period = Math.max(TimeUnit.MILLISECONDS.toNanos(100), shortest / 4);
     while (!closing) {
       try {
         TimeUnit.NANOSECONDS.sleep(period);
@@ -363,6 +366,9 @@ final class GatewayHost implements AutoCloseable {
       long now = System.nanoTime();
       for (TcpRelay relay : relays) {
         relay.expire(now, idle, halfClosed);
+      }
+      for (UdpPortForwarder forwarder : udpForwarders) {
+        forwarder.expireIdle(now);
       }
     }
   }

@@ -1,17 +1,21 @@
 package dev.sluice.gateway.relay;
 
 import dev.sluice.stack.Host;
+import dev.sluice.stack.ReadinessListener;
+import dev.sluice.stack.StackExit;
 import dev.sluice.stack.UdpEndpoint;
 import java.io.IOException;
-import java.net.DatagramPacket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.DatagramChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -22,8 +26,17 @@ import java.util.concurrent.atomic.LongAdder;
  * way; at most {@code maxUdpFlows} clients at once, and a datagram that would open one more is
  * dropped and counted.
  *
- * <p>Threads: one platform thread reads the host socket and sends into the guest; one virtual
- * thread per client reads its Sluice port and sends back to the client. The flow table is a concurrent map.
+ * <p>Threads: one platform thread reads the host socket (non-blocking, through a selector of its
+ * own) and sends into the guest. The guest's answers go back to the client on the stack thread
+ * that received them: a client's Sluice port tells its readiness listener of each datagram, which
+ * defers a drain to that thread's exit from the stack ({@link StackExit}), as the TCP relay pumps
+ * what the guest sends ({@link TcpRelay}); where the delivery is outside a stack scope (the
+ * receive workers' UDP path), the listener drains at once, which holds no stack lock and does not
+ * wait. One wake-up per answer (the thread that read the TUN
+ * device), where a virtual thread per client blocked in its port's receive took two (that thread
+ * unparking it, then a carrier taking it up); and no thread per client. The host socket's sends
+ * never wait: an answer the socket has no room for is dropped and counted, as UDP allows. Idle
+ * flows are closed by the gateway's sweep ({@link #expireIdle}). The flow table is a concurrent map.
  */
 final class UdpPortForwarder implements AutoCloseable {
   private static final int DATAGRAM_BYTES = 65_535;
@@ -33,6 +46,8 @@ final class UdpPortForwarder implements AutoCloseable {
   private final Host host;
   private final InetSocketAddress guest;
   private final DatagramChannel channel;
+  /** The reader's: waits for the host socket to turn readable; closed by {@link #close()} to wake it. */
+  private final Selector selector;
   private final long idleNanos;
   private final int maxFlows;
   private final Map<InetSocketAddress, Flow> flows = new ConcurrentHashMap<>();
@@ -44,53 +59,120 @@ final class UdpPortForwarder implements AutoCloseable {
   final LongAdder idleClosed = new LongAdder();
   final LongAdder overLimit = new LongAdder();
   final LongAdder failed = new LongAdder();
+  /** Of {@link #toClients}, the answers sent on a stack thread as it left the stack (what a test checks). */
+  final LongAdder toClientsOnStackExit = new LongAdder();
 
-  /** One client's flow: its Sluice port toward the guest, and when it last moved a datagram. */
+  /**
+   * One client's flow: its Sluice port toward the guest, and when it last moved a datagram. Its
+   * answers are drained by whoever holds {@link #draining}; a drain asked for while another holds
+   * it has the holder go once more ({@link #drainAgain}), so a datagram queued just as the holder
+   * finds the port empty is not left behind (the protocol of {@code TcpRelay.tryPump}).
+   */
   private final class Flow {
     final InetSocketAddress client;
     final UdpEndpoint endpoint;
     volatile long lastActivityNanos = System.nanoTime();
+    private final AtomicBoolean draining = new AtomicBoolean();
+    private volatile boolean drainAgain;
+    /** Set when a drain is deferred, cleared when it starts: one deferred drain a flow at most. */
+    private volatile boolean drainQueued;
+    /** Guarded by {@link #draining}: one datagram at a time, as the reader's thread had it. */
+    private final byte[] datagram = new byte[DATAGRAM_BYTES];
+    private final ByteBuffer out = ByteBuffer.wrap(datagram);
+    private final int[] copied = new int[1];
+    private final Runnable drainOnExit = () -> drain(true);
+    private final ReadinessListener listener = this::readinessChanged;
 
     Flow(InetSocketAddress client, UdpEndpoint endpoint) {
       this.client = client;
       this.endpoint = endpoint;
     }
 
-    /** Relays the guest's answers to the client until the flow is idle too long or closed. */
-    void answers() {
-      DatagramPacket packet = new DatagramPacket(new byte[DATAGRAM_BYTES], DATAGRAM_BYTES);
-      ByteBuffer out = ByteBuffer.wrap(packet.getData());
-      try {
-        while (!closed) {
-          try {
-            endpoint.receive(packet, idleNanos);
-          } catch (SocketTimeoutException e) {
-            if (System.nanoTime() - lastActivityNanos >= idleNanos) {
-              idleClosed.increment();
-              return;
-            }
-            continue; // the client sent meanwhile: the flow lives on
-          }
-          lastActivityNanos = System.nanoTime();
-          out.clear().limit(packet.getLength());
-          channel.send(out, client);
-          toClients.increment();
-        }
-      } catch (IOException e) {
-        // the endpoint or the host socket closed: the flow ends
-      } finally {
-        flows.remove(client, this);
-        endpoint.close();
+    /** The port's readiness listener, on the stack thread that queued a datagram or closed it. */
+    void readinessChanged() {
+      if (drainQueued || (endpoint.queued() == 0 && !endpoint.isClosed())) {
+        return;
       }
+      drainQueued = true;
+      if (!StackExit.defer(drainOnExit)) {
+        // Outside a stack scope (a receive worker's UDP delivery, or the port closing under another
+        // caller): drain here, which holds no stack lock and does not wait.
+        drain(false);
+      }
+    }
+
+    private void drain(boolean onStackExit) {
+      drainQueued = false; // before draining: a datagram after this defers another drain
+      while (true) {
+        if (!draining.compareAndSet(false, true)) {
+          drainAgain = true;
+          if (draining.get()) {
+            return; // the holder sees drainAgain once it lets go
+          }
+          continue; // it let go meanwhile: drain ourselves
+        }
+        boolean open;
+        try {
+          drainAgain = false; // before reading the port: whatever asked before this is read now
+          open = sendAnswers(onStackExit);
+        } finally {
+          draining.set(false);
+        }
+        if (!open) {
+          end();
+          return;
+        }
+        if (!drainAgain) {
+          return;
+        }
+      }
+    }
+
+    /** Holding {@link #draining}: sends every queued answer to the client; false once the port is closed. */
+    private boolean sendAnswers(boolean onStackExit) {
+      while (true) {
+        InetSocketAddress from;
+        try {
+          from = endpoint.receiveNow(datagram, 0, datagram.length, copied);
+        } catch (IOException e) {
+          return false; // closed: by the sweep, the forwarder's close, or the stack's
+        }
+        if (from == null) {
+          return true;
+        }
+        lastActivityNanos = System.nanoTime();
+        out.clear().limit(copied[0]);
+        try {
+          if (channel.send(out, client) == 0) {
+            failed.increment(); // the host socket's buffer is full: dropped, as UDP allows
+            continue;
+          }
+        } catch (IOException e) { // the host socket closed, or the client is unreachable
+          failed.increment();
+          continue;
+        }
+        toClients.increment();
+        if (onStackExit) {
+          toClientsOnStackExit.increment();
+        }
+      }
+    }
+
+    /** Closes the port and forgets the flow; safe to call more than once. */
+    void end() {
+      flows.remove(client, this);
+      endpoint.removeReadinessListener(listener);
+      endpoint.close();
     }
   }
 
   private UdpPortForwarder(PortForwarder.Rule rule, Host host, InetSocketAddress guest, DatagramChannel channel,
-      GatewayConfig config) {
+      Selector selector, GatewayConfig config) {
     this.rule = rule;
     this.host = host;
     this.guest = guest;
     this.channel = channel;
+    this.selector = selector;
     this.idleNanos = config.udpIdleTimeout.toNanos();
     this.maxFlows = config.maxUdpFlows;
   }
@@ -111,8 +193,17 @@ final class UdpPortForwarder implements AutoCloseable {
       throw new java.net.BindException("--forward " + rule + ": cannot bind "
           + rule.hostAddress().getHostAddress() + ":" + rule.hostPort() + ": " + e.getMessage());
     }
-    UdpPortForwarder forwarder = new UdpPortForwarder(rule, host, guest, channel, config);
-    // A platform thread: blocked in the kernel's receive, a datagram wakes it directly, where a
+    Selector selector;
+    try {
+      channel.configureBlocking(false); // sends from stack threads never wait; the reader selects
+      selector = Selector.open();
+      channel.register(selector, SelectionKey.OP_READ); // before the reader selects: no wait for it
+    } catch (IOException e) {
+      channel.close();
+      throw e;
+    }
+    UdpPortForwarder forwarder = new UdpPortForwarder(rule, host, guest, channel, selector, config);
+    // A platform thread: blocked in the kernel's epoll_wait, a datagram wakes it directly, where a
     // virtual thread's wake-up went through the JDK's poller thread and then a carrier.
     forwarder.reader = Thread.ofPlatform().daemon().name("sluice-gateway-forward-udp-" + forwarder.port())
         .start(forwarder::fromClients);
@@ -131,7 +222,12 @@ final class UdpPortForwarder implements AutoCloseable {
       try {
         in.clear();
         client = (InetSocketAddress) channel.receive(in);
-      } catch (IOException e) {
+        if (client == null) { // nothing queued: wait for a datagram, or for close() to close the selector
+          selector.select();
+          selector.selectedKeys().clear();
+          continue;
+        }
+      } catch (IOException | ClosedSelectorException e) {
         return; // closed
       }
       Flow flow = flows.get(client);
@@ -168,8 +264,21 @@ final class UdpPortForwarder implements AutoCloseable {
     Flow flow = new Flow(client, endpoint);
     flows.put(client, flow);
     opened.increment();
-    Thread.ofVirtual().name("sluice-gateway-forward-udp-" + client).start(flow::answers);
+    endpoint.addReadinessListener(flow.listener);
     return flow;
+  }
+
+  /**
+   * Closes the flows that moved no datagram either way for {@code udpIdleTimeout}; the gateway's
+   * sweep calls it.
+   */
+  void expireIdle(long nowNanos) {
+    for (Flow flow : flows.values()) {
+      if (nowNanos - flow.lastActivityNanos >= idleNanos && flows.remove(flow.client, flow)) {
+        idleClosed.increment();
+        flow.end();
+      }
+    }
   }
 
   /** Clients with a flow now. */
@@ -182,12 +291,13 @@ final class UdpPortForwarder implements AutoCloseable {
   public void close() throws InterruptedException {
     closed = true;
     try {
+      selector.close(); // wakes the reader
       channel.close();
     } catch (IOException e) {
       // closed already
     }
     for (Flow flow : flows.values()) {
-      flow.endpoint.close(); // wakes its reader, which removes it
+      flow.end();
     }
     reader.join(TimeUnit.SECONDS.toMillis(5));
   }

@@ -78,7 +78,8 @@ class GatewayForwardStatsTest {
             new PortForwarder.Rule(false, root, 0, CLOSED_PORT),
             new PortForwarder.Rule(false, root, 0, FULL_PORT), new PortForwarder.Rule(false, root, 0, HTTP_PORT),
             new PortForwarder.Rule(true, root, 0, UDP_ECHO_PORT)))
-        .udpIdleTimeout(UDP_IDLE));
+        .udpIdleTimeout(UDP_IDLE)
+        .receiveInline(true)); // as the command and the API default to: the TUN readers receive
     gateway = bed.gateway();
     List<PortForwarder> forwarders = gateway.forwarders();
     echoForward = forwarders.get(0).port();
@@ -269,9 +270,12 @@ class GatewayForwardStatsTest {
   }
 
   @Test
-  void aUdpForward_givesEachClientItsOwnSluicePort_andTheGuestsAnswersGoBackToIt_untilIdle() throws Exception {
+  void aUdpForward_givesEachClientItsOwnSluicePort_andTheGuestsAnswersGoBackToIt_fromTheStackThread_untilIdle()
+      throws Exception {
     UdpPortForwarder udp = gateway.udpForwarders().get(0);
     long idleBefore = udp.idleClosed.sum();
+    long answersBefore = udp.toClients.sum();
+    long onStackExitBefore = udp.toClientsOnStackExit.sum();
     // Two clients of the root namespace: each gets its own datagrams back, seen by the guest as
     // coming from a Sluice port of its own on the gateway's address.
     List<String> senders = new ArrayList<>();
@@ -299,6 +303,15 @@ class GatewayForwardStatsTest {
       assertThat(senders.get(0)).as("one client, one Sluice port").isEqualTo(senders.get(2))
           .isNotEqualTo(senders.get(1));
       assertThat(udp.flows()).isEqualTo(2);
+      // Every answer went back on the stack thread that received it, none through a thread of its own.
+      // (Counted just after the send: the client may hold the answer a moment before the count.)
+      long counted = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      while (udp.toClients.sum() - answersBefore < 3 && System.nanoTime() < counted) {
+        Thread.sleep(10);
+      }
+      long answers = udp.toClients.sum() - answersBefore;
+      assertThat(answers).isGreaterThanOrEqualTo(3);
+      assertThat(udp.toClientsOnStackExit.sum() - onStackExitBefore).isEqualTo(answers);
       long deadline = System.nanoTime() + UDP_IDLE.toNanos() * 5;
       while (udp.flows() > 0 && System.nanoTime() < deadline) {
         Thread.sleep(50);
