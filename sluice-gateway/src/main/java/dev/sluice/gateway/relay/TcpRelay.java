@@ -19,6 +19,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
 
 /**
  * One relayed flow (issue 15): the guest's connection on Sluice and a kernel socket to where the
@@ -45,7 +46,7 @@ import java.util.concurrent.locks.LockSupport;
  * takes over only what cannot be done without waiting: bytes the outside socket would not take
  * yet (it waits for the channel to be writable), the guest's end-of-stream and failures. Whoever
  * pumps holds {@link #pumping}, so the guest's bytes leave in order and once: a pump that finds
- * it held has the holder go once more ({@link #tryPump}). Measured through the gateway, the
+ * it held has the holder go once more ({@link ExclusiveRun}). Measured through the gateway, the
  * 64-byte round trip's median fell from about 1.5× slirp4netns's to 1.03–1.19×, and the upload
  * rose by a quarter or more (docs/benchmarks/gateway.md, "One hand-off fewer"). The
  * outside-to-guest direction reads the channel through a selector of its own and writes the
@@ -101,14 +102,12 @@ final class TcpRelay {
 
   // The channel mode (see the class comment); unused in the stream mode.
   /** Held by whoever moves the guest's bytes out: the pump task or {@link #guestToChannel}'s thread. */
-  private final AtomicBoolean pumping = new AtomicBoolean();
+  private final ExclusiveRun pumping = new ExclusiveRun();
   /** Guest bytes read and not yet written out, position to limit; guarded by {@link #pumping}. */
   private ByteBuffer pending;
   /** Set when the pump task is queued, cleared when it starts: one queued task a flow at most. */
   private volatile boolean pumpQueued;
   private volatile Thread outThread;
-  /** A pump was asked for while another held {@link #pumping}: the holder goes once more. */
-  private volatile boolean pumpAgain;
   /** Set by {@link #wakeOutThread}, cleared by that thread before each pump. */
   private volatile boolean outThreadWanted;
   /** A write to the outside failed; written holding {@link #pumping}. */
@@ -117,6 +116,9 @@ final class TcpRelay {
   private volatile Selector readSelector;
   private volatile Selector writeSelector;
   private final Runnable pumpTask = this::pumpOnStackExit;
+  // The pumps as steps of pumping.run, made once: a pump runs per request.
+  private final Supplier<Pumped> pumpOnThisThread = () -> pump(null);
+  private final Supplier<Pumped> pumpCountingOnStackExit = () -> pump(this.bytesFromGuestOnStackExit);
   private final ReadinessListener readinessListener = this::guestReadinessChanged;
   /** Of {@link #bytesFromGuest}, those a pump on a stack thread wrote (what a test checks). */
   private final AtomicLong bytesFromGuestOnStackExit = new AtomicLong();
@@ -223,7 +225,14 @@ final class TcpRelay {
    * What a pump left: nothing to do now; bytes the outside would not take yet; the guest's
    * end-of-stream or failure, unread; or a write to the outside that failed.
    */
-  private enum Pumped { IDLE, OUTSIDE_FULL, GUEST_ENDED, OUTSIDE_FAILED }
+  private enum Pumped {
+    IDLE, OUTSIDE_FULL, GUEST_ENDED, OUTSIDE_FAILED;
+
+    /** Whether the pump stopped at something to do ({@link ExclusiveRun}'s "done"), not at an empty guest. */
+    boolean leftWork() {
+      return this != IDLE;
+    }
+  }
 
   /**
    * The guest's connection's readiness changed, on the stack thread that changed it: if it may
@@ -244,39 +253,9 @@ final class TcpRelay {
   /** The {@link StackExit} task: pumps, or has the pump under way go again; leaves to the thread what must wait. */
   private void pumpOnStackExit() {
     pumpQueued = false; // before pumping: a change after this queues the task again
-    Pumped pumped = tryPump(bytesFromGuestOnStackExit);
-    if (pumped != null && pumped != Pumped.IDLE) {
+    Pumped pumped = pumping.run(pumpCountingOnStackExit, Pumped::leftWork);
+    if (pumped != null && pumped.leftWork()) {
       wakeOutThread();
-    }
-  }
-
-  /**
-   * Pumps holding {@link #pumping}; or, if another pump holds it, asks that one to go once more
-   * ({@link #pumpAgain}) and returns null. The holder reads the request after it lets go, and the
-   * asker reads {@link #pumping} after it asks, so one of them always sees the other (each writes,
-   * then reads the other's field): bytes that arrive as a pump finds the guest empty are never
-   * left with no pump coming. Waking the thread instead was not enough: it may look, fail to take
-   * the flag from the same holder, and park again while the holder finishes with nothing to do.
-   */
-  private Pumped tryPump(AtomicLong alsoCount) {
-    while (true) {
-      if (!pumping.compareAndSet(false, true)) {
-        pumpAgain = true;
-        if (pumping.get()) {
-          return null; // the holder sees pumpAgain once it lets go
-        }
-        continue; // it let go meanwhile: take the flag ourselves
-      }
-      Pumped pumped;
-      try {
-        pumpAgain = false; // before reading the guest: whatever asked before this is read now
-        pumped = pump(alsoCount);
-      } finally {
-        pumping.set(false);
-      }
-      if (pumped != Pumped.IDLE || !pumpAgain) {
-        return pumped;
-      }
     }
   }
 
@@ -341,7 +320,7 @@ final class TcpRelay {
    * The guest-to-outside direction's thread: pumps whenever woken, waits for the channel to take
    * more when the outside is slow, and passes on the guest's end-of-stream or failure. Nothing is
    * lost between a pump and a park: a readiness change after this thread's pump pumps on the
-   * stack thread, or has the holder of {@link #pumping} pump again ({@link #tryPump}); whichever
+   * stack thread, or has the holder of {@link #pumping} pump again ({@link ExclusiveRun}); whichever
    * pump then leaves work for this thread sets {@link #outThreadWanted}, cleared before each of
    * this thread's pumps, so the park that follows does not wait.
    */
@@ -352,7 +331,7 @@ final class TcpRelay {
     try {
       while (!ended.get()) {
         outThreadWanted = false;
-        Pumped pumped = tryPump(null);
+        Pumped pumped = pumping.run(pumpOnThisThread, Pumped::leftWork);
         if (pumped == null) {
           awaitWanted(); // the pump task has it, pumps again, and wakes this thread if it leaves work
           continue;
@@ -385,7 +364,7 @@ final class TcpRelay {
    * bytes came after all, or another pump took them first).
    */
   private boolean passEndOrFailure(SocketChannel channel) {
-    if (!pumping.compareAndSet(false, true)) {
+    if (!pumping.tryHold()) {
       return false;
     }
     try {
@@ -404,7 +383,7 @@ final class TcpRelay {
         return false;
       }
     } finally {
-      pumping.set(false);
+      pumping.release();
     }
     try {
       channel.shutdownOutput(); // the guest's FIN, after its last byte

@@ -15,8 +15,8 @@ import java.nio.channels.Selector;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
 
 /**
  * One {@code --forward udp:[HOSTADDR:]HOSTPORT:GUESTPORT}: a datagram socket of this host, and per
@@ -64,23 +64,25 @@ final class UdpPortForwarder implements AutoCloseable {
 
   /**
    * One client's flow: its Sluice port toward the guest, and when it last moved a datagram. Its
-   * answers are drained by whoever holds {@link #draining}; a drain asked for while another holds
-   * it has the holder go once more ({@link #drainAgain}), so a datagram queued just as the holder
-   * finds the port empty is not left behind (the protocol of {@code TcpRelay.tryPump}).
+   * answers are drained by one thread at a time ({@link #draining}); a drain asked for while
+   * another is under way has that one go once more ({@link ExclusiveRun}), so a datagram queued
+   * just as the drain finds the port empty is not left behind.
    */
   private final class Flow {
     final InetSocketAddress client;
     final UdpEndpoint endpoint;
     volatile long lastActivityNanos = System.nanoTime();
-    private final AtomicBoolean draining = new AtomicBoolean();
-    private volatile boolean drainAgain;
+    private final ExclusiveRun draining = new ExclusiveRun();
     /** Set when a drain is deferred, cleared when it starts: one deferred drain a flow at most. */
     private volatile boolean drainQueued;
-    /** Guarded by {@link #draining}: one datagram at a time, as the reader's thread had it. */
+    /** Used by one drain at a time ({@link #draining}). */
     private final byte[] datagram = new byte[DATAGRAM_BYTES];
     private final ByteBuffer out = ByteBuffer.wrap(datagram);
     private final int[] copied = new int[1];
     private final Runnable drainOnExit = () -> drain(true);
+    // The drains as steps of draining.run, made once: one runs per answer.
+    private final Supplier<Boolean> sendOnExit = () -> sendAnswers(true);
+    private final Supplier<Boolean> sendHere = () -> sendAnswers(false);
     private final ReadinessListener listener = this::readinessChanged;
 
     Flow(InetSocketAddress client, UdpEndpoint endpoint) {
@@ -103,32 +105,13 @@ final class UdpPortForwarder implements AutoCloseable {
 
     private void drain(boolean onStackExit) {
       drainQueued = false; // before draining: a datagram after this defers another drain
-      while (true) {
-        if (!draining.compareAndSet(false, true)) {
-          drainAgain = true;
-          if (draining.get()) {
-            return; // the holder sees drainAgain once it lets go
-          }
-          continue; // it let go meanwhile: drain ourselves
-        }
-        boolean open;
-        try {
-          drainAgain = false; // before reading the port: whatever asked before this is read now
-          open = sendAnswers(onStackExit);
-        } finally {
-          draining.set(false);
-        }
-        if (!open) {
-          end();
-          return;
-        }
-        if (!drainAgain) {
-          return;
-        }
+      Boolean open = draining.run(onStackExit ? sendOnExit : sendHere, stillOpen -> !stillOpen);
+      if (open != null && !open) {
+        end();
       }
     }
 
-    /** Holding {@link #draining}: sends every queued answer to the client; false once the port is closed. */
+    /** On {@link #draining}: sends every queued answer to the client; false once the port is closed. */
     private boolean sendAnswers(boolean onStackExit) {
       while (true) {
         InetSocketAddress from;
