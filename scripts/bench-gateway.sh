@@ -3,7 +3,8 @@
 # reached from the root namespace over a veth pair; guest A gets its network through
 # `sluice gateway`, guest B through slirp4netns (same MTU 65520); both relays run in the root
 # namespace and reach the server over the veth. From each guest: iperf3 both ways, a 64-byte TCP
-# request/response round trip and a 64-byte UDP one (p50, p99), and ping. Runs alternate (A, B, A, B, ...) after one
+# request/response round trip and a 64-byte UDP one (p50, p99), and ping; into each guest, a 64-byte
+# UDP round trip through the relay's UDP port forward. Runs alternate (A, B, A, B, ...) after one
 # discarded warm-up round; the table gives medians and the ratio gateway / slirp4netns.
 # Needs root. Usage: scripts/bench-gateway.sh [REPS] [SECONDS]   (defaults 3 and 10: about 4 min)
 # SLUICE_GATEWAY_JAVA_OPTIONS adds JVM options to the gateway's JVM (e.g. a JFR recording).
@@ -25,6 +26,8 @@ sfx=$(printf '%04x' $((RANDOM)))
 ns_server="bench-gw-srv-$sfx"; ns_a="bench-gw-a-$sfx"; ns_b="bench-gw-b-$sfx"
 veth_root="bgw$sfx-r"; veth_server="bgw$sfx-s"
 iperf_port=5201; echo_port=7007; udp_echo_port=7008
+# The UDP port forwards, on the root side of the veth: to each guest's own UDP echo (port 7008).
+forward_address=198.18.231.1; forward_port_a=7101; forward_port_b=7102
 work=$(mktemp -d /tmp/bench-gateway.XXXXXX)
 pids=()
 gateway_pid=""
@@ -154,6 +157,11 @@ ip netns exec "$ns_server" python3 "$work/echo_server.py" "$server" "$echo_port"
 pids+=($!)
 ip netns exec "$ns_server" python3 "$work/udp_echo_server.py" "$server" "$udp_echo_port" &
 pids+=($!)
+# Each guest's own UDP echo, for the port-forward row.
+for ns in "$ns_a" "$ns_b"; do
+  ip netns exec "$ns" python3 "$work/udp_echo_server.py" 0.0.0.0 "$udp_echo_port" &
+  pids+=($!)
+done
 
 # The guests. The gateway is the CLI as ./sluice runs it; $! is the JVM itself (sluice execs it).
 java_env=()
@@ -161,9 +169,11 @@ java_env=()
 # SLUICE_GATEWAY_ARGS: more options for the gateway (for example --receive inline), word-split.
 # shellcheck disable=SC2086
 env "${java_env[@]}" "$here/sluice" gateway --netns "$ns_a" \
-  --cidr 198.18.232.0/24 --mtu 65520 ${SLUICE_GATEWAY_ARGS:-} >"$work/gateway.log" 2>&1 &
+  --cidr 198.18.232.0/24 --mtu 65520 --forward "udp:$forward_address:$forward_port_a:$udp_echo_port" \
+  ${SLUICE_GATEWAY_ARGS:-} >"$work/gateway.log" 2>&1 &
 gateway_pid=$!
 slirp4netns --configure --mtu=65520 --cidr=198.18.233.0/24 --disable-host-loopback \
+  --api-socket "$work/slirp4netns.sock" \
   --netns-type=path "/var/run/netns/$ns_b" tap0 >"$work/slirp4netns.log" 2>&1 &
 slirp_pid=$!; pids+=("$slirp_pid")
 
@@ -172,6 +182,9 @@ rtt() { # ns warmup count -> "p50 p99", or nothing if it failed
 }
 udp_rtt() { # ns warmup count -> "p50 p99", or nothing if it failed
   timeout --foreground -k 2 60 ip netns exec "$1" python3 "$work/udp_rtt_client.py" "$server" "$udp_echo_port" "$2" "$3" 2>>"$work/errors.log" || true
+}
+forward_rtt() { # port warmup count -> "p50 p99" from this (the root) namespace through a UDP port forward
+  timeout --foreground -k 2 60 python3 "$work/udp_rtt_client.py" "$forward_address" "$1" "$2" "$3" 2>>"$work/errors.log" || true
 }
 wait_ready() { # name ns pid: until a round trip through the guest's relay works (30 s at most)
   for _ in $(seq 1 150); do
@@ -183,6 +196,18 @@ wait_ready() { # name ns pid: until a round trip through the guest's relay works
 }
 wait_ready gateway "$ns_a" "$gateway_pid"
 wait_ready slirp4netns "$ns_b" "$slirp_pid"
+# slirp4netns's UDP port forward, through its API socket (add_hostfwd), as the gateway's --forward.
+python3 - "$work/slirp4netns.sock" "$forward_address" "$forward_port_b" "$udp_echo_port" <<'EOF' >>"$work/errors.log" 2>&1 \
+  || { echo "bench-gateway: slirp4netns refused the UDP port forward:" >&2; cat "$work/errors.log" >&2; exit 1; }
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.sendall(json.dumps({"execute": "add_hostfwd", "arguments": {"proto": "udp", "host_addr": sys.argv[2],
+    "host_port": int(sys.argv[3]), "guest_port": int(sys.argv[4])}}).encode())
+answer = json.loads(s.recv(4096))
+if "error" in answer:
+    sys.exit("add_hostfwd: %s" % answer["error"])
+EOF
 
 tck=$(getconf CLK_TCK)
 cpu() { awk -v t="$tck" '{ printf "%.3f %.3f", $14 / t, $15 / t }' "/proc/$1/stat" 2>/dev/null || echo "0 0"; }
@@ -226,9 +251,10 @@ ping_ms() { # ns -> the median RTT in µs of 20 echoes, or nothing if none came 
 median() { sort -g | awk '{ a[NR] = $1 } END { if (NR) print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 median_us() { awk '{ print $1 * 1000 }' | median; }
 
-declare -A up down p50 p99 u50 u99 png cpu_gb
+declare -A up down p50 p99 u50 u99 f50 f99 png cpu_gb
 for side in gateway slirp4netns; do
-  up[$side]=""; down[$side]=""; p50[$side]=""; p99[$side]=""; u50[$side]=""; u99[$side]=""; png[$side]=""; cpu_gb[$side]=""
+  up[$side]=""; down[$side]=""; p50[$side]=""; p99[$side]=""; u50[$side]=""; u99[$side]=""; f50[$side]=""; f99[$side]=""
+  png[$side]=""; cpu_gb[$side]=""
 done
 record() { # array side value: appends the value, or "x" for a failed run
   local -n arr=$1
@@ -243,6 +269,8 @@ for side in gateway slirp4netns; do
   iperf "$ns" "$warm_secs" >/dev/null; iperf "$ns" "$warm_secs" -R >/dev/null
   rtt "$ns" 200 2000 >/dev/null
   udp_rtt "$ns" 200 2000 >/dev/null
+  port=$forward_port_a; [ "$side" = slirp4netns ] && port=$forward_port_b
+  forward_rtt "$port" 200 2000 >/dev/null
   # The relay's ICMP path is code of its own: without this, the 20 measured echoes at 5 Hz run it
   # mostly interpreted, and the gateway's "lone ping" was 1.1 ms against 0.2 (the JIT, not the
   # design: Sluice's time between request and reply on the TUN device fell from about 450 to
@@ -252,8 +280,8 @@ done
 
 for rep in $(seq 1 "$reps"); do
   for side in gateway slirp4netns; do
-    ns=$ns_a; pid=$gateway_pid
-    [ "$side" = slirp4netns ] && { ns=$ns_b; pid=$slirp_pid; }
+    ns=$ns_a; pid=$gateway_pid; port=$forward_port_a
+    [ "$side" = slirp4netns ] && { ns=$ns_b; pid=$slirp_pid; port=$forward_port_b; }
     read -r cu0 cs0 <<<"$(cpu "$pid")"
     u=""; d=""; ur=""; dr=""
     read -r u ur <<<"$(iperf "$ns" "$secs")" || true
@@ -275,10 +303,13 @@ for rep in $(seq 1 "$reps"); do
     record p50 "$side" "${r50:-}"; record p99 "$side" "${r99:-}"
     read -r d50 d99 <<<"$(udp_rtt "$ns" 200 2000)" || true
     record u50 "$side" "${d50:-}"; record u99 "$side" "${d99:-}"
+    read -r f50v f99v <<<"$(forward_rtt "$port" 200 2000)" || true
+    record f50 "$side" "${f50v:-}"; record f99 "$side" "${f99v:-}"
     pm=$(ping_ms "$ns")
     record png "$side" "$pm"
     echo "rep $rep $side: up ${u:-fail} Gbit/s (${ur:-?} retransmitted), down ${d:-fail} Gbit/s (${dr:-?} retransmitted)," \
-      "RTT p50 ${r50:-fail} µs p99 ${r99:-fail} µs, UDP p50 ${d50:-fail} µs p99 ${d99:-fail} µs, ping ${pm:-none} µs; relay CPU s/GB $split" >&2
+      "RTT p50 ${r50:-fail} µs p99 ${r99:-fail} µs, UDP p50 ${d50:-fail} µs p99 ${d99:-fail} µs," \
+      "forwarded UDP p50 ${f50v:-fail} µs p99 ${f99v:-fail} µs, ping ${pm:-none} µs; relay CPU s/GB $split" >&2
   done
 done
 
@@ -314,6 +345,8 @@ row "TCP 64-byte request/response RTT p50 (2,000 round trips, one connection)" "
 row "TCP 64-byte request/response RTT p99" "µs" "${p99[gateway]}" "${p99[slirp4netns]}"
 row "UDP 64-byte request/response RTT p50 (2,000 round trips, one flow)" "µs" "${u50[gateway]}" "${u50[slirp4netns]}"
 row "UDP 64-byte request/response RTT p99" "µs" "${u99[gateway]}" "${u99[slirp4netns]}"
+row "UDP 64-byte RTT p50 into the guest through a UDP port forward (2,000 round trips)" "µs" "${f50[gateway]}" "${f50[slirp4netns]}"
+row "UDP 64-byte RTT p99 through the port forward" "µs" "${f99[gateway]}" "${f99[slirp4netns]}"
 if [ -n "$ping_cell_gateway" ]; then
   row "ping RTT, median of 20" "µs" "${png[gateway]}" "${png[slirp4netns]}"
 else
