@@ -48,8 +48,7 @@ final class GatewayHost implements AutoCloseable {
   private final Thread sweeper;
   private final Set<TcpRelay> relays = ConcurrentHashMap.newKeySet();
   private final List<PortForwarder> forwarders = new ArrayList<>();
-  /** Added to while the sweeper already runs, which reads it. */
-  private final List<UdpPortForwarder> udpForwarders = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final List<UdpPortForwarder> udpForwarders = new ArrayList<>();
   private final List<InetSocketAddress> forwardAddresses = new ArrayList<>();
   private volatile boolean closing;
   private final UdpFlows udp;
@@ -113,6 +112,7 @@ final class GatewayHost implements AutoCloseable {
         if (rule.udp()) {
           UdpPortForwarder forwarder = UdpPortForwarder.start(rule, host, config);
           udpForwarders.add(forwarder);
+          udp.sweepAlso(forwarder); // idle client flows close on the UDP flows' sweep
           forwardAddresses.add(new InetSocketAddress(rule.hostAddress(), forwarder.port()));
         } else {
           PortForwarder forwarder = PortForwarder.start(rule, this, config);
@@ -348,15 +348,13 @@ final class GatewayHost implements AutoCloseable {
   }
 
   /**
-   * Resets the flows that moved nothing for longer than their timeout, and closes idle forwarded
-   * UDP flows. Runs on its own virtual thread, a few times per shortest timeout (at most once per
-   * 100 ms), until the gateway closes.
+   * Resets the flows that moved nothing for longer than their timeout. Runs on its own virtual
+   * thread, a few times per shortest timeout (at most once per 100 ms), until the gateway closes.
    */
   private void sweep() {
     long idle = config.idleTimeout.toNanos();
     long halfClosed = config.halfClosedTimeout.toNanos();
-    long shortest = Math.min(Math.min(idle, halfClosed), config.udpIdleTimeout.toNanos());
-    long period = Math.max(TimeUnit.MILLISECONDS.toNanos(100), shortest / 4);
+    long period = Math.max(TimeUnit.MILLISECONDS.toNanos(100), Math.min(idle, halfClosed) / 4);
     while (!closing) {
       try {
         TimeUnit.NANOSECONDS.sleep(period);
@@ -366,9 +364,6 @@ final class GatewayHost implements AutoCloseable {
       long now = System.nanoTime();
       for (TcpRelay relay : relays) {
         relay.expire(now, idle, halfClosed);
-      }
-      for (UdpPortForwarder forwarder : udpForwarders) {
-        forwarder.expireIdle(now);
       }
     }
   }

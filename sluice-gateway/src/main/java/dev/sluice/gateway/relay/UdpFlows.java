@@ -9,7 +9,9 @@ import java.net.PortUnreachableException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
@@ -63,12 +65,20 @@ final class UdpFlows implements AutoCloseable {
   /** The guest's side of a flow and where it sent: the flow's identity. */
   private record Key(InetSocketAddress guest, InetSocketAddress destination) {}
 
+  /** The UDP port forwards, whose idle client flows this sweep closes too; added while it runs. */
+  private final List<UdpPortForwarder> forwarders = new CopyOnWriteArrayList<>();
+
   UdpFlows(Host host, GatewayConfig config) throws IOException {
     this.host = host;
     this.config = config;
     this.reader = new UdpAnswerReader();
     long period = Math.clamp(config.udpIdleTimeout.toMillis() / 4, 50, 1_000);
     this.sweeper = Thread.ofVirtual().name("sluice-gateway-udp-sweep").start(() -> sweep(period));
+  }
+
+  /** Has the sweep also close {@code forwarder}'s idle client flows, on the same timeout. */
+  void sweepAlso(UdpPortForwarder forwarder) {
+    forwarders.add(forwarder);
   }
 
   /** Flows now, opening ones included. */
@@ -124,6 +134,9 @@ final class UdpFlows implements AutoCloseable {
         if (now - flow.lastActive > idle && flow.end()) {
           idleClosed.increment();
         }
+      }
+      for (UdpPortForwarder forwarder : forwarders) {
+        forwarder.expireIdle(now);
       }
     }
   }

@@ -36,7 +36,7 @@ import java.util.function.Supplier;
  * device), where a virtual thread per client blocked in its port's receive took two (that thread
  * unparking it, then a carrier taking it up); and no thread per client. The host socket's sends
  * never wait: an answer the socket has no room for is dropped and counted, as UDP allows. Idle
- * flows are closed by the gateway's sweep ({@link #expireIdle}). The flow table is a concurrent map.
+ * flows are closed by the UDP flows' sweep ({@link #expireIdle}). The flow table is a concurrent map.
  */
 final class UdpPortForwarder implements AutoCloseable {
   private static final int DATAGRAM_BYTES = 65_535;
@@ -252,8 +252,8 @@ final class UdpPortForwarder implements AutoCloseable {
   }
 
   /**
-   * Closes the flows that moved no datagram either way for {@code udpIdleTimeout}; the gateway's
-   * sweep calls it.
+   * Closes the flows that moved no datagram either way for {@code udpIdleTimeout}; the UDP flows'
+   * sweep calls it ({@link UdpFlows#sweepAlso}).
    */
   void expireIdle(long nowNanos) {
     for (Flow flow : flows.values()) {
