@@ -164,9 +164,10 @@ public final class NetStack implements AutoCloseable {
   public TcpConnection connect(InetSocketAddress remote, Duration timeout) throws IOException {
     ensureOpen();
     Objects.requireNonNull(remote, "remote");
-    Connection c = host.connect(remote);
+    long timeoutNanos = timeout.toNanos();
+    Connection c = host.connect(remote, host.config().tcp(), timeoutNanos);
     try {
-      c.awaitConnected(timeout.toNanos());
+      c.awaitConnected(timeoutNanos);
     } catch (IOException e) {
       c.abort();
       throw e;

@@ -133,7 +133,7 @@ final class SluiceSocket extends Socket {
   private void connectWithin(SocketAddress endpoint, long nanos) throws IOException {
     channel.configureBlocking(false);
     try {
-      if (channel.connect(endpoint)) {
+      if (channel.connect(endpoint, nanos)) {
         return;
       }
       Connection c = channel.connection();

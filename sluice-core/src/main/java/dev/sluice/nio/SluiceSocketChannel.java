@@ -136,6 +136,15 @@ final class SluiceSocketChannel extends SocketChannel implements SelectableSluic
 
   @Override
   public boolean connect(SocketAddress remote) throws IOException {
+    return connect(remote, 0);
+  }
+
+  /**
+   * As {@link #connect(SocketAddress)}; a positive {@code handshakeTimeoutNanos} gives the
+   * connection its own timer for the handshake, which {@link SluiceSocket}'s timed connect waits on
+   * (see {@link Host#connect(InetSocketAddress, dev.sluice.tcp.TcpConfig, long)}).
+   */
+  boolean connect(SocketAddress remote, long handshakeTimeoutNanos) throws IOException {
     InetSocketAddress address = Addresses.check(remote);
     Connection c;
     synchronized (stateLock) {
@@ -147,7 +156,7 @@ final class SluiceSocketChannel extends SocketChannel implements SelectableSluic
         throw new ConnectionPendingException();
       }
       try {
-        c = host.connect(Addresses.loopbackIfAny(address), tcpConfig());
+        c = host.connect(Addresses.loopbackIfAny(address), tcpConfig(), handshakeTimeoutNanos);
       } catch (IOException e) {
         close();
         throw e;

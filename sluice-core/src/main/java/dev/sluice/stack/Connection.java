@@ -245,9 +245,19 @@ public final class Connection extends ConnectionDrain {
     }
   }
 
-  /** Waits until the handshake completes; throws {@link java.net.ConnectException} if refused. */
+  /**
+   * Waits until the handshake completes; throws {@link java.net.ConnectException} if refused, and
+   * {@link java.net.SocketTimeoutException} once {@code timeoutNanos} (0: no limit) or the
+   * connection's own handshake deadline ({@link Host#connect(java.net.InetSocketAddress,
+   * dev.sluice.tcp.TcpConfig, long)}) has passed.
+   */
   public void awaitConnected(long timeoutNanos) throws java.io.IOException {
     long deadlineNanos = timeoutNanos > 0 ? System.nanoTime() + timeoutNanos : Long.MAX_VALUE;
+    // The connection's own timer wakes this thread by the deadline if it was given one no later
+    // (same clock), so the wait needs no timer of its own; see ConnectionDrain#handshakeDeadline.
+    long ownDeadline = handshakeDeadline;
+    boolean ownerTimesOut = deadlineNanos != Long.MAX_VALUE && ownDeadline != Long.MAX_VALUE
+        && host.clock() == Clock.SYSTEM && ownDeadline - deadlineNanos <= 0;
     while (!connected) {
       int seen = eventSequence;
       if (connected) {
@@ -268,7 +278,10 @@ public final class Connection extends ConnectionDrain {
       if (f != null || ended) {
         throw new java.net.ConnectException("Connection " + describe(f) + ": " + this);
       }
-      awaitEvent(seen, deadlineNanos, Wait.CONNECT);
+      if (handshakeTimedOut) {
+        throw new java.net.SocketTimeoutException(Wait.CONNECT + " timed out: " + this);
+      }
+      awaitEvent(seen, ownerTimesOut ? Long.MAX_VALUE : deadlineNanos, Wait.CONNECT);
     }
   }
 

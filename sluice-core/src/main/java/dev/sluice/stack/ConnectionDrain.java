@@ -79,13 +79,28 @@ abstract sealed class ConnectionDrain extends OwnershipProtocol permits Connecti
   @SuppressWarnings("unused") // accessed through SWEPT
   private volatile boolean swept;
   /**
-   * The deadline the engine asked for (written by the owner) and the one the home worker's wheel
+   * The deadline the engine asked for, or the {@link #handshakeDeadline} if that comes first
+   * (written by the owner), and the one the home worker's wheel
    * holds (written by that worker). The wheel catches up lazily: a later deadline needs no
    * request, since the wheel fires early and re-arms; an earlier one does. Both are volatile and
    * each side writes its own then reads the other's, so at least one side sees the change.
    */
   volatile long engineDeadline = Long.MAX_VALUE;
   volatile long wheelDeadline = Long.MAX_VALUE;
+  /**
+   * When the wait for an active open's handshake ends, on the stack's clock, or
+   * {@code Long.MAX_VALUE}: set by the connecting thread before the connection is published
+   * ({@link Host#connect(java.net.InetSocketAddress, dev.sluice.tcp.TcpConfig, long)}), then
+   * owner only. It joins the engine's deadline in the wheel; when it passes before the handshake
+   * completes, the owner sets {@link #handshakeTimedOut} and wakes the waiters. So a thread waiting
+   * in {@link Connection#awaitConnected} parks with no timeout: a timed park costs a virtual
+   * thread a task scheduled and cancelled in the JDK's delay scheduler, each with a wake-up of its
+   * thread, about a tenth of the CPU of connections that live for one request
+   * (docs/runtime.md, "The connect timeout on the connection's timer").
+   */
+  volatile long handshakeDeadline = Long.MAX_VALUE;
+  /** The handshake did not complete by {@link #handshakeDeadline}; written by the owner, read by waiters. */
+  volatile boolean handshakeTimedOut;
   /** 1 while this connection waits in its home worker's queue of timer requests. */
   @SuppressWarnings("unused") // accessed through TIMER_REQUEST_QUEUED
   private volatile int timerRequestQueued;
@@ -382,6 +397,13 @@ abstract sealed class ConnectionDrain extends OwnershipProtocol permits Connecti
       if (engine.nextDeadline() <= now) {
         engine.onTimer(now);
       }
+      if (handshakeDeadline <= now) {
+        handshakeDeadline = Long.MAX_VALUE;
+        if (!connected) {
+          handshakeTimedOut = true; // before the signal: a woken waiter reads it
+          signalWaiters();
+        }
+      }
       dirty = true;
       return true;
     }
@@ -527,6 +549,13 @@ abstract sealed class ConnectionDrain extends OwnershipProtocol permits Connecti
       buffersReleased = false;
       host.housekeeping().watch(self()); // after the write above: see Housekeeping#watch
       long next = engine.nextDeadline();
+      if (handshakeDeadline != Long.MAX_VALUE) {
+        if (connected) {
+          handshakeDeadline = Long.MAX_VALUE;
+        } else if (handshakeDeadline < next) {
+          next = handshakeDeadline;
+        }
+      }
       engineDeadline = next;
       if (next < wheelDeadline) {
         home.requestTimer(self(), next);

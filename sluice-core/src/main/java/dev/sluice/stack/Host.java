@@ -257,6 +257,17 @@ public final class Host {
 
   /** As {@link #connect(InetSocketAddress)}, with this connection's own TCP settings. */
   public Connection connect(InetSocketAddress remote, TcpConfig tcp) throws SocketException {
+    return connect(remote, tcp, 0);
+  }
+
+  /**
+   * As {@link #connect(InetSocketAddress, TcpConfig)}, and if {@code handshakeTimeoutNanos} is
+   * positive, the connection's own timer ends a wait in {@link Connection#awaitConnected} once that
+   * long has passed without the handshake completing, so the waiting thread needs no timer of its
+   * own (see {@link ConnectionDrain#handshakeDeadline}).
+   */
+  public Connection connect(InetSocketAddress remote, TcpConfig tcp, long handshakeTimeoutNanos)
+      throws SocketException {
     java.util.Objects.requireNonNull(tcp, "tcp");
     if (table.size() >= config.maxConnections()) {
       throw new SocketException("Too many connections: this host keeps at most " + config.maxConnections()
@@ -290,6 +301,9 @@ public final class Host {
       long now = clock.nanos();
       TcpEngine engine = TcpEngine.connect(tcp, endpoints, endpoints.isn(isn, now));
       Connection c = newConnection(engine, null, null);
+      if (handshakeTimeoutNanos > 0) {
+        c.handshakeDeadline = now + handshakeTimeoutNanos; // before the table publishes c
+      }
       c.tryAcquire();
       if (table.putIfAbsent(endpoints, c) != null) {
         continue; // another thread took the same port a moment ago
