@@ -275,7 +275,7 @@ for side in gateway slirp4netns; do
   # mostly interpreted, and the gateway's "lone ping" was 1.1 ms against 0.2 (the JIT, not the
   # design: Sluice's time between request and reply on the TUN device fell from about 450 to
   # 150 µs after 20,000 echoes). 30,000 back-to-back echoes (a few seconds) warm it: after 5,000,
-  # the path's once-per-echo methods have only just reached C2's invocation threshold, and lone
+  # the path's once-per-echo methods were still in C1's profiling tier (-XX:+PrintCompilation), and lone
   # pings measured 0.40-0.43 ms against 0.25-0.30 after 30,000 (docs/benchmarks/gateway.md).
   timeout --foreground -k 2 60 ip netns exec "$ns" ping -q -n -c 30000 -i 0 -W 1 "$server" >/dev/null 2>&1 || true
 done
