@@ -73,9 +73,9 @@ class ConnectTimeoutTest {
     NetStack server = NetStack.builder().addInterface(link.b(), "198.18.0.2/24").build();
     InetSocketAddress address = new InetSocketAddress(InetAddress.ofLiteral("198.18.0.2"), 80);
     try (AutoCloseable pump = network.runInRealTime(); client; server; TcpServer listener = server.listen(80);
-        TcpConnection c = client.connect(address, Duration.ofMillis(100));
+        TcpConnection c = client.connect(address, Duration.ofSeconds(1));
         TcpConnection accepted = listener.accept()) {
-      Thread.sleep(400); // well past the handshake's deadline
+      Thread.sleep(1_500); // past the handshake's deadline
       c.write(new byte[] {1, 2, 3}, 0, 3);
       byte[] got = new byte[3];
       assertThat(accepted.read(got, 0, 3)).isEqualTo(3); // one segment on this link
