@@ -301,8 +301,9 @@ public final class Host {
       long now = clock.nanos();
       TcpEngine engine = TcpEngine.connect(tcp, endpoints, endpoints.isn(isn, now));
       Connection c = newConnection(engine, null, null);
-      if (handshakeTimeoutNanos > 0) {
-        c.handshakeDeadline = now + handshakeTimeoutNanos; // before the table publishes c
+      if (handshakeTimeoutNanos > 0 && handshakeTimeoutNanos < Long.MAX_VALUE - now) {
+        // Before the table publishes c. A timeout too far off to add stays the waiter's own.
+        c.handshakeDeadline = now + handshakeTimeoutNanos;
       }
       c.tryAcquire();
       if (table.putIfAbsent(endpoints, c) != null) {
