@@ -2,9 +2,6 @@ package dev.sluice.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sluice.link.Impairments;
-import dev.sluice.link.SimulatedLink;
-import dev.sluice.link.SimulatedNetwork;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
@@ -29,11 +26,9 @@ class ConnectTimeoutTest {
   @Test
   @Timeout(value = 30, unit = TimeUnit.SECONDS)
   void unansweredConnect_timesOutOnTheConnectionsTimer_whileTheThreadWaitsWithoutOne() throws Exception {
-    SimulatedNetwork network = new SimulatedNetwork(5);
-    // Nothing is attached to the link's far end, so the SYN and its retransmissions go unanswered.
-    SimulatedLink link = network.connect("c0", "s0", SimulatedLink.Config.defaults().withImpairments(Impairments.NONE));
-    NetStack client = NetStack.builder().addInterface(link.a(), "198.18.0.1/24").build();
-    try (AutoCloseable pump = network.runInRealTime(); client) {
+    // No host has 198.18.0.3, so the SYN and its retransmissions go unanswered.
+    try (TwoStacks net = new TwoStacks()) {
+      NetStack client = net.client;
       AtomicReference<Throwable> thrown = new AtomicReference<>();
       long start = System.nanoTime();
       Thread connector = Thread.ofVirtual().start(() -> {
@@ -67,13 +62,8 @@ class ConnectTimeoutTest {
   @Test
   @Timeout(value = 30, unit = TimeUnit.SECONDS)
   void connectThatCompletes_isNotEndedWhenItsHandshakeDeadlinePasses() throws Exception {
-    SimulatedNetwork network = new SimulatedNetwork(6);
-    SimulatedLink link = network.connect("c0", "s0", SimulatedLink.Config.defaults().withImpairments(Impairments.NONE));
-    NetStack client = NetStack.builder().addInterface(link.a(), "198.18.0.1/24").build();
-    NetStack server = NetStack.builder().addInterface(link.b(), "198.18.0.2/24").build();
-    InetSocketAddress address = new InetSocketAddress(InetAddress.ofLiteral("198.18.0.2"), 80);
-    try (AutoCloseable pump = network.runInRealTime(); client; server; TcpServer listener = server.listen(80);
-        TcpConnection c = client.connect(address, Duration.ofSeconds(1));
+    try (TwoStacks net = new TwoStacks(); TcpServer listener = net.server.listen(80);
+        TcpConnection c = net.client.connect(TwoStacks.server(80), Duration.ofSeconds(1));
         TcpConnection accepted = listener.accept()) {
       Thread.sleep(1_500); // past the handshake's deadline
       c.write(new byte[] {1, 2, 3}, 0, 3);
