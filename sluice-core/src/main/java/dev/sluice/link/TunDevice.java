@@ -52,8 +52,9 @@ import java.util.concurrent.locks.LockSupport;
  * <p><b>Memory.</b> Steady state allocates nothing per packet: each reader owns a confined arena
  * (read buffer, {@code pollfd} array, errno slot) for its life, and transmissions borrow a native
  * buffer from a small pool (see {@link #transmit}). What a receive queue holds is bounded by its
- * pool: {@link #POOL_BUFFERS} buffers of {@code mtu} bytes (1.5 MB at MTU 1500, of which the ring
- * holds at most {@link #RECEIVE_QUEUE_CAPACITY} packets, 768 KB), plus one 64 KB read buffer and,
+ * pool: at most {@link #POOL_BUFFERS} buffers of {@code mtu} bytes (1.5 MB at MTU 1500, of which
+ * the ring holds at most {@link #RECEIVE_QUEUE_CAPACITY} packets, 768 KB; made as traffic first
+ * needs them, so a quiet queue holds few), plus one 64 KB read buffer and,
  * with offloads, one 64 KB array the reader segments from; a large segment that finds the pool
  * empty loses its remaining pieces, counted as {@link DropReason#RX_QUEUE_FULL}. Transmit slots
  * are MTU-sized, or 64 KB with offloads. Once a ring is three quarters full, bare SYNs are

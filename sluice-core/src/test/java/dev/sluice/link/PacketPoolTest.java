@@ -27,6 +27,34 @@ class PacketPoolTest {
   }
 
   @Test
+  void buffers_areMadeOnlyAsTheyAreNeeded_andThenReused() {
+    PacketPool pool = new PacketPool(65_536, 1500);
+    assertThat(pool.made()).as("a new pool holds no buffer").isZero();
+    assertThat(pool.available()).isEqualTo(65_536);
+
+    PacketBuffer first = pool.acquire();
+    for (int i = 0; i < 1_000; i++) {
+      first.release();
+      assertThat(pool.acquire()).as("round %d reuses the one buffer", i).isSameAs(first);
+    }
+    assertThat(pool.made()).isEqualTo(1);
+
+    PacketBuffer second = pool.acquire();
+    PacketBuffer third = pool.acquire();
+    assertThat(Set.of(first, second, third)).as("distinct buffers").hasSize(3);
+    assertThat(pool.made()).as("three out at once: three made").isEqualTo(3);
+    assertThat(pool.available()).isEqualTo(65_536 - 3);
+    first.release();
+    second.release();
+    third.release();
+    assertThat(pool.available()).isEqualTo(pool.size());
+    for (int i = 0; i < 3; i++) {
+      pool.acquire();
+    }
+    assertThat(pool.made()).as("the free ones are taken before any is made").isEqualTo(3);
+  }
+
+  @Test
   void aReleasedBuffer_forgetsThatItsChecksumWasVouchedFor() {
     PacketPool pool = new PacketPool(2, 64);
     PacketBuffer buffer = pool.acquire();
@@ -48,6 +76,7 @@ class PacketPoolTest {
       assertThat(pool.acquire()).as("buffer %d", i).isNotNull();
     }
     assertThat(pool.acquire()).isNull();
+    assertThat(pool.made()).as("never more than the bound").isEqualTo(8);
   }
 
   @Test
@@ -160,7 +189,10 @@ class PacketPoolTest {
         .check(AcquireRelease.class);
   }
 
-  /** Lincheck's view of a pool of two buffers. Its results are all {@code true}: any history is valid. */
+  /**
+   * Lincheck's view of a pool of two buffers, made as the threads first need them. Its results are
+   * all {@code true}: any history is valid.
+   */
   public static final class AcquireRelease {
     private final PacketPool pool = new PacketPool(2, 64);
 
@@ -178,6 +210,9 @@ class PacketPoolTest {
     public void everyBufferIsBackInThePool() {
       if (pool.available() != pool.size()) {
         throw new IllegalStateException("lost buffers: " + pool.available() + " of " + pool.size() + " free");
+      }
+      if (pool.made() > pool.size()) {
+        throw new IllegalStateException("made " + pool.made() + " buffers, beyond the bound " + pool.size());
       }
     }
   }
