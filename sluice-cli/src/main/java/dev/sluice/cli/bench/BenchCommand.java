@@ -5,6 +5,8 @@ import dev.sluice.api.NetStack;
 import dev.sluice.cli.usage.OptionRanges;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryUsage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -254,7 +256,7 @@ public final class BenchCommand implements Callable<Integer> {
         + "median [min-max]; ratio = Sluice / kernel (medians)");
     out.println("Machine: " + cpuModel() + ", " + Runtime.getRuntime().availableProcessors() + " CPUs; Linux "
         + System.getProperty("os.version") + "; Java " + Runtime.version() + " (" + System.getProperty("java.vm.name")
-        + ")");
+        + "), heap " + heapSizes());
     out.println("Sluice: two NetStacks in this JVM over a simulated link (no impairments, no delay), checksums "
         + "computed and verified; " + config.sluiceWorkers() + " receive worker(s) per host except in workload 2.");
     out.println("Kernel: Java NIO socket channels, "
@@ -336,6 +338,16 @@ public final class BenchCommand implements Callable<Integer> {
     } catch (IOException | RuntimeException e) {
       return "unknown";
     }
+  }
+
+  /**
+   * The heap's initial and largest size. The launcher fixes the initial size for bench (see
+   * {@code sluice}): each run starts after a full collection, which otherwise shrinks the heap to a
+   * few tens of megabytes, so every run would begin with young collections every few milliseconds.
+   */
+  static String heapSizes() {
+    MemoryUsage heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
+    return "initial " + heap.getInit() / (1024 * 1024) + " MB, max " + heap.getMax() / (1024 * 1024) + " MB";
   }
 
   static String cpuModel() {
