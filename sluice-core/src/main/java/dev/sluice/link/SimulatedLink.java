@@ -197,6 +197,17 @@ public final class SimulatedLink {
     return aToB.inFlight() + bToA.inFlight();
   }
 
+  /**
+   * The bytes of packet buffers the link's two pools have made so far. A pool makes its buffers
+   * as traffic first needs them ({@link PacketPool}), up to {@link Config#buffers()} each, so this
+   * grows with the largest burst the link has carried, not with the connections over it.
+   *
+   * @return buffers made in both directions, times the MTU
+   */
+  public long packetBufferBytes() {
+    return (long) aToB.pool.made() * aToB.pool.bufferCapacity() + (long) bToA.pool.made() * bToA.pool.bufferCapacity();
+  }
+
   /** One direction of the link. See the class comment for its locking rule. */
   static final class Channel {
     private final SplittableRandom random;

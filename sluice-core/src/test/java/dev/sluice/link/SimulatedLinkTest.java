@@ -426,6 +426,31 @@ class SimulatedLinkTest {
   }
 
   @Test
+  void packetBufferBytes_growWithTheLargestBurstCarried_notWithThePacketsCarried() {
+    SimulatedNetwork network = new SimulatedNetwork(21);
+    SimulatedLink link = network.connect("a", "b",
+        SimulatedLink.Config.defaults().withMtu(1500).withBuffers(1_024).withImpairments(Impairments.NONE.withDelay(MS)));
+    assertThat(link.packetBufferBytes()).as("a new link has made no buffer").isZero();
+
+    for (int i = 0; i < 5; i++) {
+      send(link.a(), udp(i, 100), 0); // five in flight at once, one way
+    }
+    send(link.b(), udp(9, 100), 0);
+    assertThat(link.packetBufferBytes()).isEqualTo(6 * 1500L);
+
+    runUntilIdle(network);
+    assertThat(drain(link.b())).hasSize(5);
+    assertThat(drain(link.a())).hasSize(1);
+    for (int round = 0; round < 20; round++) {
+      send(link.a(), udp(100 + round, 100), (2 + round) * MS);
+      runUntilIdle(network);
+      assertThat(drain(link.b())).hasSize(1);
+    }
+    assertThat(link.packetBufferBytes()).as("twenty more packets, one at a time: the buffers made are reused")
+        .isEqualTo(6 * 1500L);
+  }
+
+  @Test
   void bufferExhaustion_dropsCopiesAndIsCountedInChannelStats() {
     SimulatedNetwork network = new SimulatedNetwork(20);
     SimulatedLink link = network.connect("a", "b",

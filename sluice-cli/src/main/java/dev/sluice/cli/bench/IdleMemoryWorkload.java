@@ -20,7 +20,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>Sluice: Java heap in use after full collections (MemoryMXBean), before and after opening
  *       the connections and letting them go idle for 2.5 s (the idle sweep frees buffers after a
  *       second), divided by the number of ends. One connection is opened before the first
- *       reading, so what a host makes once is not counted. Counted per end: Sluice's connection
+ *       reading, so what a host makes once is not counted; nor are the in-memory link's packet
+ *       buffers, which its pools make as the largest burst so far needs them, up to a bound per
+ *       link ({@link StackSide.Endpoints#linkBufferBytes()}, subtracted from both readings), as
+ *       the kernel column does not count its devices' rings. Counted per end: Sluice's connection
  *       state and the API's {@code TcpConnection} with its two stream objects (what an application
  *       holds); the arrays holding them are allocated before the first reading.
  *   <li>Kernel: the kernel's slab memory (sum over {@code /proc/slabinfo} of active objects × object
@@ -105,7 +108,7 @@ final class IdleMemoryWorkload implements Workload {
       clients[n] = first[0].handle();
       awaitAccepted(accepted, 1, deadline);
       Harness.sleep(200);
-      long heapBefore = Harness.usedHeapAfterGc();
+      long heapBefore = Harness.usedHeapAfterGc() - e.linkBufferBytes();
       long[] slabBefore = kernel ? slab() : null;
       StackSide.Conn[] rest = new StackSide.Conn[n];
       Harness.connectAll(e, listeners, rest, 256, deadline);
@@ -124,9 +127,12 @@ final class IdleMemoryWorkload implements Workload {
             (slabAfter[1] - slabBefore[1]) / (2.0 * n)));
         notes.put("kernel-n", "Kernel: " + n + " connections, " + 2 * n + " sockets.");
       } else {
-        long heapAfter = Harness.usedHeapAfterGc();
+        long linkBuffers = e.linkBufferBytes();
+        long heapAfter = Harness.usedHeapAfterGc() - linkBuffers;
         perEnd = (heapAfter - heapBefore) / (2.0 * n);
-        notes.put("sluice-n", "Sluice: " + n + " connections, " + 2 * n + " ends.");
+        notes.put("sluice-n", String.format(Locale.ROOT, "Sluice: %d connections, %d ends; not counted: the link's"
+            + " packet buffers, %.1f MB, made as the opening's bursts needed them (bounded by the link, not per connection).",
+            n, 2 * n, linkBuffers / 1e6));
       }
       if (clients[0] == null || servers[n] == null) {
         throw new IllegalStateException("connections missing");

@@ -125,6 +125,11 @@ final class SluiceSide implements StackSide {
       }
 
       @Override
+      public long linkBufferBytes() {
+        return link.packetBufferBytes();
+      }
+
+      @Override
       public NioHosts nio() {
         var clientNio = client.selectorProvider();
         var serverNio = server.selectorProvider();

@@ -51,6 +51,16 @@ interface StackSide {
     /** One line: what this pair of hosts is. */
     String describe();
 
+    /**
+     * Heap bytes in the packet buffers of the link between the hosts (Sluice's in-memory link
+     * makes them as the largest burst so far needed, within a fixed bound); 0 where the link's
+     * buffers are not on the heap (the kernel's). The memory rows leave them out of the per-end
+     * figure, as the kernel column leaves out its devices' rings.
+     */
+    default long linkBufferBytes() {
+      return 0;
+    }
+
     /** The same hosts for Java NIO code: their selector providers and channels (for Netty). */
     NioHosts nio();
 
