@@ -7,15 +7,23 @@ import java.util.Map;
 /**
  * One connection's counters ({@link TcpCounter}) and its drops by reason.
  *
- * <p>Written only by the connection's owner, with plain stores: counting costs an array
+ * <p>Written only by the connection's owner, with plain stores: counting costs a field
  * increment on the hot path. Anyone may read, and sees values that may be a moment old; a
  * 64-bit JVM never tears a {@code long}. {@link TcpTotals} sums many connections.
  */
 public final class TcpStats {
   private static final int RARE_COUNT = TcpCounter.all().length - TcpCounter.HOT_COUNT;
-  // The frequent counters always; the rare ones from the first rare event: an idle connection
-  // that never lost anything carries 8 longs, not 19.
-  private final long[] hot = new long[TcpCounter.HOT_COUNT];
+  // The frequent counters (the first TcpCounter.HOT_COUNT) are fields, not an array: an array
+  // would cost every connection end its header and a reference, 24 bytes. The rare ones come with
+  // the first rare event: an idle connection that never lost anything carries the 8 only.
+  private long segmentsIn;
+  private long segmentsOut;
+  private long bytesReceived;
+  private long bytesSent;
+  private long bytesAcked;
+  private long rttSamples;
+  private long activeOpens;
+  private long passiveOpens;
   private long[] rare;
   private static final long[] NO_DROPS = new long[DropReason.values().length];
   /** Allocated at the first drop: most connections never drop anything. */
@@ -26,14 +34,21 @@ public final class TcpStats {
   }
 
   void add(TcpCounter counter, long amount) {
-    int i = counter.ordinal();
-    if (i < TcpCounter.HOT_COUNT) {
-      hot[i] += amount;
-    } else {
-      if (rare == null) {
-        rare = new long[RARE_COUNT];
+    switch (counter) {
+      case SEGMENTS_IN -> segmentsIn += amount;
+      case SEGMENTS_OUT -> segmentsOut += amount;
+      case BYTES_RECEIVED -> bytesReceived += amount;
+      case BYTES_SENT -> bytesSent += amount;
+      case BYTES_ACKED -> bytesAcked += amount;
+      case RTT_SAMPLES -> rttSamples += amount;
+      case ACTIVE_OPENS -> activeOpens += amount;
+      case PASSIVE_OPENS -> passiveOpens += amount;
+      default -> {
+        if (rare == null) {
+          rare = new long[RARE_COUNT];
+        }
+        rare[counter.ordinal() - TcpCounter.HOT_COUNT] += amount;
       }
-      rare[i - TcpCounter.HOT_COUNT] += amount;
     }
   }
 
@@ -45,12 +60,20 @@ public final class TcpStats {
   }
 
   public long get(TcpCounter counter) {
-    int i = counter.ordinal();
-    if (i < TcpCounter.HOT_COUNT) {
-      return hot[i];
-    }
-    long[] r = rare;
-    return r == null ? 0 : r[i - TcpCounter.HOT_COUNT];
+    return switch (counter) {
+      case SEGMENTS_IN -> segmentsIn;
+      case SEGMENTS_OUT -> segmentsOut;
+      case BYTES_RECEIVED -> bytesReceived;
+      case BYTES_SENT -> bytesSent;
+      case BYTES_ACKED -> bytesAcked;
+      case RTT_SAMPLES -> rttSamples;
+      case ACTIVE_OPENS -> activeOpens;
+      case PASSIVE_OPENS -> passiveOpens;
+      default -> {
+        long[] r = rare;
+        yield r == null ? 0 : r[counter.ordinal() - TcpCounter.HOT_COUNT];
+      }
+    };
   }
 
   public long drops(DropReason reason) {
