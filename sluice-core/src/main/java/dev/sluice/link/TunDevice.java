@@ -46,8 +46,9 @@ import java.util.concurrent.locks.LockSupport;
  * queue's descriptor and on an {@code eventfd(2)}; {@link #close()} writes the eventfd to wake
  * them, because closing a descriptor does not wake a thread blocked on it (and would let the
  * number be reused under its feet). Received packets are copied into buffers of a per-queue
- * {@link PacketPool} and offered to that queue's {@link MpmcRing}; {@link #poll} takes from the
- * ring. Any thread may {@link #transmit}. Descriptors are non-blocking, so a write never waits.
+ * {@link PacketPool} and offered to that queue's {@link MpmcRing} ({@link TunReceiveQueue} is one
+ * queue's reader); {@link #poll} takes from the ring. Any thread may {@link #transmit}.
+ * Descriptors are non-blocking, so a write never waits.
  *
  * <p><b>Memory.</b> Steady state allocates nothing per packet: each reader owns a confined arena
  * (read buffer, {@code pollfd} array, errno slot) for its life, and transmissions borrow a native
@@ -78,17 +79,9 @@ public final class TunDevice implements Device, AutoCloseable {
   public static final int RECEIVE_QUEUE_CAPACITY = 512;
   /**
    * Buffers of {@code mtu} bytes in each queue's pool: a full ring, and as many again held by the
-   * stack. A power of two, as the pool rounds up to one. At MTU 1500, 1.5 MB per queue.
+   * stack. A power of two, as the pool rounds up to one. At MTU 1500, at most 1.5 MB per queue.
    */
   static final int POOL_BUFFERS = 2 * RECEIVE_QUEUE_CAPACITY;
-  /**
-   * Readers read into a buffer that fits any IP packet, so an oversized one is seen whole and
-   * counted, behind a virtio header: a TUN device's largest GSO packet is 64 KB
-   * (GSO_LEGACY_MAX_SIZE; it never enables BIG TCP).
-   */
-  private static final int READ_BUFFER = VirtioNetHeader.LENGTH + 65_536;
-  /** Reads per wake-up before the reader polls again (and so sees a close). */
-  private static final int READ_BATCH = 64;
   /**
    * How long a reader waits in poll(2) before looking at the closing flag itself. Only a safety
    * net: {@link #close()} wakes readers through the eventfd at once.
@@ -100,24 +93,23 @@ public final class TunDevice implements Device, AutoCloseable {
   private final String name;
   private final int mtu;
   private final int[] fds;
-  private final int eventFd;
-  private final int pollTimeoutMillis;
-  private final MpmcRing<PacketBuffer>[] rings;
-  private final ArrivalHooks arrivals;
-  private final PacketPool[] pools;
-  private final Thread[] readers;
+  /** Written once by {@link #close()} to wake every reader ({@link TunReceiveQueue}). */
+  final int eventFd;
+  final int pollTimeoutMillis;
+  private final TunReceiveQueue[] receiveQueues;
+  final ArrivalHooks arrivals;
   private final DropCounters drops = new DropCounters();
-  private final LongAdder receiveErrors = new LongAdder();
+  final LongAdder receiveErrors = new LongAdder();
   private final LongAdder transmitErrors = new LongAdder();
   private volatile int lastTransmitErrno;
   private final PacketTaps taps = new PacketTaps();
   /** Every read and write carries a {@link VirtioNetHeader}. */
-  private final boolean vnetHeader;
+  final boolean vnetHeader;
   /** The TUN_F_ flags the kernel accepted. */
   private final int offloads;
-  private final LongAdder largeSegmentsReceived = new LongAdder();
+  final LongAdder largeSegmentsReceived = new LongAdder();
   private final LongAdder largeSegmentsSent = new LongAdder();
-  private final LongAdder badVirtioHeaders = new LongAdder();
+  final LongAdder badVirtioHeaders = new LongAdder();
 
   /**
    * Transmit buffers. Why a pool and not a ThreadLocal: transmitters may be application threads,
@@ -137,7 +129,8 @@ public final class TunDevice implements Device, AutoCloseable {
    * unrelated open, and the writer would send a packet into someone else's file.
    */
   private final AtomicInteger transmitters = new AtomicInteger();
-  private volatile boolean closing;
+  /** Set by {@link #close()}; readers look at it between reads and after every poll. */
+  volatile boolean closing;
   private boolean closed;
 
   /** A native buffer with its errno slot, borrowed by one transmission at a time. */
@@ -256,7 +249,6 @@ public final class TunDevice implements Device, AutoCloseable {
     }
   }
 
-  @SuppressWarnings("unchecked")
   private TunDevice(TunQueues queues, int mtu, int pollTimeoutMillis) throws IOException {
     this.name = queues.name();
     this.mtu = mtu;
@@ -265,13 +257,7 @@ public final class TunDevice implements Device, AutoCloseable {
     this.offloads = queues.offloads();
     this.pollTimeoutMillis = pollTimeoutMillis;
     int count = fds.length;
-    this.rings = new MpmcRing[count];
     this.arrivals = new ArrivalHooks(count);
-    this.pools = new PacketPool[count];
-    for (int q = 0; q < count; q++) {
-      rings[q] = new MpmcRing<>(RECEIVE_QUEUE_CAPACITY);
-      pools[q] = new PacketPool(POOL_BUFFERS, mtu);
-    }
     int slots = Math.clamp(2L * Runtime.getRuntime().availableProcessors(), 4, 64);
     this.txSlots = new MpmcRing<>(slots);
     this.txArena = Arena.ofShared(); // slots are used by whichever thread transmits
@@ -289,11 +275,9 @@ public final class TunDevice implements Device, AutoCloseable {
         throw new IOException("eventfd failed (" + Libc.describe(errno) + ")");
       }
     }
-    this.readers = new Thread[count];
+    this.receiveQueues = new TunReceiveQueue[count];
     for (int q = 0; q < count; q++) {
-      int queue = q;
-      readers[q] = Thread.ofPlatform().name("sluice-tun-" + name + "-rx" + q).daemon(true)
-          .unstarted(() -> receiveLoop(queue));
+      receiveQueues[q] = new TunReceiveQueue(this, q, fds[q]);
     }
   }
 
@@ -312,8 +296,8 @@ public final class TunDevice implements Device, AutoCloseable {
   }
 
   private void startReaders() {
-    for (Thread reader : readers) {
-      reader.start();
+    for (TunReceiveQueue queue : receiveQueues) {
+      queue.start();
     }
   }
 
@@ -394,7 +378,7 @@ public final class TunDevice implements Device, AutoCloseable {
 
   @Override
   public PacketBuffer poll(int queue) {
-    return rings[queue].poll();
+    return receiveQueues[queue].poll();
   }
 
   /**
@@ -404,7 +388,7 @@ public final class TunDevice implements Device, AutoCloseable {
    * @return how many packets wait there
    */
   public int queued(int queue) {
-    return rings[queue].size();
+    return receiveQueues[queue].queued();
   }
 
   /**
@@ -532,204 +516,12 @@ public final class TunDevice implements Device, AutoCloseable {
     return false;
   }
 
-  /** One reader: waits in poll(2), drains its queue's descriptor, and stops when woken by close. */
-  private void receiveLoop(int queue) {
-    int fd = fds[queue];
-    // A confined arena per reader: the read buffer, the pollfd array and the errno slot live as
-    // long as the thread, and are freed when it leaves, whatever the reason.
-    try (Arena arena = Arena.ofConfined()) {
-      MemorySegment packet = arena.allocate(READ_BUFFER, 8);
-      Receiving receiving = vnetHeader ? Receiving.allocate() : null;
-      MemorySegment pollFds = arena.allocate(Libc.POLLFD, 2);
-      MemorySegment state = arena.allocate(Libc.CALL_STATE);
-      Libc.pollFd(pollFds, 0, fd, Libc.POLLIN);
-      Libc.pollFd(pollFds, 1, eventFd, Libc.POLLIN);
-      while (!closing) {
-        // poll(2) rewrites every revents field, so the array needs no reset between calls.
-        int ready = Libc.pollUncaptured(pollFds, 2, pollTimeoutMillis);
-        if (ready < 0) {
-          if (Libc.errnoUncaptured() == Libc.EINTR) {
-            continue; // the usual failure: a signal; were the guess wrong, the next poll says so
-          }
-          // Anything else: ask again, capturing errno, and act on that one (see Libc).
-          ready = Libc.poll(state, pollFds, 2, pollTimeoutMillis);
-        }
-        if (ready < 0) {
-          int errno = Libc.errno(state);
-          if (errno == Libc.EINTR) {
-            continue;
-          }
-          stopped(queue, "poll failed (" + Libc.describe(errno) + ")");
-          return;
-        }
-        if (ready == 0 || Libc.revents(pollFds, 1) != 0) {
-          continue; // timed out, or woken by close(): the loop condition decides
-        }
-        int revents = Libc.revents(pollFds, 0);
-        if ((revents & Libc.POLLIN) != 0) {
-          String failure = drain(queue, fd, packet, state, receiving);
-          if (failure != null) {
-            stopped(queue, failure);
-            return;
-          }
-        } else if ((revents & (Libc.POLLERR | Libc.POLLHUP | Libc.POLLNVAL)) != 0) {
-          // Nothing to read and never will be: the device went away (its namespace was deleted,
-          // say). Stop rather than spin on a descriptor that polls ready forever.
-          stopped(queue, "poll reported 0x" + Integer.toHexString(revents) + " on the TUN descriptor");
-          return;
-        }
-      }
-    } catch (RuntimeException | Error e) {
-      // A tap that throws, say: record it; the queue stops receiving.
-      receiveErrors.increment();
-      LOG.log(System.Logger.Level.ERROR, "TUN device " + name + " queue " + queue + " stopped receiving", e);
-    }
-  }
-
-  /**
-   * A reader's scratch space for reads with virtio headers: a heap copy of the read's headers (of
-   * all of it when it is cut), and what judges and cuts it.
-   */
-  private record Receiving(byte[] read, MemorySegment readSegment, GsoSegmenter segmenter) {
-    static Receiving allocate() {
-      byte[] read = new byte[READ_BUFFER];
-      // A segment over the array made once: copying into it makes no wrapper per packet, which
-      // the JIT does not always manage to elide.
-      return new Receiving(read, MemorySegment.ofArray(read), new GsoSegmenter());
-    }
-  }
-
-  /** Reads up to {@link #READ_BATCH} packets; returns why the reader must stop, or null. */
-  private String drain(int queue, int fd, MemorySegment packet, MemorySegment state, Receiving receiving) {
-    for (int i = 0; i < READ_BATCH && !closing; i++) {
-      long n = Libc.readUncaptured(fd, packet, packet.byteSize());
-      if (n < 0) {
-        if (Libc.errnoUncaptured() == Libc.EAGAIN) {
-          return null; // drained, as every burst ends; were the guess wrong, poll(2) would say so
-        }
-        n = Libc.read(state, fd, packet, packet.byteSize()); // anything else: ask again, capturing errno
-      }
-      if (n < 0) {
-        int errno = Libc.errno(state);
-        if (errno == Libc.EAGAIN) {
-          return null; // drained
-        }
-        if (errno == Libc.EINTR) {
-          continue;
-        }
-        receiveErrors.increment();
-        // EBADFD: the device was detached from this descriptor (tun_do_read); others as fatal.
-        return "read failed (" + Libc.describe(errno) + ")";
-      }
-      if (n == 0) {
-        return null;
-      }
-      if (receiving != null) {
-        deliverOffloaded(queue, packet, (int) n, receiving);
-      } else {
-        deliver(queue, packet, (int) n);
-      }
-    }
-    return null;
-  }
-
-  /** A read with a virtio header: judged, and delivered as the complete packets it stands for. */
-  private void deliverOffloaded(int queue, MemorySegment packet, int len, Receiving receiving) {
-    byte[] read = receiving.read();
-    // Only the headers come to the heap to be judged; a packet that is not cut (at MTU 65520, the
-    // usual read) then goes from native memory straight into its buffer, one copy instead of two.
-    int judged = Math.min(len, GsoSegmenter.JUDGED_BYTES);
-    MemorySegment.copy(packet, 0, receiving.readSegment(), 0, judged);
-    GsoSegmenter segmenter = receiving.segmenter();
-    int count = segmenter.prepare(read, 0, len, mtu);
-    if (count < 0) {
-      if (count == GsoSegmenter.OVERSIZED) {
-        drops.increment(DropReason.LINK_MTU_EXCEEDED);
-      } else {
-        badVirtioHeaders.increment();
-      }
-      return;
-    }
-    boolean cut = segmenter.segmenting();
-    if (cut) {
-      largeSegmentsReceived.increment();
-      MemorySegment.copy(packet, judged, receiving.readSegment(), judged, len - judged);
-    }
-    // One arrival for all the pieces, after the last: whoever drains the queue (a worker, or this
-    // thread receiving inline) then takes them as one burst and ACKs them once, as Linux's TCP
-    // ACKs a large segment once.
-    boolean queued = false;
-    boolean checksumKnownGood = segmenter.tcpChecksumKnownGood();
-    for (int i = 0; i < count; i++) {
-      PacketBuffer buffer = pools[queue].acquire();
-      if (buffer == null) {
-        drops.increment(DropReason.RX_QUEUE_FULL);
-        continue;
-      }
-      int length;
-      if (cut) {
-        length = segmenter.segment(i, buffer.data());
-      } else {
-        MemorySegment.copy(packet, segmenter.packetOffset(), buffer.dataSegment(), 0, segmenter.packetLength());
-        length = segmenter.completeWhole(buffer.data());
-      }
-      buffer.tcpChecksumKnownGood = checksumKnownGood;
-      queued |= enqueue(queue, buffer, length);
-    }
-    if (queued) {
-      arrivals.arrived(queue);
-    }
-  }
-
-  private void deliver(int queue, MemorySegment packet, int len) {
-    if (len > mtu) {
-      drops.increment(DropReason.LINK_MTU_EXCEEDED);
-      return;
-    }
-    PacketBuffer buffer = pools[queue].acquire();
-    if (buffer == null) {
-      drops.increment(DropReason.RX_QUEUE_FULL); // every buffer is queued or held by the stack
-      return;
-    }
-    MemorySegment.copy(packet, 0, buffer.dataSegment(), 0, len);
-    if (enqueue(queue, buffer, len)) {
-      arrivals.arrived(queue);
-    }
-  }
-
-  /**
-   * Stamps, taps and queues a received packet already in {@code buffer}; answers whether it was
-   * queued. The caller runs the queue's arrival hooks once it has queued what it will.
-   */
-  private boolean enqueue(int queue, PacketBuffer buffer, int len) {
-    buffer.setLength(len);
-    buffer.timeNanos = System.nanoTime();
-    tap(Direction.INBOUND, buffer.data(), 0, len, buffer.timeNanos);
-    if (SynShedding.shed(buffer.data(), len, rings[queue])) {
-      drops.increment(DropReason.RX_SYN_SHED); // a SYN flood: keep room for connections
-      buffer.release();
-      return false;
-    }
-    if (!rings[queue].offer(buffer)) {
-      drops.increment(DropReason.RX_QUEUE_FULL);
-      buffer.release();
-      return false;
-    }
-    return true;
-  }
-
   @Override
   public void onArrival(int queue, Runnable wakeUp) {
     arrivals.add(queue, wakeUp);
   }
 
-  private void stopped(int queue, String why) {
-    if (!closing) {
-      LOG.log(System.Logger.Level.WARNING, "TUN device " + name + " queue " + queue + " stopped receiving: " + why);
-    }
-  }
-
-  private void tap(Direction direction, byte[] buf, int off, int len, long timeNanos) {
+  void tap(Direction direction, byte[] buf, int off, int len, long timeNanos) {
     taps.tap(this, direction, buf, off, len, timeNanos);
   }
 
@@ -763,7 +555,7 @@ public final class TunDevice implements Device, AutoCloseable {
 
   /** The reader thread of {@code queue}, for tests. */
   Thread reader(int queue) {
-    return readers[queue];
+    return receiveQueues[queue].reader();
   }
 
   /**
@@ -794,7 +586,8 @@ public final class TunDevice implements Device, AutoCloseable {
         LOG.log(System.Logger.Level.WARNING, "TUN device " + name + ": eventfd write failed ("
             + Libc.describe(Libc.errno(state)) + "); readers stop at their poll timeout");
       }
-      for (Thread reader : readers) {
+      for (TunReceiveQueue queue : receiveQueues) {
+        Thread reader = queue.reader();
         while (reader.isAlive() && deadline - System.nanoTime() > 0) {
           try {
             reader.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
@@ -806,7 +599,7 @@ public final class TunDevice implements Device, AutoCloseable {
       while (transmitters.get() != Integer.MIN_VALUE && deadline - System.nanoTime() > 0) {
         LockSupport.parkNanos(50_000);
       }
-      boolean readersStopped = Arrays.stream(readers).noneMatch(Thread::isAlive);
+      boolean readersStopped = Arrays.stream(receiveQueues).noneMatch(queue -> queue.reader().isAlive());
       if (!readersStopped || transmitters.get() != Integer.MIN_VALUE) {
         LOG.log(System.Logger.Level.WARNING, "TUN device " + name + ": threads still use it after "
             + TimeUnit.NANOSECONDS.toSeconds(CLOSE_TIMEOUT_NANOS) + " s; leaving its descriptors open");
