@@ -16,7 +16,6 @@ import dev.sluice.wire.DropReason;
 import dev.sluice.wire.IpAddress;
 import dev.sluice.wire.IpAddresses;
 import dev.sluice.wire.IpProtocol;
-import dev.sluice.wire.PacketDecoder;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.ConnectException;
@@ -31,11 +30,12 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * One host: the application's entry point (listen, connect, ping, UDP), its receive workers and
- * connection table, and the IP layer of the receive path. Segments go from a device's receive
- * queue to a worker, and from the worker to the connection's owner (see {@link Connection} for
- * the ownership rules). The parts live beside it:
+ * connection table. Segments go from a device's receive queue to a worker, and from the worker to
+ * the connection's owner (see {@link Connection} for the ownership rules). The parts live beside
+ * it:
  *
  * <ul>
+ *   <li>{@link IpReceive}: the IP layer of the receive path (martians, fragments, ours or not);
  *   <li>{@link Interfaces}: devices, our addresses and the routes (is it ours, which way out);
  *   <li>{@link TcpDemux}: a segment to its connection, a listener ({@link PassiveOpen}: SYNs and
  *       SYN cookies) or a RST;
@@ -86,6 +86,8 @@ public final class Host {
   private final FragmentReassembler fragments = new FragmentReassembler(drops);
   /** Segments to their connection, a listener, or a RST. */
   private final TcpDemux demux;
+  /** The IP layer of the receive path: from a device's packet to its protocol. */
+  private final IpReceive ipReceive;
   /** The idle sweep, fragment expiry and the stuck-connection watchdog. */
   private final Housekeeping housekeeping;
   private volatile boolean started;
@@ -113,6 +115,7 @@ public final class Host {
     this.ports = new EphemeralPorts(49_152, 65_535, random.nextLong());
     this.icmp = new Icmp(this, table, random.nextInt());
     this.datagrams = new DatagramForwarding(this, icmp);
+    this.ipReceive = new IpReceive(this, interfaces, drops, fragments, datagrams, icmp, udp, demux);
     this.housekeeping = new Housekeeping(table, fragments, clock, config.watchdogNanos());
     long now = clock.nanos();
     this.workers = new Worker[config.workers()];
@@ -474,10 +477,8 @@ public final class Host {
   // ------------------------------------------------------------------ receive path (workers)
 
   /**
-   * A worker's packet. Returns the connection the worker now owns and must drain, or null. The
-   * buffer is released here, or handed to a connection's backlog. Addresses are read from the
-   * views as primitive halves and passed on so (never as {@link IpAddress}): in steady state a
-   * packet allocates nothing here.
+   * A worker's packet, through the IP layer ({@link IpReceive}). Returns the connection the worker
+   * now owns and must drain, or null. The buffer is released, or handed on.
    */
   Connection receive(PacketBuffer packet, OwnerContext ctx, long now) {
     return receive(packet, false, ctx, now);
@@ -485,106 +486,10 @@ public final class Host {
 
   /**
    * As {@link #receive(PacketBuffer, OwnerContext, long)}, for a packet that arrived on the
-   * loopback device if {@code fromLoopback}: only there may a packet come from one of our own
-   * addresses, and only there may 127/8 or ::1 appear at all.
+   * loopback device if {@code fromLoopback} (see {@link IpReceive}).
    */
   Connection receive(PacketBuffer packet, boolean fromLoopback, OwnerContext ctx, long now) {
-    PacketDecoder decoder = ctx.decoder;
-    if (decoder.decodeIp(packet.data(), 0, packet.length(), packet.tcpChecksumKnownGood()) != null) {
-      packet.release(); // malformed: counted by the decoder
-      return null;
-    }
-    boolean v6 = decoder.ipVersion() == 6;
-    if (!fromLoopback && loopbackAddressed(decoder, v6)) {
-      // A martian (RFC 1122 §3.2.1.3 (g), RFC 4291 §2.5.3): loopback addresses never leave a
-      // host, so one arriving on a wire is forged; Linux drops it too (net.ipv4.conf.*.route_localnet
-      // off). Checked before any protocol, so that no reply is ever sent to 127.0.0.1 on a wire.
-      drops.increment(DropReason.LOOPBACK_ON_WIRE);
-      packet.release();
-      return null;
-    }
-    if (decoder.isFragment()) {
-      return reassemble(packet, fromLoopback, ctx, now);
-    }
-    int protocol = decoder.protocol();
-    long dstHigh = v6 ? decoder.ipv6().destinationHigh() : 0;
-    long dstLow = v6 ? decoder.ipv6().destinationLow() : Integer.toUnsignedLong(decoder.ipv4().destination());
-    boolean local = interfaces.isLocal(v6, dstHigh, dstLow);
-    if (protocol != IpProtocol.TCP) {
-      Connection owned = null;
-      if (!local) { // forwarded, or NOT_FOR_US: never from the loopback device
-        if (fromLoopback) {
-          drops.increment(DropReason.NOT_FOR_US);
-          packet.release();
-        } else {
-          datagrams.receive(packet, decoder); // takes the buffer
-        }
-      } else if (protocol == IpProtocol.ICMP || protocol == IpProtocol.ICMPV6) {
-        owned = icmp.receive(decoder, ctx, now);
-        packet.release();
-      } else if (protocol == IpProtocol.UDP) {
-        udp.receive(packet, decoder); // takes the buffer
-      } else {
-        drops.increment(DropReason.UNSUPPORTED_PROTOCOL);
-        packet.release();
-      }
-      return owned;
-    }
-    long srcHigh = v6 ? decoder.ipv6().sourceHigh() : 0;
-    long srcLow = v6 ? decoder.ipv6().sourceLow() : Integer.toUnsignedLong(decoder.ipv4().source());
-    if (!local && (forwarder == null || fromLoopback)) {
-      drops.increment(DropReason.NOT_FOR_US);
-      packet.release();
-      return null;
-    }
-    if (!fromLoopback && interfaces.isLocal(v6, srcHigh, srcLow)) {
-      // LAND (CVE-1999-0016, hostile input 18): our own address arriving from the wire is a
-      // martian source (RFC 1122 §3.2.1.3); answering it loops forever if the path reflects it.
-      // On the loopback device it is simply this host talking to itself.
-      drops.increment(v6 ? DropReason.IPV6_BAD_SOURCE : DropReason.IPV4_BAD_SOURCE);
-      packet.release();
-      return null;
-    }
-    return local ? demux.receive(packet, decoder.tcp(), v6, dstHigh, dstLow, srcHigh, srcLow, ctx, now)
-        : demux.receiveForwarded(packet, decoder, v6, dstHigh, dstLow, srcHigh, srcLow, ctx, now);
-  }
-
-  /**
-   * Files a fragment addressed to this host (RFC 791 §3.2, RFC 8200 §4.5); when it completes its
-   * datagram, receives the whole datagram as if it had arrived so. Fragments for other hosts are
-   * dropped before they take any memory, unless this host forwards (then the whole datagram goes to
-   * its forwarder, within the reassembler's bounds). The reassembled packet is a copy outside every
-   * pool: allocation per datagram is acceptable here, because fragments are rare (Sluice fragments
-   * nothing it sends but a forwarder's IPv4 answers larger than the link).
-   */
-  private Connection reassemble(PacketBuffer fragment, boolean fromLoopback, OwnerContext ctx, long now) {
-    PacketDecoder decoder = ctx.decoder;
-    boolean v6 = decoder.ipVersion() == 6;
-    long dstHigh = v6 ? decoder.ipv6().destinationHigh() : 0;
-    long dstLow = v6 ? decoder.ipv6().destinationLow() : Integer.toUnsignedLong(decoder.ipv4().destination());
-    boolean forwarding = !fromLoopback && (forwarder != null || datagrams.any());
-    if (!forwarding && !interfaces.isLocal(v6, dstHigh, dstLow)) {
-      drops.increment(DropReason.NOT_FOR_US);
-      fragment.release();
-      return null;
-    }
-    byte[] out = ctx.reassemblyBuffer();
-    int length = fragments.offer(fragment.data(), 0, fragment.length(), now, out);
-    fragment.release();
-    if (length <= 0) {
-      return null; // held until the rest arrives, or dropped and counted by the reassembler
-    }
-    return receive(PacketBuffer.copyOf(out, 0, length), fromLoopback, ctx, now);
-  }
-
-  /** Whether the decoded packet's source or destination is 127/8 or ::1. */
-  private static boolean loopbackAddressed(PacketDecoder decoder, boolean v6) {
-    if (v6) {
-      return Interfaces.isLoopbackAddress(true, decoder.ipv6().sourceHigh(), decoder.ipv6().sourceLow())
-          || Interfaces.isLoopbackAddress(true, decoder.ipv6().destinationHigh(), decoder.ipv6().destinationLow());
-    }
-    return Interfaces.isLoopbackAddress(false, 0, Integer.toUnsignedLong(decoder.ipv4().source()))
-        || Interfaces.isLoopbackAddress(false, 0, Integer.toUnsignedLong(decoder.ipv4().destination()));
+    return ipReceive.receive(packet, fromLoopback, ctx, now);
   }
 
   /** Whether {@code device} is this host's loopback device; set up only, so read freely. */
