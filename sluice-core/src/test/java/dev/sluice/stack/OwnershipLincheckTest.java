@@ -51,13 +51,20 @@ class OwnershipLincheckTest {
     private final Connection connection;
     private final byte[][] segments = new byte[4][];
     private final PacketPool pool = new PacketPool(64, 1500);
+    /** How long an application call waits for the owner before its guard calls it lost. */
+    private final long callTimeoutNanos;
 
     Scenario(OwnershipMutation mutation) {
+      this(mutation, TimeUnit.MILLISECONDS.toNanos(200));
+    }
+
+    Scenario(OwnershipMutation mutation, long callTimeoutNanos) {
+      this.callTimeoutNanos = callTimeoutNanos;
       RecordingDevice device = new RecordingDevice("dev0");
       host = new Host(HostConfig.builder().buildWith(h -> {
         h.workers = 1;
         h.clock = () -> 1_000_000_000L;
-        h.callTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(200);
+        h.callTimeoutNanos = callTimeoutNanos;
         h.watchdogNanos = 0;
         h.random = new java.util.SplittableRandom(12);
         h.tcp = TcpConfig.builder().buildWith(b -> {
@@ -124,17 +131,17 @@ class OwnershipLincheckTest {
     /** Bytes read, or -1 at end-of-stream, or 0 if nothing is readable yet. */
     @Operation
     public int appRead() throws IOException {
-      return connection.call(AppCall.Kind.READ, new byte[1000], 0, 1000, System.nanoTime() + 200_000_000L);
+      return connection.call(AppCall.Kind.READ, new byte[1000], 0, 1000, System.nanoTime() + callTimeoutNanos);
     }
 
     @Operation
     public int appWrite() throws IOException {
-      return connection.call(AppCall.Kind.WRITE, new byte[10], 0, 10, System.nanoTime() + 200_000_000L);
+      return connection.call(AppCall.Kind.WRITE, new byte[10], 0, 10, System.nanoTime() + callTimeoutNanos);
     }
 
     @Operation
     public void appClose() throws IOException {
-      connection.call(AppCall.Kind.CLOSE, null, 0, 0, System.nanoTime() + 200_000_000L);
+      connection.call(AppCall.Kind.CLOSE, null, 0, 0, System.nanoTime() + callTimeoutNanos);
     }
 
     @Operation
@@ -155,6 +162,20 @@ class OwnershipLincheckTest {
   public static class Correct extends Scenario {
     public Correct() {
       super(OwnershipMutation.NONE);
+    }
+  }
+
+  /**
+   * The correct protocol on real threads. The model checker runs the threads one at a time and a
+   * lost call fails within 200 ms; under stress, three threads on this project's 2-vCPU machines
+   * were once descheduled that long with the call still waiting for its owner (a read reported
+   * "never run", and the next read of the same history returned normally), so a call waits 2 s
+   * before its guard calls it lost. A call the protocol really loses is never run at all, so it
+   * still fails, 2 s later.
+   */
+  public static class CorrectOnRealThreads extends Scenario {
+    public CorrectOnRealThreads() {
+      super(OwnershipMutation.NONE, TimeUnit.SECONDS.toNanos(2));
     }
   }
 
@@ -194,7 +215,7 @@ class OwnershipLincheckTest {
     new StressOptions().threads(3).actorsPerThread(2).actorsBefore(1).actorsAfter(2)
         .iterations(Integer.getInteger("lincheck.stress.iterations", 20))
         .invocationsPerIteration(Integer.getInteger("lincheck.stress.invocations", 500))
-        .check(Correct.class);
+        .check(CorrectOnRealThreads.class);
   }
 
   @Test
