@@ -10,5 +10,9 @@ objects=${1:-15000000}
 run() {
   "$JAVA_HOME/bin/java" -XX:+UseCompactObjectHeaders -Xmx6g "$@" scripts/lib/JvmIdleFloor.java "$objects" | head -n 1
 }
+# The kernel's DAMON monitor, which some VMs run for proactive reclaim, charges an idle large heap
+# for its sampling (docs/benchmarks/bench.md, "A million idle connections"): say whether it runs.
+damon=$(cat /sys/kernel/mm/damon/admin/kdamonds/*/state 2>/dev/null | grep -c '^on$' || true)
+echo "DAMON kdamonds running:       ${damon:-0}"
 echo "JVM defaults:                 $(run)"
 echo "-XX:+UseTransparentHugePages: $(run -XX:+UseTransparentHugePages)"
