@@ -135,6 +135,15 @@ final class Harness {
     }
   }
 
+  /**
+   * Heap in use after full collections, less the packet buffers of the link between {@code e}'s
+   * hosts: what the memory rows count (the link's buffers are bounded by the link, not per
+   * connection, as the kernel column leaves out its devices' rings).
+   */
+  static long connectionHeapAfterGc(StackSide.Endpoints e) throws InterruptedException {
+    return usedHeapAfterGc() - e.linkBufferBytes();
+  }
+
   /** Heap in use after full collections (the least of a few readings), by the MemoryMXBean. */
   static long usedHeapAfterGc() throws InterruptedException {
     var memory = ManagementFactory.getMemoryMXBean();

@@ -108,7 +108,7 @@ final class IdleMemoryWorkload implements Workload {
       clients[n] = first[0].handle();
       awaitAccepted(accepted, 1, deadline);
       Harness.sleep(200);
-      long heapBefore = Harness.usedHeapAfterGc() - e.linkBufferBytes();
+      long heapBefore = Harness.connectionHeapAfterGc(e);
       long[] slabBefore = kernel ? slab() : null;
       StackSide.Conn[] rest = new StackSide.Conn[n];
       Harness.connectAll(e, listeners, rest, 256, deadline);
@@ -127,8 +127,8 @@ final class IdleMemoryWorkload implements Workload {
             (slabAfter[1] - slabBefore[1]) / (2.0 * n)));
         notes.put("kernel-n", "Kernel: " + n + " connections, " + 2 * n + " sockets.");
       } else {
+        long heapAfter = Harness.connectionHeapAfterGc(e);
         long linkBuffers = e.linkBufferBytes();
-        long heapAfter = Harness.usedHeapAfterGc() - linkBuffers;
         perEnd = (heapAfter - heapBefore) / (2.0 * n);
         notes.put("sluice-n", String.format(Locale.ROOT, "Sluice: %d connections, %d ends; not counted: the link's"
             + " packet buffers, %.1f MB, made as the opening's bursts needed them (bounded by the link, not per connection).",

@@ -163,7 +163,7 @@ final class MillionWorkload implements Workload {
       double baselineCpu = IdleCpuWorkload.cpuPercent(config.millionIdleMs());
       notes.put("cpu-baseline", String.format(Locale.ROOT,
           "the same two stacks with 1 connection: %.2f%% of a core", baselineCpu));
-      long heapBefore = Harness.usedHeapAfterGc() - e.linkBufferBytes(); // as workload 6: the link's are not per connection
+      long heapBefore = Harness.connectionHeapAfterGc(e);
 
       long t0 = System.nanoTime();
       StackSide.Conn[] rest = new StackSide.Conn[n];
@@ -179,7 +179,7 @@ final class MillionWorkload implements Workload {
       }
 
       Harness.awaitIdleSweep(n + 2);
-      long heapAfter = Harness.usedHeapAfterGc() - e.linkBufferBytes();
+      long heapAfter = Harness.connectionHeapAfterGc(e);
       double perEnd = (heapAfter - heapBefore) / (2.0 * n);
       Harness.sleep(3_000); // the collections' own aftermath is not the connections' cost
       double cpu = IdleCpuWorkload.cpuPercent(config.millionIdleMs());
