@@ -290,7 +290,8 @@ final class ConnectionAnalyzer {
    * RST) was captured before the peer's segment that acknowledged this end's FIN. Nothing was lost,
    * and the peer in TIME-WAIT ignores the RST (RFC 1337). A segment the peer sent after its final
    * ACK that draws a RST (a window update from TIME-WAIT, say) is not exempt, unless it is the
-   * ACK the peer owed a retransmission of ours after our FIN ({@link #answersOwnRetransmission}).
+   * ACK the peer owed a retransmission of ours after our FIN ({@link #answersOwnRetransmission}),
+   * or carries only data and a FIN this end had already acknowledged ({@link #alreadyAcked}).
    */
   private boolean answersStaleSegment(Segment s, Side from, End me) {
     End peer = end(from.other());
@@ -305,7 +306,7 @@ final class ConnectionAnalyzer {
           || i == me.finAckedAt) {
         continue; // the final ACK itself was taken by the connection: it closed this end
       }
-      if (i >= me.finAckedAt && !answersOwnRetransmission(q, from, i) && !alreadyAcked(q, from, i)) {
+      if (i >= me.finAckedAt && !answersOwnRetransmission(q, from, i) && !alreadyAcked(q, from)) {
         return false; // sent at or after the peer's final ACK: it could have drawn this RST
       }
       drawn = true;
@@ -339,16 +340,22 @@ final class ConnectionAnalyzer {
   }
 
   /**
-   * True if {@code q}, from the peer of {@code from}, carries data or a FIN that {@code from} had
-   * already acknowledged before it was sent: a spurious retransmission (its RTO fired while our
-   * ACK was on its way), which meets this end CLOSED after a clean close and draws the reply RST.
+   * True if {@code q}, from the peer of {@code from}, carries data or a FIN that {@code from}
+   * acknowledged before its RST (the one being judged, at {@link #index}): {@code from} took
+   * {@code q} when it came, so the RST answered a later copy of it. That copy is a spurious
+   * retransmission (the peer's RTO fired while our ACK was on its way), or a retransmission from a
+   * peer in LAST-ACK whose final ACK was lost, coming after this end's TIME-WAIT ended: the peer
+   * backs off its retransmissions (3 s and then 6 s after a lost SYN-ACK, RFC 6298 §5.7), and a
+   * TIME-WAIT of 2 MSL can end before one gets through. Either meets this end CLOSED and draws the
+   * reply RST (RFC 9293 §3.10.7.1), which ends the peer's LAST-ACK (§3.10.7.4). Nothing was lost.
+   * Data that {@code from} never acknowledged is not exempt: a RST drawn by it may have refused it.
    */
-  private boolean alreadyAcked(Segment q, Side from, int at) {
+  private boolean alreadyAcked(Segment q, Side from) {
     if (q.packet().sequenceLength() == 0) {
       return false;
     }
     long highestAck = -1;
-    for (Segment r : connection.segments().subList(0, at)) {
+    for (Segment r : connection.segments().subList(0, index)) {
       if (r.from() == from && r.packet().ack() && !r.packet().rst()) {
         highestAck = Math.max(highestAck, r.ack());
       }

@@ -354,6 +354,29 @@ class ConnectionAnalyzerTest {
   }
 
   @Test
+  void rstAfterTimeWait_answeringTheLastAckEndsRetransmission_isNotAProblem() {
+    // From a failed `sluice demo` (lossy link, both CPUs busy): the server's SYN-ACK was
+    // retransmitted, so its RTO began at 3 s (RFC 6298 §5.7). The client's final ACK was lost, and
+    // so was the server's first retransmission 3 s later; the second, 6 s after that, met the
+    // client CLOSED (its TIME-WAIT, 2 MSL, had ended), which answered <SEQ=SEG.ACK><CTL=RST>.
+    handshake();
+    client(0.010, 1, 1, ACK, 1448);
+    client(0.011, 1449, 1, ACK | PSH | FIN, 928); // the client's FIN at 2377
+    server(0.012, 1, 2378, ACK, 0);
+    server(0.013, 1, 2378, ACK, 1448);
+    server(0.014, 1449, 2378, ACK | PSH | FIN, 930); // the server's FIN at 2379
+    client(0.015, 2378, 2380, ACK, 0); // the final ACK, lost on the way
+    server(9.015, 1, 2378, ACK, 1448); // go-back-N from the server's first byte
+    client(9.016, 2378, 0, RST, 0);
+
+    ConnectionReport r = analyze(9.016);
+
+    assertThat(r.problems()).isEmpty();
+    assertThat(r.states()).filteredOn(s -> s.state() == TcpState.RESET && s.side() == Side.CLIENT).singleElement()
+        .satisfies(s -> assertThat(s.detail()).isEqualTo("sent RST (answered a stale segment after a clean close)"));
+  }
+
+  @Test
   void rstAfterACleanClose_answeringAWindowUpdate_isReportedEvenAfterADataRetransmission() {
     handshake();
     client(0.010, 1, 1, ACK | FIN, 0); // the client's FIN at 1
