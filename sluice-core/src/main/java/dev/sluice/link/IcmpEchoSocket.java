@@ -32,8 +32,10 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  *
  * <p>Threads: any thread may {@link #send}; one thread at a time {@link #receive}s, and it blocks in
  * {@code poll(2)} (on a platform thread, since a native call pins a virtual thread's carrier).
- * {@link #close} wakes it through an {@code eventfd(2)} and releases the descriptors once it has
- * left.
+ * Beside it, one thread at a time may take a reply that has already arrived with {@link
+ * #receiveArrived}, which never waits (another thread already taking one makes it return at once).
+ * {@link #close} wakes the blocked reader through an {@code eventfd(2)} and releases the
+ * descriptors once every caller has left.
  */
 public final class IcmpEchoSocket implements Closeable {
   /** Which kind of kernel socket carries the echoes. */
@@ -52,6 +54,8 @@ public final class IcmpEchoSocket implements Closeable {
    */
   public record Reply(InetAddress from, int sequence) {}
 
+  /** Datagrams {@link #receiveArrived} reads at most looking for one of ours (a raw socket sees others'). */
+  private static final int ARRIVED_TRIES = 8;
   private static final int POLL_MILLIS = 1_000; // a safety net: close wakes the reader through the eventfd
   private static final int RECEIVE_BUFFER = 65_536;
   private static final int SOCKADDR_IN6 = 28;
@@ -62,15 +66,35 @@ public final class IcmpEchoSocket implements Closeable {
   private final int eventFd;
   private final int identifier;
   private final Arena arena = Arena.ofShared();
-  private final MemorySegment receiveBuffer;
-  private final MemorySegment receiveFrom;
-  private final MemorySegment receiveFromLength;
-  private final MemorySegment receiveState;
+  private final ReceiveSlot receiveSlot;
   private final MemorySegment pollFds;
+  /** {@link #receiveArrived}'s own buffers, since {@link #receive} holds the others while it waits. */
+  private final ReceiveSlot arrivedSlot;
   /** Readers (send, receive) hold it shared; close takes it exclusively before closing the descriptors. */
   private final ReentrantReadWriteLock lifetime = new ReentrantReadWriteLock();
   private final ReentrantLock receiving = new ReentrantLock();
+  private final ReentrantLock receivingArrived = new ReentrantLock();
   private volatile boolean closed;
+
+  /**
+   * Where one {@code recvfrom(2)} puts the datagram, its sender and the call's errno; used by one
+   * thread at a time (under {@link #receiving} or {@link #receivingArrived}).
+   */
+  private static final class ReceiveSlot {
+    final MemorySegment buffer;
+    final MemorySegment from;
+    final MemorySegment fromLength;
+    final MemorySegment state;
+    /** Whether the last {@link #receiveOne} found the queue empty. */
+    boolean drained;
+
+    ReceiveSlot(Arena arena) {
+      buffer = arena.allocate(RECEIVE_BUFFER, 8);
+      from = arena.allocate(SOCKADDR_IN6, 8);
+      fromLength = arena.allocate(JAVA_INT);
+      state = arena.allocate(Libc.CALL_STATE);
+    }
+  }
 
   private IcmpEchoSocket(Kind kind, boolean ipv6, int fd, int eventFd) {
     this.kind = kind;
@@ -78,10 +102,8 @@ public final class IcmpEchoSocket implements Closeable {
     this.fd = fd;
     this.eventFd = eventFd;
     this.identifier = kind == Kind.RAW ? ThreadLocalRandom.current().nextInt(1, 0x10000) : -1;
-    this.receiveBuffer = arena.allocate(RECEIVE_BUFFER, 8);
-    this.receiveFrom = arena.allocate(SOCKADDR_IN6, 8);
-    this.receiveFromLength = arena.allocate(JAVA_INT);
-    this.receiveState = arena.allocate(Libc.CALL_STATE);
+    this.receiveSlot = new ReceiveSlot(arena);
+    this.arrivedSlot = new ReceiveSlot(arena);
     this.pollFds = arena.allocate(Libc.POLLFD, 2);
     Libc.pollFd(pollFds, 0, fd, Libc.POLLIN);
     Libc.pollFd(pollFds, 1, eventFd, Libc.POLLIN);
@@ -215,13 +237,14 @@ public final class IcmpEchoSocket implements Closeable {
     receiving.lock();
     lifetime.readLock().lock();
     try {
+      MemorySegment state = receiveSlot.state;
       while (true) {
         if (closed) {
           throw new SocketException("Socket closed");
         }
-        int ready = Libc.poll(receiveState, pollFds, 2, POLL_MILLIS);
+        int ready = Libc.poll(state, pollFds, 2, POLL_MILLIS);
         if (ready < 0) {
-          int errno = Libc.errno(receiveState);
+          int errno = Libc.errno(state);
           if (errno == Libc.EINTR) {
             continue;
           }
@@ -230,17 +253,7 @@ public final class IcmpEchoSocket implements Closeable {
         if (ready == 0 || Libc.revents(pollFds, 1) != 0) {
           continue; // timed out, or woken by close: the loop looks at the flag
         }
-        receiveFromLength.set(JAVA_INT, 0, SOCKADDR_IN6);
-        long n = Libc.recvfrom(receiveState, fd, receiveBuffer, RECEIVE_BUFFER, Libc.MSG_DONTWAIT, receiveFrom,
-            receiveFromLength);
-        if (n < 0) {
-          int errno = Libc.errno(receiveState);
-          if (errno == Libc.EBADF) {
-            throw new SocketException("recvfrom failed (" + Libc.describe(errno) + ")");
-          }
-          continue; // EAGAIN, EINTR, or an earlier request's error (EHOSTUNREACH...): it was read, and is gone
-        }
-        Reply reply = parse((int) n, into);
+        Reply reply = receiveOne(receiveSlot, into);
         if (reply != null) {
           return reply;
         }
@@ -251,23 +264,83 @@ public final class IcmpEchoSocket implements Closeable {
     }
   }
 
-  /** The reply in the receive buffer, its data copied out; null if it is not an echo reply of ours. */
-  private Reply parse(int n, ByteBuffer into) throws IOException {
+  /**
+   * Takes an echo reply for this socket that has already arrived, without waiting, as {@link
+   * #receive} does; null if none is queued, or if another thread is taking one at this moment (it
+   * or the blocked reader gets it). A reply to a ping of one of this host's own addresses, or of a
+   * namespace behind a veth pair, is queued before {@link #send} returns (the kernel answers in the
+   * softirq of the request's own transmission), so the sender can take it at once instead of
+   * waiting for the reader's thread to be woken. Throws a {@link SocketException} once closed.
+   *
+   * @param into where the reply's data goes
+   * @return who answered and the sequence number, or null if no reply of ours was waiting
+   * @throws IOException once the socket is closed, or if the kernel reports an error
+   */
+  public Reply receiveArrived(ByteBuffer into) throws IOException {
+    if (!receivingArrived.tryLock()) {
+      return null;
+    }
+    lifetime.readLock().lock();
+    try {
+      if (closed) {
+        throw new SocketException("Socket closed");
+      }
+      for (int i = 0; i < ARRIVED_TRIES; i++) {
+        Reply reply = receiveOne(arrivedSlot, into);
+        if (reply != null) {
+          return reply;
+        }
+        if (arrivedSlot.drained) {
+          return null;
+        }
+      }
+      return null;
+    } finally {
+      lifetime.readLock().unlock();
+      receivingArrived.unlock();
+    }
+  }
+
+  /**
+   * One {@code recvfrom(2)} that does not wait, into {@code slot}: the reply's data copied into
+   * {@code into}, or null if the datagram was not an echo reply of ours or nothing was read (then
+   * the slot is marked {@code drained}).
+   */
+  private Reply receiveOne(ReceiveSlot slot, ByteBuffer into) throws IOException {
+    slot.fromLength.set(JAVA_INT, 0, SOCKADDR_IN6);
+    long n = Libc.recvfrom(slot.state, fd, slot.buffer, RECEIVE_BUFFER, Libc.MSG_DONTWAIT, slot.from,
+        slot.fromLength);
+    if (n < 0) {
+      int errno = Libc.errno(slot.state);
+      if (errno == Libc.EBADF) {
+        throw new SocketException("recvfrom failed (" + Libc.describe(errno) + ")");
+      }
+      // EAGAIN, EINTR, or an earlier request's error (EHOSTUNREACH...): it was read, and is gone
+      slot.drained = errno == Libc.EAGAIN;
+      return null;
+    }
+    slot.drained = false;
+    return parse(slot, (int) n, into);
+  }
+
+  /** The reply in {@code slot}, its data copied out; null if it is not an echo reply of ours. */
+  private Reply parse(ReceiveSlot slot, int n, ByteBuffer into) throws IOException {
+    MemorySegment buffer = slot.buffer;
     // A raw IPv4 socket hands over the IP header too; IPv6 and ping sockets start at the ICMP header.
-    int icmp = kind == Kind.RAW && !ipv6 ? (receiveBuffer.get(JAVA_BYTE, 0) & 0x0F) * 4 : 0;
+    int icmp = kind == Kind.RAW && !ipv6 ? (buffer.get(JAVA_BYTE, 0) & 0x0F) * 4 : 0;
     if (n < icmp + 8) {
       return null;
     }
-    int type = receiveBuffer.get(JAVA_BYTE, icmp) & 0xFF;
-    if (type != (ipv6 ? 129 : 0) || (identifier >= 0 && u16(receiveBuffer, icmp + 4) != identifier)) {
+    int type = buffer.get(JAVA_BYTE, icmp) & 0xFF;
+    if (type != (ipv6 ? 129 : 0) || (identifier >= 0 && u16(buffer, icmp + 4) != identifier)) {
       return null;
     }
-    int sequence = u16(receiveBuffer, icmp + 6);
+    int sequence = u16(buffer, icmp + 6);
     int length = Math.min(n - icmp - 8, into.remaining());
-    MemorySegment.copy(receiveBuffer, icmp + 8, MemorySegment.ofBuffer(into), 0, length);
+    MemorySegment.copy(buffer, icmp + 8, MemorySegment.ofBuffer(into), 0, length);
     into.position(into.position() + length);
     byte[] address = new byte[ipv6 ? 16 : 4];
-    MemorySegment.copy(receiveFrom, JAVA_BYTE, ipv6 ? 8 : 4, address, 0, address.length);
+    MemorySegment.copy(slot.from, JAVA_BYTE, ipv6 ? 8 : 4, address, 0, address.length);
     return new Reply(InetAddress.getByAddress(address), sequence);
   }
 

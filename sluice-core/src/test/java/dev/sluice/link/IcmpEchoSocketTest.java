@@ -12,7 +12,10 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -117,6 +120,82 @@ class IcmpEchoSocketTest {
     }
   }
 
+  /**
+   * {@link IcmpEchoSocket#receiveArrived} never waits: null with nothing queued; a queued reply,
+   * with its sequence and data, once one is there (loopback's is queued by the kernel within the
+   * {@code sendto(2)}, or soon after when its softirq is deferred).
+   */
+  @Test
+  void receiveArrived_returnsAtOnce_nullOrAQueuedReply_bothKinds() throws Exception {
+    for (IcmpEchoSocket.Kind kind : IcmpEchoSocket.Kind.values()) {
+      try (IcmpEchoSocket socket = openOrSkip(false, kind)) {
+        ByteBuffer into = ByteBuffer.allocate(100);
+        assertThat(socket.receiveArrived(into)).as(kind + ": nothing sent, nothing queued").isNull();
+        assertThat(into.position()).isZero();
+
+        byte[] data = "arrived".getBytes(StandardCharsets.US_ASCII);
+        socket.send(LOOPBACK, 7, ByteBuffer.wrap(data));
+        IcmpEchoSocket.Reply reply = awaitArrived(socket, into);
+        assertThat(reply.from()).isEqualTo(LOOPBACK);
+        assertThat(reply.sequence()).isEqualTo(7);
+        assertThat(into.flip()).isEqualTo(ByteBuffer.wrap(data));
+        assertThat(socket.receiveArrived(into.clear())).as(kind + ": the reply was taken once").isNull();
+      }
+    }
+  }
+
+  /**
+   * With a reader blocked in {@link IcmpEchoSocket#receive} (as the gateway's is), each reply still
+   * goes to exactly one of the two: the blocked reader or {@code receiveArrived}.
+   */
+  @Test
+  void receiveArrived_besideABlockedReader_eachReplyGoesToOneOfThem() throws Exception {
+    try (IcmpEchoSocket socket = openOrSkip(false, IcmpEchoSocket.Kind.PING)) {
+      LinkedBlockingQueue<Integer> byReader = new LinkedBlockingQueue<>();
+      Thread reader = Thread.ofPlatform().daemon().start(() -> {
+        ByteBuffer buffer = ByteBuffer.allocate(100);
+        try {
+          while (true) {
+            byReader.add(socket.receive(buffer.clear()).sequence());
+          }
+        } catch (IOException e) {
+          // closed: the test is over
+        }
+      });
+      List<Integer> byArrived = new ArrayList<>();
+      ByteBuffer into = ByteBuffer.allocate(100);
+      int requests = 200;
+      for (int seq = 0; seq < requests; seq++) {
+        socket.send(LOOPBACK, seq, ByteBuffer.wrap(new byte[] {1, 2, 3}));
+        IcmpEchoSocket.Reply reply;
+        while ((reply = socket.receiveArrived(into.clear())) != null) {
+          byArrived.add(reply.sequence());
+        }
+      }
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+      while (byArrived.size() + byReader.size() < requests && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+      socket.close();
+      reader.join(5_000);
+      List<Integer> all = new ArrayList<>(byArrived);
+      all.addAll(byReader);
+      assertThat(all).as("every reply once, to one of the two").hasSize(requests).doesNotHaveDuplicates();
+    }
+  }
+
+  private static IcmpEchoSocket.Reply awaitArrived(IcmpEchoSocket socket, ByteBuffer into) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (System.nanoTime() < deadline) {
+      IcmpEchoSocket.Reply reply = socket.receiveArrived(into.clear());
+      if (reply != null) {
+        return reply;
+      }
+      Thread.sleep(1);
+    }
+    throw new AssertionError("no reply queued within 20 s");
+  }
+
   @Test
   void close_wakesABlockedReceive_andLaterCallsFail() throws Exception {
     IcmpEchoSocket socket = IcmpEchoSocket.open(false);
@@ -134,6 +213,7 @@ class IcmpEchoSocketTest {
     assertThat(failure.get(20, TimeUnit.SECONDS)).isInstanceOf(SocketException.class).hasMessageContaining("closed");
     reader.join(5_000);
     assertThatThrownBy(() -> socket.send(LOOPBACK, 1, ByteBuffer.allocate(1))).isInstanceOf(SocketException.class);
+    assertThatThrownBy(() -> socket.receiveArrived(ByteBuffer.allocate(1))).isInstanceOf(SocketException.class);
     socket.close(); // idempotent
   }
 

@@ -27,6 +27,16 @@ import java.util.concurrent.atomic.LongAdder;
  * The {@link DestinationPolicy} is asked for every request (port 0): a refused destination gets an
  * ICMP administratively prohibited; one this host has no route to, a host unreachable.
  *
+ * <p><b>The reply is looked for on the thread that sent the request.</b> A ping of a namespace behind
+ * a veth pair, or of one of this host's addresses, is answered by the kernel in the softirq of the
+ * request's own transmission, so its reply is already queued when {@code sendto(2)} returns.
+ * Taking it there ({@link IcmpEchoSocket#receiveArrived}) costs one {@code recvfrom(2)} that
+ * finds nothing when the destination is farther away, and saves the wait for the reader's thread
+ * to be woken, on this VM the larger part of the relay's round trip: slirp4netns's one loop, back
+ * in {@code poll(2)} after the send, finds the reply there too (docs/benchmarks/gateway.md, "The
+ * ping's wake-up"). The reader still takes every reply that comes later; whichever thread removes
+ * a request from the table answers it, so each reply goes to the guest once.
+ *
  * <p>Threads: {@link #onEcho} runs on the host's receive workers and does not block (the socket is
  * opened on first use, a quick system call); each family's reader is a platform thread, since it
  * waits in {@code poll(2)}. The table is a concurrent map.
@@ -34,6 +44,13 @@ import java.util.concurrent.atomic.LongAdder;
 final class IcmpEchoRelay implements AutoCloseable {
   static final int MAX_OUTSTANDING = 1024;
   static final long ECHO_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(30);
+  /** As large as an echo's data can be (an IP packet of 65,535 bytes, less its headers). */
+  private static final int REPLY_BUFFER = 65_535;
+  /**
+   * Each sending thread's buffer for the replies it takes (the host's receive workers or TUN
+   * readers: a few long-lived platform threads).
+   */
+  private static final ThreadLocal<ByteBuffer> ARRIVED = ThreadLocal.withInitial(() -> ByteBuffer.allocate(REPLY_BUFFER));
   private static final System.Logger LOG = System.getLogger("dev.sluice.gateway");
 
   private final DestinationPolicy policy;
@@ -137,6 +154,7 @@ final class IcmpEchoRelay implements AutoCloseable {
       try {
         s.send(to, seq, echo.data());
         relayed.increment();
+        answerArrived(s);
       } catch (NoRouteToHostException e) {
         outstanding.remove(seq);
         unreachable.increment();
@@ -147,8 +165,17 @@ final class IcmpEchoRelay implements AutoCloseable {
       }
     }
 
+    /** Answers the replies already queued on {@code s}, on the thread that just sent a request. */
+    private void answerArrived(IcmpEchoSocket s) throws IOException {
+      ByteBuffer buffer = ARRIVED.get();
+      IcmpEchoSocket.Reply reply;
+      while ((reply = s.receiveArrived(buffer.clear())) != null) {
+        answer(reply, buffer);
+      }
+    }
+
     private void read(IcmpEchoSocket s) {
-      ByteBuffer buffer = ByteBuffer.allocate(65_535);
+      ByteBuffer buffer = ByteBuffer.allocate(REPLY_BUFFER);
       while (true) {
         buffer.clear();
         IcmpEchoSocket.Reply reply;
@@ -157,14 +184,19 @@ final class IcmpEchoRelay implements AutoCloseable {
         } catch (IOException e) {
           return; // closed
         }
-        Outstanding o = outstanding.remove(reply.sequence());
-        if (o == null) {
-          continue; // a duplicate, or one forgotten
-        }
-        buffer.flip();
-        if (o.echo().reply(buffer)) {
-          replied.increment();
-        }
+        answer(reply, buffer);
+      }
+    }
+
+    /** Sends the guest the reply whose data {@code buffer} holds, if its request is still waiting. */
+    private void answer(IcmpEchoSocket.Reply reply, ByteBuffer buffer) {
+      Outstanding o = outstanding.remove(reply.sequence());
+      if (o == null) {
+        return; // a duplicate, or one forgotten
+      }
+      buffer.flip();
+      if (o.echo().reply(buffer)) {
+        replied.increment();
       }
     }
 
