@@ -59,6 +59,8 @@ final class IcmpEchoRelay implements AutoCloseable {
   private volatile boolean closing;
   final LongAdder relayed = new LongAdder();
   final LongAdder replied = new LongAdder();
+  /** Of {@link #replied}, those taken by the thread that sent the request. */
+  final LongAdder repliedAtOnce = new LongAdder();
   final LongAdder denied = new LongAdder();
   final LongAdder unreachable = new LongAdder();
   final LongAdder overLimit = new LongAdder();
@@ -166,11 +168,17 @@ final class IcmpEchoRelay implements AutoCloseable {
     }
 
     /** Answers the replies already queued on {@code s}, on the thread that just sent a request. */
-    private void answerArrived(IcmpEchoSocket s) throws IOException {
+    private void answerArrived(IcmpEchoSocket s) {
       ByteBuffer buffer = ARRIVED.get();
-      IcmpEchoSocket.Reply reply;
-      while ((reply = s.receiveArrived(buffer.clear())) != null) {
-        answer(reply, buffer);
+      try {
+        IcmpEchoSocket.Reply reply;
+        while ((reply = s.receiveArrived(buffer.clear())) != null) {
+          if (answer(reply, buffer)) {
+            repliedAtOnce.increment();
+          }
+        }
+      } catch (IOException e) {
+        // closed meanwhile: the relay is stopping, and its table is cleared with it
       }
     }
 
@@ -188,16 +196,21 @@ final class IcmpEchoRelay implements AutoCloseable {
       }
     }
 
-    /** Sends the guest the reply whose data {@code buffer} holds, if its request is still waiting. */
-    private void answer(IcmpEchoSocket.Reply reply, ByteBuffer buffer) {
+    /**
+     * Sends the guest the reply whose data {@code buffer} holds, if its request is still waiting;
+     * true if it went.
+     */
+    private boolean answer(IcmpEchoSocket.Reply reply, ByteBuffer buffer) {
       Outstanding o = outstanding.remove(reply.sequence());
       if (o == null) {
-        return; // a duplicate, or one forgotten
+        return false; // a duplicate, or one forgotten
       }
       buffer.flip();
-      if (o.echo().reply(buffer)) {
-        replied.increment();
+      if (!o.echo().reply(buffer)) {
+        return false;
       }
+      replied.increment();
+      return true;
     }
 
     void close() throws InterruptedException {

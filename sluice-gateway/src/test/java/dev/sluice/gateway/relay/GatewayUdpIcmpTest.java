@@ -241,6 +241,24 @@ class GatewayUdpIcmpTest {
     assertThat(gateway.echo().replied.sum()).isGreaterThanOrEqualTo(3);
   }
 
+  /**
+   * Each reply is taken by the thread that sent the request or by the ping socket's reader, which
+   * the kernel wakes for it as well: every echo is answered once, none twice (ping counts a second
+   * reply to one request as a duplicate), and none is left waiting in the relay's table. The server
+   * namespace's kernel answers within the request's sendto(2), so the sending thread takes replies.
+   */
+  @Test
+  @Order(7)
+  void pingsInQuickSuccession_areEachAnsweredOnce() throws Exception {
+    long replied = gateway.echo().replied.sum();
+    long atOnce = gateway.echo().repliedAtOnce.sum();
+    String out = bed.inGuest("ping", "-n", "-q", "-c", "300", "-i", "0.002", "-W", "5", OUTSIDE);
+    assertThat(out).contains("300 packets transmitted, 300 received").doesNotContain("duplicates");
+    assertThat(gateway.echo().replied.sum() - replied).isEqualTo(300);
+    assertThat(gateway.echo().outstanding()).isZero();
+    assertThat(gateway.echo().repliedAtOnce.sum() - atOnce).as("taken by the sending thread").isPositive();
+  }
+
   @Test
   @Order(8)
   void ping_toAnAddressNobodyHas_getsNoReply_andDoesNotHang() throws Exception {
