@@ -299,6 +299,7 @@ final class ConnectionAnalyzer {
       return false;
     }
     List<Segment> segments = connection.segments();
+    long acked = highestAckBeforeThisRst(from);
     boolean drawn = false;
     for (int i = 0; i < index; i++) {
       Segment q = segments.get(i);
@@ -306,7 +307,7 @@ final class ConnectionAnalyzer {
           || i == me.finAckedAt) {
         continue; // the final ACK itself was taken by the connection: it closed this end
       }
-      if (i >= me.finAckedAt && !answersOwnRetransmission(q, from, i) && !alreadyAcked(q, from)) {
+      if (i >= me.finAckedAt && !answersOwnRetransmission(q, from, i) && !alreadyAcked(q, acked)) {
         return false; // sent at or after the peer's final ACK: it could have drawn this RST
       }
       drawn = true;
@@ -340,27 +341,29 @@ final class ConnectionAnalyzer {
   }
 
   /**
-   * True if {@code q}, from the peer of {@code from}, carries data or a FIN that {@code from}
-   * acknowledged before its RST (the one being judged, at {@link #index}): {@code from} took
+   * True if {@code q}, from the peer of the RST's sender, carries data or a FIN that the sender
+   * acknowledged before its RST ({@code acked}, {@link #highestAckBeforeThisRst}): it took
    * {@code q} when it came, so the RST answered a later copy of it. That copy is a spurious
    * retransmission (the peer's RTO fired while our ACK was on its way), or a retransmission from a
    * peer in LAST-ACK whose final ACK was lost, coming after this end's TIME-WAIT ended: the peer
    * backs off its retransmissions (3 s and then 6 s after a lost SYN-ACK, RFC 6298 §5.7), and a
    * TIME-WAIT of 2 MSL can end before one gets through. Either meets this end CLOSED and draws the
    * reply RST (RFC 9293 §3.10.7.1), which ends the peer's LAST-ACK (§3.10.7.4). Nothing was lost.
-   * Data that {@code from} never acknowledged is not exempt: a RST drawn by it may have refused it.
+   * Data the sender never acknowledged is not exempt: a RST drawn by it may have refused it.
    */
-  private boolean alreadyAcked(Segment q, Side from) {
-    if (q.packet().sequenceLength() == 0) {
-      return false;
-    }
+  private static boolean alreadyAcked(Segment q, long acked) {
+    return q.packet().sequenceLength() > 0 && q.end() <= acked;
+  }
+
+  /** The highest acknowledgment {@code from} sent before the RST being judged ({@link #index}); -1 if none. */
+  private long highestAckBeforeThisRst(Side from) {
     long highestAck = -1;
     for (Segment r : connection.segments().subList(0, index)) {
       if (r.from() == from && r.packet().ack() && !r.packet().rst()) {
         highestAck = Math.max(highestAck, r.ack());
       }
     }
-    return q.end() <= highestAck;
+    return highestAck;
   }
 
   private void finish(long captureEnd) {
