@@ -3,11 +3,16 @@ package dev.sluice.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.cli.capture.CaptureReader;
+import dev.sluice.cli.capture.CapturedPacket;
+import dev.sluice.cli.doctor.TcpPacket;
+import dev.sluice.cli.doctor.TcpPacketParser;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -34,7 +39,7 @@ class DemoCommandTest {
 
     String text = out.toString();
     // Before TcpEngine's window-update fix (issue 12, part 1), the doctor found rst-after-fin here.
-    assertThat(status).as(text).isZero();
+    assertThat(status).as(() -> text + sickConnectionsTrace(text, capture)).isZero();
     assertThat(text).contains("Sluice demo: the KB Q114541 scenario, 300 connections and a 2 MB bulk transfer")
         .containsPattern("end-of-stream delivered +602 of 602 ends, exactly once")
         .containsPattern("doctor +no problems in 301 connections \\(judged as sluice doctor --link-loss 0.01 judges\\)\n")
@@ -50,6 +55,58 @@ class DemoCommandTest {
     assertThat(html).startsWith("<!doctype html>").contains("PASS: every check held")
         .contains("class=\"segment\"").contains("class=\"series\"").doesNotContain("<script", "src=\"http", "href=\"http");
     assertReportExplainsItsNumbers(html);
+  }
+
+  /**
+   * On a failed run, the packets of each connection the doctor listed, as the capture holds them,
+   * so that a failure seen once (in CI, say) can be read from the test's output alone; the capture
+   * itself is kept under {@code target/} too, since the temporary directory is deleted.
+   */
+  private static String sickConnectionsTrace(String text, Path capture) {
+    StringBuilder trace = new StringBuilder();
+    try {
+      Path kept = Path.of("target", "demo-failure-" + System.currentTimeMillis() + ".pcapng");
+      Files.createDirectories(kept.getParent());
+      Files.copy(capture, kept);
+      trace.append("\ncapture kept as ").append(kept.toAbsolutePath());
+      List<TcpPacket> packets = new ArrayList<>();
+      TcpPacketParser parser = new TcpPacketParser();
+      for (CapturedPacket p : CaptureReader.read(Files.readAllBytes(capture)).packets()) {
+        TcpPacket tcp = parser.parse(p);
+        if (tcp != null) {
+          packets.add(tcp);
+        }
+      }
+      long start = packets.isEmpty() ? 0 : packets.getFirst().timeNanos();
+      Matcher sick = Pattern.compile("#\\d+ \\S+:(\\d+) -> \\S+:(\\d+):").matcher(text);
+      while (sick.find()) {
+        int clientPort = Integer.parseInt(sick.group(1));
+        trace.append("\npackets of client port ").append(clientPort)
+            .append(" (time s, sender, flags, seq, ack, length, window):");
+        for (TcpPacket t : packets) {
+          if (t.source().port() == clientPort || t.destination().port() == clientPort) {
+            trace.append(String.format(Locale.ROOT, "%n  #%d %.6f %s %s seq=%d ack=%d len=%d win=%d", t.record(),
+                (t.timeNanos() - start) / 1e9, t.source().port() == clientPort ? "client" : "server",
+                flags(t), Integer.toUnsignedLong(t.sequence()), Integer.toUnsignedLong(t.acknowledgment()),
+                t.payloadLength(), t.window()));
+          }
+        }
+      }
+    } catch (Exception e) {
+      trace.append("\n(no trace: ").append(e).append(')');
+    }
+    return trace.toString();
+  }
+
+  private static String flags(TcpPacket t) {
+    String[] names = {"F", "S", "R", "P", "A"};
+    StringBuilder s = new StringBuilder();
+    for (int bit = 0; bit < names.length; bit++) {
+      if ((t.flags() & (1 << bit)) != 0) {
+        s.append(names[bit]);
+      }
+    }
+    return s.toString();
   }
 
   /**
