@@ -17,10 +17,10 @@
 # peer and every capture runs under a timeout; the namespaces are removed on exit, whatever happens.
 set -euo pipefail
 
-readonly NS_A=sluice-doctor-a
-readonly NS_B=sluice-doctor-b
-readonly VETH_A=sd-veth-a
-readonly VETH_B=sd-veth-b
+readonly NS_A=sluice-doctor-a-$$ # per run: two runs at once (two test suites) must not share them
+readonly NS_B=sluice-doctor-b-$$
+readonly VETH_A=sd-a-$$
+readonly VETH_B=sd-b-$$
 readonly MAC_A=02:53:4c:00:01:0a
 readonly MAC_B=02:53:4c:00:01:0b
 readonly V4_A=198.18.0.1
@@ -185,6 +185,17 @@ client() {
   background_pids+=($!)
 }
 
+# Waits until the client in namespace A has completed its handshake to this port, so that the
+# sleeps after it time the scenario itself, not a Python start-up slowed by a busy machine.
+await_established() {
+  local port=$1
+  for _ in $(seq 200); do
+    [ -n "$(ip netns exec "$NS_A" ss -Htn state established state fin-wait-1 state fin-wait-2 "dport = :$port")" ] && return 0
+    sleep 0.05
+  done
+  die "the client on port $port did not connect"
+}
+
 # Waits for every peer (they all end within their timeouts).
 await_peers() {
   local pid
@@ -245,6 +256,7 @@ stop_capture clean.pcap
 start_capture fin-not-returned.pcap
 serve 8102 never-close-server 6
 client 8102 half-close-client 5
+await_established 8102
 sleep 2.5
 stop_capture fin-not-returned.pcap
 await_peers
@@ -254,6 +266,7 @@ await_peers
 start_capture zero-window.pcap --time-stamp-precision=nano
 serve 8103 stop-reading-server 5
 client 8103 bulk-client 4
+await_established 8103
 sleep 3.5
 stop_capture zero-window.pcap
 await_peers
@@ -265,6 +278,7 @@ await_peers
 start_capture peer-vanishes.pcap
 serve 8104 sink-server 7
 client 8104 trickle-client 6
+await_established 8104
 sleep 0.6
 in_b ip addr del "$V4_B/24" dev "$VETH_B"
 sleep 4.5
