@@ -387,16 +387,20 @@ final class Receiver {
   }
 
   /**
-   * With {@link TcpConfig#ackStaleInTimeWait()} off: an empty segment without FIN meeting TIME-WAIT
-   * below RCV.NXT is taken for an overtaken ACK the peer sent before its FIN. Spray-mode receive
-   * reorders a connection's segments inside this host, so that happens routinely there, where
-   * Linux's per-flow steering never sees it. §3.10.7.4 says an unacceptable segment "should" get
-   * an ACK, but in TIME-WAIT the peer has closed: the ACK would meet CLOSED and draw a RST
-   * (§3.10.7.1). A retransmitted FIN, or text, is still answered.
+   * With {@link TcpConfig#ackStaleInTimeWait()} off: a segment without data or FIN meeting
+   * TIME-WAIT wholly before RCV.NXT is taken for an old copy overtaken inside this host: an ACK or
+   * window update the peer sent before its FIN, or the peer's second SYN-ACK (its answer to our
+   * retransmitted SYN), which it can only have sent before its FIN. Spray-mode receive reorders a
+   * connection's segments inside this host, so one worker can take such a copy after another has
+   * taken the FIN; Linux's per-flow steering never does that. §3.10.7.4 says an unacceptable
+   * segment "should" get an ACK, but in TIME-WAIT the peer has closed: the ACK would meet CLOSED
+   * and draw a RST (§3.10.7.1). Data and FIN retransmissions are still answered: a peer whose
+   * copy of our final ACK was lost resends from its first unacknowledged byte, one segment per
+   * timeout, and reaches its FIN only through our answers.
    */
   boolean staleInTimeWait(TcpSegment seg) {
     return !engine.config.ackStaleInTimeWait() && engine.state == TcpState.TIME_WAIT && seg.payloadLength() == 0
-        && (seg.flags() & (TcpFlags.FIN | TcpFlags.SYN)) == 0;
+        && (seg.flags() & TcpFlags.FIN) == 0 && SeqNum.le(seg.sequenceNumber() + seg.sequenceLength(), nxt);
   }
 
   /**

@@ -42,11 +42,12 @@ package dev.sluice.tcp;
  *     start is not held back by delayed ACKs (RFC 9293 §3.8.6.3 allows ACKing sooner than the
  *     delayed-ACK rule requires). Off by default: Sluice's documented policy is every second
  *     full segment or 40 ms
- * @param ackStaleInTimeWait whether TIME-WAIT answers an empty segment below RCV.NXT with an ACK,
- *     as RFC 9293 §3.10.7.4 says it should and Linux and FreeBSD do. A host in spray mode, which
- *     reorders a connection's segments inside itself, should turn it off: there an ACK the peer
- *     sent before its FIN routinely arrives in TIME-WAIT, and the answer meets a closed peer and
- *     draws a RST
+ * @param ackStaleInTimeWait whether TIME-WAIT answers an old segment without data or FIN (wholly
+ *     before RCV.NXT) with an ACK, as RFC 9293 §3.10.7.4 says it should and Linux and FreeBSD do.
+ *     A host in spray mode, which reorders a connection's segments inside itself, should turn it
+ *     off: there an ACK the peer sent before its FIN, or its second SYN-ACK, can be taken after
+ *     the FIN, and the answer meets a closed peer and draws a RST. Data and FIN retransmissions
+ *     are answered either way
  * @param windowScaleShift the window scale we offer (RFC 7323 §2.3, at most 14); -1 derives the
  *     smallest shift that covers the receive buffer. An explicit shift lets a host offer what a
  *     system with larger maximum buffers would (FreeBSD and Linux derive it from the maximum).

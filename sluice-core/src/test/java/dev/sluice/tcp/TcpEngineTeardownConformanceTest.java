@@ -178,6 +178,33 @@ class TcpEngineTeardownConformanceTest {
     h.expectAck(L + 1, R + 1);
   }
 
+  /**
+   * Spray-mode receive can take the peer's second SYN-ACK (its answer to our retransmitted SYN)
+   * after its FIN. Answered from TIME-WAIT, it met the peer CLOSED and drew a RST in a `sluice demo`
+   * run with worker jitter. Old data is still answered: it is how a peer whose copy of our final
+   * ACK was lost learns it may send its FIN again (without that answer, a demo run's server resent
+   * its first segment six times, at ever longer intervals, and never reached its FIN).
+   */
+  @Test
+  void timeWait_anOldSynAck_getsNoAckWhenConfigured_butOldDataAndTheFinDo() {
+    EngineHarness h = harness(b -> b.ackStaleInTimeWait = false);
+    h.establishActive();
+    h.send(ACK, R, L, 65_535, bytes(100, 1));
+    assertThat(h.readAll()).isEqualTo(bytes(100, 1));
+    h.engine.close(h.now);
+    h.drain();
+    h.send(FIN | ACK, R + 100, L + 1, 65_535);
+    assertThat(h.drain()).last().satisfies(ack -> assertThat(ack.ack()).isEqualTo(R + 101));
+    assertThat(h.engine.state()).isEqualTo(TcpState.TIME_WAIT);
+
+    h.send(SYN | ACK, REMOTE_ISS, L, 65_535); // the peer's second SYN-ACK, taken late
+    h.expectNothing();
+    h.send(ACK, R, L + 1, 65_535, bytes(100, 1)); // its data again, as an RTO resends it
+    h.expectAck(L + 1, R + 101);
+    h.send(FIN | ACK, R + 50, L + 1, 65_535, bytes(50, 1)); // the last data with the FIN, again
+    h.expectAck(L + 1, R + 101);
+  }
+
   @Test
   void paws_acceptsAnOvertakenPureDuplicateAck_butRejectsOldData() {
     EngineHarness h = new EngineHarness(TcpConfig.defaults());

@@ -291,7 +291,9 @@ final class ConnectionAnalyzer {
    * and the peer in TIME-WAIT ignores the RST (RFC 1337). A segment the peer sent after its final
    * ACK that draws a RST (a window update from TIME-WAIT, say) is not exempt, unless it is the
    * ACK the peer owed a retransmission of ours after our FIN ({@link #answersOwnRetransmission}),
-   * or carries only data and a FIN this end had already acknowledged ({@link #alreadyAcked}).
+   * or carries only data and a FIN this end had already acknowledged ({@link #alreadyAcked}), or
+   * is a TIME-WAIT's answer to a copy of this end's data that arrived twice ({@link
+   * #reportsDuplicate}).
    */
   private boolean answersStaleSegment(Segment s, Side from, End me) {
     End peer = end(from.other());
@@ -307,7 +309,8 @@ final class ConnectionAnalyzer {
           || i == me.finAckedAt) {
         continue; // the final ACK itself was taken by the connection: it closed this end
       }
-      if (i >= me.finAckedAt && !answersOwnRetransmission(q, from, i) && !alreadyAcked(q, acked)) {
+      if (i >= me.finAckedAt && !answersOwnRetransmission(q, from, i) && !alreadyAcked(q, acked)
+          && !reportsDuplicate(q)) {
         return false; // sent at or after the peer's final ACK: it could have drawn this RST
       }
       drawn = true;
@@ -353,6 +356,22 @@ final class ConnectionAnalyzer {
    */
   private static boolean alreadyAcked(Segment q, long acked) {
     return q.packet().sequenceLength() > 0 && q.end() <= acked;
+  }
+
+  /**
+   * True if {@code q} is a bare ACK whose first SACK block lies wholly below its acknowledgment
+   * number: a D-SACK (RFC 2883 §4), telling that data the RST's sender sent arrived twice. The
+   * peer in TIME-WAIT must answer such a duplicate (RFC 9293 §3.10.7.4), and it can come after the
+   * final ACK even though it was sent before it: a retransmission (a tail loss probe, say)
+   * overtaken on the path, or, with receive spread over several cores (a spray-mode Sluice host),
+   * inside the peer. The answer meets the RST's sender CLOSED (§3.10.7.1); the peer ignores the
+   * RST (RFC 1337), and nothing was lost. A window update carries no D-SACK and is not exempt.
+   */
+  private static boolean reportsDuplicate(Segment q) {
+    TcpPacket p = q.packet();
+    int[] sack = p.sackBlocks();
+    return p.payloadLength() == 0 && !p.syn() && !p.fin() && sack.length >= 2
+        && sack[1] - p.acknowledgment() <= 0;
   }
 
   /** The highest acknowledgment {@code from} sent before the RST being judged ({@link #index}); -1 if none. */

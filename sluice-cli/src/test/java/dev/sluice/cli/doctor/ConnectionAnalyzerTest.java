@@ -41,6 +41,12 @@ class ConnectionAnalyzerTest {
         (int) (C_ISN + ack), flags, window, length, (flags & SYN) != 0 ? serverWindowScale : -1, new int[0]));
   }
 
+  /** A bare ACK from the server with one SACK block, {@code [left, right)} relative to the client's ISN. */
+  private void serverAckWithSack(double t, long seq, long ack, long left, long right) {
+    packets.add(new TcpPacket(packets.size() + 1, Math.round(t * 1e9), SERVER, CLIENT, (int) (S_ISN + seq),
+        (int) (C_ISN + ack), ACK, 65535, 0, -1, new int[] {(int) (C_ISN + left), (int) (C_ISN + right)}));
+  }
+
   private void handshake() {
     client(0.000, 0, 0, SYN, 0);
     server(0.001, 0, 1, SYN | ACK, 0);
@@ -374,6 +380,39 @@ class ConnectionAnalyzerTest {
     assertThat(r.problems()).isEmpty();
     assertThat(r.states()).filteredOn(s -> s.state() == TcpState.RESET && s.side() == Side.CLIENT).singleElement()
         .satisfies(s -> assertThat(s.detail()).isEqualTo("sent RST (answered a stale segment after a clean close)"));
+  }
+
+  /**
+   * The server's FIN came first, so the client closed from LAST-ACK. Its tail loss probe, sent
+   * before its FIN, was taken by the server after the final ACK (on another core of a spray-mode
+   * host); the server's TIME-WAIT answered it with a D-SACK, which met the client CLOSED.
+   */
+  private void serverFinFirst_thenTheClientsProbeAnsweredFromTimeWait(boolean dsack) {
+    handshake();
+    client(0.010, 1, 1, ACK, 1448);
+    client(0.011, 1, 1, ACK, 1448); // a tail loss probe: the same bytes again
+    server(0.012, 1, 1449, ACK | PSH | FIN, 500); // the server's answer and its FIN, at 501
+    client(0.013, 1449, 502, ACK | FIN, 0); // the client's FIN at 1449: LAST-ACK
+    server(0.014, 502, 1450, ACK, 0); // the final ACK: the client is CLOSED
+    if (dsack) {
+      serverAckWithSack(0.015, 502, 1450, 1, 1449); // TIME-WAIT answers the probe's copy
+    } else {
+      server(0.015, 502, 1450, ACK, 0); // an ACK from TIME-WAIT that reports no duplicate
+    }
+    client(0.016, 1450, 0, RST, 0); // <SEQ=SEG.ACK><CTL=RST>
+  }
+
+  @Test
+  void rstAfterLastAck_answeringATimeWaitDsackOfADuplicate_isNotAProblem_butAPlainAckIsStillReported() {
+    serverFinFirst_thenTheClientsProbeAnsweredFromTimeWait(true);
+    ConnectionReport r = analyze(0.016);
+    assertThat(r.problems()).isEmpty();
+    assertThat(r.states()).filteredOn(s -> s.state() == TcpState.RESET && s.side() == Side.CLIENT).singleElement()
+        .satisfies(s -> assertThat(s.detail()).isEqualTo("sent RST (answered a stale segment after a clean close)"));
+
+    packets.clear();
+    serverFinFirst_thenTheClientsProbeAnsweredFromTimeWait(false);
+    assertThat(problems(analyze(0.016))).containsExactly("rst-after-fin client");
   }
 
   @Test
