@@ -94,6 +94,10 @@ class CliErrorsTest {
         "--max-flows", "0");
     assertUsageError("gateway", "--flow-buffer-max must be in [4k, 1g]: 1024", "gateway", "--netns", "x",
         "--flow-buffer-max", "1k");
+    assertUsageError("gateway", "--busy-poll must be in [0, 1000] microseconds: 5000", "gateway", "--netns", "x",
+        "--busy-poll", "5000");
+    assertUsageError("gateway", "--busy-poll must be in [0, 1000] microseconds: -1", "gateway", "--netns", "x",
+        "--busy-poll", "-1");
   }
 
   @Test

@@ -58,6 +58,9 @@ final class TunReceiveQueue {
     return ring.size();
   }
 
+  /** The burst being drained held more than bare ACKs (see {@link #busyPoll}); the reader's own. */
+  private boolean answerAwaited;
+
   /** The reading thread. */
   Thread reader() {
     return reader;
@@ -97,7 +100,11 @@ final class TunReceiveQueue {
         }
         int revents = Libc.revents(pollFds, 0);
         if ((revents & Libc.POLLIN) != 0) {
+          answerAwaited = false;
           String failure = drain(packet, state, receiving);
+          if (failure == null && answerAwaited && device.busyPollNanos > 0) {
+            failure = busyPoll(pollFds, packet, state, receiving);
+          }
           if (failure != null) {
             stopped(failure);
             return;
@@ -114,6 +121,34 @@ final class TunReceiveQueue {
       device.receiveErrors.increment();
       LOG.log(System.Logger.Level.ERROR, "TUN device " + device.name() + " queue " + queue + " stopped receiving", e);
     }
+  }
+
+  /**
+   * The device's busy poll ({@link TunDevice#busyPoll}), after a burst that held more than bare
+   * ACKs ({@link BareAck}): looks again, yielding the core between looks, and drains whatever
+   * comes, until the window passes with nothing but bare ACKs or close() wakes the reader. Returns
+   * why the reader must stop, or null.
+   */
+  private String busyPoll(MemorySegment pollFds, MemorySegment packet, MemorySegment state, Receiving receiving) {
+    long window = device.busyPollNanos;
+    long until = System.nanoTime() + window;
+    while (!device.closing && System.nanoTime() - until < 0) {
+      Thread.yield();
+      if (Libc.pollUncaptured(pollFds, 2, 0) <= 0 || Libc.revents(pollFds, 1) != 0) {
+        continue; // nothing yet (or an error the blocking poll will see), or close(): the loop decides
+      }
+      if ((Libc.revents(pollFds, 0) & Libc.POLLIN) != 0) {
+        answerAwaited = false;
+        String failure = drain(packet, state, receiving);
+        if (failure != null) {
+          return failure;
+        }
+        if (answerAwaited) {
+          until = System.nanoTime() + window;
+        }
+      }
+    }
+    return null;
   }
 
   /**
@@ -232,6 +267,7 @@ final class TunReceiveQueue {
    * queued. The caller runs the queue's arrival hooks once it has queued what it will.
    */
   private boolean enqueue(PacketBuffer buffer, int len) {
+    answerAwaited |= !BareAck.is(buffer.data(), len);
     buffer.setLength(len);
     buffer.timeNanos = System.nanoTime();
     device.tap(Direction.INBOUND, buffer.data(), 0, len, buffer.timeNanos);

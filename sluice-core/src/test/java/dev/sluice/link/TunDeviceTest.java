@@ -17,6 +17,8 @@ import dev.sluice.wire.Ipv4Builder;
 import dev.sluice.wire.Ipv4Packet;
 import dev.sluice.wire.PacketDecoder;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -24,6 +26,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -261,6 +264,29 @@ class TunDeviceTest {
     }
     assertThat(quiet).as("2,000 echo round trips allocate nothing, in some window: %s", windows).isTrue();
     assertThat(device.drops().total()).isZero();
+  }
+
+  @Test
+  void busyPoll_stillDeliversEveryPacket_andTheReaderBlocksOnceTrafficStops() throws Exception {
+    openUp(1);
+    assertThat(device.busyPoll()).isEqualTo(Duration.ZERO);
+    device.busyPoll(Duration.ofMillis(2));
+    assertThat(device.busyPoll()).isEqualTo(Duration.ofMillis(2));
+    byte[] request = echo(SLUICE, KERNEL, IcmpType.V4_ECHO_REQUEST, 0x0B05, 1, new byte[64]);
+    roundTrips(request, 2_000); // each reply is read while the reader looks, or after a wake-up
+
+    // Traffic has stopped: after its 2 ms window the reader blocks in poll(2) and uses no CPU.
+    Thread.sleep(50);
+    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    long readerId = device.reader(0).threadId();
+    long before = threads.getThreadCpuTime(readerId);
+    Thread.sleep(500);
+    long idleCpu = threads.getThreadCpuTime(readerId) - before;
+    assertThat(idleCpu).as("the reader's CPU over 500 ms with no traffic, ns").isLessThan(50_000_000L);
+    assertThat(device.drops().total()).isZero();
+
+    assertThatThrownBy(() -> device.busyPoll(Duration.ofNanos(-1))).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> device.busyPoll(Duration.ofSeconds(2))).isInstanceOf(IllegalArgumentException.class);
   }
 
   /** {@code count} echo round trips, one at a time, allocating nothing in the loop itself. */

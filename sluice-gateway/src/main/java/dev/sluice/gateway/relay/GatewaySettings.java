@@ -43,6 +43,8 @@ public final class GatewaySettings {
   long maxMemoryBytes = 1L << 30;
   boolean virtualRelayThreads;
   boolean receiveInline = true; // measured ahead of the workers on every row: docs/benchmarks/gateway.md
+  /** The TUN readers' busy poll: the round trips' measurements in docs/benchmarks/gateway.md. */
+  Duration busyPoll = Duration.ofNanos(100_000);
   Socks5Proxy socks5;
   Consumer<String> socks5Log = line -> System.getLogger("dev.sluice.gateway")
       .log(System.Logger.Level.WARNING, line);
@@ -164,6 +166,14 @@ public final class GatewaySettings {
   }
 
   /** ({@code --receive inline}) */
+  /** The TUN readers' busy poll ({@code --busy-poll}): from zero (none) to a millisecond. */
+  public void busyPoll(Duration window) {
+    if (window.isNegative() || window.compareTo(Duration.ofMillis(1)) > 0) {
+      throw new IllegalArgumentException("--busy-poll must be in [0, 1000] microseconds: " + window.toNanos() / 1_000);
+    }
+    busyPoll = window;
+  }
+
   public void receiveInline(boolean on) {
     receiveInline = on;
   }

@@ -86,6 +86,7 @@ public final class StartedGateway implements AutoCloseable {
       }
       network = GuestNetwork.open(settings.netns.toString(), settings.tun, settings.mtu, settings.cidr,
           settings.cidr6);
+      network.device().busyPoll(settings.busyPoll);
       GatewayHost host = new GatewayHost(network.device(), config.capture(capture).build());
       return new StartedGateway(settings, policy, capture, network, host);
     } catch (InterruptedException e) {
