@@ -165,7 +165,6 @@ public final class GatewaySettings {
     virtualRelayThreads = on;
   }
 
-  /** ({@code --receive inline}) */
   /** The TUN readers' busy poll ({@code --busy-poll}): from zero (none) to a millisecond. */
   public void busyPoll(Duration window) {
     if (window.isNegative() || window.compareTo(Duration.ofMillis(1)) > 0) {
@@ -174,6 +173,7 @@ public final class GatewaySettings {
     busyPoll = window;
   }
 
+  /** ({@code --receive inline}) */
   public void receiveInline(boolean on) {
     receiveInline = on;
   }
